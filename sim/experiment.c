@@ -1,0 +1,59 @@
+/* sim/experiment.c: the root configuration schema and the registry of
+ * experiment kinds. See experiment.h. */
+#include "sim/experiment.h"
+
+#include <stddef.h>
+
+/* Registry: kind names (experiment.kind choices) and their run functions, in
+ * the same order. Adding a kind is one line in each. */
+const char *const exp_kind_names[] = {
+    "hold",
+    NULL,
+};
+static const exp_run_fn exp_kind_fns[] = {
+    hold_run,
+};
+
+exp_run_fn exp_kind_run_fn(int kind) {
+    if (kind < 0 || (size_t)kind >= sizeof exp_kind_fns / sizeof exp_kind_fns[0]) return NULL;
+    return exp_kind_fns[kind];
+}
+
+static const struct cfg_key exp_keys[] = {
+    CFG_STRING_KEY(struct exp_config, name, "unnamed",
+                   "Name of the experiment; the default output folder is out/<name>."),
+    CFG_ENUM_KEY(struct exp_config, kind, NULL, exp_kind_names,
+                 "What to simulate: hold = engine hold model (benchmark, smoke test)."),
+    CFG_UINT_KEY(struct exp_config, seed, "1", 1, 0 /* no range */, "",
+                 "Seed of every random stream (each component derives its own from it and "
+                 "its id); --seed overrides it."),
+    CFG_UINT_KEY(struct exp_config, duration_ns, "0", 0, 1e15, "ns",
+                 "Simulated time to run; 0 runs until the workload ends by itself."),
+    CFG_UINT_KEY(struct exp_config, warmup_ns, "0", 0, 1e15, "ns",
+                 "Statistics gathered before this simulated time are discarded."),
+    CFG_UINT_KEY(struct exp_config, progress_every, "1048576", 1, 1e12, "events",
+                 "Events between two looks at the wall clock for the progress line "
+                 "(stderr only; never affects results)."),
+};
+static CFG_SECTION_DEF(exp_section, "experiment", "What to run and for how long.", exp_keys);
+
+static const struct cfg_key hold_keys[] = {
+    CFG_UINT_KEY(struct hold_config, pending, "1000", 1, 1e7, "events",
+                 "Events kept pending in the queue (N of the classic hold model)."),
+    CFG_UINT_KEY(struct hold_config, mean_delay_ps, "1000000", 1, 1e15, "ps",
+                 "Mean of the exponentially distributed delay of each new event."),
+    CFG_UINT_KEY(struct hold_config, events, "10000000", 0, 1e15, "events",
+                 "Stop after this many events (0: run until experiment.duration_ns)."),
+};
+static CFG_SECTION_DEF(hold_section, "hold",
+                       "The hold model: N pending events; each one run schedules one more at "
+                       "now + an exponential delay. Measures the engine.",
+                       hold_keys);
+
+static const struct cfg_key root_keys[] = {
+    CFG_SECTION_KEY(struct tsr_config, experiment, exp_section),
+    CFG_SECTION_KEY(struct tsr_config, hold, hold_section),
+    CFG_SECTION_KEY(struct tsr_config, chip, chip_config_section),
+    CFG_SECTION_KEY(struct tsr_config, noc, noc_config_section),
+};
+CFG_SECTION_DEF(tsr_config_section, "", "An experiment file.", root_keys);

@@ -1,0 +1,16 @@
+/* sim/results.c: the output folder of a run. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sim/experiment.h"
+
+FILE *exp_open_csv(struct exp_run *run, const char *name) {
+    char *path = NULL;
+    if (asprintf(&path, "%s/%s", run->out_dir, name) < 0) return NULL;
+    FILE *f = fopen(path, "w");
+    if (!f) fprintf(stderr, "tessera: cannot write %s: %s\n", path, strerror(errno));
+    free(path);
+    return f;
+}
