@@ -9,6 +9,7 @@
 
 #include "sim/experiment.h"
 #include "sim/progress.h"
+#include "sim/sweep.h"
 #include "version.h"
 
 static const char usage_text[] =
@@ -17,6 +18,8 @@ static const char usage_text[] =
     "commands:\n"
     "  run EXPERIMENT.yaml     run an experiment, write DIR/summary.json and CSV tables\n"
     "  validate FILE.yaml      check a configuration without running it\n"
+    "  sweep SWEEP.yaml        run an experiment over a grid of values (docs/sweeps.md)\n"
+    "                          [-o DIR] [-j JOBS] [--force] [--dry-run]\n"
     "  config-reference        print the configuration reference (Markdown)\n"
     "\n"
     "options of run and validate:\n"
@@ -93,23 +96,10 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o) {
     return TSR_EXIT_OK;
 }
 
-/* Load, override and bind; prints errors. */
 static int load_config(const struct cli_opts *o, struct tsr_config *cfg) {
-    struct cfg_errors err = {0};
-    cfg_defaults(&tsr_config_section, cfg);
-    struct cfg_doc *d = cfg_doc_load(o->file, &err);
-    for (size_t i = 0; d && i < o->nsets; i++) cfg_doc_set(d, o->sets[i], &err);
-    if (d) cfg_bind(d, &tsr_config_section, cfg, &err);
-    bool ok = err.n == 0;
-    if (!ok) {
-        cfg_errors_print(&err, stderr);
-        fprintf(stderr, "tessera: %s: %zu error%s; nothing was run\n", o->file, err.n,
-                err.n == 1 ? "" : "s");
-    }
-    cfg_errors_fini(&err);
-    cfg_doc_free(d);
-    if (ok && o->has_seed) cfg->experiment.seed = o->seed;
-    return ok ? TSR_EXIT_OK : TSR_EXIT_BAD_INPUT;
+    int rc = tsr_config_load(o->file, o->sets, o->nsets, cfg, stderr);
+    if (rc == TSR_EXIT_OK && o->has_seed) cfg->experiment.seed = o->seed;
+    return rc;
 }
 
 static int mkdir_p(const char *dir) {
@@ -150,10 +140,12 @@ static int cmd_run(const struct cli_opts *o) {
         out_dir = strdup(o->out);
     else if (asprintf(&out_dir, "out/%s", cfg.experiment.name) < 0)
         out_dir = NULL;
-    char *summary_tmp = NULL, *summary_path = NULL;
+    char *summary_tmp = NULL, *summary_path = NULL, *flat_tmp = NULL, *flat_path = NULL;
     if (!out_dir || mkdir_p(out_dir) != 0 ||
         asprintf(&summary_tmp, "%s/summary.json.partial", out_dir) < 0 ||
-        asprintf(&summary_path, "%s/summary.json", out_dir) < 0) {
+        asprintf(&summary_path, "%s/summary.json", out_dir) < 0 ||
+        asprintf(&flat_tmp, "%s/metrics.tsv.partial", out_dir) < 0 ||
+        asprintf(&flat_path, "%s/metrics.tsv", out_dir) < 0) {
         fprintf(stderr, "tessera: cannot create the output folder %s: %s\n",
                 out_dir ? out_dir : "?", strerror(errno));
         free(out_dir);
@@ -161,16 +153,22 @@ static int cmd_run(const struct cli_opts *o) {
         return TSR_EXIT_RUN_FAILED;
     }
     FILE *f = fopen(summary_tmp, "w");
-    if (!f) {
-        fprintf(stderr, "tessera: cannot write %s: %s\n", summary_tmp, strerror(errno));
+    FILE *flat = f ? fopen(flat_tmp, "w") : NULL;
+    if (!f || !flat) {
+        fprintf(stderr, "tessera: cannot write %s: %s\n", f ? flat_tmp : summary_tmp,
+                strerror(errno));
+        if (f) fclose(f);
         free(out_dir);
         free(summary_tmp);
         free(summary_path);
+        free(flat_tmp);
+        free(flat_path);
         cfg_release(&tsr_config_section, &cfg);
         return TSR_EXIT_RUN_FAILED;
     }
     struct json_writer w;
     json_init(&w, f);
+    json_set_flat(&w, flat);
     json_object_begin(&w);
     json_kv_string(&w, "tessera_version", TESSERA_VERSION);
     json_kv_string(&w, "experiment_file", o->file);
@@ -198,7 +196,7 @@ static int cmd_run(const struct cli_opts *o) {
     };
     exp_run_fn fn = exp_kind_run_fn(cfg.experiment.kind);
     rc = fn(&run);
-    sim_progress_finish(prog);
+    sim_progress_finish(prog, sim_engine_now(engine), sim_engine_events_run(engine));
     double wall = sim_progress_elapsed(prog);
     json_object_end(&w); /* stats */
 
@@ -223,9 +221,10 @@ static int cmd_run(const struct cli_opts *o) {
                    wall > 0 ? (double)sim_engine_events_run(engine) / wall : 0.0);
     json_object_end(&w);
     json_object_end(&w);
-    bool write_ok = !ferror(f);
+    bool write_ok = !ferror(f) && !ferror(flat);
     write_ok = (fclose(f) == 0) && write_ok;
-    if (!write_ok || rename(summary_tmp, summary_path) != 0) {
+    write_ok = (fclose(flat) == 0) && write_ok;
+    if (!write_ok || rename(summary_tmp, summary_path) != 0 || rename(flat_tmp, flat_path) != 0) {
         fprintf(stderr, "tessera: cannot write %s: %s\n", summary_path, strerror(errno));
         if (rc == TSR_EXIT_OK) rc = TSR_EXIT_RUN_FAILED;
     }
@@ -243,6 +242,8 @@ static int cmd_run(const struct cli_opts *o) {
     free(out_dir);
     free(summary_tmp);
     free(summary_path);
+    free(flat_tmp);
+    free(flat_path);
     cfg_release(&tsr_config_section, &cfg);
     return rc;
 }
@@ -276,6 +277,7 @@ int tsr_cli_main(int argc, char **argv) {
         cfg_write_reference_md(&tsr_config_section, stdout);
         return TSR_EXIT_OK;
     }
+    if (strcmp(cmd, "sweep") == 0) return tsr_sweep_main(argc - 1, argv + 1);
     if (strcmp(cmd, "run") == 0 || strcmp(cmd, "validate") == 0) {
         struct cli_opts o;
         int rc = parse_opts(argc - 1, argv + 1, &o);

@@ -2,6 +2,7 @@
  *
  *   tessera run EXPERIMENT.yaml [--set k=v]... [-o DIR] [--seed N] [--progress|--quiet]
  *   tessera validate FILE.yaml [--set k=v]...
+ *   tessera sweep SWEEP.yaml [-o DIR] [-j JOBS] [--force] [--dry-run]
  *   tessera config-reference
  *   tessera --help | --version
  *

@@ -537,6 +537,53 @@ bool cfg_doc_set(struct cfg_doc *d, const char *assignment, struct cfg_errors *e
     return ok;
 }
 
+/* ------------------------------------------------------------- tree access */
+
+struct cfg_node {
+    struct node n;
+};
+
+const struct cfg_node *cfg_doc_root(const struct cfg_doc *d) {
+    return (const struct cfg_node *)d->root;
+}
+
+enum cfg_node_kind cfg_node_kind(const struct cfg_node *cn) {
+    switch (cn->n.kind) {
+    case NODE_SCALAR: return CFG_NODE_SCALAR;
+    case NODE_MAP: return CFG_NODE_MAP;
+    case NODE_SEQ: return CFG_NODE_LIST;
+    case NODE_NULL: break;
+    }
+    return CFG_NODE_NULL;
+}
+
+size_t cfg_node_len(const struct cfg_node *cn) {
+    return cn->n.kind == NODE_MAP || cn->n.kind == NODE_SEQ ? cn->n.n : 0;
+}
+
+const char *cfg_node_key(const struct cfg_node *cn, size_t i) {
+    return cn->n.kind == NODE_MAP && i < cn->n.n ? cn->n.keys[i] : NULL;
+}
+
+const struct cfg_node *cfg_node_item(const struct cfg_node *cn, size_t i) {
+    return i < cfg_node_len(cn) ? (const struct cfg_node *)cn->n.items[i] : NULL;
+}
+
+const struct cfg_node *cfg_node_get(const struct cfg_node *cn, const char *key) {
+    ssize_t i = map_find(&cn->n, key);
+    return i >= 0 ? (const struct cfg_node *)cn->n.items[i] : NULL;
+}
+
+const char *cfg_node_scalar(const struct cfg_node *cn) {
+    return cn->n.kind == NODE_SCALAR ? cn->n.scalar : NULL;
+}
+
+const char *cfg_node_where(const struct cfg_node *cn, char *buf, size_t len) {
+    return origin_str(cn->n.at, buf, len);
+}
+
+const char *cfg_doc_file(const struct cfg_doc *d) { return d->main_file; }
+
 /* ----------------------------------------------------------------- binding */
 
 size_t cfg_edit_distance(const char *a, const char *b) {

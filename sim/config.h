@@ -104,6 +104,23 @@ struct cfg_doc *cfg_doc_empty(void);
 bool cfg_doc_set(struct cfg_doc *d, const char *assignment, struct cfg_errors *err);
 void cfg_doc_free(struct cfg_doc *d);
 
+/* Read-only access to a document's tree, for files that are not bound to a
+ * schema as a whole (sweep files). Nodes belong to the document. */
+enum cfg_node_kind { CFG_NODE_NULL, CFG_NODE_SCALAR, CFG_NODE_MAP, CFG_NODE_LIST };
+struct cfg_node;
+const struct cfg_node *cfg_doc_root(const struct cfg_doc *d);
+enum cfg_node_kind cfg_node_kind(const struct cfg_node *n);
+/* Entries of a map or a list (0 for others). */
+size_t cfg_node_len(const struct cfg_node *n);
+const char *cfg_node_key(const struct cfg_node *n, size_t i); /* map key, NULL for a list */
+const struct cfg_node *cfg_node_item(const struct cfg_node *n, size_t i);
+const struct cfg_node *cfg_node_get(const struct cfg_node *map, const char *key); /* or NULL */
+const char *cfg_node_scalar(const struct cfg_node *n); /* NULL unless a scalar */
+/* "file:line:col" of the node (or the --set text), into buf. */
+const char *cfg_node_where(const struct cfg_node *n, char *buf, size_t len);
+/* The file the document was loaded from. */
+const char *cfg_doc_file(const struct cfg_doc *d);
+
 /* Fill `out` (a struct described by `root`) from the document. On failure the
  * struct holds defaults where values were bad; cfg_release() must still be called. */
 bool cfg_bind(const struct cfg_doc *d, const struct cfg_section *root, void *out,

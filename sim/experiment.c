@@ -57,3 +57,21 @@ static const struct cfg_key root_keys[] = {
     CFG_SECTION_KEY(struct tsr_config, noc, noc_config_section),
 };
 CFG_SECTION_DEF(tsr_config_section, "", "An experiment file.", root_keys);
+
+int tsr_config_load(const char *file, const char *const *sets, size_t nsets,
+                    struct tsr_config *cfg, FILE *errors) {
+    struct cfg_errors err = {0};
+    cfg_defaults(&tsr_config_section, cfg);
+    struct cfg_doc *d = cfg_doc_load(file, &err);
+    for (size_t i = 0; d && i < nsets; i++) cfg_doc_set(d, sets[i], &err);
+    if (d) cfg_bind(d, &tsr_config_section, cfg, &err);
+    bool ok = err.n == 0;
+    if (!ok && errors) {
+        cfg_errors_print(&err, errors);
+        fprintf(errors, "tessera: %s: %zu error%s; nothing was run\n", file, err.n,
+                err.n == 1 ? "" : "s");
+    }
+    cfg_errors_fini(&err);
+    cfg_doc_free(d);
+    return ok ? TSR_EXIT_OK : TSR_EXIT_BAD_INPUT;
+}

@@ -83,6 +83,13 @@ struct exp_run {
 
 typedef int (*exp_run_fn)(struct exp_run *run);
 
+/* Load an experiment file, apply "path=value" overrides, bind and check it.
+ * `cfg` must be zeroed; cfg_release(&tsr_config_section, cfg) afterwards in
+ * every case. Mistakes are printed to `errors` (if not NULL). Returns
+ * TSR_EXIT_OK or TSR_EXIT_BAD_INPUT. */
+int tsr_config_load(const char *file, const char *const *sets, size_t nsets,
+                    struct tsr_config *cfg, FILE *errors);
+
 /* The run function of a kind (index into exp_kind_names). */
 exp_run_fn exp_kind_run_fn(int kind);
 

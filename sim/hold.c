@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "sim/experiment.h"
+#include "sim/progress.h"
 #include "sim/rng.h"
 #include "sim/stats.h"
 
@@ -55,8 +56,13 @@ int hold_run(struct exp_run *run) {
         sim_engine_schedule_in(run->engine, d, hold_event, &h, NULL);
     }
     uint64_t dur = run->cfg->experiment.duration_ns;
+    sim_progress_set_end(run->progress, dur ? SIM_NS(dur) : 0, c->events);
     sim_engine_run_until(run->engine, dur ? SIM_NS(dur) : SIM_TIME_MAX);
 
+    snprintf(run->summary, sizeof run->summary,
+             "  %llu events with %llu pending; delays drawn: mean %.0f ps (configured %llu)\n",
+             (unsigned long long)h.ran, (unsigned long long)c->pending, stat_hist_mean(&h.delays),
+             (unsigned long long)c->mean_delay_ps);
     json_kv_uint(run->stats, "events", h.ran);
     json_kv_uint(run->stats, "sim_time_ps", sim_engine_now(run->engine));
     json_kv_uint(run->stats, "pending_at_end", sim_engine_pending_count(run->engine));

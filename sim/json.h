@@ -6,7 +6,12 @@
  * strings escaped per RFC 8259. Pretty-printed with two-space indent so that
  * diffs of summary.json are readable.
  *
- * Memory: the writer holds a FILE * it does not own and a small nesting stack.
+ * Flat mirror: with json_set_flat(), every scalar written is also printed as
+ * one "path<TAB>value" line (path like stats.latency.p99, array elements by
+ * index), which is what `tessera sweep` and shell scripts read without a JSON
+ * parser (metrics.tsv beside summary.json).
+ *
+ * Memory: the writer holds FILE *s it does not own and a small nesting stack.
  * Cost: a fprintf per value. Misuse (a value where a key is needed, unbalanced
  * end) is a programming error and asserted.
  */
@@ -25,9 +30,16 @@ struct json_writer {
     bool first[JSON_MAX_DEPTH]; /* no element written yet at this level */
     bool is_object[JSON_MAX_DEPTH];
     bool after_key;
+    /* flat mirror */
+    FILE *flat;
+    char path[1024];
+    size_t base_len[JSON_MAX_DEPTH]; /* length of path of the container at each level */
+    unsigned count[JSON_MAX_DEPTH];  /* elements written at each level */
 };
 
 void json_init(struct json_writer *w, FILE *out);
+/* Also write "path<TAB>value" lines for every scalar to `flat` (not owned). */
+void json_set_flat(struct json_writer *w, FILE *flat);
 void json_object_begin(struct json_writer *w);
 void json_object_end(struct json_writer *w);
 void json_array_begin(struct json_writer *w);

@@ -36,6 +36,12 @@ struct sim_progress *sim_progress_create(enum sim_progress_mode mode, FILE *out,
 
 void sim_progress_destroy(struct sim_progress *p) { free(p); }
 
+void sim_progress_set_end(struct sim_progress *p, sim_time_t end_time, uint64_t end_events) {
+    if (!p) return;
+    p->end_time = end_time;
+    p->end_events = end_events;
+}
+
 double sim_progress_elapsed(const struct sim_progress *p) { return wall_now() - p->start; }
 
 static void fmt_time(char *buf, size_t n, sim_time_t ps) {
@@ -47,13 +53,8 @@ static void fmt_time(char *buf, size_t n, sim_time_t ps) {
         snprintf(buf, n, "%.3f ns", (double)ps / 1e3);
 }
 
-void sim_progress_update(struct sim_progress *p, sim_time_t now, uint64_t events) {
-    if (!p || p->mode == SIM_PROGRESS_QUIET) return;
-    if (p->mode == SIM_PROGRESS_AUTO && !p->tty) return;
-    double t = wall_now();
+static void draw(struct sim_progress *p, double t, sim_time_t now, uint64_t events) {
     double elapsed = t - p->start;
-    if (p->mode == SIM_PROGRESS_AUTO && elapsed < 1.0) return;
-    if (t - p->last_draw < 0.5 && p->drawn) return;
     p->last_draw = t;
     char simt[32];
     fmt_time(simt, sizeof simt, now);
@@ -73,11 +74,24 @@ void sim_progress_update(struct sim_progress *p, sim_time_t now, uint64_t events
     p->drawn = true;
 }
 
-void sim_progress_finish(struct sim_progress *p) {
-    if (p && p->drawn && p->tty) {
+void sim_progress_update(struct sim_progress *p, sim_time_t now, uint64_t events) {
+    if (!p || p->mode == SIM_PROGRESS_QUIET) return;
+    if (p->mode == SIM_PROGRESS_AUTO && !p->tty) return;
+    double t = wall_now();
+    if (p->mode == SIM_PROGRESS_AUTO && t - p->start < 1.0) return;
+    if (t - p->last_draw < 0.5 && p->drawn) return;
+    draw(p, t, now, events);
+}
+
+void sim_progress_finish(struct sim_progress *p, sim_time_t now, uint64_t events) {
+    if (!p) return;
+    if (p->mode == SIM_PROGRESS_FORCE) { /* the final state, on a line of its own */
+        draw(p, wall_now(), now, events);
+        if (p->tty) fputc('\n', p->out);
+    } else if (p->drawn && p->tty) {
         fputs("\r\033[K", p->out);
-        fflush(p->out);
     }
+    fflush(p->out);
 }
 
 void sim_progress_tick(void *ctx, struct sim_engine *e) {

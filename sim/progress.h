@@ -26,9 +26,11 @@ struct sim_progress;
 struct sim_progress *sim_progress_create(enum sim_progress_mode mode, FILE *out,
                                          sim_time_t end_time, uint64_t end_events);
 void sim_progress_destroy(struct sim_progress *p);
+/* An experiment that knows better when it ends says so (either may be 0). */
+void sim_progress_set_end(struct sim_progress *p, sim_time_t end_time, uint64_t end_events);
 void sim_progress_update(struct sim_progress *p, sim_time_t now, uint64_t events);
-/* Clears the line (if one was drawn). */
-void sim_progress_finish(struct sim_progress *p);
+/* End of the run: clears the line (AUTO), or draws the final state (FORCE). */
+void sim_progress_finish(struct sim_progress *p, sim_time_t now, uint64_t events);
 /* Host seconds since creation (for the host section of summary.json). */
 double sim_progress_elapsed(const struct sim_progress *p);
 

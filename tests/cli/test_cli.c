@@ -171,6 +171,100 @@ Test(cli, run_writes_summary_and_is_deterministic) {
     free(c);
 }
 
+Test(cli, progress_forced_and_quiet) {
+    char *err;
+    cr_assert_eq(tessera(NULL, &err, "run configs/experiments/hold.yaml --set hold.events=1000 "
+                                     "--progress -o %s/p",
+                         tmpdir),
+                 0);
+    cr_assert(strstr(err, "M events/s"), "forced progress line missing: %s", err);
+    free(err);
+    cr_assert_eq(tessera(NULL, &err, "run configs/experiments/hold.yaml --set hold.events=1000 "
+                                     "--quiet -o %s/q",
+                         tmpdir),
+                 0);
+    cr_assert_str_eq(err, "", "--quiet must print nothing on stderr");
+    free(err);
+}
+
+Test(cli, sweep_runs_points_tabulates_and_reuses) {
+    char *sw = NULL;
+    cr_assert(asprintf(&sw, "%s/sw.yaml", tmpdir) > 0);
+    FILE *f = fopen(sw, "w");
+    fprintf(f, "experiment: %s/configs/experiments/hold.yaml\n"
+               "set: {hold.events: 2000}\n"
+               "axes:\n  hold.pending: [10, 20]\n  experiment.seed: [1, 2, 3]\n"
+               "collect: [stats.events, config.hold.pending, stats.nothere]\n",
+            src);
+    fclose(f);
+    char *out;
+    cr_assert_eq(tessera(&out, NULL, "sweep %s -o %s/sw -j 2", sw, tmpdir), 0);
+    cr_assert(strstr(out, "6 points (6 to run, 0 already done)"), "%s", out);
+    free(out);
+    char p[256];
+    snprintf(p, sizeof p, "%s/sw/sweep.csv", tmpdir);
+    char *csv = slurp(p);
+    cr_assert_not_null(csv);
+    cr_assert(strstr(csv, "point,hold.pending,experiment.seed,status,stats.events,"
+                          "config.hold.pending,stats.nothere\n"), "%s", csv);
+    cr_assert(strstr(csv, "\n0,10,1,ok,2000,10,\n"), "%s", csv);
+    cr_assert(strstr(csv, "\n5,20,3,ok,2000,20,\n"), "%s", csv);
+    free(csv);
+    cr_assert_eq(tessera(&out, NULL, "sweep %s -o %s/sw", sw, tmpdir), 0);
+    cr_assert(strstr(out, "6 points (0 to run, 6 already done)"), "finished points rerun: %s", out);
+    free(out);
+    cr_assert_eq(tessera(&out, NULL, "sweep %s -o %s/sw --force --dry-run", sw, tmpdir), 0);
+    cr_assert(strstr(out, "(6 to run, 0 already done)"), "%s", out);
+    cr_assert(strstr(out, "point-005: --set hold.events=2000 --set hold.pending=20 --set experiment.seed=3"), "%s", out);
+    free(out);
+    free(sw);
+}
+
+Test(cli, sweep_mistakes_run_nothing) {
+    char *sw = write_tmp("bad.yaml", "experiment: ../nothere.yaml\nmdoe: zip\naxes: {a: []}\n");
+    char *err;
+    cr_assert_eq(tessera(NULL, &err, "sweep %s -o %s/x", sw, tmpdir), 2);
+    cr_assert(strstr(err, "bad.yaml:2:7: mdoe: unknown key; did you mean \"mode\"?"), "%s", err);
+    cr_assert(strstr(err, "bad.yaml:3:11: axes.a: expected a non-empty list of values"), "%s", err);
+    free(err);
+    free(sw);
+    char *zip = NULL;
+    cr_assert(asprintf(&zip, "experiment: %s/configs/experiments/hold.yaml\nmode: zip\n"
+                             "axes: {hold.pending: [1, 2], experiment.seed: [1]}\n", src) > 0);
+    sw = write_tmp("zip.yaml", zip);
+    cr_assert_eq(tessera(NULL, &err, "sweep %s -o %s/x", sw, tmpdir), 2);
+    cr_assert(strstr(err, "axes.experiment.seed: has 1 values but axes.hold.pending has 2"), "%s", err);
+    free(err);
+    free(sw);
+    free(zip);
+    cr_assert(asprintf(&zip, "experiment: %s/configs/experiments/hold.yaml\n"
+                             "axes: {hold.pending: [5, 0]}\n", src) > 0);
+    sw = write_tmp("pt.yaml", zip);
+    cr_assert_eq(tessera(NULL, &err, "sweep %s -o %s/y", sw, tmpdir), 2);
+    cr_assert(strstr(err, "--set hold.pending=0: hold.pending: found 0, out of range"), "%s", err);
+    cr_assert(strstr(err, "point 1 is refused"), "%s", err);
+    cr_assert(strstr(err, "1 of 2 points refused; nothing was run"), "%s", err);
+    free(err);
+    char p[256];
+    snprintf(p, sizeof p, "%s/y", tmpdir);
+    cr_assert_eq(access(p, F_OK), -1, "a refused sweep creates nothing");
+    free(sw);
+    free(zip);
+}
+
+Test(cli, metrics_tsv_mirrors_summary) {
+    cr_assert_eq(tessera(NULL, NULL, "run configs/experiments/hold.yaml --set hold.events=500 -o %s/m --quiet", tmpdir), 0);
+    char p[256];
+    snprintf(p, sizeof p, "%s/m/metrics.tsv", tmpdir);
+    char *tsv = slurp(p);
+    cr_assert_not_null(tsv);
+    cr_assert(strstr(tsv, "\nconfig.hold.events\t500\n"), "%s", tsv);
+    cr_assert(strstr(tsv, "\nstats.events\t500\n"), "%s", tsv);
+    cr_assert(strstr(tsv, "\noutcome.status\tok\n"), "%s", tsv);
+    cr_assert(strstr(tsv, "overrides.0\thold.events=500\n"), "%s", tsv);
+    free(tsv);
+}
+
 Test(cli, config_reference_in_docs_is_current) {
     char *out;
     cr_assert_eq(tessera(&out, NULL, "config-reference"), 0);
