@@ -10,6 +10,7 @@
 #include "sim/experiment.h"
 #include "sim/progress.h"
 #include "sim/sweep.h"
+#include "noc/noc_deadlock.h"
 #include "version.h"
 
 static const char usage_text[] =
@@ -20,6 +21,8 @@ static const char usage_text[] =
     "  validate FILE.yaml      check a configuration without running it\n"
     "  sweep SWEEP.yaml        run an experiment over a grid of values (docs/sweeps.md)\n"
     "                          [-o DIR] [-j JOBS] [--force] [--dry-run]\n"
+    "  check-deadlock FILE.yaml  check statically that the routing function of the\n"
+    "                          mesh cannot deadlock (prints a cycle if it can)\n"
     "  config-reference        print the configuration reference (Markdown)\n"
     "\n"
     "options of run and validate:\n"
@@ -102,23 +105,6 @@ static int load_config(const struct cli_opts *o, struct tsr_config *cfg) {
     return rc;
 }
 
-static int mkdir_p(const char *dir) {
-    char *p = strdup(dir);
-    if (!p) return -1;
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/') continue;
-        *s = '\0';
-        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-            free(p);
-            return -1;
-        }
-        *s = '/';
-    }
-    int r = mkdir(p, 0777);
-    free(p);
-    return r != 0 && errno != EEXIST ? -1 : 0;
-}
-
 static const char *outcome_word(int code) {
     switch (code) {
     case TSR_EXIT_OK: return "ok";
@@ -141,7 +127,7 @@ static int cmd_run(const struct cli_opts *o) {
     else if (asprintf(&out_dir, "out/%s", cfg.experiment.name) < 0)
         out_dir = NULL;
     char *summary_tmp = NULL, *summary_path = NULL, *flat_tmp = NULL, *flat_path = NULL;
-    if (!out_dir || mkdir_p(out_dir) != 0 ||
+    if (!out_dir || tsr_mkdir_p(out_dir) != 0 ||
         asprintf(&summary_tmp, "%s/summary.json.partial", out_dir) < 0 ||
         asprintf(&summary_path, "%s/summary.json", out_dir) < 0 ||
         asprintf(&flat_tmp, "%s/metrics.tsv.partial", out_dir) < 0 ||
@@ -233,7 +219,10 @@ static int cmd_run(const struct cli_opts *o) {
            cfg.experiment.name, exp_kind_names[cfg.experiment.kind], outcome_word(rc), wall,
            (unsigned long long)sim_engine_events_run(engine),
            (double)sim_engine_now(engine) / 1e6);
-    if (run.summary[0]) fputs(run.summary, stdout);
+    if (run.summary[0]) {
+        fputs(run.summary, stdout);
+        if (run.summary[strlen(run.summary) - 1] != '\n') fputc('\n', stdout);
+    }
     if (run.stop_reason[0]) fprintf(stderr, "tessera: run stopped: %s\n", run.stop_reason);
     printf("results: %s\n", summary_path);
 
@@ -244,6 +233,15 @@ static int cmd_run(const struct cli_opts *o) {
     free(summary_path);
     free(flat_tmp);
     free(flat_path);
+    cfg_release(&tsr_config_section, &cfg);
+    return rc;
+}
+
+static int cmd_check_deadlock(const struct cli_opts *o) {
+    struct tsr_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    int rc = load_config(o, &cfg);
+    if (rc == TSR_EXIT_OK) rc = noc_check_deadlock_main(&cfg.noc, stdout);
     cfg_release(&tsr_config_section, &cfg);
     return rc;
 }
@@ -278,10 +276,12 @@ int tsr_cli_main(int argc, char **argv) {
         return TSR_EXIT_OK;
     }
     if (strcmp(cmd, "sweep") == 0) return tsr_sweep_main(argc - 1, argv + 1);
-    if (strcmp(cmd, "run") == 0 || strcmp(cmd, "validate") == 0) {
+    if (strcmp(cmd, "run") == 0 || strcmp(cmd, "validate") == 0 ||
+        strcmp(cmd, "check-deadlock") == 0) {
         struct cli_opts o;
         int rc = parse_opts(argc - 1, argv + 1, &o);
-        if (rc == TSR_EXIT_OK) rc = cmd[0] == 'r' ? cmd_run(&o) : cmd_validate(&o);
+        if (rc == TSR_EXIT_OK)
+            rc = cmd[0] == 'r' ? cmd_run(&o) : cmd[0] == 'v' ? cmd_validate(&o) : cmd_check_deadlock(&o);
         free(o.sets);
         return rc;
     }

@@ -4,14 +4,21 @@
 
 #include <stddef.h>
 
+#include "noc/noc_msgdep.h"
+#include "noc/noc_synthetic.h"
+
 /* Registry: kind names (experiment.kind choices) and their run functions, in
  * the same order. Adding a kind is one line in each. */
 const char *const exp_kind_names[] = {
     "hold",
+    "noc-synthetic",
+    "noc-msgdep",
     NULL,
 };
 static const exp_run_fn exp_kind_fns[] = {
     hold_run,
+    noc_synthetic_run,
+    noc_msgdep_run,
 };
 
 exp_run_fn exp_kind_run_fn(int kind) {
@@ -23,7 +30,9 @@ static const struct cfg_key exp_keys[] = {
     CFG_STRING_KEY(struct exp_config, name, "unnamed",
                    "Name of the experiment; the default output folder is out/<name>."),
     CFG_ENUM_KEY(struct exp_config, kind, NULL, exp_kind_names,
-                 "What to simulate: hold = engine hold model (benchmark, smoke test)."),
+                 "What to simulate: hold = engine hold model (benchmark, smoke test); "
+                 "noc-synthetic = synthetic traffic on the mesh (docs/noc.md); noc-msgdep = "
+                 "the message-dependent deadlock example of DLibOS 4.3."),
     CFG_UINT_KEY(struct exp_config, seed, "1", 1, 0 /* no range */, "",
                  "Seed of every random stream (each component derives its own from it and "
                  "its id); --seed overrides it."),
@@ -65,6 +74,11 @@ int tsr_config_load(const char *file, const char *const *sets, size_t nsets,
     struct cfg_doc *d = cfg_doc_load(file, &err);
     for (size_t i = 0; d && i < nsets; i++) cfg_doc_set(d, sets[i], &err);
     if (d) cfg_bind(d, &tsr_config_section, cfg, &err);
+    /* What the schema cannot check by itself (names in registries, values
+     * that depend on each other). */
+    char msg[1024];
+    if (err.n == 0 && !noc_config_check(&cfg->noc, msg, sizeof msg))
+        cfg_errors_add(&err, "%s: %s", file, msg);
     bool ok = err.n == 0;
     if (!ok && errors) {
         cfg_errors_print(&err, errors);

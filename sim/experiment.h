@@ -93,6 +93,9 @@ int tsr_config_load(const char *file, const char *const *sets, size_t nsets,
 /* The run function of a kind (index into exp_kind_names). */
 exp_run_fn exp_kind_run_fn(int kind);
 
+/* mkdir -p: 0 on success (or if it exists), -1 with errno set. */
+int tsr_mkdir_p(const char *dir);
+
 /* Open DIR/name for writing a CSV table; prints an error and returns NULL on failure. */
 FILE *exp_open_csv(struct exp_run *run, const char *name);
 
