@@ -250,23 +250,6 @@ static char *point_id_text(const struct sweep *s, const char **sets, size_t n) {
     return buf;
 }
 
-static int mkdir_p(const char *dir) {
-    char *p = strdup(dir);
-    if (!p) return -1;
-    for (char *c = p + 1; *c; c++) {
-        if (*c != '/') continue;
-        *c = '\0';
-        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-            free(p);
-            return -1;
-        }
-        *c = '/';
-    }
-    int r = mkdir(p, 0777);
-    free(p);
-    return r != 0 && errno != EEXIST ? -1 : 0;
-}
-
 struct point {
     char *dir;
     const char **sets;
@@ -437,7 +420,7 @@ int tsr_sweep_main(int argc, char **argv) {
         rc = TSR_EXIT_BAD_INPUT;
         goto done;
     }
-    if (mkdir_p(dir) != 0) {
+    if (tsr_mkdir_p(dir) != 0) {
         fprintf(stderr, "tessera sweep: cannot create %s: %s\n", dir, strerror(errno));
         rc = TSR_EXIT_RUN_FAILED;
         goto done;
@@ -451,7 +434,7 @@ int tsr_sweep_main(int argc, char **argv) {
         char *old = idp ? slurp(idp) : NULL;
         pts[p].reuse = !force && old && strcmp(old, id) == 0 && sum && access(sum, F_OK) == 0;
         if (!pts[p].reuse && !dry) {
-            mkdir_p(pts[p].dir);
+            tsr_mkdir_p(pts[p].dir);
             unlink(sum);
             FILE *f = idp ? fopen(idp, "w") : NULL;
             if (f) {
