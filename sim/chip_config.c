@@ -32,6 +32,9 @@ static const struct cfg_key tile_keys[] = {
     CFG_UINT_KEY(struct chip_tile_config, udn_word_cycles, "1", 0, 1000, "cycles",
                  "Cycles to move one UDN word between a register and the network, each side "
                  "[S GCC cost model]."),
+    CFG_UINT_KEY(struct chip_tile_config, profile_sample_instr, "1000", 0, 1e9, "instructions",
+                 "Per-function profile: the running function is sampled every this many "
+                 "simulated instructions (0: off); costs nothing between samples [A]."),
 };
 static CFG_SECTION_DEF(tile_section, "chip.tile", "Tile execution model.", tile_keys);
 
@@ -106,6 +109,17 @@ static const struct cfg_key prot_keys[] = {
 static CFG_SECTION_DEF(prot_section, "chip.protection", "Memory protection between roles.",
                        prot_keys);
 
+static const struct cfg_key host_keys[] = {
+    CFG_UINT_KEY(struct chip_host_config, freq_hz, "3000000000", 1e6, 1e11, "Hz",
+                 "Clock of a client host's core [A]."),
+    CFG_UINT_KEY(struct chip_host_config, handler_cycles, "1000", 0, 1e9, "cycles",
+                 "Fixed cost of one handler run on a client host (stack + driver path) [A]."),
+    CFG_DOUBLE_KEY(struct chip_host_config, cycles_per_byte, "0.25", 0, 1000, "cycles/B",
+                   "Cost per payload byte a client host's handler touches [A]."),
+};
+static CFG_SECTION_DEF(host_section, "chip.host",
+                       "Simple CPU model of the client hosts (uninstrumented code).", host_keys);
+
 static const struct cfg_key chip_keys[] = {
     CFG_UINT_KEY(struct chip_config, core_freq_hz, "1200000000", 1e6, 1e11, "Hz",
                  "Core clock of every tile. TILE-Gx36: 1.2 GHz [P]."),
@@ -119,6 +133,7 @@ static const struct cfg_key chip_keys[] = {
     CFG_SECTION_KEY(struct chip_config, l3, l3_section),
     CFG_SECTION_KEY(struct chip_config, dram, dram_section),
     CFG_SECTION_KEY(struct chip_config, protection, prot_section),
+    CFG_SECTION_KEY(struct chip_config, host, host_section),
 };
 CFG_SECTION_DEF(chip_config_section, "chip", "Tiles, caches and memory of the chip.", chip_keys);
 

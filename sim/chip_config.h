@@ -61,6 +61,15 @@ struct chip_tile_config {
     uint64_t copy_line_cycles;
     bool load_use_stall;
     uint64_t udn_word_cycles;
+    uint64_t profile_sample_instr;
+};
+
+/* Client hosts run the uninstrumented build of the same code; their handlers
+ * are charged by this simple model (sim/tile_host.h). */
+struct chip_host_config {
+    uint64_t freq_hz;
+    uint64_t handler_cycles;
+    double cycles_per_byte;
 };
 
 struct chip_config {
@@ -73,6 +82,7 @@ struct chip_config {
     struct chip_l3_config l3;
     struct chip_dram_config dram;
     struct chip_protection_config protection;
+    struct chip_host_config host;
 };
 
 extern const struct cfg_section chip_config_section;

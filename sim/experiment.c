@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "noc/noc_msgdep.h"
+#include "workloads/calib/calib_run.h"
 #include "noc/noc_synthetic.h"
 
 /* Registry: kind names (experiment.kind choices) and their run functions, in
@@ -13,12 +14,14 @@ const char *const exp_kind_names[] = {
     "hold",
     "noc-synthetic",
     "noc-msgdep",
+    "tile-calib",
     NULL,
 };
 static const exp_run_fn exp_kind_fns[] = {
     hold_run,
     noc_synthetic_run,
     noc_msgdep_run,
+    calib_run,
 };
 
 exp_run_fn exp_kind_run_fn(int kind) {
@@ -32,7 +35,8 @@ static const struct cfg_key exp_keys[] = {
     CFG_ENUM_KEY(struct exp_config, kind, NULL, exp_kind_names,
                  "What to simulate: hold = engine hold model (benchmark, smoke test); "
                  "noc-synthetic = synthetic traffic on the mesh (docs/noc.md); noc-msgdep = "
-                 "the message-dependent deadlock example of DLibOS 4.3."),
+                 "the message-dependent deadlock example of DLibOS 4.3; tile-calib = "
+                 "calibration microbenchmarks as tile code (docs/tiles.md)."),
     CFG_UINT_KEY(struct exp_config, seed, "1", 1, 0 /* no range */, "",
                  "Seed of every random stream (each component derives its own from it and "
                  "its id); --seed overrides it."),
@@ -77,6 +81,8 @@ int tsr_config_load(const char *file, const char *const *sets, size_t nsets,
     /* What the schema cannot check by itself (names in registries, values
      * that depend on each other). */
     char msg[1024];
+    if (err.n == 0 && !chip_config_check(&cfg->chip, msg, sizeof msg))
+        cfg_errors_add(&err, "%s: %s", file, msg);
     if (err.n == 0 && !noc_config_check(&cfg->noc, msg, sizeof msg))
         cfg_errors_add(&err, "%s: %s", file, msg);
     bool ok = err.n == 0;

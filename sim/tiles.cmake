@@ -1,0 +1,39 @@
+# sim/tiles.cmake: tiles that run real C code (docs/tiles.md).
+#
+# tessera_tile: the tile runtime, caches, memory regions and the
+# sanitizer-coverage hooks. Simulator code: never instrumented.
+add_library(tessera_tile STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/cov.c
+  ${CMAKE_CURRENT_LIST_DIR}/cov_x86.c
+  ${CMAKE_CURRENT_LIST_DIR}/cache.c
+  ${CMAKE_CURRENT_LIST_DIR}/mem.c
+  ${CMAKE_CURRENT_LIST_DIR}/tile.c
+  ${CMAKE_CURRENT_LIST_DIR}/tile_host.c)
+target_link_libraries(tessera_tile PUBLIC tessera_sim ${CMAKE_DL_LIBS})
+
+# Tile code (stack/, workloads/, workloads/calib/) is compiled with these
+# flags, always at -O2 and without ASan/UBSan (their checks would change the
+# code whose size is the cost), in every build type, so that results do not
+# depend on the build type. Use: tessera_tile_code(<object library>).
+set(TESSERA_TILE_COV_FLAGS
+  -fsanitize-coverage=trace-pc-guard,pc-table,no-prune,trace-loads,trace-stores
+  CACHE INTERNAL "")
+# Every such target is recorded; tests/tile checks that its objects call the
+# hooks (and that the simulator's libraries do not).
+function(tessera_tile_code target)
+  target_compile_options(${target} PRIVATE -O2 -fomit-frame-pointer
+                         -fno-sanitize=address,undefined ${TESSERA_TILE_COV_FLAGS})
+  set_property(GLOBAL APPEND PROPERTY TESSERA_TILE_CODE_TARGETS ${target})
+endfunction()
+# The same code built natively (client hosts, speed baselines).
+function(tessera_native_code target)
+  target_compile_options(${target} PRIVATE -O2 -fomit-frame-pointer
+                         -fno-sanitize=address,undefined)
+endfunction()
+
+add_subdirectory(${CMAKE_SOURCE_DIR}/workloads/calib ${CMAKE_BINARY_DIR}/calib)
+
+# The runtime over the NoC's UDN (noc/udn.h): separate, so that tessera_tile
+# does not depend on the NoC.
+add_library(tessera_tile_udn STATIC ${CMAKE_CURRENT_LIST_DIR}/tile_udn.c)
+target_link_libraries(tessera_tile_udn PUBLIC tessera_tile tessera_noc)

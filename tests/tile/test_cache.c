@@ -1,0 +1,173 @@
+/* tests/tile/test_cache.c: the cache hierarchy on its own. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/cache.h"
+#include "sim/cov.h"
+#include "tile_test_util.h"
+
+static struct cache_sys s;
+static sim_time_t zero(void *ctx) {
+    (void)ctx;
+    return 0;
+}
+static struct chip_config cfg;
+
+static void setup(void) {
+    tt_defaults(&cfg);
+    char err[200];
+    cr_assert(cache_sys_init(&s, &cfg, 6, 6, err, sizeof err), "%s", err);
+}
+static void teardown(void) { cache_sys_fini(&s); }
+
+static uint64_t rd(unsigned t, uint64_t pa, int home) {
+    bool ex;
+    return cache_access(&s, t, pa, COV_READ, home, zero, NULL, &ex);
+}
+static uint64_t wr(unsigned t, uint64_t pa, int home) {
+    bool ex;
+    return cache_access(&s, t, pa, COV_WRITE, home, zero, NULL, &ex);
+}
+
+TestSuite(tile_cache, .init = setup, .fini = teardown);
+
+Test(tile_cache, levels_cost_what_the_config_says) {
+    /* first touch: L3 miss at home 7 -> DRAM */
+    uint64_t first = rd(0, 0x10000, 7);
+    cr_assert_gt(first, cfg.l3.hit_cycles + cfg.dram.latency_cycles - 2);
+    cr_assert_eq(rd(0, 0x10000, 7), 0, "L1 hit");
+    /* remote L3 hit from another tile: 32 + 2 x hops(5, 7) - 2 */
+    cr_assert_eq(rd(5, 0x10000, 7), cfg.l3.hit_cycles + 2 * cache_hops(&s, 5, 7) - 2);
+    cr_assert_eq(cache_hops(&s, 0, 35), 10);
+    cr_assert_eq(cache_hops(&s, 5, 7), 5 - 1 + 1);
+}
+
+Test(tile_cache, l1_lru_then_l2) {
+    /* three lines in one L1 set (256 sets x 64 B = 16 KB apart), 2 ways */
+    uint64_t a = 0x100000, b = a + 16384, c = a + 2 * 16384;
+    rd(0, a, 0), rd(0, b, 0);
+    cr_assert_eq(rd(0, a, 0), 0);
+    rd(0, c, 0); /* evicts b, the least recently used */
+    cr_assert_eq(rd(0, a, 0), 0);
+    cr_assert_eq(rd(0, b, 0), cfg.l2.hit_cycles - cfg.l1d.hit_cycles, "b comes from L2");
+}
+
+Test(tile_cache, write_invalidates_sharers) {
+    uint64_t x = 0x200000;
+    rd(1, x, 0);
+    rd(2, x, 0);
+    cr_assert_eq(rd(1, x, 0), 0);
+    cr_assert_eq(rd(2, x, 0), 0);
+    /* tile 3 writes: tiles 1 and 2 lose the line; it waits for the farthest ack */
+    uint64_t w = wr(3, x, 0);
+    cr_assert_eq(w, cfg.l3.hit_cycles + 2 * 3 + 2 * 2 - 2);
+    cr_assert_eq(s.st[1].inval_recv, 1);
+    cr_assert_eq(s.st[2].inval_recv, 1);
+    cr_assert_eq(rd(1, x, 0), cfg.l3.hit_cycles + 2 * 1 - 2, "tile 1 misses again");
+    /* the writer keeps a (now shared) copy */
+    cr_assert_eq(rd(3, x, 0), 0);
+    /* and its next write must invalidate tile 1 again */
+    cr_assert_gt(wr(3, x, 0), 0);
+    cr_assert_eq(wr(3, x, 0), 0, "exclusive now: a store hits");
+}
+
+Test(tile_cache, hash_for_home_spreads_lines) {
+    unsigned count[36] = {0};
+    for (uint64_t l = 0; l < 36 * 1000; l++) count[cache_home(&s, l)]++;
+    for (int t = 0; t < 36; t++) cr_assert(count[t] > 700 && count[t] < 1300, "tile %d homes %u", t, count[t]);
+}
+
+Test(tile_cache, dram_bandwidth_queues_requests) {
+    /* 512 B stripes over 2 controllers at 85 Gb/s each: ~6 ns a line, so a
+     * 1 us window holds ~166 lines per controller */
+    bool ex;
+    uint64_t first = cache_access(&s, 0, 0x4000000, COV_READ, 0, zero, NULL, &ex);
+    uint64_t mid = 0, last = 0;
+    for (int i = 1; i < 2000; i++) {
+        uint64_t c = cache_access(&s, 0, 0x4000000 + (uint64_t)i * 64, COV_READ, 0, zero, NULL, &ex);
+        if (i == 100) mid = c;
+        last = c;
+    }
+    cr_assert_gt(mid, first, "queueing grows with the window's load");
+    /* 2000 lines = 1000 per controller = 6 windows: the last waits ~5 us */
+    cr_assert_gt(last, first + 5 * 1200 * 9 / 10, "%llu", (unsigned long long)last);
+    cr_assert_lt(last, first + 7 * 1200);
+}
+
+Test(tile_cache, slice_eviction_invalidates_sharers) {
+    /* fill one slice set (home 4) beyond its 8 ways; the first line is
+     * evicted from the slice and from tile 9's caches */
+    uint64_t stride = s.l3[4].c.sets * 64;
+    for (uint64_t i = 0; i < 9; i++) rd(9, 0x8000000 + i * stride, 4);
+    cr_assert_eq(s.st[9].back_inval, 1);
+    cr_assert_gt(rd(9, 0x8000000, 4), cfg.l3.hit_cycles, "gone from every level");
+}
+
+Test(tile_cache, bad_geometry_is_refused) {
+    struct cache_sys t;
+    char err[200];
+    cr_assert_not(cache_sys_init(&t, &cfg, 9, 9, err, sizeof err));
+    cr_assert(strstr(err, "64 tiles") != NULL, "%s", err);
+    struct chip_config bad = cfg;
+    bad.l1d.size_bytes = 3000;
+    cr_assert_not(cache_sys_init(&t, &bad, 6, 6, err, sizeof err));
+    cr_assert(strstr(err, "chip.l1d") != NULL, "%s", err);
+}
+
+/* configs/chip/tilegx36.yaml binds (no unknown keys, every value in range)
+ * and states the defaults. */
+struct root {
+    struct chip_config chip;
+};
+static const struct cfg_key root_keys[] = {CFG_SECTION_KEY(struct root, chip, chip_config_section)};
+static CFG_SECTION_DEF(root_section, "", "test root", root_keys);
+
+Test(tile_cache, chip_yaml_binds_to_the_defaults) {
+    char path[1024];
+    const char *src = getenv("TESSERA_SOURCE_DIR");
+    cr_assert_not_null(src);
+    snprintf(path, sizeof path, "%s/configs/chip/tilegx36.yaml", src);
+    struct cfg_errors err = {0};
+    struct cfg_doc *d = cfg_doc_load(path, &err);
+    cr_assert_not_null(d);
+    struct root r;
+    memset(&r, 0, sizeof r);
+    bool ok = cfg_bind(d, &root_section, &r, &err);
+    if (!ok) cfg_errors_print(&err, stderr);
+    cr_assert(ok);
+    struct chip_config def;
+    memset(&def, 0, sizeof def);
+    cfg_defaults(&chip_config_section, &def);
+    cr_assert_eq(memcmp(&r.chip, &def, sizeof def), 0, "the file states the defaults");
+    char msg[200];
+    cr_assert(chip_config_check(&r.chip, msg, sizeof msg), "%s", msg);
+    cfg_release(&root_section, &r);
+    cfg_doc_free(d);
+    cfg_errors_fini(&err);
+}
+
+#include "sim/tile_host.h"
+
+Test(tile_cache, host_cpu_model) {
+    struct chip_host_config h = {.freq_hz = 2000000000, .handler_cycles = 1000, .cycles_per_byte = 0.5};
+    cr_assert_eq(tile_host_cost(&h, 0), SIM_NS(500));
+    cr_assert_eq(tile_host_cost(&h, 2000), SIM_NS(1000));
+    h.freq_hz = 3000000000;
+    cr_assert_eq(tile_host_cost(&h, 0), 333334, "rounded up");
+}
+
+Test(tile_cache, dma_write_invalidates_cached_copies) {
+    uint64_t x = 0x300000;
+    rd(4, x, -1);
+    rd(9, x, -1);
+    cr_assert_eq(rd(4, x, -1), 0);
+    cr_assert_eq(cache_dma_write(&s, x, -1), 2);
+    uint64_t h = cache_home(&s, x >> 6);
+    cr_assert_eq(rd(4, x, -1), cfg.l3.hit_cycles + 2 * cache_hops(&s, 4, h) - 2,
+                 "the new data is in the home's L3, not in DRAM");
+    /* a line never seen before lands in L3 too */
+    cache_dma_write(&s, 0x900000, -1);
+    h = cache_home(&s, 0x900000 >> 6);
+    cr_assert_eq(rd(4, 0x900000, -1), cfg.l3.hit_cycles + 2 * cache_hops(&s, 4, h) - 2);
+}

@@ -1,0 +1,103 @@
+/* tests/tile/test_calib.c: calibration microbenchmarks as tile code
+ * (claim C17: L1 2, L2 11, remote L3 40 cycles within 10%) and the coherence
+ * cost of a line ping-ponged between two tiles growing with distance. */
+#include <criterion/criterion.h>
+#include <math.h>
+
+#include "sim/mem.h"
+#include "tile_test_util.h"
+#include "workloads/calib/calib.h"
+
+static double chase(unsigned tile, size_t bytes, uint64_t steps) {
+    struct chip_config cfg;
+    tt_defaults(&cfg);
+    struct sim_engine *e = sim_engine_create();
+    struct chip *c = tt_chip(&cfg, e);
+    struct mem_region *r = chip_region_create(c, MEM_SHARED, "chase", bytes, -1, -1);
+    cr_assert_not_null(r);
+    struct calib_chase *job = mem_alloc(chip_shared_region(c), sizeof *job);
+    cr_assert_not_null(job);
+    job->buf = r->host;
+    job->bytes = bytes;
+    job->steps = steps;
+    char err[200];
+    cr_assert_eq(chip_tile_start(c, tile, TILE_ROLE_APP, 0, calib_chase_main, job, err, sizeof err), 0,
+                 "%s", err);
+    sim_engine_run_until(e, SIM_TIME_MAX);
+    const struct tile_fault *f;
+    cr_assert_eq(chip_faults(c, &f), 0, "no faults (%s)", chip_faults(c, &f) ? f[0].what : "");
+    double cps = job->cycles_per_step;
+    chip_destroy(c);
+    sim_engine_destroy(e);
+    return cps;
+}
+
+static void near(const char *what, double got, double want, double tol) {
+    cr_log_info("%s: %.2f cycles (target %.0f)", what, got, want);
+    cr_assert(fabs(got - want) <= tol * want, "%s: %.2f cycles, want %.0f within %.0f%%", what, got,
+              want, tol * 100);
+}
+
+Test(tile_calib, l1_chase_2_cycles) { near("L1 chase, tile 0", chase(0, 16 * 1024, 8192), 2, 0.10); }
+
+Test(tile_calib, l2_chase_11_cycles) {
+    near("L2 chase, tile 0", chase(0, 128 * 1024, 8192), 11, 0.10);
+}
+
+Test(tile_calib, remote_l3_chase_40_cycles) {
+    near("L3 chase, tile 0 (corner)", chase(0, 2 * 1024 * 1024, 16384), 40, 0.10);
+    near("L3 chase, tile 14 (centre)", chase(14, 2 * 1024 * 1024, 16384), 40, 0.10);
+}
+
+Test(tile_calib, dram_chase_slower_than_l3) {
+    double d = chase(0, 24 * 1024 * 1024, 16384);
+    cr_log_info("DRAM chase, tile 0: %.2f cycles", d);
+    /* 32 + round trip to the home + controller round trip + 80 */
+    cr_assert(d > 110 && d < 160, "DRAM chase %.2f cycles", d);
+}
+
+/* Memory cycles per round of a counter passed between tile 0 and `peer`
+ * (the counter's line is homed on tile 0). */
+static double pingpong(unsigned peer, uint64_t rounds) {
+    struct chip_config cfg;
+    tt_defaults(&cfg);
+    struct sim_engine *e = sim_engine_create();
+    struct chip *c = tt_chip(&cfg, e);
+    struct mem_region *line = chip_region_create(c, MEM_SHARED, "counter", 64, -1, 0);
+    struct calib_pingpong *a = mem_alloc(chip_private_region(c, 0), sizeof *a);
+    struct calib_pingpong *b = mem_alloc(chip_private_region(c, peer), sizeof *b);
+    cr_assert(line && a && b);
+    *a = (struct calib_pingpong){.counter = (uint64_t *)line->host, .peer = peer, .rounds = rounds, .starter = 1};
+    *b = (struct calib_pingpong){.counter = (uint64_t *)line->host, .peer = 0, .rounds = rounds};
+    char err[200];
+    cr_assert_eq(chip_tile_start(c, 0, TILE_ROLE_APP, 0, calib_pingpong_main, a, err, sizeof err), 0);
+    cr_assert_eq(chip_tile_start(c, peer, TILE_ROLE_APP, 0, calib_pingpong_main, b, err, sizeof err), 0);
+    sim_engine_run_until(e, SIM_TIME_MAX);
+    const struct tile_fault *f;
+    cr_assert_eq(chip_faults(c, &f), 0, "no faults (%s)", chip_faults(c, &f) ? f[0].what : "");
+    cr_assert_eq(*(uint64_t *)line->host, 2 * rounds, "counter %llu",
+                 (unsigned long long)*(uint64_t *)line->host);
+    double mem = (double)(chip_tile_prof(c, 0)->mem_cycles + chip_tile_prof(c, peer)->mem_cycles) /
+                 (double)rounds;
+    chip_destroy(c);
+    sim_engine_destroy(e);
+    return mem;
+}
+
+Test(tile_calib, pingpong_cost_grows_with_distance) {
+    unsigned peers[] = {1, 3, 5, 17, 35}; /* 1, 3, 5, 7, 10 hops from tile 0 */
+    unsigned hops[] = {1, 3, 5, 7, 10};
+    double prev = 0, first = 0;
+    for (size_t i = 0; i < 5; i++) {
+        double m = pingpong(peers[i], 200);
+        cr_log_info("ping-pong tile 0 <-> tile %u (%u hops): %.1f memory cycles per round", peers[i],
+                    hops[i], m);
+        if (i == 0) first = m;
+        cr_assert_gt(m, prev, "cost grows with distance");
+        prev = m;
+    }
+    /* per round: the peer's read and write go to the home (2 x 2 x hops) and
+     * tile 0's write invalidates the peer (2 x hops): 6 cycles per hop */
+    double slope = (prev - first) / (10 - 1);
+    cr_assert(slope > 5 && slope < 7, "%.2f cycles per hop per round", slope);
+}

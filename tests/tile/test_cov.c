@@ -1,0 +1,237 @@
+/* tests/tile/test_cov.c: the instrumentation cost model. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/cov.h"
+#include "sim/cov_x86.h"
+#include "sim/engine.h"
+#include "sim/rng.h"
+#include "tile_test_util.h"
+#include "workloads/calib/calib.h"
+
+static void count_slow(struct cov_ctx *c, uintptr_t a, unsigned size, unsigned kind, uintptr_t pc) {
+    (void)a, (void)size, (void)pc;
+    if (kind & COV_WRITE) c->stores++;
+    else c->loads++;
+}
+static void no_limit(struct cov_ctx *c, uintptr_t pc) {
+    (void)pc;
+    c->instr_limit = UINT64_MAX;
+}
+
+Test(tile_cov, weights_computed_without_fallbacks) {
+    struct cov_stats s = cov_stats();
+    cr_assert_gt(s.blocks, 20);
+    cr_assert_gt(s.functions, 5);
+    cr_assert_eq(s.fallbacks, 0, "%llu blocks the decoder could not walk",
+                 (unsigned long long)s.fallbacks);
+    cr_assert_gt(s.hook_calls, s.blocks, "every block has at least its guard call");
+}
+
+/* Our length decoder splits the instrumented functions exactly as objdump does. */
+Test(tile_cov, decoder_matches_objdump) {
+    struct { const char *name; const void *fn; } fns[] = {
+        {"calib_loop", (const void *)calib_loop},
+        {"calib_chase_walk", (const void *)calib_chase_walk},
+        {"calib_chase_main", (const void *)calib_chase_main},
+        {"calib_hashtab_lookups", (const void *)calib_hashtab_lookups},
+        {"calib_hashtab_fill", (const void *)calib_hashtab_fill},
+        {"calib_pingpong_main", (const void *)calib_pingpong_main},
+    };
+    static long offs[8192];
+    for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++) {
+        long n = tt_objdump_insns("/proc/self/exe", fns[k].name, offs, 8192, NULL, NULL);
+        cr_assert_gt(n, 3, "objdump found %s", fns[k].name);
+        const uint8_t *p = fns[k].fn;
+        long off = 0;
+        for (long i = 0; i < n; i++) {
+            cr_assert_eq(off, offs[i], "%s: instruction %ld at +%ld, objdump says +%ld",
+                         fns[k].name, i, off, offs[i]);
+            struct x86_insn in;
+            unsigned l = x86_decode(p + off, 16, &in);
+            cr_assert_gt(l, 0, "%s: cannot decode at +%ld", fns[k].name, off);
+            off += l;
+        }
+    }
+}
+
+/* Sum of block weights of a function vs objdump's count minus the hook
+ * calls and their argument set-up. */
+Test(tile_cov, function_weights_match_objdump) {
+    const char *names[] = {"calib_loop", "calib_hashtab_lookups", "calib_chase_walk"};
+    const void *addrs[] = {(const void *)calib_loop, (const void *)calib_hashtab_lookups,
+                           (const void *)calib_chase_walk};
+    for (size_t k = 0; k < 3; k++) {
+        long hooks = 0, nops = 0;
+        long n = tt_objdump_insns("/proc/self/exe", names[k], NULL, 0, &hooks, &nops);
+        cr_assert_gt(n, 0);
+        uintptr_t lo = (uintptr_t)addrs[k];
+        size_t fi;
+        uintptr_t fpc;
+        cr_assert(cov_function_of(lo, &fi, &fpc) && fpc == lo, "%s is instrumented", names[k]);
+        uint64_t sum = 0;
+        uintptr_t pc;
+        uint32_t w;
+        bool entry;
+        for (size_t i = 0; cov_block(i, &pc, &w, &entry); i++) {
+            size_t f2;
+            uintptr_t p2;
+            if (cov_function_of(pc, &f2, &p2) && f2 == fi) sum += w;
+        }
+        long expect = n - 2 * hooks - nops;
+        cr_assert_gt(hooks, 0);
+        cr_log_info("%s: objdump %ld instructions, %ld hook calls, %ld nops -> %ld; weights %llu",
+                    names[k], n, hooks, nops, expect, (unsigned long long)sum);
+        cr_assert(sum >= (uint64_t)(expect * 0.95) && sum <= (uint64_t)(expect * 1.05),
+                  "%s: weights %llu vs objdump %ld", names[k], (unsigned long long)sum, expect);
+    }
+}
+
+static const char *find_obj(const char *list, const char *suffix, char *out, size_t len) {
+    const char *s = list;
+    while (s && *s) {
+        const char *e = strchr(s, ':');
+        size_t l = e ? (size_t)(e - s) : strlen(s);
+        if (l < len && l >= strlen(suffix) && !memcmp(s + l - strlen(suffix), suffix, strlen(suffix))) {
+            memcpy(out, s, l);
+            out[l] = 0;
+            return out;
+        }
+        s = e ? e + 1 : NULL;
+    }
+    return NULL;
+}
+
+/* A loop of known length is charged objdump's instruction count (of the
+ * native, uninstrumented build of the same code) within 15%. */
+Test(tile_cov, loop_charged_objdump_count) {
+    char obj[1024];
+    cr_assert_not_null(find_obj(NATIVE_OBJS, "loop.c.o", obj, sizeof obj), "%s", NATIVE_OBJS);
+    static long offs[512];
+    long n = tt_objdump_insns(obj, "calib_loop_native", offs, 512, NULL, NULL);
+    cr_assert_gt(n, 4);
+    /* the loop body: from the target of the backward branch to the branch */
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "objdump -d --no-show-raw-insn --disassemble=calib_loop_native '%s'", obj);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    char line[512];
+    long body = -1;
+    long addrs[512], na = 0;
+    while (fgets(line, sizeof line, p)) {
+        if (!strchr(line, '\t') || !strchr(line, ':')) continue;
+        long a = strtol(line, NULL, 16);
+        if (na < 512) addrs[na++] = a;
+        char *j = strstr(line, "\tj");
+        if (j && !strstr(line, "jmp")) {
+            char *t = j + 2;
+            while (*t && *t != ' ') t++;
+            long target = strtol(t, NULL, 16);
+            if (target < a) {
+                long cnt = 0;
+                for (long i = 0; i < na; i++)
+                    if (addrs[i] >= target) cnt++;
+                body = cnt;
+            }
+        }
+    }
+    pclose(p);
+    cr_assert_gt(body, 2, "found the loop in objdump");
+
+    struct cov_ctx c;
+    cov_ctx_init(&c, NULL, count_slow, no_limit);
+    cov_set_current(&c);
+    uint64_t r1 = calib_loop(1000, 7);
+    uint64_t i1 = c.instr;
+    uint64_t r2 = calib_loop(11000, 7);
+    uint64_t i2 = c.instr - i1;
+    cov_set_current(NULL);
+    cr_assert_eq(r1, calib_loop_native(1000, 7), "same result instrumented and native");
+    cr_assert_eq(r2, calib_loop_native(11000, 7));
+    double per_iter = (double)(i2 - i1) / 10000.0;
+    cr_log_info("loop body: objdump %ld instructions, charged %.3f", body, per_iter);
+    cr_assert(per_iter >= body * 0.85 && per_iter <= body * 1.15,
+              "charged %.3f instructions per iteration, objdump shows %ld", per_iter, body);
+    cr_assert_eq(c.loads + c.stores, 0, "the loop touches no memory");
+}
+
+static int nm_has(const char *path, const char *needle) {
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "nm -A '%s' 2>/dev/null", path);
+    FILE *p = popen(cmd, "r");
+    if (!p) return -1;
+    char line[1024];
+    int found = 0, lines = 0;
+    while (fgets(line, sizeof line, p)) {
+        lines++;
+        if (strstr(line, needle)) found = 1;
+    }
+    pclose(p);
+    return lines ? found : -1;
+}
+
+/* Tile code objects call the hooks; the simulator's libraries do not. */
+Test(tile_cov, tile_code_instrumented_simulator_not) {
+    const char *s = TILE_OBJS;
+    int objs = 0;
+    while (s && *s) {
+        const char *e = strchr(s, ':');
+        char path[1024];
+        size_t l = e ? (size_t)(e - s) : strlen(s);
+        cr_assert_lt(l, sizeof path);
+        memcpy(path, s, l);
+        path[l] = 0;
+        cr_assert_eq(nm_has(path, "U __sanitizer_cov_trace_pc_guard"), 1, "%s is instrumented", path);
+        objs++;
+        s = e ? e + 1 : NULL;
+    }
+    cr_assert_geq(objs, 4);
+    s = SIM_LIBS;
+    while (s && *s) {
+        const char *e = strchr(s, ':');
+        char path[1024];
+        size_t l = e ? (size_t)(e - s) : strlen(s);
+        memcpy(path, s, l);
+        path[l] = 0;
+        cr_assert_eq(nm_has(path, "U __sanitizer_cov_trace_pc_guard"), 0, "%s is not instrumented",
+                     path);
+        cr_assert_eq(nm_has(path, "U __sanitizer_cov_load8"), 0, "%s is not instrumented", path);
+        s = e ? e + 1 : NULL;
+    }
+}
+
+static void ev(void *ctx, void *arg) {
+    struct sim_engine *e = ctx;
+    struct sim_rng *r = arg;
+    if (sim_engine_events_run(e) < 5000)
+        sim_engine_schedule_in(e, 1 + sim_rng_below(r, 1000), ev, e, r);
+}
+
+/* An engine-only run makes no hook call; instrumented code does. */
+Test(tile_cov, engine_only_run_makes_no_hook_calls) {
+    struct cov_ctx *n = cov_null_ctx();
+    cov_set_current(NULL);
+    uint64_t b0 = n->blocks, l0 = n->loads, s0 = n->stores;
+    struct sim_engine *e = sim_engine_create();
+    struct sim_rng r;
+    sim_rng_init(&r, 1, 2);
+    for (int i = 0; i < 10; i++) sim_engine_schedule_in(e, (sim_time_t)i, ev, e, &r);
+    sim_engine_run_until(e, SIM_TIME_MAX);
+    cr_assert_geq(sim_engine_events_run(e), 5000);
+    sim_engine_destroy(e);
+    struct chip_config cfg;
+    tt_defaults(&cfg);
+    struct sim_engine *e2 = sim_engine_create();
+    struct chip *c = tt_chip(&cfg, e2);
+    sim_engine_run_until(e2, SIM_TIME_MAX);
+    chip_destroy(c);
+    sim_engine_destroy(e2);
+    cr_assert_eq(n->blocks - b0, 0, "engine and chip code hit %llu blocks",
+                 (unsigned long long)(n->blocks - b0));
+    cr_assert_eq(n->loads - l0 + n->stores - s0, 0);
+    /* the counter does count instrumented code */
+    calib_loop(10, 1);
+    cr_assert_gt(n->blocks - b0, 10);
+}
