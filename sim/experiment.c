@@ -68,6 +68,7 @@ static const struct cfg_key root_keys[] = {
     CFG_SECTION_KEY(struct tsr_config, hold, hold_section),
     CFG_SECTION_KEY(struct tsr_config, chip, chip_config_section),
     CFG_SECTION_KEY(struct tsr_config, noc, noc_config_section),
+    CFG_SECTION_KEY(struct tsr_config, nic, nic_config_section),
 };
 CFG_SECTION_DEF(tsr_config_section, "", "An experiment file.", root_keys);
 
@@ -84,6 +85,8 @@ int tsr_config_load(const char *file, const char *const *sets, size_t nsets,
     if (err.n == 0 && !chip_config_check(&cfg->chip, msg, sizeof msg))
         cfg_errors_add(&err, "%s: %s", file, msg);
     if (err.n == 0 && !noc_config_check(&cfg->noc, msg, sizeof msg))
+        cfg_errors_add(&err, "%s: %s", file, msg);
+    if (err.n == 0 && !nic_config_check(&cfg->nic, msg, sizeof msg))
         cfg_errors_add(&err, "%s: %s", file, msg);
     bool ok = err.n == 0;
     if (!ok && errors) {

@@ -26,6 +26,7 @@
 #include "sim/engine.h"
 #include "sim/chip_config.h"
 #include "sim/json.h"
+#include "nic/nic_config.h"
 #include "noc/noc_config.h"
 
 /* Exit codes of the tessera program (docs/cli.md). */
@@ -59,6 +60,7 @@ struct tsr_config {
     struct hold_config hold;
     struct chip_config chip;
     struct noc_config noc;
+    struct nic_config nic;
 };
 
 extern const struct cfg_section tsr_config_section;

@@ -1,0 +1,8 @@
+# nic/ benchmark: frames per host second through the NIC model (ingress +
+# egress with a trivial echo). The echo and flat memory are the tests' helpers.
+if(TARGET tessera_mpipe)
+  add_executable(bench_nic_echo ${CMAKE_CURRENT_LIST_DIR}/nic_echo.c
+    ${CMAKE_SOURCE_DIR}/tests/nic/nic_test_util.c)
+  target_include_directories(bench_nic_echo PRIVATE ${CMAKE_SOURCE_DIR}/tests/nic)
+  target_link_libraries(bench_nic_echo PRIVATE tessera_mpipe)
+endif()

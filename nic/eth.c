@@ -1,0 +1,213 @@
+/* nic/eth.c: Ethernet ports and cables. See eth.h. */
+#include "nic/eth.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nic/pcap.h"
+#include "sim/json.h"
+
+struct eth_frame *eth_frame_alloc(size_t len) {
+    size_t cap = len < 64 ? 64 : len;
+    struct eth_frame *f = malloc(sizeof *f + cap);
+    if (!f) return NULL;
+    f->len = (uint32_t)len;
+    f->cap = (uint32_t)cap;
+    f->tag = 0;
+    return f;
+}
+
+struct eth_frame *eth_frame_copy(const void *data, size_t len) {
+    struct eth_frame *f = eth_frame_alloc(len);
+    if (f && len) memcpy(f->data, data, len);
+    return f;
+}
+
+void eth_frame_free(struct eth_frame *f) { free(f); }
+
+static sim_time_t bytes_time(const struct nic_eth_config *cfg, uint64_t bytes) {
+    unsigned __int128 ps = (unsigned __int128)bytes * 8u * 1000000000000ull;
+    return (sim_time_t)(ps / cfg->rate_bps);
+}
+
+static uint64_t padded(const struct nic_eth_config *cfg, size_t len) {
+    uint64_t onwire = len + cfg->fcs_bytes;
+    return onwire < cfg->min_frame_bytes ? cfg->min_frame_bytes : onwire;
+}
+
+sim_time_t eth_frame_time(const struct nic_eth_config *cfg, size_t len) {
+    return bytes_time(cfg, cfg->preamble_bytes + padded(cfg, len));
+}
+
+sim_time_t eth_wire_time(const struct nic_eth_config *cfg, size_t len) {
+    return bytes_time(cfg, cfg->preamble_bytes + padded(cfg, len) + cfg->ifg_bytes);
+}
+
+static void port_deliver(void *ctx, void *arg);
+
+void eth_port_init(struct eth_port *p, struct sim_engine *e, const struct nic_eth_config *cfg,
+                   const char *name) {
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s", name ? name : "port");
+    p->engine = e;
+    p->cfg = cfg;
+    p->qcap = (uint32_t)cfg->tx_queue_frames;
+    p->q = calloc(p->qcap, sizeof *p->q);
+    assert(p->q);
+}
+
+void eth_port_fini(struct eth_port *p) {
+    for (uint32_t i = 0; i < p->qlen; i++) eth_frame_free(p->q[(p->qhead + i) % p->qcap]);
+    free(p->q);
+    p->q = NULL;
+    p->qlen = 0;
+}
+
+void eth_port_attach(struct eth_port *p, const struct eth_client_ops *ops, void *client) {
+    p->ops = ops;
+    p->client = client;
+}
+
+void eth_port_set_pcap(struct eth_port *p, struct pcap_writer *w) { p->pcap = w; }
+
+void eth_cable_connect(struct eth_port *a, struct eth_port *b) {
+    assert(!a->linked && !b->linked && a != b);
+    sim_link_init(&a->out, a->engine, SIM_NS(a->cfg->propagation_ns), port_deliver, b);
+    sim_link_init(&b->out, b->engine, SIM_NS(a->cfg->propagation_ns), port_deliver, a);
+    a->linked = b->linked = true;
+    a->peer = b;
+    b->peer = a;
+}
+
+bool eth_port_can_send(const struct eth_port *p) { return p->qlen < p->qcap; }
+
+void eth_port_want_space(struct eth_port *p) { p->tx_waiting = true; }
+
+static void frame_end(void *ctx, void *arg);
+
+/* Put f on the wire starting at `start`: its last bit leaves at start + frame time. */
+static void wire_start(struct eth_port *p, struct eth_frame *f, sim_time_t start) {
+    p->tx_active = true;
+    sim_engine_schedule_at(p->engine, start + eth_frame_time(p->cfg, f->len), frame_end, p, f);
+}
+
+static struct eth_frame *dequeue(struct eth_port *p) {
+    struct eth_frame *f = p->q[p->qhead];
+    p->qhead = (p->qhead + 1) % p->qcap;
+    p->qlen--;
+    return f;
+}
+
+static void frame_end(void *ctx, void *arg) {
+    struct eth_port *p = ctx;
+    struct eth_frame *f = arg;
+    sim_time_t now = sim_engine_now(p->engine);
+    p->st.tx_frames++;
+    p->st.tx_bytes += f->len;
+    p->st.tx_busy_ps += eth_wire_time(p->cfg, f->len);
+    if (p->pcap) pcap_writer_frame(p->pcap, now, f->data, f->len);
+    sim_link_send(&p->out, f);
+    /* The next frame starts after the inter-frame gap. */
+    if (p->qlen > 0) {
+        struct eth_frame *n = dequeue(p);
+        wire_start(p, n, now + bytes_time(p->cfg, p->cfg->ifg_bytes));
+    } else {
+        /* Idle once the gap is over; a send before then starts at the gap's end. */
+        p->tx_active = false;
+        p->idle_at = now + bytes_time(p->cfg, p->cfg->ifg_bytes);
+    }
+    if (p->tx_waiting && p->qlen < p->qcap) {
+        p->tx_waiting = false;
+        if (p->ops && p->ops->tx_space) p->ops->tx_space(p->client, p);
+    }
+}
+
+bool eth_port_send(struct eth_port *p, struct eth_frame *f) {
+    if (f->len < ETH_MIN_HEADER) {
+        p->st.tx_drop_runt++;
+        eth_frame_free(f);
+        return true;
+    }
+    if (f->len + p->cfg->fcs_bytes > p->cfg->max_frame_bytes) {
+        p->st.tx_drop_oversize++;
+        eth_frame_free(f);
+        return true;
+    }
+    if (!p->linked) {
+        p->st.tx_drop_no_link++;
+        eth_frame_free(f);
+        return true;
+    }
+    if (p->qlen >= p->qcap) {
+        p->st.tx_refused_full++;
+        p->tx_waiting = true;
+        return false;
+    }
+    /* Pad to the minimum frame (FCS excluded) with zeros. */
+    uint64_t min_len = p->cfg->min_frame_bytes - p->cfg->fcs_bytes;
+    if (f->len < min_len) {
+        assert(f->cap >= min_len);
+        memset(f->data + f->len, 0, min_len - f->len);
+        f->len = (uint32_t)min_len;
+    }
+    if (!p->tx_active && p->qlen == 0) {
+        sim_time_t now = sim_engine_now(p->engine);
+        wire_start(p, f, p->idle_at > now ? p->idle_at : now);
+        return true;
+    }
+    p->q[(p->qhead + p->qlen) % p->qcap] = f;
+    p->qlen++;
+    return true;
+}
+
+static void port_deliver(void *ctx, void *arg) {
+    struct eth_port *p = ctx;
+    struct eth_frame *f = arg;
+    if (f->len < ETH_MIN_HEADER) {
+        p->st.rx_drop_runt++;
+        eth_frame_free(f);
+        return;
+    }
+    if (f->len + p->cfg->fcs_bytes > p->cfg->max_frame_bytes) {
+        p->st.rx_drop_oversize++;
+        eth_frame_free(f);
+        return;
+    }
+    p->st.rx_frames++;
+    p->st.rx_bytes += f->len;
+    if (p->pcap) pcap_writer_frame(p->pcap, sim_engine_now(p->engine), f->data, f->len);
+    if (!p->ops || !p->ops->receive) {
+        p->st.rx_drop_no_client++;
+        eth_frame_free(f);
+        return;
+    }
+    if (!p->ops->receive(p->client, p, f)) {
+        p->st.rx_drop_overrun++;
+        eth_frame_free(f);
+    }
+}
+
+void eth_port_write_stats(const struct eth_port *p, struct json_writer *w) {
+    const struct eth_port_stats *s = &p->st;
+    json_object_begin(w);
+    json_kv_string(w, "name", p->name);
+    json_kv_uint(w, "tx_frames", s->tx_frames);
+    json_kv_uint(w, "tx_bytes", s->tx_bytes);
+    json_kv_uint(w, "rx_frames", s->rx_frames);
+    json_kv_uint(w, "rx_bytes", s->rx_bytes);
+    json_kv_uint(w, "tx_refused_full", s->tx_refused_full);
+    json_kv_double(w, "tx_busy_ns", (double)s->tx_busy_ps / 1000.0);
+    json_key(w, "drops");
+    json_object_begin(w);
+    json_kv_uint(w, "tx_oversize", s->tx_drop_oversize);
+    json_kv_uint(w, "tx_runt", s->tx_drop_runt);
+    json_kv_uint(w, "tx_no_link", s->tx_drop_no_link);
+    json_kv_uint(w, "rx_oversize", s->rx_drop_oversize);
+    json_kv_uint(w, "rx_runt", s->rx_drop_runt);
+    json_kv_uint(w, "rx_overrun", s->rx_drop_overrun);
+    json_kv_uint(w, "rx_no_client", s->rx_drop_no_client);
+    json_object_end(w);
+    json_object_end(w);
+}

@@ -1,0 +1,17 @@
+# nic/mpipe.cmake: the NIC model library (included by the top-level
+# CMakeLists.txt): Ethernet ports and cables, the mPIPE-like device and its
+# driver calls, the switch, pcap writer/reader/replay, a frame generator.
+# (nic/CMakeLists.txt holds the TAP bridge, which is a separate library.)
+add_library(tessera_mpipe STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/nic_config.c
+  ${CMAKE_CURRENT_LIST_DIR}/eth.c
+  ${CMAKE_CURRENT_LIST_DIR}/eth_pkt.c
+  ${CMAKE_CURRENT_LIST_DIR}/eth_gen.c
+  ${CMAKE_CURRENT_LIST_DIR}/mpipe.c
+  ${CMAKE_CURRENT_LIST_DIR}/mpipe_rss.c
+  ${CMAKE_CURRENT_LIST_DIR}/mpipe_driver.c
+  ${CMAKE_CURRENT_LIST_DIR}/switch.c
+  ${CMAKE_CURRENT_LIST_DIR}/switch_topology.c
+  ${CMAKE_CURRENT_LIST_DIR}/pcap.c
+  ${CMAKE_CURRENT_LIST_DIR}/pcap_replay.c)
+target_link_libraries(tessera_mpipe PUBLIC tessera_sim)

@@ -1,0 +1,108 @@
+/* nic/nic_config.h: configuration of the NIC model (the `nic:` section):
+ * Ethernet ports and wires, the mPIPE-like device, the driver-call costs
+ * charged to tile code, and the switch.
+ *
+ * Declared once here, with type, default, range, unit and source tag; the
+ * root schema embeds nic_config_section as `nic:`. Every key has a default.
+ * What the schema cannot check (the RSS key's hex text, a buffer size that
+ * is not a multiple of 128 B) is checked by nic_config_check(), which
+ * mpipe_create() also calls. See docs/nic.md.
+ */
+#ifndef TESSERA_NIC_NIC_CONFIG_H
+#define TESSERA_NIC_NIC_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/config.h"
+
+/* nic.eth: one 10 GbE port and its cable. */
+struct nic_eth_config {
+    uint64_t rate_bps;
+    uint64_t preamble_bytes;  /* preamble + start-of-frame delimiter */
+    uint64_t ifg_bytes;       /* inter-frame gap */
+    uint64_t fcs_bytes;       /* frame check sequence (not stored in frames) */
+    uint64_t min_frame_bytes; /* including the FCS; shorter frames are padded */
+    uint64_t max_frame_bytes; /* including the FCS; 1518, or up to 10240 (jumbo) */
+    uint64_t propagation_ns;  /* cable delay */
+    uint64_t tx_queue_frames; /* MAC transmit FIFO in frames */
+};
+
+/* Bucket modes of the load balancer (facts: gxio/mpipe.h). */
+enum mpipe_bucket_mode {
+    MPIPE_BUCKET_STATIC,          /* a bucket always uses its ring */
+    MPIPE_BUCKET_ROUND_ROBIN,     /* every packet to the least full ring */
+    MPIPE_BUCKET_STICKY,          /* keep the ring while packets are in flight */
+    MPIPE_BUCKET_STICKY_LOCALITY, /* keep the ring until it is full */
+};
+extern const char *const mpipe_bucket_mode_names[];
+
+/* nic.mpipe: the device. */
+struct nic_mpipe_config {
+    uint64_t ports;
+    uint64_t freq_hz;
+    uint64_t classifiers;
+    uint64_t classifier_cycles;
+    uint64_t classifier_queue_frames;
+    uint64_t rings;
+    uint64_t ring_entries;
+    uint64_t buckets;
+    int bucket_mode; /* enum mpipe_bucket_mode */
+    bool rss_symmetric;
+    char *rss_key; /* 40 bytes as 80 hex digits */
+    bool drop_bad_ip_csum;
+    uint64_t small_buffer_bytes;
+    uint64_t small_buffers;
+    uint64_t large_buffer_bytes;
+    uint64_t large_buffers;
+    uint64_t jumbo_buffer_bytes;
+    uint64_t jumbo_buffers;
+    uint64_t tx_header_buffer_bytes;
+    uint64_t tx_header_buffers;
+    uint64_t edma_rings;
+    uint64_t edma_ring_entries;
+    uint64_t edma_max_gather;
+    uint64_t edma_desc_cycles;
+    uint64_t edma_inflight;
+    uint64_t idma_cycles;
+    uint64_t doorbell_cycles;
+};
+
+/* nic.driver: what tile code is charged for each driver call (tile cycles). */
+struct nic_driver_config {
+    uint64_t idesc_read_cycles;
+    uint64_t edesc_write_cycles;
+    uint64_t mmio_write_cycles;
+    uint64_t mmio_read_cycles;
+};
+
+/* nic.switch: the top-of-rack switch. */
+struct nic_switch_config {
+    uint64_t latency_ns;
+    uint64_t port_queue_frames;
+    uint64_t mac_table_entries;
+};
+
+enum nic_topology { NIC_TOPO_SWITCH, NIC_TOPO_DIRECT };
+extern const char *const nic_topology_names[];
+
+struct nic_config {
+    int topology; /* enum nic_topology */
+    char *pcap_ports; /* "", "all" or "name,name,..." */
+    struct nic_eth_config eth;
+    struct nic_mpipe_config mpipe;
+    struct nic_driver_config driver;
+    struct nic_switch_config sw; /* key `switch` */
+};
+
+extern const struct cfg_section nic_config_section;
+
+/* Checks what the schema cannot. Returns false and writes one message naming
+ * the key (nic.mpipe.rss_key, ...) into err. */
+bool nic_config_check(const struct nic_config *c, char *err, size_t errlen);
+
+/* Parse the 80-hex-digit RSS key into 40 bytes; false if malformed. */
+bool nic_config_parse_rss_key(const char *hex, uint8_t key[40]);
+
+#endif
