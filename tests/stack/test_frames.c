@@ -1,0 +1,603 @@
+/* Frame-level tests in the lwIP/smoltcp style: build a state, inject
+ * hand-made frames, assert the exact frames the stack emits. The peer is
+ * 10.0.0.1 (MAC 02:00:00:00:00:01); the stack is 10.0.0.2. */
+#include "stack/stk.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAXF 64
+static const uint8_t PEER_MAC[6] = {2, 0, 0, 0, 0, 1};
+static const uint8_t OUR_MAC[6] = {2, 0, 0, 0, 0, 2};
+#define PEER_IP 0x0a000001u
+#define OUR_IP 0x0a000002u
+enum { FIN = 1, SYN = 2, RST = 4, PSH = 8, ACK = 16 };
+
+struct frame {
+    uint8_t d[2048];
+    size_t len;
+};
+
+struct t {
+    struct stk *s;
+    struct frame out[MAXF];
+    unsigned nout;
+    unsigned released;
+    stk_time_t now;
+    /* events */
+    unsigned new_conn, remote_closed, cleanup;
+    uint32_t last_id;
+    bool last_active;
+    int last_status;
+    uint8_t data[65536];
+    size_t ndata;
+    const void *data_ptr;
+    uint64_t acked;
+    bool auto_accept;
+};
+
+static uint16_t sum16(const uint8_t *p, size_t n, uint32_t acc)
+{
+    for (size_t i = 0; i + 1 < n; i += 2)
+        acc += (uint32_t)(p[i] << 8 | p[i + 1]);
+    if (n & 1)
+        acc += (uint32_t)p[n - 1] << 8;
+    while (acc >> 16)
+        acc = (acc & 0xffff) + (acc >> 16);
+    return (uint16_t)~acc;
+}
+static uint16_t g16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t g32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+static void p16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void p32(uint8_t *p, uint32_t v) { p16(p, (uint16_t)(v >> 16)); p16(p + 2, (uint16_t)v); }
+
+static void out_fn(void *ctx, const struct stk_iov *iov, unsigned n, size_t total)
+{
+    struct t *t = ctx;
+    cr_assert_lt(t->nout, MAXF);
+    struct frame *f = &t->out[t->nout++];
+    size_t off = 0;
+    for (unsigned i = 0; i < n; i++) {
+        memcpy(f->d + off, iov[i].base, iov[i].len);
+        off += iov[i].len;
+    }
+    cr_assert_eq(off, total);
+    f->len = total;
+}
+static void rel_fn(void *ctx, struct stk_rxbuf *b)
+{
+    struct t *t = ctx;
+    t->released++;
+    free(b);
+}
+static uint32_t rnd_fn(void *ctx) { (void)ctx; return 1000; }
+
+static void a_new_conn(void *ctx, uint32_t id, uint64_t tag, bool active, int status)
+{
+    struct t *t = ctx;
+    (void)tag;
+    t->new_conn++;
+    t->last_id = id;
+    t->last_active = active;
+    t->last_status = status;
+    if (!active && t->auto_accept)
+        cr_assert_eq(stk_tcp_accept(t->s, id), 0);
+}
+static void a_new_data(void *ctx, uint32_t id, const struct stk_iov *v, unsigned n)
+{
+    struct t *t = ctx;
+    (void)id;
+    for (unsigned i = 0; i < n; i++) {
+        if (!t->data_ptr)
+            t->data_ptr = v[i].base;
+        memcpy(t->data + t->ndata, v[i].base, v[i].len);
+        t->ndata += v[i].len;
+    }
+}
+static void a_acked(void *ctx, uint32_t id, uint64_t c) { (void)id; ((struct t *)ctx)->acked += c; }
+static void a_rclosed(void *ctx, uint32_t id) { (void)id; ((struct t *)ctx)->remote_closed++; }
+static void a_cleanup(void *ctx, uint32_t id) { (void)id; ((struct t *)ctx)->cleanup++; }
+
+static struct t *setup(void (*tweak)(struct stk_config *))
+{
+    struct t *t = calloc(1, sizeof *t);
+    struct stk_config c;
+    stk_config_default(&c);
+    memcpy(c.mac, OUR_MAC, 6);
+    c.ip = OUR_IP;
+    c.rcv_buf = 256 * 1024;
+    c.time_wait = 1 * STK_SEC;
+    if (tweak)
+        tweak(&c);
+    struct stk_driver d = {out_fn, rel_fn, rnd_fn, t};
+    struct stk_app a = {a_new_conn, a_new_data, a_acked, a_rclosed, a_cleanup, t};
+    t->auto_accept = true;
+    t->now = 1 * STK_SEC;
+    t->s = stk_create(&c, &d, &a, t->now, NULL, 0);
+    cr_assert(t->s);
+    stk_arp_add_static(t->s, PEER_IP, PEER_MAC);
+    return t;
+}
+
+static void teardown(struct t *t)
+{
+    stk_destroy(t->s);
+    free(t);
+}
+
+/* Hand-made TCP/IPv4/Ethernet frame from the peer. */
+static struct stk_rxbuf *mk_tcp(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+                                uint16_t wnd, const uint8_t *opt, size_t optlen, const void *pay, size_t plen)
+{
+    size_t thl = 20 + optlen, len = 14 + 20 + thl + plen;
+    struct stk_rxbuf *b = calloc(1, sizeof *b + (len < 60 ? 60 : len));
+    b->data = (uint8_t *)(b + 1);
+    b->len = (uint32_t)(len < 60 ? 60 : len);
+    uint8_t *f = b->data;
+    memcpy(f, OUR_MAC, 6);
+    memcpy(f + 6, PEER_MAC, 6);
+    p16(f + 12, 0x0800);
+    uint8_t *ip = f + 14;
+    ip[0] = 0x45;
+    p16(ip + 2, (uint16_t)(20 + thl + plen));
+    ip[8] = 64;
+    ip[9] = 6;
+    p32(ip + 12, PEER_IP);
+    p32(ip + 16, OUR_IP);
+    p16(ip + 10, sum16(ip, 20, 0));
+    uint8_t *th = ip + 20;
+    p16(th, sport);
+    p16(th + 2, dport);
+    p32(th + 4, seq);
+    p32(th + 8, ack);
+    th[12] = (uint8_t)((thl / 4) << 4);
+    th[13] = flags;
+    p16(th + 14, wnd);
+    if (optlen)
+        memcpy(th + 20, opt, optlen);
+    if (plen)
+        memcpy(th + thl, pay, plen);
+    uint32_t ps = (PEER_IP >> 16) + (PEER_IP & 0xffff) + (OUR_IP >> 16) + (OUR_IP & 0xffff) + 6 + (uint32_t)(thl + plen);
+    p16(th + 16, sum16(th, thl + plen, ps));
+    return b;
+}
+
+static void inject(struct t *t, struct stk_rxbuf *b) { stk_input(t->s, t->now, b); }
+
+/* Parsed view of an emitted TCP frame, with its checksums verified. */
+struct seg {
+    uint16_t sport, dport, wnd;
+    uint32_t seq, ack;
+    uint8_t flags;
+    const uint8_t *opt;
+    size_t optlen, plen;
+    const uint8_t *pay;
+};
+
+static struct seg parse(const struct frame *f)
+{
+    struct seg g;
+    cr_assert(f->len >= 54);
+    cr_assert_arr_eq(f->d, PEER_MAC, 6);
+    cr_assert_arr_eq(f->d + 6, OUR_MAC, 6);
+    cr_assert_eq(g16(f->d + 12), 0x0800);
+    const uint8_t *ip = f->d + 14;
+    cr_assert_eq(ip[0], 0x45);
+    cr_assert_eq(sum16(ip, 20, 0), 0, "IP header checksum");
+    cr_assert_eq(ip[9], 6);
+    cr_assert_eq(g32(ip + 12), OUR_IP);
+    cr_assert_eq(g32(ip + 16), PEER_IP);
+    size_t tot = g16(ip + 2);
+    const uint8_t *th = ip + 20;
+    size_t tl = tot - 20;
+    uint32_t ps = (PEER_IP >> 16) + (PEER_IP & 0xffff) + (OUR_IP >> 16) + (OUR_IP & 0xffff) + 6 + (uint32_t)tl;
+    cr_assert_eq(sum16(th, tl, ps), 0, "TCP checksum");
+    g.sport = g16(th);
+    g.dport = g16(th + 2);
+    g.seq = g32(th + 4);
+    g.ack = g32(th + 8);
+    size_t hl = (size_t)(th[12] >> 4) * 4;
+    g.flags = th[13];
+    g.wnd = g16(th + 14);
+    g.opt = th + 20;
+    g.optlen = hl - 20;
+    g.pay = th + hl;
+    g.plen = tl - hl;
+    return g;
+}
+
+static const uint8_t SYN_OPTS[] = {2, 4, 0x05, 0xb4, 1, 3, 3, 7}; /* MSS 1460, WS 7 */
+#define PISN 5000u
+#define OISN 1000u
+
+/* Listen on 80 and complete a handshake from peer port 4000. */
+static uint32_t establish(struct t *t)
+{
+    cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
+    inject(t, mk_tcp(4000, 80, PISN, 0, SYN, 65535, SYN_OPTS, sizeof SYN_OPTS, NULL, 0));
+    cr_assert_eq(t->nout, 1);
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK, 1000, NULL, 0, NULL, 0));
+    cr_assert_eq(t->new_conn, 1);
+    t->nout = 0;
+    return t->last_id;
+}
+
+Test(frames, syn_ack_exact)
+{
+    struct t *t = setup(NULL);
+    cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
+    inject(t, mk_tcp(4000, 80, PISN, 0, SYN, 65535, SYN_OPTS, sizeof SYN_OPTS, NULL, 0));
+    cr_assert_eq(t->nout, 1);
+    struct seg g = parse(&t->out[0]);
+    cr_assert_eq(g.sport, 80);
+    cr_assert_eq(g.dport, 4000);
+    cr_assert_eq(g.flags, SYN | ACK);
+    cr_assert_eq(g.seq, OISN);
+    cr_assert_eq(g.ack, PISN + 1);
+    cr_assert_eq(g.wnd, 65535);
+    /* MSS 1460, then NOP + window scale 3 (256 KiB buffer). */
+    static const uint8_t want[] = {2, 4, 0x05, 0xb4, 1, 3, 3, 3};
+    cr_assert_eq(g.optlen, sizeof want);
+    cr_assert_arr_eq(g.opt, want, sizeof want);
+    cr_assert_eq(g.plen, 0);
+    cr_assert_eq(t->new_conn, 0, "no new_conn before the handshake completes");
+    teardown(t);
+}
+
+Test(frames, data_zero_copy_delayed_ack_and_window)
+{
+    struct t *t = setup(NULL);
+    uint32_t id = establish(t);
+    struct stk_rxbuf *b = mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK | PSH, 1000, NULL, 0, "hello", 5);
+    const uint8_t *payload_in_buf = b->data + 54;
+    inject(t, b);
+    cr_assert_eq(t->ndata, 5);
+    cr_assert_arr_eq(t->data, "hello", 5);
+    cr_assert_eq(t->data_ptr, payload_in_buf, "payload must be referenced in the rx buffer, not copied");
+    cr_assert_eq(t->nout, 0, "the ACK is delayed");
+    cr_assert_eq(t->released, 2, "handshake frames released; the data frame is held");
+    cr_assert_eq(stk_poll_at(t->s), t->now + 40 * STK_MS);
+    t->now += 40 * STK_MS;
+    stk_poll(t->s, t->now);
+    cr_assert_eq(t->nout, 1);
+    struct seg g = parse(&t->out[0]);
+    cr_assert_eq(g.flags, ACK);
+    cr_assert_eq(g.seq, OISN + 1);
+    cr_assert_eq(g.ack, PISN + 6);
+    /* Window scaled by 3: (256 KiB - 5 held) >> 3, rounded down. */
+    cr_assert_eq(g.wnd, (256 * 1024 - 5) >> 3);
+    cr_assert_eq(stk_counters(t->s)->tcp_delacks, 1);
+    cr_assert_eq(stk_tcp_recv_done(t->s, id, 6), -EINVAL, "cannot return more than delivered");
+    cr_assert_eq(stk_tcp_recv_done(t->s, id, 5), 0);
+    cr_assert_eq(t->released, 3, "recv_done frees the rx buffer");
+    teardown(t);
+}
+
+Test(frames, rst_for_closed_port)
+{
+    struct t *t = setup(NULL);
+    inject(t, mk_tcp(4000, 81, 7777, 0, SYN, 65535, NULL, 0, NULL, 0));
+    cr_assert_eq(t->nout, 1);
+    struct seg g = parse(&t->out[0]);
+    cr_assert_eq(g.flags, RST | ACK);
+    cr_assert_eq(g.seq, 0);
+    cr_assert_eq(g.ack, 7778);
+    inject(t, mk_tcp(4000, 81, 7777, 4242, ACK, 65535, NULL, 0, "x", 1));
+    g = parse(&t->out[1]);
+    cr_assert_eq(g.flags, RST);
+    cr_assert_eq(g.seq, 4242);
+    inject(t, mk_tcp(4000, 81, 7777, 4242, RST, 65535, NULL, 0, NULL, 0));
+    cr_assert_eq(t->nout, 2, "never answer a RST");
+    teardown(t);
+}
+
+Test(frames, rst_validation_rfc5961)
+{
+    struct t *t = setup(NULL);
+    establish(t);
+    /* In window but not exact: challenge ACK, connection survives. */
+    inject(t, mk_tcp(4000, 80, PISN + 100, 0, RST, 0, NULL, 0, NULL, 0));
+    cr_assert_eq(t->nout, 1);
+    struct seg g = parse(&t->out[0]);
+    cr_assert_eq(g.flags, ACK);
+    cr_assert_eq(g.ack, PISN + 1);
+    cr_assert_eq(t->cleanup, 0);
+    cr_assert_eq(stk_counters(t->s)->tcp_challenge_ack, 1);
+    /* Exact: reset. */
+    inject(t, mk_tcp(4000, 80, PISN + 1, 0, RST, 0, NULL, 0, NULL, 0));
+    cr_assert_eq(t->remote_closed, 1);
+    cr_assert_eq(t->cleanup, 1);
+    cr_assert_eq(stk_tcp_conns(t->s), 0);
+    teardown(t);
+}
+
+Test(frames, backlog_overload_counts_drops)
+{
+    struct t *t = setup(NULL);
+    t->auto_accept = false;
+    cr_assert_eq(stk_tcp_listen(t->s, 80, 2, 1), 0);
+    for (uint16_t p = 0; p < 5; p++)
+        inject(t, mk_tcp((uint16_t)(4000 + p), 80, PISN, 0, SYN, 65535, NULL, 0, NULL, 0));
+    cr_assert_eq(t->nout, 2);
+    cr_assert_eq(stk_counters(t->s)->tcp_syn_backlog_drop, 3);
+    teardown(t);
+}
+
+Test(frames, simultaneous_open)
+{
+    struct t *t = setup(NULL);
+    uint32_t id;
+    cr_assert_eq(stk_tcp_connect(t->s, PEER_IP, 5000, 77, &id), 0);
+    cr_assert_eq(t->nout, 1);
+    struct seg g = parse(&t->out[0]);
+    cr_assert_eq(g.flags, SYN);
+    uint16_t lport = g.sport;
+    /* The peer's own SYN crosses ours. */
+    inject(t, mk_tcp(5000, lport, PISN, 0, SYN, 65535, SYN_OPTS, sizeof SYN_OPTS, NULL, 0));
+    cr_assert_eq(t->nout, 2);
+    g = parse(&t->out[1]);
+    cr_assert_eq(g.flags, SYN | ACK);
+    cr_assert_eq(g.seq, OISN);
+    cr_assert_eq(g.ack, PISN + 1);
+    struct stk_tcp_info in;
+    cr_assert_eq(stk_tcp_info(t->s, id, &in), 0);
+    cr_assert_eq(in.state, STK_SYN_RECEIVED);
+    inject(t, mk_tcp(5000, lport, PISN, OISN + 1, SYN | ACK, 65535, SYN_OPTS, sizeof SYN_OPTS, NULL, 0));
+    cr_assert_eq(stk_tcp_info(t->s, id, &in), 0);
+    cr_assert_eq(in.state, STK_ESTABLISHED);
+    cr_assert_eq(t->new_conn, 1);
+    cr_assert(t->last_active);
+    cr_assert_eq(t->last_status, 0);
+    teardown(t);
+}
+
+Test(frames, simultaneous_close_to_time_wait)
+{
+    struct t *t = setup(NULL);
+    uint32_t id = establish(t);
+    cr_assert_eq(stk_tcp_close(t->s, id), 0);
+    cr_assert_eq(t->nout, 1);
+    struct seg g = parse(&t->out[0]);
+    cr_assert_eq(g.flags, FIN | ACK);
+    cr_assert_eq(g.seq, OISN + 1);
+    /* The peer's FIN crosses ours. */
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, FIN | ACK, 1000, NULL, 0, NULL, 0));
+    struct stk_tcp_info in;
+    cr_assert_eq(stk_tcp_info(t->s, id, &in), 0);
+    cr_assert_eq(in.state, STK_CLOSING);
+    g = parse(&t->out[1]);
+    cr_assert_eq(g.flags, ACK);
+    cr_assert_eq(g.ack, PISN + 2);
+    inject(t, mk_tcp(4000, 80, PISN + 2, OISN + 2, ACK, 1000, NULL, 0, NULL, 0));
+    cr_assert_eq(stk_tcp_info(t->s, id, &in), 0);
+    cr_assert_eq(in.state, STK_TIME_WAIT);
+    cr_assert_eq(t->cleanup, 1, "cleanup once closed and in TIME-WAIT");
+    t->now += 1 * STK_SEC;
+    stk_poll(t->s, t->now);
+    cr_assert_eq(stk_tcp_conns(t->s), 0, "TIME-WAIT expired after the configured time");
+    teardown(t);
+}
+
+static void small_rto(struct stk_config *c)
+{
+    c->rto_initial = 100 * STK_MS;
+    c->rto_min = 100 * STK_MS;
+}
+
+Test(frames, rto_backoff_and_karn)
+{
+    struct t *t = setup(small_rto);
+    uint32_t id = establish(t);
+    static const char msg[] = "0123456789";
+    struct stk_sendv v = {msg, 10, 0};
+    cr_assert_eq(stk_tcp_send(t->s, id, &v, 1), 0);
+    cr_assert_eq(t->nout, 1);
+    stk_time_t t0 = t->now;
+    /* Retransmissions at +100, +300, +700 ms (doubling). */
+    stk_time_t expect[] = {100, 300, 700};
+    for (unsigned k = 0; k < 3; k++) {
+        stk_time_t at = stk_poll_at(t->s);
+        cr_assert_eq(at, t0 + expect[k] * STK_MS, "retransmission %u", k);
+        t->now = at;
+        stk_poll(t->s, t->now);
+        cr_assert_eq(t->nout, 2 + k);
+        struct seg g = parse(&t->out[1 + k]);
+        cr_assert_eq(g.seq, OISN + 1);
+        cr_assert_eq(g.plen, 10);
+    }
+    /* ACK of a retransmitted segment: no RTT sample (Karn), backoff stays. */
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 11, ACK, 1000, NULL, 0, NULL, 0));
+    struct stk_tcp_info in;
+    cr_assert_eq(stk_tcp_info(t->s, id, &in), 0);
+    cr_assert_eq(in.srtt, 0);
+    cr_assert_eq(in.rto, 800 * STK_MS);
+    cr_assert_eq(t->acked, 10);
+    teardown(t);
+}
+
+Test(frames, fast_retransmit_newreno)
+{
+    struct t *t = setup(NULL);
+    uint32_t id = establish(t);
+    /* Peer window 1000 << 7 (the SYN offered scale 7). */
+    static uint8_t buf[20000];
+    struct stk_sendv v = {buf, sizeof buf, 0};
+    cr_assert_eq(stk_tcp_send(t->s, id, &v, 1), 0);
+    cr_assert_eq(t->nout, 3, "RFC 5681 initial window: min(4*MSS, max(2*MSS, 4380)) = 4380 = 3 segments");
+    t->nout = 0;
+    for (int k = 0; k < 3; k++)
+        inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK, 1000, NULL, 0, NULL, 0));
+    cr_assert_eq(stk_counters(t->s)->tcp_fast_retransmits, 1);
+    struct seg g = parse(&t->out[0]);
+    cr_assert_eq(g.seq, OISN + 1);
+    cr_assert_eq(g.plen, 1460);
+    struct stk_tcp_info in;
+    cr_assert_eq(stk_tcp_info(t->s, id, &in), 0);
+    cr_assert_eq(in.ssthresh, 2 * 1460);
+    cr_assert_eq(in.cwnd, 5 * 1460);
+    teardown(t);
+}
+
+Test(frames, zero_window_probe)
+{
+    struct t *t = setup(small_rto);
+    cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
+    inject(t, mk_tcp(4000, 80, PISN, 0, SYN, 65535, NULL, 0, NULL, 0));
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK, 0, NULL, 0, NULL, 0));
+    t->nout = 0;
+    static const char msg[] = "abc";
+    struct stk_sendv v = {msg, 3, 0};
+    cr_assert_eq(stk_tcp_send(t->s, t->last_id, &v, 1), 0);
+    cr_assert_eq(t->nout, 0, "zero window: nothing sent");
+    t->now = stk_poll_at(t->s);
+    stk_poll(t->s, t->now);
+    cr_assert_eq(t->nout, 1);
+    struct seg g = parse(&t->out[0]);
+    cr_assert_eq(g.plen, 1, "probe carries one byte");
+    cr_assert_eq(g.seq, OISN + 1);
+    cr_assert_eq(stk_counters(t->s)->tcp_zwp_sent, 1);
+    /* Window opens: the rest goes out. */
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 2, ACK, 1000, NULL, 0, NULL, 0));
+    g = parse(&t->out[t->nout - 1]);
+    cr_assert_eq(g.seq, OISN + 2);
+    cr_assert_eq(g.plen, 2);
+    teardown(t);
+}
+
+Test(frames, malformed_counted_and_dropped)
+{
+    struct t *t = setup(NULL);
+    struct stk_rxbuf *b = mk_tcp(4000, 80, 1, 0, SYN, 65535, NULL, 0, NULL, 0);
+    b->data[14 + 10] ^= 0xff; /* IP header checksum */
+    inject(t, b);
+    b = mk_tcp(4000, 80, 1, 0, SYN, 65535, NULL, 0, NULL, 0);
+    b->data[14 + 20 + 16] ^= 0xff; /* TCP checksum */
+    inject(t, b);
+    b = mk_tcp(4000, 80, 1, 0, SYN, 65535, NULL, 0, NULL, 0);
+    b->data[14 + 6] = 0x20; /* more fragments */
+    b->data[14 + 10] = b->data[14 + 11] = 0;
+    p16(b->data + 14 + 10, sum16(b->data + 14, 20, 0));
+    inject(t, b);
+    b = mk_tcp(4000, 80, 1, 0, SYN, 65535, NULL, 0, NULL, 0);
+    b->len = 30; /* truncated */
+    inject(t, b);
+    const struct stk_counters *c = stk_counters(t->s);
+    cr_assert_eq(c->ip_bad_checksum, 1);
+    cr_assert_eq(c->tcp_bad_checksum, 1);
+    cr_assert_eq(c->ip_fragment_drop, 1);
+    cr_assert_eq(c->ip_bad_version + c->ip_bad_total_len + c->ip_bad_header_len, 1);
+    cr_assert_eq(t->nout, 0);
+    cr_assert_eq(t->released, 4);
+    teardown(t);
+}
+
+Test(frames, arp_and_icmp_echo)
+{
+    struct t *t = setup(NULL);
+    struct stk_rxbuf *b = calloc(1, sizeof *b + 60);
+    b->data = (uint8_t *)(b + 1);
+    b->len = 60;
+    uint8_t *f = b->data;
+    memset(f, 0xff, 6);
+    memcpy(f + 6, PEER_MAC, 6);
+    p16(f + 12, 0x0806);
+    uint8_t *a = f + 14;
+    p16(a, 1); p16(a + 2, 0x0800); a[4] = 6; a[5] = 4; p16(a + 6, 1);
+    memcpy(a + 8, PEER_MAC, 6); p32(a + 14, PEER_IP); p32(a + 24, OUR_IP);
+    inject(t, b);
+    cr_assert_eq(t->nout, 1);
+    const uint8_t *r = t->out[0].d;
+    cr_assert_arr_eq(r, PEER_MAC, 6);
+    cr_assert_eq(g16(r + 12), 0x0806);
+    cr_assert_eq(g16(r + 14 + 6), 2);
+    cr_assert_arr_eq(r + 14 + 8, OUR_MAC, 6);
+    cr_assert_eq(g32(r + 14 + 14), OUR_IP);
+    cr_assert_eq(g32(r + 14 + 24), PEER_IP);
+    /* ICMP echo request with 32 bytes of payload. */
+    size_t len = 14 + 20 + 8 + 32;
+    b = calloc(1, sizeof *b + len);
+    b->data = (uint8_t *)(b + 1);
+    b->len = (uint32_t)len;
+    f = b->data;
+    memcpy(f, OUR_MAC, 6); memcpy(f + 6, PEER_MAC, 6); p16(f + 12, 0x0800);
+    uint8_t *ip = f + 14;
+    ip[0] = 0x45; p16(ip + 2, 60); ip[8] = 64; ip[9] = 1; p32(ip + 12, PEER_IP); p32(ip + 16, OUR_IP);
+    p16(ip + 10, sum16(ip, 20, 0));
+    uint8_t *ic = ip + 20;
+    ic[0] = 8; p16(ic + 4, 0x1234); p16(ic + 6, 7);
+    for (int i = 0; i < 32; i++) ic[8 + i] = (uint8_t)i;
+    p16(ic + 2, sum16(ic, 40, 0));
+    uint8_t want[32];
+    memcpy(want, ic + 8, 32);
+    inject(t, b);
+    cr_assert_eq(t->nout, 2);
+    r = t->out[1].d;
+    const uint8_t *rip = r + 14;
+    cr_assert_eq(rip[9], 1);
+    cr_assert_eq(sum16(rip, 20, 0), 0);
+    const uint8_t *ric = rip + 20;
+    cr_assert_eq(ric[0], 0);
+    cr_assert_eq(sum16(ric, 40, 0), 0, "ICMP checksum");
+    cr_assert_eq(g16(ric + 4), 0x1234);
+    cr_assert_eq(g16(ric + 6), 7);
+    cr_assert_arr_eq(ric + 8, want, 32);
+    teardown(t);
+}
+
+static void no_delack(struct stk_config *c) { c->delack = 0; }
+
+Test(frames, delayed_ack_off_acks_at_once)
+{
+    struct t *t = setup(no_delack);
+    establish(t);
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK | PSH, 1000, NULL, 0, "hi", 2));
+    cr_assert_eq(t->nout, 1, "delack 0: immediate ACK");
+    struct seg g = parse(&t->out[0]);
+    cr_assert_eq(g.flags, ACK);
+    cr_assert_eq(g.ack, PISN + 3);
+    teardown(t);
+}
+
+static void offload(struct stk_config *c)
+{
+    c->tx_csum_offload = true;
+    c->rx_csum_offload = true;
+}
+
+Test(frames, checksum_offload_flags)
+{
+    struct t *t = setup(offload);
+    cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
+    struct stk_rxbuf *b = mk_tcp(4000, 80, PISN, 0, SYN, 65535, NULL, 0, NULL, 0);
+    b->data[14 + 20 + 16] ^= 0xff; /* the NIC verified it: not checked again */
+    inject(t, b);
+    cr_assert_eq(t->nout, 1);
+    const uint8_t *ip = t->out[0].d + 14;
+    cr_assert_eq(g16(ip + 10), 0, "IP checksum left to the NIC");
+    cr_assert_eq(g16(ip + 20 + 16), 0, "TCP checksum left to the NIC");
+    cr_assert_eq(stk_counters(t->s)->tcp_bad_checksum, 0);
+    teardown(t);
+}
+
+Test(frames, time_wait_reused_by_newer_syn)
+{
+    struct t *t = setup(NULL);
+    uint32_t id = establish(t);
+    /* Peer closes first; we close: LAST-ACK; instead make us the active
+     * closer: close, peer ACKs and FINs -> TIME-WAIT. */
+    cr_assert_eq(stk_tcp_close(t->s, id), 0);
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 2, FIN | ACK, 1000, NULL, 0, NULL, 0));
+    struct stk_tcp_info in;
+    cr_assert_eq(stk_tcp_info(t->s, id, &in), 0);
+    cr_assert_eq(in.state, STK_TIME_WAIT);
+    t->nout = 0;
+    inject(t, mk_tcp(4000, 80, PISN + 100000, 0, SYN, 65535, NULL, 0, NULL, 0));
+    cr_assert_eq(stk_counters(t->s)->tcp_time_wait_reuse, 1);
+    cr_assert_eq(t->nout, 1);
+    struct seg g = parse(&t->out[0]);
+    cr_assert_eq(g.flags, SYN | ACK);
+    cr_assert_eq(g.ack, PISN + 100001);
+    teardown(t);
+}
