@@ -75,6 +75,7 @@ struct record {
 struct sim_engine {
     struct bucket bucket[NBUCKETS];
     uint64_t nonempty[MASK_WORDS]; /* bit b set when bucket b holds keys */
+    uint64_t nonempty_words;       /* bit w set when nonempty[w] != 0 */
     ev_key last;          /* the last key extracted */
     uint32_t queued;      /* keys in buckets, dead ones included */
     struct record *rec;
@@ -125,16 +126,18 @@ static inline void bucket_push(struct sim_engine *e, unsigned b, ev_key k) {
     }
     bk->v[bk->n++] = k;
     e->nonempty[b >> 6] |= UINT64_C(1) << (b & 63);
+    e->nonempty_words |= UINT64_C(1) << (b >> 6);
 }
 
 static inline void bucket_mark_empty(struct sim_engine *e, unsigned b) {
     e->nonempty[b >> 6] &= ~(UINT64_C(1) << (b & 63));
+    if (!e->nonempty[b >> 6]) e->nonempty_words &= ~(UINT64_C(1) << (b >> 6));
 }
 
 /* Lowest non-empty bucket; queued must be > 0. */
 static inline unsigned lowest_bucket(const struct sim_engine *e) {
-    for (unsigned w = 0;; w++)
-        if (e->nonempty[w]) return w * 64u + (unsigned)__builtin_ctzll(e->nonempty[w]);
+    unsigned w = (unsigned)__builtin_ctzll(e->nonempty_words);
+    return w * 64u + (unsigned)__builtin_ctzll(e->nonempty[w]);
 }
 
 static void slot_free(struct sim_engine *e, uint32_t slot) {

@@ -2,6 +2,8 @@
 
 #include <math.h>
 
+#include "sim/rng_ziggurat.h"
+
 static uint64_t splitmix64(uint64_t *x) {
     uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
     z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
@@ -62,9 +64,22 @@ double sim_rng_unit(struct sim_rng *r) { return (double)(sim_rng_u64(r) >> 11) *
 
 bool sim_rng_bernoulli(struct sim_rng *r, double p) { return sim_rng_unit(r) < p; }
 
+/* The ziggurat method (Marsaglia & Tsang 2000) with 256 layers of equal area
+ * under exp(-x); tables in rng_ziggurat.h (scripts/gen-ziggurat-exp.c). One
+ * 64-bit draw picks the layer (low 8 bits) and the position in it (high 53
+ * bits); 98.9% of draws end there, with no logarithm. The rest test the
+ * wedge against exp(-x), or draw from the tail beyond R as R + Exp(1). */
 double sim_rng_exponential(struct sim_rng *r, double mean) {
-    /* Inverse transform with u in (0, 1] (never log(0)); glibc's log is several
-     * times faster than its log1p. */
-    double u = (double)((sim_rng_u64(r) >> 11) + 1) * 0x1.0p-53;
-    return -mean * log(u);
+    for (;;) {
+        uint64_t u = sim_rng_u64(r);
+        unsigned i = (unsigned)(u & 0xffu);
+        double x = (double)(u >> 11) * 0x1.0p-53 * zig_exp_x[i];
+        if (x < zig_exp_x[i + 1]) return x * mean;
+        if (i == 0) {
+            double v = (double)((sim_rng_u64(r) >> 11) + 1) * 0x1.0p-53; /* (0, 1] */
+            return (ZIG_EXP_R - log(v)) * mean;
+        }
+        double y = zig_exp_f[i] + sim_rng_unit(r) * (zig_exp_f[i + 1] - zig_exp_f[i]);
+        if (y < exp(-x)) return x * mean;
+    }
 }

@@ -30,7 +30,8 @@ uint64_t sim_rng_below(struct sim_rng *r, uint64_t n);
 double sim_rng_unit(struct sim_rng *r);
 /* True with probability p. */
 bool sim_rng_bernoulli(struct sim_rng *r, double p);
-/* Exponentially distributed with the given mean. */
+/* Exponentially distributed with the given mean (ziggurat method: a few ns,
+ * the same numbers on every host). */
 double sim_rng_exponential(struct sim_rng *r, double mean);
 
 /* FNV-1a 64-bit hash of a string (stable across hosts and runs). */

@@ -1,5 +1,6 @@
 /* Engine ordering, ties, cancellation, limits; clocks; RNG streams; links. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "sim/clock.h"
@@ -288,6 +289,39 @@ Test(rng, distributions) {
     cr_assert_float_eq(sum / N, 50.0, 0.5, "mean of exponential: %f", sum / N);
     for (int i = 0; i < 10; i++) cr_assert(hist[i] > N / 10 * 0.97 && hist[i] < N / 10 * 1.03);
     cr_assert(hits > N * 0.245 && hits < N * 0.255);
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Kolmogorov-Smirnov against 1 - exp(-x): the ziggurat's layers, wedges and
+ * tail together must give the exponential distribution. */
+Test(rng, exponential_matches_its_cdf) {
+    enum { N = 200000 };
+    double *v = malloc(N * sizeof *v);
+    struct sim_rng r;
+    sim_rng_init(&r, 11, 3);
+    int tail = 0;
+    for (int i = 0; i < N; i++) {
+        v[i] = sim_rng_exponential(&r, 1.0);
+        cr_assert(v[i] >= 0);
+        tail += v[i] > 7.69711747013104972;
+    }
+    qsort(v, N, sizeof *v, cmp_double);
+    double d = 0;
+    for (int i = 0; i < N; i++) {
+        double cdf = 1 - exp(-v[i]);
+        double lo = cdf - (double)i / N, hi = (double)(i + 1) / N - cdf;
+        if (lo > d) d = lo;
+        if (hi > d) d = hi;
+    }
+    /* critical value at the 0.1% level: 1.95 / sqrt(N) */
+    cr_assert_lt(d, 1.95 / sqrt(N), "KS distance %g", d);
+    /* P(X > R) = exp(-R) = 4.5e-4: about 90 of 200000 */
+    cr_assert(tail > 50 && tail < 140, "tail draws %d", tail);
+    free(v);
 }
 
 static void link_rx(void *ctx, void *arg) {
