@@ -1,16 +1,20 @@
 # scripts/noc-latency.gp: latency-throughput curve of a noc-synthetic sweep.
-#   gnuplot -e "dir='out/booksim'" scripts/noc-latency.gp
-# Reads DIR/latency.csv (scripts/noc-sweep.sh); writes DIR/latency.png. With
-# -e "booksim=1" it overlays BookSim2's curve of ../shared/facts/noc-reference.md
-# (the network of configs/experiments/noc-booksim.yaml).
+#   tessera sweep configs/sweeps/noc-booksim-load.yaml -o out/booksim
+#   gnuplot -e "dir='out/booksim'; booksim=1" scripts/noc-latency.gp
+# Reads DIR/sweep.csv of a sweep whose collect: list is, in this order,
+# offered, accepted, latency mean, p50, p99, saturated (as in
+# configs/sweeps/noc-*-load.yaml); writes DIR/latency.png. Points of all seeds
+# are drawn; the lines go through their mean at each load. Saturated points
+# (accepted < 98% of offered) are left out. With -e "booksim=1" it overlays
+# BookSim2's curve of ../shared/facts/noc-reference.md.
 if (!exists("dir")) dir = "."
 if (!exists("booksim")) booksim = 0
 set datafile separator ","
 set terminal pngcairo size 800,560 font ",11"
 set output dir."/latency.png"
-set title "Packet latency vs offered load (saturated points omitted)"
+set title "Packet latency vs offered load (saturated points left out)"
 set xlabel "offered load (flits/node/cycle)"
-set ylabel "mean packet latency (cycles)"
+set ylabel "packet latency (cycles)"
 set key top left
 set grid
 set logscale y
@@ -26,12 +30,14 @@ $booksim << EOD
 0.24,46.63
 0.26,138.5
 EOD
-f = dir."/latency.csv"
+f = dir."/sweep.csv"
+# columns: 1 point, 2 rate, 3 seed, 4 status, 5 offered, 6 accepted, 7 mean, 8 p50, 9 p99, 10 saturated
+ok(y) = (strcol(10) eq "false" ? y : NaN)
 if (booksim) {
-    plot f every ::1 using 1:($6 == 0 ? $3 : NaN) with linespoints pt 7 title "Tessera mean", \
-         f every ::1 using 1:($6 == 0 ? $5 : NaN) with lines dt 2 title "Tessera p99", \
+    plot f every ::1 using 2:(ok($7)) smooth unique with linespoints pt 7 title "Tessera mean", \
+         f every ::1 using 2:(ok($9)) smooth unique with lines dt 2 title "Tessera p99", \
          $booksim using 1:2 with linespoints pt 4 title "BookSim2 mean"
 } else {
-    plot f every ::1 using 1:($6 == 0 ? $3 : NaN) with linespoints pt 7 title "mean", \
-         f every ::1 using 1:($6 == 0 ? $5 : NaN) with lines dt 2 title "p99"
+    plot f every ::1 using 2:(ok($7)) smooth unique with linespoints pt 7 title "mean", \
+         f every ::1 using 2:(ok($9)) smooth unique with lines dt 2 title "p99"
 }
