@@ -265,6 +265,28 @@ Test(cli, metrics_tsv_mirrors_summary) {
     free(tsv);
 }
 
+Test(cli, deadlock_exits_4_and_still_writes_results) {
+    char *err, *out;
+    cr_assert_eq(tessera(&out, &err, "run configs/experiments/noc-msgdep-stall.yaml -o %s/dl", tmpdir), 4);
+    cr_assert(strstr(out, "noc-msgdep-stall (noc-msgdep): deadlock"), "%s", out);
+    cr_assert(strstr(err, "wait-for cycle"), "the report goes to stderr: %s", err);
+    free(err);
+    free(out);
+    char p[256];
+    snprintf(p, sizeof p, "%s/dl/metrics.tsv", tmpdir);
+    char *tsv = slurp(p);
+    cr_assert_not_null(tsv, "a deadlocked run still writes its results");
+    cr_assert(strstr(tsv, "\noutcome.status\tdeadlock\n"), "%s", tsv);
+    cr_assert(strstr(tsv, "\noutcome.exit_code\t4\n"), "%s", tsv);
+    free(tsv);
+    cr_assert_eq(tessera(&out, NULL, "check-deadlock configs/experiments/noc-unsafe-routing.yaml"), 4);
+    cr_assert(strstr(out, "can deadlock"), "%s", out);
+    free(out);
+    cr_assert_eq(tessera(&out, NULL, "check-deadlock configs/experiments/noc-uniform.yaml"), 0);
+    cr_assert(strstr(out, "acyclic"), "%s", out);
+    free(out);
+}
+
 Test(cli, config_reference_in_docs_is_current) {
     char *out;
     cr_assert_eq(tessera(&out, NULL, "config-reference"), 0);
