@@ -584,6 +584,22 @@ const char *cfg_node_where(const struct cfg_node *cn, char *buf, size_t len) {
 
 const char *cfg_doc_file(const struct cfg_doc *d) { return d->main_file; }
 
+const struct cfg_node *cfg_doc_find(const struct cfg_doc *d, const char *path) {
+    const struct node *n = d->root;
+    char part[256];
+    while (n && *path) {
+        const char *dot = strchr(path, '.');
+        size_t len = dot ? (size_t)(dot - path) : strlen(path);
+        if (len >= sizeof part) return NULL;
+        memcpy(part, path, len);
+        part[len] = '\0';
+        ssize_t i = map_find(n, part);
+        n = i >= 0 ? n->items[i] : NULL;
+        path = dot ? dot + 1 : path + len;
+    }
+    return (const struct cfg_node *)n;
+}
+
 /* ----------------------------------------------------------------- binding */
 
 size_t cfg_edit_distance(const char *a, const char *b) {

@@ -118,6 +118,8 @@ const struct cfg_node *cfg_node_get(const struct cfg_node *map, const char *key)
 const char *cfg_node_scalar(const struct cfg_node *n); /* NULL unless a scalar */
 /* "file:line:col" of the node (or the --set text), into buf. */
 const char *cfg_node_where(const struct cfg_node *n, char *buf, size_t len);
+/* The node at a key path such as "noc.routing", or NULL. */
+const struct cfg_node *cfg_doc_find(const struct cfg_doc *d, const char *path);
 /* The file the document was loaded from. */
 const char *cfg_doc_file(const struct cfg_doc *d);
 

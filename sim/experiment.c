@@ -3,6 +3,7 @@
 #include "sim/experiment.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #include "noc/noc_msgdep.h"
 #include "workloads/calib/calib_run.h"
@@ -72,6 +73,21 @@ static const struct cfg_key root_keys[] = {
 };
 CFG_SECTION_DEF(tsr_config_section, "", "An experiment file.", root_keys);
 
+/* A module's check names the key first ("noc.routing: ..."): put the
+ * file:line:col where that key was given (or the file) in front. */
+static void add_check_error(const struct cfg_doc *d, const char *msg, struct cfg_errors *err) {
+    char path[256], where[512];
+    size_t n = strcspn(msg, ": ");
+    const struct cfg_node *node = NULL;
+    if (n < sizeof path && msg[n] == ':') {
+        memcpy(path, msg, n);
+        path[n] = '\0';
+        node = cfg_doc_find(d, path);
+    }
+    cfg_errors_add(err, "%s: %s",
+                   node ? cfg_node_where(node, where, sizeof where) : cfg_doc_file(d), msg);
+}
+
 int tsr_config_load(const char *file, const char *const *sets, size_t nsets,
                     struct tsr_config *cfg, FILE *errors) {
     struct cfg_errors err = {0};
@@ -82,12 +98,9 @@ int tsr_config_load(const char *file, const char *const *sets, size_t nsets,
     /* What the schema cannot check by itself (names in registries, values
      * that depend on each other). */
     char msg[1024];
-    if (err.n == 0 && !chip_config_check(&cfg->chip, msg, sizeof msg))
-        cfg_errors_add(&err, "%s: %s", file, msg);
-    if (err.n == 0 && !noc_config_check(&cfg->noc, msg, sizeof msg))
-        cfg_errors_add(&err, "%s: %s", file, msg);
-    if (err.n == 0 && !nic_config_check(&cfg->nic, msg, sizeof msg))
-        cfg_errors_add(&err, "%s: %s", file, msg);
+    if (d && !chip_config_check(&cfg->chip, msg, sizeof msg)) add_check_error(d, msg, &err);
+    if (d && !noc_config_check(&cfg->noc, msg, sizeof msg)) add_check_error(d, msg, &err);
+    if (d && !nic_config_check(&cfg->nic, msg, sizeof msg)) add_check_error(d, msg, &err);
     bool ok = err.n == 0;
     if (!ok && errors) {
         cfg_errors_print(&err, errors);

@@ -118,6 +118,18 @@ Test(cli, bad_input_exits_2_and_runs_nothing) {
     free(cfg);
 }
 
+Test(cli, module_checks_name_the_line_of_the_key) {
+    char *exp = NULL;
+    cr_assert(asprintf(&exp, "include: %s/configs/experiments/noc-uniform.yaml\nnoc:\n  routing: yxx\n", src) > 0);
+    char *cfg = write_tmp("r.yaml", exp);
+    char *err;
+    cr_assert_eq(tessera(NULL, &err, "validate %s", cfg), 2);
+    cr_assert(strstr(err, "r.yaml:3:12: noc.routing: unknown routing function 'yxx' (did you mean 'yx'?)"), "%s", err);
+    free(err);
+    free(cfg);
+    free(exp);
+}
+
 Test(cli, validate_ok) {
     char *out;
     cr_assert_eq(tessera(&out, NULL, "validate configs/experiments/hold.yaml"), 0);
