@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/clock.h"
 #include "sim/experiment.h"
 #include "sim/json.h"
+#include "sim/progress.h"
 #include "sim/rng.h"
 
 #define NODE_BITS 17u /* tiles up to 2^17 in a heap key */
@@ -348,6 +350,14 @@ int noc_synthetic_run(struct exp_run *run) {
         snprintf(run->stop_reason, sizeof run->stop_reason, "%s", err);
         return TSR_EXIT_BAD_INPUT;
     }
+    /* The progress line's estimate: the run ends after warm-up + window
+     * (+ a drain, usually short). */
+    struct sim_clock clk;
+    sim_clock_init(&clk, cfg->freq_hz);
+    sim_progress_set_end(run->progress,
+                         sim_clock_cycles_to_ps(&clk, cfg->traffic.warmup_cycles +
+                                                          cfg->traffic.measure_cycles),
+                         0);
     int rc = noc_synth_run(s);
     const struct noc_synth_result *r = &s->res;
     struct json_writer *w = run->stats;
