@@ -15,3 +15,14 @@ add_library(tessera_mpipe STATIC
   ${CMAKE_CURRENT_LIST_DIR}/pcap.c
   ${CMAKE_CURRENT_LIST_DIR}/pcap_replay.c)
 target_link_libraries(tessera_mpipe PUBLIC tessera_sim)
+
+# The device on a simulated chip: DMA through the chip's regions and caches,
+# the IO-TLB, and the tile_nic_* driver calls of tile code (nic/chip_nic.h).
+add_library(tessera_chip_nic STATIC ${CMAKE_CURRENT_LIST_DIR}/chip_nic.c)
+target_link_libraries(tessera_chip_nic PUBLIC tessera_mpipe tessera_tile)
+
+# Client hosts: the stack (stack/, native build) on a host core behind a port.
+if(TARGET tessera_stack)
+  add_library(tessera_client_host STATIC ${CMAKE_CURRENT_LIST_DIR}/client_host.c)
+  target_link_libraries(tessera_client_host PUBLIC tessera_mpipe tessera_tile tessera_stack)
+endif()

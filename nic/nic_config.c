@@ -104,6 +104,10 @@ static const struct cfg_key mpipe_keys[] = {
     CFG_UINT_KEY(struct nic_mpipe_config, doorbell_cycles, "20", 0, 1e6, "cycles",
                  "Delay from a tile's doorbell MMIO store to the eDMA engine seeing the "
                  "descriptors (mesh trip to the shim) [A]."),
+    CFG_UINT_KEY(struct nic_mpipe_config, shim_tile, "0", 0, 4095, "tile",
+                 "Tile whose mesh switch the device's I/O shim attaches to, one hop off the "
+                 "mesh edge; DMA to a line's L3 home crosses the mesh from there (Gx36 shim "
+                 "positions not found [A])."),
 };
 static CFG_SECTION_DEF(mpipe_section, "mpipe", "The mPIPE-like device (nic/mpipe.h).",
                        mpipe_keys);

@@ -67,6 +67,7 @@ struct nic_mpipe_config {
     uint64_t edma_inflight;
     uint64_t idma_cycles;
     uint64_t doorbell_cycles;
+    uint64_t shim_tile; /* edge tile the device's shim attaches to (DMA mesh trips) */
 };
 
 /* nic.driver: what tile code is charged for each driver call (tile cycles). */

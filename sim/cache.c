@@ -5,68 +5,85 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "sim/cov.h"
 #include "sim/json.h"
 
-static bool level_init(struct cache_level *c, uint64_t size, uint64_t ways, uint64_t line) {
+/* Sets c's geometry; returns the bytes its set blocks take. */
+static size_t level_geom(struct cache_level *c, uint64_t size, uint64_t ways, uint64_t line) {
     c->ways = (unsigned)ways;
     c->sets = size / (ways * line);
     c->set_mask = c->sets - 1;
-    c->w = calloc(c->sets * ways, sizeof *c->w);
-    c->clock = 0;
-    return c->w != NULL;
+    /* tags, then ages and flags each padded to a multiple of 8 bytes */
+    unsigned pad = (unsigned)((ways + 7) & ~7ull);
+    c->age_off = (unsigned)(4 * ways);
+    c->flag_off = c->age_off + pad;
+    unsigned bytes = c->flag_off + pad;
+    c->shift = 0;
+    while ((1u << c->shift) < bytes) c->shift++;
+    return (size_t)c->sets << c->shift;
 }
 
-static void level_fini(struct cache_level *c) { free(c->w); }
+/* Points c at mem (zeroed, of level_geom's size): every set empty, ages
+ * 0..ways-1. */
+static void level_format(struct cache_level *c, uint8_t *mem) {
+    c->blk = mem;
+    unsigned pad = c->flag_off - c->age_off;
+    for (uint64_t set = 0; set < c->sets; set++) {
+        uint8_t *age = c->blk + (set << c->shift) + c->age_off;
+        for (unsigned w = 0; w < pad; w++) age[w] = w < c->ways ? (uint8_t)w : 0x7f;
+    }
+}
 
-static inline bool way_excl(const struct cache_level *c, long i) { return c->w[i].meta & 1; }
+/* Slot index k = set x ways + way <-> the set block and the way. */
+static inline uint8_t *slot_set(const struct cache_level *c, long k) {
+    return c->blk + (((uint64_t)k / c->ways) << c->shift);
+}
+static inline unsigned slot_way(const struct cache_level *c, long k) {
+    return (unsigned)((uint64_t)k % c->ways);
+}
+static inline uint32_t slot_tag(const struct cache_level *c, long k) {
+    return cache_set_tags(slot_set(c, k))[slot_way(c, k)];
+}
+static inline uint8_t *slot_flag(const struct cache_level *c, long k) {
+    return slot_set(c, k) + c->flag_off + slot_way(c, k);
+}
+static inline void slot_set_tag(const struct cache_level *c, long k, uint32_t tag, uint8_t flag) {
+    cache_set_tags(slot_set(c, k))[slot_way(c, k)] = tag;
+    *slot_flag(c, k) = flag;
+}
 
-/* Way index of line in c, or -1. */
+/* Slot index of line in c, or -1. */
 static inline long level_find(const struct cache_level *c, uint64_t line) {
-    uint64_t base = (line & c->set_mask) * c->ways;
-    const uint32_t t = (uint32_t)(line + 1);
-    for (unsigned w = 0; w < c->ways; w++)
-        if (c->w[base + w].tag == t) return (long)(base + w);
-    return -1;
+    const uint64_t set = line & c->set_mask;
+    int w = cache_set_find(c, c->blk + (set << c->shift), (uint32_t)(line + 1));
+    return w < 0 ? -1 : (long)(set * c->ways + (unsigned)w);
 }
 
 static inline void level_touch(struct cache_level *c, long i) {
-    c->w[i].meta = (++c->clock << 1) | (c->w[i].meta & 1);
+    cache_ages_touch(c, slot_set(c, i), slot_way(c, i));
 }
 
-/* Victim slot for line (invalid first, else least recently used). */
+/* Victim slot for line: the first invalid way, else the least recently used. */
 static long level_victim(const struct cache_level *c, uint64_t line) {
-    uint64_t base = (line & c->set_mask) * c->ways;
-    long best = (long)base;
-    for (unsigned w = 0; w < c->ways; w++) {
-        long i = (long)(base + w);
-        if (!c->w[i].tag) return i;
-        /* stamps are 31-bit counters: compare modulo 2^31 */
-        if ((int32_t)(((c->w[i].meta >> 1) - (c->w[best].meta >> 1)) << 1) < 0) best = i;
-    }
-    return best;
-}
-
-/* Insert line (or update it if present); returns the slot. */
-static long level_fill(struct cache_level *c, uint64_t line, bool excl) {
-    long i = level_find(c, line);
-    if (i < 0) {
-        i = level_victim(c, line);
-        c->w[i].tag = (uint32_t)(line + 1);
-    }
-    c->w[i].meta = (++c->clock << 1) | (excl ? 1u : 0u);
-    return i;
+    const uint64_t set = line & c->set_mask;
+    return (long)(set * c->ways + cache_set_victim(c, c->blk + (set << c->shift)));
 }
 
 static void level_drop(struct cache_level *c, uint64_t line) {
-    long i = level_find(c, line);
-    if (i >= 0) c->w[i] = (struct cache_way){0, 0};
+    uint8_t *set = cache_set_of(c, line);
+    int w = cache_set_find(c, set, (uint32_t)(line + 1));
+    if (w >= 0) {
+        cache_set_tags(set)[w] = 0;
+        set[c->flag_off + (unsigned)w] = 0;
+    }
 }
 
 static void level_unexcl(struct cache_level *c, uint64_t line) {
-    long i = level_find(c, line);
-    if (i >= 0) c->w[i].meta &= ~1u;
+    uint8_t *set = cache_set_of(c, line);
+    int w = cache_set_find(c, set, (uint32_t)(line + 1));
+    if (w >= 0) set[c->flag_off + (unsigned)w] &= (uint8_t)~1u;
 }
 
 bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned width,
@@ -100,18 +117,48 @@ bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned
         cache_sys_fini(s);
         return false;
     }
-    for (unsigned t = 0; t < s->ntiles; t++) {
-        bool ok = level_init(&s->l1[t], cfg->l1d.size_bytes, cfg->l1d.ways, cfg->line_bytes) &&
-                  level_init(&s->l2[t], cfg->l2.size_bytes, cfg->l2.ways, cfg->line_bytes) &&
-                  level_init(&s->l3[t].c, cfg->l3.slice_bytes, cfg->l3.ways, cfg->line_bytes);
-        s->l3[t].sharers = ok ? calloc(s->l3[t].c.sets * s->l3[t].c.ways, sizeof(uint64_t)) : NULL;
-        s->l3[t].owner = ok ? calloc(s->l3[t].c.sets * s->l3[t].c.ways, 1) : NULL;
-        if (!s->l3[t].sharers || !s->l3[t].owner) {
-            snprintf(err, errlen, "chip: out of memory for the caches");
-            cache_sys_fini(s);
-            return false;
-        }
+    /* Each level's sets for all tiles in one array (and the L3 sharers in
+     * another), so an address is computed without reading per-tile state. */
+    size_t b1 = level_geom(&s->l1[0], cfg->l1d.size_bytes, cfg->l1d.ways, cfg->line_bytes);
+    size_t b2 = level_geom(&s->l2[0], cfg->l2.size_bytes, cfg->l2.ways, cfg->line_bytes);
+    size_t b3 = level_geom(&s->l3[0].c, cfg->l3.slice_bytes, cfg->l3.ways, cfg->line_bytes);
+    size_t nsh = (size_t)(s->l3[0].c.sets * s->l3[0].c.ways);
+    /* One block for all of them, on huge pages where the host allows: the
+     * model's arrays (megabytes) are walked at random, so host TLB misses
+     * would cost as much as the host cache misses. */
+    size_t o1 = 0, o2 = o1 + ((b1 * s->ntiles + 63) & ~(size_t)63);
+    size_t o3 = o2 + ((b2 * s->ntiles + 63) & ~(size_t)63);
+    size_t o4 = o3 + ((b3 * s->ntiles + 63) & ~(size_t)63);
+    size_t total = o4 + nsh * s->ntiles * sizeof(uint64_t);
+    const size_t huge = (size_t)2 << 20;
+    total = (total + huge - 1) & ~(huge - 1);
+    s->mem = aligned_alloc(huge, total);
+    if (s->mem) {
+#ifdef MADV_HUGEPAGE
+        madvise(s->mem, total, MADV_HUGEPAGE); /* a hint: failure changes nothing */
+#endif
+        memset(s->mem, 0, total);
+        s->l1_mem = s->mem + o1;
+        s->l2_mem = s->mem + o2;
+        s->l3_mem = s->mem + o3;
+        s->l3_sharers = (uint64_t *)(void *)(s->mem + o4);
     }
+    if (!s->mem) {
+        snprintf(err, errlen, "chip: out of memory for the caches");
+        cache_sys_fini(s);
+        return false;
+    }
+    for (unsigned t = 0; t < s->ntiles; t++) {
+        s->l1[t] = s->l1[0];
+        s->l2[t] = s->l2[0];
+        s->l3[t].c = s->l3[0].c;
+        level_format(&s->l1[t], s->l1_mem + t * b1);
+        level_format(&s->l2[t], s->l2_mem + t * b2);
+        level_format(&s->l3[t].c, s->l3_mem + t * b3);
+        s->l3[t].sharers = s->l3_sharers + t * nsh;
+    }
+    uint64_t n = cfg->l3.home_map_entries;
+    s->home_mask = (n & (n - 1)) == 0 ? n - 1 : 0;
     for (uint64_t i = 0; i < cfg->l3.home_map_entries; i++)
         s->home_map[i] = (uint16_t)(i % s->ntiles);
     /* Controllers alternate between the north edge (y = -1) and the south edge
@@ -132,15 +179,7 @@ bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned
 }
 
 void cache_sys_fini(struct cache_sys *s) {
-    for (unsigned t = 0; s->l1 && t < s->ntiles; t++) {
-        level_fini(&s->l1[t]);
-        if (s->l2) level_fini(&s->l2[t]);
-        if (s->l3) {
-            level_fini(&s->l3[t].c);
-            free(s->l3[t].sharers);
-            free(s->l3[t].owner);
-        }
-    }
+    free(s->mem);
     free(s->l1);
     free(s->l2);
     free(s->l3);
@@ -161,7 +200,8 @@ void cache_sys_set_lost(struct cache_sys *s, cache_lost_fn fn, void *ctx) {
 unsigned cache_home(const struct cache_sys *s, uint64_t line) {
     uint64_t h = line * 0x9E3779B97F4A7C15ull;
     h ^= h >> 29;
-    return s->home_map[h % s->cfg.l3.home_map_entries];
+    /* (h & mask equals h % entries when entries is a power of two) */
+    return s->home_map[s->home_mask ? h & s->home_mask : h % s->cfg.l3.home_map_entries];
 }
 
 static unsigned dist(int x0, int y0, int x1, int y1) {
@@ -174,6 +214,7 @@ unsigned cache_hops(const struct cache_sys *s, unsigned a, unsigned b) {
 }
 
 static void lose(struct cache_sys *s, unsigned tile, uint64_t line) {
+    __builtin_prefetch(cache_set_of(&s->l2[tile], line), 1); /* fetched while L1 is searched */
     level_drop(&s->l1[tile], line);
     level_drop(&s->l2[tile], line);
     if (s->lost) s->lost(s->lost_ctx, tile, line);
@@ -203,41 +244,67 @@ static uint64_t dram_cost(struct cache_sys *s, unsigned home, uint64_t pa, sim_t
     }
 }
 
+/* Puts tag into way w of a set block (w < 0: the victim way) as the most
+ * recently used, with its flag. */
+static inline void set_fill(const struct cache_level *c, uint8_t *set, int w, uint32_t tag,
+                            uint8_t flag) {
+    if (w < 0) w = (int)cache_set_victim(c, set);
+    cache_set_tags(set)[w] = tag;
+    set[c->flag_off + (unsigned)w] = flag;
+    cache_ages_touch(c, set, (unsigned)w);
+}
+
 uint64_t cache_access(struct cache_sys *s, unsigned tile, uint64_t pa, unsigned kind, int home,
                       cache_now_fn now, void *now_ctx, bool *excl) {
     assert(tile < s->ntiles);
     const uint64_t line = pa >> s->line_shift;
     assert(line < UINT32_MAX && "simulated addresses are bounded by mem.h");
+    const uint32_t tag = (uint32_t)(line + 1);
     const bool write = kind & COV_WRITE;
     struct cache_tile_stats *st = &s->st[tile];
     struct cache_level *l1 = &s->l1[tile], *l2 = &s->l2[tile];
     const uint64_t l1hit = s->cfg.l1d.hit_cycles;
-    long i = level_find(l1, line);
-    if (i >= 0 && (!write || way_excl(l1, i))) {
-        level_touch(l1, i);
+    uint8_t *s1 = cache_set_of(l1, line);
+    const int i = cache_set_find(l1, s1, tag);
+    if (i >= 0 && (!write || (s1[l1->flag_off + (unsigned)i] & 1))) {
+        cache_ages_touch(l1, s1, (unsigned)i);
         st->l1_hits++;
-        *excl = way_excl(l1, i);
+        *excl = s1[l1->flag_off + (unsigned)i] & 1;
         return 0;
     }
-    long j = level_find(l2, line);
-    if (j >= 0 && (!write || way_excl(l2, j))) {
-        level_touch(l2, j);
-        level_fill(l1, line, way_excl(l2, j));
+    uint8_t *s2 = cache_set_of(l2, line);
+    /* The home's slice and directory entry: their host lines are fetched
+     * while the L2 set is searched (an L2 hit does not use them). */
+    const unsigned h =
+        home >= 0 && (unsigned)home < s->ntiles ? (unsigned)home : cache_home(s, line);
+    /* (every slice has slice 0's geometry, and the slices lie one after
+     * another: no per-slice state is read to find the set) */
+    const struct cache_level *g3 = &s->l3[0].c;
+    const uint64_t set3 = (uint64_t)h * g3->sets + (line & g3->set_mask);
+    uint8_t *s3 = s->l3_mem + (set3 << g3->shift);
+    uint64_t *sh3 = &s->l3_sharers[set3 * g3->ways];
+    struct l3_slice *sl = &s->l3[h];
+    __builtin_prefetch(s3, 1);
+    __builtin_prefetch(sh3, 1);
+    const int j = cache_set_find(l2, s2, tag);
+    if (j >= 0 && (!write || (s2[l2->flag_off + (unsigned)j] & 1))) {
+        const bool ex2 = s2[l2->flag_off + (unsigned)j] & 1;
+        cache_ages_touch(l2, s2, (unsigned)j);
+        set_fill(l1, s1, i, tag, ex2);
         st->l2_hits++;
-        *excl = way_excl(l2, j);
+        *excl = ex2;
         uint64_t extra = s->cfg.l2.hit_cycles - l1hit;
         st->extra_cycles += extra;
         return extra;
     }
     /* to the home */
-    unsigned h = home >= 0 && (unsigned)home < s->ntiles ? (unsigned)home : cache_home(s, line);
     uint64_t total = s->cfg.l3.hit_cycles + 2ull * cache_hops(s, tile, h) * s->cfg.l3.hop_cycles;
-    struct l3_slice *sl = &s->l3[h];
-    long k = level_find(&sl->c, line);
+    int k = cache_set_find(&sl->c, s3, tag);
     if (k < 0) {
-        k = level_victim(&sl->c, line);
-        if (sl->c.w[k].tag) { /* inclusive: the evicted line leaves every sharer */
-            uint64_t old = (uint64_t)sl->c.w[k].tag - 1, sh = sl->sharers[k];
+        k = (int)cache_set_victim(&sl->c, s3);
+        const uint32_t vt = cache_set_tags(s3)[k];
+        if (vt) { /* inclusive: the evicted line leaves every sharer */
+            uint64_t old = (uint64_t)vt - 1, sh = sh3[k];
             while (sh) {
                 unsigned t = (unsigned)__builtin_ctzll(sh);
                 sh &= sh - 1;
@@ -245,17 +312,18 @@ uint64_t cache_access(struct cache_sys *s, unsigned tile, uint64_t pa, unsigned 
                 s->st[t].back_inval++;
             }
         }
-        sl->c.w[k] = (struct cache_way){(uint32_t)(line + 1), 0};
-        sl->sharers[k] = 0;
-        sl->owner[k] = 0;
+        cache_set_tags(s3)[k] = tag;
+        s3[sl->c.flag_off + (unsigned)k] = 0;
+        sh3[k] = 0;
         total += dram_cost(s, h, pa, now(now_ctx));
         st->dram++;
     } else {
         st->l3_hits++;
     }
-    level_touch(&sl->c, k);
+    cache_ages_touch(&sl->c, s3, (unsigned)k);
+    uint8_t *owner = &s3[sl->c.flag_off + (unsigned)k];
     const uint64_t me = 1ull << tile;
-    uint64_t others = sl->sharers[k] & ~me;
+    uint64_t others = sh3[k] & ~me;
     bool ex;
     if (write) {
         if (j >= 0) st->upgrades++;
@@ -269,24 +337,26 @@ uint64_t cache_access(struct cache_sys *s, unsigned tile, uint64_t pa, unsigned 
             s->st[t].inval_recv++;
             st->inval_sent++;
         }
-        if (sl->sharers[k] & ~me) total += 2ull * far * s->cfg.l3.hop_cycles;
-        sl->sharers[k] = me;
-        sl->owner[k] = (uint8_t)(tile + 1);
+        if (sh3[k] & ~me) total += 2ull * far * s->cfg.l3.hop_cycles;
+        sh3[k] = me;
+        *owner = (uint8_t)(tile + 1);
         ex = true;
     } else {
         /* other holders keep a shared copy; an exclusive one is downgraded */
-        unsigned o = sl->owner[k];
+        unsigned o = *owner;
         if (o && o != tile + 1) {
             level_unexcl(&s->l1[o - 1], line);
             level_unexcl(&s->l2[o - 1], line);
             if (s->lost) s->lost(s->lost_ctx, o - 1, line);
         }
-        sl->sharers[k] |= me;
-        ex = sl->sharers[k] == me;
-        sl->owner[k] = ex ? (uint8_t)(tile + 1) : 0;
+        sh3[k] |= me;
+        ex = sh3[k] == me;
+        *owner = ex ? (uint8_t)(tile + 1) : 0;
     }
-    level_fill(l2, line, ex);
-    level_fill(l1, line, ex);
+    /* (a back-invalidation above may have emptied ways of s1/s2, never the
+     * ways holding this line) */
+    set_fill(l2, s2, j, tag, ex);
+    set_fill(l1, s1, i, tag, ex);
     *excl = ex;
     uint64_t extra = total > l1hit ? total - l1hit : 0;
     st->extra_cycles += extra;
@@ -302,8 +372,8 @@ unsigned cache_dma_write(struct cache_sys *s, uint64_t pa, int home) {
     unsigned n = 0;
     if (k < 0) {
         k = level_victim(&sl->c, line);
-        if (sl->c.w[k].tag) {
-            uint64_t old = (uint64_t)sl->c.w[k].tag - 1, sh = sl->sharers[k];
+        if (slot_tag(&sl->c, k)) {
+            uint64_t old = (uint64_t)slot_tag(&sl->c, k) - 1, sh = sl->sharers[k];
             while (sh) {
                 unsigned t = (unsigned)__builtin_ctzll(sh);
                 sh &= sh - 1;
@@ -311,7 +381,7 @@ unsigned cache_dma_write(struct cache_sys *s, uint64_t pa, int home) {
                 s->st[t].back_inval++;
             }
         }
-        sl->c.w[k] = (struct cache_way){(uint32_t)(line + 1), 0};
+        slot_set_tag(&sl->c, k, (uint32_t)(line + 1), 0);
     } else {
         uint64_t sh = sl->sharers[k];
         while (sh) {
@@ -323,10 +393,25 @@ unsigned cache_dma_write(struct cache_sys *s, uint64_t pa, int home) {
         }
     }
     sl->sharers[k] = 0;
-    sl->owner[k] = 0;
+    *slot_flag(&sl->c, k) = 0;
     level_touch(&sl->c, k);
     s->dma_lines++;
     return n;
+}
+
+uint64_t cache_dma_read(struct cache_sys *s, uint64_t pa, int home, sim_time_t now,
+                        unsigned *home_out) {
+    const uint64_t line = pa >> s->line_shift;
+    assert(line < UINT32_MAX);
+    unsigned h = home >= 0 && (unsigned)home < s->ntiles ? (unsigned)home : cache_home(s, line);
+    if (home_out) *home_out = h;
+    struct l3_slice *sl = &s->l3[h];
+    long k = level_find(&sl->c, line);
+    if (k >= 0) {
+        level_touch(&sl->c, k);
+        return s->cfg.l3.hit_cycles;
+    }
+    return s->cfg.l3.hit_cycles + dram_cost(s, h, pa, now);
 }
 
 void cache_write_stats(const struct cache_sys *s, struct json_writer *w) {

@@ -33,8 +33,13 @@
  *    0.95), and a full window spills it into the next one (plus that
  *    window's distance).
  *
- * Memory: struct cache_sys owns its arrays. Cost: an L1 hit is a set lookup;
- * misses add an L2 and an L3 set lookup; a coherent store walks the sharers.
+ * Memory: struct cache_sys owns its arrays: every tile's L1 sets, L2 sets, L3
+ * slice sets and the L3 sharer masks, in one block on huge pages where the
+ * host allows (layout: struct cache_level). Cost: an L1 hit is one set
+ * lookup (one host line: tags compared at once, LRU ages updated as one
+ * word); misses add an L2 and an L3 set lookup (the L3 set and its sharer
+ * masks are prefetched while L2 is searched); a coherent store walks the
+ * sharers.
  * Left out: MSHRs and overlapping misses (every miss is charged in full),
  * prefetching, the L1 instruction cache, queueing in the mesh for cache
  * traffic, DRAM banks and row buffers, writeback traffic.
@@ -45,6 +50,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "sim/chip_config.h"
 #include "sim/clock.h"
 #include "sim/engine.h"
@@ -54,24 +63,105 @@ struct json_writer;
 #define CACHE_DRAM_WINDOW_PS SIM_US(1)
 #define CACHE_DRAM_WINDOWS 1024u
 
-/* One way: the line + 1 (0 = invalid; lines are below 2^32, see mem.h) and
- * the LRU stamp << 1 | exclusive. Packed so a set scan touches one host line. */
-struct cache_way {
-    uint32_t tag;
-    uint32_t meta;
+/* One level of one tile (or one L3 slice): `sets` sets of `ways` ways. Each
+ * set is one block of 1 << shift bytes, 64-byte aligned (one host cache line
+ * up to 8 ways), so a lookup touches one host line:
+ *   uint32_t tag[ways]   the line + 1 (0 = invalid; lines are below 2^32, mem.h)
+ *   uint8_t  age[ways]   LRU rank: 0 = most recently used .. ways - 1 = least;
+ *                        the ages of a set are always a permutation of
+ *                        0..ways-1 (padding bytes up to a multiple of 8 hold
+ *                        0x7f and never change)
+ *   uint8_t  flag[ways]  L1/L2: 1 = held exclusively; L3: owner tile + 1 or 0
+ * A slot index (set x ways + way) names one way (the L3's sharer array is
+ * indexed by it). */
+struct cache_level {
+    uint8_t *blk;
+    uint64_t sets, set_mask;
+    unsigned ways, shift, age_off, flag_off;
 };
 
-struct cache_level {
-    struct cache_way *w;
-    uint64_t sets, set_mask;
-    unsigned ways;
-    uint32_t clock;
-};
+static inline uint8_t *cache_set_of(const struct cache_level *c, uint64_t line) {
+    return c->blk + ((line & c->set_mask) << c->shift);
+}
+static inline uint32_t *cache_set_tags(uint8_t *set) { return (uint32_t *)(void *)set; }
+
+/* Way of tag (!= 0) in a set, or -1. Up to 8 ways: one compare of the whole
+ * tag array (a set block is at least 32 bytes and 32-byte aligned; a tag is
+ * in a set at most once). */
+static inline __attribute__((always_inline)) int cache_set_find(const struct cache_level *c,
+                                                               const uint8_t *set, uint32_t tag) {
+    const uint32_t *tags = (const uint32_t *)(const void *)set;
+    if (c->ways == 2) return tags[0] == tag ? 0 : tags[1] == tag ? 1 : -1; /* the L1 */
+#if defined(__SSE2__)
+    if (c->ways <= 8) {
+        const __m128i t = _mm_set1_epi32((int)tag);
+        const __m128i *v = (const __m128i *)(const void *)set;
+        unsigned m = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v[0], t))) |
+                     (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v[1], t))) << 4;
+        m &= (1u << c->ways) - 1;
+        return m ? __builtin_ctz(m) : -1;
+    }
+#endif
+    for (unsigned w = 0; w < c->ways; w++)
+        if (tags[w] == tag) return (int)w;
+    return -1;
+}
+
+/* The way to fill in a set: the first invalid one, else the least recently
+ * used (age ways - 1). */
+static inline __attribute__((always_inline)) unsigned cache_set_victim(const struct cache_level *c,
+                                                                       const uint8_t *set) {
+    const uint32_t *tags = (const uint32_t *)(const void *)set;
+    const uint8_t *age = set + c->age_off;
+#if defined(__SSE2__)
+    if (c->ways <= 8) {
+        const __m128i z = _mm_setzero_si128();
+        const __m128i *v = (const __m128i *)(const void *)set;
+        unsigned m = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v[0], z))) |
+                     (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v[1], z))) << 4;
+        m &= (1u << c->ways) - 1;
+        if (m) return (unsigned)__builtin_ctz(m);
+        /* the byte equal to ways - 1 (padding bytes are 0x7f): lowest zero byte of x */
+        const uint64_t L = 0x0101010101010101ull, H = 0x8080808080808080ull;
+        uint64_t x;
+        __builtin_memcpy(&x, age, 8);
+        x ^= (uint64_t)(c->ways - 1) * L;
+        return (unsigned)__builtin_ctzll((x - L) & ~x & H) / 8;
+    }
+#endif
+    unsigned lru = 0;
+    for (unsigned w = 0; w < c->ways; w++) {
+        if (!tags[w]) return w;
+        if (age[w] == c->ways - 1) lru = w;
+    }
+    return lru;
+}
+
+/* Makes way i of a set the most recently used (branch-free). */
+static inline __attribute__((always_inline)) void cache_ages_touch(const struct cache_level *c,
+                                                                   uint8_t *set, unsigned i) {
+    uint8_t *age = set + c->age_off;
+    const uint64_t r = age[i];
+    if (c->ways == 2) { /* the L1: ages {0, 1} */
+        age[i] = 0;
+        age[i ^ 1] = 1;
+    } else if (c->ways <= 8) {
+        /* every byte < 0x80: (byte | 0x80) - r keeps its top bit iff byte >= r */
+        const uint64_t L = 0x0101010101010101ull, H = 0x8080808080808080ull;
+        uint64_t x;
+        __builtin_memcpy(&x, age, 8);
+        x += (~((x | H) - r * L) & H) >> 7;
+        x &= ~(0xffull << (8 * i));
+        __builtin_memcpy(age, &x, 8);
+    } else {
+        for (unsigned w = 0; w < c->ways; w++) age[w] = (uint8_t)(age[w] + (age[w] < r));
+        age[i] = 0;
+    }
+}
 
 struct l3_slice {
-    struct cache_level c;
-    uint64_t *sharers; /* per way: bit per tile */
-    uint8_t *owner;    /* per way: tile + 1 holding the line exclusively, or 0 */
+    struct cache_level c; /* flag: owner tile + 1 holding the line exclusively, or 0 */
+    uint64_t *sharers;    /* per slot: bit per tile; 64-byte aligned */
 };
 
 struct cache_tile_stats {
@@ -93,7 +183,11 @@ struct cache_sys {
     unsigned line_shift;
     struct cache_level *l1, *l2;
     struct l3_slice *l3;
+    uint8_t *mem;                      /* one block holding the four arrays below */
+    uint8_t *l1_mem, *l2_mem, *l3_mem; /* every tile's sets, tile after tile */
+    uint64_t *l3_sharers;
     uint16_t *home_map;
+    uint64_t home_mask; /* home_map_entries - 1 if a power of two, else 0 */
     unsigned nctrl;
     int *ctrl_x, *ctrl_y; /* attachment points (may be just outside the mesh) */
     /* DRAM load per controller per time window: window id and busy ps */
@@ -132,6 +226,16 @@ uint64_t cache_access(struct cache_sys *s, unsigned tile, uint64_t pa, unsigned 
  * and homed) and every cached copy is invalidated. Returns the copies
  * invalidated. The device's own timing is the device's business. */
 unsigned cache_dma_write(struct cache_sys *s, uint64_t pa, int home);
+
+/* A device reads the line at pa at time now: stores write through to the
+ * home, so the home's L3 slice (or DRAM behind it) has the current data,
+ * whatever copies tiles hold. Returns the cycles at the home: l3.hit_cycles,
+ * plus the DRAM trip (cache_access's model) when the slice misses; a miss
+ * does not allocate the line (I/O reads are not cached, [A]) and no tile's
+ * copy changes. *home_out (if not NULL) = the line's home tile, for the
+ * device's own mesh trip. */
+uint64_t cache_dma_read(struct cache_sys *s, uint64_t pa, int home, sim_time_t now,
+                        unsigned *home_out);
 
 void cache_write_stats(const struct cache_sys *s, struct json_writer *w);
 

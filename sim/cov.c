@@ -34,6 +34,7 @@ struct cov_ctx *cov_null_ctx(void) { return &null_ctx; }
 struct cov_ctx *cov_set_current(struct cov_ctx *c) {
     struct cov_ctx *prev = cov_cur;
     cov_cur = c ? c : &null_ctx;
+    cov_cur->r2_size = 0; /* (the stack's mapping changes from handler to handler) */
     return prev == &null_ctx ? NULL : prev;
 }
 
@@ -56,42 +57,71 @@ void __sanitizer_cov_trace_pc_guard(uint32_t *guard) {
     if (UNLIKELY(c->instr >= c->instr_limit)) c->on_limit(c, (uintptr_t)__builtin_return_address(0));
 }
 
+/* The access to line is a repeat of the last line or an L1 hit: handle it
+ * (as cache_access would: an L1 hit costs nothing beyond cpi) and return
+ * true; false sends it to the slow path. */
+static inline __attribute__((always_inline)) bool fast_hit(struct cov_ctx *c, uint64_t line,
+                                                           unsigned kind) {
+    if (LIKELY(line == c->last_line && (kind == COV_READ || c->last_excl))) {
+        if (kind == COV_READ) c->loads++;
+        else c->stores++;
+        return true;
+    }
+    struct cache_level *l1 = c->l1;
+    if (!l1) return false;
+    uint8_t *set = cache_set_of(l1, line);
+    const int w = cache_set_find(l1, set, (uint32_t)(line + 1));
+    if (w < 0) return false;
+    const unsigned i = (unsigned)w;
+    const bool ex = set[l1->flag_off + i] & 1;
+    if (kind == COV_WRITE && !ex) return false;
+    cache_ages_touch(l1, set, i);
+    c->last_line = line;
+    c->last_excl = ex;
+    c->l1_fast_hits++;
+    if (kind == COV_READ) c->loads++;
+    else c->stores++;
+    return true;
+}
+
+/* The first translation entry missed: try the second, else the slow path
+ * (which replaces the first entry: it moves to the second). Out of line, so
+ * that the common path stays short. */
+static __attribute__((noinline)) void mem_other(struct cov_ctx *c, uintptr_t a, unsigned size,
+                                                unsigned kind, uintptr_t pc) {
+    const uintptr_t off2 = a - c->r2_host;
+    if (off2 < c->r2_size && (c->r2_rights & kind)) {
+        const uint64_t line = (c->r2_pa + off2) >> c->line_shift;
+        if (kind == COV_READ ? fast_hit(c, line, COV_READ) : fast_hit(c, line, COV_WRITE)) return;
+    }
+    if (c->r_size) {
+        c->r2_host = c->r_host;
+        c->r2_size = c->r_size;
+        c->r2_pa = c->r_pa;
+        c->r2_rights = c->r_rights;
+    }
+    c->slow(c, a, size, kind, pc);
+}
+
 static inline __attribute__((always_inline)) void mem(uintptr_t a, unsigned size, unsigned kind,
                                                       uintptr_t pc) {
     struct cov_ctx *c = cov_cur;
-    uintptr_t off = a - c->r_host;
+    const uintptr_t off = a - c->r_host;
     if (LIKELY(off < c->r_size && (c->r_rights & kind))) {
-        uint64_t line = (c->r_pa + off) >> c->line_shift;
-        if (LIKELY(line == c->last_line && (kind == COV_READ || c->last_excl))) {
-            if (kind == COV_READ) c->loads++;
-            else c->stores++;
-            return;
-        }
-        struct cache_level *l1 = c->l1;
-        if (l1) { /* an L1 hit costs nothing beyond cpi: same as cache_access */
-            struct cache_way *w = &l1->w[(line & l1->set_mask) * l1->ways];
-            const uint32_t tag = (uint32_t)(line + 1);
-            for (unsigned i = 0; i < l1->ways; i++) {
-                if (w[i].tag != tag) continue;
-                if (kind == COV_WRITE && !(w[i].meta & 1)) break;
-                w[i].meta = (++l1->clock << 1) | (w[i].meta & 1);
-                c->last_line = line;
-                c->last_excl = w[i].meta & 1;
-                c->l1_fast_hits++;
-                if (kind == COV_READ) c->loads++;
-                else c->stores++;
-                return;
-            }
-        }
+        if (fast_hit(c, (c->r_pa + off) >> c->line_shift, kind)) return;
+        c->slow(c, a, size, kind, pc);
+        return;
     }
-    c->slow(c, a, size, kind, pc);
+    mem_other(c, a, size, kind, pc);
 }
 
 static inline __attribute__((always_inline)) void dep_check(uintptr_t a) {
     struct cov_ctx *c = cov_cur;
     if (c->dep_on) {
         if (a - c->last_val < 64) c->dep_hits++;
-        c->last_val = *(const uintptr_t *)a;
+        uintptr_t v; /* (the load may be unaligned: packet headers) */
+        __builtin_memcpy(&v, (const void *)a, sizeof v);
+        c->last_val = v;
     }
 }
 

@@ -20,8 +20,9 @@
  *    call) / 4 and are counted in cov_stats().
  *  - Each executed block adds its weight to the current context's `instr`.
  *    Each load and store goes to the current context's memory model: a
- *    one-entry translation cache (region bounds and rights), then a "last
- *    line" check and an L1 set lookup (sim/cache.h layout) are the fast path;
+ *    two-entry translation cache (region bounds and rights; the slow path
+ *    fills the first), then a "last line" check and an L1 set lookup
+ *    (sim/cache.h layout) are the fast path;
  *    everything else calls the context's `slow` function (the tile's region
  *    lookup, protection check and the rest of the cache model).
  *  - When no tile runs, the current context is a null context that only
@@ -62,6 +63,15 @@ struct cov_ctx {
     uint64_t r_size;
     uint64_t r_pa;
     unsigned r_rights; /* COV_READ | COV_WRITE allowed without a check */
+    /* a second entry, kept by the hook alone: the translation the first one
+     * held before the slow path last replaced it. The hook uses it only for
+     * accesses it completes itself (last-line and L1 hits), so code that
+     * alternates between two regions (a table and its descriptor) stays on
+     * the fast path. Cleared whenever the context is made current. */
+    uintptr_t r2_host;
+    uint64_t r2_size;
+    uint64_t r2_pa;
+    unsigned r2_rights;
     unsigned line_shift;
     uint64_t last_line; /* a line known to be in this tile's L1 (UINT64_MAX: none) */
     struct cache_level *l1; /* this tile's L1: hits are handled in the hook */

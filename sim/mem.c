@@ -91,6 +91,18 @@ struct mem_region *mem_lookup(const struct mem_map *m, uintptr_t a) {
     return NULL;
 }
 
+struct mem_region *mem_lookup_pa(const struct mem_map *m, uint64_t pa) {
+    size_t lo = 0, hi = m->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct mem_region *r = m->all[mid];
+        if (pa < r->pa) hi = mid;
+        else if (pa - r->pa >= r->size) lo = mid + 1;
+        else return m->all[mid];
+    }
+    return NULL;
+}
+
 unsigned mem_rights(const struct mem_region *r, int role, int tile, int process) {
     const unsigned RW = COV_READ | COV_WRITE;
     if (role == TILE_ROLE_RTC) return RW;

@@ -79,6 +79,9 @@ struct mem_region *mem_region_create(struct mem_map *m, enum mem_kind kind, cons
 
 /* Region holding host address a, or NULL. */
 struct mem_region *mem_lookup(const struct mem_map *m, uintptr_t a);
+/* Region holding simulated physical address pa, or NULL (binary search:
+ * regions are laid out in creation order). Devices (DMA) use it. */
+struct mem_region *mem_lookup_pa(const struct mem_map *m, uint64_t pa);
 
 /* Rights (COV_READ | COV_WRITE) of a tile (role as enum tile_role, its tile id
  * and process) on region r. */

@@ -116,6 +116,8 @@ struct chip {
     void *net_ctx;
     chip_doorbell_fn doorbell;
     void *doorbell_ctx;
+    const struct tile_nic_ops *nic;
+    void *nic_ctx;
     tile_timer_id next_timer;
     struct tile_fault *faults;
     size_t nfaults, cap_faults;
@@ -791,6 +793,98 @@ bool tile_timer_cancel(struct tile *t, tile_timer_id id) {
         return true;
     }
     return false;
+}
+
+/* ---- the NIC's driver calls ---- */
+
+/* Charge a driver call's hardware cost at the current point, labelled driver. */
+static void drv_charge(struct tile *t, uint64_t cycles) {
+    if (t->in_handler && cycles) charge_label(t, TILE_LABEL_DRIVER, cycles);
+}
+
+uint64_t tile_nic_poll(struct tile *t, unsigned ring, struct tile_pkt *out, uint64_t max) {
+    struct chip *c = t->chip;
+    if (!c->nic || ring >= TILE_RINGS) return 0;
+    uint64_t cycles = 0;
+    bool more = false;
+    uint64_t n = c->nic->poll(c->nic_ctx, t->id, ring, tile_now(t), out, max, &more, &cycles);
+    drv_charge(t, cycles);
+    /* Notifications say "look at the ring": once nothing visible is left they
+     * are all consumed; while descriptors remain, keep one so the handler runs
+     * again. */
+    if (!more) t->ring_pending[ring] = 0;
+    else if (t->ring_pending[ring] == 0) t->ring_pending[ring] = 1;
+    return n;
+}
+
+int tile_nic_credit(struct tile *t, unsigned ring, uint64_t n) {
+    struct chip *c = t->chip;
+    if (!c->nic || ring >= TILE_RINGS) return -1;
+    uint64_t cycles = 0;
+    int r = c->nic->credit(c->nic_ctx, t->id, ring, n, tile_now(t), &cycles);
+    drv_charge(t, cycles);
+    return r;
+}
+
+int tile_nic_buffer_return(struct tile *t, unsigned stack, void *buf) {
+    struct chip *c = t->chip;
+    if (!c->nic) return -1;
+    uint64_t cycles = 0;
+    int r = c->nic->buffer_return(c->nic_ctx, stack, buf, tile_now(t), &cycles);
+    drv_charge(t, cycles);
+    return r;
+}
+
+void *tile_nic_buffer_alloc(struct tile *t, unsigned stack) {
+    struct chip *c = t->chip;
+    if (!c->nic) return NULL;
+    uint64_t cycles = 0;
+    void *p = c->nic->buffer_alloc(c->nic_ctx, stack, tile_now(t), &cycles);
+    drv_charge(t, cycles);
+    return p;
+}
+
+uint64_t tile_nic_post(struct tile *t, unsigned ering, const struct tile_txd *d, uint64_t n) {
+    struct chip *c = t->chip;
+    if (!c->nic) return 0;
+    uint64_t cycles = 0;
+    uint64_t r = c->nic->post(c->nic_ctx, ering, d, n, tile_now(t), &cycles);
+    drv_charge(t, cycles);
+    return r;
+}
+
+int tile_nic_doorbell(struct tile *t, unsigned ering) {
+    struct chip *c = t->chip;
+    if (!c->nic) return -1;
+    uint64_t cycles = 0;
+    int r = c->nic->doorbell(c->nic_ctx, ering, tile_now(t), &cycles);
+    drv_charge(t, cycles);
+    return r;
+}
+
+uint64_t tile_nic_completed(struct tile *t, unsigned ering) {
+    struct chip *c = t->chip;
+    if (!c->nic) return 0;
+    uint64_t cycles = 0;
+    uint64_t r = c->nic->completed(c->nic_ctx, ering, tile_now(t), &cycles);
+    drv_charge(t, cycles);
+    return r;
+}
+
+uint64_t tile_nic_space(struct tile *t, unsigned ering) {
+    struct chip *c = t->chip;
+    return c->nic ? c->nic->space(c->nic_ctx, ering) : 0;
+}
+
+int tile_nic_register(struct tile *t, const void *p, size_t len) {
+    struct chip *c = t->chip;
+    if (!c->nic) return -1;
+    return c->nic->reg(c->nic_ctx, t->id, t->process, p, len);
+}
+
+void chip_set_nic(struct chip *c, const struct tile_nic_ops *ops, void *nic) {
+    c->nic = ops;
+    c->nic_ctx = ops ? nic : NULL;
 }
 
 /* ---- inputs and execution ---- */

@@ -15,6 +15,11 @@
  * geom.demux_words words per queue, credits = free space minus words in
  * flight). A NoC UDN plugs in with chip_set_net() (struct tile_net_ops).
  *
+ * NIC: a device plugged in with chip_set_nic() (struct tile_nic_ops;
+ * nic/chip_nic.h) serves the tile_nic_* driver calls of tile_api.h; the
+ * runtime charges the cycles each call returns on the calling tile,
+ * labelled driver, at tile_now().
+ *
  * Faults: protection (access without the right), outside (no region), lock
  * (release by a non-holder, lock held at handler end), budget (a handler over
  * chip.tile.handler_budget_cycles). Each is recorded with tile, time, address,
@@ -66,6 +71,25 @@ struct tile_net_ops {
     uint64_t (*credits)(void *net, unsigned src, unsigned dst, unsigned queue);
     size_t (*avail)(void *net, unsigned tile, unsigned queue);
     size_t (*recv)(void *net, unsigned tile, unsigned queue, uint64_t *out, size_t max);
+};
+
+/* A NIC plugged into the chip (nic/chip_nic.h implements it): the tile_nic_*
+ * calls of tile_api.h land here with the calling tile, its time (tile_now())
+ * and a cycle counter the runtime charges to the tile, labelled `driver`.
+ * poll sets *more when visible descriptors remain after it. */
+struct tile_nic_ops {
+    uint64_t (*poll)(void *nic, unsigned tile, unsigned ring, sim_time_t now,
+                     struct tile_pkt *out, uint64_t max, bool *more, uint64_t *cycles);
+    int (*credit)(void *nic, unsigned tile, unsigned ring, uint64_t n, sim_time_t now,
+                  uint64_t *cycles);
+    int (*buffer_return)(void *nic, unsigned stack, void *buf, sim_time_t now, uint64_t *cycles);
+    void *(*buffer_alloc)(void *nic, unsigned stack, sim_time_t now, uint64_t *cycles);
+    uint64_t (*post)(void *nic, unsigned ering, const struct tile_txd *d, uint64_t n,
+                     sim_time_t now, uint64_t *cycles);
+    int (*doorbell)(void *nic, unsigned ering, sim_time_t now, uint64_t *cycles);
+    uint64_t (*completed)(void *nic, unsigned ering, sim_time_t now, uint64_t *cycles);
+    uint64_t (*space)(void *nic, unsigned ering);
+    int (*reg)(void *nic, unsigned tile, unsigned process, const void *p, size_t len);
 };
 
 enum tile_fault_kind {
@@ -124,6 +148,8 @@ int chip_dma_write(struct chip *c, const void *host, size_t len);
 /* Inputs from devices. */
 void chip_ring_post(struct chip *c, unsigned tile, unsigned ring, uint64_t n, sim_time_t t);
 void chip_set_doorbell(struct chip *c, chip_doorbell_fn fn, void *ctx);
+/* Plug in a NIC for the tile_nic_* calls (ops NULL unplugs). */
+void chip_set_nic(struct chip *c, const struct tile_nic_ops *ops, void *nic);
 /* Plug in a network (before any tile starts). */
 void chip_set_net(struct chip *c, const struct tile_net_ops *ops, void *net);
 void chip_udn_arrived(struct chip *c, unsigned tile, sim_time_t t);

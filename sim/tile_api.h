@@ -106,6 +106,73 @@ void tile_charge(struct tile *t, uint64_t cycles);
  * callback runs at tile_now(). Returns -1 if no device is attached. */
 int tile_doorbell(struct tile *t, unsigned port, uint64_t value);
 
+/* The NIC (the mPIPE-like device), as the driver in tile code sees it. The
+ * simulator plugs a device in (nic/chip_nic.h); without one every call fails
+ * (returns 0 / -1). Rings: `ring` is the tile's own ring number (the one
+ * given to tile_on_ring), mapped to a device notification ring when the
+ * device was attached; `ering` is a device eDMA ring number. Each call is
+ * charged as the hardware operation it is (nic.driver: descriptor reads,
+ * MMIO stores and loads, descriptor writes), time-stamped at tile_now() and
+ * labelled `driver` in the profile. Bad arguments return 0 / -1, change
+ * nothing and are counted by the device. */
+struct tile_pkt {           /* an ingress descriptor */
+    void *data;             /* the frame, in Rx memory (the iDMA wrote it) */
+    uint32_t size;          /* frame bytes, no FCS */
+    uint32_t flow_hash;
+    uint64_t timestamp_ps;  /* arrival of its last bit at the port */
+    uint16_t l3_off, l4_off;
+    uint16_t l4_csum;       /* folded sum over pseudo-header + segment */
+    uint16_t flags;         /* TILE_PKT_* */
+    uint8_t port;           /* device port it arrived on */
+    uint8_t stack;          /* buffer stack of its buffer */
+};
+#define TILE_PKT_IPV4 0x01u
+#define TILE_PKT_TCP 0x02u
+#define TILE_PKT_UDP 0x04u
+#define TILE_PKT_L4_CSUM_OK 0x08u
+#define TILE_PKT_IP_CSUM_BAD 0x10u
+#define TILE_PKT_FRAGMENT 0x20u
+
+struct tile_txd {           /* an egress descriptor: one piece of a packet */
+    const void *data;       /* in registered memory (Rx, Tx headers, or tile_nic_register) */
+    uint16_t size;
+    bool eop;               /* last piece of its packet */
+    bool csum;              /* checksum offload (first piece of a packet) */
+    uint16_t csum_start, csum_dest, csum_seed;
+    bool hwb;               /* the device returns the buffer at data to `stack` after the send */
+    uint8_t stack;
+};
+/* Buffer stacks (as the device numbers them). */
+#define TILE_NIC_STACK_SMALL 0u
+#define TILE_NIC_STACK_LARGE 1u
+#define TILE_NIC_STACK_JUMBO 2u
+#define TILE_NIC_STACK_TX_HDR 3u
+
+/* Take up to max visible ingress descriptors (idesc_read_cycles each). Also
+ * consumes the ring's pending notifications once it has none left visible. */
+uint64_t tile_nic_poll(struct tile *t, unsigned ring, struct tile_pkt *out, uint64_t max);
+/* Return n ring slots (descriptors consumed): one MMIO store. 0 or -1. */
+int tile_nic_credit(struct tile *t, unsigned ring, uint64_t n);
+/* Push a buffer (a tile_pkt's data, or one from tile_nic_buffer_alloc) back
+ * on its stack: one MMIO store. 0 or -1. */
+int tile_nic_buffer_return(struct tile *t, unsigned stack, void *buf);
+/* Pop a buffer (Tx headers): one MMIO load. NULL when empty or bad. */
+void *tile_nic_buffer_alloc(struct tile *t, unsigned stack);
+/* Write n egress descriptors (all or none; edesc_write_cycles each). Returns
+ * n, or 0 when they do not fit or a piece is outside simulated memory. */
+uint64_t tile_nic_post(struct tile *t, unsigned ering, const struct tile_txd *d, uint64_t n);
+/* Publish the descriptors posted so far: one MMIO store. 0 or -1. */
+int tile_nic_doorbell(struct tile *t, unsigned ering);
+/* Descriptors of ering completed so far (one MMIO load). */
+uint64_t tile_nic_completed(struct tile *t, unsigned ering);
+/* Free eDMA slots as software counts them (no cost). */
+uint64_t tile_nic_space(struct tile *t, unsigned ering);
+/* Register [p, p + len) of this tile's process memory for transmit (the
+ * IO-TLB, DLibOS 4.5): gathers from elsewhere than Rx, Tx headers and
+ * registered ranges are refused by the device. 0, or -1 (not simulated
+ * memory, or no device). */
+int tile_nic_register(struct tile *t, const void *p, size_t len);
+
 /* Time and identity. */
 uint64_t tile_now(struct tile *t);        /* ps */
 uint64_t tile_now_cycles(struct tile *t); /* core cycles since time 0 */

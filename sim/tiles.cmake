@@ -32,6 +32,8 @@ function(tessera_native_code target)
 endfunction()
 
 add_subdirectory(${CMAKE_SOURCE_DIR}/workloads/calib ${CMAKE_BINARY_DIR}/calib)
+# Tile programs of the NIC (the echo of nic/ tests and bench/nic_tile_echo).
+add_subdirectory(${CMAKE_SOURCE_DIR}/workloads/tile ${CMAKE_BINARY_DIR}/workloads_tile)
 
 # The runtime over the NoC's UDN (noc/udn.h): separate, so that tessera_tile
 # does not depend on the NoC.

@@ -171,3 +171,60 @@ Test(tile_cache, dma_write_invalidates_cached_copies) {
     h = cache_home(&s, 0x900000 >> 6);
     cr_assert_eq(rd(4, 0x900000, -1), cfg.l3.hit_cycles + 2 * cache_hops(&s, 4, h) - 2);
 }
+
+/* The set helpers (ages as LRU ranks, vector tag compare) choose exactly the
+ * ways a timestamp LRU chooses, for every associativity up to 16 (both the
+ * vector path, up to 8 ways, and the loop beyond), with lines dropped at
+ * random (invalidations) in between. */
+Test(tile_cache, set_helpers_are_exact_lru) {
+    for (unsigned ways = 1; ways <= 16; ways++) {
+        struct cache_sys x;
+        struct chip_config c2 = cfg;
+        c2.l2.ways = ways;
+        c2.l2.size_bytes = 4096ull * ways; /* 64 sets */
+        char err[200];
+        cr_assert(cache_sys_init(&x, &c2, 2, 2, err, sizeof err), "%s", err);
+        struct cache_level *lv = &x.l2[1];
+        cr_assert_eq(lv->ways, ways);
+        uint8_t *set = cache_set_of(lv, 5);
+        uint32_t ref_tag[16] = {0};
+        uint64_t ref_stamp[16] = {0}, clock = 0, rng = 0x9E3779B97F4A7C15ull ^ ways;
+        for (int op = 0; op < 20000; op++) {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            uint32_t tag = 1 + (uint32_t)(rng % (ways + 3)); /* a few more lines than ways */
+            int ref = -1;
+            for (unsigned w = 0; w < ways; w++)
+                if (ref_tag[w] == tag) ref = (int)w;
+            int got = cache_set_find(lv, set, tag);
+            cr_assert_eq(got, ref, "ways %u op %d: find %u", ways, op, tag);
+            if ((rng >> 40) % 8 == 0) { /* drop it */
+                if (ref >= 0) {
+                    ref_tag[ref] = 0;
+                    cache_set_tags(set)[ref] = 0;
+                }
+                continue;
+            }
+            if (ref < 0) {
+                unsigned v = 0;
+                bool found_free = false;
+                for (unsigned w = 0; w < ways && !found_free; w++)
+                    if (!ref_tag[w]) v = w, found_free = true;
+                if (!found_free)
+                    for (unsigned w = 1; w < ways; w++)
+                        if (ref_stamp[w] < ref_stamp[v]) v = w;
+                unsigned vv = cache_set_victim(lv, set);
+                cr_assert_eq(vv, v, "ways %u op %d: victim %u, LRU says %u", ways, op, vv, v);
+                ref_tag[v] = tag;
+                cache_set_tags(set)[v] = tag;
+                ref = (int)v;
+            }
+            ref_stamp[ref] = ++clock;
+            cache_ages_touch(lv, set, (unsigned)ref);
+            /* the ages stay a permutation of 0..ways-1 */
+            unsigned seen = 0;
+            for (unsigned w = 0; w < ways; w++) seen |= 1u << set[lv->age_off + w];
+            cr_assert_eq(seen, (1u << ways) - 1, "ways %u op %d: ages not a permutation", ways, op);
+        }
+        cache_sys_fini(&x);
+    }
+}

@@ -172,10 +172,10 @@ static int nm_has(const char *path, const char *needle) {
     return lines ? found : -1;
 }
 
-/* Tile code objects call the hooks; the simulator's libraries do not. */
-Test(tile_cov, tile_code_instrumented_simulator_not) {
-    const char *s = TILE_OBJS;
-    int objs = 0;
+/* Calls fn(path, arg) for every path of a ':'-separated list; returns the count. */
+static int each_path(const char *list, void (*fn)(const char *path, void *arg), void *arg) {
+    int n = 0;
+    const char *s = list;
     while (s && *s) {
         const char *e = strchr(s, ':');
         char path[1024];
@@ -183,24 +183,74 @@ Test(tile_cov, tile_code_instrumented_simulator_not) {
         cr_assert_lt(l, sizeof path);
         memcpy(path, s, l);
         path[l] = 0;
-        cr_assert_eq(nm_has(path, "U __sanitizer_cov_trace_pc_guard"), 1, "%s is instrumented", path);
-        objs++;
+        fn(path, arg);
+        n++;
         s = e ? e + 1 : NULL;
     }
-    cr_assert_geq(objs, 4);
-    s = SIM_LIBS;
-    while (s && *s) {
-        const char *e = strchr(s, ':');
-        char path[1024];
-        size_t l = e ? (size_t)(e - s) : strlen(s);
-        memcpy(path, s, l);
-        path[l] = 0;
-        cr_assert_eq(nm_has(path, "U __sanitizer_cov_trace_pc_guard"), 0, "%s is not instrumented",
-                     path);
-        cr_assert_eq(nm_has(path, "U __sanitizer_cov_load8"), 0, "%s is not instrumented", path);
-        s = e ? e + 1 : NULL;
+    return n;
+}
+
+static void want_instrumented(const char *path, void *arg) {
+    (void)arg;
+    cr_assert_eq(nm_has(path, "U __sanitizer_cov_trace_pc_guard"), 1, "%s is instrumented", path);
+}
+
+static void want_native(const char *path, void *arg) {
+    (void)arg;
+    cr_assert_eq(nm_has(path, "U __sanitizer_cov_trace_pc_guard"), 0, "%s is not instrumented",
+                 path);
+    cr_assert_eq(nm_has(path, "U __sanitizer_cov_load8"), 0, "%s is not instrumented", path);
+}
+
+/* Tile code objects call the hooks; the simulator's libraries do not. */
+Test(tile_cov, tile_code_instrumented_simulator_not) {
+    cr_assert_geq(each_path(TILE_OBJS, want_instrumented, NULL), 4);
+    cr_assert_geq(each_path(SIM_LIBS, want_native, NULL), 2);
+}
+
+#if defined(STACK_TILE_OBJS) && defined(WORKLOADS_TILE_OBJS)
+/* An object of a room's tile build: instrumented, recorded among the tile
+ * code targets, and its source is one the test expects. */
+struct room_check {
+    const char *const *sources; /* expected "<name>.c.o" suffixes */
+    size_t nsources;
+    unsigned seen;              /* bit per expected source */
+};
+
+static void room_object(const char *path, void *arg) {
+    struct room_check *rc = arg;
+    want_instrumented(path, NULL);
+    cr_assert(strstr(TILE_OBJS, path) != NULL, "%s is recorded as tile code", path);
+    size_t l = strlen(path);
+    for (size_t i = 0; i < rc->nsources; i++) {
+        size_t k = strlen(rc->sources[i]);
+        if (l > k && !strcmp(path + l - k, rc->sources[i]) && path[l - k - 1] == '/')
+            rc->seen |= 1u << i;
     }
 }
+
+/* The stack and the servers are compiled as tile code too; their native
+ * libraries, the NoC's, the NIC's and the simulator's are not instrumented. */
+Test(tile_cov, stack_and_servers_instrumented_native_builds_not) {
+    static const char *const stack_src[] = {"cksum.c.o", "twheel.c.o", "stk.c.o", "tcp.c.o",
+                                            "sock.c.o"};
+    static const char *const wl_src[] = {"httpd.c.o", "echo.c.o", "netpipe.c.o", "connmap.c.o",
+                                         "ledger.c.o"};
+    struct room_check st = {stack_src, 5, 0}, wl = {wl_src, 5, 0};
+    cr_assert_eq(each_path(STACK_TILE_OBJS, room_object, &st), 5);
+    cr_assert_eq(st.seen, 0x1fu, "every stack source is built as tile code (seen %#x)", st.seen);
+    cr_assert_eq(each_path(WORKLOADS_TILE_OBJS, room_object, &wl), 5);
+    cr_assert_eq(wl.seen, 0x1fu, "every server source is built as tile code (seen %#x)", wl.seen);
+    /* the simulator, the NoC, the NIC model and the native stack/servers */
+    const char *libs[] = {"libtessera_sim.a", "libtessera_tile.a", "libtessera_noc.a",
+                          "libtessera_mpipe.a", "libtessera_stack.a", "libtessera_workloads.a"};
+    for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++)
+        cr_assert(strstr(SIM_LIBS, libs[i]) != NULL, "%s is among the libraries checked", libs[i]);
+    want_native(STACK_NATIVE_LIB, NULL);
+    want_native(WORKLOADS_NATIVE_LIB, NULL);
+    each_path(SIM_LIBS, want_native, NULL);
+}
+#endif
 
 static void ev(void *ctx, void *arg) {
     struct sim_engine *e = ctx;
