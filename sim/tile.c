@@ -21,6 +21,9 @@ const char *const tile_fault_kind_names[] = {"protection", "outside", "lock", "b
 extern char __executable_start[] __attribute__((weak));
 extern char _end[] __attribute__((weak));
 
+/* Simulated address space set aside for the program image (see chip_create). */
+#define IMAGE_RESERVE (UINT64_C(256) << 20)
+
 enum tile_state { TS_OFF, TS_IDLE, TS_SCHEDULED, TS_RUNNING, TS_STALLED, TS_STOPPED };
 
 struct udn_msg {
@@ -1142,9 +1145,17 @@ struct chip *chip_create(const struct chip_config *cfg, const struct chip_geom *
     c->ntiles = g->width * g->height;
     c->tiles = calloc(c->ntiles, sizeof *c->tiles);
     c->shared = mem_region_create(&c->mem, MEM_SHARED, "shared", cfg->tile.shared_bytes, -1, -1, true);
-    if (__executable_start && _end && _end > __executable_start)
+    /* The program image (static data of tile code) is a region of its real
+     * size, but the regions after it start a fixed IMAGE_RESERVE later, so
+     * that their simulated addresses, and with them cache sets and homes, do
+     * not move when the simulator's code grows. (Addresses inside the image
+     * still follow the program's layout.) */
+    if (__executable_start && _end && _end > __executable_start &&
+        (uint64_t)(_end - __executable_start) <= IMAGE_RESERVE) {
         c->image = mem_region_create(&c->mem, MEM_IMAGE, "image",
                                      (uint64_t)(_end - __executable_start), -1, -1, false);
+        if (c->image) c->mem.next_pa = c->image->pa + IMAGE_RESERVE;
+    }
     bool ok = c->tiles && c->shared;
     for (unsigned i = 0; ok && i < c->ntiles; i++) {
         struct tile *t = &c->tiles[i];
