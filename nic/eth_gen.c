@@ -114,6 +114,11 @@ void eth_gen_on_rx(struct eth_gen *g, eth_gen_rx_fn fn, void *ctx) {
     g->on_rx_ctx = ctx;
 }
 
+void eth_gen_on_tx(struct eth_gen *g, eth_gen_tx_fn fn, void *ctx) {
+    g->on_tx = fn;
+    g->on_tx_ctx = ctx;
+}
+
 static void gen_step(void *ctx, void *arg) {
     (void)arg;
     struct eth_gen *g = ctx;
@@ -132,6 +137,7 @@ static void gen_step(void *ctx, void *arg) {
         if (g->sent == 0) g->tx_first = now;
         g->tx_last = now;
         eth_port_send(&g->port, f);
+        if (g->on_tx) g->on_tx(g->on_tx_ctx, g->sent, now);
         g->sent++;
         if (g->prm.rate_pps) {
             sim_time_t gap = (sim_time_t)(1000000000000ull / g->prm.rate_pps);

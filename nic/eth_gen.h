@@ -11,7 +11,9 @@
  * payload's length when shorter; TCP frames also carry seq = i * 1000).
  * Every frame received on the port is
  * counted (frames, bytes, first and last arrival) and given to an optional
- * callback before being freed.
+ * callback before being freed. An optional transmit callback is told the
+ * sequence number and time of every frame handed to the port (latency
+ * measurements).
  *
  * Memory: owns its port and flow table. Cost: one event per frame sent when
  * paced, none extra back to back (the port's tx_space drives it).
@@ -36,6 +38,7 @@ struct eth_gen_params {
 };
 
 typedef void (*eth_gen_rx_fn)(void *ctx, const struct eth_frame *f, sim_time_t t);
+typedef void (*eth_gen_tx_fn)(void *ctx, uint64_t seq, sim_time_t t);
 
 struct eth_gen {
     struct eth_port port;
@@ -48,6 +51,8 @@ struct eth_gen {
     sim_time_t rx_first, rx_last, tx_first, tx_last;
     eth_gen_rx_fn on_rx;
     void *on_rx_ctx;
+    eth_gen_tx_fn on_tx;
+    void *on_tx_ctx;
 };
 
 /* NULL (message in err) on bad parameters. */
@@ -61,6 +66,8 @@ const struct eth_flow *eth_gen_flow(const struct eth_gen *g, uint64_t i);
 /* Build frame number i into buf (cap >= frame_bytes); returns its length. */
 size_t eth_gen_build(const struct eth_gen *g, uint64_t i, uint8_t *buf, size_t cap);
 void eth_gen_on_rx(struct eth_gen *g, eth_gen_rx_fn fn, void *ctx);
+/* Call fn(ctx, seq, now) for every frame handed to the port. */
+void eth_gen_on_tx(struct eth_gen *g, eth_gen_tx_fn fn, void *ctx);
 /* Give every flow these MAC addresses (default 02:00:00:00:00:01 -> :02). */
 void eth_gen_set_macs(struct eth_gen *g, const uint8_t src[6], const uint8_t dst[6]);
 

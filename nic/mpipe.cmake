@@ -18,7 +18,14 @@ target_link_libraries(tessera_mpipe PUBLIC tessera_sim)
 
 # The device on a simulated chip: DMA through the chip's regions and caches,
 # the IO-TLB, and the tile_nic_* driver calls of tile code (nic/chip_nic.h).
-add_library(tessera_chip_nic STATIC ${CMAKE_CURRENT_LIST_DIR}/chip_nic.c)
+# With it, the "nic-echo" experiment kind (nic/nic_echo_exp.h), which runs the
+# echo tile program (workloads/tile/echo_tile.c, instrumented tile code).
+if(TARGET tessera_echo_tile)
+  add_library(tessera_chip_nic STATIC ${CMAKE_CURRENT_LIST_DIR}/chip_nic.c
+    ${CMAKE_CURRENT_LIST_DIR}/nic_echo_exp.c $<TARGET_OBJECTS:tessera_echo_tile>)
+else()
+  add_library(tessera_chip_nic STATIC ${CMAKE_CURRENT_LIST_DIR}/chip_nic.c)
+endif()
 target_link_libraries(tessera_chip_nic PUBLIC tessera_mpipe tessera_tile)
 
 # Client hosts: the stack (stack/, native build) on a host core behind a port.

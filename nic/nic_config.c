@@ -142,6 +142,32 @@ static CFG_SECTION_DEF(switch_section, "switch",
                        "The switch joining chip ports and client hosts (nic/switch.h).",
                        switch_keys);
 
+static const struct cfg_key echo_keys[] = {
+    CFG_UINT_KEY(struct nic_echo_config, frames, "100000", 1, 1e9, "frames",
+                 "Frames the generator sends into port 0 [A]."),
+    CFG_UINT_KEY(struct nic_echo_config, frame_bytes, "64", 64, 10240, "B",
+                 "Size of every frame including the FCS (64: the minimum Ethernet frame); at "
+                 "most nic.eth.max_frame_bytes [A]."),
+    CFG_DOUBLE_KEY(struct nic_echo_config, rate, "1.0", 1e-6, 1.0, "",
+                   "Offered load as a fraction of the line rate (1.0: back to back, respecting "
+                   "the port's flow control; less: frames evenly spaced) [A]."),
+    CFG_UINT_KEY(struct nic_echo_config, flows, "1024", 1, 1e6, "flows",
+                 "Distinct UDP 5-tuples (random addresses and ports), taken round robin, so "
+                 "the flow hash spreads frames over the rings [A]."),
+    CFG_UINT_KEY(struct nic_echo_config, echo_tiles, "4", 1, 256, "tiles",
+                 "Network tiles running the echo program, one per notification ring (must "
+                 "equal nic.mpipe.rings; nic.mpipe.edma_rings >= this) [A]."),
+    CFG_UINT_KEY(struct nic_echo_config, first_tile, "1", 0, 4095, "tile",
+                 "Echo tiles are first_tile .. first_tile + echo_tiles - 1 (row-major); 1 "
+                 "puts 4 of them on the edge row beside the shim at tile 0 [A]."),
+    CFG_UINT_KEY(struct nic_echo_config, batch, "32", 1, 64, "descriptors",
+                 "Descriptors an echo tile takes per poll (and posts per doorbell) [A]."),
+};
+static CFG_SECTION_DEF(echo_section, "echo",
+                       "The nic-echo experiment: a frame generator on port 0 and echo tile "
+                       "programs (nic/nic_echo_exp.h).",
+                       echo_keys);
+
 static const struct cfg_key nic_keys[] = {
     CFG_ENUM_KEY(struct nic_config, topology, "switch", nic_topology_names,
                  "switch: chip ports bonded (L3+L4 hash) at a switch with the clients; "
@@ -154,6 +180,7 @@ static const struct cfg_key nic_keys[] = {
     CFG_SECTION_KEY(struct nic_config, driver, driver_section),
     {"switch", CFG_SECTION, offsetof(struct nic_config, sw), "", "", NULL, CFG_NO_RANGE, NULL,
      &switch_section},
+    CFG_SECTION_KEY(struct nic_config, echo, echo_section),
 };
 CFG_SECTION_DEF(nic_config_section, "nic",
                 "The NIC: Ethernet ports and cables, the mPIPE-like device, driver costs, the "
@@ -213,6 +240,16 @@ bool nic_config_check(const struct nic_config *c, char *err, size_t errlen) {
                  "nic.eth.min_frame_bytes: expected fcs_bytes + 14 <= min_frame_bytes <= "
                  "max_frame_bytes, found %llu",
                  (unsigned long long)c->eth.min_frame_bytes);
+        return false;
+    }
+    /* UDP headers (42 B) + the 8 B sequence number the echo's latency needs */
+    if (c->echo.frame_bytes > c->eth.max_frame_bytes ||
+        c->echo.frame_bytes < c->eth.fcs_bytes + 42 + 8) {
+        snprintf(err, errlen,
+                 "nic.echo.frame_bytes: expected fcs_bytes + 50 (UDP headers and a sequence "
+                 "number) <= frame_bytes <= nic.eth.max_frame_bytes (%llu), found %llu",
+                 (unsigned long long)c->eth.max_frame_bytes,
+                 (unsigned long long)c->echo.frame_bytes);
         return false;
     }
     return true;

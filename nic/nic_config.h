@@ -85,6 +85,18 @@ struct nic_switch_config {
     uint64_t mac_table_entries;
 };
 
+/* nic.echo: the "nic-echo" experiment (nic/nic_echo_exp.h): a generator on
+ * port 0, echo tile programs on network tiles. */
+struct nic_echo_config {
+    uint64_t frames;      /* frames the generator sends */
+    uint64_t frame_bytes; /* including the FCS (64: the minimum Ethernet frame) */
+    double rate;          /* offered load as a fraction of the line rate */
+    uint64_t flows;       /* distinct UDP 5-tuples */
+    uint64_t echo_tiles;  /* network tiles running the echo (= nic.mpipe.rings) */
+    uint64_t first_tile;  /* echo tiles are first_tile .. first_tile + echo_tiles - 1 */
+    uint64_t batch;       /* descriptors per poll of an echo tile */
+};
+
 enum nic_topology { NIC_TOPO_SWITCH, NIC_TOPO_DIRECT };
 extern const char *const nic_topology_names[];
 
@@ -95,12 +107,15 @@ struct nic_config {
     struct nic_mpipe_config mpipe;
     struct nic_driver_config driver;
     struct nic_switch_config sw; /* key `switch` */
+    struct nic_echo_config echo;
 };
 
 extern const struct cfg_section nic_config_section;
 
 /* Checks what the schema cannot. Returns false and writes one message naming
- * the key (nic.mpipe.rss_key, ...) into err. */
+ * the key (nic.mpipe.rss_key, ...) into err. (What depends on other sections,
+ * such as nic.echo.echo_tiles against the mesh, is checked by the experiment
+ * that uses it: nic_echo_run.) */
 bool nic_config_check(const struct nic_config *c, char *err, size_t errlen);
 
 /* Parse the 80-hex-digit RSS key into 40 bytes; false if malformed. */

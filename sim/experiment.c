@@ -7,6 +7,7 @@
 
 #include "noc/noc_msgdep.h"
 #include "workloads/calib/calib_run.h"
+#include "nic/nic_echo_exp.h"
 #include "noc/noc_synthetic.h"
 
 /* Registry: kind names (experiment.kind choices) and their run functions, in
@@ -16,6 +17,7 @@ const char *const exp_kind_names[] = {
     "noc-synthetic",
     "noc-msgdep",
     "tile-calib",
+    "nic-echo",
     NULL,
 };
 static const exp_run_fn exp_kind_fns[] = {
@@ -23,6 +25,7 @@ static const exp_run_fn exp_kind_fns[] = {
     noc_synthetic_run,
     noc_msgdep_run,
     calib_run,
+    nic_echo_run,
 };
 
 exp_run_fn exp_kind_run_fn(int kind) {
@@ -37,7 +40,9 @@ static const struct cfg_key exp_keys[] = {
                  "What to simulate: hold = engine hold model (benchmark, smoke test); "
                  "noc-synthetic = synthetic traffic on the mesh (docs/noc.md); noc-msgdep = "
                  "the message-dependent deadlock example of DLibOS 4.3; tile-calib = "
-                 "calibration microbenchmarks as tile code (docs/tiles.md)."),
+                 "calibration microbenchmarks as tile code (docs/tiles.md); nic-echo = a "
+                 "frame generator flooding port 0 of the NIC on the chip, echoed by tile "
+                 "code on network tiles (docs/nic.md)."),
     CFG_UINT_KEY(struct exp_config, seed, "1", 1, 0 /* no range */, "",
                  "Seed of every random stream (each component derives its own from it and "
                  "its id); --seed overrides it."),

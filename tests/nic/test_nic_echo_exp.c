@@ -1,0 +1,196 @@
+/* tests/nic/test_nic_echo_exp.c: the "nic-echo" experiment kind end to end
+ * (nic/nic_echo_exp.h): a run built by hand, its stats, its table, its
+ * determinism and its refusals. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nic/nic_echo_exp.h"
+#include "sim/json.h"
+
+struct result {
+    int rc;
+    char *stats;
+    char summary[2048];
+    char stop_reason[512];
+    char dir[64];
+};
+
+/* Run nic-echo with cfg; the stats object's text is returned in r->stats. */
+static void run_echo(const struct tsr_config *cfg, uint64_t seed, struct result *r) {
+    snprintf(r->dir, sizeof r->dir, "/tmp/tessera_nic_echo_XXXXXX");
+    cr_assert_not_null(mkdtemp(r->dir));
+    size_t len = 0;
+    FILE *f = open_memstream(&r->stats, &len);
+    cr_assert_not_null(f);
+    struct json_writer w;
+    json_init(&w, f);
+    json_object_begin(&w);
+    struct exp_run run;
+    memset(&run, 0, sizeof run);
+    run.cfg = cfg;
+    run.seed = seed;
+    run.engine = sim_engine_create();
+    run.out_dir = r->dir;
+    run.stats = &w;
+    r->rc = nic_echo_run(&run);
+    json_object_end(&w);
+    fclose(f);
+    memcpy(r->summary, run.summary, sizeof r->summary);
+    memcpy(r->stop_reason, run.stop_reason, sizeof r->stop_reason);
+    sim_engine_destroy(run.engine);
+}
+
+static void clean(struct result *r) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/tile_profile.csv", r->dir);
+    unlink(path);
+    rmdir(r->dir);
+    free(r->stats);
+}
+
+/* The unsigned value of "key": in the text after `after` (NULL: anywhere). */
+static uint64_t stat_uint(const char *json, const char *after, const char *key) {
+    const char *p = after ? strstr(json, after) : json;
+    cr_assert_not_null(p, "no %s in %s", after, json);
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    p = strstr(p, pat);
+    cr_assert_not_null(p, "no %s in %s", key, json);
+    p += strlen(pat);
+    while (*p == ' ') p++;
+    return strtoull(p, NULL, 10);
+}
+
+static double stat_double(const char *json, const char *after, const char *key) {
+    const char *p = after ? strstr(json, after) : json;
+    cr_assert_not_null(p, "no %s in %s", after, json);
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    p = strstr(p, pat);
+    cr_assert_not_null(p, "no %s in %s", key, json);
+    p += strlen(pat);
+    while (*p == ' ') p++;
+    return strtod(p, NULL);
+}
+
+static struct tsr_config cfg;
+
+static void setup(void) {
+    memset(&cfg, 0, sizeof cfg);
+    cfg_defaults(&tsr_config_section, &cfg);
+    cfg.noc.width = 6;
+    cfg.noc.height = 6;
+    cfg.nic.echo.frames = 3000;
+    cfg.nic.echo.rate = 0.5;
+}
+
+static void teardown(void) { cfg_release(&tsr_config_section, &cfg); }
+
+TestSuite(nic_echo_exp, .init = setup, .fini = teardown);
+
+Test(nic_echo_exp, below_line_rate_every_frame_comes_back) {
+    struct result r;
+    run_echo(&cfg, 1, &r);
+    cr_assert_eq(r.rc, TSR_EXIT_OK, "%s", r.stop_reason);
+    const char *s = r.stats;
+    cr_assert_eq(stat_uint(s, "\"frames\"", "generated"), 3000, "%s", s);
+    cr_assert_eq(stat_uint(s, "\"frames\"", "echoed"), 3000, "%s", s);
+    cr_assert_eq(stat_uint(s, "\"frames\"", "dropped"), 0, "%s", s);
+    cr_assert_eq(stat_uint(s, "\"frames\"", "unaccounted"), 0, "%s", s);
+    cr_assert_eq(stat_uint(s, "\"latency_ns\"", "count"), 3000, "%s", s);
+    cr_assert_eq(stat_uint(s, NULL, "latency_unmatched"), 0, "%s", s);
+    /* at half the line rate of 64 B frames (14.88 Mpps) the echo keeps up */
+    double line = stat_double(s, "\"rate\"", "line_mpps");
+    cr_assert(line > 14.87 && line < 14.89, "%f", line);
+    double off = stat_double(s, "\"rate\"", "offered_mpps");
+    double ach = stat_double(s, "\"rate\"", "achieved_mpps");
+    cr_assert(off > 7.4 && off < 7.5, "%f", off);
+    cr_assert(ach > 0.95 * off && ach < 1.05 * off, "offered %f achieved %f", off, ach);
+    /* a round trip is two wire times of 67.2 ns and two cables at least */
+    double p50 = stat_double(s, "\"latency_ns\"", "p50");
+    cr_assert(p50 > 2 * 51.2 + 20 && p50 < 20000, "%f", p50);
+    /* four echo tiles, each did some of the work, driver cycles charged */
+    uint64_t sum = 0;
+    const char *p = strstr(s, "\"echo_tiles\"");
+    for (unsigned i = 0; i < 4; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "\"tile\": %u", 1 + i);
+        const char *t = strstr(p, key);
+        if (!t) {
+            snprintf(key, sizeof key, "\"tile\":%u", 1 + i);
+            t = strstr(p, key);
+        }
+        cr_assert_not_null(t, "tile %u in %s", 1 + i, p);
+        uint64_t e = stat_uint(t, NULL, "echoed");
+        cr_assert(e > 0, "tile %u echoed nothing", 1 + i);
+        sum += e;
+        double busy = stat_double(t, NULL, "busy_fraction");
+        double drv = stat_double(t, NULL, "driver_share_of_busy");
+        cr_assert(busy > 0 && busy < 1, "%f", busy);
+        cr_assert(drv > 0 && drv < 1, "%f", drv);
+    }
+    cr_assert_eq(sum, 3000);
+    cr_assert(strstr(s, "\"chip_nic\"") && strstr(s, "\"mpipe\"") && strstr(s, "\"chip\"") &&
+                  strstr(s, "\"echo_tiles_total\""),
+              "%s", s);
+    cr_assert(strstr(r.summary, "echoed 3000, dropped 0") != NULL, "%s", r.summary);
+
+    /* the profile table: a header and rows of every tile */
+    char path[256];
+    snprintf(path, sizeof path, "%s/tile_profile.csv", r.dir);
+    FILE *in = fopen(path, "r");
+    cr_assert_not_null(in);
+    char line_buf[256];
+    int rows = 0, driver_rows = 0;
+    while (fgets(line_buf, sizeof line_buf, in)) {
+        rows++;
+        if (strstr(line_buf, ",driver,")) driver_rows++;
+    }
+    fclose(in);
+    cr_assert(rows > 36, "%d rows", rows);
+    cr_assert(driver_rows >= 4, "%d driver rows", driver_rows);
+    clean(&r);
+}
+
+Test(nic_echo_exp, same_seed_same_stats_other_seed_other_flows) {
+    struct result a, b, c;
+    run_echo(&cfg, 7, &a);
+    run_echo(&cfg, 7, &b);
+    run_echo(&cfg, 8, &c);
+    cr_assert_eq(a.rc, TSR_EXIT_OK, "%s", a.stop_reason);
+    cr_assert_str_eq(a.stats, b.stats);
+    cr_assert_str_eq(a.summary, b.summary);
+    /* other flows: the classifier spreads them differently over the tiles */
+    cr_assert_str_neq(a.stats, c.stats);
+    clean(&a);
+    clean(&b);
+    clean(&c);
+}
+
+Test(nic_echo_exp, refuses_what_does_not_fit) {
+    struct result r;
+    cfg.nic.echo.echo_tiles = 5; /* nic.mpipe.rings is 4 */
+    run_echo(&cfg, 1, &r);
+    cr_assert_eq(r.rc, TSR_EXIT_BAD_INPUT);
+    cr_assert(strstr(r.stop_reason, "nic.echo.echo_tiles") &&
+                  strstr(r.stop_reason, "nic.mpipe.rings"),
+              "%s", r.stop_reason);
+    clean(&r);
+    cfg.nic.echo.echo_tiles = 4;
+    cfg.nic.echo.first_tile = 33; /* 33 + 4 > 36 */
+    run_echo(&cfg, 1, &r);
+    cr_assert_eq(r.rc, TSR_EXIT_BAD_INPUT);
+    cr_assert(strstr(r.stop_reason, "nic.echo.first_tile") != NULL, "%s", r.stop_reason);
+    clean(&r);
+}
+
+Test(nic_echo_exp, config_check_names_frame_bytes) {
+    char err[256];
+    cr_assert(nic_config_check(&cfg.nic, err, sizeof err), "%s", err);
+    cfg.nic.echo.frame_bytes = 2000; /* > nic.eth.max_frame_bytes 1518 */
+    cr_assert_not(nic_config_check(&cfg.nic, err, sizeof err));
+    cr_assert(strstr(err, "nic.echo.frame_bytes") != NULL, "%s", err);
+}
