@@ -27,54 +27,58 @@ static unsigned shim_hops(struct chip_nic *n, unsigned h) {
     return cache_hops(chip_caches(n->chip), n->shim, h) + 1;
 }
 
-static int dma_write(void *ctx, uint64_t addr, const void *src, size_t len, sim_time_t now,
-                     sim_time_t *done) {
-    struct chip_nic *n = ctx;
+/* A device access of len bytes at addr: the copy happens at once; the access
+ * is done when its farthest line has been served at its home (a write: the
+ * trip there, then the L3 write, which invalidates cached copies; a read: the
+ * round trip plus what the home's slice or DRAM takes). */
+static int dma_access(struct chip_nic *n, uint64_t addr, void *buf, size_t len, bool write,
+                      sim_time_t now, sim_time_t *done) {
     struct mem_region *r;
     uint8_t *h = host_of(n, addr, len, &r);
     if (!h) {
         n->st.dma_errors++;
         return -1;
     }
-    memcpy(h, src, len);
+    if (write)
+        memcpy(h, buf, len);
+    else
+        memcpy(buf, h, len);
     struct cache_sys *cs = chip_caches(n->chip);
     const uint64_t line = (uint64_t)1 << cs->line_shift;
     uint64_t worst = 0, lines = 0;
     for (uint64_t pa = addr & ~(line - 1); pa < addr + len; pa += line, lines++) {
-        n->st.dma_invalidations += cache_dma_write(cs, pa, r->home);
-        unsigned home = r->home >= 0 ? (unsigned)r->home : cache_home(cs, pa >> cs->line_shift);
-        uint64_t c = shim_hops(n, home) * cs->cfg.l3.hop_cycles + cs->cfg.l3.hit_cycles + lines;
+        uint64_t c;
+        if (write) {
+            n->st.dma_invalidations += cache_dma_write(cs, pa, r->home);
+            unsigned home =
+                r->home >= 0 ? (unsigned)r->home : cache_home(cs, pa >> cs->line_shift);
+            c = shim_hops(n, home) * cs->cfg.l3.hop_cycles + cs->cfg.l3.hit_cycles + lines;
+        } else {
+            unsigned home;
+            uint64_t at_home = cache_dma_read(cs, pa, r->home, now, &home);
+            c = 2 * shim_hops(n, home) * cs->cfg.l3.hop_cycles + at_home + lines;
+        }
         if (c > worst) worst = c;
     }
-    n->st.dma_writes++;
-    n->st.dma_write_lines += lines;
+    if (write) {
+        n->st.dma_writes++;
+        n->st.dma_write_lines += lines;
+    } else {
+        n->st.dma_reads++;
+        n->st.dma_read_lines += lines;
+    }
     *done = now + sim_clock_cycles_to_ps(&n->core, worst);
     return 0;
 }
 
+static int dma_write(void *ctx, uint64_t addr, const void *src, size_t len, sim_time_t now,
+                     sim_time_t *done) {
+    return dma_access(ctx, addr, (void *)src, len, true, now, done);
+}
+
 static int dma_read(void *ctx, uint64_t addr, void *dst, size_t len, sim_time_t now,
                     sim_time_t *done) {
-    struct chip_nic *n = ctx;
-    struct mem_region *r;
-    uint8_t *h = host_of(n, addr, len, &r);
-    if (!h) {
-        n->st.dma_errors++;
-        return -1;
-    }
-    memcpy(dst, h, len);
-    struct cache_sys *cs = chip_caches(n->chip);
-    const uint64_t line = (uint64_t)1 << cs->line_shift;
-    uint64_t worst = 0, lines = 0;
-    for (uint64_t pa = addr & ~(line - 1); pa < addr + len; pa += line, lines++) {
-        unsigned home;
-        uint64_t at_home = cache_dma_read(cs, pa, r->home, now, &home);
-        uint64_t c = 2 * shim_hops(n, home) * cs->cfg.l3.hop_cycles + at_home + lines;
-        if (c > worst) worst = c;
-    }
-    n->st.dma_reads++;
-    n->st.dma_read_lines += lines;
-    *done = now + sim_clock_cycles_to_ps(&n->core, worst);
-    return 0;
+    return dma_access(ctx, addr, dst, len, false, now, done);
 }
 
 static bool dma_registered(void *ctx, uint64_t addr, size_t len) {

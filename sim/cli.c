@@ -116,17 +116,17 @@ static const char *outcome_word(int code) {
 static int cmd_run(const struct cli_opts *o) {
     struct tsr_config cfg;
     memset(&cfg, 0, sizeof cfg);
+    char *out_dir = NULL, *summary_tmp = NULL, *summary_path = NULL, *flat_tmp = NULL,
+         *flat_path = NULL;
+    struct sim_engine *engine = NULL;
+    struct sim_progress *prog = NULL;
     int rc = load_config(o, &cfg);
-    if (rc != TSR_EXIT_OK) {
-        cfg_release(&tsr_config_section, &cfg);
-        return rc;
-    }
-    char *out_dir = NULL;
+    if (rc != TSR_EXIT_OK) goto done;
+    rc = TSR_EXIT_RUN_FAILED;
     if (o->out)
         out_dir = strdup(o->out);
     else if (asprintf(&out_dir, "out/%s", cfg.experiment.name) < 0)
         out_dir = NULL;
-    char *summary_tmp = NULL, *summary_path = NULL, *flat_tmp = NULL, *flat_path = NULL;
     if (!out_dir || tsr_mkdir_p(out_dir) != 0 ||
         asprintf(&summary_tmp, "%s/summary.json.partial", out_dir) < 0 ||
         asprintf(&summary_path, "%s/summary.json", out_dir) < 0 ||
@@ -134,9 +134,7 @@ static int cmd_run(const struct cli_opts *o) {
         asprintf(&flat_path, "%s/metrics.tsv", out_dir) < 0) {
         fprintf(stderr, "tessera: cannot create the output folder %s: %s\n",
                 out_dir ? out_dir : "?", strerror(errno));
-        free(out_dir);
-        cfg_release(&tsr_config_section, &cfg);
-        return TSR_EXIT_RUN_FAILED;
+        goto done;
     }
     FILE *f = fopen(summary_tmp, "w");
     FILE *flat = f ? fopen(flat_tmp, "w") : NULL;
@@ -144,13 +142,7 @@ static int cmd_run(const struct cli_opts *o) {
         fprintf(stderr, "tessera: cannot write %s: %s\n", f ? flat_tmp : summary_tmp,
                 strerror(errno));
         if (f) fclose(f);
-        free(out_dir);
-        free(summary_tmp);
-        free(summary_path);
-        free(flat_tmp);
-        free(flat_path);
-        cfg_release(&tsr_config_section, &cfg);
-        return TSR_EXIT_RUN_FAILED;
+        goto done;
     }
     struct json_writer w;
     json_init(&w, f);
@@ -168,9 +160,9 @@ static int cmd_run(const struct cli_opts *o) {
     json_key(&w, "stats");
     json_object_begin(&w);
 
-    struct sim_engine *engine = sim_engine_create();
+    engine = sim_engine_create();
     sim_time_t end_time = cfg.experiment.duration_ns ? SIM_NS(cfg.experiment.duration_ns) : 0;
-    struct sim_progress *prog = sim_progress_create(o->progress, stderr, end_time, 0);
+    prog = sim_progress_create(o->progress, stderr, end_time, 0);
     sim_engine_set_tick(engine, cfg.experiment.progress_every, sim_progress_tick, prog);
     struct exp_run run = {
         .cfg = &cfg,
@@ -226,6 +218,7 @@ static int cmd_run(const struct cli_opts *o) {
     if (run.stop_reason[0]) fprintf(stderr, "tessera: run stopped: %s\n", run.stop_reason);
     printf("results: %s\n", summary_path);
 
+done:
     sim_progress_destroy(prog);
     sim_engine_destroy(engine);
     free(out_dir);
