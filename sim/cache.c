@@ -10,6 +10,8 @@
 #include "sim/cov.h"
 #include "sim/json.h"
 
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
 /* Sets c's geometry; returns the bytes its set blocks take. */
 static size_t level_geom(struct cache_level *c, uint64_t size, uint64_t ways, uint64_t line) {
     c->ways = (unsigned)ways;
@@ -86,6 +88,10 @@ static void level_unexcl(struct cache_level *c, uint64_t line) {
     if (w >= 0) set[c->flag_off + (unsigned)w] &= (uint8_t)~1u;
 }
 
+static unsigned dist(int x0, int y0, int x1, int y1) {
+    return (unsigned)(abs(x0 - x1) + abs(y0 - y1));
+}
+
 bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned width,
                     unsigned height, char *err, size_t errlen) {
     memset(s, 0, sizeof *s);
@@ -106,12 +112,13 @@ bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned
     s->l3 = calloc(s->ntiles, sizeof *s->l3);
     s->st = calloc(s->ntiles, sizeof *s->st);
     s->home_map = calloc(cfg->l3.home_map_entries, sizeof *s->home_map);
+    s->hops = calloc((size_t)s->ntiles * s->ntiles, sizeof *s->hops);
     s->nctrl = (unsigned)cfg->dram.controllers;
     s->ctrl_x = calloc(s->nctrl, sizeof *s->ctrl_x);
     s->ctrl_y = calloc(s->nctrl, sizeof *s->ctrl_y);
     s->win_id = calloc((size_t)s->nctrl * CACHE_DRAM_WINDOWS, sizeof *s->win_id);
     s->win_load = calloc((size_t)s->nctrl * CACHE_DRAM_WINDOWS, sizeof *s->win_load);
-    if (!s->l1 || !s->l2 || !s->l3 || !s->st || !s->home_map || !s->ctrl_x || !s->ctrl_y ||
+    if (!s->l1 || !s->l2 || !s->l3 || !s->st || !s->home_map || !s->hops || !s->ctrl_x || !s->ctrl_y ||
         !s->win_id || !s->win_load) {
         snprintf(err, errlen, "chip: out of memory for the caches");
         cache_sys_fini(s);
@@ -157,6 +164,13 @@ bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned
         level_format(&s->l3[t].c, s->l3_mem + t * b3);
         s->l3[t].sharers = s->l3_sharers + t * nsh;
     }
+    s->ways_l1 = s->l1[0].ways;
+    s->ways_l2 = s->l2[0].ways;
+    s->ways_l3 = s->l3[0].c.ways;
+    for (unsigned a = 0; a < s->ntiles; a++)
+        for (unsigned b = 0; b < s->ntiles; b++)
+            s->hops[a * s->ntiles + b] = (uint8_t)dist((int)(a % width), (int)(a / width),
+                                                       (int)(b % width), (int)(b / width));
     uint64_t n = cfg->l3.home_map_entries;
     s->home_mask = (n & (n - 1)) == 0 ? n - 1 : 0;
     for (uint64_t i = 0; i < cfg->l3.home_map_entries; i++)
@@ -185,6 +199,7 @@ void cache_sys_fini(struct cache_sys *s) {
     free(s->l3);
     free(s->st);
     free(s->home_map);
+    free(s->hops);
     free(s->ctrl_x);
     free(s->ctrl_y);
     free(s->win_id);
@@ -197,20 +212,9 @@ void cache_sys_set_lost(struct cache_sys *s, cache_lost_fn fn, void *ctx) {
     s->lost_ctx = ctx;
 }
 
-unsigned cache_home(const struct cache_sys *s, uint64_t line) {
-    uint64_t h = line * 0x9E3779B97F4A7C15ull;
-    h ^= h >> 29;
-    /* (h & mask equals h % entries when entries is a power of two) */
-    return s->home_map[s->home_mask ? h & s->home_mask : h % s->cfg.l3.home_map_entries];
-}
-
-static unsigned dist(int x0, int y0, int x1, int y1) {
-    return (unsigned)(abs(x0 - x1) + abs(y0 - y1));
-}
 
 unsigned cache_hops(const struct cache_sys *s, unsigned a, unsigned b) {
-    return dist((int)(a % s->width), (int)(a / s->width), (int)(b % s->width),
-                (int)(b / s->width));
+    return s->hops[a * s->ntiles + b];
 }
 
 static void lose(struct cache_sys *s, unsigned tile, uint64_t line) {
@@ -246,16 +250,73 @@ static uint64_t dram_cost(struct cache_sys *s, unsigned home, uint64_t pa, sim_t
 
 /* Puts tag into way w of a set block (w < 0: the victim way) as the most
  * recently used, with its flag. */
-static inline void set_fill(const struct cache_level *c, uint8_t *set, int w, uint32_t tag,
-                            uint8_t flag) {
-    if (w < 0) w = (int)cache_set_victim(c, set);
+static inline __attribute__((always_inline)) void set_fill(uint8_t *set, int w, uint32_t tag,
+                                                           uint8_t flag, unsigned ways) {
+    if (w < 0) w = (int)cache_set_victim_w(set, ways);
     cache_set_tags(set)[w] = tag;
-    set[c->flag_off + (unsigned)w] = flag;
-    cache_ages_touch(c, set, (unsigned)w);
+    set[CACHE_FLAG_OFF(ways) + (unsigned)w] = flag;
+    cache_ages_touch_w(set, (unsigned)w, ways);
 }
 
-uint64_t cache_access(struct cache_sys *s, unsigned tile, uint64_t pa, unsigned kind, int home,
-                      cache_now_fn now, void *now_ctx, bool *excl) {
+/* The cold parts of cache_access(), out of line so that its common paths
+ * (hits at some level, reads) keep few values live across calls. */
+
+/* An L3 miss at home h: the line takes the victim way of set s3 (whose line,
+ * if any, leaves every sharer: the L3 is inclusive) and comes from DRAM.
+ * Returns the way; *cycles gets the DRAM trip. */
+static __attribute__((noinline)) int l3_fill(struct cache_sys *s, unsigned h, uint8_t *s3,
+                                             uint64_t *sh3, uint32_t tag, uint64_t pa,
+                                             cache_now_fn now, void *now_ctx, unsigned w3,
+                                             uint64_t *cycles) {
+    const int k = (int)cache_set_victim_w(s3, w3);
+    const uint32_t vt = cache_set_tags(s3)[k];
+    if (vt) {
+        uint64_t old = (uint64_t)vt - 1, sh = sh3[k];
+        while (sh) {
+            unsigned t = (unsigned)__builtin_ctzll(sh);
+            sh &= sh - 1;
+            lose(s, t, old);
+            s->st[t].back_inval++;
+        }
+    }
+    cache_set_tags(s3)[k] = tag;
+    s3[CACHE_FLAG_OFF(w3) + (unsigned)k] = 0;
+    sh3[k] = 0;
+    *cycles = dram_cost(s, h, pa, now(now_ctx));
+    return k;
+}
+
+/* A store by tile at home h: every other sharer loses the line. Returns the
+ * farthest one's distance from the home. */
+static __attribute__((noinline)) unsigned invalidate_others(struct cache_sys *s, unsigned tile,
+                                                            unsigned h, uint64_t line,
+                                                            uint64_t others) {
+    unsigned far = 0;
+    while (others) {
+        unsigned t = (unsigned)__builtin_ctzll(others);
+        others &= others - 1;
+        unsigned d = s->hops[h * s->ntiles + t];
+        if (d > far) far = d;
+        lose(s, t, line);
+        s->st[t].inval_recv++;
+        s->st[tile].inval_sent++;
+    }
+    return far;
+}
+
+/* A load finds the line held exclusively by tile o: o keeps a shared copy. */
+static __attribute__((noinline)) void downgrade(struct cache_sys *s, unsigned o, uint64_t line) {
+    level_unexcl(&s->l1[o], line);
+    level_unexcl(&s->l2[o], line);
+    if (s->lost) s->lost(s->lost_ctx, o, line);
+}
+
+/* cache_access() for a geometry of w1 / w2 / w3 ways (constants where the
+ * caller can: see below). */
+static inline __attribute__((always_inline)) uint64_t
+access_ways(struct cache_sys *s, unsigned tile, uint64_t pa, unsigned kind, int home,
+            cache_now_fn now, void *now_ctx, bool *excl, const unsigned w1, const unsigned w2,
+            const unsigned w3) {
     assert(tile < s->ntiles);
     const uint64_t line = pa >> s->line_shift;
     assert(line < UINT32_MAX && "simulated addresses are bounded by mem.h");
@@ -265,32 +326,31 @@ uint64_t cache_access(struct cache_sys *s, unsigned tile, uint64_t pa, unsigned 
     struct cache_level *l1 = &s->l1[tile], *l2 = &s->l2[tile];
     const uint64_t l1hit = s->cfg.l1d.hit_cycles;
     uint8_t *s1 = cache_set_of(l1, line);
-    const int i = cache_set_find(l1, s1, tag);
-    if (i >= 0 && (!write || (s1[l1->flag_off + (unsigned)i] & 1))) {
-        cache_ages_touch(l1, s1, (unsigned)i);
+    /* (a read the caller found absent from the L1 needs no second look) */
+    const int i = (kind & CACHE_L1_MISSED) && !write ? -1 : cache_set_find_w(s1, tag, w1);
+    if (i >= 0 && (!write || (s1[CACHE_FLAG_OFF(w1) + (unsigned)i] & 1))) {
+        cache_ages_touch_w(s1, (unsigned)i, w1);
         st->l1_hits++;
-        *excl = s1[l1->flag_off + (unsigned)i] & 1;
+        *excl = s1[CACHE_FLAG_OFF(w1) + (unsigned)i] & 1;
         return 0;
     }
     uint8_t *s2 = cache_set_of(l2, line);
     /* The home's slice and directory entry: their host lines are fetched
      * while the L2 set is searched (an L2 hit does not use them). */
-    const unsigned h =
-        home >= 0 && (unsigned)home < s->ntiles ? (unsigned)home : cache_home(s, line);
+    const unsigned h = cache_home_of(s, line, home);
     /* (every slice has slice 0's geometry, and the slices lie one after
      * another: no per-slice state is read to find the set) */
     const struct cache_level *g3 = &s->l3[0].c;
     const uint64_t set3 = (uint64_t)h * g3->sets + (line & g3->set_mask);
     uint8_t *s3 = s->l3_mem + (set3 << g3->shift);
     uint64_t *sh3 = &s->l3_sharers[set3 * g3->ways];
-    struct l3_slice *sl = &s->l3[h];
     __builtin_prefetch(s3, 1);
     __builtin_prefetch(sh3, 1);
-    const int j = cache_set_find(l2, s2, tag);
-    if (j >= 0 && (!write || (s2[l2->flag_off + (unsigned)j] & 1))) {
-        const bool ex2 = s2[l2->flag_off + (unsigned)j] & 1;
-        cache_ages_touch(l2, s2, (unsigned)j);
-        set_fill(l1, s1, i, tag, ex2);
+    const int j = cache_set_find_w(s2, tag, w2);
+    if (j >= 0 && (!write || (s2[CACHE_FLAG_OFF(w2) + (unsigned)j] & 1))) {
+        const bool ex2 = s2[CACHE_FLAG_OFF(w2) + (unsigned)j] & 1;
+        cache_ages_touch_w(s2, (unsigned)j, w2);
+        set_fill(s1, i, tag, ex2, w1);
         st->l2_hits++;
         *excl = ex2;
         uint64_t extra = s->cfg.l2.hit_cycles - l1hit;
@@ -298,75 +358,60 @@ uint64_t cache_access(struct cache_sys *s, unsigned tile, uint64_t pa, unsigned 
         return extra;
     }
     /* to the home */
-    uint64_t total = s->cfg.l3.hit_cycles + 2ull * cache_hops(s, tile, h) * s->cfg.l3.hop_cycles;
-    int k = cache_set_find(&sl->c, s3, tag);
-    if (k < 0) {
-        k = (int)cache_set_victim(&sl->c, s3);
-        const uint32_t vt = cache_set_tags(s3)[k];
-        if (vt) { /* inclusive: the evicted line leaves every sharer */
-            uint64_t old = (uint64_t)vt - 1, sh = sh3[k];
-            while (sh) {
-                unsigned t = (unsigned)__builtin_ctzll(sh);
-                sh &= sh - 1;
-                lose(s, t, old);
-                s->st[t].back_inval++;
-            }
-        }
-        cache_set_tags(s3)[k] = tag;
-        s3[sl->c.flag_off + (unsigned)k] = 0;
-        sh3[k] = 0;
-        total += dram_cost(s, h, pa, now(now_ctx));
+    uint64_t total = s->cfg.l3.hit_cycles + 2ull * s->hops[tile * s->ntiles + h] * s->cfg.l3.hop_cycles;
+    int k = cache_set_find_w(s3, tag, w3);
+    if (UNLIKELY(k < 0)) {
+        uint64_t dram = 0;
+        k = l3_fill(s, h, s3, sh3, tag, pa, now, now_ctx, w3, &dram);
+        total += dram;
         st->dram++;
     } else {
         st->l3_hits++;
     }
-    cache_ages_touch(&sl->c, s3, (unsigned)k);
-    uint8_t *owner = &s3[sl->c.flag_off + (unsigned)k];
+    cache_ages_touch_w(s3, (unsigned)k, w3);
+    uint8_t *owner = &s3[CACHE_FLAG_OFF(w3) + (unsigned)k];
     const uint64_t me = 1ull << tile;
     uint64_t others = sh3[k] & ~me;
     bool ex;
     if (write) {
         if (j >= 0) st->upgrades++;
-        unsigned far = 0;
-        while (others) {
-            unsigned t = (unsigned)__builtin_ctzll(others);
-            others &= others - 1;
-            unsigned d = cache_hops(s, h, t);
-            if (d > far) far = d;
-            lose(s, t, line);
-            s->st[t].inval_recv++;
-            st->inval_sent++;
-        }
-        if (sh3[k] & ~me) total += 2ull * far * s->cfg.l3.hop_cycles;
+        if (others) total += 2ull * invalidate_others(s, tile, h, line, others) * s->cfg.l3.hop_cycles;
         sh3[k] = me;
         *owner = (uint8_t)(tile + 1);
         ex = true;
     } else {
         /* other holders keep a shared copy; an exclusive one is downgraded */
         unsigned o = *owner;
-        if (o && o != tile + 1) {
-            level_unexcl(&s->l1[o - 1], line);
-            level_unexcl(&s->l2[o - 1], line);
-            if (s->lost) s->lost(s->lost_ctx, o - 1, line);
-        }
+        if (UNLIKELY(o && o != tile + 1)) downgrade(s, o - 1, line);
         sh3[k] |= me;
         ex = sh3[k] == me;
         *owner = ex ? (uint8_t)(tile + 1) : 0;
     }
     /* (a back-invalidation above may have emptied ways of s1/s2, never the
      * ways holding this line) */
-    set_fill(l2, s2, j, tag, ex);
-    set_fill(l1, s1, i, tag, ex);
+    set_fill(s2, j, tag, ex, w2);
+    set_fill(s1, i, tag, ex, w1);
     *excl = ex;
     uint64_t extra = total > l1hit ? total - l1hit : 0;
     st->extra_cycles += extra;
     return extra;
 }
 
+uint64_t cache_access_2_8_8(struct cache_sys *s, unsigned tile, uint64_t pa, unsigned kind,
+                            int home, cache_now_fn now, void *now_ctx, bool *excl) {
+    return access_ways(s, tile, pa, kind, home, now, now_ctx, excl, 2, 8, 8);
+}
+
+uint64_t cache_access_any(struct cache_sys *s, unsigned tile, uint64_t pa, unsigned kind, int home,
+                          cache_now_fn now, void *now_ctx, bool *excl) {
+    return access_ways(s, tile, pa, kind, home, now, now_ctx, excl, s->ways_l1, s->ways_l2,
+                       s->ways_l3);
+}
+
 unsigned cache_dma_write(struct cache_sys *s, uint64_t pa, int home) {
     const uint64_t line = pa >> s->line_shift;
     assert(line < UINT32_MAX);
-    unsigned h = home >= 0 && (unsigned)home < s->ntiles ? (unsigned)home : cache_home(s, line);
+    unsigned h = cache_home_of(s, line, home);
     struct l3_slice *sl = &s->l3[h];
     long k = level_find(&sl->c, line);
     unsigned n = 0;
@@ -403,7 +448,7 @@ uint64_t cache_dma_read(struct cache_sys *s, uint64_t pa, int home, sim_time_t n
                         unsigned *home_out) {
     const uint64_t line = pa >> s->line_shift;
     assert(line < UINT32_MAX);
-    unsigned h = home >= 0 && (unsigned)home < s->ntiles ? (unsigned)home : cache_home(s, line);
+    unsigned h = cache_home_of(s, line, home);
     if (home_out) *home_out = h;
     struct l3_slice *sl = &s->l3[h];
     long k = level_find(&sl->c, line);

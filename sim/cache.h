@@ -39,7 +39,10 @@
  * lookup (one host line: tags compared at once, LRU ages updated as one
  * word); misses add an L2 and an L3 set lookup (the L3 set and its sharer
  * masks are prefetched while L2 is searched); a coherent store walks the
- * sharers.
+ * sharers. The shipped geometry (2 / 8 / 8 ways) runs through a copy of
+ * the code with the set layout folded in (cache_access_2_8_8), others
+ * through the same code reading the ways (cache_access_any); both give the
+ * same results. Distances between tiles come from a table.
  * Left out: MSHRs and overlapping misses (every miss is charged in full),
  * prefetching, the L1 instruction cache, queueing in the mesh for cache
  * traffic, DRAM banks and row buffers, writeback traffic.
@@ -85,67 +88,78 @@ static inline uint8_t *cache_set_of(const struct cache_level *c, uint64_t line) 
 }
 static inline uint32_t *cache_set_tags(uint8_t *set) { return (uint32_t *)(void *)set; }
 
-/* Way of tag (!= 0) in a set, or -1. Up to 8 ways: one compare of the whole
- * tag array (a set block is at least 32 bytes and 32-byte aligned; a tag is
- * in a set at most once). */
-static inline __attribute__((always_inline)) int cache_set_find(const struct cache_level *c,
-                                                               const uint8_t *set, uint32_t tag) {
+/* Where the ages and flags of a set of `ways` ways start (as in level_geom). */
+#define CACHE_AGE_OFF(ways) (4u * (ways))
+#define CACHE_FLAG_OFF(ways) (CACHE_AGE_OFF(ways) + (((ways) + 7u) & ~7u))
+
+/* The set operations below take the way count as an argument: called with
+ * a constant (the common geometries, see cache_access()), the compiler folds
+ * the layout; the cache_set_* wrappers pass the level's own. */
+
+/* Way of tag (!= 0) in a set of `ways` ways, or -1. Up to 8 ways: one
+ * compare of the whole tag array (a set block is at least 32 bytes and
+ * 32-byte aligned; a tag is in a set at most once). */
+static inline __attribute__((always_inline)) int cache_set_find_w(const uint8_t *set, uint32_t tag,
+                                                                 unsigned ways) {
     const uint32_t *tags = (const uint32_t *)(const void *)set;
-    if (c->ways == 2) return tags[0] == tag ? 0 : tags[1] == tag ? 1 : -1; /* the L1 */
+    if (ways == 2) return tags[0] == tag ? 0 : tags[1] == tag ? 1 : -1;
 #if defined(__SSE2__)
-    if (c->ways <= 8) {
+    if (ways <= 8) {
         const __m128i t = _mm_set1_epi32((int)tag);
         const __m128i *v = (const __m128i *)(const void *)set;
-        unsigned m = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v[0], t))) |
-                     (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v[1], t))) << 4;
-        m &= (1u << c->ways) - 1;
+        unsigned m = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v[0], t)));
+        if (ways > 4)
+            m |= (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v[1], t))) << 4;
+        m &= (1u << ways) - 1;
         return m ? __builtin_ctz(m) : -1;
     }
 #endif
-    for (unsigned w = 0; w < c->ways; w++)
+    for (unsigned w = 0; w < ways; w++)
         if (tags[w] == tag) return (int)w;
     return -1;
 }
 
 /* The way to fill in a set: the first invalid one, else the least recently
  * used (age ways - 1). */
-static inline __attribute__((always_inline)) unsigned cache_set_victim(const struct cache_level *c,
-                                                                       const uint8_t *set) {
+static inline __attribute__((always_inline)) unsigned cache_set_victim_w(const uint8_t *set,
+                                                                         unsigned ways) {
     const uint32_t *tags = (const uint32_t *)(const void *)set;
-    const uint8_t *age = set + c->age_off;
+    const uint8_t *age = set + CACHE_AGE_OFF(ways);
+    if (ways == 2) return !tags[0] ? 0 : !tags[1] ? 1 : age[0] == 1 ? 0 : 1;
 #if defined(__SSE2__)
-    if (c->ways <= 8) {
+    if (ways <= 8) {
         const __m128i z = _mm_setzero_si128();
         const __m128i *v = (const __m128i *)(const void *)set;
-        unsigned m = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v[0], z))) |
-                     (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v[1], z))) << 4;
-        m &= (1u << c->ways) - 1;
+        unsigned m = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v[0], z)));
+        if (ways > 4)
+            m |= (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v[1], z))) << 4;
+        m &= (1u << ways) - 1;
         if (m) return (unsigned)__builtin_ctz(m);
         /* the byte equal to ways - 1 (padding bytes are 0x7f): lowest zero byte of x */
         const uint64_t L = 0x0101010101010101ull, H = 0x8080808080808080ull;
         uint64_t x;
         __builtin_memcpy(&x, age, 8);
-        x ^= (uint64_t)(c->ways - 1) * L;
+        x ^= (uint64_t)(ways - 1) * L;
         return (unsigned)__builtin_ctzll((x - L) & ~x & H) / 8;
     }
 #endif
     unsigned lru = 0;
-    for (unsigned w = 0; w < c->ways; w++) {
+    for (unsigned w = 0; w < ways; w++) {
         if (!tags[w]) return w;
-        if (age[w] == c->ways - 1) lru = w;
+        if (age[w] == ways - 1) lru = w;
     }
     return lru;
 }
 
 /* Makes way i of a set the most recently used (branch-free). */
-static inline __attribute__((always_inline)) void cache_ages_touch(const struct cache_level *c,
-                                                                   uint8_t *set, unsigned i) {
-    uint8_t *age = set + c->age_off;
+static inline __attribute__((always_inline)) void cache_ages_touch_w(uint8_t *set, unsigned i,
+                                                                     unsigned ways) {
+    uint8_t *age = set + CACHE_AGE_OFF(ways);
     const uint64_t r = age[i];
-    if (c->ways == 2) { /* the L1: ages {0, 1} */
+    if (ways == 2) { /* ages {0, 1} */
         age[i] = 0;
         age[i ^ 1] = 1;
-    } else if (c->ways <= 8) {
+    } else if (ways <= 8) {
         /* every byte < 0x80: (byte | 0x80) - r keeps its top bit iff byte >= r */
         const uint64_t L = 0x0101010101010101ull, H = 0x8080808080808080ull;
         uint64_t x;
@@ -154,9 +168,22 @@ static inline __attribute__((always_inline)) void cache_ages_touch(const struct 
         x &= ~(0xffull << (8 * i));
         __builtin_memcpy(age, &x, 8);
     } else {
-        for (unsigned w = 0; w < c->ways; w++) age[w] = (uint8_t)(age[w] + (age[w] < r));
+        for (unsigned w = 0; w < ways; w++) age[w] = (uint8_t)(age[w] + (age[w] < r));
         age[i] = 0;
     }
+}
+
+static inline __attribute__((always_inline)) int cache_set_find(const struct cache_level *c,
+                                                               const uint8_t *set, uint32_t tag) {
+    return cache_set_find_w(set, tag, c->ways);
+}
+static inline __attribute__((always_inline)) unsigned cache_set_victim(const struct cache_level *c,
+                                                                       const uint8_t *set) {
+    return cache_set_victim_w(set, c->ways);
+}
+static inline __attribute__((always_inline)) void cache_ages_touch(const struct cache_level *c,
+                                                                   uint8_t *set, unsigned i) {
+    cache_ages_touch_w(set, i, c->ways);
 }
 
 struct l3_slice {
@@ -187,6 +214,8 @@ struct cache_sys {
     uint8_t *l1_mem, *l2_mem, *l3_mem; /* every tile's sets, tile after tile */
     uint64_t *l3_sharers;
     uint16_t *home_map;
+    uint8_t *hops;  /* [a * ntiles + b]: Manhattan distance between tiles a and b */
+    unsigned ways_l1, ways_l2, ways_l3;
     uint64_t home_mask; /* home_map_entries - 1 if a power of two, else 0 */
     unsigned nctrl;
     int *ctrl_x, *ctrl_y; /* attachment points (may be just outside the mesh) */
@@ -208,18 +237,43 @@ void cache_sys_fini(struct cache_sys *s);
 void cache_sys_set_lost(struct cache_sys *s, cache_lost_fn fn, void *ctx);
 
 /* Home tile of a line (hash-for-home). */
-unsigned cache_home(const struct cache_sys *s, uint64_t line);
+static inline unsigned cache_home(const struct cache_sys *s, uint64_t line) {
+    uint64_t h = line * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+    /* (h & mask equals h % entries when entries is a power of two) */
+    return s->home_map[s->home_mask ? h & s->home_mask : h % s->cfg.l3.home_map_entries];
+}
+
+/* The home of a line given its region's fixed home (or -1). */
+static inline unsigned cache_home_of(const struct cache_sys *s, uint64_t line, int home) {
+    return home >= 0 && (unsigned)home < s->ntiles ? (unsigned)home : cache_home(s, line);
+}
 unsigned cache_hops(const struct cache_sys *s, unsigned a, unsigned b);
 
 /* Simulated time of the access, asked only when DRAM is reached. */
 typedef sim_time_t (*cache_now_fn)(void *ctx);
 
-/* One access. kind: COV_READ or COV_WRITE; home: fixed home tile or -1;
+/* Or-ed into cache_access()'s kind by a caller that has looked the line up
+ * in the tile's L1 (cache_set_find) and not found a hit: a read then skips
+ * the L1 lookup. */
+#define CACHE_L1_MISSED 4u
+
+/* One access. kind: COV_READ or COV_WRITE (| CACHE_L1_MISSED); home: fixed home tile or -1;
  * now(now_ctx): simulated time of the access (for DRAM queueing). Returns
  * extra cycles beyond an L1 hit; *excl tells whether the tile now holds the
  * line exclusively. */
-uint64_t cache_access(struct cache_sys *s, unsigned tile, uint64_t pa, unsigned kind, int home,
-                      cache_now_fn now, void *now_ctx, bool *excl);
+uint64_t cache_access_2_8_8(struct cache_sys *s, unsigned tile, uint64_t pa, unsigned kind,
+                            int home, cache_now_fn now, void *now_ctx, bool *excl);
+uint64_t cache_access_any(struct cache_sys *s, unsigned tile, uint64_t pa, unsigned kind, int home,
+                          cache_now_fn now, void *now_ctx, bool *excl);
+/* (the shipped geometry, configs/chip/tilegx36.yaml, runs through a copy with
+ * its layout folded in; any other through the same code with the ways read) */
+static inline uint64_t cache_access(struct cache_sys *s, unsigned tile, uint64_t pa, unsigned kind,
+                                    int home, cache_now_fn now, void *now_ctx, bool *excl) {
+    if (s->ways_l1 == 2 && s->ways_l2 == 8 && s->ways_l3 == 8)
+        return cache_access_2_8_8(s, tile, pa, kind, home, now, now_ctx, excl);
+    return cache_access_any(s, tile, pa, kind, home, now, now_ctx, excl);
+}
 
 /* A device (the NIC) wrote line-sized data at pa: the line lands in its
  * home's L3 slice (allocated if absent, as TILE-Gx I/O writes are coherent

@@ -16,13 +16,15 @@ static void null_slow(struct cov_ctx *c, uintptr_t addr, unsigned size, unsigned
     if (kind & COV_WRITE) c->stores++;
     else c->loads++;
 }
+/* The null context's limit stays 0, so every block hit lands here and is
+ * counted (tile contexts do not count blocks: the guard hook stays short). */
 static void null_limit(struct cov_ctx *c, uintptr_t pc) {
     (void)pc;
-    c->instr_limit = UINT64_MAX;
+    c->blocks++;
 }
 
 static struct cov_ctx null_ctx = {
-    .instr_limit = UINT64_MAX,
+    .instr_limit = 0,
     .last_line = UINT64_MAX,
     .slow = null_slow,
     .on_limit = null_limit,
@@ -42,6 +44,7 @@ void cov_ctx_init(struct cov_ctx *c, void *owner, cov_slow_fn slow, cov_limit_fn
     memset(c, 0, sizeof *c);
     c->instr_limit = UINT64_MAX;
     c->last_line = UINT64_MAX;
+    c->r_home = c->r2_home = -1;
     c->line_shift = 6;
     c->slow = slow;
     c->on_limit = on_limit;
@@ -53,35 +56,62 @@ void cov_ctx_init(struct cov_ctx *c, void *owner, cov_slow_fn slow, cov_limit_fn
 void __sanitizer_cov_trace_pc_guard(uint32_t *guard) {
     struct cov_ctx *c = cov_cur;
     c->instr += *guard;
-    c->blocks++;
     if (UNLIKELY(c->instr >= c->instr_limit)) c->on_limit(c, (uintptr_t)__builtin_return_address(0));
 }
 
-/* The access to line is a repeat of the last line or an L1 hit: handle it
- * (as cache_access would: an L1 hit costs nothing beyond cpi) and return
- * true; false sends it to the slow path. */
-static inline __attribute__((always_inline)) bool fast_hit(struct cov_ctx *c, uint64_t line,
-                                                           unsigned kind) {
-    if (LIKELY(line == c->last_line && (kind == COV_READ || c->last_excl))) {
-        if (kind == COV_READ) c->loads++;
-        else c->stores++;
-        return true;
-    }
-    struct cache_level *l1 = c->l1;
-    if (!l1) return false;
-    uint8_t *set = cache_set_of(l1, line);
-    const int w = cache_set_find(l1, set, (uint32_t)(line + 1));
+/* An L1 lookup of line in a set of `ways` ways: a hit (a write only to a
+ * line held exclusively) is handled (as cache_access would: an L1 hit costs
+ * nothing beyond cpi) and returns true; a miss changes nothing. */
+static inline __attribute__((always_inline)) bool l1_hit(struct cov_ctx *c, uint64_t line,
+                                                         unsigned kind, unsigned ways) {
+    uint8_t *set = cache_set_of(&c->l1, line);
+    const int w = cache_set_find_w(set, (uint32_t)(line + 1), ways);
     if (w < 0) return false;
     const unsigned i = (unsigned)w;
-    const bool ex = set[l1->flag_off + i] & 1;
+    const bool ex = set[CACHE_FLAG_OFF(ways) + i] & 1;
     if (kind == COV_WRITE && !ex) return false;
-    cache_ages_touch(l1, set, i);
+    cache_ages_touch_w(set, i, ways);
     c->last_line = line;
     c->last_excl = ex;
     c->l1_fast_hits++;
     if (kind == COV_READ) c->loads++;
     else c->stores++;
     return true;
+}
+
+/* l1_hit() for an L1 of any geometry (out of line: the shipped one has 2 ways). */
+static __attribute__((noinline)) bool l1_hit_any(struct cov_ctx *c, uint64_t line, unsigned kind) {
+    return l1_hit(c, line, kind, c->l1.ways);
+}
+
+/* The access to line is a repeat of the last line or an L1 hit: handle it
+ * and return true; false sends it to the slow path. */
+static inline __attribute__((always_inline)) bool fast_hit(struct cov_ctx *c, uint64_t line,
+                                                           unsigned kind) {
+    if (LIKELY(line == c->last_line && (kind == COV_READ || c->last_excl))) {
+        if (kind == COV_READ) c->loads++;
+        else c->stores++;
+        c->l1_fast_hits++;
+        return true;
+    }
+    if (LIKELY(c->l1.ways == 2)) return l1_hit(c, line, kind, 2);
+    if (!c->l1.ways) return false;
+    return l1_hit_any(c, line, kind);
+}
+
+/* A translated access that is not a last-line or L1 hit (the L1 was looked
+ * up): the rest of the cache model. */
+static inline __attribute__((always_inline)) void miss(struct cov_ctx *c, uint64_t pa,
+                                                       unsigned kind, int home) {
+    if (kind == COV_READ) c->loads++;
+    else c->stores++;
+    bool excl = false;
+    const uint64_t extra = cache_access(c->caches, c->tile, pa, kind | CACHE_L1_MISSED, home,
+                                        c->now, c->now_ctx, &excl);
+    c->stall += extra;
+    c->mem_cycles += extra;
+    c->last_line = pa >> c->line_shift;
+    c->last_excl = excl;
 }
 
 /* The first translation entry missed: try the second, else the slow path
@@ -91,28 +121,21 @@ static __attribute__((noinline)) void mem_other(struct cov_ctx *c, uintptr_t a, 
                                                 unsigned kind, uintptr_t pc) {
     const uintptr_t off2 = a - c->r2_host;
     if (off2 < c->r2_size && (c->r2_rights & kind)) {
-        const uint64_t line = (c->r2_pa + off2) >> c->line_shift;
-        if (kind == COV_READ ? fast_hit(c, line, COV_READ) : fast_hit(c, line, COV_WRITE)) return;
+        const uint64_t pa = c->r2_pa + off2;
+        if (kind == COV_READ ? fast_hit(c, pa >> c->line_shift, COV_READ)
+                             : fast_hit(c, pa >> c->line_shift, COV_WRITE))
+            return;
+        miss(c, pa, kind, c->r2_home);
+        return;
     }
     if (c->r_size) {
         c->r2_host = c->r_host;
         c->r2_size = c->r_size;
         c->r2_pa = c->r_pa;
         c->r2_rights = c->r_rights;
+        c->r2_home = c->r_home;
     }
     c->slow(c, a, size, kind, pc);
-}
-
-static inline __attribute__((always_inline)) void mem(uintptr_t a, unsigned size, unsigned kind,
-                                                      uintptr_t pc) {
-    struct cov_ctx *c = cov_cur;
-    const uintptr_t off = a - c->r_host;
-    if (LIKELY(off < c->r_size && (c->r_rights & kind))) {
-        if (fast_hit(c, (c->r_pa + off) >> c->line_shift, kind)) return;
-        c->slow(c, a, size, kind, pc);
-        return;
-    }
-    mem_other(c, a, size, kind, pc);
 }
 
 static inline __attribute__((always_inline)) void dep_check(uintptr_t a) {
@@ -123,6 +146,24 @@ static inline __attribute__((always_inline)) void dep_check(uintptr_t a) {
         __builtin_memcpy(&v, (const void *)a, sizeof v);
         c->last_val = v;
     }
+}
+
+static inline __attribute__((always_inline)) void mem(uintptr_t a, unsigned size, unsigned kind,
+                                                      uintptr_t pc) {
+    /* The tile code reads or writes a right after this hook returns (and the
+     * load-use check reads it in the hook): start the host's fetch of it
+     * now, so that a host miss on simulated data overlaps the model's work. */
+    if (kind == COV_WRITE) __builtin_prefetch((const void *)a, 1);
+    else __builtin_prefetch((const void *)a, 0);
+    struct cov_ctx *c = cov_cur;
+    const uintptr_t off = a - c->r_host;
+    if (LIKELY(off < c->r_size && (c->r_rights & kind))) {
+        const uint64_t pa = c->r_pa + off;
+        if (LIKELY(fast_hit(c, pa >> c->line_shift, kind))) return;
+        miss(c, pa, kind, c->r_home);
+        return;
+    }
+    mem_other(c, a, size, kind, pc);
 }
 
 #define RA ((uintptr_t)__builtin_return_address(0))

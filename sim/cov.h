@@ -20,19 +20,26 @@
  *    call) / 4 and are counted in cov_stats().
  *  - Each executed block adds its weight to the current context's `instr`.
  *    Each load and store goes to the current context's memory model: a
- *    two-entry translation cache (region bounds and rights; the slow path
- *    fills the first), then a "last line" check and an L1 set lookup
- *    (sim/cache.h layout) are the fast path;
- *    everything else calls the context's `slow` function (the tile's region
- *    lookup, protection check and the rest of the cache model).
+ *    two-entry translation cache (region bounds, rights and fixed home; the
+ *    slow path fills the first) gives the simulated address; a repeat of the
+ *    last line or an L1 set lookup (sim/cache.h layout) is the fast path, and
+ *    a translated access that is not an L1 hit goes straight to
+ *    cache_access() from the hook. Only a translation miss calls the
+ *    context's `slow` function (the tile's region lookup and protection
+ *    check, then the cache model). Every access is counted at exactly one
+ *    level (L1 hits include the last-line repeats), so the levels' counts
+ *    add up to loads + stores.
  *  - When no tile runs, the current context is a null context that only
- *    counts calls (an engine-only run must leave its counters at zero).
+ *    counts calls (an engine-only run must leave its counters at zero): its
+ *    instruction limit is 0, so every block lands in its limit function,
+ *    which counts it (tile contexts do not count blocks).
  *
  * Memory: the block table is process-wide (the guard and PC sections are);
  * contexts are owned by their tiles. Globals: cov_cur (the current context),
  * set by the tile runtime around each handler.
- * Cost: guard hook = load, add, compare; load/store fast path = about ten
- * instructions.
+ * Cost: guard hook = load, add, compare (7 instructions with call and
+ * return); load/store hook = 20 to 35 instructions on a last-line or L1 hit
+ * (with the load-use check of 8-byte loads), plus cache_access() on a miss.
  * Left out: exact x86 -> TILE-Gx instruction mapping (x86 instructions are the
  * proxy, scaled by chip.cpi); accesses straddling two lines count as one.
  */
@@ -57,25 +64,38 @@ struct cov_ctx {
     uint64_t instr;       /* simulated instructions so far */
     uint64_t instr_limit; /* crossing it calls on_limit (budget, profile sample) */
     uint64_t stall;       /* cycles beyond L1 hits (memory, load-use) */
-    uint64_t blocks, loads, stores;
-    /* one-entry translation cache: host [r_host, r_host + r_size) -> r_pa */
+    uint64_t blocks;      /* block hits: counted by the null context only */
+    uint64_t loads, stores;
+    /* translation cache, first entry: host [r_host, r_host + r_size) -> r_pa */
     uintptr_t r_host;
     uint64_t r_size;
     uint64_t r_pa;
     unsigned r_rights; /* COV_READ | COV_WRITE allowed without a check */
-    /* a second entry, kept by the hook alone: the translation the first one
-     * held before the slow path last replaced it. The hook uses it only for
-     * accesses it completes itself (last-line and L1 hits), so code that
-     * alternates between two regions (a table and its descriptor) stays on
-     * the fast path. Cleared whenever the context is made current. */
+    int r_home;           /* fixed home tile of the entry's region, or -1 */
+    /* a second entry: the translation the first one held before the slow
+     * path last replaced it, so code that alternates between two regions (a
+     * table and its descriptor) never looks a region up. Cleared whenever
+     * the context is made current. */
     uintptr_t r2_host;
     uint64_t r2_size;
     uint64_t r2_pa;
     unsigned r2_rights;
+    int r2_home;
     unsigned line_shift;
     uint64_t last_line; /* a line known to be in this tile's L1 (UINT64_MAX: none) */
-    struct cache_level *l1; /* this tile's L1: hits are handled in the hook */
-    uint64_t l1_fast_hits;  /* L1 hits the hook handled (added to the cache stats) */
+    /* this tile's caches: with l1 set (a copy of the tile's L1 level: its
+     * sets are the cache model's; ways 0 = none), the hook handles L1 hits
+     * itself and runs translated misses through cache_access(caches, tile,
+     * ..., now, now_ctx) (a context whose slow function fills the
+     * translation entries must set all five) */
+    struct cache_level l1;
+    struct cache_sys *caches;
+    unsigned tile;
+    cache_now_fn now;
+    void *now_ctx;
+    uint64_t mem_cycles; /* cycles beyond L1 hits of the misses the hook ran (also in stall) */
+    uint64_t l1_fast_hits;  /* L1 hits the hook handled, repeats of the last line
+                               included (added to the cache stats) */
     bool last_excl;     /* ... and held exclusively (stores hit) */
     bool dep_on;        /* load-use stall modelling */
     uint64_t dep_hits;  /* loads that depend on the previous 8-byte load */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "sim/cov.h"
 #include "sim/tile_api.h"
@@ -22,12 +23,41 @@ void mem_map_init(struct mem_map *m) {
 
 void mem_map_fini(struct mem_map *m) {
     for (size_t i = 0; i < m->n; i++) {
-        free(m->all[i]->host);
+        free(m->all[i]->host_block);
         free(m->all[i]);
     }
     free(m->all);
     free(m->by_host);
     memset(m, 0, sizeof *m);
+}
+
+/* Zeroed host memory for region number n of sz bytes: r->host, inside the
+ * block r->host_block (which is freed). Regions of half a huge page or more
+ * get whole 2 MB huge pages where the host allows (tile code walks them at
+ * random, and host TLB misses would cost as much as the cache model's own
+ * work), and start n x 9 x 4 KB (mod 128 KB) into their first huge page, so
+ * that the same offset in different regions (every tile's table) does not
+ * fall into the same sets of the host's caches. Smaller regions get plain
+ * 4 KB-aligned memory. Host addresses never reach results. */
+static bool host_block(struct mem_region *r, size_t n, uint64_t sz) {
+    const uint64_t huge = (uint64_t)2 << 20;
+    if (sz < huge / 2) {
+        r->host_block = aligned_alloc(4096, sz);
+        if (!r->host_block) return false;
+        memset(r->host_block, 0, sz);
+        r->host = r->host_block;
+        return true;
+    }
+    const uint64_t colour = (uint64_t)((n * 9) % 32) * 4096;
+    uint64_t hsz = (sz + colour + huge - 1) & ~(huge - 1);
+    r->host_block = aligned_alloc(huge, hsz);
+    if (!r->host_block) return false;
+#ifdef MADV_HUGEPAGE
+    madvise(r->host_block, hsz, MADV_HUGEPAGE); /* a hint: failure changes nothing */
+#endif
+    memset(r->host_block, 0, hsz);
+    r->host = r->host_block + colour;
+    return true;
 }
 
 struct mem_region *mem_region_create(struct mem_map *m, enum mem_kind kind, const char *name,
@@ -38,12 +68,10 @@ struct mem_region *mem_region_create(struct mem_map *m, enum mem_kind kind, cons
     struct mem_region *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     if (with_host) {
-        r->host = aligned_alloc(4096, sz);
-        if (!r->host) {
+        if (!host_block(r, m->n, sz)) {
             free(r);
             return NULL;
         }
-        memset(r->host, 0, sz);
     }
     if (m->n == m->cap) {
         size_t cap = m->cap ? 2 * m->cap : 16;
@@ -52,7 +80,7 @@ struct mem_region *mem_region_create(struct mem_map *m, enum mem_kind kind, cons
         if (a) m->all = a;
         if (b) m->by_host = b;
         if (!a || !b) {
-            free(r->host);
+            free(r->host_block);
             free(r);
             return NULL;
         }

@@ -16,7 +16,9 @@
  * power-of-two size classes and free lists (metadata inside the region, 16 B
  * header per block), so allocation order, not host malloc, fixes addresses.
  *
- * Memory: struct mem_map owns its regions and their host memory.
+ * Memory: struct mem_map owns its regions and their host memory (regions
+ * of 1 MB or more on 2 MB host pages where the host allows: tile code walks
+ * them at random; host addresses never reach results).
  * Cost: mem_lookup() is a binary search over regions (the tile runtime
  * caches the last hit); mem_alloc/mem_free are O(1) (and O(size classes)).
  * Left out: virtual memory, TLBs, page attributes other than the home.
@@ -51,6 +53,7 @@ struct mem_region {
     enum mem_kind kind;
     char name[40];
     uint8_t *host; /* NULL for STACK and IMAGE (host range set by the runtime) */
+    uint8_t *host_block; /* the allocation host points into */
     uint64_t size;
     uint64_t pa;   /* simulated physical base */
     int owner;     /* process (APP_HEAP) or tile (PRIVATE, STACK); -1 otherwise */

@@ -95,7 +95,6 @@ struct tile {
     uint64_t stall_remaining; /* handler cycles after the first stalled send */
     /* regions */
     struct mem_region *priv, *stack;
-    struct mem_region *r_cached; /* region of the cov translation cache */
     struct tile_prof prof;
     uint64_t budget_instr, next_sample;
     uint64_t *fn_instr; /* sampled instructions per instrumented function */
@@ -296,16 +295,16 @@ static void access_one(struct tile *t, uintptr_t a, unsigned kind, uintptr_t pc,
     struct chip *c = t->chip;
     struct cov_ctx *cc = &t->cov;
     uint64_t pa;
-    struct mem_region *r;
+    int home;
     uintptr_t off = a - cc->r_host;
     if (off < cc->r_size && (cc->r_rights & kind)) {
         /* same region as the last access, right already checked */
-        r = t->r_cached;
+        home = cc->r_home;
         pa = cc->r_pa + off;
     } else {
         uint64_t size;
         uintptr_t base;
-        r = translate(t, a, &pa, &base, &size);
+        struct mem_region *r = translate(t, a, &pa, &base, &size);
         if (!r) {
             c->unmapped_accesses++;
             if (c->cfg.protection.mode == CHIP_PROT_PROTECTED) {
@@ -332,11 +331,12 @@ static void access_one(struct tile *t, uintptr_t a, unsigned kind, uintptr_t pc,
             cc->r_size = size;
             cc->r_pa = pa - (a - base);
             cc->r_rights = rights;
-            t->r_cached = r;
+            cc->r_home = r->home;
         }
+        home = r->home;
     }
     bool excl = false;
-    uint64_t extra = cache_access(&c->caches, t->id, pa, kind, r->home, now_of, t, &excl);
+    uint64_t extra = cache_access(&c->caches, t->id, pa, kind, home, now_of, t, &excl);
     if (extra_atomic) extra += c->cfg.l3.atomic_cycles;
     cc->stall += extra;
     t->prof.mem_cycles += extra;
@@ -1060,6 +1060,8 @@ static void run_handler(struct tile *t, tile_handler_fn fn, void *ctx, bool is_m
     t->prof.instr += cc->instr;
     c->caches.st[t->id].l1_hits += cc->l1_fast_hits;
     cc->l1_fast_hits = 0;
+    t->prof.mem_cycles += cc->mem_cycles;
+    cc->mem_cycles = 0;
     t->prof.loads += cc->loads - loads0;
     t->prof.stores += cc->stores - stores0;
     cc->instr_limit = UINT64_MAX;
@@ -1163,9 +1165,13 @@ struct chip *chip_create(const struct chip_config *cfg, const struct chip_geom *
         t->id = i;
         t->state = TS_OFF;
         cov_ctx_init(&t->cov, t, mem_slow, budget_hit);
+        t->cov.caches = &c->caches;
+        t->cov.tile = i;
+        t->cov.now = now_of;
+        t->cov.now_ctx = t;
         t->cov.line_shift = c->caches.line_shift;
         t->cov.dep_on = cfg->tile.load_use_stall;
-        t->cov.l1 = &c->caches.l1[i];
+        t->cov.l1 = c->caches.l1[i];
         char name[40];
         snprintf(name, sizeof name, "private.%u", i);
         t->priv = mem_region_create(&c->mem, MEM_PRIVATE, name, cfg->tile.private_bytes, (int)i, -1, true);

@@ -425,6 +425,67 @@ Test(tile_exec, function_profile_samples_the_running_function) {
     sim_engine_destroy(e);
 }
 
+/* ---- every access is counted once ---- */
+
+static void fill_then_look(struct tile *t, void *arg) {
+    (void)t;
+    struct calib_hashtab *h = arg;
+    calib_hashtab_fill(h); /* (instrumented: stores, shared lines written by several tiles) */
+    calib_hashtab_lookups(h);
+}
+
+/* Whatever path an access takes (a repeat of the last line, an L1 hit in
+ * the hook, a translated miss, a region lookup), it is counted at exactly
+ * one level: L1 + L2 + L3 + DRAM = loads + stores. Tiles alternate between
+ * their private descriptor and a table, shared by half of them. */
+Test(tile_exec, every_access_is_counted_at_one_cache_level) {
+    struct chip_config cfg;
+    tt_defaults(&cfg);
+    struct sim_engine *e = sim_engine_create();
+    struct chip *c = tt_chip(&cfg, e);
+    const uint64_t cap = 4096;
+    struct mem_region *table = chip_region_create(c, MEM_SHARED, "table", 2 * cap * 8, -1, -1);
+    cr_assert_not_null(table);
+    char err[200];
+    for (unsigned t = 0; t < 8; t++) {
+        struct mem_region *pr = chip_private_region(c, t * 4);
+        struct calib_hashtab *h = mem_alloc(pr, sizeof *h);
+        memset(h, 0, sizeof *h);
+        h->capacity = cap;
+        h->entries = cap / 2;
+        if (t % 2 == 0) {
+            h->keys = (uint64_t *)table->host;
+            h->vals = (uint64_t *)table->host + cap;
+        } else {
+            h->keys = mem_alloc(pr, cap * 8);
+            h->vals = mem_alloc(pr, cap * 8);
+            memset(h->keys, 0, cap * 8);
+        }
+        h->seed = 77;
+        h->lookups = 5000;
+        cr_assert_eq(chip_tile_start(c, t * 4, TILE_ROLE_APP, 0, fill_then_look, h, err, sizeof err),
+                     0, "%s", err);
+    }
+    sim_engine_run_until(e, SIM_TIME_MAX);
+    const struct tile_fault *f;
+    cr_assert_eq(chip_faults(c, &f), 0, "a fault: %s", chip_faults(c, &f) ? f[0].what : "");
+    uint64_t writes_to_home = 0;
+    for (unsigned t = 0; t < 8; t++) {
+        const struct tile_prof *p = chip_tile_prof(c, t * 4);
+        const struct cache_tile_stats *cs = &chip_caches(c)->st[t * 4];
+        uint64_t levels = cs->l1_hits + cs->l2_hits + cs->l3_hits + cs->dram;
+        cr_assert_gt(p->stores, cap / 2, "tile %u stored %llu times", t * 4,
+                     (unsigned long long)p->stores);
+        cr_assert_eq(levels, p->loads + p->stores,
+                     "tile %u: %llu accesses counted at the levels, %llu loads + stores", t * 4,
+                     (unsigned long long)levels, (unsigned long long)(p->loads + p->stores));
+        writes_to_home += cs->inval_sent;
+    }
+    cr_assert_gt(writes_to_home, 0, "the shared table's writers invalidated each other");
+    chip_destroy(c);
+    sim_engine_destroy(e);
+}
+
 /* ---- a plugged-in network (a small test double of the NoC's UDN) ---- */
 
 #define FN_BUF 8
