@@ -81,6 +81,11 @@ struct exp_run {
     char stop_reason[512];
     /* A few lines for a human, printed by the CLI at the end of the run. */
     char summary[2048];
+    /* A kind that runs engines of its own (tile-calib: a fresh chip per
+     * measurement) adds their events and simulated time here; the CLI
+     * reports them with `engine`'s (summary.json "outcome", the last line). */
+    uint64_t own_events;
+    sim_time_t own_sim_ps;
 };
 
 typedef int (*exp_run_fn)(struct exp_run *run);

@@ -38,6 +38,11 @@ Test(tile_calib_run, writes_stats_and_tables) {
                   strstr(buf, "\"chip\""),
               "%s", buf);
     cr_assert(strstr(run.summary, "L1 2.1") != NULL, "%s", run.summary);
+    /* its measurements run on engines of their own: their totals are reported */
+    cr_assert_eq(sim_engine_events_run(run.engine), 0);
+    cr_assert_gt(run.own_events, 5 + 3, "events of 5 chases and 3 ping-pongs: %llu",
+                 (unsigned long long)run.own_events);
+    cr_assert_gt(run.own_sim_ps, 0);
     char path[512];
     snprintf(path, sizeof path, "%s/pingpong.csv", dir);
     FILE *in = fopen(path, "r");

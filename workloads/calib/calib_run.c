@@ -23,6 +23,13 @@ static struct chip *make_chip(struct exp_run *run, struct sim_engine **e) {
     return c;
 }
 
+/* Each measurement runs on a fresh chip and engine; the run's totals add
+ * them up. */
+static void count_engine(struct exp_run *run, struct sim_engine *e) {
+    run->own_events += sim_engine_events_run(e);
+    run->own_sim_ps += sim_engine_now(e);
+}
+
 static bool check_faults(struct exp_run *run, struct chip *c) {
     const struct tile_fault *f;
     if (!chip_faults(c, &f)) return true;
@@ -48,6 +55,7 @@ static double chase(struct exp_run *run, unsigned tile, uint64_t bytes, uint64_t
             snprintf(run->stop_reason, sizeof run->stop_reason, "%s", err);
         } else {
             sim_engine_run_until(e, SIM_TIME_MAX);
+            count_engine(run, e);
             if (check_faults(run, c)) cps = job->cycles_per_step;
         }
     }
@@ -111,6 +119,7 @@ int calib_run(struct exp_run *run) {
                 rc = TSR_EXIT_RUN_FAILED;
             } else {
                 sim_engine_run_until(e, SIM_TIME_MAX);
+                count_engine(run, e);
                 if (!check_faults(run, c)) rc = TSR_EXIT_RUN_FAILED;
             }
         }
