@@ -212,7 +212,6 @@ void cache_sys_set_lost(struct cache_sys *s, cache_lost_fn fn, void *ctx) {
     s->lost_ctx = ctx;
 }
 
-
 unsigned cache_hops(const struct cache_sys *s, unsigned a, unsigned b) {
     return s->hops[a * s->ntiles + b];
 }
