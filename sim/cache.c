@@ -9,6 +9,7 @@
 
 #include "sim/cov.h"
 #include "sim/json.h"
+#include "sim/mem.h"
 
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
@@ -137,14 +138,8 @@ bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned
     size_t o3 = o2 + ((b2 * s->ntiles + 63) & ~(size_t)63);
     size_t o4 = o3 + ((b3 * s->ntiles + 63) & ~(size_t)63);
     size_t total = o4 + nsh * s->ntiles * sizeof(uint64_t);
-    const size_t huge = (size_t)2 << 20;
-    total = (total + huge - 1) & ~(huge - 1);
-    s->mem = aligned_alloc(huge, total);
+    s->mem = mem_host_huge(&total);
     if (s->mem) {
-#ifdef MADV_HUGEPAGE
-        madvise(s->mem, total, MADV_HUGEPAGE); /* a hint: failure changes nothing */
-#endif
-        memset(s->mem, 0, total);
         s->l1_mem = s->mem + o1;
         s->l2_mem = s->mem + o2;
         s->l3_mem = s->mem + o3;

@@ -12,9 +12,7 @@
 
 static void null_slow(struct cov_ctx *c, uintptr_t addr, unsigned size, unsigned kind,
                       uintptr_t pc) {
-    (void)addr, (void)size, (void)pc;
-    if (kind & COV_WRITE) c->stores++;
-    else c->loads++;
+    (void)c, (void)addr, (void)size, (void)kind, (void)pc;
 }
 /* The null context's limit stays 0, so every block hit lands here and is
  * counted (tile contexts do not count blocks: the guard hook stays short). */
@@ -74,8 +72,6 @@ static inline __attribute__((always_inline)) bool l1_hit(struct cov_ctx *c, uint
     c->last_line = line;
     c->last_excl = ex;
     c->l1_fast_hits++;
-    if (kind == COV_READ) c->loads++;
-    else c->stores++;
     return true;
 }
 
@@ -89,8 +85,6 @@ static __attribute__((noinline)) bool l1_hit_any(struct cov_ctx *c, uint64_t lin
 static inline __attribute__((always_inline)) bool fast_hit(struct cov_ctx *c, uint64_t line,
                                                            unsigned kind) {
     if (LIKELY(line == c->last_line && (kind == COV_READ || c->last_excl))) {
-        if (kind == COV_READ) c->loads++;
-        else c->stores++;
         c->l1_fast_hits++;
         return true;
     }
@@ -103,8 +97,6 @@ static inline __attribute__((always_inline)) bool fast_hit(struct cov_ctx *c, ui
  * up): the rest of the cache model. */
 static inline __attribute__((always_inline)) void miss(struct cov_ctx *c, uint64_t pa,
                                                        unsigned kind, int home) {
-    if (kind == COV_READ) c->loads++;
-    else c->stores++;
     bool excl = false;
     const uint64_t extra = cache_access(c->caches, c->tile, pa, kind | CACHE_L1_MISSED, home,
                                         c->now, c->now_ctx, &excl);
@@ -156,6 +148,8 @@ static inline __attribute__((always_inline)) void mem(uintptr_t a, unsigned size
     if (kind == COV_WRITE) __builtin_prefetch((const void *)a, 1);
     else __builtin_prefetch((const void *)a, 0);
     struct cov_ctx *c = cov_cur;
+    if (kind == COV_READ) c->loads++;
+    else c->stores++;
     const uintptr_t off = a - c->r_host;
     if (LIKELY(off < c->r_size && (c->r_rights & kind))) {
         const uint64_t pa = c->r_pa + off;

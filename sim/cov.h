@@ -65,7 +65,7 @@ struct cov_ctx {
     uint64_t instr_limit; /* crossing it calls on_limit (budget, profile sample) */
     uint64_t stall;       /* cycles beyond L1 hits (memory, load-use) */
     uint64_t blocks;      /* block hits: counted by the null context only */
-    uint64_t loads, stores;
+    uint64_t loads, stores; /* counted by the hooks on entry, whatever path follows */
     /* translation cache, first entry: host [r_host, r_host + r_size) -> r_pa */
     uintptr_t r_host;
     uint64_t r_size;

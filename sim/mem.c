@@ -39,6 +39,18 @@ void mem_map_fini(struct mem_map *m) {
  * that the same offset in different regions (every tile's table) does not
  * fall into the same sets of the host's caches. Smaller regions get plain
  * 4 KB-aligned memory. Host addresses never reach results. */
+void *mem_host_huge(size_t *bytes) {
+    const size_t huge = (size_t)2 << 20;
+    *bytes = (*bytes + huge - 1) & ~(huge - 1);
+    void *p = aligned_alloc(huge, *bytes);
+    if (!p) return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, *bytes, MADV_HUGEPAGE); /* a hint: failure changes nothing */
+#endif
+    memset(p, 0, *bytes);
+    return p;
+}
+
 static bool host_block(struct mem_region *r, size_t n, uint64_t sz) {
     const uint64_t huge = (uint64_t)2 << 20;
     if (sz < huge / 2) {
@@ -49,13 +61,9 @@ static bool host_block(struct mem_region *r, size_t n, uint64_t sz) {
         return true;
     }
     const uint64_t colour = (uint64_t)((n * 9) % 32) * 4096;
-    uint64_t hsz = (sz + colour + huge - 1) & ~(huge - 1);
-    r->host_block = aligned_alloc(huge, hsz);
+    size_t bytes = (size_t)(sz + colour);
+    r->host_block = mem_host_huge(&bytes);
     if (!r->host_block) return false;
-#ifdef MADV_HUGEPAGE
-    madvise(r->host_block, hsz, MADV_HUGEPAGE); /* a hint: failure changes nothing */
-#endif
-    memset(r->host_block, 0, hsz);
     r->host = r->host_block + colour;
     return true;
 }

@@ -92,6 +92,12 @@ unsigned mem_rights(const struct mem_region *r, int role, int tile, int process)
 
 /* Arena: NULL when the region is full or size is 0; 16-byte aligned. */
 void *mem_alloc(struct mem_region *r, size_t size);
+
+/* Zeroed host memory of *bytes bytes, rounded up (and *bytes with it) to
+ * whole 2 MB pages, aligned to one and backed by huge pages where the host
+ * allows (a hint: without them it is plain memory). NULL if out of memory;
+ * free() it. For arrays walked at random (regions, the cache model). */
+void *mem_host_huge(size_t *bytes);
 /* p must come from mem_alloc on r; returns false (and frees nothing) when p
  * is not inside r or its block header is not one mem_alloc wrote. A double
  * free is not detected. */

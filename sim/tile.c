@@ -346,10 +346,7 @@ static void access_one(struct tile *t, uintptr_t a, unsigned kind, uintptr_t pc,
 
 static void mem_slow(struct cov_ctx *c, uintptr_t a, unsigned size, unsigned kind, uintptr_t pc) {
     (void)size;
-    struct tile *t = c->owner;
-    if (kind & COV_WRITE) c->stores++;
-    else c->loads++;
-    access_one(t, a, kind, pc, false);
+    access_one(c->owner, a, kind, pc, false);
 }
 
 static void set_limit(struct tile *t) {

@@ -11,10 +11,9 @@
 #include "tile_test_util.h"
 #include "workloads/calib/calib.h"
 
-static void count_slow(struct cov_ctx *c, uintptr_t a, unsigned size, unsigned kind, uintptr_t pc) {
-    (void)a, (void)size, (void)pc;
-    if (kind & COV_WRITE) c->stores++;
-    else c->loads++;
+/* (the hooks count loads and stores themselves) */
+static void no_slow(struct cov_ctx *c, uintptr_t a, unsigned size, unsigned kind, uintptr_t pc) {
+    (void)c, (void)a, (void)size, (void)kind, (void)pc;
 }
 static void no_limit(struct cov_ctx *c, uintptr_t pc) {
     (void)pc;
@@ -141,7 +140,7 @@ Test(tile_cov, loop_charged_objdump_count) {
     cr_assert_gt(body, 2, "found the loop in objdump");
 
     struct cov_ctx c;
-    cov_ctx_init(&c, NULL, count_slow, no_limit);
+    cov_ctx_init(&c, NULL, no_slow, no_limit);
     cov_set_current(&c);
     uint64_t r1 = calib_loop(1000, 7);
     uint64_t i1 = c.instr;

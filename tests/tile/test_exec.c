@@ -371,6 +371,29 @@ Test(tile_exec, same_run_gives_identical_results) {
     free(y);
 }
 
+/* A hash-table descriptor in region pr for `cap` slots (half of them to be
+ * filled) over keys and vals: the ones given (a shared table), or new
+ * zeroed ones in pr when keys is NULL. */
+static struct calib_hashtab *table_in(struct mem_region *pr, uint64_t cap, uint64_t *keys,
+                                      uint64_t *vals, uint64_t seed, uint64_t lookups) {
+    struct calib_hashtab *h = mem_alloc(pr, sizeof *h);
+    cr_assert_not_null(h);
+    memset(h, 0, sizeof *h);
+    h->capacity = cap;
+    h->entries = cap / 2;
+    if (!keys) {
+        keys = mem_alloc(pr, cap * 8);
+        vals = mem_alloc(pr, cap * 8);
+        cr_assert(keys && vals);
+        memset(keys, 0, cap * 8);
+    }
+    h->keys = keys;
+    h->vals = vals;
+    h->seed = seed;
+    h->lookups = lookups;
+    return h;
+}
+
 /* ---- per-function profile (sampled) ---- */
 
 static void two_functions(struct tile *t, void *arg) {
@@ -385,17 +408,8 @@ Test(tile_exec, function_profile_samples_the_running_function) {
     tt_defaults(&cfg);
     struct sim_engine *e = sim_engine_create();
     struct chip *c = tt_chip(&cfg, e);
-    struct mem_region *pr = chip_private_region(c, 2);
-    struct calib_hashtab *h = mem_alloc(pr, sizeof *h);
-    memset(h, 0, sizeof *h);
-    h->capacity = 1024;
-    h->entries = 512;
-    h->keys = mem_alloc(pr, 1024 * 8);
-    h->vals = mem_alloc(pr, 1024 * 8);
-    memset(h->keys, 0, 1024 * 8);
-    h->seed = 5;
+    struct calib_hashtab *h = table_in(chip_private_region(c, 2), 1024, NULL, NULL, 5, 20000);
     calib_hashtab_fill_native(h);
-    h->lookups = 20000;
     char err[200];
     chip_tile_start(c, 2, TILE_ROLE_APP, 0, two_functions, h, err, sizeof err);
     sim_engine_run_until(e, SIM_TIME_MAX);
@@ -448,21 +462,9 @@ Test(tile_exec, every_access_is_counted_at_one_cache_level) {
     cr_assert_not_null(table);
     char err[200];
     for (unsigned t = 0; t < 8; t++) {
-        struct mem_region *pr = chip_private_region(c, t * 4);
-        struct calib_hashtab *h = mem_alloc(pr, sizeof *h);
-        memset(h, 0, sizeof *h);
-        h->capacity = cap;
-        h->entries = cap / 2;
-        if (t % 2 == 0) {
-            h->keys = (uint64_t *)table->host;
-            h->vals = (uint64_t *)table->host + cap;
-        } else {
-            h->keys = mem_alloc(pr, cap * 8);
-            h->vals = mem_alloc(pr, cap * 8);
-            memset(h->keys, 0, cap * 8);
-        }
-        h->seed = 77;
-        h->lookups = 5000;
+        uint64_t *shared = t % 2 == 0 ? (uint64_t *)table->host : NULL;
+        struct calib_hashtab *h = table_in(chip_private_region(c, t * 4), cap, shared,
+                                           shared ? shared + cap : NULL, 77, 5000);
         cr_assert_eq(chip_tile_start(c, t * 4, TILE_ROLE_APP, 0, fill_then_look, h, err, sizeof err),
                      0, "%s", err);
     }
