@@ -31,14 +31,7 @@ void mem_map_fini(struct mem_map *m) {
     memset(m, 0, sizeof *m);
 }
 
-/* Zeroed host memory for region number n of sz bytes: r->host, inside the
- * block r->host_block (which is freed). Regions of half a huge page or more
- * get whole 2 MB huge pages where the host allows (tile code walks them at
- * random, and host TLB misses would cost as much as the cache model's own
- * work), and start n x 9 x 4 KB (mod 128 KB) into their first huge page, so
- * that the same offset in different regions (every tile's table) does not
- * fall into the same sets of the host's caches. Smaller regions get plain
- * 4 KB-aligned memory. Host addresses never reach results. */
+/* (contract in mem.h) */
 void *mem_host_huge(size_t *bytes) {
     const size_t huge = (size_t)2 << 20;
     *bytes = (*bytes + huge - 1) & ~(huge - 1);
@@ -51,6 +44,14 @@ void *mem_host_huge(size_t *bytes) {
     return p;
 }
 
+/* Zeroed host memory for region number n of sz bytes: r->host, inside the
+ * block r->host_block (which is freed). Regions of half a huge page or more
+ * get whole 2 MB huge pages where the host allows (tile code walks them at
+ * random, and host TLB misses would cost as much as the cache model's own
+ * work), and start n x 9 x 4 KB (mod 128 KB) into their first huge page, so
+ * that the same offset in different regions (every tile's table) does not
+ * fall into the same sets of the host's caches. Smaller regions get plain
+ * 4 KB-aligned memory. Host addresses never reach results. */
 static bool host_block(struct mem_region *r, size_t n, uint64_t sz) {
     const uint64_t huge = (uint64_t)2 << 20;
     if (sz < huge / 2) {
