@@ -54,7 +54,7 @@ static const struct cfg_key l2_keys[] = {
     CFG_UINT_KEY(struct chip_cache_config, ways, "8", 1, 64, "ways",
                  "L2 associativity: 8-way [S K-chip]."),
     CFG_UINT_KEY(struct chip_cache_config, hit_cycles, "11", 1, 1000, "cycles",
-                 "L2 hit latency: 11 cycles [P]."),
+                 "L2 hit latency: 11 cycles [P]. At least chip.l1d.hit_cycles."),
 };
 static CFG_SECTION_DEF(l2_section, "chip.l2", "Per-tile L2 cache (LRU).", l2_keys);
 
@@ -66,7 +66,7 @@ static const struct cfg_key l3_keys[] = {
                  "L3 slice associativity, as the L2 [D]."),
     CFG_UINT_KEY(struct chip_l3_config, hit_cycles, "32", 1, 10000, "cycles",
                  "L3 hit at the home without the mesh round trip: the paper's 40-cycle remote "
-                 "L3 [P] minus the mean 6x6 round trip of ~8 hops [D]."),
+                 "L3 [P] minus the mean 6x6 round trip of ~8 hops [D]. At least chip.l2.hit_cycles."),
     CFG_UINT_KEY(struct chip_l3_config, hop_cycles, "1", 0, 100, "cycles",
                  "Mesh cycles per hop for cache traffic, each way: 1 [P]."),
     CFG_UINT_KEY(struct chip_l3_config, home_map_entries, "128", 1, 65536, "entries",
@@ -167,6 +167,13 @@ bool chip_config_check(const struct chip_config *c, char *err, size_t errlen) {
     if (c->l1d.hit_cycles > c->l2.hit_cycles) {
         snprintf(err, errlen, "chip.l1d.hit_cycles: %llu is more than chip.l2.hit_cycles %llu",
                  (unsigned long long)c->l1d.hit_cycles, (unsigned long long)c->l2.hit_cycles);
+        return false;
+    }
+    /* an L3 hit at a home on the asking tile itself (no hops) must not be
+     * cheaper than an L2 hit */
+    if (c->l3.hit_cycles < c->l2.hit_cycles) {
+        snprintf(err, errlen, "chip.l3.hit_cycles: %llu is less than chip.l2.hit_cycles %llu",
+                 (unsigned long long)c->l3.hit_cycles, (unsigned long long)c->l2.hit_cycles);
         return false;
     }
     return check_cache("l1d", c->l1d.size_bytes, c->l1d.ways, c->line_bytes, err, errlen) &&

@@ -118,6 +118,20 @@ Test(tile_cache, bad_geometry_is_refused) {
     cr_assert(strstr(err, "chip.l1d") != NULL, "%s", err);
 }
 
+Test(tile_cache, latencies_out_of_order_are_refused) {
+    char err[200];
+    struct chip_config bad = cfg;
+    bad.l1d.hit_cycles = bad.l2.hit_cycles + 1;
+    cr_assert_not(chip_config_check(&bad, err, sizeof err));
+    cr_assert(strstr(err, "chip.l1d.hit_cycles: ") == err, "%s", err);
+    bad = cfg;
+    bad.l3.hit_cycles = bad.l2.hit_cycles - 1;
+    cr_assert_not(chip_config_check(&bad, err, sizeof err));
+    cr_assert(strstr(err, "chip.l3.hit_cycles: ") == err, "%s", err);
+    bad.l3.hit_cycles = bad.l2.hit_cycles; /* equal is allowed: the hops add to it */
+    cr_assert(chip_config_check(&bad, err, sizeof err), "%s", err);
+}
+
 /* configs/chip/tilegx36.yaml binds (no unknown keys, every value in range)
  * and states the defaults. */
 struct root {
