@@ -139,6 +139,7 @@ bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned
     size_t o4 = o3 + ((b3 * s->ntiles + 63) & ~(size_t)63);
     size_t total = o4 + nsh * s->ntiles * sizeof(uint64_t);
     s->mem = mem_host_huge(&total);
+    s->mem_bytes = total;
     if (s->mem) {
         s->l1_mem = s->mem + o1;
         s->l2_mem = s->mem + o2;
@@ -188,7 +189,7 @@ bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned
 }
 
 void cache_sys_fini(struct cache_sys *s) {
-    free(s->mem);
+    mem_host_huge_free(s->mem, s->mem_bytes);
     free(s->l1);
     free(s->l2);
     free(s->l3);

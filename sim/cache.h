@@ -211,6 +211,7 @@ struct cache_sys {
     struct cache_level *l1, *l2;
     struct l3_slice *l3;
     uint8_t *mem;                      /* one block holding the four arrays below */
+    size_t mem_bytes;                  /* its size (mem_host_huge) */
     uint8_t *l1_mem, *l2_mem, *l3_mem; /* every tile's sets, tile after tile */
     uint64_t *l3_sharers;
     uint16_t *home_map;

@@ -21,9 +21,11 @@ void mem_map_init(struct mem_map *m) {
     m->next_pa = PAGE; /* keep 0 unused */
 }
 
+static void region_host_free(struct mem_region *r);
+
 void mem_map_fini(struct mem_map *m) {
     for (size_t i = 0; i < m->n; i++) {
-        free(m->all[i]->host_block);
+        region_host_free(m->all[i]);
         free(m->all[i]);
     }
     free(m->all);
@@ -35,23 +37,42 @@ void mem_map_fini(struct mem_map *m) {
 void *mem_host_huge(size_t *bytes) {
     const size_t huge = (size_t)2 << 20;
     *bytes = (*bytes + huge - 1) & ~(huge - 1);
-    void *p = aligned_alloc(huge, *bytes);
-    if (!p) return NULL;
+    /* A fresh anonymous mapping is zero, and its pages are faulted in (and
+     * zeroed by the kernel) only when first touched: map one huge page more,
+     * keep the aligned part, give back the rest. */
+    const size_t span = *bytes + huge;
+    uint8_t *raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) return NULL;
+    uint8_t *p = (uint8_t *)(((uintptr_t)raw + huge - 1) & ~(uintptr_t)(huge - 1));
+    const size_t head = (size_t)(p - raw), tail = span - head - *bytes;
+    if (head) munmap(raw, head);
+    if (tail) munmap(p + *bytes, tail);
 #ifdef MADV_HUGEPAGE
     madvise(p, *bytes, MADV_HUGEPAGE); /* a hint: failure changes nothing */
 #endif
-    memset(p, 0, *bytes);
     return p;
 }
 
+void mem_host_huge_free(void *p, size_t bytes) {
+    if (p) munmap(p, bytes);
+}
+
+/* Gives back a region's host memory (from host_block() below). */
+static void region_host_free(struct mem_region *r) {
+    if (r->host_huge_bytes) mem_host_huge_free(r->host_block, r->host_huge_bytes);
+    else free(r->host_block);
+    r->host_block = NULL;
+}
+
 /* Zeroed host memory for region number n of sz bytes: r->host, inside the
- * block r->host_block (which is freed). Regions of half a huge page or more
- * get whole 2 MB huge pages where the host allows (tile code walks them at
- * random, and host TLB misses would cost as much as the cache model's own
- * work), and start n x 9 x 4 KB (mod 128 KB) into their first huge page, so
- * that the same offset in different regions (every tile's table) does not
- * fall into the same sets of the host's caches. Smaller regions get plain
- * 4 KB-aligned memory. Host addresses never reach results. */
+ * block r->host_block (given back by region_host_free()). Regions of half a
+ * huge page or more get whole 2 MB huge pages where the host allows (tile
+ * code walks them at random, and host TLB misses would cost as much as the
+ * cache model's own work), and start n x 9 x 4 KB (mod 128 KB) into their
+ * first huge page, so that the same offset in different regions (every
+ * tile's table) does not fall into the same sets of the host's caches; their
+ * pages cost host memory only once touched. Smaller regions get plain 4 KB-
+ * aligned memory. Host addresses never reach results. */
 static bool host_block(struct mem_region *r, size_t n, uint64_t sz) {
     const uint64_t huge = (uint64_t)2 << 20;
     if (sz < huge / 2) {
@@ -65,6 +86,7 @@ static bool host_block(struct mem_region *r, size_t n, uint64_t sz) {
     size_t bytes = (size_t)(sz + colour);
     r->host_block = mem_host_huge(&bytes);
     if (!r->host_block) return false;
+    r->host_huge_bytes = bytes;
     r->host = r->host_block + colour;
     return true;
 }
@@ -89,7 +111,7 @@ struct mem_region *mem_region_create(struct mem_map *m, enum mem_kind kind, cons
         if (a) m->all = a;
         if (b) m->by_host = b;
         if (!a || !b) {
-            free(r->host_block);
+            region_host_free(r);
             free(r);
             return NULL;
         }

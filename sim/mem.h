@@ -54,6 +54,7 @@ struct mem_region {
     char name[40];
     uint8_t *host; /* NULL for STACK and IMAGE (host range set by the runtime) */
     uint8_t *host_block; /* the allocation host points into */
+    size_t host_huge_bytes; /* its size if it came from mem_host_huge(), else 0 (malloc) */
     uint64_t size;
     uint64_t pa;   /* simulated physical base */
     int owner;     /* process (APP_HEAP) or tile (PRIVATE, STACK); -1 otherwise */
@@ -96,8 +97,12 @@ void *mem_alloc(struct mem_region *r, size_t size);
 /* Zeroed host memory of *bytes bytes, rounded up (and *bytes with it) to
  * whole 2 MB pages, aligned to one and backed by huge pages where the host
  * allows (a hint: without them it is plain memory). NULL if out of memory;
- * free() it. For arrays walked at random (regions, the cache model). */
+ * give it back with mem_host_huge_free(p, *bytes). For arrays walked at
+ * random (regions, the cache model). Cost: a mapping; each page costs its
+ * fault and the kernel's zeroing when first touched, not before, so memory
+ * a run never touches costs nothing. */
 void *mem_host_huge(size_t *bytes);
+void mem_host_huge_free(void *p, size_t bytes);
 /* p must come from mem_alloc on r; returns false (and frees nothing) when p
  * is not inside r or its block header is not one mem_alloc wrote. A double
  * free is not detected. */
