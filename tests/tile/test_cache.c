@@ -107,6 +107,31 @@ Test(tile_cache, slice_eviction_invalidates_sharers) {
     cr_assert_gt(rd(9, 0x8000000, 4), cfg.l3.hit_cycles, "gone from every level");
 }
 
+/* A slice set's LRU: the lines fill the ways in order, and a hit on the
+ * first one makes it the most recent, so a new line takes the second. */
+Test(tile_cache, l3_lru_counts_the_first_way) {
+    uint64_t stride = s.l3[4].c.sets * 64, base = 0x4000000;
+    for (uint64_t i = 0; i < 8; i++) cache_dma_write(&s, base + i * stride, 4); /* ways 0..7 */
+    cr_assert_eq(cache_dma_read(&s, base, 4, 0, NULL), cfg.l3.hit_cycles, "way 0 hits");
+    cache_dma_write(&s, base + 8 * stride, 4); /* evicts the least recent: line 1 */
+    cr_assert_eq(cache_dma_read(&s, base, 4, 0, NULL), cfg.l3.hit_cycles, "line 0 stayed");
+    cr_assert_gt(cache_dma_read(&s, base + stride, 4, 0, NULL), cfg.l3.hit_cycles, "line 1 left");
+    for (uint64_t i = 2; i < 9; i++)
+        cr_assert_eq(cache_dma_read(&s, base + i * stride, 4, 0, NULL), cfg.l3.hit_cycles);
+}
+
+/* A tile that reads a line no one else holds gets it exclusively (its store
+ * then hits); another tile's load takes that away. */
+Test(tile_cache, a_load_downgrades_the_exclusive_holder) {
+    uint64_t x = 0x5000000;
+    rd(1, x, 3);
+    cr_assert_eq(wr(1, x, 3), 0, "sole reader: exclusive, the store hits");
+    rd(2, x, 3);
+    cr_assert_gt(wr(1, x, 3), 0, "shared now: the store goes to the home");
+    cr_assert_eq(s.st[2].inval_recv, 1, "and takes tile 2's copy");
+    cr_assert_eq(wr(1, x, 3), 0);
+}
+
 Test(tile_cache, bad_geometry_is_refused) {
     struct cache_sys t;
     char err[200];
