@@ -89,13 +89,6 @@ static void level_unexcl(struct cache_level *c, uint64_t line) {
     if (w >= 0) set[c->flag_off + (unsigned)w] &= (uint8_t)~1u;
 }
 
-/* The sharer mask of slot k (set x ways + way) of slice h. */
-static inline uint64_t *l3_slot_sharers(const struct cache_sys *s, unsigned h, long k) {
-    const struct cache_level *g3 = &s->l3[0].c;
-    const uint64_t set = (uint64_t)k / g3->ways, way = (uint64_t)k % g3->ways;
-    return &s->l3_sharers[way * s->l3_nsets + h * g3->sets + set];
-}
-
 static unsigned dist(int x0, int y0, int x1, int y1) {
     return (unsigned)(abs(x0 - x1) + abs(y0 - y1));
 }
@@ -165,11 +158,11 @@ bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned
         level_format(&s->l1[t], s->l1_mem + t * b1);
         level_format(&s->l2[t], s->l2_mem + t * b2);
         level_format(&s->l3[t].c, s->l3_mem + t * b3);
+        s->l3[t].sharers = s->l3_sharers + t * nsh;
     }
     s->ways_l1 = s->l1[0].ways;
     s->ways_l2 = s->l2[0].ways;
     s->ways_l3 = s->l3[0].c.ways;
-    s->l3_nsets = s->l3[0].c.sets * s->ntiles;
     for (unsigned a = 0; a < s->ntiles; a++)
         for (unsigned b = 0; b < s->ntiles; b++)
             s->hops[a * s->ntiles + b] = (uint8_t)dist((int)(a % width), (int)(a / width),
@@ -273,7 +266,7 @@ static __attribute__((noinline)) int l3_fill(struct cache_sys *s, unsigned h, ui
     const int k = (int)cache_set_victim_w(s3, w3);
     const uint32_t vt = cache_set_tags(s3)[k];
     if (vt) {
-        uint64_t old = (uint64_t)vt - 1, sh = sh3[(size_t)k * s->l3_nsets];
+        uint64_t old = (uint64_t)vt - 1, sh = sh3[k];
         while (sh) {
             unsigned t = (unsigned)__builtin_ctzll(sh);
             sh &= sh - 1;
@@ -283,7 +276,7 @@ static __attribute__((noinline)) int l3_fill(struct cache_sys *s, unsigned h, ui
     }
     cache_set_tags(s3)[k] = tag;
     s3[CACHE_FLAG_OFF(w3) + (unsigned)k] = 0;
-    sh3[(size_t)k * s->l3_nsets] = 0;
+    sh3[k] = 0;
     *cycles = dram_cost(s, h, pa, now(now_ctx));
     return k;
 }
@@ -345,9 +338,9 @@ access_ways(struct cache_sys *s, unsigned tile, uint64_t pa, unsigned kind, int 
     const struct cache_level *g3 = &s->l3[0].c;
     const uint64_t set3 = (uint64_t)h * g3->sets + (line & g3->set_mask);
     uint8_t *s3 = s->l3_mem + (set3 << g3->shift);
-    uint64_t *sh3 = &s->l3_sharers[set3]; /* way k's mask: sh3[k x l3_nsets] */
+    uint64_t *sh3 = &s->l3_sharers[set3 * g3->ways];
     __builtin_prefetch(s3, 1);
-    __builtin_prefetch(sh3, 1); /* (way 0's: a sparse set's line is most likely there) */
+    __builtin_prefetch(sh3, 1);
     const int j = cache_set_find_w(s2, tag, w2);
     if (j >= 0 && (!write || (s2[CACHE_FLAG_OFF(w2) + (unsigned)j] & 1))) {
         const bool ex2 = s2[CACHE_FLAG_OFF(w2) + (unsigned)j] & 1;
@@ -373,21 +366,20 @@ access_ways(struct cache_sys *s, unsigned tile, uint64_t pa, unsigned kind, int 
     cache_ages_touch_w(s3, (unsigned)k, w3);
     uint8_t *owner = &s3[CACHE_FLAG_OFF(w3) + (unsigned)k];
     const uint64_t me = 1ull << tile;
-    uint64_t *sharers = &sh3[(size_t)k * s->l3_nsets];
-    uint64_t others = *sharers & ~me;
+    uint64_t others = sh3[k] & ~me;
     bool ex;
     if (write) {
         if (j >= 0) st->upgrades++;
         if (others) total += 2ull * invalidate_others(s, tile, h, line, others) * s->cfg.l3.hop_cycles;
-        *sharers = me;
+        sh3[k] = me;
         *owner = (uint8_t)(tile + 1);
         ex = true;
     } else {
         /* other holders keep a shared copy; an exclusive one is downgraded */
         unsigned o = *owner;
         if (UNLIKELY(o && o != tile + 1)) downgrade(s, o - 1, line);
-        *sharers |= me;
-        ex = *sharers == me;
+        sh3[k] |= me;
+        ex = sh3[k] == me;
         *owner = ex ? (uint8_t)(tile + 1) : 0;
     }
     /* (a back-invalidation above may have emptied ways of s1/s2, never the
@@ -421,7 +413,7 @@ unsigned cache_dma_write(struct cache_sys *s, uint64_t pa, int home) {
     if (k < 0) {
         k = level_victim(&sl->c, line);
         if (slot_tag(&sl->c, k)) {
-            uint64_t old = (uint64_t)slot_tag(&sl->c, k) - 1, sh = *l3_slot_sharers(s, h, k);
+            uint64_t old = (uint64_t)slot_tag(&sl->c, k) - 1, sh = sl->sharers[k];
             while (sh) {
                 unsigned t = (unsigned)__builtin_ctzll(sh);
                 sh &= sh - 1;
@@ -431,7 +423,7 @@ unsigned cache_dma_write(struct cache_sys *s, uint64_t pa, int home) {
         }
         slot_set_tag(&sl->c, k, (uint32_t)(line + 1), 0);
     } else {
-        uint64_t sh = *l3_slot_sharers(s, h, k);
+        uint64_t sh = sl->sharers[k];
         while (sh) {
             unsigned t = (unsigned)__builtin_ctzll(sh);
             sh &= sh - 1;
@@ -440,7 +432,7 @@ unsigned cache_dma_write(struct cache_sys *s, uint64_t pa, int home) {
             n++;
         }
     }
-    *l3_slot_sharers(s, h, k) = 0;
+    sl->sharers[k] = 0;
     *slot_flag(&sl->c, k) = 0;
     level_touch(&sl->c, k);
     s->dma_lines++;

@@ -188,6 +188,7 @@ static inline __attribute__((always_inline)) void cache_ages_touch(const struct 
 
 struct l3_slice {
     struct cache_level c; /* flag: owner tile + 1 holding the line exclusively, or 0 */
+    uint64_t *sharers;    /* per slot: bit per tile; 64-byte aligned */
 };
 
 struct cache_tile_stats {
@@ -212,13 +213,7 @@ struct cache_sys {
     uint8_t *mem;                      /* one block holding the four arrays below */
     size_t mem_bytes;                  /* its size (mem_host_huge) */
     uint8_t *l1_mem, *l2_mem, *l3_mem; /* every tile's sets, tile after tile */
-    /* the directory: a bit per tile for every way of every slice's set,
-     * way-major: way w of global set g (slice h's set i: g = h x sets + i)
-     * is l3_sharers[w x l3_nsets + g]. A fill takes a set's first free way,
-     * so the lines of the sparse sets (most of a large L3) sit in way 0 and
-     * their masks share host lines. */
     uint64_t *l3_sharers;
-    uint64_t l3_nsets;
     uint16_t *home_map;
     uint8_t *hops;  /* [a * ntiles + b]: Manhattan distance between tiles a and b */
     unsigned ways_l1, ways_l2, ways_l3;
