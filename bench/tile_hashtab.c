@@ -14,7 +14,9 @@
  * (cache hits per level, memory cycles, simulated time) is printed too: a
  * speed change must leave it alone, and every rep must give the same one.
  * Times are the process's CPU time (host_s, native_s), so other load on the
- * machine matters less (but it still shares the host's caches).
+ * machine matters less (but it still shares the host's caches). The medians
+ * (of the reps' simulations, of all native runs) are printed beside the
+ * best times, as the spread of a noisy host: *_median keys.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +34,11 @@ static double now_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+#define NATIVE_RUNS 5 /* native runs per rep (each is short, so noise matters) */
+
 struct result {
     double sim_s, native_s, native_il_s;
+    double native_all[NATIVE_RUNS], native_il_all[NATIVE_RUNS]; /* every run's time */
     uint64_t instr, lookups, sum_sim, sum_native, mem_cycles;
     uint64_t l1, l2, l3, dram, loads, stores;
     double sim_us;
@@ -101,14 +106,15 @@ static struct result run(int shared, uint64_t cap, uint64_t batches, uint64_t pe
         fprintf(stderr, "bench_tile_hashtab: fault: %s\n", f[0].what);
         exit(1);
     }
-    /* native: the best of 5 runs (it is short, so noise matters) */
+    /* native: the best of NATIVE_RUNS runs */
     res.native_s = 1e30;
-    for (int rep = 0; rep < 5; rep++) {
+    for (int rep = 0; rep < NATIVE_RUNS; rep++) {
         for (unsigned t = 0; t < 36; t++) native[t].found = native[t].sum = 0;
         t0 = now_s();
         for (unsigned t = 0; t < 36; t++)
             for (uint64_t b = 0; b < batches; b++) calib_hashtab_lookups_native(&native[t]);
         double dt = now_s() - t0;
+        res.native_all[rep] = dt;
         if (dt < res.native_s) res.native_s = dt;
     }
     for (unsigned t = 0; t < 36; t++) res.sum_native += native[t].sum;
@@ -116,18 +122,30 @@ static struct result run(int shared, uint64_t cap, uint64_t batches, uint64_t pe
      * batch b + 1): the tables are then as cold in the host's caches as
      * they are for the simulation */
     res.native_il_s = 1e30;
-    for (int rep = 0; rep < 5; rep++) {
+    for (int rep = 0; rep < NATIVE_RUNS; rep++) {
         for (unsigned t = 0; t < 36; t++) native[t].found = native[t].sum = 0;
         t0 = now_s();
         for (uint64_t b = 0; b < batches; b++)
             for (unsigned t = 0; t < 36; t++) calib_hashtab_lookups_native(&native[t]);
         double dt = now_s() - t0;
+        res.native_il_all[rep] = dt;
         if (dt < res.native_il_s) res.native_il_s = dt;
     }
     res.lookups = 36 * batches * per_batch;
     chip_destroy(c);
     sim_engine_destroy(e);
     return res;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median of n values (sorts them). */
+static double median(double *v, size_t n) {
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 int main(int argc, char **argv) {
@@ -159,8 +177,22 @@ int main(int argc, char **argv) {
         if (only >= 0 && k != only) continue;
         int shared = k == 0;
         struct result r = run(shared, caps[k], batches, per_batch);
+        /* every rep's simulation time and every native run's, for the medians */
+        double *sim_all = calloc(reps, sizeof *sim_all);
+        double *nat_all = calloc(reps * NATIVE_RUNS, sizeof *nat_all);
+        double *nat_il_all = calloc(reps * NATIVE_RUNS, sizeof *nat_il_all);
+        if (!sim_all || !nat_all || !nat_il_all) {
+            fprintf(stderr, "bench_tile_hashtab: out of memory\n");
+            return 1;
+        }
+        sim_all[0] = r.sim_s;
+        memcpy(nat_all, r.native_all, sizeof r.native_all);
+        memcpy(nat_il_all, r.native_il_all, sizeof r.native_il_all);
         for (unsigned long rep = 1; rep < reps; rep++) {
             struct result again = run(shared, caps[k], batches, per_batch);
+            sim_all[rep] = again.sim_s;
+            memcpy(nat_all + rep * NATIVE_RUNS, again.native_all, sizeof again.native_all);
+            memcpy(nat_il_all + rep * NATIVE_RUNS, again.native_il_all, sizeof again.native_il_all);
             if (again.instr != r.instr || again.mem_cycles != r.mem_cycles ||
                 again.sim_us != r.sim_us || again.l1 != r.l1 || again.dram != r.dram) {
                 fprintf(stderr, "bench_tile_hashtab: rep %lu simulated a different outcome\n", rep);
@@ -170,6 +202,11 @@ int main(int argc, char **argv) {
             if (again.native_s < r.native_s) r.native_s = again.native_s;
             if (again.native_il_s < r.native_il_s) r.native_il_s = again.native_il_s;
         }
+        const double sim_med = median(sim_all, reps), nat_med = median(nat_all, reps * NATIVE_RUNS),
+                     nat_il_med = median(nat_il_all, reps * NATIVE_RUNS);
+        free(sim_all);
+        free(nat_all);
+        free(nat_il_all);
         if (r.sum_sim != r.sum_native) {
             fprintf(stderr, "bench_tile_hashtab: instrumented and native results differ\n");
             return 1;
@@ -177,12 +214,16 @@ int main(int argc, char **argv) {
         printf("{\"table\": \"%s\", \"tiles\": 36, \"reps\": %lu, \"lookups\": %llu, \"sim_instructions\": %llu, "
                "\"host_s\": %.3f, \"native_s\": %.4f, \"sim_minstr_per_host_s\": %.1f, "
                "\"slowdown_vs_native\": %.2f, \"native_interleaved_s\": %.4f, "
-               "\"slowdown_vs_native_interleaved\": %.2f, \"simulated_us\": %.1f, \"mem_cycles\": %llu, "
+               "\"slowdown_vs_native_interleaved\": %.2f, \"host_s_median\": %.3f, "
+               "\"native_s_median\": %.4f, \"slowdown_vs_native_median\": %.2f, "
+               "\"slowdown_vs_native_interleaved_median\": %.2f, "
+               "\"simulated_us\": %.1f, \"mem_cycles\": %llu, "
                "\"loads\": %llu, \"stores\": %llu, "
                "\"l1_hits\": %llu, \"l2_hits\": %llu, \"l3_hits\": %llu, \"dram\": %llu}\n",
                names[k], reps, (unsigned long long)r.lookups,
                (unsigned long long)r.instr, r.sim_s, r.native_s, (double)r.instr / r.sim_s / 1e6,
-               r.sim_s / r.native_s, r.native_il_s, r.sim_s / r.native_il_s, r.sim_us, (unsigned long long)r.mem_cycles,
+               r.sim_s / r.native_s, r.native_il_s, r.sim_s / r.native_il_s, sim_med, nat_med,
+               sim_med / nat_med, sim_med / nat_il_med, r.sim_us, (unsigned long long)r.mem_cycles,
                (unsigned long long)r.loads, (unsigned long long)r.stores, (unsigned long long)r.l1, (unsigned long long)r.l2, (unsigned long long)r.l3,
                (unsigned long long)r.dram);
     }
