@@ -21,7 +21,12 @@ void mem_map_init(struct mem_map *m) {
     m->next_pa = PAGE; /* keep 0 unused */
 }
 
-static void region_host_free(struct mem_region *r);
+/* Gives back a region's host memory (from host_block()). */
+static void region_host_free(struct mem_region *r) {
+    if (r->host_huge_bytes) mem_host_huge_free(r->host_block, r->host_huge_bytes);
+    else free(r->host_block);
+    r->host_block = NULL;
+}
 
 void mem_map_fini(struct mem_map *m) {
     for (size_t i = 0; i < m->n; i++) {
@@ -55,13 +60,6 @@ void *mem_host_huge(size_t *bytes) {
 
 void mem_host_huge_free(void *p, size_t bytes) {
     if (p) munmap(p, bytes);
-}
-
-/* Gives back a region's host memory (from host_block() below). */
-static void region_host_free(struct mem_region *r) {
-    if (r->host_huge_bytes) mem_host_huge_free(r->host_block, r->host_huge_bytes);
-    else free(r->host_block);
-    r->host_block = NULL;
 }
 
 /* Zeroed host memory for region number n of sz bytes: r->host, inside the
