@@ -219,6 +219,16 @@ static void lose(struct cache_sys *s, unsigned tile, uint64_t line) {
     if (s->lost) s->lost(s->lost_ctx, tile, line);
 }
 
+/* A slice evicts line: every sharer in mask sh loses it (the L3 is inclusive). */
+static void back_invalidate(struct cache_sys *s, uint64_t line, uint64_t sh) {
+    while (sh) {
+        unsigned t = (unsigned)__builtin_ctzll(sh);
+        sh &= sh - 1;
+        lose(s, t, line);
+        s->st[t].back_inval++;
+    }
+}
+
 static uint64_t dram_cost(struct cache_sys *s, unsigned home, uint64_t pa, sim_time_t now) {
     unsigned k = (unsigned)((pa / s->cfg.dram.stripe_bytes) % s->nctrl);
     unsigned hops = dist((int)(home % s->width), (int)(home / s->width), s->ctrl_x[k], s->ctrl_y[k]);
@@ -265,15 +275,7 @@ static __attribute__((noinline)) int l3_fill(struct cache_sys *s, unsigned h, ui
                                              uint64_t *cycles) {
     const int k = (int)cache_set_victim_w(s3, w3);
     const uint32_t vt = cache_set_tags(s3)[k];
-    if (vt) {
-        uint64_t old = (uint64_t)vt - 1, sh = sh3[k];
-        while (sh) {
-            unsigned t = (unsigned)__builtin_ctzll(sh);
-            sh &= sh - 1;
-            lose(s, t, old);
-            s->st[t].back_inval++;
-        }
-    }
+    if (vt) back_invalidate(s, (uint64_t)vt - 1, sh3[k]);
     cache_set_tags(s3)[k] = tag;
     s3[CACHE_FLAG_OFF(w3) + (unsigned)k] = 0;
     sh3[k] = 0;
@@ -412,15 +414,8 @@ unsigned cache_dma_write(struct cache_sys *s, uint64_t pa, int home) {
     unsigned n = 0;
     if (k < 0) {
         k = level_victim(&sl->c, line);
-        if (slot_tag(&sl->c, k)) {
-            uint64_t old = (uint64_t)slot_tag(&sl->c, k) - 1, sh = sl->sharers[k];
-            while (sh) {
-                unsigned t = (unsigned)__builtin_ctzll(sh);
-                sh &= sh - 1;
-                lose(s, t, old);
-                s->st[t].back_inval++;
-            }
-        }
+        const uint32_t vt = slot_tag(&sl->c, k);
+        if (vt) back_invalidate(s, (uint64_t)vt - 1, sl->sharers[k]);
         slot_set_tag(&sl->c, k, (uint32_t)(line + 1), 0);
     } else {
         uint64_t sh = sl->sharers[k];
