@@ -18,11 +18,12 @@ static size_t level_geom(struct cache_level *c, uint64_t size, uint64_t ways, ui
     c->ways = (unsigned)ways;
     c->sets = size / (ways * line);
     c->set_mask = c->sets - 1;
-    /* tags, then ages and flags each padded to a multiple of 8 bytes */
-    unsigned pad = (unsigned)((ways + 7) & ~7ull);
-    c->age_off = (unsigned)(4 * ways);
-    c->flag_off = c->age_off + pad;
-    unsigned bytes = c->flag_off + pad;
+    /* tags, then ages and flags each padded to a multiple of 8 bytes (the
+     * layout of cache.h: CACHE_AGE_OFF, CACHE_FLAG_OFF) */
+    const unsigned w = (unsigned)ways;
+    c->age_off = CACHE_AGE_OFF(w);
+    c->flag_off = CACHE_FLAG_OFF(w);
+    unsigned bytes = c->flag_off + (c->flag_off - c->age_off);
     c->shift = 0;
     while ((1u << c->shift) < bytes) c->shift++;
     return (size_t)c->sets << c->shift;
