@@ -11,6 +11,7 @@
 #include "sim/json.h"
 #include "sim/mem.h"
 
+#define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* Sets c's geometry; returns the bytes its set blocks take. */
@@ -18,26 +19,50 @@ static size_t level_geom(struct cache_level *c, uint64_t size, uint64_t ways, ui
     c->ways = (unsigned)ways;
     c->sets = size / (ways * line);
     c->set_mask = c->sets - 1;
-    /* tags, then ages and flags each padded to a multiple of 8 bytes (the
-     * layout of cache.h: CACHE_AGE_OFF, CACHE_FLAG_OFF) */
+    /* the layout of cache.h: tags, LRU state, flags (padded), the clock */
     const unsigned w = (unsigned)ways;
     c->age_off = CACHE_AGE_OFF(w);
     c->flag_off = CACHE_FLAG_OFF(w);
-    unsigned bytes = c->flag_off + (c->flag_off - c->age_off);
+    unsigned bytes = CACHE_SET_BYTES(w);
     c->shift = 0;
     while ((1u << c->shift) < bytes) c->shift++;
     return (size_t)c->sets << c->shift;
 }
 
-/* Points c at mem (zeroed, of level_geom's size): every set empty, ages
- * 0..ways-1. */
+/* Points c at mem (zeroed, of level_geom's size): every set empty (2 ways:
+ * ranks 0, 1; else stamps 0, lanes past the ways 0xffff, clock 0). */
 static void level_format(struct cache_level *c, uint8_t *mem) {
     c->blk = mem;
-    unsigned pad = c->flag_off - c->age_off;
+    const unsigned lanes = CACHE_ROUND8(c->ways);
     for (uint64_t set = 0; set < c->sets; set++) {
-        uint8_t *age = c->blk + (set << c->shift) + c->age_off;
-        for (unsigned w = 0; w < pad; w++) age[w] = w < c->ways ? (uint8_t)w : 0x7f;
+        uint8_t *blk = c->blk + (set << c->shift);
+        if (!CACHE_STAMPS(c->ways)) {
+            for (unsigned w = 0; w < lanes; w++) blk[c->age_off + w] = w < c->ways ? (uint8_t)w : 0x7f;
+            continue;
+        }
+        uint16_t *st = cache_set_stamps(blk, c->ways);
+        for (unsigned w = c->ways; w < lanes; w++) st[w] = CACHE_STAMP_PAD;
     }
+}
+
+unsigned cache_stamps_renumber(uint8_t *set, unsigned ways) {
+    uint16_t *st = cache_set_stamps(set, ways), old[64];
+    assert(ways <= 64);
+    memcpy(old, st, ways * sizeof *st);
+    unsigned n = 0;
+    for (unsigned w = 0; w < ways; w++) {
+        if (!old[w]) continue;
+        unsigned rank = 1;
+        for (unsigned v = 0; v < ways; v++) rank += old[v] && old[v] < old[w];
+        st[w] = (uint16_t)rank;
+        n++;
+    }
+    *cache_set_clock(set, ways) = (uint16_t)n;
+    return n;
+}
+
+unsigned cache_set_victim_built(uint8_t *set, unsigned ways) {
+    return cache_set_victim_w(set, ways);
 }
 
 /* Slot index k = set x ways + way <-> the set block and the way. */
@@ -78,10 +103,7 @@ static long level_victim(const struct cache_level *c, uint64_t line) {
 static void level_drop(struct cache_level *c, uint64_t line) {
     uint8_t *set = cache_set_of(c, line);
     int w = cache_set_find(c, set, (uint32_t)(line + 1));
-    if (w >= 0) {
-        cache_set_tags(set)[w] = 0;
-        set[c->flag_off + (unsigned)w] = 0;
-    }
+    if (w >= 0) cache_set_clear(c, set, (unsigned)w);
 }
 
 static void level_unexcl(struct cache_level *c, uint64_t line) {
@@ -113,6 +135,8 @@ bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned
     s->l2 = calloc(s->ntiles, sizeof *s->l2);
     s->l3 = calloc(s->ntiles, sizeof *s->l3);
     s->st = calloc(s->ntiles, sizeof *s->st);
+    s->port = calloc(s->ntiles, sizeof *s->port);
+    s->l3_extra = calloc((size_t)s->ntiles * s->ntiles, sizeof *s->l3_extra);
     s->home_map = calloc(cfg->l3.home_map_entries, sizeof *s->home_map);
     s->hops = calloc((size_t)s->ntiles * s->ntiles, sizeof *s->hops);
     s->nctrl = (unsigned)cfg->dram.controllers;
@@ -120,7 +144,7 @@ bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned
     s->ctrl_y = calloc(s->nctrl, sizeof *s->ctrl_y);
     s->win_id = calloc((size_t)s->nctrl * CACHE_DRAM_WINDOWS, sizeof *s->win_id);
     s->win_load = calloc((size_t)s->nctrl * CACHE_DRAM_WINDOWS, sizeof *s->win_load);
-    if (!s->l1 || !s->l2 || !s->l3 || !s->st || !s->home_map || !s->hops || !s->ctrl_x || !s->ctrl_y ||
+    if (!s->l1 || !s->l2 || !s->l3 || !s->st || !s->port || !s->l3_extra || !s->home_map || !s->hops || !s->ctrl_x || !s->ctrl_y ||
         !s->win_id || !s->win_load) {
         snprintf(err, errlen, "chip: out of memory for the caches");
         cache_sys_fini(s);
@@ -165,11 +189,38 @@ bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned
     s->ways_l2 = s->l2[0].ways;
     s->ways_l3 = s->l3[0].c.ways;
     for (unsigned a = 0; a < s->ntiles; a++)
-        for (unsigned b = 0; b < s->ntiles; b++)
+        for (unsigned b = 0; b < s->ntiles; b++) {
             s->hops[a * s->ntiles + b] = (uint8_t)dist((int)(a % width), (int)(a / width),
                                                        (int)(b % width), (int)(b / width));
+            /* (chip_config_check: l3.hit_cycles >= l1d.hit_cycles) */
+            s->l3_extra[a * s->ntiles + b] =
+                (uint32_t)(cfg->l3.hit_cycles + 2ull * s->hops[a * s->ntiles + b] * cfg->l3.hop_cycles -
+                           cfg->l1d.hit_cycles);
+        }
     uint64_t n = cfg->l3.home_map_entries;
     s->home_mask = (n & (n - 1)) == 0 ? n - 1 : 0;
+    const bool folded = s->ways_l1 == 2 && s->ways_l2 == 8 && s->ways_l3 == 8;
+    for (unsigned t = 0; t < s->ntiles; t++) {
+        struct cache_port *p = &s->port[t];
+        p->access = folded ? cache_port_access_2_8_8 : cache_port_access_any;
+        p->l1 = s->l1[t];
+        p->l2 = s->l2[t];
+        p->l3_mem = s->l3_mem;
+        p->l3_sharers = s->l3_sharers;
+        p->l3_set_mask = s->l3[0].c.set_mask;
+        p->l3_shift = s->l3[0].c.shift;
+        p->l3_sets_log2 = (unsigned)__builtin_ctzll(s->l3[0].c.sets);
+        p->line_shift = s->line_shift;
+        p->tile = t;
+        p->me = 1ull << t;
+        p->l2_extra = cfg->l2.hit_cycles - cfg->l1d.hit_cycles;
+        p->l3_extra = s->l3_extra + (size_t)t * s->ntiles;
+        p->home_map = s->home_map;
+        p->home_mask = s->home_mask;
+        p->ntiles = s->ntiles;
+        p->st = &s->st[t];
+        p->s = s;
+    }
     for (uint64_t i = 0; i < cfg->l3.home_map_entries; i++)
         s->home_map[i] = (uint16_t)(i % s->ntiles);
     /* Controllers alternate between the north edge (y = -1) and the south edge
@@ -195,6 +246,8 @@ void cache_sys_fini(struct cache_sys *s) {
     free(s->l2);
     free(s->l3);
     free(s->st);
+    free(s->port);
+    free(s->l3_extra);
     free(s->home_map);
     free(s->hops);
     free(s->ctrl_x);
@@ -264,7 +317,7 @@ static inline __attribute__((always_inline)) void set_fill(uint8_t *set, int w, 
     cache_ages_touch_w(set, (unsigned)w, ways);
 }
 
-/* The cold parts of cache_access(), out of line so that its common paths
+/* The cold parts of the access path, out of line so that its common paths
  * (hits at some level, reads) keep few values live across calls. */
 
 /* An L3 miss at home h: the line takes the victim way of set s3 (whose line,
@@ -309,39 +362,35 @@ static __attribute__((noinline)) void downgrade(struct cache_sys *s, unsigned o,
     if (s->lost) s->lost(s->lost_ctx, o, line);
 }
 
-/* cache_access() for a geometry of w1 / w2 / w3 ways (constants where the
- * caller can: see below). */
+/* An access through port p for a geometry of w1 / w2 / w3 ways (constants
+ * where the caller can: see below). Returns cache_port_fn's packed value. */
 static inline __attribute__((always_inline)) uint64_t
-access_ways(struct cache_sys *s, unsigned tile, uint64_t pa, unsigned kind, int home,
-            cache_now_fn now, void *now_ctx, bool *excl, const unsigned w1, const unsigned w2,
-            const unsigned w3) {
-    assert(tile < s->ntiles);
-    const uint64_t line = pa >> s->line_shift;
+access_ways(struct cache_port *p, uint64_t pa, unsigned kind, int home, cache_now_fn now,
+            void *now_ctx, const unsigned w1, const unsigned w2, const unsigned w3) {
+    const uint64_t line = pa >> p->line_shift;
     assert(line < UINT32_MAX && "simulated addresses are bounded by mem.h");
     const uint32_t tag = (uint32_t)(line + 1);
     const bool write = kind & COV_WRITE;
-    struct cache_tile_stats *st = &s->st[tile];
-    struct cache_level *l1 = &s->l1[tile], *l2 = &s->l2[tile];
-    const uint64_t l1hit = s->cfg.l1d.hit_cycles;
-    uint8_t *s1 = cache_set_of(l1, line);
+    struct cache_tile_stats *st = p->st;
+    uint8_t *s1 = cache_set_of(&p->l1, line);
     /* (a read the caller found absent from the L1 needs no second look) */
     const int i = (kind & CACHE_L1_MISSED) && !write ? -1 : cache_set_find_w(s1, tag, w1);
     if (i >= 0 && (!write || (s1[CACHE_FLAG_OFF(w1) + (unsigned)i] & 1))) {
         cache_ages_touch_w(s1, (unsigned)i, w1);
         st->l1_hits++;
-        *excl = s1[CACHE_FLAG_OFF(w1) + (unsigned)i] & 1;
-        return 0;
+        return s1[CACHE_FLAG_OFF(w1) + (unsigned)i] & 1;
     }
-    uint8_t *s2 = cache_set_of(l2, line);
+    uint8_t *s2 = cache_set_of(&p->l2, line);
     /* The home's slice and directory entry: their host lines are fetched
-     * while the L2 set is searched (an L2 hit does not use them). */
-    const unsigned h = cache_home_of(s, line, home);
-    /* (every slice has slice 0's geometry, and the slices lie one after
-     * another: no per-slice state is read to find the set) */
-    const struct cache_level *g3 = &s->l3[0].c;
-    const uint64_t set3 = (uint64_t)h * g3->sets + (line & g3->set_mask);
-    uint8_t *s3 = s->l3_mem + (set3 << g3->shift);
-    uint64_t *sh3 = &s->l3_sharers[set3 * g3->ways];
+     * while the L2 set is searched (an L2 hit does not use them). Every
+     * slice has the same geometry, and the slices lie one after another. */
+    unsigned h;
+    if (home >= 0 && (unsigned)home < p->ntiles) h = (unsigned)home;
+    else if (LIKELY(p->home_mask)) h = p->home_map[cache_home_hash(line) & p->home_mask];
+    else h = cache_home(p->s, line);
+    const uint64_t set3 = ((uint64_t)h << p->l3_sets_log2) | (line & p->l3_set_mask);
+    uint8_t *s3 = p->l3_mem + (set3 << p->l3_shift);
+    uint64_t *sh3 = &p->l3_sharers[set3 * w3];
     __builtin_prefetch(s3, 1);
     __builtin_prefetch(sh3, 1);
     const int j = cache_set_find_w(s2, tag, w2);
@@ -350,30 +399,30 @@ access_ways(struct cache_sys *s, unsigned tile, uint64_t pa, unsigned kind, int 
         cache_ages_touch_w(s2, (unsigned)j, w2);
         set_fill(s1, i, tag, ex2, w1);
         st->l2_hits++;
-        *excl = ex2;
-        uint64_t extra = s->cfg.l2.hit_cycles - l1hit;
-        st->extra_cycles += extra;
-        return extra;
+        st->extra_cycles += p->l2_extra;
+        return p->l2_extra << 1 | ex2;
     }
     /* to the home */
-    uint64_t total = s->cfg.l3.hit_cycles + 2ull * s->hops[tile * s->ntiles + h] * s->cfg.l3.hop_cycles;
+    struct cache_sys *s = p->s;
+    uint64_t extra = p->l3_extra[h];
     int k = cache_set_find_w(s3, tag, w3);
     if (UNLIKELY(k < 0)) {
         uint64_t dram = 0;
         k = l3_fill(s, h, s3, sh3, tag, pa, now, now_ctx, w3, &dram);
-        total += dram;
+        extra += dram;
         st->dram++;
     } else {
         st->l3_hits++;
     }
     cache_ages_touch_w(s3, (unsigned)k, w3);
     uint8_t *owner = &s3[CACHE_FLAG_OFF(w3) + (unsigned)k];
-    const uint64_t me = 1ull << tile;
+    const unsigned tile = p->tile;
+    const uint64_t me = p->me;
     uint64_t others = sh3[k] & ~me;
     bool ex;
     if (write) {
         if (j >= 0) st->upgrades++;
-        if (others) total += 2ull * invalidate_others(s, tile, h, line, others) * s->cfg.l3.hop_cycles;
+        if (others) extra += 2ull * invalidate_others(s, tile, h, line, others) * s->cfg.l3.hop_cycles;
         sh3[k] = me;
         *owner = (uint8_t)(tile + 1);
         ex = true;
@@ -389,21 +438,19 @@ access_ways(struct cache_sys *s, unsigned tile, uint64_t pa, unsigned kind, int 
      * ways holding this line) */
     set_fill(s2, j, tag, ex, w2);
     set_fill(s1, i, tag, ex, w1);
-    *excl = ex;
-    uint64_t extra = total > l1hit ? total - l1hit : 0;
     st->extra_cycles += extra;
-    return extra;
+    return extra << 1 | ex;
 }
 
-uint64_t cache_access_2_8_8(struct cache_sys *s, unsigned tile, uint64_t pa, unsigned kind,
-                            int home, cache_now_fn now, void *now_ctx, bool *excl) {
-    return access_ways(s, tile, pa, kind, home, now, now_ctx, excl, 2, 8, 8);
+uint64_t cache_port_access_2_8_8(struct cache_port *p, uint64_t pa, unsigned kind, int home,
+                                 cache_now_fn now, void *now_ctx) {
+    return access_ways(p, pa, kind, home, now, now_ctx, 2, 8, 8);
 }
 
-uint64_t cache_access_any(struct cache_sys *s, unsigned tile, uint64_t pa, unsigned kind, int home,
-                          cache_now_fn now, void *now_ctx, bool *excl) {
-    return access_ways(s, tile, pa, kind, home, now, now_ctx, excl, s->ways_l1, s->ways_l2,
-                       s->ways_l3);
+uint64_t cache_port_access_any(struct cache_port *p, uint64_t pa, unsigned kind, int home,
+                               cache_now_fn now, void *now_ctx) {
+    return access_ways(p, pa, kind, home, now, now_ctx, p->l1.ways, p->l2.ways,
+                       p->s->ways_l3);
 }
 
 unsigned cache_dma_write(struct cache_sys *s, uint64_t pa, int home) {

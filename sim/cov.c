@@ -75,63 +75,13 @@ static inline __attribute__((always_inline)) bool l1_hit(struct cov_ctx *c, uint
     return true;
 }
 
-/* l1_hit() for an L1 of any geometry (out of line: the shipped one has 2 ways). */
-static __attribute__((noinline)) bool l1_hit_any(struct cov_ctx *c, uint64_t line, unsigned kind) {
-    return l1_hit(c, line, kind, c->l1.ways);
-}
-
-/* The access to line is a repeat of the last line or an L1 hit: handle it
- * and return true; false sends it to the slow path. */
-static inline __attribute__((always_inline)) bool fast_hit(struct cov_ctx *c, uint64_t line,
-                                                           unsigned kind) {
-    if (LIKELY(line == c->last_line && (kind == COV_READ || c->last_excl))) {
-        c->l1_fast_hits++;
-        return true;
-    }
-    if (LIKELY(c->l1.ways == 2)) return l1_hit(c, line, kind, 2);
-    if (!c->l1.ways) return false;
-    return l1_hit_any(c, line, kind);
-}
-
-/* A translated access that is not a last-line or L1 hit (the L1 was looked
- * up): the rest of the cache model. */
-static inline __attribute__((always_inline)) void miss(struct cov_ctx *c, uint64_t pa,
-                                                       unsigned kind, int home) {
-    bool excl = false;
-    const uint64_t extra = cache_access(c->caches, c->tile, pa, kind | CACHE_L1_MISSED, home,
-                                        c->now, c->now_ctx, &excl);
-    c->stall += extra;
-    c->mem_cycles += extra;
-    c->last_line = pa >> c->line_shift;
-    c->last_excl = excl;
-}
-
-/* The first translation entry missed: try the second, else the slow path
- * (which replaces the first entry: it moves to the second). Out of line, so
- * that the common path stays short. */
-static __attribute__((noinline)) void mem_other(struct cov_ctx *c, uintptr_t a, unsigned size,
-                                                unsigned kind, uintptr_t pc) {
-    const uintptr_t off2 = a - c->r2_host;
-    if (off2 < c->r2_size && (c->r2_rights & kind)) {
-        const uint64_t pa = c->r2_pa + off2;
-        if (kind == COV_READ ? fast_hit(c, pa >> c->line_shift, COV_READ)
-                             : fast_hit(c, pa >> c->line_shift, COV_WRITE))
-            return;
-        miss(c, pa, kind, c->r2_home);
-        return;
-    }
-    if (c->r_size) {
-        c->r2_host = c->r_host;
-        c->r2_size = c->r_size;
-        c->r2_pa = c->r_pa;
-        c->r2_rights = c->r_rights;
-        c->r2_home = c->r_home;
-    }
-    c->slow(c, a, size, kind, pc);
-}
-
-static inline __attribute__((always_inline)) void dep_check(uintptr_t a) {
-    struct cov_ctx *c = cov_cur;
+/* The load-use check of an 8-byte load at a (tile.load_use_stall): does its
+ * address depend on the previous one's value? Reads the value (the hook runs
+ * before the load: the same one); only for an address the region check let
+ * through, and after the cache model's work for the access (done first, the
+ * read made the host wait for the simulated data: the private table was 15%
+ * slower). */
+static inline __attribute__((always_inline)) void dep_check(struct cov_ctx *c, uintptr_t a) {
     if (c->dep_on) {
         if (a - c->last_val < 64) c->dep_hits++;
         uintptr_t v; /* (the load may be unaligned: packet headers) */
@@ -140,8 +90,78 @@ static inline __attribute__((always_inline)) void dep_check(uintptr_t a) {
     }
 }
 
+/* A translated access (host address a, simulated pa; dep: an 8-byte load)
+ * that is not a last-line or L1 hit (the L1 was looked up): the rest of the
+ * cache model. Out of line and called last, so that the hooks' own path
+ * (hits) needs no saved registers. */
+static __attribute__((noinline)) void miss(struct cov_ctx *c, uint64_t pa, unsigned kind, int home,
+                                           uintptr_t a, bool dep) {
+    const uint64_t r = c->port->access(c->port, pa, kind | CACHE_L1_MISSED, home, c->now, c->now_ctx);
+    c->stall += r >> 1;
+    c->mem_cycles += r >> 1;
+    c->last_line = pa >> c->line_shift;
+    c->last_excl = r & 1;
+    if (dep) dep_check(c, a);
+}
+
+/* access_line() for an L1 of any geometry (out of line: the shipped one
+ * has 2 ways; a context without an L1 of its own has 0). */
+static __attribute__((noinline)) void access_any(struct cov_ctx *c, uint64_t pa, unsigned kind,
+                                                 int home, uintptr_t a, bool dep) {
+    if (c->l1.ways && l1_hit(c, pa >> c->line_shift, kind, c->l1.ways)) {
+        if (dep) dep_check(c, a);
+        return;
+    }
+    miss(c, pa, kind, home, a, dep);
+}
+
+/* An allowed access to simulated address pa (host a; dep: an 8-byte load):
+ * a repeat of the last line (as an L1 hit: the line is the most recently
+ * used, a store needs it held exclusively), an L1 hit, else the rest of the
+ * model. Calls come last. */
+static inline __attribute__((always_inline)) void access_line(struct cov_ctx *c, uint64_t pa,
+                                                              unsigned kind, int home, uintptr_t a,
+                                                              bool dep) {
+    const uint64_t line = pa >> c->line_shift;
+    if (LIKELY(line == c->last_line && (kind == COV_READ || c->last_excl))) {
+        c->l1_fast_hits++;
+        if (dep) dep_check(c, a);
+        return;
+    }
+    if (LIKELY(c->l1.ways == 2)) {
+        if (LIKELY(l1_hit(c, line, kind, 2))) {
+            if (dep) dep_check(c, a);
+            return;
+        }
+        miss(c, pa, kind, home, a, dep);
+        return;
+    }
+    access_any(c, pa, kind, home, a, dep);
+}
+
+/* Neither translation entry let the access through: the slow path, which
+ * replaces the first entry (it moves to the second). dep: an 8-byte load
+ * (dep_check once the access is allowed). */
+static __attribute__((noinline)) void untranslated(struct cov_ctx *c, uintptr_t a, unsigned size,
+                                                   unsigned kind, uintptr_t pc, bool dep) {
+    if (c->r_size) {
+        c->r2_host = c->r_host;
+        c->r2_size = c->r_size;
+        c->r2_pa = c->r_pa;
+        c->r2_rights = c->r_rights;
+        c->r2_home = c->r_home;
+    }
+    c->slow(c, a, size, kind, pc);
+    /* (a fault that stops the handler does not come back here) */
+    if (dep) dep_check(cov_cur, a);
+}
+
+/* One access of the tile code; dep: an 8-byte load (the load-use check).
+ * The first translation entry, then the second (code that alternates
+ * between two regions: a table and its descriptor), then the slow path.
+ * Every path ends in a call in tail position or a return. */
 static inline __attribute__((always_inline)) void mem(uintptr_t a, unsigned size, unsigned kind,
-                                                      uintptr_t pc) {
+                                                      uintptr_t pc, bool dep) {
     /* The tile code reads or writes a right after this hook returns (and the
      * load-use check reads it in the hook): start the host's fetch of it
      * now, so that a host miss on simulated data overlaps the model's work. */
@@ -152,28 +172,28 @@ static inline __attribute__((always_inline)) void mem(uintptr_t a, unsigned size
     else c->stores++;
     const uintptr_t off = a - c->r_host;
     if (LIKELY(off < c->r_size && (c->r_rights & kind))) {
-        const uint64_t pa = c->r_pa + off;
-        if (LIKELY(fast_hit(c, pa >> c->line_shift, kind))) return;
-        miss(c, pa, kind, c->r_home);
+        access_line(c, c->r_pa + off, kind, c->r_home, a, dep);
         return;
     }
-    mem_other(c, a, size, kind, pc);
+    const uintptr_t off2 = a - c->r2_host;
+    if (off2 < c->r2_size && (c->r2_rights & kind)) {
+        access_line(c, c->r2_pa + off2, kind, c->r2_home, a, dep);
+        return;
+    }
+    untranslated(c, a, size, kind, pc, dep);
 }
 
 #define RA ((uintptr_t)__builtin_return_address(0))
-void __sanitizer_cov_load1(uint8_t *a) { mem((uintptr_t)a, 1, COV_READ, RA); }
-void __sanitizer_cov_load2(uint16_t *a) { mem((uintptr_t)a, 2, COV_READ, RA); }
-void __sanitizer_cov_load4(uint32_t *a) { mem((uintptr_t)a, 4, COV_READ, RA); }
-void __sanitizer_cov_load8(uint64_t *a) {
-    mem((uintptr_t)a, 8, COV_READ, RA);
-    dep_check((uintptr_t)a);
-}
-void __sanitizer_cov_load16(__int128 *a) { mem((uintptr_t)a, 16, COV_READ, RA); }
-void __sanitizer_cov_store1(uint8_t *a) { mem((uintptr_t)a, 1, COV_WRITE, RA); }
-void __sanitizer_cov_store2(uint16_t *a) { mem((uintptr_t)a, 2, COV_WRITE, RA); }
-void __sanitizer_cov_store4(uint32_t *a) { mem((uintptr_t)a, 4, COV_WRITE, RA); }
-void __sanitizer_cov_store8(uint64_t *a) { mem((uintptr_t)a, 8, COV_WRITE, RA); }
-void __sanitizer_cov_store16(__int128 *a) { mem((uintptr_t)a, 16, COV_WRITE, RA); }
+void __sanitizer_cov_load1(uint8_t *a) { mem((uintptr_t)a, 1, COV_READ, RA, false); }
+void __sanitizer_cov_load2(uint16_t *a) { mem((uintptr_t)a, 2, COV_READ, RA, false); }
+void __sanitizer_cov_load4(uint32_t *a) { mem((uintptr_t)a, 4, COV_READ, RA, false); }
+void __sanitizer_cov_load8(uint64_t *a) { mem((uintptr_t)a, 8, COV_READ, RA, true); }
+void __sanitizer_cov_load16(__int128 *a) { mem((uintptr_t)a, 16, COV_READ, RA, false); }
+void __sanitizer_cov_store1(uint8_t *a) { mem((uintptr_t)a, 1, COV_WRITE, RA, false); }
+void __sanitizer_cov_store2(uint16_t *a) { mem((uintptr_t)a, 2, COV_WRITE, RA, false); }
+void __sanitizer_cov_store4(uint32_t *a) { mem((uintptr_t)a, 4, COV_WRITE, RA, false); }
+void __sanitizer_cov_store8(uint64_t *a) { mem((uintptr_t)a, 8, COV_WRITE, RA, false); }
+void __sanitizer_cov_store16(__int128 *a) { mem((uintptr_t)a, 16, COV_WRITE, RA, false); }
 
 /* ---- start-up: guards, PC table, weights ---- */
 

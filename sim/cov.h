@@ -85,12 +85,11 @@ struct cov_ctx {
     uint64_t last_line; /* a line known to be in this tile's L1 (UINT64_MAX: none) */
     /* this tile's caches: with l1 set (a copy of the tile's L1 level: its
      * sets are the cache model's; ways 0 = none), the hook handles L1 hits
-     * itself and runs translated misses through cache_access(caches, tile,
-     * ..., now, now_ctx) (a context whose slow function fills the
-     * translation entries must set all five) */
+     * itself and runs translated misses through port->access(port, ...,
+     * now, now_ctx) (a context whose slow function fills the translation
+     * entries must set all four) */
     struct cache_level l1;
-    struct cache_sys *caches;
-    unsigned tile;
+    struct cache_port *port;
     cache_now_fn now;
     void *now_ctx;
     uint64_t mem_cycles; /* cycles beyond L1 hits of the misses the hook ran (also in stall) */

@@ -1162,8 +1162,7 @@ struct chip *chip_create(const struct chip_config *cfg, const struct chip_geom *
         t->id = i;
         t->state = TS_OFF;
         cov_ctx_init(&t->cov, t, mem_slow, budget_hit);
-        t->cov.caches = &c->caches;
-        t->cov.tile = i;
+        t->cov.port = &c->caches.port[i];
         t->cov.now = now_of;
         t->cov.now_ctx = t;
         t->cov.line_shift = c->caches.line_shift;

@@ -10,6 +10,21 @@ add_library(tessera_tile STATIC
   ${CMAKE_CURRENT_LIST_DIR}/tile.c
   ${CMAKE_CURRENT_LIST_DIR}/tile_host.c)
 target_link_libraries(tessera_tile PUBLIC tessera_sim ${CMAKE_DL_LIBS})
+# The caches' LRU victim search (sim/cache.h) takes one SSE4.1 instruction
+# where the host has it (the simulator is built where it runs); elsewhere a
+# loop makes the same choice. Tile code is not built with it: its size is
+# its cost.
+include(CheckCSourceRuns)
+set(CMAKE_REQUIRED_FLAGS -msse4.1)
+check_c_source_runs("#include <smmintrin.h>
+int main(void) {
+  __m128i v = _mm_setr_epi16(9, 8, 7, 3, 5, 3, 6, 4);
+  return ((unsigned)_mm_cvtsi128_si32(_mm_minpos_epu16(v)) >> 16) == 3 ? 0 : 1;
+}" TESSERA_HOST_SSE41)
+unset(CMAKE_REQUIRED_FLAGS)
+if(TESSERA_HOST_SSE41)
+  target_compile_options(tessera_tile PRIVATE -msse4.1)
+endif()
 
 # Tile code (stack/, workloads/, workloads/calib/) is compiled with these
 # flags, always at -O2 and without ASan/UBSan (their checks would change the
