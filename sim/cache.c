@@ -384,7 +384,7 @@ access_ways(struct cache_port *p, uint64_t pa, unsigned kind, int home, cache_no
     /* The home's slice and directory entry: their host lines are fetched
      * while the L2 set is searched (an L2 hit does not use them). Every
      * slice has the same geometry, and the slices lie one after another. */
-    unsigned h;
+    unsigned h; /* (cache_home_of through the port's copies: 6 host instructions less) */
     if (home >= 0 && (unsigned)home < p->ntiles) h = (unsigned)home;
     else if (LIKELY(p->home_mask)) h = p->home_map[cache_home_hash(line) & p->home_mask];
     else h = cache_home(p->s, line);
