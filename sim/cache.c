@@ -15,7 +15,8 @@
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* Sets c's geometry; returns the bytes its set blocks take. */
-static size_t level_geom(struct cache_level *c, uint64_t size, uint64_t ways, uint64_t line) {
+static size_t level_geom(struct cache_level *c, uint64_t size, uint64_t ways, uint64_t line,
+                         bool masks) {
     c->ways = (unsigned)ways;
     c->sets = size / (ways * line);
     c->set_mask = c->sets - 1;
@@ -24,6 +25,8 @@ static size_t level_geom(struct cache_level *c, uint64_t size, uint64_t ways, ui
     c->age_off = CACHE_AGE_OFF(w);
     c->flag_off = CACHE_FLAG_OFF(w);
     unsigned bytes = CACHE_SET_BYTES(w);
+    c->mask_off = masks ? CACHE_MASK_OFF(w) : 0;
+    if (masks) bytes = c->mask_off + 8u * w;
     c->shift = 0;
     while ((1u << c->shift) < bytes) c->shift++;
     return (size_t)c->sets << c->shift;
@@ -77,6 +80,9 @@ static inline uint32_t slot_tag(const struct cache_level *c, long k) {
 }
 static inline uint8_t *slot_flag(const struct cache_level *c, long k) {
     return slot_set(c, k) + c->flag_off + slot_way(c, k);
+}
+static inline uint64_t *slot_sharers(const struct cache_level *c, long k) {
+    return (uint64_t *)(void *)(slot_set(c, k) + c->mask_off) + slot_way(c, k);
 }
 static inline void slot_set_tag(const struct cache_level *c, long k, uint32_t tag, uint8_t flag) {
     cache_set_tags(slot_set(c, k))[slot_way(c, k)] = tag;
@@ -150,26 +156,26 @@ bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned
         cache_sys_fini(s);
         return false;
     }
-    /* Each level's sets for all tiles in one array (and the L3 sharers in
-     * another), so an address is computed without reading per-tile state. */
-    size_t b1 = level_geom(&s->l1[0], cfg->l1d.size_bytes, cfg->l1d.ways, cfg->line_bytes);
-    size_t b2 = level_geom(&s->l2[0], cfg->l2.size_bytes, cfg->l2.ways, cfg->line_bytes);
-    size_t b3 = level_geom(&s->l3[0].c, cfg->l3.slice_bytes, cfg->l3.ways, cfg->line_bytes);
-    size_t nsh = (size_t)(s->l3[0].c.sets * s->l3[0].c.ways);
+    /* Each level's sets for all tiles in one array (an L3 set's block holds
+     * its sharer masks too), so an address is computed without reading
+     * per-tile state. */
+    size_t b1 = level_geom(&s->l1[0], cfg->l1d.size_bytes, cfg->l1d.ways, cfg->line_bytes, false);
+    size_t b2 = level_geom(&s->l2[0], cfg->l2.size_bytes, cfg->l2.ways, cfg->line_bytes, false);
+    size_t b3 = level_geom(&s->l3[0].c, cfg->l3.slice_bytes, cfg->l3.ways, cfg->line_bytes, true);
     /* One block for all of them, on huge pages where the host allows: the
      * model's arrays (megabytes) are walked at random, so host TLB misses
      * would cost as much as the host cache misses. */
-    size_t o1 = 0, o2 = o1 + ((b1 * s->ntiles + 63) & ~(size_t)63);
-    size_t o3 = o2 + ((b2 * s->ntiles + 63) & ~(size_t)63);
-    size_t o4 = o3 + ((b3 * s->ntiles + 63) & ~(size_t)63);
-    size_t total = o4 + nsh * s->ntiles * sizeof(uint64_t);
+    /* (each array starts on a 4 KB boundary: an L3 set block of 128 bytes is
+     * then one aligned pair of host lines, which the host fetches together) */
+    size_t o1 = 0, o2 = o1 + ((b1 * s->ntiles + 4095) & ~(size_t)4095);
+    size_t o3 = o2 + ((b2 * s->ntiles + 4095) & ~(size_t)4095);
+    size_t total = o3 + b3 * s->ntiles;
     s->mem = mem_host_huge(&total);
     s->mem_bytes = total;
     if (s->mem) {
         s->l1_mem = s->mem + o1;
         s->l2_mem = s->mem + o2;
         s->l3_mem = s->mem + o3;
-        s->l3_sharers = (uint64_t *)(void *)(s->mem + o4);
     }
     if (!s->mem) {
         snprintf(err, errlen, "chip: out of memory for the caches");
@@ -183,7 +189,6 @@ bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned
         level_format(&s->l1[t], s->l1_mem + t * b1);
         level_format(&s->l2[t], s->l2_mem + t * b2);
         level_format(&s->l3[t].c, s->l3_mem + t * b3);
-        s->l3[t].sharers = s->l3_sharers + t * nsh;
     }
     s->ways_l1 = s->l1[0].ways;
     s->ways_l2 = s->l2[0].ways;
@@ -206,7 +211,6 @@ bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned
         p->l1 = s->l1[t];
         p->l2 = s->l2[t];
         p->l3_mem = s->l3_mem;
-        p->l3_sharers = s->l3_sharers;
         p->l3_set_mask = s->l3[0].c.set_mask;
         p->l3_shift = s->l3[0].c.shift;
         p->l3_sets_log2 = (unsigned)__builtin_ctzll(s->l3[0].c.sets);
@@ -390,7 +394,7 @@ access_ways(struct cache_port *p, uint64_t pa, unsigned kind, int home, cache_no
     else h = cache_home(p->s, line);
     const uint64_t set3 = ((uint64_t)h << p->l3_sets_log2) | (line & p->l3_set_mask);
     uint8_t *s3 = p->l3_mem + (set3 << p->l3_shift);
-    uint64_t *sh3 = &p->l3_sharers[set3 * w3];
+    uint64_t *sh3 = (uint64_t *)(void *)(s3 + CACHE_MASK_OFF(w3));
     __builtin_prefetch(s3, 1);
     __builtin_prefetch(sh3, 1);
     const int j = cache_set_find_w(s2, tag, w2);
@@ -463,10 +467,10 @@ unsigned cache_dma_write(struct cache_sys *s, uint64_t pa, int home) {
     if (k < 0) {
         k = level_victim(&sl->c, line);
         const uint32_t vt = slot_tag(&sl->c, k);
-        if (vt) back_invalidate(s, (uint64_t)vt - 1, sl->sharers[k]);
+        if (vt) back_invalidate(s, (uint64_t)vt - 1, *slot_sharers(&sl->c, k));
         slot_set_tag(&sl->c, k, (uint32_t)(line + 1), 0);
     } else {
-        uint64_t sh = sl->sharers[k];
+        uint64_t sh = *slot_sharers(&sl->c, k);
         while (sh) {
             unsigned t = (unsigned)__builtin_ctzll(sh);
             sh &= sh - 1;
@@ -475,7 +479,7 @@ unsigned cache_dma_write(struct cache_sys *s, uint64_t pa, int home) {
             n++;
         }
     }
-    sl->sharers[k] = 0;
+    *slot_sharers(&sl->c, k) = 0;
     *slot_flag(&sl->c, k) = 0;
     level_touch(&sl->c, k);
     s->dma_lines++;

@@ -33,9 +33,10 @@
  *    0.95), and a full window spills it into the next one (plus that
  *    window's distance).
  *
- * Memory: struct cache_sys owns its arrays: every tile's L1 sets, L2 sets, L3
- * slice sets and the L3 sharer masks, in one block on huge pages where the
- * host allows (layout: struct cache_level), and one cache_port per tile.
+ * Memory: struct cache_sys owns its arrays: every tile's L1 sets, L2 sets and
+ * L3 slice sets (each with its ways' sharer masks), in one block on huge
+ * pages where the host allows (layout: struct cache_level), and one
+ * cache_port per tile.
  * Cost: an L1 hit is one set lookup (one host line: tags compared at once,
  * the LRU state updated by one or two stores); misses add an L2 and an L3
  * set lookup (the L3 set and its sharer masks are prefetched while L2 is
@@ -73,7 +74,8 @@ struct json_writer;
 
 /* One level of one tile (or one L3 slice): `sets` sets of `ways` ways. Each
  * set is one block of 1 << shift bytes, 64-byte aligned (one host cache line
- * up to 8 ways), so a lookup touches one host line:
+ * up to 8 ways; an L3 set and its masks two), so a lookup touches one host
+ * line (an L3 lookup an aligned pair):
  *   uint32_t tag[ways]    the line + 1 (0 = invalid; lines are below 2^32, mem.h)
  *   LRU state, two forms:
  *     2 ways: uint8_t age[8]: rank, 0 = most recently used, 1 = least (bytes
@@ -88,12 +90,16 @@ struct json_writer;
  *   uint16_t clock        (stamps only) the set's largest stamp; when it
  *                         would reach 0xffff the valid ways are renumbered
  *                         1..n in their order (cache_stamps_renumber)
- * A slot index (set x ways + way) names one way (the L3's sharer array is
- * indexed by it). */
+ *   uint64_t mask[ways]   L3 only, from CACHE_MASK_OFF: the directory, a bit
+ *                         per tile holding the line; an 8-way L3 set is then
+ *                         128 bytes, one aligned pair of host lines, which
+ *                         the host fetches together
+ * A slot index (set x ways + way) names one way. */
 struct cache_level {
     uint8_t *blk;
     uint64_t sets, set_mask;
     unsigned ways, shift, age_off, flag_off;
+    unsigned mask_off; /* L3: where a set's sharer masks start in its block (0: none) */
 };
 
 static inline uint8_t *cache_set_of(const struct cache_level *c, uint64_t line) {
@@ -110,6 +116,8 @@ static inline uint32_t *cache_set_tags(uint8_t *set) { return (uint32_t *)(void 
 #define CACHE_CLOCK_OFF(ways) (CACHE_FLAG_OFF(ways) + CACHE_ROUND8(ways))
 #define CACHE_SET_BYTES(ways) (CACHE_CLOCK_OFF(ways) + (CACHE_STAMPS(ways) ? 2u : 0u))
 #define CACHE_STAMP_PAD 0xffffu
+/* An L3 set's sharer masks (uint64_t per way) follow its set in the block. */
+#define CACHE_MASK_OFF(ways) ((CACHE_SET_BYTES(ways) + 7u) & ~7u)
 
 static inline uint16_t *cache_set_stamps(uint8_t *set, unsigned ways) {
     return (uint16_t *)(void *)(set + CACHE_AGE_OFF(ways));
@@ -216,8 +224,8 @@ static inline __attribute__((always_inline)) void cache_set_clear(const struct c
 }
 
 struct l3_slice {
-    struct cache_level c; /* flag: owner tile + 1 holding the line exclusively, or 0 */
-    uint64_t *sharers;    /* per slot: bit per tile; 64-byte aligned */
+    struct cache_level c; /* flag: owner tile + 1 holding the line exclusively, or 0;
+                             each set's block ends with its ways' sharer masks (bit per tile) */
 };
 
 struct cache_tile_stats {
@@ -242,8 +250,7 @@ typedef uint64_t (*cache_port_fn)(struct cache_port *p, uint64_t pa, unsigned ki
 struct cache_port {
     cache_port_fn access;         /* the folded copy for the shipped geometry, else the general one */
     struct cache_level l1, l2;    /* this tile's levels (copies of s->l1[tile], s->l2[tile]) */
-    uint8_t *l3_mem;              /* every slice's sets, slice after slice */
-    uint64_t *l3_sharers;
+    uint8_t *l3_mem;              /* every slice's sets (with their sharer masks), slice after slice */
     uint64_t l3_set_mask;
     unsigned l3_shift, l3_sets_log2; /* a slice's set block shift, log2 of its sets */
     unsigned line_shift, tile;
@@ -267,10 +274,9 @@ struct cache_sys {
     unsigned line_shift;
     struct cache_level *l1, *l2;
     struct l3_slice *l3;
-    uint8_t *mem;                      /* one block holding the four arrays below */
+    uint8_t *mem;                      /* one block holding the three arrays below */
     size_t mem_bytes;                  /* its size (mem_host_huge) */
     uint8_t *l1_mem, *l2_mem, *l3_mem; /* every tile's sets, tile after tile */
-    uint64_t *l3_sharers;
     uint16_t *home_map;
     uint8_t *hops;  /* [a * ntiles + b]: Manhattan distance between tiles a and b */
     unsigned ways_l1, ways_l2, ways_l3;
