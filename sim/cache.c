@@ -216,7 +216,6 @@ bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned
         p->l3_sets_log2 = (unsigned)__builtin_ctzll(s->l3[0].c.sets);
         p->line_shift = s->line_shift;
         p->tile = t;
-        p->me = 1ull << t;
         p->l2_extra = cfg->l2.hit_cycles - cfg->l1d.hit_cycles;
         p->l3_extra = s->l3_extra + (size_t)t * s->ntiles;
         p->home_map = s->home_map;
@@ -421,7 +420,7 @@ access_ways(struct cache_port *p, uint64_t pa, unsigned kind, int home, cache_no
     cache_ages_touch_w(s3, (unsigned)k, w3);
     uint8_t *owner = &s3[CACHE_FLAG_OFF(w3) + (unsigned)k];
     const unsigned tile = p->tile;
-    const uint64_t me = p->me;
+    const uint64_t me = 1ull << tile;
     uint64_t others = sh3[k] & ~me;
     bool ex;
     if (write) {

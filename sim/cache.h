@@ -254,7 +254,6 @@ struct cache_port {
     uint64_t l3_set_mask;
     unsigned l3_shift, l3_sets_log2; /* a slice's set block shift, log2 of its sets */
     unsigned line_shift, tile;
-    uint64_t me;                  /* 1 << tile: this tile's sharer bit */
     uint64_t l2_extra;            /* an L2 hit's cycles beyond an L1 hit */
     const uint32_t *l3_extra;     /* [home]: an L3 hit's cycles beyond an L1 hit (mesh trip included) */
     const uint16_t *home_map;
