@@ -149,7 +149,7 @@ $(for f in results/nic/echo-line-rate.tsv results/nic/echo-0.9.tsv; do
 done)
 
 At exactly line rate the delay the first frames leave never drains (the port
-returns echoes exactly as fast as frames arrive), hence the flat 1.15 us; just
+returns echoes exactly as fast as frames arrive), hence the flat $(printf %.2f "$(awk "BEGIN{print $(metric results/nic/echo-line-rate.tsv stats.latency_ns.p50)/1000}")") us; just
 below line rate it does (docs/nic.md). Per-tile cycles by label:
 \`nic/echo-tile-profile.csv\`.
 MD

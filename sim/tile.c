@@ -5,12 +5,12 @@
 #include <assert.h>
 #include <dlfcn.h>
 #include <errno.h>
-#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim/clock.h"
+#include "sim/coro.h"
 #include "sim/cov.h"
 #include "sim/json.h"
 
@@ -18,8 +18,22 @@ const char *const tile_label_names[] = {"app", "stack", "driver", "lock", "stall
 const char *const tile_role_names[] = {"none", "net", "app", "rtc", NULL};
 const char *const tile_fault_kind_names[] = {"protection", "outside", "lock", "budget", NULL};
 
-extern char __executable_start[] __attribute__((weak));
-extern char _end[] __attribute__((weak));
+/* Tile code's static data. The tile-code build (sim/tile_cc.sh) moves every
+ * data section of a tile object into one of these four sections, and the
+ * linker defines their bounds. The image region lays them out one after the
+ * other (each from a 4 KB boundary), so the simulated address of a static
+ * datum depends only on tile code, never on the simulator's code or data
+ * around it. Static data of the simulator itself is outside every region. */
+#define TILE_IMAGE_PARTS 4
+extern char __start_tile_rodata[] __attribute__((weak)), __stop_tile_rodata[] __attribute__((weak));
+extern char __start_tile_relro[] __attribute__((weak)), __stop_tile_relro[] __attribute__((weak));
+extern char __start_tile_data[] __attribute__((weak)), __stop_tile_data[] __attribute__((weak));
+extern char __start_tile_bss[] __attribute__((weak)), __stop_tile_bss[] __attribute__((weak));
+
+/* Host stack below tile code's stack region, for the simulator's own frames
+ * (runtime calls made by tile code, sanitizer reports): virtual, touched
+ * pages only. */
+#define TILE_CORO_SLACK (UINT64_C(8) << 20)
 
 /* Simulated address space set aside for the program image (see chip_create). */
 #define IMAGE_RESERVE (UINT64_C(256) << 20)
@@ -74,8 +88,8 @@ struct tile {
     sim_time_t busy_until;
     enum tile_label label;
     uint64_t label_mark;
-    uintptr_t stack_lo, stack_hi;
-    jmp_buf jb;
+    uintptr_t stack_lo, stack_hi; /* host range of tile code's frames (see coro.h) */
+    struct coro *coro;            /* handlers run on it */
     bool in_handler;
     unsigned locks_held;
     /* inputs */
@@ -110,6 +124,10 @@ struct chip {
     struct cache_sys caches;
     struct mem_map mem;
     struct mem_region *shared, *image;
+    struct {
+        uintptr_t lo, hi; /* host range of one tile_* section */
+        uint64_t off;     /* its offset in the image region */
+    } image_part[TILE_IMAGE_PARTS];
     struct mem_region **heaps;
     size_t nheaps;
     struct tile *tiles;
@@ -248,9 +266,10 @@ static bool fault(struct tile *t, enum tile_fault_kind kind, uint64_t pa, const 
     return false;
 }
 
-static void cut_short(struct tile *t) {
-    assert(t->in_handler);
-    longjmp(t->jb, 1);
+/* Leave the running handler: back to run_handler, never into the handler again. */
+static _Noreturn void cut_short(struct tile *t) {
+    assert(t->in_handler && coro_running(t->coro));
+    coro_abandon(t->coro);
 }
 
 /* ---- memory accesses ---- */
@@ -279,11 +298,14 @@ static struct mem_region *translate(struct tile *t, uintptr_t a, uint64_t *pa,
         *pa = r->pa + (a - (uintptr_t)r->host);
         return r;
     }
-    if (c->image && a - (uintptr_t)__executable_start < c->image->size) {
-        *host_base = (uintptr_t)__executable_start;
-        *size = c->image->size;
-        *pa = c->image->pa + (a - (uintptr_t)__executable_start);
-        return c->image;
+    for (unsigned i = 0; c->image && i < TILE_IMAGE_PARTS; i++) {
+        uintptr_t lo = c->image_part[i].lo, hi = c->image_part[i].hi;
+        if (a - lo < hi - lo) {
+            *host_base = lo;
+            *size = hi - lo;
+            *pa = c->image->pa + c->image_part[i].off + (a - lo);
+            return c->image;
+        }
     }
     return NULL;
 }
@@ -1003,7 +1025,7 @@ static void restart_ev(void *ctx, void *arg) {
 }
 
 /* Runs h (or the program's main) as one handler at the current time. */
-static void run_handler(struct tile *t, tile_handler_fn fn, void *ctx, bool is_main) {
+static void run_handler(struct tile *t, tile_handler_fn fn, void *ctx) {
     struct chip *c = t->chip;
     sim_time_t now = sim_engine_now(c->engine);
     t->start_ps = now;
@@ -1023,24 +1045,13 @@ static void run_handler(struct tile *t, tile_handler_fn fn, void *ctx, bool is_m
     t->next_sample = period ? period - (t->prof.instr % period) : UINT64_MAX;
     set_limit(t);
     uint64_t loads0 = cc->loads, stores0 = cc->stores;
-    /* The handler's host stack lies below this frame. It maps onto the stack
-     * region relative to this frame's address (not its alignment), so the
-     * mapping is the same whatever the stack's random placement (ASLR); it
-     * depends on the simulator's own frames in between, so it may differ
-     * between build types. */
-    uintptr_t hi = (uintptr_t)__builtin_frame_address(0);
-    t->stack_hi = hi;
-    t->stack_lo = hi - t->stack->size;
     t->in_handler = true;
     t->state = TS_RUNNING;
-    bool stopped = false;
     struct cov_ctx *prev = cov_set_current(cc);
-    if (setjmp(t->jb) == 0) {
-        if (is_main) ((tile_main_fn)(void (*)(void))fn)(t, ctx);
-        else fn(t, ctx);
-    } else {
-        stopped = true;
-    }
+    /* The handler runs on the tile's coroutine, entered at a fixed stack
+     * pointer (coro_top), so its frames map onto the stack region the same
+     * way whatever the simulator's own code and frames are. */
+    bool stopped = coro_run(t->coro, (coro_fn)(void (*)(void))fn, t, ctx) == CORO_ABANDONED;
     if (!stopped && t->locks_held) {
         /* a spin lock held past its handler would block other tiles for an
          * unknown time: not allowed in run-to-completion handlers */
@@ -1062,8 +1073,7 @@ static void run_handler(struct tile *t, tile_handler_fn fn, void *ctx, bool is_m
     t->prof.loads += cc->loads - loads0;
     t->prof.stores += cc->stores - stores0;
     cc->instr_limit = UINT64_MAX;
-    cc->r_size = 0; /* translation and stack mapping are per handler */
-    t->stack_lo = t->stack_hi = 0;
+    cc->r_size = 0; /* the translation cache is per handler */
     t->busy_until = sim_clock_cycles_to_ps(&c->clock, t->start_cycle + cycles);
     if (stopped || c->aborted) {
         t->state = TS_STOPPED;
@@ -1098,7 +1108,7 @@ static void run_ev(void *ctx, void *arg) {
     }
     if (t->main_pending) {
         t->main_pending = false;
-        run_handler(t, (tile_handler_fn)(void (*)(void))t->main, t->main_arg, true);
+        run_handler(t, t->main, t->main_arg); /* same signature as a handler */
         return;
     }
     struct handler h;
@@ -1107,7 +1117,7 @@ static void run_ev(void *ctx, void *arg) {
         t->state = TS_IDLE;
         return;
     }
-    run_handler(t, h.fn, h.ctx, false);
+    run_handler(t, h.fn, h.ctx);
     if (tm) timer_forget(t, tm);
 }
 
@@ -1144,16 +1154,31 @@ struct chip *chip_create(const struct chip_config *cfg, const struct chip_geom *
     c->ntiles = g->width * g->height;
     c->tiles = calloc(c->ntiles, sizeof *c->tiles);
     c->shared = mem_region_create(&c->mem, MEM_SHARED, "shared", cfg->tile.shared_bytes, -1, -1, true);
-    /* The program image (static data of tile code) is a region of its real
-     * size, but the regions after it start a fixed IMAGE_RESERVE later, so
-     * that their simulated addresses, and with them cache sets and homes, do
-     * not move when the simulator's code grows. (Addresses inside the image
-     * still follow the program's layout.) */
-    if (__executable_start && _end && _end > __executable_start &&
-        (uint64_t)(_end - __executable_start) <= IMAGE_RESERVE) {
-        c->image = mem_region_create(&c->mem, MEM_IMAGE, "image",
-                                     (uint64_t)(_end - __executable_start), -1, -1, false);
-        if (c->image) c->mem.next_pa = c->image->pa + IMAGE_RESERVE;
+    /* The program image (tile code's static data, see TILE_IMAGE_PARTS) is a
+     * region of its real size, but the regions after it start a fixed
+     * IMAGE_RESERVE later, so that their simulated addresses, and with them
+     * cache sets and homes, do not move when tile code's data grows. */
+    {
+        char *const bounds[TILE_IMAGE_PARTS][2] = {
+            {__start_tile_rodata, __stop_tile_rodata},
+            {__start_tile_relro, __stop_tile_relro},
+            {__start_tile_data, __stop_tile_data},
+            {__start_tile_bss, __stop_tile_bss},
+        };
+        uint64_t off = 0;
+        for (unsigned i = 0; i < TILE_IMAGE_PARTS; i++) {
+            uintptr_t lo = (uintptr_t)bounds[i][0], hi = (uintptr_t)bounds[i][1];
+            if (!lo || hi <= lo) continue;
+            c->image_part[i].lo = lo;
+            c->image_part[i].hi = hi;
+            c->image_part[i].off = off;
+            off = (off + (hi - lo) + 4095) & ~UINT64_C(4095);
+        }
+        if (off && off <= IMAGE_RESERVE) {
+            c->image = mem_region_create(&c->mem, MEM_IMAGE, "image", off, -1, -1, false);
+            if (c->image) c->mem.next_pa = c->image->pa + IMAGE_RESERVE;
+        }
+        if (!c->image) c->mem.next_pa += IMAGE_RESERVE; /* the same addresses after it */
     }
     bool ok = c->tiles && c->shared;
     for (unsigned i = 0; ok && i < c->ntiles; i++) {
@@ -1173,12 +1198,20 @@ struct chip *chip_create(const struct chip_config *cfg, const struct chip_geom *
         t->priv = mem_region_create(&c->mem, MEM_PRIVATE, name, cfg->tile.private_bytes, (int)i, -1, true);
         snprintf(name, sizeof name, "stack.%u", i);
         t->stack = mem_region_create(&c->mem, MEM_STACK, name, cfg->tile.stack_bytes, (int)i, (int)i, false);
+        if (t->stack) {
+            /* tile code's frames: [top - stack size, top) of the coroutine */
+            t->coro = coro_create(t->stack->size, TILE_CORO_SLACK, err, errlen);
+            if (t->coro) {
+                t->stack_hi = coro_top(t->coro);
+                t->stack_lo = t->stack_hi - t->stack->size;
+            }
+        }
         for (unsigned q = 0; q < TILE_UDN_QUEUES; q++) {
             t->q[q].cap = g->demux_words;
             t->q[q].w = calloc(g->demux_words, sizeof(uint64_t));
             ok = ok && t->q[q].w;
         }
-        ok = ok && t->priv && t->stack;
+        ok = ok && t->priv && t->stack && t->coro;
     }
     if (!ok) {
         snprintf(err, errlen, "chip: out of memory building %u tiles", c->ntiles);
@@ -1196,6 +1229,7 @@ void chip_destroy(struct chip *c) {
         for (size_t k = 0; k < t->ntimers; k++) free(t->timers[k]);
         free(t->fn_instr);
         free(t->timers);
+        coro_destroy(t->coro);
         while (t->stall_head) {
             struct udn_msg *m = t->stall_head;
             t->stall_head = m->next;

@@ -24,7 +24,7 @@
  * (release by a non-holder, lock held at handler end), budget (a handler over
  * chip.tile.handler_budget_cycles). Each is recorded with tile, time, address,
  * region, access kind and code location and counted; chip.protection.on_fault
- * stops the tile (the handler is cut short with longjmp; optionally restarted
+ * stops the tile (the handler is cut short: its coroutine is abandoned; optionally restarted
  * later), aborts the run (sim_engine_stop and chip_aborted()), or logs and
  * lets the access happen (budget faults always cut the handler short).
  *

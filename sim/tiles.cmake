@@ -3,13 +3,16 @@
 # tessera_tile: the tile runtime, caches, memory regions and the
 # sanitizer-coverage hooks. Simulator code: never instrumented.
 add_library(tessera_tile STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/coro.c
   ${CMAKE_CURRENT_LIST_DIR}/cov.c
   ${CMAKE_CURRENT_LIST_DIR}/cov_x86.c
   ${CMAKE_CURRENT_LIST_DIR}/cache.c
   ${CMAKE_CURRENT_LIST_DIR}/mem.c
   ${CMAKE_CURRENT_LIST_DIR}/tile.c
   ${CMAKE_CURRENT_LIST_DIR}/tile_host.c)
-target_link_libraries(tessera_tile PUBLIC tessera_sim ${CMAKE_DL_LIBS})
+# Handlers run on coroutines (sim/coro.h): Boost.Context's fcontext.
+find_library(BOOST_CONTEXT_LIB boost_context REQUIRED)
+target_link_libraries(tessera_tile PUBLIC tessera_sim ${BOOST_CONTEXT_LIB} ${CMAKE_DL_LIBS})
 # The caches' LRU victim search (sim/cache.h) takes one SSE4.1 instruction
 # where the host has it (the simulator is built where it runs); elsewhere a
 # loop makes the same choice. Tile code is not built with it: its size is
@@ -35,9 +38,13 @@ set(TESSERA_TILE_COV_FLAGS
   CACHE INTERNAL "")
 # Every such target is recorded; tests/tile checks that its objects call the
 # hooks (and that the simulator's libraries do not).
+# Their static data goes into tile_* sections (sim/tile_cc.sh, the compiler
+# launcher), which the runtime maps onto the simulated program image.
 function(tessera_tile_code target)
   target_compile_options(${target} PRIVATE -O2 -fomit-frame-pointer -falign-functions=64
                          -fno-sanitize=address,undefined ${TESSERA_TILE_COV_FLAGS})
+  set_property(TARGET ${target} PROPERTY C_COMPILER_LAUNCHER
+               sh ${CMAKE_SOURCE_DIR}/sim/tile_cc.sh ${CMAKE_OBJCOPY} ${CMAKE_OBJDUMP})
   set_property(GLOBAL APPEND PROPERTY TESSERA_TILE_CODE_TARGETS ${target})
 endfunction()
 # The same code built natively (client hosts, speed baselines). Functions

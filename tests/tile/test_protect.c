@@ -137,6 +137,27 @@ Test(tile_protect, outside_every_region_is_a_fault) {
     run_fini(&r);
 }
 
+/* Static data of tile code maps onto the image region (any tile may read it);
+ * static data of the simulator (here: of this test) is outside every region,
+ * so that no simulated address follows the simulator's own layout. */
+Test(tile_protect, tile_static_data_is_in_the_image_simulator_data_is_not) {
+    struct run r;
+    run_init(&r, CHIP_PROT_PROTECTED, CHIP_FAULT_STOP);
+    struct calib_protect *p =
+        protect(&r, CALIB_READ_OTHER_HEAP, (void *)&calib_protect_image_word, TILE_ROLE_APP);
+    cr_assert_eq(p->done, 1);
+    cr_assert_eq(p->value, 0x5eedf00d);
+    cr_assert_eq(chip_fault_count(r.c, TILE_FAULT_OUTSIDE), 0);
+    run_fini(&r);
+
+    static const uint64_t simulator_word = 42;
+    run_init(&r, CHIP_PROT_PROTECTED, CHIP_FAULT_STOP);
+    p = protect(&r, CALIB_READ_OTHER_HEAP, (void *)&simulator_word, TILE_ROLE_APP);
+    cr_assert_eq(p->done, 0);
+    cr_assert_eq(chip_fault_count(r.c, TILE_FAULT_OUTSIDE), 1);
+    run_fini(&r);
+}
+
 Test(tile_protect, abort_mode_stops_the_run) {
     struct run r;
     run_init(&r, CHIP_PROT_PROTECTED, CHIP_FAULT_ABORT);

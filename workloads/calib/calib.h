@@ -80,5 +80,6 @@ struct calib_protect {
     int done; /* set when the handler ran to its end */
 };
 void calib_protect_main(struct tile *t, void *arg);
+extern const uint64_t calib_protect_image_word;
 
 #endif

@@ -1,6 +1,9 @@
 /* workloads/calib/protect.c: accesses that protection must catch. */
 #include "workloads/calib/calib.h"
 
+/* A static datum of tile code: it lies in the simulated program image. */
+const uint64_t calib_protect_image_word = 0x5eedf00d;
+
 void calib_protect_main(struct tile *t, void *arg) {
     (void)t;
     struct calib_protect *p = arg;
