@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "sim/engine.h"
-#include "sim/rng.h"
+#include "sim/kernel/engine.h"
+#include "sim/kernel/rng.h"
 
 struct hold {
     struct sim_engine *e;

@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "nic/chip_nic.h"
+#include "sim/chip/chip_nic.h"
 #include "nic/eth_gen.h"
-#include "sim/config.h"
+#include "sim/kernel/config.h"
 #include "workloads/tile/echo_tile.h"
 
 static double now_s(clockid_t clk) {

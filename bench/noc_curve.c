@@ -19,7 +19,7 @@
 #include <time.h>
 
 #include "noc/noc_synthetic.h"
-#include "sim/config.h"
+#include "sim/kernel/config.h"
 
 static double now_s(void) {
     struct timespec ts;

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "noc/noc_synthetic.h"
-#include "sim/config.h"
+#include "sim/kernel/config.h"
 
 /* CPU time of this process: on a shared host it depends far less on the
  * other jobs than the wall clock does. */

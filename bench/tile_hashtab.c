@@ -23,10 +23,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "sim/chip_config.h"
-#include "sim/engine.h"
-#include "sim/tile.h"
-#include "workloads/calib/calib.h"
+#include "sim/tile/chip_config.h"
+#include "sim/kernel/engine.h"
+#include "sim/tile/tile.h"
+#include "sim/calib/calib.h"
 
 static double now_s(void) {
     struct timespec ts;

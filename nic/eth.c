@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "nic/pcap.h"
-#include "sim/json.h"
+#include "sim/kernel/json.h"
 
 struct eth_frame *eth_frame_alloc(size_t len) {
     size_t cap = len < 64 ? 64 : len;

@@ -34,8 +34,8 @@
 #include <stdint.h>
 
 #include "nic/nic_config.h"
-#include "sim/engine.h"
-#include "sim/link.h"
+#include "sim/kernel/engine.h"
+#include "sim/kernel/link.h"
 
 struct json_writer;
 struct pcap_writer;

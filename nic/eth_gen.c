@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/rng.h"
+#include "sim/kernel/rng.h"
 
 static void gen_step(void *ctx, void *arg);
 

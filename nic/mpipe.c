@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "nic/eth_pkt.h"
-#include "sim/json.h"
+#include "sim/kernel/json.h"
 
 static sim_time_t cycles_ps(const struct mpipe *m, uint64_t cycles) {
     /* A duration of `cycles` device cycles (exact rational period). */

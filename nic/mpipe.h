@@ -55,8 +55,8 @@
 #include "nic/eth.h"
 #include "nic/mpipe_rss.h"
 #include "nic/nic_config.h"
-#include "sim/clock.h"
-#include "sim/engine.h"
+#include "sim/kernel/clock.h"
+#include "sim/kernel/engine.h"
 
 struct json_writer;
 

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim/config.h"
+#include "sim/kernel/config.h"
 
 /* nic.eth: one 10 GbE port and its cable. */
 struct nic_eth_config {

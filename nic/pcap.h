@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "sim/engine.h"
+#include "sim/kernel/engine.h"
 
 struct pcap_writer {
     FILE *f;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/json.h"
+#include "sim/kernel/json.h"
 
 static bool sw_receive(void *ctx, struct eth_port *p, struct eth_frame *f);
 static void sw_tx_space(void *ctx, struct eth_port *p);

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "sim/json.h"
+#include "sim/kernel/json.h"
 
 struct switch_topology *switch_topology_build(struct sim_engine *e, const struct nic_config *cfg,
                                               struct mpipe *const *chips, unsigned nchips,

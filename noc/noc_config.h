@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim/config.h"
+#include "sim/kernel/config.h"
 
 /* noc.traffic: the synthetic-traffic experiment (kind noc-synthetic). */
 enum noc_pattern {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/experiment.h"
+#include "sim/kernel/exp.h"
 
 /* Link ids: tile * 4 + direction port (E, W, N, S); ids of links that leave
  * the mesh are never used. */

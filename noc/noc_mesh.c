@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/clock.h"
-#include "sim/json.h"
+#include "sim/kernel/clock.h"
+#include "sim/kernel/json.h"
 
 #define FLIT_HEAD 1u
 #define FLIT_TAIL 2u

@@ -60,7 +60,7 @@
 
 #include "noc/noc_config.h"
 #include "noc/noc_route.h"
-#include "sim/engine.h"
+#include "sim/kernel/engine.h"
 
 struct json_writer;
 struct noc_mesh;

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "noc/udn.h"
-#include "sim/experiment.h"
-#include "sim/json.h"
+#include "sim/kernel/exp.h"
+#include "sim/kernel/json.h"
 
 struct md_tile {
     uint32_t partner;
@@ -186,7 +186,7 @@ int noc_msgdep_simulate(struct sim_engine *e, const struct noc_config *cfg,
 int noc_msgdep_run(struct exp_run *run) {
     char err[512] = "";
     struct noc_msgdep_result res;
-    int rc = noc_msgdep_simulate(run->engine, &run->cfg->noc, &res, run->stats, stderr, err,
+    int rc = noc_msgdep_simulate(run->engine, exp_run_section(run, "noc"), &res, run->stats, stderr, err,
                                  sizeof err);
     if (rc == TSR_EXIT_DEADLOCK)
         snprintf(run->stop_reason, sizeof run->stop_reason,
@@ -199,3 +199,6 @@ int noc_msgdep_run(struct exp_run *run) {
     }
     return rc;
 }
+
+static const char *const noc_msgdep_sections[] = {"noc", NULL};
+const struct exp_kind noc_msgdep_kind = {"noc-msgdep", noc_msgdep_sections, noc_msgdep_run};

@@ -27,9 +27,10 @@
 
 #include "noc/noc_config.h"
 #include "noc/noc_mesh.h"
-#include "sim/engine.h"
+#include "sim/kernel/engine.h"
 
 struct exp_run;
+struct exp_kind;
 struct json_writer;
 
 struct noc_msgdep_result {
@@ -53,5 +54,7 @@ int noc_msgdep_simulate(struct sim_engine *e, const struct noc_config *cfg,
 
 /* The experiment kind "noc-msgdep". */
 int noc_msgdep_run(struct exp_run *run);
+/* The kind "noc-msgdep": reads noc. */
+extern const struct exp_kind noc_msgdep_kind;
 
 #endif

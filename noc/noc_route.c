@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/config.h"
+#include "sim/kernel/config.h"
 
 extern const struct noc_route noc_route_xy;
 extern const struct noc_route noc_route_yx;

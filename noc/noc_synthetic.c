@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/clock.h"
-#include "sim/experiment.h"
-#include "sim/json.h"
-#include "sim/progress.h"
-#include "sim/rng.h"
+#include "sim/kernel/clock.h"
+#include "sim/kernel/exp.h"
+#include "sim/kernel/json.h"
+#include "sim/kernel/progress.h"
+#include "sim/kernel/rng.h"
 
 #define NODE_BITS 17u /* tiles up to 2^17 in a heap key */
 
@@ -342,7 +342,7 @@ static void write_csv(struct exp_run *run, struct noc_synth *s) {
 }
 
 int noc_synthetic_run(struct exp_run *run) {
-    const struct noc_config *cfg = &run->cfg->noc;
+    const struct noc_config *cfg = exp_run_section(run, "noc");
     char err[512];
     struct noc_synth *s = noc_synth_create(run->engine, cfg, run->seed, err, sizeof err);
     if (!s) {
@@ -406,3 +406,7 @@ int noc_synthetic_run(struct exp_run *run) {
     noc_synth_destroy(s);
     return rc;
 }
+
+static const char *const noc_synthetic_sections[] = {"noc", NULL};
+const struct exp_kind noc_synthetic_kind = {"noc-synthetic", noc_synthetic_sections,
+                                            noc_synthetic_run};

@@ -22,10 +22,11 @@
 
 #include "noc/noc_config.h"
 #include "noc/noc_mesh.h"
-#include "sim/engine.h"
-#include "sim/stats.h"
+#include "sim/kernel/engine.h"
+#include "sim/kernel/stats.h"
 
 struct exp_run;
+struct exp_kind;
 
 struct noc_synth_result {
     uint64_t packets_measured;  /* created in the window */
@@ -62,5 +63,7 @@ const struct noc_deadlock_report *noc_synth_deadlock(const struct noc_synth *s);
 /* The experiment kind: stats into run->stats, links.csv and routers.csv into
  * run->out_dir. Returns an enum tsr_exit value. */
 int noc_synthetic_run(struct exp_run *run);
+/* The kind "noc-synthetic": reads noc. */
+extern const struct exp_kind noc_synthetic_kind;
 
 #endif

@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nic/chip_nic.h"
+#include "sim/chip/chip_nic.h"
 #include "nic/eth_gen.h"
 #include "nic/mpipe_driver.h"
 #include "nic_test_util.h"
-#include "sim/cov.h"
-#include "sim/json.h"
+#include "sim/tile/cov.h"
+#include "sim/kernel/json.h"
 #include "tile_test_util.h"
 #include "workloads/tile/echo_tile.h"
 

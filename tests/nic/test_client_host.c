@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nic/client_host.h"
+#include "nic/host/client_host.h"
 #include "nic/switch.h"
 #include "nic_test_util.h"
-#include "sim/config.h"
-#include "sim/tile_host.h"
+#include "sim/kernel/config.h"
+#include "sim/tile/tile_host.h"
 
 #define XFER (1u << 20)
 #define IP_A 0x0a000001u

@@ -5,7 +5,7 @@
 
 #include "nic/eth_gen.h"
 #include "nic/mpipe_rss.h"
-#include "sim/rng.h"
+#include "sim/kernel/rng.h"
 #include "nic_test_util.h"
 
 /* A time after every DMA write of a test has landed. */

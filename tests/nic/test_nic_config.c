@@ -8,7 +8,7 @@
 
 #include "nic/eth_gen.h"
 #include "nic_test_util.h"
-#include "sim/json.h"
+#include "sim/kernel/json.h"
 
 Test(nic_config, defaults_are_the_sourced_values) {
     struct nic_config c;

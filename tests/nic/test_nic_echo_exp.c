@@ -7,8 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nic/nic_echo_exp.h"
-#include "sim/json.h"
+#include "nic/exp/nic_echo_exp.h"
+#include "sim/cli/experiment.h"
+#include "sim/kernel/json.h"
 
 struct result {
     int rc;
@@ -30,8 +31,11 @@ static void run_echo(const struct tsr_config *cfg, uint64_t seed, struct result 
     json_object_begin(&w);
     struct exp_run run;
     memset(&run, 0, sizeof run);
-    run.cfg = cfg;
-    run.seed = seed;
+    struct tsr_config c = *cfg;
+    c.experiment.kind = exp_kind_index("nic-echo");
+    c.experiment.seed = seed;
+    struct exp_section sections[TSR_MAX_SECTIONS];
+    tsr_exp_run_init(&c, sections, &run);
     run.engine = sim_engine_create();
     run.out_dir = r->dir;
     run.stats = &w;

@@ -8,7 +8,7 @@
 
 #include "noc/noc_deadlock.h"
 #include "noc/noc_msgdep.h"
-#include "sim/experiment.h"
+#include "sim/cli/experiment.h"
 
 static struct tsr_config cfg;
 

@@ -6,7 +6,7 @@
 
 #include "noc/noc_deadlock.h"
 #include "noc/noc_synthetic.h"
-#include "sim/experiment.h"
+#include "sim/cli/experiment.h"
 
 static void check(const char *name, uint32_t w, uint32_t h, bool want_acyclic) {
     const struct noc_route *r = noc_route_find(name);

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "noc/noc_mesh.h"
-#include "sim/engine.h"
-#include "sim/rng.h"
+#include "sim/kernel/engine.h"
+#include "sim/kernel/rng.h"
 
 static void cfg_init(struct noc_config *c, uint64_t w, uint64_t h) {
     memset(c, 0, sizeof *c);

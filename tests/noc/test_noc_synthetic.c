@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "noc/noc_synthetic.h"
-#include "sim/experiment.h"
-#include "sim/json.h"
+#include "sim/cli/experiment.h"
+#include "sim/kernel/json.h"
 
 static void cfg_init(struct noc_config *c) {
     memset(c, 0, sizeof *c);
@@ -233,8 +233,10 @@ Test(noc_synthetic, experiment_outputs) {
     struct json_writer w;
     json_init(&w, js);
     json_object_begin(&w);
-    struct exp_run run = {.cfg = &cfg, .seed = 1, .engine = sim_engine_create(), .out_dir = dir,
-                          .stats = &w};
+    struct exp_run run = {.engine = sim_engine_create(), .out_dir = dir, .stats = &w};
+    struct exp_section sections[TSR_MAX_SECTIONS];
+    cfg.experiment.kind = exp_kind_index("noc-synthetic");
+    tsr_exp_run_init(&cfg, sections, &run);
     cr_assert_eq(noc_synthetic_run(&run), TSR_EXIT_OK);
     json_object_end(&w);
     fclose(js);

@@ -6,8 +6,8 @@
 
 #include "noc/noc_msgdep.h"
 #include "noc/udn.h"
-#include "sim/experiment.h"
-#include "sim/json.h"
+#include "sim/cli/experiment.h"
+#include "sim/kernel/json.h"
 
 struct fixture {
     struct noc_config c;

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/cache.h"
-#include "sim/cov.h"
-#include "sim/rng.h"
+#include "sim/tile/cache.h"
+#include "sim/tile/cov.h"
+#include "sim/kernel/rng.h"
 #include "tile_test_util.h"
 
 static struct cache_sys s;
@@ -189,7 +189,7 @@ Test(tile_cache, chip_yaml_binds_to_the_defaults) {
     cfg_errors_fini(&err);
 }
 
-#include "sim/tile_host.h"
+#include "sim/tile/tile_host.h"
 
 Test(tile_cache, host_cpu_model) {
     struct chip_host_config h = {.freq_hz = 2000000000, .handler_cycles = 1000, .cycles_per_byte = 0.5};

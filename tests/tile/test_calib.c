@@ -4,9 +4,9 @@
 #include <criterion/criterion.h>
 #include <math.h>
 
-#include "sim/mem.h"
+#include "sim/tile/mem.h"
 #include "tile_test_util.h"
-#include "workloads/calib/calib.h"
+#include "sim/calib/calib.h"
 
 static double chase(unsigned tile, size_t bytes, uint64_t steps) {
     struct chip_config cfg;

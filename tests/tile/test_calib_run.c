@@ -6,8 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/json.h"
-#include "workloads/calib/calib_run.h"
+#include "sim/kernel/json.h"
+#include "sim/calib/calib_run.h"
+#include "sim/cli/experiment.h"
 
 Test(tile_calib_run, writes_stats_and_tables) {
     static struct tsr_config cfg;
@@ -25,8 +26,9 @@ Test(tile_calib_run, writes_stats_and_tables) {
     json_object_begin(&w);
     struct exp_run run;
     memset(&run, 0, sizeof run);
-    run.cfg = &cfg;
-    run.seed = 1;
+    struct exp_section sections[TSR_MAX_SECTIONS];
+    cfg.experiment.kind = exp_kind_index("tile-calib");
+    tsr_exp_run_init(&cfg, sections, &run);
     run.engine = sim_engine_create();
     run.out_dir = dir;
     run.stats = &w;

@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/cov.h"
-#include "sim/cov_x86.h"
-#include "sim/engine.h"
-#include "sim/rng.h"
+#include "sim/tile/cov.h"
+#include "sim/tile/cov_x86.h"
+#include "sim/kernel/engine.h"
+#include "sim/kernel/rng.h"
 #include "tile_test_util.h"
-#include "workloads/calib/calib.h"
+#include "sim/calib/calib.h"
 
 /* (the hooks count loads and stores themselves) */
 static void no_slow(struct cov_ctx *c, uintptr_t a, unsigned size, unsigned kind, uintptr_t pc) {
@@ -241,8 +241,8 @@ Test(tile_cov, stack_and_servers_instrumented_native_builds_not) {
     cr_assert_eq(each_path(WORKLOADS_TILE_OBJS, room_object, &wl), 5);
     cr_assert_eq(wl.seen, 0x1fu, "every server source is built as tile code (seen %#x)", wl.seen);
     /* the simulator, the NoC, the NIC model and the native stack/servers */
-    const char *libs[] = {"libtessera_sim.a", "libtessera_tile.a", "libtessera_noc.a",
-                          "libtessera_mpipe.a", "libtessera_stack.a", "libtessera_workloads.a"};
+    const char *libs[] = {"libtessera_kernel.a", "libtessera_tile.a", "libtessera_noc.a",
+                          "libtessera_nic.a", "libtessera_chip.a", "libtessera_stack.a", "libtessera_workloads.a"};
     for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++)
         cr_assert(strstr(SIM_LIBS, libs[i]) != NULL, "%s is among the libraries checked", libs[i]);
     want_native(STACK_NATIVE_LIB, NULL);

@@ -3,9 +3,9 @@
  * mem_lookup_pa (a device's simulated address to its region). */
 #include <criterion/criterion.h>
 
-#include "sim/cache.h"
-#include "sim/cov.h"
-#include "sim/mem.h"
+#include "sim/tile/cache.h"
+#include "sim/tile/cov.h"
+#include "sim/tile/mem.h"
 #include "tile_test_util.h"
 
 static struct cache_sys s;

@@ -7,10 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/clock.h"
-#include "sim/json.h"
+#include "sim/kernel/clock.h"
+#include "sim/kernel/json.h"
 #include "tile_test_util.h"
-#include "workloads/calib/calib.h"
+#include "sim/calib/calib.h"
 
 /* Test programs are plain (uninstrumented) C calling the runtime; the work
  * whose cost is measured is calib_loop (instrumented). Their state lives in

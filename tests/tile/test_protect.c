@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/cov.h"
+#include "sim/tile/cov.h"
 #include "tile_test_util.h"
-#include "workloads/calib/calib.h"
+#include "sim/calib/calib.h"
 
 struct run {
     struct chip_config cfg;

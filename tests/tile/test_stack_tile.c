@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/cov.h"
+#include "sim/tile/cov.h"
 #include "stack/stk.h"
 #include "tile_test_util.h"
 

@@ -3,9 +3,9 @@
 #include <string.h>
 
 #include "noc/udn.h"
-#include "sim/tile_udn.h"
+#include "sim/chip/tile_udn.h"
 #include "tile_test_util.h"
-#include "workloads/calib/calib.h"
+#include "sim/calib/calib.h"
 
 struct rig {
     struct noc_config noc;

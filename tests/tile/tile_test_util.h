@@ -2,9 +2,9 @@
 #ifndef TESSERA_TESTS_TILE_UTIL_H
 #define TESSERA_TESTS_TILE_UTIL_H
 
-#include "sim/chip_config.h"
-#include "sim/engine.h"
-#include "sim/tile.h"
+#include "sim/tile/chip_config.h"
+#include "sim/kernel/engine.h"
+#include "sim/tile/tile.h"
 
 /* Default chip configuration (every key at its default). */
 void tt_defaults(struct chip_config *cfg);

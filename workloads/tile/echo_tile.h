@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#include "sim/tile_api.h"
+#include "sim/tile/tile_api.h"
 
 #define ECHO_TILE_BATCH 64u
 

@@ -1,0 +1,85 @@
+/* sim/calib/calib.h: calibration tile programs.
+ *
+ * Tile code (compiled with the cost-model instrumentation, see
+ * sim/tiles.cmake); it includes only sim/tile_api.h. Each program is a
+ * tile_main_fn taking a struct describing its job and writing its results
+ * there (the struct lives in host memory owned by the caller; only the
+ * simulator's side reads it after the run).
+ *  - chase: a pointer chase through `bytes` of memory, lines visited in
+ *    address order (a cyclic sweep: with LRU every level smaller than the
+ *    buffer misses), unrolled by 8 as lmbench's lat_mem_rd; reports cycles per
+ *    step after one warm-up pass.
+ *  - pingpong: two tiles pass a token over the UDN; each, on receipt, reads
+ *    and increments a shared counter line and passes the token back.
+ *  - loop: a loop of known length with no memory traffic (cost-model check).
+ *  - hashtab: lookups in an open-addressing hash table (speed benchmark);
+ *    the tile program runs `batches` timer handlers of `lookups` each.
+ *  - protect: an app tile that writes Rx memory or reads another app's heap.
+ * With CALIB_NATIVE defined, the loop and hash functions get a _native suffix
+ * so that a native copy can be linked beside the instrumented one.
+ */
+#ifndef TESSERA_SIM_CALIB_CALIB_H
+#define TESSERA_SIM_CALIB_CALIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/tile/tile_api.h"
+
+#ifdef CALIB_NATIVE
+#define CALIB_FN(name) name##_native
+#else
+#define CALIB_FN(name) name
+#endif
+
+struct calib_chase {
+    void *buf;      /* line-aligned memory in a region */
+    size_t bytes;
+    uint64_t steps; /* measured steps (after a warm-up pass) */
+    double cycles_per_step;
+    uint64_t sink;
+};
+void calib_chase_main(struct tile *t, void *arg);
+/* The chase itself: `steps` dependent loads (steps a multiple of 8). */
+void *calib_chase_walk(void *p, uint64_t steps);
+
+struct calib_pingpong {
+    uint64_t *counter; /* in a shared region */
+    unsigned peer;
+    uint64_t rounds;   /* the first tile stops passing after this many */
+    int starter;
+    uint64_t handled;
+};
+void calib_pingpong_main(struct tile *t, void *arg);
+
+uint64_t calib_loop(uint64_t n, uint64_t seed);
+uint64_t calib_loop_native(uint64_t n, uint64_t seed);
+
+struct calib_hashtab {
+    uint64_t *keys;  /* capacity slots, 0 = empty */
+    uint64_t *vals;
+    uint64_t capacity; /* power of two */
+    uint64_t entries;
+    uint64_t lookups;
+    uint64_t seed;
+    uint64_t batches; /* calib_hashtab_main: handlers of `lookups` lookups each */
+    uint64_t found, sum;
+};
+/* Fill `entries` keys, then look up `lookups` keys (half present). */
+void calib_hashtab_fill(struct calib_hashtab *h);
+void calib_hashtab_lookups(struct calib_hashtab *h);
+void calib_hashtab_fill_native(struct calib_hashtab *h);
+void calib_hashtab_lookups_native(struct calib_hashtab *h);
+void calib_hashtab_main(struct tile *t, void *arg);
+
+enum calib_protect_op { CALIB_WRITE_RX, CALIB_READ_OTHER_HEAP, CALIB_WRITE_OWN_HEAP };
+struct calib_protect {
+    int op;
+    void *target;
+    uint64_t value;
+    int done; /* set when the handler ran to its end */
+};
+void calib_protect_main(struct tile *t, void *arg);
+extern const uint64_t calib_protect_image_word;
+
+#endif

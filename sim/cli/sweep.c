@@ -1,0 +1,548 @@
+/* sim/cli/sweep.c: see sweep.h. */
+#include "sim/cli/sweep.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sim/kernel/config.h"
+#include "sim/cli/experiment.h"
+#include "sim/kernel/results.h"
+
+struct axis {
+    const char *key;
+    size_t n;
+    const char **values;
+};
+
+struct sweep {
+    const char *file;
+    char *experiment; /* path resolved against the sweep file's folder */
+    bool zip;
+    const char **fixed; /* "key=value" */
+    size_t nfixed;
+    struct axis *axes;
+    size_t naxes;
+    const char **collect;
+    size_t ncollect;
+    size_t npoints;
+    char **owned; /* strings to free */
+    size_t nowned;
+};
+
+static char *own(struct sweep *s, char *str) {
+    char **p = realloc(s->owned, (s->nowned + 1) * sizeof *p);
+    if (!p || !str) {
+        fprintf(stderr, "tessera: out of memory (sweep)\n");
+        exit(TSR_EXIT_RUN_FAILED);
+    }
+    s->owned = p;
+    return s->owned[s->nowned++] = str;
+}
+
+static void sweep_free(struct sweep *s) {
+    for (size_t i = 0; i < s->nowned; i++) free(s->owned[i]);
+    free(s->owned);
+    for (size_t i = 0; i < s->naxes; i++) free(s->axes[i].values);
+    free(s->axes);
+    free(s->fixed);
+    free(s->collect);
+}
+
+static const char *const sweep_keys[] = {"experiment", "mode", "set", "axes", "collect"};
+#define NSWEEP_KEYS (sizeof sweep_keys / sizeof sweep_keys[0])
+
+/* A list of scalars, or a single scalar taken as a one-element list. */
+static bool scalar_list(const struct cfg_node *n, const char *what, const char ***out, size_t *len,
+                        struct cfg_errors *err) {
+    char where[512];
+    if (cfg_node_kind(n) == CFG_NODE_SCALAR) {
+        *out = calloc(1, sizeof **out);
+        (*out)[0] = cfg_node_scalar(n);
+        *len = 1;
+        return true;
+    }
+    if (cfg_node_kind(n) != CFG_NODE_LIST || cfg_node_len(n) == 0) {
+        cfg_errors_add(err, "%s: %s: expected a non-empty list of values",
+                       cfg_node_where(n, where, sizeof where), what);
+        return false;
+    }
+    *len = cfg_node_len(n);
+    *out = calloc(*len, sizeof **out);
+    for (size_t i = 0; i < *len; i++) {
+        const struct cfg_node *v = cfg_node_item(n, i);
+        if (cfg_node_kind(v) != CFG_NODE_SCALAR) {
+            cfg_errors_add(err, "%s: %s: element %zu: expected a value, found %s",
+                           cfg_node_where(v, where, sizeof where), what, i + 1,
+                           cfg_node_kind(v) == CFG_NODE_MAP ? "a mapping" : "a list or null");
+            return false;
+        }
+        (*out)[i] = cfg_node_scalar(v);
+    }
+    return true;
+}
+
+static bool sweep_parse(struct sweep *s, const struct cfg_doc *d, struct cfg_errors *err) {
+    const struct cfg_node *root = cfg_doc_root(d);
+    char where[512];
+    bool ok = true;
+    for (size_t i = 0; i < cfg_node_len(root); i++) {
+        const char *k = cfg_node_key(root, i);
+        bool known = false;
+        const char *best = NULL;
+        size_t best_d = SIZE_MAX;
+        for (size_t j = 0; j < NSWEEP_KEYS; j++) {
+            known |= strcmp(k, sweep_keys[j]) == 0;
+            size_t dist = cfg_edit_distance(k, sweep_keys[j]);
+            if (dist < best_d) best_d = dist, best = sweep_keys[j];
+        }
+        if (!known) {
+            const struct cfg_node *v = cfg_node_item(root, i);
+            if (best_d <= 2)
+                cfg_errors_add(err, "%s: %s: unknown key; did you mean \"%s\"?",
+                               cfg_node_where(v, where, sizeof where), k, best);
+            else
+                cfg_errors_add(err,
+                               "%s: %s: unknown key; a sweep file has: experiment, mode, set, "
+                               "axes, collect",
+                               cfg_node_where(v, where, sizeof where), k);
+            ok = false;
+        }
+    }
+    const struct cfg_node *e = cfg_node_get(root, "experiment");
+    if (!e || cfg_node_kind(e) != CFG_NODE_SCALAR) {
+        cfg_errors_add(err, "%s: experiment: %s, expected the path of an experiment file",
+                       e ? cfg_node_where(e, where, sizeof where) : s->file,
+                       e ? "not a path" : "missing required key");
+        ok = false;
+    } else {
+        const char *p = cfg_node_scalar(e);
+        const char *slash = strrchr(s->file, '/');
+        char *full = NULL;
+        if (p[0] == '/' || !slash)
+            full = strdup(p);
+        else if (asprintf(&full, "%.*s/%s", (int)(slash - s->file), s->file, p) < 0)
+            full = NULL;
+        s->experiment = own(s, full);
+    }
+    const struct cfg_node *m = cfg_node_get(root, "mode");
+    if (m) {
+        const char *v = cfg_node_scalar(m);
+        if (v && strcmp(v, "zip") == 0)
+            s->zip = true;
+        else if (!v || strcmp(v, "cartesian") != 0) {
+            cfg_errors_add(err, "%s: mode: found \"%s\", expected one of cartesian, zip",
+                           cfg_node_where(m, where, sizeof where), v ? v : "(not a value)");
+            ok = false;
+        }
+    }
+    const struct cfg_node *set = cfg_node_get(root, "set");
+    if (set && cfg_node_kind(set) != CFG_NODE_MAP && cfg_node_kind(set) != CFG_NODE_NULL) {
+        cfg_errors_add(err, "%s: set: expected a mapping of key: value",
+                       cfg_node_where(set, where, sizeof where));
+        ok = false;
+    } else if (set) {
+        s->nfixed = cfg_node_len(set);
+        s->fixed = calloc(s->nfixed + 1, sizeof *s->fixed);
+        for (size_t i = 0; i < s->nfixed; i++) {
+            const struct cfg_node *v = cfg_node_item(set, i);
+            const char *val = cfg_node_kind(v) == CFG_NODE_NULL ? "" : cfg_node_scalar(v);
+            if (!val) {
+                cfg_errors_add(err, "%s: set.%s: expected a value",
+                               cfg_node_where(v, where, sizeof where), cfg_node_key(set, i));
+                ok = false;
+                continue;
+            }
+            char *a = NULL;
+            if (asprintf(&a, "%s=%s", cfg_node_key(set, i), val) < 0) a = NULL;
+            s->fixed[i] = own(s, a);
+        }
+    }
+    const struct cfg_node *axes = cfg_node_get(root, "axes");
+    if (!axes || cfg_node_kind(axes) != CFG_NODE_MAP || cfg_node_len(axes) == 0) {
+        cfg_errors_add(err, "%s: axes: %s, expected a mapping of key: [values...]",
+                       axes ? cfg_node_where(axes, where, sizeof where) : s->file,
+                       axes ? "not a mapping with keys" : "missing required key");
+        ok = false;
+    } else {
+        s->naxes = cfg_node_len(axes);
+        s->axes = calloc(s->naxes, sizeof *s->axes);
+        for (size_t i = 0; i < s->naxes; i++) {
+            s->axes[i].key = cfg_node_key(axes, i);
+            char what[300];
+            snprintf(what, sizeof what, "axes.%s", s->axes[i].key);
+            ok = scalar_list(cfg_node_item(axes, i), what, &s->axes[i].values, &s->axes[i].n,
+                             err) &&
+                 ok;
+        }
+    }
+    const struct cfg_node *col = cfg_node_get(root, "collect");
+    if (col) ok = scalar_list(col, "collect", &s->collect, &s->ncollect, err) && ok;
+    if (!ok) return false;
+    s->npoints = 1;
+    for (size_t i = 0; i < s->naxes; i++) {
+        if (s->zip) {
+            if (s->axes[i].n != s->axes[0].n) {
+                cfg_errors_add(err,
+                               "%s: axes.%s: has %zu values but axes.%s has %zu; mode zip needs "
+                               "lists of equal length",
+                               s->file, s->axes[i].key, s->axes[i].n, s->axes[0].key,
+                               s->axes[0].n);
+                return false;
+            }
+            s->npoints = s->axes[0].n;
+        } else {
+            s->npoints *= s->axes[i].n;
+        }
+    }
+    return true;
+}
+
+/* Value index of axis a at point p. Cartesian: the last axis varies fastest. */
+static size_t axis_index(const struct sweep *s, size_t a, size_t p) {
+    if (s->zip) return p;
+    size_t stride = 1;
+    for (size_t j = s->naxes; j-- > a + 1;) stride *= s->axes[j].n;
+    return (p / stride) % s->axes[a].n;
+}
+
+/* All overrides of point p: fixed ones, then one per axis. */
+static const char **point_sets(struct sweep *s, size_t p, size_t *n) {
+    *n = s->nfixed + s->naxes;
+    const char **sets = calloc(*n + 1, sizeof *sets);
+    for (size_t i = 0; i < s->nfixed; i++) sets[i] = s->fixed[i];
+    for (size_t a = 0; a < s->naxes; a++) {
+        char *x = NULL;
+        if (asprintf(&x, "%s=%s", s->axes[a].key, s->axes[a].values[axis_index(s, a, p)]) < 0)
+            x = NULL;
+        sets[s->nfixed + a] = own(s, x);
+    }
+    return sets;
+}
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    char chunk[4096];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) fwrite(chunk, 1, got, m);
+    fclose(f);
+    fclose(m);
+    return buf;
+}
+
+/* The text identifying what a point runs: experiment path + overrides. */
+static char *point_id_text(const struct sweep *s, const char **sets, size_t n) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    fprintf(m, "experiment %s\n", s->experiment);
+    for (size_t i = 0; i < n; i++) fprintf(m, "set %s\n", sets[i]);
+    fclose(m);
+    return buf;
+}
+
+struct point {
+    char *dir;
+    const char **sets;
+    size_t nsets;
+    bool reuse;
+    int rc; /* exit code, -1 before it ends */
+    pid_t pid;
+};
+
+static pid_t spawn_point(const struct sweep *s, struct point *pt) {
+    size_t argc = 0;
+    const char **argv = calloc(2 * pt->nsets + 8, sizeof *argv);
+    argv[argc++] = "tessera";
+    argv[argc++] = "run";
+    argv[argc++] = s->experiment;
+    for (size_t i = 0; i < pt->nsets; i++) {
+        argv[argc++] = "--set";
+        argv[argc++] = pt->sets[i];
+    }
+    argv[argc++] = "-o";
+    argv[argc++] = pt->dir;
+    argv[argc++] = "--quiet";
+    argv[argc] = NULL;
+    char *log = NULL;
+    if (asprintf(&log, "%s/log.txt", pt->dir) < 0) log = NULL;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = log ? open(log, O_WRONLY | O_CREAT | O_TRUNC, 0666) : -1;
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        execv("/proc/self/exe", (char *const *)argv);
+        fprintf(stderr, "tessera sweep: cannot run /proc/self/exe: %s\n", strerror(errno));
+        _exit(TSR_EXIT_RUN_FAILED);
+    }
+    free(log);
+    free(argv);
+    return pid;
+}
+
+/* Value of `path` in a metrics.tsv text, or NULL. */
+static const char *metric(const char *tsv, const char *path, char *buf, size_t len) {
+    size_t pl = strlen(path);
+    for (const char *line = tsv; line && *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t ll = nl ? (size_t)(nl - line) : strlen(line);
+        if (ll > pl && strncmp(line, path, pl) == 0 && line[pl] == '\t') {
+            size_t vl = ll - pl - 1;
+            if (vl >= len) vl = len - 1;
+            memcpy(buf, line + pl + 1, vl);
+            buf[vl] = '\0';
+            return buf;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    return NULL;
+}
+
+static void csv_field(FILE *f, const char *v) {
+    if (strpbrk(v, ",\"\n")) {
+        fputc('"', f);
+        for (; *v; v++) {
+            if (*v == '"') fputc('"', f);
+            fputc(*v, f);
+        }
+        fputc('"', f);
+    } else {
+        fputs(v, f);
+    }
+}
+
+static const char *status_word(int rc) {
+    switch (rc) {
+    case TSR_EXIT_OK: return "ok";
+    case TSR_EXIT_DEADLOCK: return "deadlock";
+    case TSR_EXIT_BAD_INPUT: return "bad-input";
+    default: return "failed";
+    }
+}
+
+static const char sweep_usage[] =
+    "usage: tessera sweep SWEEP.yaml [-o DIR] [-j JOBS] [--force] [--dry-run]\n";
+
+int tsr_sweep_main(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"out", required_argument, NULL, 'o'}, {"jobs", required_argument, NULL, 'j'},
+        {"force", no_argument, NULL, 'f'},     {"dry-run", no_argument, NULL, 'n'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *out = NULL;
+    long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+    bool force = false, dry = false;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "o:j:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'j': {
+            char *end;
+            jobs = strtol(optarg, &end, 10);
+            if (*end || jobs < 1 || jobs > 1024) {
+                fprintf(stderr, "tessera sweep: -j: found \"%s\", expected 1..1024\n", optarg);
+                return TSR_EXIT_USAGE;
+            }
+            break;
+        }
+        case 'f': force = true; break;
+        case 'n': dry = true; break;
+        default: fputs(sweep_usage, stderr); return TSR_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        fputs(sweep_usage, stderr);
+        return TSR_EXIT_USAGE;
+    }
+    if (jobs < 1) jobs = 1;
+    struct sweep s = {.file = argv[optind]};
+    struct cfg_errors err = {0};
+    struct cfg_doc *d = cfg_doc_load(s.file, &err);
+    bool ok = d && err.n == 0 && sweep_parse(&s, d, &err);
+    if (!ok) {
+        cfg_errors_print(&err, stderr);
+        fprintf(stderr, "tessera: %s: %zu error%s; nothing was run\n", s.file, err.n,
+                err.n == 1 ? "" : "s");
+        cfg_errors_fini(&err);
+        cfg_doc_free(d);
+        sweep_free(&s);
+        return TSR_EXIT_BAD_INPUT;
+    }
+    char *dir = NULL;
+    if (out) {
+        dir = strdup(out);
+    } else {
+        const char *base = strrchr(s.file, '/');
+        base = base ? base + 1 : s.file;
+        size_t bl = strlen(base);
+        if (bl > 5 && strcmp(base + bl - 5, ".yaml") == 0) bl -= 5;
+        if (asprintf(&dir, "out/sweeps/%.*s", (int)bl, base) < 0) dir = NULL;
+    }
+    own(&s, dir);
+
+    /* Check every point before running any. */
+    struct point *pts = calloc(s.npoints, sizeof *pts);
+    int bad = 0;
+    for (size_t p = 0; p < s.npoints; p++) {
+        pts[p].sets = point_sets(&s, p, &pts[p].nsets);
+        pts[p].rc = -1;
+        char *pd = NULL;
+        if (asprintf(&pd, "%s/point-%03zu", dir, p) < 0) pd = NULL;
+        pts[p].dir = own(&s, pd);
+        struct tsr_config cfg;
+        memset(&cfg, 0, sizeof cfg);
+        if (tsr_config_load(s.experiment, pts[p].sets, pts[p].nsets, &cfg, stderr) != TSR_EXIT_OK) {
+            fprintf(stderr, "tessera sweep: point %zu is refused (above)\n", p);
+            bad++;
+        }
+        cfg_release(&tsr_config_section, &cfg);
+    }
+    int rc = TSR_EXIT_OK;
+    if (bad) {
+        fprintf(stderr, "tessera sweep: %s: %d of %zu points refused; nothing was run\n", s.file,
+                bad, s.npoints);
+        rc = TSR_EXIT_BAD_INPUT;
+        goto done;
+    }
+    if (tsr_mkdir_p(dir) != 0) {
+        fprintf(stderr, "tessera sweep: cannot create %s: %s\n", dir, strerror(errno));
+        rc = TSR_EXIT_RUN_FAILED;
+        goto done;
+    }
+    size_t to_run = 0;
+    for (size_t p = 0; p < s.npoints; p++) {
+        char *id = point_id_text(&s, pts[p].sets, pts[p].nsets);
+        char *idp = NULL, *sum = NULL;
+        if (asprintf(&idp, "%s/point.txt", pts[p].dir) < 0) idp = NULL;
+        if (asprintf(&sum, "%s/summary.json", pts[p].dir) < 0) sum = NULL;
+        char *old = idp ? slurp(idp) : NULL;
+        pts[p].reuse = !force && old && strcmp(old, id) == 0 && sum && access(sum, F_OK) == 0;
+        if (!pts[p].reuse && !dry) {
+            tsr_mkdir_p(pts[p].dir);
+            unlink(sum);
+            FILE *f = idp ? fopen(idp, "w") : NULL;
+            if (f) {
+                fputs(id, f);
+                fclose(f);
+            }
+        }
+        to_run += !pts[p].reuse;
+        free(old);
+        free(id);
+        free(idp);
+        free(sum);
+    }
+    printf("sweep %s: %zu points (%zu to run, %zu already done), %ld at a time, into %s\n", s.file,
+           s.npoints, to_run, s.npoints - to_run, jobs, dir);
+    if (dry) {
+        for (size_t p = 0; p < s.npoints; p++) {
+            printf("  point-%03zu%s:", p, pts[p].reuse ? " (done)" : "");
+            for (size_t i = 0; i < pts[p].nsets; i++) printf(" --set %s", pts[p].sets[i]);
+            printf("\n");
+        }
+        goto done;
+    }
+    size_t next = 0, running = 0, finished = 0;
+    while (finished < to_run) {
+        while (running < (size_t)jobs && next < s.npoints) {
+            if (pts[next].reuse) {
+                next++;
+                continue;
+            }
+            pts[next].pid = spawn_point(&s, &pts[next]);
+            if (pts[next].pid < 0) {
+                pts[next].rc = TSR_EXIT_RUN_FAILED;
+                finished++;
+            } else {
+                running++;
+            }
+            next++;
+        }
+        if (running == 0) break;
+        int st;
+        pid_t pid = wait(&st);
+        if (pid < 0) break;
+        for (size_t p = 0; p < s.npoints; p++) {
+            if (pts[p].pid != pid || pts[p].rc >= 0) continue;
+            pts[p].rc = WIFEXITED(st) ? WEXITSTATUS(st) : TSR_EXIT_RUN_FAILED;
+            running--;
+            finished++;
+            printf("  [%zu/%zu] point-%03zu %s\n", finished, to_run, p, status_word(pts[p].rc));
+            fflush(stdout);
+        }
+    }
+    /* The table. */
+    char *csv_path = NULL;
+    if (asprintf(&csv_path, "%s/sweep.csv", dir) < 0) csv_path = NULL;
+    own(&s, csv_path);
+    FILE *csv = csv_path ? fopen(csv_path, "w") : NULL;
+    if (!csv) {
+        fprintf(stderr, "tessera sweep: cannot write %s/sweep.csv: %s\n", dir, strerror(errno));
+        rc = TSR_EXIT_RUN_FAILED;
+        goto done;
+    }
+    fputs("point", csv);
+    for (size_t a = 0; a < s.naxes; a++) {
+        fputc(',', csv);
+        csv_field(csv, s.axes[a].key);
+    }
+    fputs(",status", csv);
+    for (size_t k = 0; k < s.ncollect; k++) {
+        fputc(',', csv);
+        csv_field(csv, s.collect[k]);
+    }
+    fputc('\n', csv);
+    size_t nok = 0;
+    for (size_t p = 0; p < s.npoints; p++) {
+        char *mp = NULL;
+        if (asprintf(&mp, "%s/metrics.tsv", pts[p].dir) < 0) mp = NULL;
+        char *tsv = mp ? slurp(mp) : NULL;
+        free(mp);
+        char vbuf[256];
+        const char *status = tsv ? metric(tsv, "outcome.status", vbuf, sizeof vbuf) : NULL;
+        if (!status) status = pts[p].rc >= 0 ? status_word(pts[p].rc) : "missing";
+        if (strcmp(status, "ok") == 0) nok++;
+        if (pts[p].rc > rc) rc = pts[p].rc;
+        fprintf(csv, "%zu", p);
+        for (size_t a = 0; a < s.naxes; a++) {
+            fputc(',', csv);
+            csv_field(csv, s.axes[a].values[axis_index(&s, a, p)]);
+        }
+        fputc(',', csv);
+        csv_field(csv, status);
+        for (size_t k = 0; k < s.ncollect; k++) {
+            const char *v = tsv ? metric(tsv, s.collect[k], vbuf, sizeof vbuf) : NULL;
+            fputc(',', csv);
+            csv_field(csv, v ? v : "");
+        }
+        fputc('\n', csv);
+        free(tsv);
+    }
+    fclose(csv);
+    printf("sweep: %zu of %zu points ok; table: %s\n", nok, s.npoints, csv_path);
+    if (nok != s.npoints && rc == TSR_EXIT_OK) rc = TSR_EXIT_RUN_FAILED;
+done:
+    for (size_t p = 0; p < s.npoints; p++) free(pts[p].sets);
+    free(pts);
+    cfg_errors_fini(&err);
+    cfg_doc_free(d);
+    sweep_free(&s);
+    return rc;
+}

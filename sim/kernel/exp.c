@@ -1,0 +1,23 @@
+/* sim/kernel/exp.c: see exp.h. */
+#include "sim/kernel/exp.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+const void *exp_run_section(const struct exp_run *run, const char *name) {
+    for (size_t i = 0; i < run->nsections; i++)
+        if (strcmp(run->sections[i].name, name) == 0) return run->sections[i].cfg;
+    assert(!"experiment kind reads a configuration section it did not declare");
+    return NULL;
+}
+
+FILE *exp_open_csv(struct exp_run *run, const char *name) {
+    char *path = NULL;
+    if (asprintf(&path, "%s/%s", run->out_dir, name) < 0) return NULL;
+    FILE *f = fopen(path, "w");
+    if (!f) fprintf(stderr, "tessera: cannot write %s: %s\n", path, strerror(errno));
+    free(path);
+    return f;
+}

@@ -1,0 +1,182 @@
+#include "sim/tile/chip_config.h"
+
+#include <stdio.h>
+
+const char *const chip_prot_mode_names[] = {"protected", "rtc", NULL};
+const char *const chip_fault_action_names[] = {"stop", "abort", "log", NULL};
+
+static const struct cfg_key tile_keys[] = {
+    CFG_UINT_KEY(struct chip_tile_config, poll_cycles, "20", 0, 1e6, "cycles",
+                 "Cycles charged per iteration of a tile's poll loop (one per handler "
+                 "dispatch) [A]."),
+    CFG_UINT_KEY(struct chip_tile_config, handler_budget_cycles, "100000000", 1000, 1e13, "cycles",
+                 "A handler running longer than this is stopped with a budget fault [A]."),
+    CFG_UINT_KEY(struct chip_tile_config, private_bytes, "1048576", 4096, 1e10, "B",
+                 "Size of each tile's private arena [A]."),
+    CFG_UINT_KEY(struct chip_tile_config, heap_bytes, "16777216", 65536, 1e11, "B",
+                 "Size of each application process's heap arena [A]."),
+    CFG_UINT_KEY(struct chip_tile_config, shared_bytes, "4194304", 65536, 1e11, "B",
+                 "Size of the chip-wide shared arena (locks, shared counters) [A]."),
+    CFG_UINT_KEY(struct chip_tile_config, stack_bytes, "262144", 4096, 1e9, "B",
+                 "Simulated stack region of each tile; a handler's host stack maps onto it [A]."),
+    CFG_UINT_KEY(struct chip_tile_config, alloc_cycles, "30", 0, 1e6, "cycles",
+                 "Cycles charged per arena allocation or free (the allocator is simulator "
+                 "code, not instrumented) [A]."),
+    CFG_UINT_KEY(struct chip_tile_config, copy_line_cycles, "4", 0, 1e6, "cycles",
+                 "Instruction cycles per 64 B line of tile_copy, on top of its cache accesses "
+                 "(one load and one store per line) [A]."),
+    CFG_BOOL_KEY(struct chip_tile_config, load_use_stall, "true",
+                 "An 8-byte load whose address lies within a line past the value of the "
+                 "previous 8-byte load waits for it: charged l1d.hit_cycles - cpi (in-order "
+                 "core; the L1 hit is otherwise folded into cpi) [A]."),
+    CFG_UINT_KEY(struct chip_tile_config, udn_word_cycles, "1", 0, 1000, "cycles",
+                 "Cycles to move one UDN word between a register and the network, each side "
+                 "[S GCC cost model]."),
+    CFG_UINT_KEY(struct chip_tile_config, profile_sample_instr, "1000", 0, 1e9, "instructions",
+                 "Per-function profile: the running function is sampled every this many "
+                 "simulated instructions (0: off); costs nothing between samples [A]."),
+};
+static CFG_SECTION_DEF(tile_section, "chip.tile", "Tile execution model.", tile_keys);
+
+static const struct cfg_key l1d_keys[] = {
+    CFG_UINT_KEY(struct chip_cache_config, size_bytes, "32768", 1024, 1e9, "B",
+                 "L1 data cache per tile: 32 KB [S K-chip]."),
+    CFG_UINT_KEY(struct chip_cache_config, ways, "2", 1, 64, "ways",
+                 "L1D associativity: 2-way [S K-chip]."),
+    CFG_UINT_KEY(struct chip_cache_config, hit_cycles, "2", 1, 1000, "cycles",
+                 "L1D load-to-use latency: 2 cycles [P]."),
+};
+static CFG_SECTION_DEF(l1d_section, "chip.l1d", "Per-tile L1 data cache (LRU).", l1d_keys);
+
+static const struct cfg_key l2_keys[] = {
+    CFG_UINT_KEY(struct chip_cache_config, size_bytes, "262144", 4096, 1e10, "B",
+                 "L2 per tile: 256 KB [S K-chip]."),
+    CFG_UINT_KEY(struct chip_cache_config, ways, "8", 1, 64, "ways",
+                 "L2 associativity: 8-way [S K-chip]."),
+    CFG_UINT_KEY(struct chip_cache_config, hit_cycles, "11", 1, 1000, "cycles",
+                 "L2 hit latency: 11 cycles [P]. At least chip.l1d.hit_cycles."),
+};
+static CFG_SECTION_DEF(l2_section, "chip.l2", "Per-tile L2 cache (LRU).", l2_keys);
+
+static const struct cfg_key l3_keys[] = {
+    CFG_UINT_KEY(struct chip_l3_config, slice_bytes, "262144", 4096, 1e10, "B",
+                 "L3 slice at each home tile; the distributed L3 is made of the tiles' L2s, "
+                 "so one slice per tile of the L2's size [D from S K-chip]."),
+    CFG_UINT_KEY(struct chip_l3_config, ways, "8", 1, 64, "ways",
+                 "L3 slice associativity, as the L2 [D]."),
+    CFG_UINT_KEY(struct chip_l3_config, hit_cycles, "32", 1, 10000, "cycles",
+                 "L3 hit at the home without the mesh round trip: the paper's 40-cycle remote "
+                 "L3 [P] minus the mean 6x6 round trip of ~8 hops [D]. At least chip.l2.hit_cycles."),
+    CFG_UINT_KEY(struct chip_l3_config, hop_cycles, "1", 0, 100, "cycles",
+                 "Mesh cycles per hop for cache traffic, each way: 1 [P]."),
+    CFG_UINT_KEY(struct chip_l3_config, home_map_entries, "128", 1, 65536, "entries",
+                 "Hash-for-home map: a line hashes to one of these entries, each naming a "
+                 "home tile (filled round-robin): 128 [S K-chip, K-init]."),
+    CFG_UINT_KEY(struct chip_l3_config, atomic_cycles, "10", 0, 10000, "cycles",
+                 "Extra cycles of an atomic (lock word) at the home beyond an L3 access: "
+                 "GCC's 50-cycle atomic [S GCC-sched] minus the 40-cycle L3 [P] [D]."),
+};
+static CFG_SECTION_DEF(l3_section, "chip.l3",
+                       "Distributed L3 with hash-for-home and a directory at each home.",
+                       l3_keys);
+
+static const struct cfg_key dram_keys[] = {
+    CFG_UINT_KEY(struct chip_dram_config, controllers, "2", 1, 16, "controllers",
+                 "Memory controllers at the mesh edge (Gx family: 1, 2 or 4; 2 assumed) [A]."),
+    CFG_UINT_KEY(struct chip_dram_config, latency_cycles, "80", 0, 100000, "cycles",
+                 "Controller + DRAM access time at the controller; GCC's 80-cycle miss hint is "
+                 "the only figure found [A, S GCC-sched]."),
+    CFG_DOUBLE_KEY(struct chip_dram_config, bandwidth_gbps, "170", 0.1, 1e5, "Gb/s",
+                   "Shared-memory bandwidth of all controllers together: 170 Gb/s [P]."),
+    CFG_UINT_KEY(struct chip_dram_config, stripe_bytes, "512", 64, 1e9, "B",
+                 "Memory is striped over the controllers in 512 B stripes [S K-cf]."),
+};
+static CFG_SECTION_DEF(dram_section, "chip.dram", "DRAM behind memory controllers.", dram_keys);
+
+static const struct cfg_key prot_keys[] = {
+    CFG_ENUM_KEY(struct chip_protection_config, mode, "protected", chip_prot_mode_names,
+                 "protected: every instrumented access is checked against the rights of the "
+                 "tile's role (DLibOS); rtc: one address space, no checks [P]."),
+    CFG_ENUM_KEY(struct chip_protection_config, on_fault, "stop", chip_fault_action_names,
+                 "What a protection, lock or budget fault does: stop the tile, abort the run, "
+                 "or log it and let the access happen [A]."),
+    CFG_BOOL_KEY(struct chip_protection_config, restart,
+                 "false", "With on_fault=stop, restart the stopped tile after "
+                 "restart_delay_cycles (its pending input is kept) [A]."),
+    CFG_UINT_KEY(struct chip_protection_config, restart_delay_cycles, "1000000", 0, 1e13,
+                 "cycles", "Delay before a stopped tile is restarted [A]."),
+};
+static CFG_SECTION_DEF(prot_section, "chip.protection", "Memory protection between roles.",
+                       prot_keys);
+
+static const struct cfg_key host_keys[] = {
+    CFG_UINT_KEY(struct chip_host_config, freq_hz, "3000000000", 1e6, 1e11, "Hz",
+                 "Clock of a client host's core [A]."),
+    CFG_UINT_KEY(struct chip_host_config, handler_cycles, "1000", 0, 1e9, "cycles",
+                 "Fixed cost of one handler run on a client host (stack + driver path) [A]."),
+    CFG_DOUBLE_KEY(struct chip_host_config, cycles_per_byte, "0.25", 0, 1000, "cycles/B",
+                   "Cost per payload byte a client host's handler touches [A]."),
+};
+static CFG_SECTION_DEF(host_section, "chip.host",
+                       "Simple CPU model of the client hosts (uninstrumented code).", host_keys);
+
+static const struct cfg_key chip_keys[] = {
+    CFG_UINT_KEY(struct chip_config, core_freq_hz, "1200000000", 1e6, 1e11, "Hz",
+                 "Core clock of every tile. TILE-Gx36: 1.2 GHz [P]."),
+    CFG_DOUBLE_KEY(struct chip_config, cpi, "0.5", 0.05, 16, "cycles/instruction",
+                   "Average cycles per simulated instruction (3-wide VLIW) [A]."),
+    CFG_UINT_KEY(struct chip_config, line_bytes, "64", 16, 4096, "B",
+                 "Cache line size of every level: 64 B [S K-chip]."),
+    CFG_SECTION_KEY(struct chip_config, tile, tile_section),
+    CFG_SECTION_KEY(struct chip_config, l1d, l1d_section),
+    CFG_SECTION_KEY(struct chip_config, l2, l2_section),
+    CFG_SECTION_KEY(struct chip_config, l3, l3_section),
+    CFG_SECTION_KEY(struct chip_config, dram, dram_section),
+    CFG_SECTION_KEY(struct chip_config, protection, prot_section),
+    CFG_SECTION_KEY(struct chip_config, host, host_section),
+};
+CFG_SECTION_DEF(chip_config_section, "chip", "Tiles, caches and memory of the chip.", chip_keys);
+
+static bool pow2(uint64_t v) { return v && !(v & (v - 1)); }
+
+static bool check_cache(const char *name, uint64_t size, uint64_t ways, uint64_t line, char *err,
+                        size_t errlen) {
+    if (size % (ways * line) != 0 || !pow2(size / (ways * line))) {
+        snprintf(err, errlen,
+                 "chip.%s: size_bytes %llu / (ways %llu x line_bytes %llu) must be a power of "
+                 "two number of sets",
+                 name, (unsigned long long)size, (unsigned long long)ways,
+                 (unsigned long long)line);
+        return false;
+    }
+    return true;
+}
+
+bool chip_config_check(const struct chip_config *c, char *err, size_t errlen) {
+    if (!pow2(c->line_bytes)) {
+        snprintf(err, errlen, "chip.line_bytes: %llu is not a power of two",
+                 (unsigned long long)c->line_bytes);
+        return false;
+    }
+    if (!pow2(c->dram.stripe_bytes) || c->dram.stripe_bytes < c->line_bytes) {
+        snprintf(err, errlen,
+                 "chip.dram.stripe_bytes: %llu must be a power of two >= chip.line_bytes",
+                 (unsigned long long)c->dram.stripe_bytes);
+        return false;
+    }
+    if (c->l1d.hit_cycles > c->l2.hit_cycles) {
+        snprintf(err, errlen, "chip.l1d.hit_cycles: %llu is more than chip.l2.hit_cycles %llu",
+                 (unsigned long long)c->l1d.hit_cycles, (unsigned long long)c->l2.hit_cycles);
+        return false;
+    }
+    /* an L3 hit at a home on the asking tile itself (no hops) must not be
+     * cheaper than an L2 hit */
+    if (c->l3.hit_cycles < c->l2.hit_cycles) {
+        snprintf(err, errlen, "chip.l3.hit_cycles: %llu is less than chip.l2.hit_cycles %llu",
+                 (unsigned long long)c->l3.hit_cycles, (unsigned long long)c->l2.hit_cycles);
+        return false;
+    }
+    return check_cache("l1d", c->l1d.size_bytes, c->l1d.ways, c->line_bytes, err, errlen) &&
+           check_cache("l2", c->l2.size_bytes, c->l2.ways, c->line_bytes, err, errlen) &&
+           check_cache("l3", c->l3.slice_bytes, c->l3.ways, c->line_bytes, err, errlen);
+}

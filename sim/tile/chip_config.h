@@ -1,0 +1,94 @@
+/* sim/tile/chip_config.h: configuration of the chip's tiles, caches and memory
+ * (the `chip:` section). Every parameter carries its source tag from
+ * ../shared/facts/tilegx.md; configs/chip/tilegx36.yaml sets them.
+ *
+ * The mesh geometry (width, height) and the UDN queue depths belong to the
+ * NoC (`noc:`); the chip model takes them from there when it is built.
+ * chip_config_check() checks what the schema cannot (powers of two, sizes
+ * that divide into sets); sim/tile.c calls it before building a chip.
+ */
+#ifndef TESSERA_SIM_TILE_CHIP_CONFIG_H
+#define TESSERA_SIM_TILE_CHIP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/kernel/config.h"
+
+struct chip_cache_config {
+    uint64_t size_bytes;
+    uint64_t ways;
+    uint64_t hit_cycles; /* total load-to-use latency of a hit at this level */
+};
+
+struct chip_l3_config {
+    uint64_t slice_bytes;      /* capacity of the L3 slice (directory) at each home tile */
+    uint64_t ways;
+    uint64_t hit_cycles;       /* slice access at the home, without the mesh round trip */
+    uint64_t hop_cycles;       /* mesh cycles per hop, each way */
+    uint64_t home_map_entries; /* hash-for-home map size */
+    uint64_t atomic_cycles;    /* extra cycles of an atomic executed at the home */
+};
+
+struct chip_dram_config {
+    uint64_t controllers;
+    uint64_t latency_cycles;   /* controller + DRAM, at the controller */
+    double bandwidth_gbps;     /* all controllers together */
+    uint64_t stripe_bytes;     /* interleaving of addresses over controllers */
+};
+
+enum chip_prot_mode { CHIP_PROT_PROTECTED, CHIP_PROT_RTC };
+enum chip_fault_action { CHIP_FAULT_STOP, CHIP_FAULT_ABORT, CHIP_FAULT_LOG };
+extern const char *const chip_prot_mode_names[];
+extern const char *const chip_fault_action_names[];
+
+struct chip_protection_config {
+    int mode;     /* enum chip_prot_mode */
+    int on_fault; /* enum chip_fault_action */
+    bool restart;
+    uint64_t restart_delay_cycles;
+};
+
+struct chip_tile_config {
+    uint64_t poll_cycles;
+    uint64_t handler_budget_cycles;
+    uint64_t private_bytes;
+    uint64_t heap_bytes;
+    uint64_t shared_bytes;
+    uint64_t stack_bytes;
+    uint64_t alloc_cycles;
+    uint64_t copy_line_cycles;
+    bool load_use_stall;
+    uint64_t udn_word_cycles;
+    uint64_t profile_sample_instr;
+};
+
+/* Client hosts run the uninstrumented build of the same code; their handlers
+ * are charged by this simple model (sim/tile_host.h). */
+struct chip_host_config {
+    uint64_t freq_hz;
+    uint64_t handler_cycles;
+    double cycles_per_byte;
+};
+
+struct chip_config {
+    uint64_t core_freq_hz;
+    double cpi;
+    uint64_t line_bytes;
+    struct chip_tile_config tile;
+    struct chip_cache_config l1d;
+    struct chip_cache_config l2;
+    struct chip_l3_config l3;
+    struct chip_dram_config dram;
+    struct chip_protection_config protection;
+    struct chip_host_config host;
+};
+
+extern const struct cfg_section chip_config_section;
+
+/* Checks what the schema cannot. Writes one message naming the key into err
+ * and returns false on the first problem. */
+bool chip_config_check(const struct chip_config *c, char *err, size_t errlen);
+
+#endif

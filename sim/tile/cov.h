@@ -1,0 +1,140 @@
+/* sim/tile/cov.h: the cost model's sanitizer-coverage hooks and block weights.
+ *
+ * What it does: tile code (stack/, workloads/, workloads/calib/) is compiled
+ * with -fsanitize-coverage=trace-pc-guard,pc-table,no-prune,trace-loads,
+ * trace-stores; this file (simulator code, never instrumented) defines the
+ * hooks the compiler calls.
+ *  - At start-up, __sanitizer_cov_trace_pc_guard_init and
+ *    __sanitizer_cov_pcs_init hand over the guard array and the PC table
+ *    (one entry per basic block, same order). cov_weights_compute() sorts the
+ *    block PCs, takes each block's code [pc, next block pc) (up to a ret or
+ *    ud2; up to the first jmp when the next block starts another function),
+ *    walks it with an x86-64 length decoder (sim/cov_x86.h) and counts its
+ *    instructions, minus nop padding and the instrumentation's own: each call
+ *    to a hook and the instruction before it that loads the hook's argument
+ *    into %rdi. Code after a jmp and before the next guarded block is a
+ *    machine block without a guard (codegen split it off this block) and is
+ *    counted with it. That count is the block's
+ *    weight and is written into the block's guard, so the guard hook is one
+ *    add. Blocks the decoder cannot walk fall back to (bytes - 12 per hook
+ *    call) / 4 and are counted in cov_stats().
+ *  - Each executed block adds its weight to the current context's `instr`.
+ *    Each load and store goes to the current context's memory model: a
+ *    two-entry translation cache (region bounds, rights and fixed home; the
+ *    slow path fills the first) gives the simulated address; a repeat of the
+ *    last line or an L1 set lookup (sim/cache.h layout) is the fast path, and
+ *    a translated access that is not an L1 hit goes straight to
+ *    cache_access() from the hook. Only a translation miss calls the
+ *    context's `slow` function (the tile's region lookup and protection
+ *    check, then the cache model). Every access is counted at exactly one
+ *    level (L1 hits include the last-line repeats), so the levels' counts
+ *    add up to loads + stores.
+ *  - When no tile runs, the current context is a null context that only
+ *    counts calls (an engine-only run must leave its counters at zero): its
+ *    instruction limit is 0, so every block lands in its limit function,
+ *    which counts it (tile contexts do not count blocks).
+ *
+ * Memory: the block table is process-wide (the guard and PC sections are);
+ * contexts are owned by their tiles. Globals: cov_cur (the current context),
+ * set by the tile runtime around each handler.
+ * Cost: guard hook = load, add, compare (7 instructions with call and
+ * return); load/store hook = 20 to 35 instructions on a last-line or L1 hit
+ * (with the load-use check of 8-byte loads), plus cache_access() on a miss.
+ * Left out: exact x86 -> TILE-Gx instruction mapping (x86 instructions are the
+ * proxy, scaled by chip.cpi); accesses straddling two lines count as one.
+ */
+#ifndef TESSERA_SIM_TILE_COV_H
+#define TESSERA_SIM_TILE_COV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/tile/cache.h"
+
+enum { COV_READ = 1, COV_WRITE = 2 };
+
+struct cov_ctx;
+typedef void (*cov_slow_fn)(struct cov_ctx *c, uintptr_t addr, unsigned size, unsigned kind,
+                            uintptr_t pc);
+/* Called when instr reaches instr_limit, with the instrumented pc. */
+typedef void (*cov_limit_fn)(struct cov_ctx *c, uintptr_t pc);
+
+struct cov_ctx {
+    uint64_t instr;       /* simulated instructions so far */
+    uint64_t instr_limit; /* crossing it calls on_limit (budget, profile sample) */
+    uint64_t stall;       /* cycles beyond L1 hits (memory, load-use) */
+    uint64_t blocks;      /* block hits: counted by the null context only */
+    uint64_t loads, stores; /* counted by the hooks on entry, whatever path follows */
+    /* translation cache, first entry: host [r_host, r_host + r_size) -> r_pa */
+    uintptr_t r_host;
+    uint64_t r_size;
+    uint64_t r_pa;
+    unsigned r_rights; /* COV_READ | COV_WRITE allowed without a check */
+    int r_home;           /* fixed home tile of the entry's region, or -1 */
+    /* a second entry: the translation the first one held before the slow
+     * path last replaced it, so code that alternates between two regions (a
+     * table and its descriptor) never looks a region up. Cleared whenever
+     * the context is made current. */
+    uintptr_t r2_host;
+    uint64_t r2_size;
+    uint64_t r2_pa;
+    unsigned r2_rights;
+    int r2_home;
+    unsigned line_shift;
+    uint64_t last_line; /* a line known to be in this tile's L1 (UINT64_MAX: none) */
+    /* this tile's caches: with l1 set (a copy of the tile's L1 level: its
+     * sets are the cache model's; ways 0 = none), the hook handles L1 hits
+     * itself and runs translated misses through port->access(port, ...,
+     * now, now_ctx) (a context whose slow function fills the translation
+     * entries must set all four) */
+    struct cache_level l1;
+    struct cache_port *port;
+    cache_now_fn now;
+    void *now_ctx;
+    uint64_t mem_cycles; /* cycles beyond L1 hits of the misses the hook ran (also in stall) */
+    uint64_t l1_fast_hits;  /* L1 hits the hook handled, repeats of the last line
+                               included (added to the cache stats) */
+    bool last_excl;     /* ... and held exclusively (stores hit) */
+    bool dep_on;        /* load-use stall modelling */
+    uint64_t dep_hits;  /* loads that depend on the previous 8-byte load */
+    uintptr_t last_val; /* value of the previous 8-byte load */
+    cov_slow_fn slow;
+    cov_limit_fn on_limit;
+    void *owner; /* the tile (NULL for the null context) */
+};
+
+extern struct cov_ctx *cov_cur;
+
+/* The context that counts hook calls made while no tile runs. */
+struct cov_ctx *cov_null_ctx(void);
+/* Make c current (NULL: the null context). Returns the previous one. */
+struct cov_ctx *cov_set_current(struct cov_ctx *c);
+/* Initialise a context with no translation (every access takes the slow path). */
+void cov_ctx_init(struct cov_ctx *c, void *owner, cov_slow_fn slow, cov_limit_fn on_limit);
+
+/* Block table. Weights are computed lazily on first use (or explicitly). */
+void cov_weights_compute(void);
+struct cov_stats {
+    uint64_t blocks;        /* basic blocks in the PC table */
+    uint64_t functions;     /* function entries */
+    uint64_t fallbacks;     /* blocks the decoder could not walk */
+    uint64_t hook_calls;    /* instrumentation calls found in the code */
+    uint64_t weight_total;  /* sum of weights */
+};
+struct cov_stats cov_stats(void);
+/* Block i (in PC-table order): its pc, weight and whether it is a function entry.
+ * Returns false past the end. */
+bool cov_block(size_t i, uintptr_t *pc, uint32_t *weight, bool *fn_entry);
+/* Index of the function (PC-table function entry) holding pc, its entry pc;
+ * false if pc is not in instrumented code. */
+bool cov_function_of(uintptr_t pc, size_t *fn_index, uintptr_t *fn_pc);
+/* Entry pc of function fi (index as given by cov_function_of). */
+bool cov_function_pc(size_t fi, uintptr_t *pc);
+/* Weight computation of one code range, as used for blocks (exposed for
+ * tests): instructions in [p, p + len) up to the first ret/ud2 (and the first
+ * unconditional jump unless past_jumps), minus instrumentation and nop
+ * padding; *hooks gets the hook calls found. Returns -1 if the decoder failed. */
+long cov_weigh_code(const uint8_t *p, size_t len, bool past_jumps, unsigned *hooks);
+
+#endif

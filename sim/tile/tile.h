@@ -1,0 +1,181 @@
+/* sim/tile/tile.h: the simulated chip: tiles that run real C code, their
+ * memory regions and caches (simulator side; tile code sees sim/tile_api.h).
+ *
+ * What it does: chip_create() builds W x H tiles (geometry from the NoC
+ * config), the cache hierarchy (sim/cache.h), the memory map (sim/mem.h) with
+ * a private arena and a stack region per tile and a shared region. A tile
+ * program is started with chip_tile_start(): its main runs as the first
+ * handler at time 0 and registers handlers through tile_api.h. The runtime
+ * wakes a tile when input arrives, runs one handler natively with the
+ * coverage context (sim/cov.h) current, and keeps the tile busy for the
+ * measured cost (see tile_api.h and docs/tiles.md).
+ *
+ * UDN: by default a direct model carries messages (latency = 2 + hops x
+ * chip.l3.hop_cycles + words x chip.tile.udn_word_cycles, demux queues of
+ * geom.demux_words words per queue, credits = free space minus words in
+ * flight). A NoC UDN plugs in with chip_set_net() (struct tile_net_ops).
+ *
+ * NIC: a device plugged in with chip_set_nic() (struct tile_nic_ops;
+ * nic/chip_nic.h) serves the tile_nic_* driver calls of tile_api.h; the
+ * runtime charges the cycles each call returns on the calling tile,
+ * labelled driver, at tile_now().
+ *
+ * Faults: protection (access without the right), outside (no region), lock
+ * (release by a non-holder, lock held at handler end), budget (a handler over
+ * chip.tile.handler_budget_cycles). Each is recorded with tile, time, address,
+ * region, access kind and code location and counted; chip.protection.on_fault
+ * stops the tile (the handler is cut short: its coroutine is abandoned; optionally restarted
+ * later), aborts the run (sim_engine_stop and chip_aborted()), or logs and
+ * lets the access happen (budget faults always cut the handler short).
+ *
+ * Memory: the chip owns tiles, regions, caches and in-flight messages.
+ * Cost: one engine event per handler run, per message, per timer.
+ * Left out: interrupts, preemption, multiple processes per tile, handlers
+ * seeing shared state updated by handlers that overlap them in time (they
+ * see state as of their start; docs/tiles.md).
+ */
+#ifndef TESSERA_SIM_TILE_TILE_H
+#define TESSERA_SIM_TILE_TILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/tile/cache.h"
+#include "sim/tile/chip_config.h"
+#include "sim/kernel/engine.h"
+#include "sim/tile/mem.h"
+#include "sim/tile/tile_api.h"
+
+struct json_writer;
+struct chip;
+
+struct chip_geom {
+    unsigned width, height;
+    uint64_t demux_words; /* per demux queue (direct UDN model) */
+};
+
+/* A UDN implementation (the NoC's, noc/udn.h) plugged into the chip. The
+ * demux queues then live in the network. The chip calls send() at the
+ * simulated time of the handler's action (an engine event), in order per
+ * tile; the network calls chip_udn_arrived() when words arrive and
+ * chip_udn_sent() when a stalled sender may go on. */
+enum tile_net_status {
+    TILE_NET_SENT,    /* the whole message was taken */
+    TILE_NET_STALLED, /* taken; the sender stalls until chip_udn_sent(src) */
+    TILE_NET_FULL,    /* nothing taken; retried after chip_udn_sent(src) */
+};
+struct tile_net_ops {
+    int (*send)(void *net, unsigned src, unsigned dst, unsigned queue, const uint64_t *w, size_t n);
+    /* Data words src could send to (dst, queue) now without stalling. */
+    uint64_t (*credits)(void *net, unsigned src, unsigned dst, unsigned queue);
+    size_t (*avail)(void *net, unsigned tile, unsigned queue);
+    size_t (*recv)(void *net, unsigned tile, unsigned queue, uint64_t *out, size_t max);
+};
+
+/* A NIC plugged into the chip (nic/chip_nic.h implements it): the tile_nic_*
+ * calls of tile_api.h land here with the calling tile, its time (tile_now())
+ * and a cycle counter the runtime charges to the tile, labelled `driver`.
+ * poll sets *more when visible descriptors remain after it. */
+struct tile_nic_ops {
+    uint64_t (*poll)(void *nic, unsigned tile, unsigned ring, sim_time_t now,
+                     struct tile_pkt *out, uint64_t max, bool *more, uint64_t *cycles);
+    int (*credit)(void *nic, unsigned tile, unsigned ring, uint64_t n, sim_time_t now,
+                  uint64_t *cycles);
+    int (*buffer_return)(void *nic, unsigned stack, void *buf, sim_time_t now, uint64_t *cycles);
+    void *(*buffer_alloc)(void *nic, unsigned stack, sim_time_t now, uint64_t *cycles);
+    uint64_t (*post)(void *nic, unsigned ering, const struct tile_txd *d, uint64_t n,
+                     sim_time_t now, uint64_t *cycles);
+    int (*doorbell)(void *nic, unsigned ering, sim_time_t now, uint64_t *cycles);
+    uint64_t (*completed)(void *nic, unsigned ering, sim_time_t now, uint64_t *cycles);
+    uint64_t (*space)(void *nic, unsigned ering);
+    int (*reg)(void *nic, unsigned tile, unsigned process, const void *p, size_t len);
+};
+
+enum tile_fault_kind {
+    TILE_FAULT_PROTECTION,
+    TILE_FAULT_OUTSIDE,
+    TILE_FAULT_LOCK,
+    TILE_FAULT_BUDGET,
+    TILE_FAULT_KIND_COUNT,
+};
+extern const char *const tile_fault_kind_names[];
+
+struct tile_fault {
+    unsigned tile;
+    enum tile_fault_kind kind;
+    sim_time_t time;
+    uint64_t pa;        /* simulated address (0 if outside every region) */
+    char region[40];    /* region name or "-" */
+    unsigned access;    /* COV_READ / COV_WRITE, 0 for non-access faults */
+    char where[128];    /* code location */
+    char what[128];
+};
+
+struct tile_prof {
+    uint64_t cycles[TILE_LABEL_COUNT];
+    uint64_t handlers, instr, mem_cycles, loads, stores, faults;
+};
+
+typedef void (*chip_doorbell_fn)(void *ctx, unsigned tile, unsigned port, uint64_t value,
+                                 sim_time_t t);
+
+struct chip *chip_create(const struct chip_config *cfg, const struct chip_geom *g,
+                         struct sim_engine *e, char *err, size_t errlen);
+void chip_destroy(struct chip *c);
+
+unsigned chip_tile_count(const struct chip *c);
+struct tile *chip_tile(struct chip *c, unsigned id);
+/* Give tile `id` a role and process and schedule main(t, arg) at time 0.
+ * Returns 0, or -1 (message in err) for a bad id or a tile already started. */
+int chip_tile_start(struct chip *c, unsigned id, enum tile_role role, unsigned process,
+                    tile_main_fn main, void *arg, char *err, size_t errlen);
+
+/* Regions: create one (kind, name, size, owner, fixed home or -1). */
+struct mem_region *chip_region_create(struct chip *c, enum mem_kind kind, const char *name,
+                                      uint64_t size, int owner, int home);
+struct mem_region *chip_shared_region(struct chip *c);
+struct mem_region *chip_private_region(struct chip *c, unsigned tile);
+/* The heap of a process (created on first use, chip.tile.heap_bytes). */
+struct mem_region *chip_proc_heap(struct chip *c, unsigned process);
+const struct mem_map *chip_mem_map(const struct chip *c);
+
+/* A device wrote [host, host + len) (e.g. the NIC into Rx memory): the lines
+ * land in their homes' L3 slices and cached copies are invalidated (see
+ * cache_dma_write). Returns -1 if the range is not inside one region. */
+int chip_dma_write(struct chip *c, const void *host, size_t len);
+
+/* Inputs from devices. */
+void chip_ring_post(struct chip *c, unsigned tile, unsigned ring, uint64_t n, sim_time_t t);
+void chip_set_doorbell(struct chip *c, chip_doorbell_fn fn, void *ctx);
+/* Plug in a NIC for the tile_nic_* calls (ops NULL unplugs). */
+void chip_set_nic(struct chip *c, const struct tile_nic_ops *ops, void *nic);
+/* Plug in a network (before any tile starts). */
+void chip_set_net(struct chip *c, const struct tile_net_ops *ops, void *net);
+void chip_udn_arrived(struct chip *c, unsigned tile, sim_time_t t);
+void chip_udn_sent(struct chip *c, unsigned src, sim_time_t t);
+/* Direct model only: put words into a demux queue (as if they arrived at t). */
+void chip_udn_deliver(struct chip *c, unsigned dst, unsigned queue, const uint64_t *w, size_t n,
+                      sim_time_t t);
+
+/* Results. chip_finish closes the profiles at time end (idle to the end). */
+void chip_finish(struct chip *c, sim_time_t end);
+const struct tile_prof *chip_tile_prof(const struct chip *c, unsigned id);
+size_t chip_faults(const struct chip *c, const struct tile_fault **out);
+uint64_t chip_fault_count(const struct chip *c, enum tile_fault_kind k);
+bool chip_aborted(const struct chip *c);
+struct cache_sys *chip_caches(struct chip *c);
+/* {"tiles":[{id, role, handlers, instructions, cycles:{app,...,idle}, ...}],
+ *  "caches":{...}, "faults":{...}} */
+void chip_write_stats(const struct chip *c, struct json_writer *w);
+/* tile,role,label,cycles rows; returns 0 or -1 (errno) */
+int chip_write_profile_csv(const struct chip *c, const char *path);
+/* tile,function,instructions rows: the sampled per-function profile
+ * (chip.tile.profile_sample_instr); names need the program's symbols exported
+ * (-rdynamic), else fn#<index>. */
+int chip_write_function_csv(const struct chip *c, const char *path);
+
+extern const char *const tile_label_names[];
+extern const char *const tile_role_names[];
+
+#endif
