@@ -14,8 +14,11 @@
  * SND.UNA on. Cost per segment: O(1) except out-of-order insertion (O(held
  * ooo segments)) and the send cursor walk over tiny scatter/gather elements.
  */
-#include "stack/stk_priv.h"
+#include "stack/tcp.h"
 #include "stack/cksum.h"
+#include "stack/ip.h"
+#include "stack/seg.h"
+#include "stack/work.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -23,19 +26,6 @@
 #include <string.h>
 
 enum { F_FIN = 1, F_SYN = 2, F_RST = 4, F_PSH = 8, F_ACK = 16, F_URG = 32 };
-
-static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static inline uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static inline void wr16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static inline void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
-}
-static inline uint32_t umin(uint32_t a, uint32_t b) { return a < b ? a : b; }
-static inline uint32_t umax(uint32_t a, uint32_t b) { return a > b ? a : b; }
 
 #define TH(s) ((s)->hdr + STK_ETH_HLEN + STK_IP_HLEN)
 
@@ -117,19 +107,10 @@ bool tcp_init(struct stk *s)
     return true;
 }
 
-static void segs_free_list(struct stk *s, struct stk_seg *g)
-{
-    while (g) {
-        struct stk_seg *n = g->next;
-        stk_seg_free(s, g);
-        g = n;
-    }
-}
-
 static void rx_release_all(struct stk *s, struct stk_tcb *c)
 {
-    segs_free_list(s, c->rxh);
-    segs_free_list(s, c->ooo);
+    seg_free_list(s, c->rxh);
+    seg_free_list(s, c->ooo);
     c->rxh = c->rxt = c->rx_undeliv = c->ooo = NULL;
     c->rx_held = c->ooo_bytes = c->rx_segs = c->rx_dlv = 0;
     c->ooo_fin = false;
@@ -143,7 +124,7 @@ void tcp_fini(struct stk *s)
             if (!c->in_use)
                 continue;
             rx_release_all(s, c);
-            segs_free_list(s, c->txh);
+            seg_free_list(s, c->txh);
         }
     }
     free(s->tcbs);
@@ -183,7 +164,7 @@ static void tcb_free(struct stk *s, struct stk_tcb *c)
     assert(c->in_use);
     conn_unhash(s, c);
     rx_release_all(s, c);
-    segs_free_list(s, c->txh);
+    seg_free_list(s, c->txh);
     c->txh = c->txt = c->tx_cur = NULL;
     twheel_cancel(&s->wheel, &c->t_rto);
     twheel_cancel(&s->wheel, &c->t_delack);
@@ -226,7 +207,7 @@ static uint32_t init_cwnd(const struct stk *s, uint32_t mss)
 static void ev_set(struct stk *s, struct stk_tcb *c, uint8_t ev)
 {
     c->ev |= ev;
-    stk_work_add(s, c);
+    work_add(s, c);
 }
 
 static void check_cleanup(struct stk *s, struct stk_tcb *c)
@@ -247,7 +228,7 @@ static void conn_abort(struct stk *s, struct stk_tcb *c, int status)
     twheel_cancel(&s->wheel, &c->t_delack);
     twheel_cancel(&s->wheel, &c->t_wait);
     if (!c->active && !c->new_conn_sent) {
-        stk_work_add(s, c); /* freed by tcp_work */
+        work_add(s, c); /* freed by tcp_work */
         return;
     }
     if (c->active && !c->new_conn_sent) {
@@ -270,7 +251,7 @@ static void enter_time_wait(struct stk *s, struct stk_tcb *c)
         arm(s, &c->t_wait, s->cfg.time_wait);
     }
     check_cleanup(s, c);
-    stk_work_add(s, c);
+    work_add(s, c);
 }
 
 /* ---- output ---- */
@@ -367,9 +348,9 @@ static uint32_t tcp_emit(struct stk *s, struct stk_tcb *c, uint32_t seq, uint8_t
     wr16(th + 18, 0);
     if (!c->rmac_ok) {
         uint32_t hop = ((c->rip ^ s->cfg.ip) & s->cfg.netmask) == 0 || !s->cfg.gateway ? c->rip : s->cfg.gateway;
-        c->rmac_ok = stk_arp_lookup(s, hop, c->rmac);
+        c->rmac_ok = ip_arp_lookup(s, hop, c->rmac);
     }
-    stk_ip_output(s, 6, c->rip, c->rmac_ok ? c->rmac : NULL, hl, n);
+    ip_output(s, 6, c->rip, c->rmac_ok ? c->rmac : NULL, hl, n);
     if (flags & F_ACK) {
         ack_sent(s, c);
         if (!(flags & (F_SYN | F_FIN)) && len == 0)
@@ -408,7 +389,7 @@ static void send_rst_for(struct stk *s, const uint8_t *smac, uint32_t src, uint1
     wr16(th + 14, 0);
     wr16(th + 18, 0);
     s->ctr.tcp_rst_sent++;
-    stk_ip_output(s, 6, src, smac, STK_TCP_HLEN, 0);
+    ip_output(s, 6, src, smac, STK_TCP_HLEN, 0);
 }
 
 static uint32_t data_end(const struct stk_tcb *c) { return c->snd_una + (uint32_t)c->tx_queued; }
@@ -560,19 +541,19 @@ static void ooo_insert(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
         *pp = d->next;
         c->ooo_bytes -= d->len;
         c->rx_segs--;
-        stk_seg_free(s, d);
+        seg_free(s, d);
     }
     if (*pp && SEQ_LT((*pp)->seq, seq + len))
         len = (*pp)->seq - seq;
     if (len == 0)
         return;
-    struct stk_seg *g = c->rx_segs < s->cfg.max_rx_segs ? stk_seg_alloc(s) : NULL;
+    struct stk_seg *g = c->rx_segs < s->cfg.max_rx_segs ? seg_alloc(s) : NULL;
     if (!g) {
         s->ctr.tcp_ooo_drop++;
         return;
     }
     g->buf = buf;
-    stk_buf_ref(buf);
+    seg_buf_ref(buf);
     g->ptr = p;
     g->seq = seq;
     g->len = len;
@@ -593,7 +574,7 @@ static void ooo_pull(struct stk *s, struct stk_tcb *c)
         uint32_t end = g->seq + g->len;
         if (SEQ_LEQ(end, c->rcv_nxt)) {
             c->rx_segs--;
-            stk_seg_free(s, g);
+            seg_free(s, g);
             continue;
         }
         uint32_t cut = c->rcv_nxt - g->seq;
@@ -672,7 +653,7 @@ static void tx_drop_acked(struct stk *s, struct stk_tcb *c, uint32_t bytes)
                 c->txt = NULL;
             if (c->tx_cur == g)
                 c->tx_cur = NULL;
-            stk_seg_free(s, g);
+            seg_free(s, g);
         } else {
             g->ptr += bytes;
             g->len -= bytes;
@@ -893,7 +874,7 @@ static void syn_sent_input(struct stk *s, struct stk_tcb *c, const struct seg_in
         c->rto = c->have_rtt ? c->rto : s->cfg.rto_initial;
         enter_established(s, c);
         c->ack_now = true; /* data in a SYN-ACK is not queued: the peer resends it */
-        stk_work_add(s, c);
+        work_add(s, c);
     } else {
         /* Simultaneous open (RFC 9293 3.5, figure 8). */
         c->state = STK_SYN_RECEIVED;
@@ -944,14 +925,14 @@ static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
                     check_cleanup(s, c);
                 else
                     ev_set(s, c, EV_RCLOSED);
-                stk_work_add(s, c);
+                work_add(s, c);
             } else {
                 conn_abort(s, c, c->state == STK_SYN_RECEIVED ? -ECONNREFUSED : -ECONNRESET);
             }
         } else if (ok) {
             s->ctr.tcp_challenge_ack++;
             c->ack_now = true;
-            stk_work_add(s, c);
+            work_add(s, c);
         } else {
             s->ctr.tcp_rst_bad_seq++;
         }
@@ -963,7 +944,7 @@ static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
         else
             s->ctr.tcp_unacceptable++;
         c->ack_now = true;
-        stk_work_add(s, c);
+        work_add(s, c);
         return;
     }
     /* Trim to the window. */
@@ -989,7 +970,7 @@ static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
     if (g->flags & F_SYN) {
         s->ctr.tcp_challenge_ack++;
         c->ack_now = true;
-        stk_work_add(s, c);
+        work_add(s, c);
         return;
     }
     /* Step 5: ACK. */
@@ -1013,7 +994,7 @@ static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
     if (SEQ_GT(g->ack, c->snd_max)) {
         s->ctr.tcp_ack_too_new++;
         c->ack_now = true;
-        stk_work_add(s, c);
+        work_add(s, c);
         return;
     }
     uint32_t wnd = (uint32_t)g->wnd << c->snd_wscale;
@@ -1036,7 +1017,7 @@ static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
             retransmit_head(s, c);
             c->cwnd = c->ssthresh + 3 * c->mss;
         }
-        stk_work_add(s, c);
+        work_add(s, c);
     }
     if (SEQ_LT(c->snd_wl1, g->seq) || (c->snd_wl1 == g->seq && SEQ_LEQ(c->snd_wl2, g->ack))) {
         c->snd_wnd = wnd;
@@ -1067,7 +1048,7 @@ static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
             c->state = STK_CLOSED;
             twheel_cancel(&s->wheel, &c->t_rto);
             check_cleanup(s, c);
-            stk_work_add(s, c);
+            work_add(s, c);
             return;
         }
         break;
@@ -1075,7 +1056,7 @@ static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
         if (g->flags & F_FIN) {
             c->ack_now = true;
             arm(s, &c->t_wait, s->cfg.time_wait);
-            stk_work_add(s, c);
+            work_add(s, c);
         }
         return;
     default:
@@ -1092,16 +1073,16 @@ static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
                 c->rcv_nxt += g->plen;
             c->ack_now = true;
         } else if (in_order) {
-            struct stk_seg *sg = c->rx_segs < s->cfg.max_rx_segs ? stk_seg_alloc(s) : NULL;
+            struct stk_seg *sg = c->rx_segs < s->cfg.max_rx_segs ? seg_alloc(s) : NULL;
             if (!sg) {
                 s->ctr.tcp_rx_no_seg_drop++;
                 c->ack_now = true;
-                stk_work_add(s, c);
+                work_add(s, c);
                 return;
             }
             bool had_ooo = c->ooo != NULL;
             sg->buf = buf;
-            stk_buf_ref(buf);
+            seg_buf_ref(buf);
             sg->ptr = g->payload;
             sg->seq = g->seq;
             sg->len = g->plen;
@@ -1123,7 +1104,7 @@ static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
             ooo_insert(s, c, buf, g->payload, g->seq, g->plen);
             c->ack_now = true; /* duplicate ACK for the sender's fast retransmit */
         }
-        stk_work_add(s, c);
+        work_add(s, c);
     }
     /* Step 8: FIN. */
     if ((g->flags & F_FIN) && !c->fin_rcvd && c->state != STK_CLOSED) {
@@ -1134,15 +1115,13 @@ static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
             c->ooo_fin = true;
             c->ooo_fin_seq = fin_at;
             c->ack_now = true;
-            stk_work_add(s, c);
+            work_add(s, c);
         }
     }
 }
 
-void tcp_input(struct stk *s, struct stk_rxbuf *buf, const uint8_t *ip, uint32_t src, uint32_t dst,
-               const uint8_t *th, size_t tlen)
+void tcp_input(struct stk *s, struct stk_rxbuf *buf, uint32_t src, uint32_t dst, const uint8_t *th, size_t tlen)
 {
-    (void)ip;
     s->ctr.tcp_rx++;
     if (tlen < STK_TCP_HLEN) {
         s->ctr.tcp_runt++;
@@ -1226,7 +1205,7 @@ void tcp_timer_fire(void *ctx, struct twheel_entry *e)
         if (c->ack_delayed) {
             s->ctr.tcp_delacks++;
             c->ack_now = true;
-            stk_work_add(s, c);
+            work_add(s, c);
         }
         return;
     }
@@ -1234,7 +1213,7 @@ void tcp_timer_fire(void *ctx, struct twheel_entry *e)
         c->state = STK_CLOSED;
         twheel_cancel(&s->wheel, &c->t_rto);
         check_cleanup(s, c);
-        stk_work_add(s, c);
+        work_add(s, c);
         return;
     }
     assert(field == offsetof(struct stk_tcb, t_rto));
@@ -1279,11 +1258,11 @@ void tcp_timer_fire(void *ctx, struct twheel_entry *e)
     c->in_recovery = false;
     c->dupacks = 0;
     c->snd_nxt = c->snd_una;
-    stk_work_add(s, c);
+    work_add(s, c);
 }
 
 /* Delivers pending events, then sends what the state allows. */
-void tcp_work(struct stk *s, struct stk_tcb *c)
+static void tcp_work(struct stk *s, struct stk_tcb *c)
 {
     if (!c->in_use)
         return;
@@ -1348,9 +1327,20 @@ void tcp_work(struct stk *s, struct stk_tcb *c)
         tcb_free(s, c);
 }
 
+void tcp_drain(struct stk *s)
+{
+    if (s->draining)
+        return;
+    s->draining = true;
+    struct stk_tcb *c;
+    while ((c = work_pop(s)))
+        tcp_work(s, c);
+    s->draining = false;
+}
+
 /* ---- commands ---- */
 
-int stk_tcp_listen(struct stk *s, uint16_t port, unsigned backlog, uint64_t tag)
+int tcp_listen(struct stk *s, uint16_t port, unsigned backlog, uint64_t tag)
 {
     if (port == 0 || backlog == 0)
         return -EINVAL;
@@ -1371,7 +1361,7 @@ int stk_tcp_listen(struct stk *s, uint16_t port, unsigned backlog, uint64_t tag)
     return -ENOBUFS;
 }
 
-int stk_tcp_connect(struct stk *s, uint32_t dst_ip, uint16_t dst_port, uint64_t cookie, uint32_t *id)
+int tcp_connect(struct stk *s, uint32_t dst_ip, uint16_t dst_port, uint64_t cookie, uint32_t *id)
 {
     if (dst_ip == 0 || dst_port == 0)
         return -EINVAL;
@@ -1425,7 +1415,7 @@ static struct stk_tcb *cmd_conn(struct stk *s, uint32_t id)
     return c;
 }
 
-int stk_tcp_accept(struct stk *s, uint32_t id)
+int tcp_accept(struct stk *s, uint32_t id)
 {
     struct stk_tcb *c = cmd_conn(s, id);
     if (!c || c->active || !c->new_conn_sent)
@@ -1441,12 +1431,12 @@ int stk_tcp_accept(struct stk *s, uint32_t id)
         c->ev |= EV_DATA;
     if (c->fin_rcvd)
         c->ev |= EV_RCLOSED;
-    stk_work_add(s, c);
-    stk_drain(s);
+    work_add(s, c);
+    tcp_drain(s);
     return 0;
 }
 
-int stk_tcp_send(struct stk *s, uint32_t id, const struct stk_sendv *v, unsigned n)
+int tcp_send(struct stk *s, uint32_t id, const struct stk_sendv *v, unsigned n)
 {
     struct stk_tcb *c = cmd_conn(s, id);
     if (!c)
@@ -1474,7 +1464,7 @@ int stk_tcp_send(struct stk *s, uint32_t id, const struct stk_sendv *v, unsigned
     for (unsigned i = 0; i < n; i++) {
         if (!v[i].len)
             continue;
-        struct stk_seg *g = stk_seg_alloc(s);
+        struct stk_seg *g = seg_alloc(s);
         g->ptr = v[i].ptr;
         g->len = (uint32_t)v[i].len;
         g->flags = v[i].flags;
@@ -1487,12 +1477,12 @@ int stk_tcp_send(struct stk *s, uint32_t id, const struct stk_sendv *v, unsigned
         c->txt = g;
         c->tx_queued += g->len;
     }
-    stk_work_add(s, c);
-    stk_drain(s);
+    work_add(s, c);
+    tcp_drain(s);
     return 0;
 }
 
-int stk_tcp_recv_done(struct stk *s, uint32_t id, size_t count)
+int tcp_recv_done(struct stk *s, uint32_t id, size_t count)
 {
     struct stk_tcb *c = cmd_conn(s, id);
     if (!c)
@@ -1509,7 +1499,7 @@ int stk_tcp_recv_done(struct stk *s, uint32_t id, size_t count)
             if (!c->rxh)
                 c->rxt = NULL;
             c->rx_segs--;
-            stk_seg_free(s, g);
+            seg_free(s, g);
         } else {
             g->ptr += count;
             g->len -= (uint32_t)count;
@@ -1524,9 +1514,9 @@ int stk_tcp_recv_done(struct stk *s, uint32_t id, size_t count)
     uint32_t mss = c->mss ? c->mss : 536;
     if (SEQ_GT(edge, c->rcv_adv) && edge - c->rcv_adv >= umin(s->cfg.rcv_buf / 2, 2 * mss)) {
         c->ack_now = true;
-        stk_work_add(s, c);
+        work_add(s, c);
     }
-    stk_drain(s);
+    tcp_drain(s);
     return 0;
 }
 
@@ -1540,10 +1530,10 @@ static void start_fin(struct stk *s, struct stk_tcb *c)
         c->state = STK_FIN_WAIT_1;
     else if (c->state == STK_CLOSE_WAIT)
         c->state = STK_LAST_ACK;
-    stk_work_add(s, c);
+    work_add(s, c);
 }
 
-int stk_tcp_shutdown(struct stk *s, uint32_t id, int how)
+int tcp_shutdown(struct stk *s, uint32_t id, int how)
 {
     struct stk_tcb *c = cmd_conn(s, id);
     if (!c || !(how & (STK_SHUT_RD | STK_SHUT_WR)))
@@ -1557,11 +1547,11 @@ int stk_tcp_shutdown(struct stk *s, uint32_t id, int how)
             start_fin(s, c);
         }
     }
-    stk_drain(s);
+    tcp_drain(s);
     return 0;
 }
 
-int stk_tcp_close(struct stk *s, uint32_t id)
+int tcp_close(struct stk *s, uint32_t id)
 {
     struct stk_tcb *c = cmd_conn(s, id);
     if (!c)
@@ -1580,12 +1570,12 @@ int stk_tcp_close(struct stk *s, uint32_t id)
             arm(s, &c->t_wait, s->cfg.fin_wait2);
     }
     check_cleanup(s, c);
-    stk_work_add(s, c);
-    stk_drain(s);
+    work_add(s, c);
+    tcp_drain(s);
     return 0;
 }
 
-int stk_tcp_info(const struct stk *s, uint32_t id, struct stk_tcp_info *o)
+int tcp_info(const struct stk *s, uint32_t id, struct stk_tcp_info *o)
 {
     uint32_t slot = id & 0xffff;
     if (slot >= s->cfg.max_conns)
@@ -1615,7 +1605,7 @@ int stk_tcp_info(const struct stk *s, uint32_t id, struct stk_tcp_info *o)
     return 0;
 }
 
-uint32_t stk_tcp_conns(const struct stk *s) { return s->nconns; }
+uint32_t tcp_conns(const struct stk *s) { return s->nconns; }
 
 /* The first SYN of an active open to an unresolved neighbour was dropped
  * while ARP asked; resend it as soon as the reply arrives instead of waiting
