@@ -8,6 +8,9 @@
 #include "stack/seg.h"
 #include "stack/stk_types.h"
 #include "stack/tcp.h"
+#include "stack/tcp_in.h"
+#include "stack/tcp_timer.h"
+#include "stack/twheel.h"
 #include "stack/work.h"
 
 #include <stdio.h>
@@ -102,8 +105,6 @@ struct stk *stk_create(const struct stk_config *cfg, const struct stk_driver *dr
         return NULL;
     }
     work_init(s);
-    s->next_port = (uint16_t)(cfg->ephemeral_lo +
-                              drv->random(drv->ctx) % ((uint32_t)cfg->ephemeral_hi - cfg->ephemeral_lo + 1));
     return s;
 }
 

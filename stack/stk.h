@@ -6,7 +6,7 @@
  * RFC 6298 (Karn, exponential backoff), NewReno congestion control (RFC 5681,
  * RFC 6582), delayed ACKs, zero-window probing, RST validation (RFC 5961 3.2
  * challenge ACKs), listen backlog with counted SYN drops. Read RFC 9293 3.10
- * ("Event Processing") first: tcp.c follows its SEGMENT ARRIVES steps.
+ * ("Event Processing") first: tcp_in.c follows its SEGMENT ARRIVES steps.
  *
  * Sans-IO: everything lives in `struct stk` (no globals); frames come in
  * through stk_input() with the current time, leave through the driver's
@@ -37,6 +37,23 @@
  * Left out: IP options and fragment reassembly, IPv6, TCP timestamps/PAWS,
  * SACK, Nagle, keepalive, urgent data (the URG bit is ignored), SYN cookies,
  * path MTU discovery, ICMP errors to TCP.
+ *
+ * Modules (a .c with its .h; a header without a .c is a module of its own),
+ * top down; each includes and calls only modules below it, never up:
+ *
+ *   sock, wire         socket layer; in-process Ethernet (users of stk.h)
+ *   stk                this API: instance, stk_input/stk_poll, dispatch
+ *   tcp                TCP lifecycle, work-list drain and events, commands
+ *   tcp_in, tcp_timer  segment arrival; timer expiry
+ *   tcp_out            segment emission
+ *   tcb                connection table, hash, timers arming, events
+ *   ip                 Ethernet, ARP, IPv4, ICMP echo; ip_output
+ *   seg, work          segment-reference pool and rx buffer refs; work list
+ *   stk_types          private structs (struct stk, stk_tcb), byte helpers
+ *   stk_defs, twheel, cksum   public types; timing wheel; checksum
+ *
+ * ip hands a TCP segment or a resolved neighbour back to stk_input, which
+ * passes it to tcp_in / tcp; tcp_out sends through ip_output.
  */
 #ifndef TESSERA_STACK_STK_H
 #define TESSERA_STACK_STK_H
