@@ -415,71 +415,70 @@ static void syn_sent_input(struct stk *s, struct stk_tcb *c, const struct seg_in
     }
 }
 
-static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, struct seg_in *g)
+/* SYN-RECEIVED cases that come before step 1. Returns false when the
+ * segment is done with. */
+static bool syn_received_pre(struct stk *s, struct stk_tcb *c, struct seg_in *g, uint32_t *seglen)
 {
-    uint32_t seglen = g->plen + ((g->flags & TH_SYN) ? 1 : 0) + ((g->flags & TH_FIN) ? 1 : 0);
-    uint32_t rwnd = SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
-
+    if (c->state != STK_SYN_RECEIVED)
+        return true;
     /* A retransmitted SYN while we wait for the handshake's ACK. */
-    if (c->state == STK_SYN_RECEIVED && (g->flags & TH_SYN) && !(g->flags & TH_ACK) && g->seq == c->irs) {
+    if ((g->flags & TH_SYN) && !(g->flags & TH_ACK) && g->seq == c->irs) {
         tcp_send_syn(s, c);
-        return;
+        return false;
     }
-
     /* Simultaneous open: the peer's SYN-ACK repeats its SYN's sequence
      * number; strictly it fails step 1 (RFC 9293 figure 8 relies on it). */
-    if (c->state == STK_SYN_RECEIVED && (g->flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) && g->seq == c->irs &&
+    if ((g->flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) && g->seq == c->irs &&
         SEQ_LT(c->snd_una, g->ack) && SEQ_LEQ(g->ack, c->snd_max)) {
         g->flags &= (uint8_t)~TH_SYN;
         g->seq++;
-        seglen--;
+        (*seglen)--;
     }
-    /* Step 1: sequence acceptability. */
-    bool ok;
+    return true;
+}
+
+/* Step 1: sequence acceptability (RFC 9293 3.10.7.4, the four cases). */
+static bool seq_acceptable(const struct stk_tcb *c, const struct seg_in *g, uint32_t seglen, uint32_t rwnd)
+{
     if (seglen == 0)
-        ok = rwnd == 0 ? g->seq == c->rcv_nxt
-                       : SEQ_LEQ(c->rcv_nxt, g->seq) && SEQ_LT(g->seq, c->rcv_nxt + rwnd);
-    else
-        ok = rwnd != 0 && ((SEQ_LEQ(c->rcv_nxt, g->seq) && SEQ_LT(g->seq, c->rcv_nxt + rwnd)) ||
-                           (SEQ_LEQ(c->rcv_nxt, g->seq + seglen - 1) &&
-                            SEQ_LT(g->seq + seglen - 1, c->rcv_nxt + rwnd)));
-    /* Step 2: RST (RFC 5961 3.2: exact match resets, in-window challenges). */
-    if (g->flags & TH_RST) {
-        s->ctr.tcp_rst_rx++;
-        if (g->seq == c->rcv_nxt) {
-            if (c->state == STK_SYN_RECEIVED && !c->active) {
-                tcb_abort(s, c, -ECONNRESET);
-            } else if (c->state == STK_CLOSING || c->state == STK_LAST_ACK || c->state == STK_TIME_WAIT) {
-                c->state = STK_CLOSED;
-                twheel_cancel(&s->wheel, &c->t_rto);
-                twheel_cancel(&s->wheel, &c->t_wait);
-                if (c->app_closed)
-                    tcb_check_cleanup(s, c);
-                else
-                    tcb_ev_set(s, c, EV_RCLOSED);
-                work_add(s, c);
-            } else {
-                tcb_abort(s, c, c->state == STK_SYN_RECEIVED ? -ECONNREFUSED : -ECONNRESET);
-            }
-        } else if (ok) {
-            s->ctr.tcp_challenge_ack++;
-            c->ack_now = true;
+        return rwnd == 0 ? g->seq == c->rcv_nxt
+                         : SEQ_LEQ(c->rcv_nxt, g->seq) && SEQ_LT(g->seq, c->rcv_nxt + rwnd);
+    return rwnd != 0 && ((SEQ_LEQ(c->rcv_nxt, g->seq) && SEQ_LT(g->seq, c->rcv_nxt + rwnd)) ||
+                         (SEQ_LEQ(c->rcv_nxt, g->seq + seglen - 1) &&
+                          SEQ_LT(g->seq + seglen - 1, c->rcv_nxt + rwnd)));
+}
+
+/* Step 2: RST (RFC 5961 3.2: exact match resets, in-window challenges). */
+static void rst_input(struct stk *s, struct stk_tcb *c, const struct seg_in *g, bool acceptable)
+{
+    s->ctr.tcp_rst_rx++;
+    if (g->seq == c->rcv_nxt) {
+        if (c->state == STK_SYN_RECEIVED && !c->active) {
+            tcb_abort(s, c, -ECONNRESET);
+        } else if (c->state == STK_CLOSING || c->state == STK_LAST_ACK || c->state == STK_TIME_WAIT) {
+            c->state = STK_CLOSED;
+            twheel_cancel(&s->wheel, &c->t_rto);
+            twheel_cancel(&s->wheel, &c->t_wait);
+            if (c->app_closed)
+                tcb_check_cleanup(s, c);
+            else
+                tcb_ev_set(s, c, EV_RCLOSED);
             work_add(s, c);
         } else {
-            s->ctr.tcp_rst_bad_seq++;
+            tcb_abort(s, c, c->state == STK_SYN_RECEIVED ? -ECONNREFUSED : -ECONNRESET);
         }
-        return;
-    }
-    if (!ok) {
-        if (g->plen)
-            s->ctr.tcp_dup_data++;
-        else
-            s->ctr.tcp_unacceptable++;
+    } else if (acceptable) {
+        s->ctr.tcp_challenge_ack++;
         c->ack_now = true;
         work_add(s, c);
-        return;
+    } else {
+        s->ctr.tcp_rst_bad_seq++;
     }
-    /* Trim to the window. */
+}
+
+/* Trims an acceptable segment to the receive window. */
+static void seg_trim(struct stk *s, struct stk_tcb *c, struct seg_in *g, uint32_t rwnd)
+{
     if (SEQ_LT(g->seq, c->rcv_nxt)) {
         uint32_t d = c->rcv_nxt - g->seq;
         if (g->flags & TH_SYN) {
@@ -498,59 +497,51 @@ static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
         g->plen = c->rcv_nxt + rwnd - g->seq;
         g->flags &= (uint8_t)~TH_FIN;
     }
-    /* Step 4: SYN in a synchronized state: challenge ACK (RFC 5961 4.2). */
-    if (g->flags & TH_SYN) {
-        s->ctr.tcp_challenge_ack++;
-        c->ack_now = true;
-        work_add(s, c);
-        return;
+}
+
+/* Step 5 in SYN-RECEIVED: the ACK completing the handshake, else a RST.
+ * Returns false when the segment is done with. */
+static bool syn_received_ack(struct stk *s, struct stk_tcb *c, const struct seg_in *g)
+{
+    if (!(SEQ_LT(c->snd_una, g->ack) && SEQ_LEQ(g->ack, c->snd_max))) {
+        tcp_send_rst(s, g->smac, c->rip, c->rport, c->lport, g->seq, g->ack, g->flags, g->plen);
+        return false;
     }
-    /* Step 5: ACK. */
-    if (!(g->flags & TH_ACK))
-        return;
-    if (c->state == STK_SYN_RECEIVED) {
-        if (SEQ_LT(c->snd_una, g->ack) && SEQ_LEQ(g->ack, c->snd_max)) {
-            twheel_cancel(&s->wheel, &c->t_rto);
-            c->snd_una = c->iss + 1;
-            c->snd_wnd = (uint32_t)g->wnd << c->snd_wscale;
-            c->max_snd_wnd = umax(c->max_snd_wnd, c->snd_wnd);
-            c->snd_wl1 = g->seq;
-            c->snd_wl2 = g->ack;
-            c->retries = 0;
-            enter_established(s, c);
-        } else {
-            tcp_send_rst(s, g->smac, c->rip, c->rport, c->lport, g->seq, g->ack, g->flags, g->plen);
-            return;
-        }
+    twheel_cancel(&s->wheel, &c->t_rto);
+    c->snd_una = c->iss + 1;
+    c->snd_wnd = (uint32_t)g->wnd << c->snd_wscale;
+    c->max_snd_wnd = umax(c->max_snd_wnd, c->snd_wnd);
+    c->snd_wl1 = g->seq;
+    c->snd_wl2 = g->ack;
+    c->retries = 0;
+    enter_established(s, c);
+    return true;
+}
+
+/* A duplicate ACK (RFC 5681 2): counts, and on the third enters fast
+ * recovery (RFC 6582 3.2 step 2); in recovery, inflates. */
+static void dupack_input(struct stk *s, struct stk_tcb *c, uint32_t ack)
+{
+    s->ctr.tcp_dupacks_rx++;
+    c->dupacks++;
+    if (c->in_recovery) {
+        c->cwnd += c->mss;
+    } else if (c->dupacks == 3 && SEQ_GT(ack, c->recover)) {
+        uint32_t flight = c->snd_max - c->snd_una;
+        c->ssthresh = umax(flight / 2, 2 * c->mss);
+        c->recover = c->snd_max - 1;
+        c->in_recovery = true;
+        c->partial_seen = false;
+        s->ctr.tcp_fast_retransmits++;
+        tcp_retransmit_head(s, c);
+        c->cwnd = c->ssthresh + 3 * c->mss;
     }
-    if (SEQ_GT(g->ack, c->snd_max)) {
-        s->ctr.tcp_ack_too_new++;
-        c->ack_now = true;
-        work_add(s, c);
-        return;
-    }
-    uint32_t wnd = (uint32_t)g->wnd << c->snd_wscale;
-    if (SEQ_GT(g->ack, c->snd_una)) {
-        ack_new(s, c, g->ack);
-    } else if (g->ack == c->snd_una && g->plen == 0 && !(g->flags & TH_FIN) && wnd == c->snd_wnd &&
-               SEQ_GT(c->snd_max, c->snd_una) && !c->persist) {
-        /* Duplicate ACK (RFC 5681 2). */
-        s->ctr.tcp_dupacks_rx++;
-        c->dupacks++;
-        if (c->in_recovery) {
-            c->cwnd += c->mss;
-        } else if (c->dupacks == 3 && SEQ_GT(g->ack, c->recover)) {
-            uint32_t flight = c->snd_max - c->snd_una;
-            c->ssthresh = umax(flight / 2, 2 * c->mss);
-            c->recover = c->snd_max - 1;
-            c->in_recovery = true;
-            c->partial_seen = false;
-            s->ctr.tcp_fast_retransmits++;
-            tcp_retransmit_head(s, c);
-            c->cwnd = c->ssthresh + 3 * c->mss;
-        }
-        work_add(s, c);
-    }
+    work_add(s, c);
+}
+
+/* Send window update (RFC 9293 3.10.7.4, SND.WL1/SND.WL2 rule). */
+static void snd_wnd_update(struct stk *s, struct stk_tcb *c, const struct seg_in *g, uint32_t wnd)
+{
     if (SEQ_LT(c->snd_wl1, g->seq) || (c->snd_wl1 == g->seq && SEQ_LEQ(c->snd_wl2, g->ack))) {
         c->snd_wnd = wnd;
         c->snd_wl1 = g->seq;
@@ -562,6 +553,12 @@ static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
             twheel_cancel(&s->wheel, &c->t_rto);
         }
     }
+}
+
+/* Step 5, the closing states: what an ACK of our FIN moves to; TIME-WAIT
+ * answers a retransmitted FIN. Returns false when the segment is done with. */
+static bool ack_closing_states(struct stk *s, struct stk_tcb *c, const struct seg_in *g)
+{
     bool fin_acked = c->fin_sent && SEQ_GT(c->snd_una, c->fin_seq);
     switch (c->state) {
     case STK_FIN_WAIT_1:
@@ -581,7 +578,7 @@ static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
             twheel_cancel(&s->wheel, &c->t_rto);
             tcb_check_cleanup(s, c);
             work_add(s, c);
-            return;
+            return false;
         }
         break;
     case STK_TIME_WAIT:
@@ -590,55 +587,95 @@ static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
             tcb_arm(s, &c->t_wait, s->cfg.time_wait);
             work_add(s, c);
         }
-        return;
+        return false;
     default:
         break;
     }
-    /* Step 7: segment text. */
+    return true;
+}
+
+/* Step 5: ACK. Returns false when the segment is done with. */
+static bool ack_input(struct stk *s, struct stk_tcb *c, const struct seg_in *g)
+{
+    if (c->state == STK_SYN_RECEIVED && !syn_received_ack(s, c, g))
+        return false;
+    if (SEQ_GT(g->ack, c->snd_max)) {
+        s->ctr.tcp_ack_too_new++;
+        c->ack_now = true;
+        work_add(s, c);
+        return false;
+    }
+    uint32_t wnd = (uint32_t)g->wnd << c->snd_wscale;
+    if (SEQ_GT(g->ack, c->snd_una))
+        ack_new(s, c, g->ack);
+    else if (g->ack == c->snd_una && g->plen == 0 && !(g->flags & TH_FIN) && wnd == c->snd_wnd &&
+             SEQ_GT(c->snd_max, c->snd_una) && !c->persist)
+        dupack_input(s, c, g->ack);
+    snd_wnd_update(s, c, g, wnd);
+    return ack_closing_states(s, c, g);
+}
+
+/* In-order text: queued by reference, then what was waiting out of order.
+ * Returns false when no segment reference is left (dropped, ACKed). */
+static bool data_in_order(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, const struct seg_in *g)
+{
+    struct stk_seg *sg = c->rx_segs < s->cfg.max_rx_segs ? seg_alloc(s) : NULL;
+    if (!sg) {
+        s->ctr.tcp_rx_no_seg_drop++;
+        c->ack_now = true;
+        work_add(s, c);
+        return false;
+    }
+    bool had_ooo = c->ooo != NULL;
+    sg->buf = buf;
+    seg_buf_ref(buf);
+    sg->ptr = g->payload;
+    sg->seq = g->seq;
+    sg->len = g->plen;
+    c->rx_segs++;
+    rx_append(c, sg);
+    c->rcv_nxt += g->plen;
+    c->ev |= EV_DATA;
+    if (had_ooo) {
+        ooo_pull(s, c);
+        c->ack_now = true;
+    } else if (s->cfg.delack == 0 || ++c->unacked_segs >= 2) {
+        c->ack_now = true;
+    } else {
+        c->ack_delayed = true;
+    }
+    if (c->ooo_fin && c->rcv_nxt == c->ooo_fin_seq)
+        process_fin(s, c);
+    return true;
+}
+
+/* Step 7: segment text. Returns false when the segment is dropped. */
+static bool data_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, const struct seg_in *g)
+{
     bool in_order = g->seq == c->rcv_nxt;
     bool data_state = c->state == STK_ESTABLISHED || c->state == STK_FIN_WAIT_1 || c->state == STK_FIN_WAIT_2;
-    if (g->plen && data_state) {
-        s->ctr.tcp_data_segs_in++;
-        if (c->app_closed || c->rd_shut) {
-            /* Nobody will read it: acknowledge and discard. */
-            if (in_order)
-                c->rcv_nxt += g->plen;
-            c->ack_now = true;
-        } else if (in_order) {
-            struct stk_seg *sg = c->rx_segs < s->cfg.max_rx_segs ? seg_alloc(s) : NULL;
-            if (!sg) {
-                s->ctr.tcp_rx_no_seg_drop++;
-                c->ack_now = true;
-                work_add(s, c);
-                return;
-            }
-            bool had_ooo = c->ooo != NULL;
-            sg->buf = buf;
-            seg_buf_ref(buf);
-            sg->ptr = g->payload;
-            sg->seq = g->seq;
-            sg->len = g->plen;
-            c->rx_segs++;
-            rx_append(c, sg);
+    if (!g->plen || !data_state)
+        return true;
+    s->ctr.tcp_data_segs_in++;
+    if (c->app_closed || c->rd_shut) {
+        /* Nobody will read it: acknowledge and discard. */
+        if (in_order)
             c->rcv_nxt += g->plen;
-            c->ev |= EV_DATA;
-            if (had_ooo) {
-                ooo_pull(s, c);
-                c->ack_now = true;
-            } else if (s->cfg.delack == 0 || ++c->unacked_segs >= 2) {
-                c->ack_now = true;
-            } else {
-                c->ack_delayed = true;
-            }
-            if (c->ooo_fin && c->rcv_nxt == c->ooo_fin_seq)
-                process_fin(s, c);
-        } else {
-            ooo_insert(s, c, buf, g->payload, g->seq, g->plen);
-            c->ack_now = true; /* duplicate ACK for the sender's fast retransmit */
-        }
-        work_add(s, c);
+        c->ack_now = true;
+    } else if (in_order) {
+        if (!data_in_order(s, c, buf, g))
+            return false;
+    } else {
+        ooo_insert(s, c, buf, g->payload, g->seq, g->plen);
+        c->ack_now = true; /* duplicate ACK for the sender's fast retransmit */
     }
-    /* Step 8: FIN. */
+    work_add(s, c);
+    return true;
+}
+
+/* Step 8: FIN, in order now or remembered until the gap fills. */
+static void fin_input(struct stk *s, struct stk_tcb *c, const struct seg_in *g)
+{
     if ((g->flags & TH_FIN) && !c->fin_rcvd && c->state != STK_CLOSED) {
         uint32_t fin_at = g->seq + g->plen;
         if (fin_at == c->rcv_nxt) {
@@ -650,6 +687,44 @@ static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
             work_add(s, c);
         }
     }
+}
+
+/* SEGMENT ARRIVES in a synchronized state (and SYN-RECEIVED), RFC 9293
+ * 3.10.7.4, step by step. */
+static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, struct seg_in *g)
+{
+    uint32_t seglen = g->plen + ((g->flags & TH_SYN) ? 1 : 0) + ((g->flags & TH_FIN) ? 1 : 0);
+    uint32_t rwnd = SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+
+    if (!syn_received_pre(s, c, g, &seglen))
+        return;
+    bool ok = seq_acceptable(c, g, seglen, rwnd);
+    if (g->flags & TH_RST) {
+        rst_input(s, c, g, ok);
+        return;
+    }
+    if (!ok) {
+        if (g->plen)
+            s->ctr.tcp_dup_data++;
+        else
+            s->ctr.tcp_unacceptable++;
+        c->ack_now = true;
+        work_add(s, c);
+        return;
+    }
+    seg_trim(s, c, g, rwnd);
+    /* Step 4: SYN in a synchronized state: challenge ACK (RFC 5961 4.2). */
+    if (g->flags & TH_SYN) {
+        s->ctr.tcp_challenge_ack++;
+        c->ack_now = true;
+        work_add(s, c);
+        return;
+    }
+    if (!(g->flags & TH_ACK) || !ack_input(s, c, g))
+        return;
+    if (!data_input(s, c, buf, g))
+        return;
+    fin_input(s, c, g);
 }
 
 void tcp_input(struct stk *s, struct stk_rxbuf *buf, uint32_t src, uint32_t dst, const uint8_t *th, size_t tlen)
