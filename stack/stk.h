@@ -6,7 +6,7 @@
  * RFC 6298 (Karn, exponential backoff), NewReno congestion control (RFC 5681,
  * RFC 6582), delayed ACKs, zero-window probing, RST validation (RFC 5961 3.2
  * challenge ACKs), listen backlog with counted SYN drops. Read RFC 9293 3.10
- * ("Event Processing") first: tcp.c follows its SEGMENT ARRIVES steps.
+ * ("Event Processing") first: tcp_in.c follows its SEGMENT ARRIVES steps.
  *
  * Sans-IO: everything lives in `struct stk` (no globals); frames come in
  * through stk_input() with the current time, leave through the driver's
@@ -37,117 +37,31 @@
  * Left out: IP options and fragment reassembly, IPv6, TCP timestamps/PAWS,
  * SACK, Nagle, keepalive, urgent data (the URG bit is ignored), SYN cookies,
  * path MTU discovery, ICMP errors to TCP.
+ *
+ * Modules (a .c with its .h; a header without a .c is a module of its own),
+ * top down; each includes and calls only modules below it, never up:
+ *
+ *   sock, wire         socket layer; in-process Ethernet (users of stk.h)
+ *   stk                this API: instance, stk_input/stk_poll, dispatch
+ *   tcp                TCP lifecycle, work-list drain and events, commands
+ *   tcp_in, tcp_timer  segment arrival; timer expiry
+ *   tcp_out            segment emission
+ *   tcb                connection table, hash, timers arming, events
+ *   ip                 Ethernet, ARP, IPv4, ICMP echo; ip_output
+ *   seg, work          segment-reference pool and rx buffer refs; work list
+ *   stk_types          private structs (struct stk, stk_tcb), byte helpers
+ *   stk_defs, twheel, cksum   public types; timing wheel; checksum
+ *
+ * ip hands a TCP segment or a resolved neighbour back to stk_input, which
+ * passes it to tcp_in / tcp; tcp_out sends through ip_output.
  */
 #ifndef TESSERA_STACK_STK_H
 #define TESSERA_STACK_STK_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
-typedef uint64_t stk_time_t; /* picoseconds, the unit of sim_time_t */
-#define STK_NS ((stk_time_t)1000)
-#define STK_US ((stk_time_t)1000000)
-#define STK_MS ((stk_time_t)1000000000)
-#define STK_SEC ((stk_time_t)1000000000000)
-#define STK_NEVER UINT64_MAX
-
-struct stk;
-
-/* A received frame: owned by the driver; the stack only adjusts `refs`
- * (the driver sets it to 0) and calls rx_release once it holds no reference. */
-struct stk_rxbuf {
-    uint8_t *data;
-    uint32_t len;
-    uint32_t refs;
-};
-
-struct stk_iov {
-    const void *base;
-    size_t len;
-};
-
-/* One element of a send scatter/gather list. */
-struct stk_sendv {
-    const void *ptr;
-    size_t len;
-    unsigned flags; /* STK_SEND_* */
-};
-#define STK_SEND_MORE 1u /* no PSH on the last segment of this element */
-
-struct stk_driver {
-    /* A frame as a gather list (first element: Ethernet+IP+TCP headers). */
-    void (*output)(void *ctx, const struct stk_iov *iov, unsigned n, size_t total);
-    void (*rx_release)(void *ctx, struct stk_rxbuf *buf);
-    uint32_t (*random)(void *ctx); /* ISNs, ephemeral ports */
-    void *ctx;
-};
-
-/* Application events (DLibOS Table 1). `id` is the connection index in this
- * instance's name space. new_conn carries the listener tag for passive opens
- * and the cookie for active ones; status is 0 or a negative errno-style
- * reason (ECONNREFUSED, ETIMEDOUT) for a failed connect, which is followed
- * by cleanup(id). */
-struct stk_app {
-    void (*new_conn)(void *ctx, uint32_t id, uint64_t tag, bool active, int status);
-    void (*new_data)(void *ctx, uint32_t id, const struct stk_iov *v, unsigned n);
-    void (*data_acked)(void *ctx, uint32_t id, uint64_t count);
-    void (*remote_closed)(void *ctx, uint32_t id);
-    void (*cleanup)(void *ctx, uint32_t id);
-    void *ctx;
-};
-
-struct stk_config {
-    uint8_t mac[6];
-    uint32_t ip, netmask, gateway; /* host byte order */
-    uint16_t mtu;
-    bool arp_static_only; /* never send ARP requests; static neighbours only */
-    bool tx_csum_offload; /* leave IP/TCP/ICMP checksums for the NIC */
-    bool rx_csum_offload; /* trust the NIC's checksum verification */
-    uint32_t max_conns;       /* connection slots (at most 65535) */
-    uint32_t seg_pool;        /* segment references (rx and tx) */
-    uint32_t rcv_buf;         /* receive buffer per connection, bytes */
-    uint32_t max_rx_segs;     /* segment references one connection may hold */
-    stk_time_t timer_tick;    /* timing wheel granularity */
-    stk_time_t rto_initial, rto_min, rto_max;
-    stk_time_t delack;        /* 0: delayed ACKs off */
-    stk_time_t time_wait;     /* 2*MSL */
-    stk_time_t fin_wait2;     /* orphaned FIN-WAIT-2 timeout */
-    unsigned syn_retries, data_retries;
-    uint32_t init_cwnd_segs;  /* 0: RFC 5681 formula */
-    uint16_t ephemeral_lo, ephemeral_hi;
-};
+#include "stack/stk_defs.h"
 
 /* Defaults (host-side values; each documented in docs/stack.md). */
 void stk_config_default(struct stk_config *c);
-
-/* Counters: every drop has a cause. */
-#define STK_COUNTERS(X)                                                      \
-    X(rx_frames) X(tx_frames) X(rx_bytes) X(tx_bytes)                        \
-    X(eth_runt) X(eth_not_for_us) X(eth_unknown_type)                        \
-    X(arp_rx) X(arp_bad) X(arp_requests_answered) X(arp_requests_sent)       \
-    X(arp_replies_learned) X(arp_no_neighbour_drop)                          \
-    X(ip_rx) X(ip_bad_version) X(ip_bad_header_len) X(ip_bad_total_len)     \
-    X(ip_bad_checksum) X(ip_fragment_drop) X(ip_not_for_us) X(ip_options)    \
-    X(ip_unknown_proto)                                                      \
-    X(icmp_rx) X(icmp_bad_checksum) X(icmp_echo_replied) X(icmp_other)       \
-    X(icmp_runt)                                                             \
-    X(tcp_rx) X(tcp_runt) X(tcp_bad_offset) X(tcp_bad_checksum)             \
-    X(tcp_bad_options) X(tcp_no_conn_rst) X(tcp_rst_sent) X(tcp_rst_rx)      \
-    X(tcp_rst_bad_seq) X(tcp_challenge_ack) X(tcp_syn_backlog_drop)          \
-    X(tcp_syn_no_slot_drop) X(tcp_unacceptable) X(tcp_ack_too_new)           \
-    X(tcp_ooo_segs) X(tcp_ooo_drop) X(tcp_rx_no_seg_drop) X(tcp_dup_data)    \
-    X(tcp_retransmits) X(tcp_fast_retransmits) X(tcp_rto_fired)              \
-    X(tcp_zwp_sent) X(tcp_delacks) X(tcp_conn_timeout) X(tcp_active_opens)   \
-    X(tcp_passive_opens) X(tcp_established) X(tcp_data_segs_out)             \
-    X(tcp_data_segs_in) X(tcp_acks_out) X(tcp_dupacks_rx)                    \
-    X(tcp_send_no_seg) X(tcp_bad_id) X(tcp_time_wait_reuse)
-
-struct stk_counters {
-#define STK_COUNTER_FIELD(n) uint64_t n;
-    STK_COUNTERS(STK_COUNTER_FIELD)
-#undef STK_COUNTER_FIELD
-};
 
 /* Name of counter i in declaration order; NULL past the end. */
 const char *stk_counter_name(unsigned i);
@@ -178,28 +92,11 @@ int stk_tcp_connect(struct stk *s, uint32_t dst_ip, uint16_t dst_port, uint64_t 
 int stk_tcp_accept(struct stk *s, uint32_t id);
 int stk_tcp_send(struct stk *s, uint32_t id, const struct stk_sendv *v, unsigned n);
 int stk_tcp_recv_done(struct stk *s, uint32_t id, size_t count);
-#define STK_SHUT_RD 1
-#define STK_SHUT_WR 2
+/* how: STK_SHUT_RD | STK_SHUT_WR */
 int stk_tcp_shutdown(struct stk *s, uint32_t id, int how);
 int stk_tcp_close(struct stk *s, uint32_t id);
 
 /* Introspection for tests and tools. */
-enum stk_tcp_state {
-    STK_CLOSED, STK_LISTEN, STK_SYN_SENT, STK_SYN_RECEIVED, STK_ESTABLISHED,
-    STK_FIN_WAIT_1, STK_FIN_WAIT_2, STK_CLOSE_WAIT, STK_CLOSING, STK_LAST_ACK,
-    STK_TIME_WAIT
-};
-struct stk_tcp_info {
-    enum stk_tcp_state state;
-    uint32_t snd_una, snd_nxt, snd_wnd, rcv_nxt, rcv_wnd;
-    uint32_t cwnd, ssthresh, mss;
-    uint8_t snd_wscale, rcv_wscale;
-    stk_time_t srtt, rto;
-    uint64_t unacked_app_bytes; /* queued by send, not yet acknowledged */
-    uint64_t rx_held_bytes;     /* received, not yet returned by recv_done */
-    uint32_t local_ip, remote_ip;
-    uint16_t local_port, remote_port;
-};
 int stk_tcp_info(const struct stk *s, uint32_t id, struct stk_tcp_info *out);
 const char *stk_tcp_state_name(enum stk_tcp_state st);
 /* Number of connection slots in use (including TIME_WAIT). */

@@ -1,11 +1,16 @@
-/* stack/stk_priv.h: the instance and connection structs, shared by stk.c
- * (instance, Ethernet, ARP, IPv4, ICMP, events) and tcp.c (TCP). Private to
- * stack/: nothing outside includes it except white-box tests.
+/* stack/stk_types.h: the instance and connection structs and the helpers
+ * every layer shares (wire byte order, sequence-number comparison).
+ *
+ * Contract: declarations and inline helpers only, no functions to link. It
+ * sits low in the module graph (it includes only stk_defs.h and twheel.h) so
+ * that every stack module can see `struct stk` without depending on the
+ * modules above; the fields of `struct stk` are owned by the module named
+ * in their comment. Private to stack/: nothing outside includes it.
  */
-#ifndef TESSERA_STACK_STK_PRIV_H
-#define TESSERA_STACK_STK_PRIV_H
+#ifndef TESSERA_STACK_STK_TYPES_H
+#define TESSERA_STACK_STK_TYPES_H
 
-#include "stack/stk.h"
+#include "stack/stk_defs.h"
 #include "stack/twheel.h"
 
 #define STK_ETH_HLEN 14
@@ -21,6 +26,20 @@
 #define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
 #define SEQ_GT(a, b) SEQ_LT(b, a)
 #define SEQ_GEQ(a, b) SEQ_LEQ(b, a)
+
+/* Network byte order. */
+static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static inline void wr16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static inline void wr32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+static inline uint32_t umin(uint32_t a, uint32_t b) { return a < b ? a : b; }
+static inline uint32_t umax(uint32_t a, uint32_t b) { return a > b ? a : b; }
 
 /* A reference to bytes: received payload inside an rx buffer (buf != NULL,
  * seq = sequence number of ptr[0]) or application memory queued for send. */
@@ -107,13 +126,15 @@ struct stk_arp_entry {
 };
 
 struct stk {
+    /* stk.c: the instance */
     struct stk_config cfg;
     struct stk_driver drv;
     struct stk_app app;
-    struct stk_counters ctr;
+    struct stk_counters ctr; /* each layer counts its own */
     stk_time_t now;
     struct twheel wheel;
 
+    /* tcb.c (table, hash), tcp.c (listeners, ports, draining) */
     struct stk_tcb *tcbs;
     uint32_t nconns;
     uint32_t *hash;
@@ -121,43 +142,24 @@ struct stk {
     uint32_t free_head; /* free tcb slots linked through hnext */
     struct stk_listener listeners[STK_MAX_LISTENERS];
     uint16_t next_port;
+    bool draining;
 
+    /* seg.c */
     struct stk_seg *segs;
     struct stk_seg *seg_free;
     uint32_t segs_free;
 
+    /* ip.c */
     struct stk_arp_entry arp[STK_ARP_ENTRIES];
     unsigned arp_next;
 
+    /* work.c */
     uint32_t work_head, work_tail;
-    bool draining;
 
+    /* frame scratch: ip.c fills Ethernet/IP headers, its callers (ICMP in
+     * ip.c, tcp_out.c) the L4 header at hdr + 34 and the payload iovs */
     uint8_t hdr[STK_HDR_MAX];
     struct stk_iov iov[STK_IOV_BATCH + 2];
 };
-
-/* stk.c */
-struct stk_seg *stk_seg_alloc(struct stk *s);
-void stk_seg_free(struct stk *s, struct stk_seg *g);
-void stk_buf_ref(struct stk_rxbuf *b);
-void stk_buf_unref(struct stk *s, struct stk_rxbuf *b);
-/* Sends the L4 header at s->hdr + 34 (l4len bytes) plus payload iovs (in
- * s->iov[1..n]) to dst; fills IP and Ethernet headers and the L4 checksum.
- * dmac may be NULL (ARP cache). Returns false when no neighbour is known. */
-bool stk_ip_output(struct stk *s, uint8_t proto, uint32_t dst, const uint8_t *dmac,
-                   size_t l4len, unsigned npay);
-bool stk_arp_lookup(struct stk *s, uint32_t ip, uint8_t mac[6]);
-void stk_work_add(struct stk *s, struct stk_tcb *c);
-void stk_drain(struct stk *s);
-
-/* tcp.c */
-bool tcp_init(struct stk *s);
-void tcp_fini(struct stk *s);
-void tcp_input(struct stk *s, struct stk_rxbuf *buf, const uint8_t *ip, uint32_t src, uint32_t dst,
-               const uint8_t *th, size_t tlen);
-void tcp_timer_fire(void *ctx, struct twheel_entry *e);
-void tcp_work(struct stk *s, struct stk_tcb *c);
-/* A neighbour became known: connections waiting for it send their SYN now. */
-void tcp_neighbour_resolved(struct stk *s, uint32_t ip);
 
 #endif

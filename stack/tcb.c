@@ -1,0 +1,223 @@
+/* stack/tcb.c: TCP connection blocks (tcb.h).
+ *
+ * Per connection, one `struct stk_tcb` from a fixed table, three wheel
+ * timers (retransmission/persist, delayed ACK, TIME-WAIT/FIN-WAIT-2).
+ * Received payload is kept as segment references into rx buffers, in order
+ * (rxh..rxt) or out of order (ooo, sorted, trimmed so ranges never
+ * overlap); queued send data as references to application memory
+ * (txh..txt), from SND.UNA on. */
+#include "stack/tcb.h"
+#include "stack/seg.h"
+#include "stack/twheel.h"
+#include "stack/work.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+uint32_t tcb_id(const struct stk *s, const struct stk_tcb *c)
+{
+    return (uint32_t)c->gen << 16 | (uint32_t)(c - s->tcbs);
+}
+
+struct stk_tcb *tcb_get(struct stk *s, uint32_t id)
+{
+    uint32_t slot = id & 0xffff;
+    if (slot >= s->cfg.max_conns)
+        return NULL;
+    struct stk_tcb *c = &s->tcbs[slot];
+    if (!c->in_use || c->gen != (id >> 16) || c->cleanup_sent)
+        return NULL;
+    return c;
+}
+
+static uint32_t hash4(const struct stk *s, uint32_t rip, uint16_t rport, uint16_t lport)
+{
+    uint32_t h = rip * 0x9e3779b1u ^ ((uint32_t)rport << 16 | lport) * 0x85ebca6bu;
+    h ^= h >> 15;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 13;
+    return h & s->hmask;
+}
+
+struct stk_tcb *tcb_lookup(struct stk *s, uint32_t rip, uint16_t rport, uint16_t lport)
+{
+    for (uint32_t i = s->hash[hash4(s, rip, rport, lport)]; i != STK_NIL; i = s->tcbs[i].hnext) {
+        struct stk_tcb *c = &s->tcbs[i];
+        if (c->rip == rip && c->rport == rport && c->lport == lport)
+            return c;
+    }
+    return NULL;
+}
+
+void tcb_hash(struct stk *s, struct stk_tcb *c)
+{
+    uint32_t h = hash4(s, c->rip, c->rport, c->lport);
+    c->hnext = s->hash[h];
+    s->hash[h] = (uint32_t)(c - s->tcbs);
+}
+
+static void tcb_unhash(struct stk *s, struct stk_tcb *c)
+{
+    uint32_t *p = &s->hash[hash4(s, c->rip, c->rport, c->lport)];
+    uint32_t idx = (uint32_t)(c - s->tcbs);
+    while (*p != STK_NIL) {
+        if (*p == idx) {
+            *p = c->hnext;
+            return;
+        }
+        p = &s->tcbs[*p].hnext;
+    }
+}
+
+bool tcb_table_init(struct stk *s)
+{
+    uint32_t n = s->cfg.max_conns, hs = 1;
+    while (hs < 2 * n)
+        hs <<= 1;
+    s->tcbs = calloc(n, sizeof *s->tcbs);
+    s->hash = malloc(hs * sizeof *s->hash);
+    if (!s->tcbs || !s->hash)
+        return false;
+    s->hmask = hs - 1;
+    for (uint32_t i = 0; i < hs; i++)
+        s->hash[i] = STK_NIL;
+    s->free_head = STK_NIL;
+    for (uint32_t i = n; i-- > 0;) {
+        s->tcbs[i].hnext = s->free_head;
+        s->tcbs[i].work_next = STK_NIL;
+        s->free_head = i;
+    }
+    return true;
+}
+
+void tcb_rx_release(struct stk *s, struct stk_tcb *c)
+{
+    seg_free_list(s, c->rxh);
+    seg_free_list(s, c->ooo);
+    c->rxh = c->rxt = c->rx_undeliv = c->ooo = NULL;
+    c->rx_held = c->ooo_bytes = c->rx_segs = c->rx_dlv = 0;
+    c->ooo_fin = false;
+}
+
+void tcb_table_fini(struct stk *s)
+{
+    if (s->tcbs) {
+        for (uint32_t i = 0; i < s->cfg.max_conns; i++) {
+            struct stk_tcb *c = &s->tcbs[i];
+            if (!c->in_use)
+                continue;
+            tcb_rx_release(s, c);
+            seg_free_list(s, c->txh);
+        }
+    }
+    free(s->tcbs);
+    free(s->hash);
+    s->tcbs = NULL;
+    s->hash = NULL;
+}
+
+struct stk_tcb *tcb_alloc(struct stk *s)
+{
+    if (s->free_head == STK_NIL)
+        return NULL;
+    struct stk_tcb *c = &s->tcbs[s->free_head];
+    s->free_head = c->hnext;
+    /* Keep the generation and the work-list link (a freed slot may still be
+     * queued; tcp_work then finds it idle or reused and does no harm). */
+    uint16_t gen = c->gen;
+    bool on_work = c->on_work;
+    uint32_t work_next = c->work_next;
+    memset(c, 0, sizeof *c);
+    c->gen = gen;
+    c->on_work = on_work;
+    c->work_next = work_next;
+    c->in_use = true;
+    c->listener = -1;
+    c->hnext = STK_NIL;
+    twheel_entry_init(&c->t_rto);
+    twheel_entry_init(&c->t_delack);
+    twheel_entry_init(&c->t_wait);
+    c->rto = s->cfg.rto_initial;
+    c->ssthresh = 0x7fffffff;
+    return c;
+}
+
+void tcb_free(struct stk *s, struct stk_tcb *c)
+{
+    assert(c->in_use);
+    tcb_unhash(s, c);
+    tcb_rx_release(s, c);
+    seg_free_list(s, c->txh);
+    c->txh = c->txt = c->tx_cur = NULL;
+    twheel_cancel(&s->wheel, &c->t_rto);
+    twheel_cancel(&s->wheel, &c->t_delack);
+    twheel_cancel(&s->wheel, &c->t_wait);
+    if (c->counted_in_backlog && c->listener >= 0)
+        s->listeners[c->listener].count--;
+    c->in_use = false;
+    c->gen++;
+    c->hnext = s->free_head;
+    s->free_head = (uint32_t)(c - s->tcbs);
+    s->nconns--;
+}
+
+void tcb_arm(struct stk *s, struct twheel_entry *e, stk_time_t delay)
+{
+    uint64_t tick = s->cfg.timer_tick;
+    stk_time_t t = s->now + delay;
+    if (t < s->now)
+        t = STK_NEVER - tick;
+    twheel_arm(&s->wheel, e, (t + tick - 1) / tick);
+}
+
+uint8_t tcb_our_wscale(const struct stk *s)
+{
+    uint8_t ws = 0;
+    while (ws < 14 && (s->cfg.rcv_buf >> ws) > 65535)
+        ws++;
+    return ws;
+}
+
+void tcb_ev_set(struct stk *s, struct stk_tcb *c, uint8_t ev)
+{
+    c->ev |= ev;
+    work_add(s, c);
+}
+
+void tcb_check_cleanup(struct stk *s, struct stk_tcb *c)
+{
+    if (c->cleanup_sent || !c->app_closed)
+        return;
+    if (c->state == STK_CLOSED || c->state == STK_TIME_WAIT)
+        tcb_ev_set(s, c, EV_CLEANUP);
+}
+
+/* The connection died (RST, timeout). Passive connections the application
+ * never saw go silently; the others get remote_closed (or a failed new_conn)
+ * and cleanup. */
+void tcb_abort(struct stk *s, struct stk_tcb *c, int status)
+{
+    c->state = STK_CLOSED;
+    twheel_cancel(&s->wheel, &c->t_rto);
+    twheel_cancel(&s->wheel, &c->t_delack);
+    twheel_cancel(&s->wheel, &c->t_wait);
+    if (!c->active && !c->new_conn_sent) {
+        work_add(s, c); /* freed by tcp_work */
+        return;
+    }
+    if (c->active && !c->new_conn_sent) {
+        c->status = status;
+        tcb_ev_set(s, c, EV_NEW_CONN | EV_CLEANUP);
+        return;
+    }
+    tcb_ev_set(s, c, EV_RCLOSED | EV_CLEANUP);
+}
+
+uint32_t tcb_data_end(const struct stk_tcb *c) { return c->snd_una + (uint32_t)c->tx_queued; }
+
+uint32_t tcb_rcv_space(const struct stk *s, const struct stk_tcb *c)
+{
+    uint32_t held = c->rx_held + c->ooo_bytes;
+    return held >= s->cfg.rcv_buf ? 0 : s->cfg.rcv_buf - held;
+}

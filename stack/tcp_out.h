@@ -1,0 +1,33 @@
+/* stack/tcp_out.h: TCP segment emission.
+ *
+ * What it does: builds TCP headers (options on SYNs, the receive window with
+ * receiver SWS avoidance) in the instance's frame scratch, gathers payload
+ * by reference from the send queue, and hands each segment to ip_output.
+ * tcp_output sends what the windows allow (sender SWS avoidance, FIN, RTO
+ * and persist arming) or a pending ACK; the others send one segment each:
+ * SYN / SYN-ACK, a RST for a segment without a connection, the head of the
+ * retransmission queue.
+ *
+ * Memory: nothing owned; payload is never copied (iovs point at application
+ * memory until the driver's output returns). Cost: O(1) per segment plus
+ * the gather walk over the send queue's scatter/gather elements, and the
+ * checksum (O(bytes)) unless offloaded.
+ */
+#ifndef TESSERA_STACK_TCP_OUT_H
+#define TESSERA_STACK_TCP_OUT_H
+
+#include "stack/stk_types.h"
+
+/* Builds and sends one segment; returns the payload bytes sent. */
+uint32_t tcp_emit(struct stk *s, struct stk_tcb *c, uint32_t seq, uint8_t flags, uint32_t len);
+/* Sends what the state and the windows allow, or a pending ACK. */
+void tcp_output(struct stk *s, struct stk_tcb *c);
+/* SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED) from ISS. */
+void tcp_send_syn(struct stk *s, struct stk_tcb *c);
+/* RST for a segment without a connection (RFC 9293 3.10.7.1); none for a RST. */
+void tcp_send_rst(struct stk *s, const uint8_t *smac, uint32_t src, uint16_t sport, uint16_t dport,
+                  uint32_t seq, uint32_t ack, uint8_t flags, uint32_t seglen);
+/* Resends one MSS (or the FIN) from SND.UNA; stops RTT timing (Karn). */
+void tcp_retransmit_head(struct stk *s, struct stk_tcb *c);
+
+#endif

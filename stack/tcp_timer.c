@@ -1,0 +1,77 @@
+/* stack/tcp_timer.c: TCP timer expiry (tcp_timer.h). */
+#include "stack/tcp_timer.h"
+#include "stack/tcb.h"
+#include "stack/tcp_out.h"
+#include "stack/twheel.h"
+#include "stack/work.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stddef.h>
+
+void tcp_timer_fire(void *ctx, struct twheel_entry *e)
+{
+    struct stk *s = ctx;
+    size_t off = (size_t)((char *)e - (char *)s->tcbs);
+    struct stk_tcb *c = &s->tcbs[off / sizeof *c];
+    size_t field = off % sizeof *c;
+    assert(c->in_use);
+    if (field == offsetof(struct stk_tcb, t_delack)) {
+        if (c->ack_delayed) {
+            s->ctr.tcp_delacks++;
+            c->ack_now = true;
+            work_add(s, c);
+        }
+        return;
+    }
+    if (field == offsetof(struct stk_tcb, t_wait)) {
+        c->state = STK_CLOSED;
+        twheel_cancel(&s->wheel, &c->t_rto);
+        tcb_check_cleanup(s, c);
+        work_add(s, c);
+        return;
+    }
+    assert(field == offsetof(struct stk_tcb, t_rto));
+    if (c->persist) {
+        /* Zero-window probe: one byte beyond the window (RFC 9293 3.8.6.1). */
+        uint32_t end = tcb_data_end(c);
+        if (SEQ_LT(c->snd_una, end)) {
+            tcp_emit(s, c, c->snd_una, TH_ACK, 1);
+            if (SEQ_GT(c->snd_una + 1, c->snd_max))
+                c->snd_max = c->snd_una + 1;
+            s->ctr.tcp_zwp_sent++;
+        }
+        c->rto = c->rto * 2 > s->cfg.rto_max ? s->cfg.rto_max : c->rto * 2;
+        tcb_arm(s, &c->t_rto, c->rto);
+        return;
+    }
+    s->ctr.tcp_rto_fired++;
+    c->rto = c->rto * 2 > s->cfg.rto_max ? s->cfg.rto_max : c->rto * 2;
+    c->rtt_timing = false;
+    if (c->state == STK_SYN_SENT || c->state == STK_SYN_RECEIVED) {
+        if (++c->retries > s->cfg.syn_retries) {
+            s->ctr.tcp_conn_timeout++;
+            tcb_abort(s, c, -ETIMEDOUT);
+            return;
+        }
+        tcp_send_syn(s, c);
+        tcb_arm(s, &c->t_rto, c->rto);
+        return;
+    }
+    if (SEQ_GEQ(c->snd_una, c->snd_max))
+        return;
+    if (++c->retries > s->cfg.data_retries) {
+        s->ctr.tcp_conn_timeout++;
+        tcb_abort(s, c, -ETIMEDOUT);
+        return;
+    }
+    /* RFC 5681 3.1 eq. 4, RFC 6298 5.5-5.6, RFC 6582 4 (go back to SND.UNA). */
+    uint32_t flight = c->snd_max - c->snd_una;
+    c->ssthresh = umax(flight / 2, 2 * c->mss);
+    c->cwnd = c->mss;
+    c->recover = c->snd_max - 1;
+    c->in_recovery = false;
+    c->dupacks = 0;
+    c->snd_nxt = c->snd_una;
+    work_add(s, c);
+}
