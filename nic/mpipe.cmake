@@ -1,6 +1,7 @@
 # nic/mpipe.cmake: the NIC model library (included by the top-level
 # CMakeLists.txt): Ethernet ports and cables, the mPIPE-like device and its
-# driver calls, the switch, pcap writer/reader/replay, a frame generator.
+# driver calls, the switch, pcap writer/reader/replay and the captures of
+# named ports, a frame generator.
 # (nic/CMakeLists.txt holds the TAP bridge, which is a separate library.)
 add_library(tessera_mpipe STATIC
   ${CMAKE_CURRENT_LIST_DIR}/nic_config.c
@@ -13,6 +14,7 @@ add_library(tessera_mpipe STATIC
   ${CMAKE_CURRENT_LIST_DIR}/switch.c
   ${CMAKE_CURRENT_LIST_DIR}/switch_topology.c
   ${CMAKE_CURRENT_LIST_DIR}/pcap.c
+  ${CMAKE_CURRENT_LIST_DIR}/capture.c
   ${CMAKE_CURRENT_LIST_DIR}/pcap_replay.c)
 target_link_libraries(tessera_mpipe PUBLIC tessera_sim)
 

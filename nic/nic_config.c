@@ -204,6 +204,46 @@ bool nic_config_parse_rss_key(const char *hex, uint8_t key[40]) {
     return true;
 }
 
+/* "no port named X; expected ..." for the unknown name p[0..len) */
+static void unknown_port(const char *p, size_t len, const char *const *names, size_t n,
+                         char *err, size_t errlen) {
+    size_t at = 0;
+    int k = snprintf(err, errlen,
+                     "nic.pcap_ports: no port named \"%.*s\"; expected \"all\" or a comma-separated "
+                     "list of port names:",
+                     (int)len, p);
+    for (size_t i = 0; k >= 0 && i < n; i++) {
+        at += (size_t)k;
+        if (at >= errlen) return;
+        k = snprintf(err + at, errlen - at, "%s %s", i ? "," : "", names[i]);
+    }
+}
+
+bool nic_pcap_ports_select(const char *spec, const char *const *names, size_t n, bool *want,
+                           char *err, size_t errlen) {
+    for (size_t i = 0; i < n; i++) want[i] = false;
+    if (!spec || !*spec) return true;
+    if (strcmp(spec, "all") == 0) {
+        for (size_t i = 0; i < n; i++) want[i] = true;
+        return true;
+    }
+    for (const char *p = spec;; p++) {
+        size_t len = strcspn(p, ",");
+        const char *next = p + len;
+        while (len > 0 && *p == ' ') p++, len--;
+        while (len > 0 && p[len - 1] == ' ') len--;
+        size_t i = 0;
+        while (i < n && !(strlen(names[i]) == len && strncmp(names[i], p, len) == 0)) i++;
+        if (i == n) {
+            unknown_port(p, len, names, n, err, errlen);
+            return false;
+        }
+        want[i] = true;
+        if (*next == '\0') return true;
+        p = next;
+    }
+}
+
 bool nic_config_check(const struct nic_config *c, char *err, size_t errlen) {
     uint8_t key[40];
     const struct nic_mpipe_config *m = &c->mpipe;

@@ -118,6 +118,13 @@ extern const struct cfg_section nic_config_section;
  * that uses it: nic_echo_run.) */
 bool nic_config_check(const struct nic_config *c, char *err, size_t errlen);
 
+/* Which of names[0..n) the nic.pcap_ports text spec selects: want[i] is set
+ * for each ("" none, "all" every one, else a comma-separated list of names;
+ * spaces around a name are ignored). Returns false, with a message naming
+ * nic.pcap_ports, the unknown name and the valid names in err. */
+bool nic_pcap_ports_select(const char *spec, const char *const *names, size_t n, bool *want,
+                           char *err, size_t errlen);
+
 /* Parse the 80-hex-digit RSS key into 40 bytes; false if malformed. */
 bool nic_config_parse_rss_key(const char *hex, uint8_t key[40]);
 
