@@ -1,10 +1,12 @@
 /* nic/nic_echo_exp.c: the "nic-echo" experiment kind. See nic_echo_exp.h. */
 #include "nic/nic_echo_exp.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "nic/capture.h"
 #include "nic/chip_nic.h"
 #include "nic/eth_gen.h"
 #include "sim/json.h"
@@ -15,6 +17,7 @@
 #include "workloads/tile/echo_tile.h"
 
 #define SEQ_WINDOW_MAX (1u << 20)
+#define ECHO_PORTS_MAX (1 + 16) /* the generator and nic.mpipe.ports <= 16 */
 
 /* Send times by sequence number, in a window of the last `mask + 1` frames:
  * echoes come back long before 2^20 later frames are sent (the device holds
@@ -58,6 +61,8 @@ static void lat_rx(void *ctx, const struct eth_frame *f, sim_time_t t) {
  * mesh and the device. */
 static bool check_config(const struct tsr_config *c, char *err, size_t errlen) {
     const struct nic_echo_config *e = &c->nic.echo;
+    /* (tessera run has checked it already; a run built by hand has not) */
+    if (!nic_config_check(&c->nic, err, errlen)) return false;
     uint64_t tiles = (uint64_t)c->noc.width * (uint64_t)c->noc.height;
     if (e->first_tile + e->echo_tiles > tiles) {
         snprintf(err, errlen,
@@ -136,6 +141,12 @@ struct echo_run {
     struct eth_gen *gen;
     struct echo_tile *x[256];
     sim_time_t end;
+    /* ports in nic_echo_port_name order, their capture (NULL: none) */
+    size_t nports;
+    struct eth_port *port[ECHO_PORTS_MAX];
+    struct pcap_writer *pcap[ECHO_PORTS_MAX];
+    bool pcap_opened[ECHO_PORTS_MAX];
+    uint64_t pcap_frames[ECHO_PORTS_MAX]; /* records written, kept after the close */
 };
 
 /* What the run counted, for the stats and the summary. */
@@ -212,6 +223,42 @@ static int echo_start_tiles(struct echo_run *r) {
                      "nic-echo: echo tile %u: %s", tile, err);
             return TSR_EXIT_RUN_FAILED;
         }
+    }
+    return TSR_EXIT_OK;
+}
+
+/* Step: a pcap writer on each port nic.pcap_ports names (the name was
+ * checked by nic_config_check: a failure here is a file that cannot be
+ * created). */
+static int echo_capture_open(struct echo_run *r) {
+    r->nports = nic_echo_port_count(&r->cfg->nic);
+    assert(r->nports <= ECHO_PORTS_MAX && r->nports == 1 + r->m->nports);
+    r->port[0] = &r->gen->port;
+    for (size_t i = 1; i < r->nports; i++) r->port[i] = mpipe_port(r->m, (unsigned)(i - 1));
+    for (size_t i = 0; i < r->nports; i++) {
+        char name[NIC_PORT_NAME_MAX];
+        nic_echo_port_name(&r->cfg->nic, i, name);
+        assert(strcmp(name, r->port[i]->name) == 0);
+    }
+    char err[sizeof r->run->stop_reason];
+    if (capture_ports_open(r->port, r->nports, r->cfg->nic.pcap_ports, r->run->out_dir, r->pcap,
+                           err, sizeof err) < 0) {
+        snprintf(r->run->stop_reason, sizeof r->run->stop_reason, "nic-echo: %s", err);
+        return TSR_EXIT_RUN_FAILED;
+    }
+    return TSR_EXIT_OK;
+}
+
+/* Step: close the captures, keeping their frame counts for the stats. */
+static int echo_capture_close(struct echo_run *r) {
+    for (size_t i = 0; i < r->nports; i++) {
+        r->pcap_opened[i] = r->pcap[i] != NULL;
+        r->pcap_frames[i] = r->pcap[i] ? r->pcap[i]->records : 0;
+    }
+    char err[sizeof r->run->stop_reason];
+    if (!capture_ports_close(r->port, r->nports, r->pcap, err, sizeof err)) {
+        snprintf(r->run->stop_reason, sizeof r->run->stop_reason, "nic-echo: %s", err);
+        return TSR_EXIT_RUN_FAILED;
     }
     return TSR_EXIT_OK;
 }
@@ -333,6 +380,24 @@ static void write_echo_tiles(const struct echo_run *r, struct echo_counts *c,
     json_object_end(w);
 }
 
+/* Stats: "pcap_files": [{"port", "file", "frames"}] of nic.pcap_ports
+ * (empty when none: the files are in the output folder). */
+static void write_pcap_files(const struct echo_run *r, struct json_writer *w) {
+    json_key(w, "pcap_files");
+    json_array_begin(w);
+    for (size_t i = 0; i < r->nports; i++) {
+        if (!r->pcap_opened[i]) continue;
+        char file[NIC_PORT_NAME_MAX + 8];
+        snprintf(file, sizeof file, "%s.pcap", r->port[i]->name);
+        json_object_begin(w);
+        json_kv_string(w, "port", r->port[i]->name);
+        json_kv_string(w, "file", file);
+        json_kv_uint(w, "frames", r->pcap_frames[i]);
+        json_object_end(w);
+    }
+    json_array_end(w);
+}
+
 /* Step: the "stats" object of summary.json. */
 static void echo_write_stats(const struct echo_run *r, struct echo_counts *c) {
     struct json_writer *w = r->run->stats;
@@ -354,6 +419,7 @@ static void echo_write_stats(const struct echo_run *r, struct echo_counts *c) {
     json_object_end(w);
     json_key(w, "chip");
     chip_write_stats(r->chip, w);
+    write_pcap_files(r, w);
 }
 
 /* Step: tile_profile.csv in the output folder. */
@@ -367,7 +433,20 @@ static int echo_write_profile(const struct echo_run *r) {
     return TSR_EXIT_OK;
 }
 
-/* Step: the four lines of run->summary. */
+/* A fifth line of the summary: the pcap files written, if any. */
+static void echo_summary_pcap(const struct echo_run *r, char *out, size_t len) {
+    size_t at = 0;
+    for (size_t i = 0; i < r->nports && at < len; i++) {
+        if (!r->pcap_opened[i]) continue;
+        int k = snprintf(out + at, len - at, "%s %s.pcap (%llu frames)", at ? "," : "\npcap:",
+                         r->port[i]->name, (unsigned long long)r->pcap_frames[i]);
+        if (k < 0) break;
+        at += (size_t)k;
+    }
+    if (at > 0 && at < len) snprintf(out + at, len - at, " in %s", r->run->out_dir);
+}
+
+/* Step: the four lines of run->summary (a fifth lists the pcap files). */
 static void echo_write_summary(const struct echo_run *r, const struct echo_counts *c) {
     const struct nic_echo_config *ec = r->ec;
     const struct stat_hist *h = &r->lat.h;
@@ -390,9 +469,13 @@ static void echo_write_summary(const struct echo_run *r, const struct echo_count
              (double)stat_hist_quantile(h, 0.5) / 1000.0,
              (double)stat_hist_quantile(h, 0.99) / 1000.0,
              h->count ? (double)h->max / 1000.0 : 0.0, 100.0 * c->busy, 100.0 * c->drv_busy);
+    size_t used = strlen(r->run->summary);
+    echo_summary_pcap(r, r->run->summary + used, sizeof r->run->summary - used);
 }
 
 static void echo_free(struct echo_run *r) {
+    char err[256]; /* (a run that stopped early: its captures are not reported) */
+    capture_ports_close(r->port, r->nports, r->pcap, err, sizeof err);
     eth_gen_destroy(r->gen);
     chip_nic_destroy(r->cn);
     chip_destroy(r->chip);
@@ -412,9 +495,12 @@ int nic_echo_run(struct exp_run *run) {
     int rc = echo_lat_init(&r);
     if (rc == TSR_EXIT_OK) rc = echo_build(&r);
     if (rc == TSR_EXIT_OK) rc = echo_start_tiles(&r);
+    if (rc == TSR_EXIT_OK) rc = echo_capture_open(&r);
     if (rc == TSR_EXIT_OK) {
         /* a fault still gives stats: the run failed, its results are written */
         rc = echo_simulate(&r);
+        int crc = echo_capture_close(&r);
+        if (crc != TSR_EXIT_OK) rc = crc;
         struct echo_counts c = {0};
         echo_count(&r, &c);
         echo_write_stats(&r, &c);
