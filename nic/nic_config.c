@@ -2,6 +2,7 @@
  * See nic_config.h. */
 #include "nic/nic_config.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -173,8 +174,10 @@ static const struct cfg_key nic_keys[] = {
                  "switch: chip ports bonded (L3+L4 hash) at a switch with the clients; "
                  "direct: port 0 of two chips joined by a cable (NetPIPE) [P]."),
     CFG_STRING_KEY(struct nic_config, pcap_ports, "",
-                   "Ports that write a pcap file (results folder)/(port name).pcap: a comma-separated list "
-                   "of port names (chip0.p0, switch.p4, ...), \"all\", or empty for none [A]."),
+                   "Ports that write a pcap file (output folder)/(port name).pcap, listed in the "
+                   "run's stats (pcap_files): a comma-separated list of port names, \"all\", or "
+                   "empty for none. The nic-echo ports are gen (the generator) and chip0.p0 .. "
+                   "chip0.p(nic.mpipe.ports - 1); another name is refused [A]."),
     CFG_SECTION_KEY(struct nic_config, eth, eth_section),
     CFG_SECTION_KEY(struct nic_config, mpipe, mpipe_section),
     CFG_SECTION_KEY(struct nic_config, driver, driver_section),
@@ -202,6 +205,71 @@ bool nic_config_parse_rss_key(const char *hex, uint8_t key[40]) {
         key[i] = (uint8_t)(hi << 4 | lo);
     }
     return true;
+}
+
+/* "no port named X; expected ..." for the unknown name p[0..len) */
+static void unknown_port(const char *p, size_t len, const char *const *names, size_t n,
+                         char *err, size_t errlen) {
+    size_t at = 0;
+    int k = snprintf(err, errlen,
+                     "nic.pcap_ports: no port named \"%.*s\"; expected \"all\" or a "
+                     "comma-separated list of port names:",
+                     (int)len, p);
+    for (size_t i = 0; k >= 0 && i < n; i++) {
+        at += (size_t)k;
+        if (at >= errlen) return;
+        k = snprintf(err + at, errlen - at, "%s %s", i ? "," : "", names[i]);
+    }
+}
+
+bool nic_pcap_ports_select(const char *spec, const char *const *names, size_t n, bool *want,
+                           char *err, size_t errlen) {
+    for (size_t i = 0; i < n; i++) want[i] = false;
+    if (!spec || !*spec) return true;
+    if (strcmp(spec, "all") == 0) {
+        for (size_t i = 0; i < n; i++) want[i] = true;
+        return true;
+    }
+    for (const char *p = spec;; p++) {
+        size_t len = strcspn(p, ",");
+        const char *next = p + len;
+        while (len > 0 && *p == ' ') p++, len--;
+        while (len > 0 && p[len - 1] == ' ') len--;
+        size_t i = 0;
+        while (i < n && !(strlen(names[i]) == len && strncmp(names[i], p, len) == 0)) i++;
+        if (i == n) {
+            unknown_port(p, len, names, n, err, errlen);
+            return false;
+        }
+        want[i] = true;
+        if (*next == '\0') return true;
+        p = next;
+    }
+}
+
+size_t nic_echo_port_count(const struct nic_config *c) { return 1 + (size_t)c->mpipe.ports; }
+
+void nic_echo_port_name(const struct nic_config *c, size_t i, char name[NIC_PORT_NAME_MAX]) {
+    assert(i < nic_echo_port_count(c));
+    if (i == 0)
+        snprintf(name, NIC_PORT_NAME_MAX, "%s", NIC_ECHO_GEN_NAME);
+    else
+        snprintf(name, NIC_PORT_NAME_MAX, "%s.p%zu", NIC_ECHO_CHIP_NAME, i - 1);
+}
+
+/* nic.pcap_ports against the ports of nic-echo. */
+static bool check_pcap_ports(const struct nic_config *c, char *err, size_t errlen) {
+    if (!c->pcap_ports || !*c->pcap_ports) return true;
+    char names[1 + 16][NIC_PORT_NAME_MAX]; /* nic.mpipe.ports is at most 16 */
+    const char *np[1 + 16];
+    bool want[1 + 16];
+    size_t n = nic_echo_port_count(c);
+    assert(n <= sizeof names / sizeof names[0]);
+    for (size_t i = 0; i < n; i++) {
+        nic_echo_port_name(c, i, names[i]);
+        np[i] = names[i];
+    }
+    return nic_pcap_ports_select(c->pcap_ports, np, n, want, err, errlen);
 }
 
 bool nic_config_check(const struct nic_config *c, char *err, size_t errlen) {
@@ -252,5 +320,5 @@ bool nic_config_check(const struct nic_config *c, char *err, size_t errlen) {
                  (unsigned long long)c->echo.frame_bytes);
         return false;
     }
-    return true;
+    return check_pcap_ports(c, err, errlen);
 }

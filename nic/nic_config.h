@@ -113,10 +113,30 @@ struct nic_config {
 extern const struct cfg_section nic_config_section;
 
 /* Checks what the schema cannot. Returns false and writes one message naming
- * the key (nic.mpipe.rss_key, ...) into err. (What depends on other sections,
+ * the key (nic.mpipe.rss_key, ...) into err. nic.pcap_ports must name ports
+ * of the nic-echo experiment (nic_echo_port_name), the one kind that builds
+ * ports from this section. (What depends on other sections,
  * such as nic.echo.echo_tiles against the mesh, is checked by the experiment
  * that uses it: nic_echo_run.) */
 bool nic_config_check(const struct nic_config *c, char *err, size_t errlen);
+
+/* The ports of the nic-echo experiment, the names nic.pcap_ports may use:
+ * the generator's port NIC_ECHO_GEN_NAME, then the device's ports
+ * NIC_ECHO_CHIP_NAME.p0 .. .p<nic.mpipe.ports - 1>. */
+#define NIC_ECHO_GEN_NAME "gen"
+#define NIC_ECHO_CHIP_NAME "chip0"
+#define NIC_PORT_NAME_MAX 48 /* bytes of a port name with its NUL (struct eth_port) */
+/* How many ports nic-echo has (1 + nic.mpipe.ports). */
+size_t nic_echo_port_count(const struct nic_config *c);
+/* The name of its port i < nic_echo_port_count(c). */
+void nic_echo_port_name(const struct nic_config *c, size_t i, char name[NIC_PORT_NAME_MAX]);
+
+/* Which of names[0..n) the nic.pcap_ports text spec selects: want[i] is set
+ * for each ("" none, "all" every one, else a comma-separated list of names;
+ * spaces around a name are ignored). Returns false, with a message naming
+ * nic.pcap_ports, the unknown name and the valid names in err. */
+bool nic_pcap_ports_select(const char *spec, const char *const *names, size_t n, bool *want,
+                           char *err, size_t errlen);
 
 /* Parse the 80-hex-digit RSS key into 40 bytes; false if malformed. */
 bool nic_config_parse_rss_key(const char *hex, uint8_t key[40]);

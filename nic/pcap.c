@@ -1,8 +1,6 @@
 /* nic/pcap.c: pcap writer and reader. See pcap.h. */
 #include "nic/pcap.h"
 
-#include "nic/eth.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +40,7 @@ struct pcap_writer *pcap_writer_open(const char *path, uint32_t snaplen, char *e
         return NULL;
     }
     w->f = f;
+    snprintf(w->path, sizeof w->path, "%s", path);
     w->snaplen = snaplen;
     uint8_t h[24];
     put32le(h, PCAP_MAGIC_NS);
@@ -71,7 +70,7 @@ bool pcap_writer_close(struct pcap_writer *w, char *err, size_t errlen) {
     if (!w) return true;
     bool ok = !w->failed;
     if (fclose(w->f) != 0) ok = false;
-    if (!ok) snprintf(err, errlen, "pcap: a write failed (%llu records)",
+    if (!ok) snprintf(err, errlen, "pcap %s: a write failed (%llu records)", w->path,
                       (unsigned long long)w->records);
     free(w);
     return ok;
@@ -170,65 +169,4 @@ void pcap_reader_close(struct pcap_reader *r) {
     if (r->f) fclose(r->f);
     free(r->buf);
     free(r);
-}
-
-int pcap_capture_ports(struct eth_port *const *ports, size_t n, const char *spec,
-                       const char *dir, struct pcap_writer **writers, char *err, size_t errlen) {
-    for (size_t i = 0; i < n; i++) writers[i] = NULL;
-    if (!spec || !*spec) return 0;
-    bool all = strcmp(spec, "all") == 0;
-    bool *want = calloc(n ? n : 1, sizeof *want);
-    if (!want) {
-        snprintf(err, errlen, "nic.pcap_ports: out of memory");
-        return -1;
-    }
-    if (all) {
-        for (size_t i = 0; i < n; i++) want[i] = true;
-    } else {
-        const char *p = spec;
-        while (*p) {
-            size_t len = strcspn(p, ",");
-            while (len > 0 && p[0] == ' ') p++, len--;
-            size_t tl = len;
-            while (tl > 0 && p[tl - 1] == ' ') tl--;
-            bool found = false;
-            for (size_t i = 0; i < n && tl > 0; i++) {
-                if (strlen(ports[i]->name) == tl && strncmp(ports[i]->name, p, tl) == 0) {
-                    want[i] = found = true;
-                }
-            }
-            if (!found) {
-                snprintf(err, errlen, "nic.pcap_ports: no port named \"%.*s\" (ports are named "
-                         "like \"%s\")", (int)tl, p, n ? ports[0]->name : "chip0.p0");
-                free(want);
-                return -1;
-            }
-            p += len;
-            if (*p == ',') p++;
-        }
-    }
-    int opened = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!want[i]) continue;
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s.pcap", dir, ports[i]->name);
-        char e2[512];
-        writers[i] = pcap_writer_open(path, 0, e2, sizeof e2);
-        if (!writers[i]) {
-            snprintf(err, errlen, "nic.pcap_ports: %s", e2);
-            for (size_t j = 0; j < i; j++) {
-                if (writers[j]) {
-                    eth_port_set_pcap(ports[j], NULL);
-                    pcap_writer_close(writers[j], e2, sizeof e2);
-                    writers[j] = NULL;
-                }
-            }
-            free(want);
-            return -1;
-        }
-        eth_port_set_pcap(ports[i], writers[i]);
-        opened++;
-    }
-    free(want);
-    return opened;
 }

@@ -1,5 +1,6 @@
-/* nic/pcap.h: pcap files: a writer (any port can capture) and a reader
- * (used by the replay, nic/pcap_replay.h, and by tests).
+/* nic/pcap.h: pcap files: a writer of frames (given to ports by
+ * nic/capture.h) and a reader (used by the replay, nic/pcap_replay.h, and by
+ * tests).
  *
  * What it does: the writer produces the classic libpcap format with
  * nanosecond timestamps (magic 0xa1b23c4d, version 2.4, link type 1 =
@@ -25,6 +26,7 @@
 
 struct pcap_writer {
     FILE *f;
+    char path[256]; /* for messages */
     uint32_t snaplen;
     uint64_t records, bytes;
     bool failed; /* a write failed (disk full, ...): reported by _close */
@@ -36,17 +38,6 @@ struct pcap_writer *pcap_writer_open(const char *path, uint32_t snaplen, char *e
 void pcap_writer_frame(struct pcap_writer *w, sim_time_t t, const void *data, size_t len);
 /* Flush and close; returns false (message in err) if any write failed. */
 bool pcap_writer_close(struct pcap_writer *w, char *err, size_t errlen);
-
-struct eth_port;
-
-/* Open a writer for each port named in spec ("" none, "all", or a comma-
- * separated list of port names) as dir/<name>.pcap and attach it to the
- * port; writers[i] is the writer of ports[i] or NULL. Returns the number
- * opened, or -1 (nothing left open, message naming nic.pcap_ports) for an
- * unknown name or a file that cannot be created. Close each with
- * pcap_writer_close() after the run. */
-int pcap_capture_ports(struct eth_port *const *ports, size_t n, const char *spec,
-                       const char *dir, struct pcap_writer **writers, char *err, size_t errlen);
 
 struct pcap_reader {
     FILE *f;

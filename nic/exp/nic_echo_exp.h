@@ -21,9 +21,13 @@
  * sequence number the generator writes into the payload; frames sent before
  * experiment.warmup_ns are left out); the device and DMA counters
  * (chip_nic_write_stats, with mpipe_write_stats); both ports; per echo tile
- * its counters, busy fraction and driver share; the chip's counters. CSV:
- * tile_profile.csv (tile,role,label,cycles of every tile). run->summary: 4
- * lines.
+ * its counters, busy fraction and driver share; the chip's counters; the
+ * pcap files written (pcap_files). CSV: tile_profile.csv (tile,role,label,
+ * cycles of every tile). run->summary: 4 lines, a fifth listing pcap files.
+ *
+ * Captures: nic.pcap_ports names ports among gen (the generator's) and
+ * chip0.p0 .. (nic_echo_port_name); each writes <out_dir>/<port>.pcap
+ * (nic/capture.h), closed after the run.
  *
  * Memory: everything is created and freed inside nic_echo_run; the
  * send-time table holds min(frames, 2^20) slots of 16 B.
@@ -37,8 +41,9 @@
 #include "sim/kernel/exp.h"
 
 /* TSR_EXIT_OK; TSR_EXIT_BAD_INPUT (stop_reason names the key) when nic.echo
- * does not fit the chip or the device; TSR_EXIT_RUN_FAILED on a tile fault
- * or a file that cannot be written. */
+ * does not fit the chip or the device, or nic_config_check refuses nic:;
+ * TSR_EXIT_RUN_FAILED on a tile fault or a file (table, pcap) that cannot be
+ * written. */
 int nic_echo_run(struct exp_run *run);
 
 /* The kind "nic-echo": reads chip, noc, nic. */

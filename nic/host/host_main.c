@@ -103,112 +103,147 @@ static int usage(void)
     return 2;
 }
 
-int main(int argc, char **argv)
+enum host_mode { NONE, HTTP, ECHO, NETPIPE };
+
+struct host_opts {
+    const char *tapname, *ip, *mac, *dir, *pcap;
+    enum host_mode mode;
+    int port;
+    double seconds;
+    unsigned long long pcap_limit;
+};
+
+/* Step: the command line into o. Returns 0, or the exit code (2). */
+static int parse_options(int argc, char **argv, struct host_opts *o)
 {
-    const char *tapname = NULL, *ip = NULL, *mac = "02:00:00:00:00:02", *dir = NULL, *pcap = NULL;
-    enum { NONE, HTTP, ECHO, NETPIPE } mode = NONE;
-    int port = -1;
-    double seconds = 0;
-    unsigned long long pcap_limit = 0;
+    *o = (struct host_opts){.mac = "02:00:00:00:00:02", .mode = NONE, .port = -1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--tap") && v) tapname = argv[++i];
-        else if (!strcmp(a, "--ip") && v) ip = argv[++i];
-        else if (!strcmp(a, "--mac") && v) mac = argv[++i];
-        else if (!strcmp(a, "--http") && v) { mode = HTTP; dir = argv[++i]; }
-        else if (!strcmp(a, "--echo")) mode = ECHO;
-        else if (!strcmp(a, "--netpipe")) mode = NETPIPE;
-        else if (!strcmp(a, "--port") && v) port = atoi(argv[++i]);
-        else if (!strcmp(a, "--pcap") && v) pcap = argv[++i];
-        else if (!strcmp(a, "--pcap-limit") && v) pcap_limit = strtoull(argv[++i], NULL, 10);
-        else if (!strcmp(a, "--seconds") && v) seconds = atof(argv[++i]);
+        if (!strcmp(a, "--tap") && v) o->tapname = argv[++i];
+        else if (!strcmp(a, "--ip") && v) o->ip = argv[++i];
+        else if (!strcmp(a, "--mac") && v) o->mac = argv[++i];
+        else if (!strcmp(a, "--http") && v) { o->mode = HTTP; o->dir = argv[++i]; }
+        else if (!strcmp(a, "--echo")) o->mode = ECHO;
+        else if (!strcmp(a, "--netpipe")) o->mode = NETPIPE;
+        else if (!strcmp(a, "--port") && v) o->port = atoi(argv[++i]);
+        else if (!strcmp(a, "--pcap") && v) o->pcap = argv[++i];
+        else if (!strcmp(a, "--pcap-limit") && v) o->pcap_limit = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(a, "--seconds") && v) o->seconds = atof(argv[++i]);
         else return usage();
     }
-    if (!tapname || !ip || mode == NONE)
+    if (!o->tapname || !o->ip || o->mode == NONE)
         return usage();
-    if (port < 0)
-        port = mode == HTTP ? 80 : mode == ECHO ? 7 : 5002;
-    if (port < 1 || port > 65535) {
-        fprintf(stderr, "tessera-host: --port %d: expected 1..65535\n", port);
+    if (o->port < 0)
+        o->port = o->mode == HTTP ? 80 : o->mode == ECHO ? 7 : 5002;
+    if (o->port < 1 || o->port > 65535) {
+        fprintf(stderr, "tessera-host: --port %d: expected 1..65535\n", o->port);
         return 2;
     }
-    struct stk_config cfg;
-    stk_config_default(&cfg);
+    return 0;
+}
+
+/* Step: the stack's configuration (address, MAC, sizes). Returns 0 or 2. */
+static int stack_config(const struct host_opts *o, struct stk_config *cfg)
+{
+    stk_config_default(cfg);
     struct in_addr ia;
-    if (inet_pton(AF_INET, ip, &ia) != 1) {
-        fprintf(stderr, "tessera-host: --ip %s: expected a dotted IPv4 address\n", ip);
+    if (inet_pton(AF_INET, o->ip, &ia) != 1) {
+        fprintf(stderr, "tessera-host: --ip %s: expected a dotted IPv4 address\n", o->ip);
         return 2;
     }
-    cfg.ip = ntohl(ia.s_addr);
+    cfg->ip = ntohl(ia.s_addr);
     unsigned m[6];
-    if (sscanf(mac, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6) {
-        fprintf(stderr, "tessera-host: --mac %s: expected six hex bytes\n", mac);
+    if (sscanf(o->mac, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6) {
+        fprintf(stderr, "tessera-host: --mac %s: expected six hex bytes\n", o->mac);
         return 2;
     }
     for (int i = 0; i < 6; i++)
-        cfg.mac[i] = (uint8_t)m[i];
-    cfg.max_conns = 4096;
-    cfg.seg_pool = 1u << 20;
-    cfg.max_rx_segs = 4096;
-    cfg.rcv_buf = 1u << 20;
+        cfg->mac[i] = (uint8_t)m[i];
+    cfg->max_conns = 4096;
+    cfg->seg_pool = 1u << 20;
+    cfg->max_rx_segs = 4096;
+    cfg->rcv_buf = 1u << 20;
+    return 0;
+}
 
+/* Step: the TAP device (and its pcap file, *pf) and the stack on it.
+ * Returns 0 or the exit code (1). */
+static int open_tap_and_stack(const struct host_opts *o, const struct stk_config *cfg,
+                              uint64_t *seed, struct tap **tp, FILE **pf, struct stk **sp)
+{
     char err[256];
-    struct tap *t = tap_open(tapname, err, sizeof err);
+    struct tap *t = tap_open(o->tapname, err, sizeof err);
     if (!t) {
         fprintf(stderr, "tessera-host: %s\n", err);
         return 1;
     }
-    FILE *pf = NULL;
-    if (pcap) {
-        pf = fopen(pcap, "wb");
-        if (!pf) {
-            fprintf(stderr, "tessera-host: --pcap %s: %s\n", pcap, strerror(errno));
+    *tp = t;
+    if (o->pcap) {
+        *pf = fopen(o->pcap, "wb");
+        if (!*pf) {
+            fprintf(stderr, "tessera-host: --pcap %s: %s\n", o->pcap, strerror(errno));
             return 1;
         }
-        tap_set_pcap(t, pf, pcap_limit);
+        tap_set_pcap(t, *pf, o->pcap_limit);
     }
-    uint64_t seed = 0;
-    if (getrandom(&seed, sizeof seed, 0) != sizeof seed)
-        seed = (uint64_t)now_ps();
+    if (getrandom(seed, sizeof *seed, 0) != sizeof *seed)
+        *seed = (uint64_t)now_ps();
     struct stk_driver drv;
-    tap_driver(t, &drv, rnd, &seed);
-    struct stk *s = stk_create(&cfg, &drv, NULL, now_ps(), err, sizeof err);
-    if (!s) {
+    tap_driver(t, &drv, rnd, seed);
+    *sp = stk_create(cfg, &drv, NULL, now_ps(), err, sizeof err);
+    if (!*sp) {
         fprintf(stderr, "tessera-host: %s\n", err);
         return 1;
     }
-    tap_bind(t, s);
+    tap_bind(t, *sp);
+    return 0;
+}
 
+/* The server: its state, its events, the files it serves (HTTP). */
+struct host_app {
+    enum host_mode mode;
+    void *app;
     struct sock_events ev;
-    void *app = NULL;
-    struct httpd_file *files = NULL;
-    unsigned nfiles = 0;
-    if (mode == HTTP) {
-        if (load_dir(dir, &files, &nfiles) != 0)
+    struct httpd_file *files;
+    unsigned nfiles;
+    struct sock_rtc *rtc;
+};
+
+/* Step: create the server and listen on o->port. Returns 0 or 1. */
+static int start_app(const struct host_opts *o, struct stk **s, struct host_app *a)
+{
+    a->mode = o->mode;
+    if (o->mode == HTTP) {
+        if (load_dir(o->dir, &a->files, &a->nfiles) != 0)
             return 1;
-        app = httpd_create(files, nfiles);
-        ev = httpd_events();
-    } else if (mode == ECHO) {
-        app = echo_create();
-        ev = echo_events();
+        a->app = httpd_create(a->files, a->nfiles);
+        a->ev = httpd_events();
+    } else if (o->mode == ECHO) {
+        a->app = echo_create();
+        a->ev = echo_events();
     } else {
         struct netpipe_config nc = {0, 0, 0};
-        app = netpipe_create(&nc);
-        ev = netpipe_events();
+        a->app = netpipe_create(&nc);
+        a->ev = netpipe_events();
     }
-    struct sock_rtc *rtc = sock_rtc_create(&s, 1, &ev, app);
-    struct sock *k = sock_rtc_sock(rtc);
-    int rc = mode == HTTP ? httpd_start(app, k, 1, (uint16_t)port, 1024)
-           : mode == ECHO ? echo_start(app, k, 1, (uint16_t)port, 1024)
-                          : netpipe_start(app, k, 1, (uint16_t)port, 1024);
+    a->rtc = sock_rtc_create(s, 1, &a->ev, a->app);
+    struct sock *k = sock_rtc_sock(a->rtc);
+    uint16_t port = (uint16_t)o->port;
+    int rc = o->mode == HTTP ? httpd_start(a->app, k, 1, port, 1024)
+           : o->mode == ECHO ? echo_start(a->app, k, 1, port, 1024)
+                             : netpipe_start(a->app, k, 1, port, 1024);
     if (rc) {
-        fprintf(stderr, "tessera-host: listen on %d: %s\n", port, strerror(-rc));
+        fprintf(stderr, "tessera-host: listen on %d: %s\n", o->port, strerror(-rc));
         return 1;
     }
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    fprintf(stderr, "tessera-host: %s on %s port %d\n", ip, tapname, port);
+    return 0;
+}
+
+/* Step: poll the TAP device and the stack's timers until a signal or the
+ * end of `seconds`. */
+static void run_loop(struct stk *s, struct tap *t, double seconds)
+{
     stk_time_t end = seconds > 0 ? now_ps() + (stk_time_t)(seconds * 1e12) : STK_NEVER;
     while (!stop_flag) {
         stk_time_t now = now_ps();
@@ -233,35 +268,74 @@ int main(int argc, char **argv)
         }
         stk_poll(s, now);
     }
+}
+
+/* Step: the stack's and the server's counters to stderr. */
+static void print_counters(struct stk *s, const struct host_app *a)
+{
     for (unsigned i = 0; stk_counter_name(i); i++)
         if (stk_counter_value(s, i))
             fprintf(stderr, "stk.%s %llu\n", stk_counter_name(i), (unsigned long long)stk_counter_value(s, i));
-    if (mode == HTTP) {
-        const struct httpd_stats *h = httpd_stats(app);
+    if (a->mode == HTTP) {
+        const struct httpd_stats *h = httpd_stats(a->app);
         fprintf(stderr, "httpd.requests %llu 200:%llu 400:%llu 404:%llu\n", (unsigned long long)h->requests,
                 (unsigned long long)h->r200, (unsigned long long)h->r400, (unsigned long long)h->r404);
-    } else if (mode == NETPIPE) {
-        const struct netpipe_stats *np = netpipe_stats(app);
+    } else if (a->mode == NETPIPE) {
+        const struct netpipe_stats *np = netpipe_stats(a->app);
         fprintf(stderr, "netpipe.completed %llu sizes %llu errors %llu\n", (unsigned long long)np->completed,
                 (unsigned long long)np->sizes_done, (unsigned long long)np->protocol_errors);
     } else {
-        fprintf(stderr, "echo.bytes %llu\n", (unsigned long long)echo_stats(app)->bytes);
+        fprintf(stderr, "echo.bytes %llu\n", (unsigned long long)echo_stats(a->app)->bytes);
     }
+}
+
+static void stop_app(struct host_app *a)
+{
+    sock_rtc_destroy(a->rtc);
+    if (a->mode == HTTP)
+        httpd_destroy(a->app);
+    else if (a->mode == ECHO)
+        echo_destroy(a->app);
+    else
+        netpipe_destroy(a->app);
+}
+
+/* (after the stack is gone, as it may hold the served files' bytes) */
+static void free_files(struct host_app *a)
+{
+    for (unsigned i = 0; i < a->nfiles; i++) {
+        free((void *)a->files[i].path);
+        free((void *)a->files[i].data);
+    }
+    free(a->files);
+}
+
+int main(int argc, char **argv)
+{
+    struct host_opts o;
+    struct stk_config cfg;
+    int rc = parse_options(argc, argv, &o);
+    if (!rc)
+        rc = stack_config(&o, &cfg);
+    if (rc)
+        return rc;
+    struct tap *t = NULL;
+    FILE *pf = NULL;
+    struct stk *s = NULL;
+    uint64_t seed = 0; /* the driver's random state: lives as long as the stack */
+    struct host_app a = {0};
+    if (open_tap_and_stack(&o, &cfg, &seed, &t, &pf, &s) != 0 || start_app(&o, &s, &a) != 0)
+        return 1;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    fprintf(stderr, "tessera-host: %s on %s port %d\n", o.ip, o.tapname, o.port);
+    run_loop(s, t, o.seconds);
+    print_counters(s, &a);
     if (pf)
         fclose(pf);
-    sock_rtc_destroy(rtc);
-    if (mode == HTTP)
-        httpd_destroy(app);
-    else if (mode == ECHO)
-        echo_destroy(app);
-    else
-        netpipe_destroy(app);
+    stop_app(&a);
     stk_destroy(s);
     tap_close(t);
-    for (unsigned i = 0; i < nfiles; i++) {
-        free((void *)files[i].path);
-        free((void *)files[i].data);
-    }
-    free(files);
+    free_files(&a);
     return 0;
 }

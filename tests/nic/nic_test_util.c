@@ -18,31 +18,35 @@ uint8_t *flat_host(struct flat_mem *m, uint64_t addr, size_t len) {
     return r ? r->host + (addr - r->base) : NULL;
 }
 
-static int flat_write(void *ctx, uint64_t addr, const void *src, size_t len, sim_time_t now,
-                      sim_time_t *done) {
-    struct flat_mem *m = ctx;
+/* The host bytes of [addr, addr + len) for one access at now, counted and
+ * timed; NULL (an error counted) if no region holds them. */
+static uint8_t *flat_access(struct flat_mem *m, uint64_t addr, size_t len, sim_time_t now,
+                            sim_time_t *done, uint64_t *counter) {
     uint8_t *h = flat_host(m, addr, len);
     if (!h) {
         m->errors++;
-        return -1;
+        return NULL;
     }
-    memcpy(h, src, len);
-    m->writes++;
+    (*counter)++;
     *done = now + m->latency;
+    return h;
+}
+
+static int flat_write(void *ctx, uint64_t addr, const void *src, size_t len, sim_time_t now,
+                      sim_time_t *done) {
+    struct flat_mem *m = ctx;
+    uint8_t *h = flat_access(m, addr, len, now, done, &m->writes);
+    if (!h) return -1;
+    memcpy(h, src, len);
     return 0;
 }
 
 static int flat_read(void *ctx, uint64_t addr, void *dst, size_t len, sim_time_t now,
                      sim_time_t *done) {
     struct flat_mem *m = ctx;
-    uint8_t *h = flat_host(m, addr, len);
-    if (!h) {
-        m->errors++;
-        return -1;
-    }
+    const uint8_t *h = flat_access(m, addr, len, now, done, &m->reads);
+    if (!h) return -1;
     memcpy(dst, h, len);
-    m->reads++;
-    *done = now + m->latency;
     return 0;
 }
 
@@ -74,6 +78,20 @@ void nic_test_config(struct nic_config *c) {
 }
 
 void nic_test_config_fini(struct nic_config *c) { cfg_release(&nic_config_section, c); }
+
+struct nic_config nic_cfg;
+struct sim_engine *nic_eng;
+
+void nic_fixture_setup(void) {
+    nic_test_config(&nic_cfg);
+    nic_eng = sim_engine_create();
+}
+
+void nic_fixture_teardown(void) {
+    sim_engine_destroy(nic_eng);
+    nic_eng = NULL;
+    nic_test_config_fini(&nic_cfg);
+}
 
 struct mpipe *nic_test_dev_create(struct nic_test_dev *d, struct sim_engine *e,
                                   const struct nic_config *c, const char *name) {

@@ -1,6 +1,7 @@
 /* tests/nic/nic_test_util.h: helpers for the NIC tests and benchmark: a flat
- * simulated memory implementing struct mpipe_mem_ops, default configs, and
- * a trivial echo that returns every received frame out of the same device.
+ * simulated memory implementing struct mpipe_mem_ops, default configs, the
+ * fixture of the NIC test suites, and a trivial echo that returns every
+ * received frame out of the same device.
  * Test-side code: the real tile program and cache model come later. */
 #ifndef TESSERA_TESTS_NIC_TEST_UTIL_H
 #define TESSERA_TESTS_NIC_TEST_UTIL_H
@@ -40,6 +41,15 @@ void flat_fini(struct flat_mem *m);
 /* Defaults of the nic: section (release with nic_test_config_fini). */
 void nic_test_config(struct nic_config *c);
 void nic_test_config_fini(struct nic_config *c);
+
+/* The fixture of a NIC test suite: the nic: defaults and a fresh engine for
+ * every test, released after it:
+ *   TestSuite(name, .init = nic_fixture_setup, .fini = nic_fixture_teardown);
+ * Tests use nic_cfg and nic_eng (change nic_cfg before building anything). */
+extern struct nic_config nic_cfg;
+extern struct sim_engine *nic_eng;
+void nic_fixture_setup(void);
+void nic_fixture_teardown(void);
 
 /* A device with flat memory (Rx, Tx, a registered app region and an
  * unregistered one, 1 MiB each beyond the stacks). */

@@ -8,27 +8,15 @@
 #include "nic/eth_pkt.h"
 #include "nic_test_util.h"
 
-static struct nic_config cfg;
-static struct sim_engine *eng;
-
-static void setup(void) {
-    nic_test_config(&cfg);
-    eng = sim_engine_create();
-}
-static void teardown(void) {
-    sim_engine_destroy(eng);
-    nic_test_config_fini(&cfg);
-}
-
-TestSuite(eth, .init = setup, .fini = teardown);
+TestSuite(eth, .init = nic_fixture_setup, .fini = nic_fixture_teardown);
 
 Test(eth, wire_time_of_min_and_max_frames) {
     /* 64 B frame: 8 + 64 + 12 = 84 B at 800 ps/B. */
-    cr_assert_eq(eth_wire_time(&cfg.eth, 60), SIM_PS(67200));
-    cr_assert_eq(eth_wire_time(&cfg.eth, 20), SIM_PS(67200)); /* padded */
+    cr_assert_eq(eth_wire_time(&nic_cfg.eth, 60), SIM_PS(67200));
+    cr_assert_eq(eth_wire_time(&nic_cfg.eth, 20), SIM_PS(67200)); /* padded */
     /* 1518 B frame: 8 + 1518 + 12 = 1538 B. */
-    cr_assert_eq(eth_wire_time(&cfg.eth, 1514), SIM_PS(1230400));
-    cr_assert_eq(eth_frame_time(&cfg.eth, 1514), SIM_PS((8 + 1518) * 800));
+    cr_assert_eq(eth_wire_time(&nic_cfg.eth, 1514), SIM_PS(1230400));
+    cr_assert_eq(eth_frame_time(&nic_cfg.eth, 1514), SIM_PS((8 + 1518) * 800));
 }
 
 /* Flood `count` frames of `bytes` back to back; returns the receive rate in pps. */
@@ -37,13 +25,13 @@ static double flood_rate(uint64_t bytes, uint64_t count, struct eth_gen **src_ou
     char err[256];
     struct eth_gen_params p = {.count = count, .frame_bytes = bytes, .flows = 4,
                                .proto = IP_PROTO_UDP, .seed = 1};
-    struct eth_gen *src = eth_gen_create(eng, &cfg.eth, &p, "src", err, sizeof err);
+    struct eth_gen *src = eth_gen_create(nic_eng, &nic_cfg.eth, &p, "src", err, sizeof err);
     p.count = 0;
-    struct eth_gen *dst = eth_gen_create(eng, &cfg.eth, &p, "dst", err, sizeof err);
+    struct eth_gen *dst = eth_gen_create(nic_eng, &nic_cfg.eth, &p, "dst", err, sizeof err);
     cr_assert(src && dst, "%s", err);
     eth_cable_connect(&src->port, &dst->port);
     eth_gen_start(src, 0);
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     cr_assert_eq(dst->rx_frames, count);
     double rate = (double)(dst->rx_frames - 1) * 1e12 / (double)(dst->rx_last - dst->rx_first);
     *src_out = src;
@@ -74,7 +62,7 @@ Test(eth, first_frame_arrives_after_serialisation_and_propagation) {
     struct eth_gen *s, *d;
     (void)flood_rate(60, 1, &s, &d);
     /* preamble + 64 B at 800 ps/B, + 10 ns of cable. */
-    cr_assert_eq(d->rx_first, SIM_PS(72 * 800) + SIM_NS(cfg.eth.propagation_ns));
+    cr_assert_eq(d->rx_first, SIM_PS(72 * 800) + SIM_NS(nic_cfg.eth.propagation_ns));
     eth_gen_destroy(s);
     eth_gen_destroy(d);
 }
@@ -100,8 +88,8 @@ static const struct eth_client_ops refuse_ops = {refuse_rx, NULL};
 
 Test(eth, short_frames_are_padded_and_bad_ones_counted) {
     struct eth_port a, b;
-    eth_port_init(&a, eng, &cfg.eth, "a");
-    eth_port_init(&b, eng, &cfg.eth, "b");
+    eth_port_init(&a, nic_eng, &nic_cfg.eth, "a");
+    eth_port_init(&b, nic_eng, &nic_cfg.eth, "b");
     struct sink s = {0};
     eth_port_attach(&b, &sink_ops, &s);
     /* Not cabled yet: dropped and counted. */
@@ -113,7 +101,7 @@ Test(eth, short_frames_are_padded_and_bad_ones_counted) {
     cr_assert(eth_port_send(&a, f));
     cr_assert(eth_port_send(&a, eth_frame_alloc(10)));   /* runt */
     cr_assert(eth_port_send(&a, eth_frame_alloc(1515))); /* 1519 B with FCS */
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     cr_assert_eq(s.n, 1);
     cr_assert_eq(s.last->len, 60);
     cr_assert_eq(s.last->data[19], 0xab);
@@ -129,8 +117,8 @@ Test(eth, short_frames_are_padded_and_bad_ones_counted) {
 
 Test(eth, flow_control_refuses_when_fifo_full_and_overruns_are_counted) {
     struct eth_port a, b;
-    eth_port_init(&a, eng, &cfg.eth, "a");
-    eth_port_init(&b, eng, &cfg.eth, "b");
+    eth_port_init(&a, nic_eng, &nic_cfg.eth, "a");
+    eth_port_init(&b, nic_eng, &nic_cfg.eth, "b");
     eth_port_attach(&b, &refuse_ops, NULL);
     eth_cable_connect(&a, &b);
     uint64_t taken = 0, refused = 0;
@@ -145,9 +133,9 @@ Test(eth, flow_control_refuses_when_fifo_full_and_overruns_are_counted) {
         }
     }
     /* One frame on the wire + tx_queue_frames in the FIFO. */
-    cr_assert_eq(taken, 1 + cfg.eth.tx_queue_frames);
+    cr_assert_eq(taken, 1 + nic_cfg.eth.tx_queue_frames);
     cr_assert_eq(a.st.tx_refused_full, refused);
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     cr_assert_eq(b.st.rx_drop_overrun, taken);
     eth_port_fini(&a);
     eth_port_fini(&b);
@@ -157,12 +145,12 @@ Test(eth, full_duplex_both_directions_at_line_rate) {
     char err[256];
     struct eth_gen_params p = {.count = 5000, .frame_bytes = 60, .flows = 1,
                                .proto = IP_PROTO_UDP, .seed = 1};
-    struct eth_gen *x = eth_gen_create(eng, &cfg.eth, &p, "x", err, sizeof err);
-    struct eth_gen *y = eth_gen_create(eng, &cfg.eth, &p, "y", err, sizeof err);
+    struct eth_gen *x = eth_gen_create(nic_eng, &nic_cfg.eth, &p, "x", err, sizeof err);
+    struct eth_gen *y = eth_gen_create(nic_eng, &nic_cfg.eth, &p, "y", err, sizeof err);
     eth_cable_connect(&x->port, &y->port);
     eth_gen_start(x, 0);
     eth_gen_start(y, 0);
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     cr_assert_eq(x->rx_frames, 5000);
     cr_assert_eq(y->rx_frames, 5000);
     /* Both finish as if alone: 5000 slots of 67.2 ns. */

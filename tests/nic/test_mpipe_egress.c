@@ -7,18 +7,7 @@
 #include "nic/eth_pkt.h"
 #include "nic_test_util.h"
 
-static struct nic_config cfg;
-static struct sim_engine *eng;
-
-static void setup(void) {
-    nic_test_config(&cfg);
-    eng = sim_engine_create();
-}
-static void teardown(void) {
-    sim_engine_destroy(eng);
-    nic_test_config_fini(&cfg);
-}
-TestSuite(egress, .init = setup, .fini = teardown);
+TestSuite(egress, .init = nic_fixture_setup, .fini = nic_fixture_teardown);
 
 struct capture {
     uint64_t n;
@@ -59,8 +48,8 @@ struct egress_rig {
 
 static void egress_up(struct egress_rig *r) {
     memset(r, 0, sizeof *r);
-    cr_assert(nic_test_dev_create(&r->dev, eng, &cfg, "chip"));
-    eth_port_init(&r->sink, eng, &cfg.eth, "sink");
+    cr_assert(nic_test_dev_create(&r->dev, nic_eng, &nic_cfg, "chip"));
+    eth_port_init(&r->sink, nic_eng, &nic_cfg.eth, "sink");
     eth_port_attach(&r->sink, &cap_ops, &r->cap);
     eth_cable_connect(mpipe_port(r->dev.m, 0), &r->sink);
     mpipe_set_complete(r->dev.m, on_complete, &r->comp);
@@ -94,7 +83,7 @@ static void post_gather(struct egress_rig *r, uint64_t piece2_addr, uint64_t *hd
     *ref_len = reference_frame(ref, 256, &fl);
     uint64_t hdr, cyc = 0;
     cr_assert_eq(mpipe_drv_buffer_alloc(m, MPIPE_STACK_TX_HDR, &hdr, 0, &cyc), 0);
-    cr_assert_eq(cyc, cfg.driver.mmio_read_cycles);
+    cr_assert_eq(cyc, nic_cfg.driver.mmio_read_cycles);
     /* The header with its TCP checksum cleared: the NIC fills it. */
     uint8_t *h = flat_host(&r->dev.mem, hdr, 54);
     memcpy(h, ref, 54);
@@ -115,7 +104,7 @@ static void post_gather(struct egress_rig *r, uint64_t piece2_addr, uint64_t *hd
     cyc = 0;
     cr_assert_eq(mpipe_drv_edma_post(m, 0, d, 3, 0, &cyc), 3);
     cr_assert_eq(mpipe_drv_edma_doorbell(m, 0, 0, &cyc), 0);
-    cr_assert_eq(cyc, 3 * cfg.driver.edesc_write_cycles + cfg.driver.mmio_write_cycles);
+    cr_assert_eq(cyc, 3 * nic_cfg.driver.edesc_write_cycles + nic_cfg.driver.mmio_write_cycles);
     *hdr_out = hdr;
 }
 
@@ -128,7 +117,7 @@ Test(egress, gather_of_three_pieces_reassembles_with_checksum_offload) {
     size_t ref_len;
     post_gather(&r, TEST_APP_BASE + 8192, &hdr, ref, &ref_len);
     cr_assert_eq(m->stack[MPIPE_STACK_TX_HDR].top, free_before - 1);
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     cr_assert_eq(r.cap.n, 1);
     cr_assert_eq(r.cap.last_len, ref_len);
     cr_assert_eq(memcmp(r.cap.last, ref, ref_len), 0, "gathered frame differs");
@@ -154,7 +143,7 @@ Test(egress, gather_from_unregistered_memory_is_refused_and_reported) {
     uint8_t ref[256];
     size_t ref_len;
     post_gather(&r, TEST_UNREG_BASE + 64, &hdr, ref, &ref_len);
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     cr_assert_eq(r.cap.n, 0);
     cr_assert_eq(m->st.refused_unregistered, 1);
     cr_assert_eq(m->ering[0].refused, 1);
@@ -169,7 +158,7 @@ Test(egress, gather_from_unregistered_memory_is_refused_and_reported) {
     cr_assert_eq(m->st.tx_frames, 0);
     /* The next packet on the ring is unaffected. */
     post_gather(&r, TEST_APP_BASE + 8192, &hdr, ref, &ref_len);
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     cr_assert_eq(r.cap.n, 1);
     cr_assert_eq(r.comp.last_completed, 6);
     egress_down(&r);
@@ -181,23 +170,23 @@ Test(egress, descriptors_wait_for_the_doorbell_and_eop) {
     struct mpipe *m = r.dev.m;
     struct mpipe_edesc d = {.addr = TEST_APP_BASE, .size = 60, .eop = false};
     cr_assert_eq(mpipe_drv_edma_post(m, 0, &d, 1, 0, NULL), 1);
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     cr_assert_eq(r.cap.n, 0); /* no doorbell */
-    mpipe_drv_edma_doorbell(m, 0, sim_engine_now(eng), NULL);
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    mpipe_drv_edma_doorbell(m, 0, sim_engine_now(nic_eng), NULL);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     cr_assert_eq(r.cap.n, 0); /* no end of packet yet */
     d.addr += 60, d.eop = true;
     mpipe_drv_edma_post(m, 0, &d, 1, 0, NULL);
-    mpipe_drv_edma_doorbell(m, 0, sim_engine_now(eng), NULL);
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    mpipe_drv_edma_doorbell(m, 0, sim_engine_now(nic_eng), NULL);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     cr_assert_eq(r.cap.n, 1);
     cr_assert_eq(r.cap.last_len, 120);
     egress_down(&r);
 }
 
 Test(egress, full_ring_bad_arguments_and_long_chains_are_counted) {
-    cfg.mpipe.edma_ring_entries = 4;
-    cfg.mpipe.edma_max_gather = 2;
+    nic_cfg.mpipe.edma_ring_entries = 4;
+    nic_cfg.mpipe.edma_max_gather = 2;
     struct egress_rig r;
     egress_up(&r);
     struct mpipe *m = r.dev.m;
@@ -214,7 +203,7 @@ Test(egress, full_ring_bad_arguments_and_long_chains_are_counted) {
     /* 3 descriptors with max_gather 2: refused as too long. */
     cr_assert_eq(mpipe_drv_edma_post(m, 0, d, 3, 0, NULL), 3);
     mpipe_drv_edma_doorbell(m, 0, 0, NULL);
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     cr_assert_eq(r.cap.n, 0);
     cr_assert_eq(m->st.refused_too_long, 1);
     cr_assert_eq(mpipe_drv_edma_space(m, 0), 4);
@@ -227,12 +216,12 @@ Test(egress, full_ring_bad_arguments_and_long_chains_are_counted) {
         {.addr = TEST_APP_BASE, .size = 30, .eop = true},
     };
     cr_assert_eq(mpipe_drv_edma_post(m, 0, chain, 4, 0, NULL), 4);
-    mpipe_drv_edma_doorbell(m, 0, sim_engine_now(eng), NULL);
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    mpipe_drv_edma_doorbell(m, 0, sim_engine_now(nic_eng), NULL);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     struct mpipe_edesc ok = {.addr = TEST_APP_BASE, .size = 70, .eop = true};
     cr_assert_eq(mpipe_drv_edma_post(m, 0, &ok, 1, 0, NULL), 1);
-    mpipe_drv_edma_doorbell(m, 0, sim_engine_now(eng), NULL);
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    mpipe_drv_edma_doorbell(m, 0, sim_engine_now(nic_eng), NULL);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     cr_assert_eq(m->st.refused_too_long, 2);
     cr_assert_eq(r.cap.n, 1);
     cr_assert_eq(r.cap.last_len, 70);
@@ -241,26 +230,26 @@ Test(egress, full_ring_bad_arguments_and_long_chains_are_counted) {
     /* A packet longer than the maximum frame is refused too. */
     struct mpipe_edesc big = {.addr = TEST_APP_BASE, .size = 1515, .eop = true};
     mpipe_drv_edma_post(m, 0, &big, 1, 0, NULL);
-    mpipe_drv_edma_doorbell(m, 0, sim_engine_now(eng), NULL);
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    mpipe_drv_edma_doorbell(m, 0, sim_engine_now(nic_eng), NULL);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     cr_assert_eq(m->st.refused_oversize, 1);
     egress_down(&r);
 }
 
 Test(egress, echo_returns_a_64B_flood_at_line_rate) {
     char err[256];
-    cfg.mpipe.rings = 4;
+    nic_cfg.mpipe.rings = 4;
     struct nic_test_dev dev;
-    cr_assert(nic_test_dev_create(&dev, eng, &cfg, "chip"));
+    cr_assert(nic_test_dev_create(&dev, nic_eng, &nic_cfg, "chip"));
     struct nic_echo echo = {0};
     nic_echo_attach(&echo, dev.m);
     struct eth_gen_params p = {.count = 20000, .frame_bytes = 60, .flows = 1000,
                                .proto = IP_PROTO_UDP, .seed = 11};
-    struct eth_gen *g = eth_gen_create(eng, &cfg.eth, &p, "gen", err, sizeof err);
+    struct eth_gen *g = eth_gen_create(nic_eng, &nic_cfg.eth, &p, "gen", err, sizeof err);
     cr_assert(g, "%s", err);
     eth_cable_connect(&g->port, mpipe_port(dev.m, 0));
     eth_gen_start(g, 0);
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     cr_assert_eq(echo.dropped, 0);
     cr_assert_eq(g->rx_frames, 20000, "echoed back %llu", (unsigned long long)g->rx_frames);
     double rate = (double)(g->rx_frames - 1) * 1e12 / (double)(g->rx_last - g->rx_first);

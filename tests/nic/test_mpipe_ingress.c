@@ -11,18 +11,7 @@
 /* A time after every DMA write of a test has landed. */
 #define LATER SIM_MS(100000)
 
-static struct nic_config cfg;
-static struct sim_engine *eng;
-
-static void setup(void) {
-    nic_test_config(&cfg);
-    eng = sim_engine_create();
-}
-static void teardown(void) {
-    sim_engine_destroy(eng);
-    nic_test_config_fini(&cfg);
-}
-TestSuite(ingress, .init = setup, .fini = teardown);
+TestSuite(ingress, .init = nic_fixture_setup, .fini = nic_fixture_teardown);
 
 static uint32_t ip(unsigned a, unsigned b, unsigned c, unsigned d) {
     return (uint32_t)a << 24 | b << 16 | c << 8 | d;
@@ -43,7 +32,7 @@ Test(ingress, toeplitz_matches_the_rss_test_vectors) {
         {0x9927a3bfu, 0xcabc7f02u, 44251, 1303, 0x5d1809c5u, 0x10e828a2u},
     };
     uint8_t key[40];
-    cr_assert(nic_config_parse_rss_key(cfg.mpipe.rss_key, key));
+    cr_assert(nic_config_parse_rss_key(nic_cfg.mpipe.rss_key, key));
     cr_assert_eq(v[0].sip, ip(66, 9, 149, 187));
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         struct eth_parsed p = {.is_ipv4 = true, .src_ip = v[i].sip, .dst_ip = v[i].dip};
@@ -57,7 +46,7 @@ Test(ingress, toeplitz_matches_the_rss_test_vectors) {
 
 Test(ingress, table_hash_equals_the_bitwise_hash) {
     uint8_t key[40];
-    nic_config_parse_rss_key(cfg.mpipe.rss_key, key);
+    nic_config_parse_rss_key(nic_cfg.mpipe.rss_key, key);
     static struct mpipe_rss_table t;
     mpipe_rss_table_init(&t, key);
     struct sim_rng rng;
@@ -75,7 +64,7 @@ Test(ingress, table_hash_equals_the_bitwise_hash) {
 
 Test(ingress, symmetric_hash_is_the_same_both_ways) {
     uint8_t key[40];
-    nic_config_parse_rss_key(cfg.mpipe.rss_key, key);
+    nic_config_parse_rss_key(nic_cfg.mpipe.rss_key, key);
     struct eth_parsed ab = {.is_ipv4 = true, .is_tcp = true, .src_ip = ip(10, 0, 0, 1),
                             .dst_ip = ip(10, 0, 0, 2), .src_port = 1234, .dst_port = 80};
     struct eth_parsed ba = ab;
@@ -93,12 +82,12 @@ struct rig {
 
 static void rig_up(struct rig *r, const struct eth_gen_params *p) {
     char err[256];
-    cr_assert(nic_test_dev_create(&r->dev, eng, &cfg, "chip"));
-    r->gen = eth_gen_create(eng, &cfg.eth, p, "gen", err, sizeof err);
+    cr_assert(nic_test_dev_create(&r->dev, nic_eng, &nic_cfg, "chip"));
+    r->gen = eth_gen_create(nic_eng, &nic_cfg.eth, p, "gen", err, sizeof err);
     cr_assert(r->gen, "%s", err);
     eth_cable_connect(&r->gen->port, mpipe_port(r->dev.m, 0));
     eth_gen_start(r->gen, 0);
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
 }
 
 static void rig_down(struct rig *r) {
@@ -107,9 +96,9 @@ static void rig_down(struct rig *r) {
 }
 
 Test(ingress, rss_spreads_10000_flows_over_12_rings_within_10_percent) {
-    cfg.mpipe.rings = 12;
-    cfg.mpipe.ring_entries = 4096;
-    cfg.mpipe.small_buffers = 12000;
+    nic_cfg.mpipe.rings = 12;
+    nic_cfg.mpipe.ring_entries = 4096;
+    nic_cfg.mpipe.small_buffers = 12000;
     struct rig r;
     struct eth_gen_params p = {.count = 10000, .frame_bytes = 60, .flows = 10000,
                                .proto = IP_PROTO_UDP, .seed = 7, .rate_pps = 1000000};
@@ -147,9 +136,9 @@ static void check_flow_rings(struct mpipe *m, uint64_t flows, uint8_t proto, boo
 }
 
 Test(ingress, sticky_keeps_a_flow_on_its_ring_while_round_robin_does_not) {
-    cfg.mpipe.rings = 4;
-    cfg.mpipe.ring_entries = 4096;
-    cfg.mpipe.bucket_mode = MPIPE_BUCKET_STICKY;
+    nic_cfg.mpipe.rings = 4;
+    nic_cfg.mpipe.ring_entries = 4096;
+    nic_cfg.mpipe.bucket_mode = MPIPE_BUCKET_STICKY;
     /* 63 flows: round-robin's rotation over 4 rings does not line up with the flows. */
     struct rig r;
     struct eth_gen_params p = {.count = 63 * 20, .frame_bytes = 60, .flows = 63,
@@ -159,16 +148,16 @@ Test(ingress, sticky_keeps_a_flow_on_its_ring_while_round_robin_does_not) {
     check_flow_rings(r.dev.m, 63, IP_PROTO_UDP, true);
     rig_down(&r);
 
-    sim_engine_destroy(eng);
-    eng = sim_engine_create();
-    cfg.mpipe.bucket_mode = MPIPE_BUCKET_ROUND_ROBIN;
+    sim_engine_destroy(nic_eng);
+    nic_eng = sim_engine_create();
+    nic_cfg.mpipe.bucket_mode = MPIPE_BUCKET_ROUND_ROBIN;
     rig_up(&r, &p);
     check_flow_rings(r.dev.m, 63, IP_PROTO_UDP, false);
     rig_down(&r);
 }
 
 Test(ingress, static_mode_keeps_flows_even_when_drained) {
-    cfg.mpipe.rings = 4;
+    nic_cfg.mpipe.rings = 4;
     struct rig r;
     struct eth_gen_params p = {.count = 64 * 8, .frame_bytes = 60, .flows = 64,
                                .proto = IP_PROTO_UDP, .seed = 5};
@@ -178,8 +167,8 @@ Test(ingress, static_mode_keeps_flows_even_when_drained) {
 }
 
 Test(ingress, ring_full_drops_are_counted) {
-    cfg.mpipe.rings = 1;
-    cfg.mpipe.ring_entries = 8;
+    nic_cfg.mpipe.rings = 1;
+    nic_cfg.mpipe.ring_entries = 8;
     struct rig r;
     struct eth_gen_params p = {.count = 20, .frame_bytes = 60, .flows = 3,
                                .proto = IP_PROTO_UDP, .seed = 5};
@@ -194,19 +183,19 @@ Test(ingress, ring_full_drops_are_counted) {
     struct mpipe_idesc d[8];
     uint64_t cyc = 0;
     cr_assert_eq(mpipe_drv_poll(m, 0, LATER, d, 8, &cyc), 8);
-    cr_assert_eq(cyc, 8 * cfg.driver.idesc_read_cycles);
+    cr_assert_eq(cyc, 8 * nic_cfg.driver.idesc_read_cycles);
     cr_assert_eq(mpipe_ring_occupancy(m, 0), 8);
-    cr_assert_eq(mpipe_drv_credit(m, 0, 9, sim_engine_now(eng), &cyc), -1); /* too many */
-    cr_assert_eq(mpipe_drv_credit(m, 0, 8, sim_engine_now(eng), &cyc), 0);
+    cr_assert_eq(mpipe_drv_credit(m, 0, 9, sim_engine_now(nic_eng), &cyc), -1); /* too many */
+    cr_assert_eq(mpipe_drv_credit(m, 0, 8, sim_engine_now(nic_eng), &cyc), 0);
     cr_assert_eq(mpipe_ring_occupancy(m, 0), 0);
     cr_assert_eq(m->st.drv_errors, 1);
     rig_down(&r);
 }
 
 Test(ingress, no_buffer_drops_are_counted_and_buffers_come_back) {
-    cfg.mpipe.rings = 1;
-    cfg.mpipe.small_buffers = 5;
-    cfg.mpipe.large_buffers = 0;
+    nic_cfg.mpipe.rings = 1;
+    nic_cfg.mpipe.small_buffers = 5;
+    nic_cfg.mpipe.large_buffers = 0;
     struct rig r;
     struct eth_gen_params p = {.count = 10, .frame_bytes = 60, .flows = 1,
                                .proto = IP_PROTO_UDP, .seed = 5};
@@ -219,7 +208,7 @@ Test(ingress, no_buffer_drops_are_counted_and_buffers_come_back) {
     cr_assert_eq(mpipe_drv_poll(m, 0, LATER, d, 5, NULL), 5);
     uint64_t cyc = 0;
     cr_assert_eq(mpipe_drv_buffer_return(m, d[0].stack, d[0].buf_addr, 0, &cyc), 0);
-    cr_assert_eq(cyc, cfg.driver.mmio_write_cycles);
+    cr_assert_eq(cyc, nic_cfg.driver.mmio_write_cycles);
     /* Returning it twice, or an address that is no buffer, is refused and counted. */
     cr_assert_eq(mpipe_drv_buffer_return(m, d[0].stack, d[0].buf_addr, 0, NULL), -1);
     cr_assert_eq(mpipe_drv_buffer_return(m, d[1].stack, d[1].buf_addr + 1, 0, NULL), -1);
@@ -230,8 +219,8 @@ Test(ingress, no_buffer_drops_are_counted_and_buffers_come_back) {
 }
 
 Test(ingress, stack_is_picked_by_size_and_too_big_is_counted) {
-    cfg.mpipe.rings = 1;
-    cfg.mpipe.large_buffer_bytes = 1024; /* frames of 1025..1514 fit no stack */
+    nic_cfg.mpipe.rings = 1;
+    nic_cfg.mpipe.large_buffer_bytes = 1024; /* frames of 1025..1514 fit no stack */
     struct rig r;
     struct eth_gen_params p = {.count = 1, .frame_bytes = 1200, .flows = 1,
                                .proto = IP_PROTO_UDP, .seed = 5};
@@ -239,9 +228,9 @@ Test(ingress, stack_is_picked_by_size_and_too_big_is_counted) {
     cr_assert_eq(r.dev.m->st.drop_too_big, 1);
     rig_down(&r);
 
-    sim_engine_destroy(eng);
-    eng = sim_engine_create();
-    cfg.mpipe.large_buffer_bytes = 1664;
+    sim_engine_destroy(nic_eng);
+    nic_eng = sim_engine_create();
+    nic_cfg.mpipe.large_buffer_bytes = 1664;
     p.frame_bytes = 500;
     rig_up(&r, &p);
     struct mpipe_idesc d;
@@ -253,12 +242,12 @@ Test(ingress, stack_is_picked_by_size_and_too_big_is_counted) {
 
 /* Send one hand-made frame into port 0 of a device. */
 static struct mpipe *one_frame(struct nic_test_dev *dev, const uint8_t *f, size_t len) {
-    cr_assert(nic_test_dev_create(dev, eng, &cfg, "chip"));
+    cr_assert(nic_test_dev_create(dev, nic_eng, &nic_cfg, "chip"));
     struct eth_port src;
-    eth_port_init(&src, eng, &cfg.eth, "src");
+    eth_port_init(&src, nic_eng, &nic_cfg.eth, "src");
     eth_cable_connect(&src, mpipe_port(dev->m, 0));
     eth_port_send(&src, eth_frame_copy(f, len));
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     eth_port_fini(&src);
     return dev->m;
 }
@@ -278,16 +267,16 @@ Test(ingress, descriptor_carries_checksum_hash_and_the_frame_is_in_memory) {
     struct mpipe_idesc d;
     /* Find the ring the hash chose. */
     uint8_t key[40];
-    nic_config_parse_rss_key(cfg.mpipe.rss_key, key);
+    nic_config_parse_rss_key(nic_cfg.mpipe.rss_key, key);
     struct eth_parsed p;
     cr_assert_eq(eth_parse(f, len, &p), ETH_PARSE_OK);
     uint32_t h = mpipe_rss_hash(key, &p, false);
-    unsigned ring = (unsigned)((h % cfg.mpipe.buckets) % cfg.mpipe.rings);
+    unsigned ring = (unsigned)((h % nic_cfg.mpipe.buckets) % nic_cfg.mpipe.rings);
     cr_assert_eq(m->ring[ring].posted, 1);
     cr_assert_eq(mpipe_drv_poll(m, ring, LATER, &d, 1, NULL), 1);
     cr_assert_eq(d.ring, ring);
     cr_assert_eq(d.flow_hash, h);
-    cr_assert_eq(d.bucket, h % cfg.mpipe.buckets);
+    cr_assert_eq(d.bucket, h % nic_cfg.mpipe.buckets);
     cr_assert_eq(d.size, len);
     cr_assert(d.flags & MPIPE_IDESC_TCP);
     cr_assert(d.flags & MPIPE_IDESC_L4_CSUM_OK);
@@ -309,10 +298,10 @@ Test(ingress, bad_ip_checksum_is_dropped_and_counted) {
     nic_test_dev_destroy(&dev);
 
     /* With the drop turned off it is delivered, flagged. */
-    sim_engine_destroy(eng);
-    eng = sim_engine_create();
-    cfg.mpipe.drop_bad_ip_csum = false;
-    cfg.mpipe.rings = 1;
+    sim_engine_destroy(nic_eng);
+    nic_eng = sim_engine_create();
+    nic_cfg.mpipe.drop_bad_ip_csum = false;
+    nic_cfg.mpipe.rings = 1;
     m = one_frame(&dev, f, len);
     struct mpipe_idesc d;
     cr_assert_eq(mpipe_drv_poll(m, 0, LATER, &d, 1, NULL), 1);
@@ -324,7 +313,7 @@ Test(ingress, bad_tcp_checksum_is_flagged_malformed_ip_dropped) {
     uint8_t f[128];
     size_t len = tcp_frame(f, sizeof f);
     f[len - 1] ^= 0xff; /* payload byte */
-    cfg.mpipe.rings = 1;
+    nic_cfg.mpipe.rings = 1;
     struct nic_test_dev dev;
     struct mpipe *m = one_frame(&dev, f, len);
     struct mpipe_idesc d;
@@ -334,8 +323,8 @@ Test(ingress, bad_tcp_checksum_is_flagged_malformed_ip_dropped) {
     cr_assert_eq(m->st.l4_csum_bad, 1);
     nic_test_dev_destroy(&dev);
 
-    sim_engine_destroy(eng);
-    eng = sim_engine_create();
+    sim_engine_destroy(nic_eng);
+    nic_eng = sim_engine_create();
     len = tcp_frame(f, sizeof f);
     eth_put16(f + 14 + 2, 400); /* IP total length beyond the frame */
     m = one_frame(&dev, f, len);
@@ -345,10 +334,10 @@ Test(ingress, bad_tcp_checksum_is_flagged_malformed_ip_dropped) {
 }
 
 Test(ingress, classifiers_bound_the_packet_rate) {
-    cfg.mpipe.classifiers = 1;
-    cfg.mpipe.classifier_cycles = 1200; /* 1 us at 1.2 GHz: 1 Mpps */
-    cfg.mpipe.classifier_queue_frames = 16;
-    cfg.mpipe.ring_entries = 4096;
+    nic_cfg.mpipe.classifiers = 1;
+    nic_cfg.mpipe.classifier_cycles = 1200; /* 1 us at 1.2 GHz: 1 Mpps */
+    nic_cfg.mpipe.classifier_queue_frames = 16;
+    nic_cfg.mpipe.ring_entries = 4096;
     struct rig r;
     struct eth_gen_params p = {.count = 2000, .frame_bytes = 60, .flows = 16,
                                .proto = IP_PROTO_UDP, .seed = 5};
@@ -361,45 +350,45 @@ Test(ingress, classifiers_bound_the_packet_rate) {
     rig_down(&r);
 
     /* The default 10 classifiers at 200 cycles keep up with a 64 B flood. */
-    sim_engine_destroy(eng);
-    eng = sim_engine_create();
-    cfg.mpipe.classifiers = 10;
-    cfg.mpipe.classifier_cycles = 200;
-    cfg.mpipe.classifier_queue_frames = 128;
+    sim_engine_destroy(nic_eng);
+    nic_eng = sim_engine_create();
+    nic_cfg.mpipe.classifiers = 10;
+    nic_cfg.mpipe.classifier_cycles = 200;
+    nic_cfg.mpipe.classifier_queue_frames = 128;
     rig_up(&r, &p);
     cr_assert_eq(r.dev.m->st.delivered, 2000);
     rig_down(&r);
 }
 
 Test(ingress, descriptor_is_visible_only_when_the_dma_write_lands) {
-    cfg.mpipe.rings = 1;
+    nic_cfg.mpipe.rings = 1;
     struct nic_test_dev dev;
-    cr_assert(nic_test_dev_create(&dev, eng, &cfg, "chip"));
+    cr_assert(nic_test_dev_create(&dev, nic_eng, &nic_cfg, "chip"));
     dev.mem.latency = SIM_NS(500);
     struct eth_port src;
-    eth_port_init(&src, eng, &cfg.eth, "src");
+    eth_port_init(&src, nic_eng, &nic_cfg.eth, "src");
     eth_cable_connect(&src, mpipe_port(dev.m, 0));
     uint8_t f[128];
     size_t len = tcp_frame(f, sizeof f);
     eth_port_send(&src, eth_frame_copy(f, len));
     /* Arrival at 67.6 ns, classification 200 cycles (166.7 ns), iDMA 16 cycles + 500 ns. */
-    sim_engine_run_until(eng, SIM_NS(600));
+    sim_engine_run_until(nic_eng, SIM_NS(600));
     struct mpipe_idesc d;
     cr_assert_eq(mpipe_drv_poll(dev.m, 0, SIM_NS(600), &d, 1, NULL), 0);
     cr_assert_eq(mpipe_drv_poll(dev.m, 0, SIM_NS(760), &d, 1, NULL), 1);
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     eth_port_fini(&src);
     nic_test_dev_destroy(&dev);
 }
 
 Test(ingress, random_and_mutated_frames_are_counted_never_crash) {
-    cfg.mpipe.ring_entries = 8192;
-    cfg.mpipe.small_buffers = 8192;
-    cfg.mpipe.large_buffers = 8192;
+    nic_cfg.mpipe.ring_entries = 8192;
+    nic_cfg.mpipe.small_buffers = 8192;
+    nic_cfg.mpipe.large_buffers = 8192;
     struct nic_test_dev dev;
-    cr_assert(nic_test_dev_create(&dev, eng, &cfg, "chip"));
+    cr_assert(nic_test_dev_create(&dev, nic_eng, &nic_cfg, "chip"));
     struct eth_port src;
-    eth_port_init(&src, eng, &cfg.eth, "src");
+    eth_port_init(&src, nic_eng, &nic_cfg.eth, "src");
     eth_cable_connect(&src, mpipe_port(dev.m, 0));
     struct sim_rng rng;
     sim_rng_init(&rng, 99, 1);
@@ -423,13 +412,13 @@ Test(ingress, random_and_mutated_frames_are_counted_never_crash) {
         struct eth_frame *f = eth_frame_copy(buf, len);
         if (!eth_port_send(&src, f)) {
             eth_frame_free(f);
-            sim_engine_run_until(eng, sim_engine_next_time(eng));
+            sim_engine_run_until(nic_eng, sim_engine_next_time(nic_eng));
             i--;
             continue;
         }
         sent++;
     }
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     const struct mpipe_stats *s = &dev.m->st;
     cr_assert_eq(s->rx_frames, sent);
     uint64_t drops = s->drop_classifier_full + s->drop_runt + s->drop_bad_ip +

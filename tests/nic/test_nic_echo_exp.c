@@ -1,7 +1,9 @@
 /* tests/nic/test_nic_echo_exp.c: the "nic-echo" experiment kind end to end
  * (nic/nic_echo_exp.h): a run built by hand, its stats, its table, its
- * determinism and its refusals. */
+ * determinism, its refusals, and its pcap captures (nic.pcap_ports) as
+ * tshark reads them (skipped without tshark). */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,10 +49,25 @@ static void run_echo(const struct tsr_config *cfg, uint64_t seed, struct result 
     sim_engine_destroy(run.engine);
 }
 
+/* Files in r->dir (tile_profile.csv, pcap files). */
+static unsigned files_in(const struct result *r) {
+    DIR *d = opendir(r->dir);
+    cr_assert_not_null(d);
+    unsigned n = 0;
+    for (struct dirent *e; (e = readdir(d));) n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
 static void clean(struct result *r) {
-    char path[256];
-    snprintf(path, sizeof path, "%s/tile_profile.csv", r->dir);
-    unlink(path);
+    DIR *d = opendir(r->dir);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (e->d_name[0] == '.') continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", r->dir, e->d_name);
+        unlink(path);
+    }
+    if (d) closedir(d);
     rmdir(r->dir);
     free(r->stats);
 }
@@ -197,4 +214,95 @@ Test(nic_echo_exp, config_check_names_frame_bytes) {
     cfg.nic.echo.frame_bytes = 2000; /* > nic.eth.max_frame_bytes 1518 */
     cr_assert_not(nic_config_check(&cfg.nic, err, sizeof err));
     cr_assert(strstr(err, "nic.echo.frame_bytes") != NULL, "%s", err);
+}
+
+static void set_pcap_ports(const char *spec) {
+    free(cfg.nic.pcap_ports);
+    cfg.nic.pcap_ports = strdup(spec);
+    cr_assert_not_null(cfg.nic.pcap_ports);
+}
+
+/* Frames tshark reads in dir/file. */
+static uint64_t tshark_frames(const char *dir, const char *file) {
+    char cmd[512], out[64];
+    snprintf(cmd, sizeof cmd, "tshark -n -r %s/%s -T fields -e frame.number 2>/dev/null | wc -l", dir,
+             file);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p, "cannot run %s", cmd);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = 0;
+    cr_assert_eq(pclose(p), 0, "%s: %s", cmd, out);
+    return strtoull(out, NULL, 10);
+}
+
+Test(nic_echo_exp, pcap_ports_all_writes_every_port_as_its_counters_say) {
+    if (system("tshark --version > /dev/null 2>&1") != 0)
+        cr_skip_test("tshark is not installed (Debian package tshark)");
+    set_pcap_ports("all");
+    struct result r;
+    run_echo(&cfg, 1, &r);
+    cr_assert_eq(r.rc, TSR_EXIT_OK, "%s", r.stop_reason);
+    const char *s = r.stats;
+    /* gen and the four device ports, and tile_profile.csv */
+    cr_assert_eq(files_in(&r), 1 + 1 + 4, "%s", s);
+    const char *ports[] = {"gen", "chip0.p0"};
+    for (unsigned i = 0; i < 2; i++) {
+        char key[32], file[32];
+        snprintf(key, sizeof key, "\"%s\":", ports[i]);
+        snprintf(file, sizeof file, "%s.pcap", ports[i]);
+        const char *at = strstr(strstr(s, "\"ports\""), key);
+        cr_assert_not_null(at, "%s in %s", key, s);
+        uint64_t counted = stat_uint(at, NULL, "tx_frames") + stat_uint(at, NULL, "rx_frames");
+        cr_assert_eq(counted, 2 * 3000, "%s: %s", ports[i], s);
+        cr_assert_eq(tshark_frames(r.dir, file), counted, "%s", file);
+        /* listed in the stats with the same count */
+        char listed[64];
+        snprintf(listed, sizeof listed, "\"file\":\"%s\"", file);
+        const char *l = strstr(strstr(s, "\"pcap_files\""), listed);
+        if (!l) {
+            snprintf(listed, sizeof listed, "\"file\": \"%s\"", file);
+            l = strstr(strstr(s, "\"pcap_files\""), listed);
+        }
+        cr_assert_not_null(l, "%s not listed: %s", file, s);
+        cr_assert_eq(stat_uint(l, NULL, "frames"), counted);
+    }
+    /* the ports without a cable: files with no frames */
+    cr_assert_eq(tshark_frames(r.dir, "chip0.p3.pcap"), 0);
+    cr_assert(strstr(r.summary, "\npcap: gen.pcap (6000 frames), chip0.p0.pcap (6000 frames)"),
+              "%s", r.summary);
+    clean(&r);
+}
+
+Test(nic_echo_exp, pcap_ports_names_one_port) {
+    set_pcap_ports(" chip0.p0 ");
+    struct result r;
+    run_echo(&cfg, 1, &r);
+    cr_assert_eq(r.rc, TSR_EXIT_OK, "%s", r.stop_reason);
+    cr_assert_eq(files_in(&r), 2, "%s", r.stats);
+    char path[256];
+    snprintf(path, sizeof path, "%s/chip0.p0.pcap", r.dir);
+    cr_assert_eq(access(path, R_OK), 0, "%s", path);
+    clean(&r);
+}
+
+Test(nic_echo_exp, pcap_ports_refuses_an_unknown_port_before_running) {
+    set_pcap_ports("chip0.p0,bogus.p9");
+    char err[512];
+    cr_assert_not(nic_config_check(&cfg.nic, err, sizeof err));
+    cr_assert(strstr(err, "nic.pcap_ports") && strstr(err, "\"bogus.p9\"") &&
+                  strstr(err, "gen, chip0.p0, chip0.p1, chip0.p2, chip0.p3"),
+              "%s", err);
+    struct result r;
+    run_echo(&cfg, 1, &r);
+    cr_assert_eq(r.rc, TSR_EXIT_BAD_INPUT);
+    cr_assert(strstr(r.stop_reason, "nic.pcap_ports") && strstr(r.stop_reason, "bogus.p9"), "%s",
+              r.stop_reason);
+    cr_assert_eq(files_in(&r), 0);
+    clean(&r);
+    /* a device with 2 ports has no chip0.p3 */
+    cfg.nic.mpipe.ports = 2;
+    set_pcap_ports("chip0.p3");
+    cr_assert_not(nic_config_check(&cfg.nic, err, sizeof err));
+    set_pcap_ports("gen,chip0.p1");
+    cr_assert(nic_config_check(&cfg.nic, err, sizeof err), "%s", err);
 }

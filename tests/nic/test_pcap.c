@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "nic/capture.h"
 #include "nic/eth_gen.h"
 #include "nic/pcap.h"
 #include "nic/pcap_replay.h"
@@ -172,19 +173,23 @@ Test(pcap, ports_to_capture_are_chosen_by_name) {
     struct eth_port *ports[2] = {&a, &b};
     struct pcap_writer *w[2];
     char err[256], file[256];
-    cr_assert_eq(pcap_capture_ports(ports, 2, "", dir, w, err, sizeof err), 0);
-    cr_assert_eq(pcap_capture_ports(ports, 2, "chip0.p0, nosuch", dir, w, err, sizeof err), -1);
-    cr_assert(strstr(err, "nic.pcap_ports: no port named \"nosuch\""), "%s", err);
+    cr_assert_eq(capture_ports_open(ports, 2, "", dir, w, err, sizeof err), 0);
+    cr_assert_eq(capture_ports_open(ports, 2, "chip0.p0, nosuch", dir, w, err, sizeof err), -1);
+    cr_assert(strstr(err, "nic.pcap_ports: no port named \"nosuch\"") &&
+                  strstr(err, "chip0.p0, switch.p4"),
+              "%s", err);
     cr_assert_null(a.pcap);
-    cr_assert_eq(pcap_capture_ports(ports, 2, "switch.p4", dir, w, err, sizeof err), 1);
+    cr_assert_eq(capture_ports_open(ports, 2, "switch.p4", dir, w, err, sizeof err), 1);
     cr_assert_null(w[0]);
     cr_assert_eq(b.pcap, w[1]);
-    cr_assert(pcap_writer_close(w[1], err, sizeof err));
+    cr_assert(capture_ports_close(ports, 2, w, err, sizeof err), "%s", err);
+    cr_assert_null(b.pcap);
+    cr_assert_null(w[1]);
     snprintf(file, sizeof file, "%s/switch.p4.pcap", dir);
     cr_assert_eq(unlink(file), 0);
-    cr_assert_eq(pcap_capture_ports(ports, 2, "all", dir, w, err, sizeof err), 2);
+    cr_assert_eq(capture_ports_open(ports, 2, "all", dir, w, err, sizeof err), 2);
+    cr_assert(capture_ports_close(ports, 2, w, err, sizeof err), "%s", err);
     for (int i = 0; i < 2; i++) {
-        cr_assert(pcap_writer_close(w[i], err, sizeof err));
         snprintf(file, sizeof file, "%s/%s.pcap", dir, ports[i]->name);
         cr_assert_eq(unlink(file), 0);
     }

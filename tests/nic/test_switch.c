@@ -10,18 +10,7 @@
 
 #define LATER SIM_MS(100000)
 
-static struct nic_config cfg;
-static struct sim_engine *eng;
-
-static void setup(void) {
-    nic_test_config(&cfg);
-    eng = sim_engine_create();
-}
-static void teardown(void) {
-    sim_engine_destroy(eng);
-    nic_test_config_fini(&cfg);
-}
-TestSuite(sw, .init = setup, .fini = teardown);
+TestSuite(sw, .init = nic_fixture_setup, .fini = nic_fixture_teardown);
 
 static const uint8_t mac_a[6] = {2, 0, 0, 0, 0, 0xa}, mac_b[6] = {2, 0, 0, 0, 0, 0xb},
                      mac_c[6] = {2, 0, 0, 0, 0, 0xc}, mac_chip[6] = {2, 0, 0, 0, 0, 0x36};
@@ -31,14 +20,14 @@ static struct eth_gen *host(const char *name, uint64_t count, uint64_t flows,
     char err[256];
     struct eth_gen_params p = {.count = count, .frame_bytes = 60, .flows = flows,
                                .proto = IP_PROTO_UDP, .seed = 21};
-    struct eth_gen *g = eth_gen_create(eng, &cfg.eth, &p, name, err, sizeof err);
+    struct eth_gen *g = eth_gen_create(nic_eng, &nic_cfg.eth, &p, name, err, sizeof err);
     cr_assert(g, "%s", err);
     eth_gen_set_macs(g, src, dst);
     return g;
 }
 
 Test(sw, learns_floods_unknown_and_forwards_known) {
-    struct nic_switch *s = switch_create(eng, &cfg, 3, "sw");
+    struct nic_switch *s = switch_create(nic_eng, &nic_cfg, 3, "sw");
     struct eth_gen *a = host("a", 10, 1, mac_a, mac_b);
     struct eth_gen *b = host("b", 1, 1, mac_b, mac_a);
     struct eth_gen *c = host("c", 0, 1, mac_c, mac_a);
@@ -47,14 +36,14 @@ Test(sw, learns_floods_unknown_and_forwards_known) {
     eth_cable_connect(&c->port, switch_port(s, 2));
     eth_gen_start(a, 0);                 /* B unknown: flooded to b and c */
     eth_gen_start(b, SIM_US(10));        /* A known: only to a */
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     cr_assert_eq(b->rx_frames, 10);
     cr_assert_eq(c->rx_frames, 10);
     cr_assert_eq(a->rx_frames, 1);
     /* Now B is known: a's next frames go to b only. */
     a->prm.count = 20;
-    eth_gen_start(a, sim_engine_now(eng));
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    eth_gen_start(a, sim_engine_now(nic_eng));
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     cr_assert_eq(b->rx_frames, 20);
     cr_assert_eq(c->rx_frames, 10);
     cr_assert_eq(s->pst[1].forwarded, 10);
@@ -66,8 +55,8 @@ Test(sw, learns_floods_unknown_and_forwards_known) {
 }
 
 Test(sw, two_senders_into_one_port_overflow_its_queue) {
-    cfg.sw.port_queue_frames = 16;
-    struct nic_switch *s = switch_create(eng, &cfg, 3, "sw");
+    nic_cfg.sw.port_queue_frames = 16;
+    struct nic_switch *s = switch_create(nic_eng, &nic_cfg, 3, "sw");
     struct eth_gen *a = host("a", 2000, 1, mac_a, mac_c);
     struct eth_gen *b = host("b", 2000, 1, mac_b, mac_c);
     struct eth_gen *c = host("c", 1, 1, mac_c, mac_a);
@@ -77,7 +66,7 @@ Test(sw, two_senders_into_one_port_overflow_its_queue) {
     eth_gen_start(c, 0);
     eth_gen_start(a, SIM_US(10));
     eth_gen_start(b, SIM_US(10));
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     uint64_t drops = s->pst[2].drop_queue_full;
     /* Twice the line rate offered for 134 us: about half is dropped. */
     cr_assert(drops > 1900 && drops < 2000, "drops %llu", (unsigned long long)drops);
@@ -89,12 +78,12 @@ Test(sw, two_senders_into_one_port_overflow_its_queue) {
 }
 
 Test(sw, bond_of_4_chip_ports_spreads_flows_and_keeps_each_on_one_port) {
-    cfg.mpipe.rings = 1;
-    cfg.mpipe.ring_entries = 8192;
-    cfg.mpipe.small_buffers = 8192;
+    nic_cfg.mpipe.rings = 1;
+    nic_cfg.mpipe.ring_entries = 8192;
+    nic_cfg.mpipe.small_buffers = 8192;
     struct nic_test_dev dev;
-    cr_assert(nic_test_dev_create(&dev, eng, &cfg, "chip"));
-    struct nic_switch *s = switch_create(eng, &cfg, 5, "sw");
+    cr_assert(nic_test_dev_create(&dev, nic_eng, &nic_cfg, "chip"));
+    struct nic_switch *s = switch_create(nic_eng, &nic_cfg, 5, "sw");
     char err[256];
     unsigned members[4] = {0, 1, 2, 3};
     cr_assert_eq(switch_bond(s, members, 4, err, sizeof err), 0, "%s", err);
@@ -105,7 +94,7 @@ Test(sw, bond_of_4_chip_ports_spreads_flows_and_keeps_each_on_one_port) {
     struct eth_gen *cl = host("client", frames, flows, mac_a, mac_chip);
     eth_cable_connect(&cl->port, switch_port(s, 4));
     eth_gen_start(cl, 0);
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     cr_assert_eq(dev.m->st.delivered, frames);
     static struct mpipe_idesc d[4000];
     cr_assert_eq(mpipe_drv_poll(dev.m, 0, LATER, d, frames, NULL), frames);
@@ -132,10 +121,10 @@ Test(sw, bond_of_4_chip_ports_spreads_flows_and_keeps_each_on_one_port) {
 }
 
 Test(sw, direct_cable_between_two_chips) {
-    cfg.mpipe.rings = 1;
+    nic_cfg.mpipe.rings = 1;
     struct nic_test_dev a, b;
-    cr_assert(nic_test_dev_create(&a, eng, &cfg, "chipA"));
-    cr_assert(nic_test_dev_create(&b, eng, &cfg, "chipB"));
+    cr_assert(nic_test_dev_create(&a, nic_eng, &nic_cfg, "chipA"));
+    cr_assert(nic_test_dev_create(&b, nic_eng, &nic_cfg, "chipB"));
     eth_cable_connect(mpipe_port(a.m, 0), mpipe_port(b.m, 0));
     uint8_t frame[256];
     struct eth_flow fl = {.src_mac = {2, 0, 0, 0, 0, 1}, .dst_mac = {2, 0, 0, 0, 0, 2},
@@ -146,7 +135,7 @@ Test(sw, direct_cable_between_two_chips) {
     struct mpipe_edesc e = {.addr = TEST_APP_BASE, .size = (uint16_t)len, .eop = true};
     cr_assert_eq(mpipe_drv_edma_post(a.m, 0, &e, 1, 0, NULL), 1);
     mpipe_drv_edma_doorbell(a.m, 0, 0, NULL);
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     struct mpipe_idesc d;
     cr_assert_eq(mpipe_drv_poll(b.m, 0, LATER, &d, 1, NULL), 1);
     cr_assert_eq(d.size, len);
@@ -157,20 +146,21 @@ Test(sw, direct_cable_between_two_chips) {
 }
 
 Test(sw, topology_switch_bonds_each_chip_and_direct_needs_two_chips) {
-    cfg.mpipe.rings = 1;
+    nic_cfg.mpipe.rings = 1;
     struct nic_test_dev c0, c1, c2;
-    cr_assert(nic_test_dev_create(&c0, eng, &cfg, "chip0"));
-    cr_assert(nic_test_dev_create(&c1, eng, &cfg, "chip1"));
-    cr_assert(nic_test_dev_create(&c2, eng, &cfg, "chip2"));
+    cr_assert(nic_test_dev_create(&c0, nic_eng, &nic_cfg, "chip0"));
+    cr_assert(nic_test_dev_create(&c1, nic_eng, &nic_cfg, "chip1"));
+    cr_assert(nic_test_dev_create(&c2, nic_eng, &nic_cfg, "chip2"));
     struct mpipe *chips[3] = {c0.m, c1.m, c2.m};
     char err[256];
-    cfg.topology = NIC_TOPO_DIRECT;
-    cr_assert_null(switch_topology_build(eng, &cfg, chips, 3, 0, err, sizeof err));
+    nic_cfg.topology = NIC_TOPO_DIRECT;
+    cr_assert_null(switch_topology_build(nic_eng, &nic_cfg, chips, 3, 0, err, sizeof err));
     cr_assert(strstr(err, "nic.topology"), "%s", err);
-    cr_assert_null(switch_topology_build(eng, &cfg, chips, 2, 1, err, sizeof err));
+    cr_assert_null(switch_topology_build(nic_eng, &nic_cfg, chips, 2, 1, err, sizeof err));
 
-    cfg.topology = NIC_TOPO_SWITCH;
-    struct switch_topology *t = switch_topology_build(eng, &cfg, chips, 1, 2, err, sizeof err);
+    nic_cfg.topology = NIC_TOPO_SWITCH;
+    struct switch_topology *t =
+        switch_topology_build(nic_eng, &nic_cfg, chips, 1, 2, err, sizeof err);
     cr_assert(t, "%s", err);
     cr_assert_eq(t->sw->nports, 6);
     cr_assert_eq(t->sw->nbonds, 1);
@@ -181,7 +171,7 @@ Test(sw, topology_switch_bonds_each_chip_and_direct_needs_two_chips) {
     eth_cable_connect(&h1->port, switch_topology_client_port(t, 1));
     eth_gen_start(h0, 0);
     eth_gen_start(h1, 0);
-    sim_engine_run_until(eng, SIM_TIME_MAX);
+    sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     /* The chip's MAC is never learned (it sends nothing): every frame is
      * flooded, reaching the chip once (one bond member) and the other client. */
     cr_assert_eq(c0.m->st.delivered, 200);
