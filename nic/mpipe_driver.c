@@ -157,3 +157,22 @@ uint64_t mpipe_drv_edma_completed(struct mpipe *m, unsigned ring, sim_time_t now
     charge(cycles, m->cfg->driver.mmio_read_cycles);
     return m->ering[ring].completed;
 }
+
+unsigned mpipe_drv_rings(const struct mpipe *m) { return m->nrings; }
+unsigned mpipe_drv_erings(const struct mpipe *m) { return m->nerings; }
+
+uint64_t mpipe_drv_ring_waiting(const struct mpipe *m, unsigned ring) {
+    return ring < m->nrings ? m->ring[ring].tail - m->ring[ring].head : 0;
+}
+
+bool mpipe_drv_ring_visible(const struct mpipe *m, unsigned ring, sim_time_t now) {
+    if (ring >= m->nrings) return false;
+    const struct mpipe_ring *r = &m->ring[ring];
+    return r->head < r->tail && r->slot[r->head % m->ring_entries].ready_at <= now;
+}
+
+void mpipe_drv_count_error(struct mpipe *m) { m->st.drv_errors++; }
+
+void mpipe_drv_count_post_full(struct mpipe *m, unsigned ring) {
+    if (ring < m->nerings) m->ering[ring].post_full++;
+}

@@ -61,4 +61,16 @@ uint64_t mpipe_drv_edma_completed(struct mpipe *m, unsigned ring, sim_time_t now
  * keeps its own count of posts and the completions it has read). */
 uint64_t mpipe_drv_edma_space(const struct mpipe *m, unsigned ring);
 
+/* What a chip needs to route notifications and count mistakes (no cost). */
+unsigned mpipe_drv_rings(const struct mpipe *m);
+unsigned mpipe_drv_erings(const struct mpipe *m);
+/* Descriptors written into notification ring `ring` and not yet taken. */
+uint64_t mpipe_drv_ring_waiting(const struct mpipe *m, unsigned ring);
+/* True when the ring's next descriptor is visible to software at `now`. */
+bool mpipe_drv_ring_visible(const struct mpipe *m, unsigned ring, sim_time_t now);
+/* A driver call with bad arguments (counted in the device's stats). */
+void mpipe_drv_count_error(struct mpipe *m);
+/* A post of more descriptors than eDMA ring `ring` can hold (counted). */
+void mpipe_drv_count_post_full(struct mpipe *m, unsigned ring);
+
 #endif

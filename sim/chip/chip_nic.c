@@ -129,7 +129,7 @@ static void on_notify(void *ctx, unsigned ring, sim_time_t t) {
 }
 
 int chip_nic_map_ring(struct chip_nic *n, unsigned dev_ring, unsigned tile, unsigned tile_ring) {
-    if (dev_ring >= n->m->nrings || tile >= chip_tile_count(n->chip) || tile_ring >= TILE_RINGS)
+    if (dev_ring >= mpipe_drv_rings(n->m) || tile >= chip_tile_count(n->chip) || tile_ring >= TILE_RINGS)
         return -1;
     unsigned *slot = &n->local_ring[(size_t)tile * TILE_RINGS + tile_ring];
     if (*slot && *slot != dev_ring + 1) return -1;
@@ -139,7 +139,7 @@ int chip_nic_map_ring(struct chip_nic *n, unsigned dev_ring, unsigned tile, unsi
     n->ring_tile[dev_ring] = tile;
     n->ring_local[dev_ring] = tile_ring;
     /* descriptors already waiting */
-    uint64_t waiting = n->m->ring[dev_ring].tail - n->m->ring[dev_ring].head;
+    uint64_t waiting = mpipe_drv_ring_waiting(n->m, dev_ring);
     if (waiting) chip_ring_post(n->chip, tile, tile_ring, waiting, sim_engine_now(n->engine));
     return 0;
 }
@@ -161,7 +161,7 @@ static bool pa_of(struct chip_nic *n, const void *p, size_t len, uint64_t *pa) {
 
 static void bad(struct chip_nic *n) {
     n->st.bad_pointer++;
-    n->m->st.drv_errors++;
+    mpipe_drv_count_error(n->m);
 }
 
 static uint64_t op_poll(void *ctx, unsigned tile, unsigned ring, sim_time_t now,
@@ -170,7 +170,7 @@ static uint64_t op_poll(void *ctx, unsigned tile, unsigned ring, sim_time_t now,
     *more = false;
     int dr = dev_ring_of(n, tile, ring);
     if (dr < 0 || (!out && max)) {
-        n->m->st.drv_errors++;
+        mpipe_drv_count_error(n->m);
         return 0;
     }
     struct mpipe_idesc d[32];
@@ -197,10 +197,9 @@ static uint64_t op_poll(void *ctx, unsigned tile, unsigned ring, sim_time_t now,
         got += k;
         if (k < want) break;
     }
-    const struct mpipe_ring *r = &n->m->ring[dr];
     sim_time_t e = sim_engine_now(n->engine);
     if (now < e) now = e;
-    *more = r->head < r->tail && r->slot[r->head % n->m->ring_entries].ready_at <= now;
+    *more = mpipe_drv_ring_visible(n->m, (unsigned)dr, now);
     return got;
 }
 
@@ -209,7 +208,7 @@ static int op_credit(void *ctx, unsigned tile, unsigned ring, uint64_t k, sim_ti
     struct chip_nic *n = ctx;
     int dr = dev_ring_of(n, tile, ring);
     if (dr < 0) {
-        n->m->st.drv_errors++;
+        mpipe_drv_count_error(n->m);
         return -1;
     }
     return mpipe_drv_credit(n->m, (unsigned)dr, k, now, cycles);
@@ -237,12 +236,12 @@ static void *op_buffer_alloc(void *ctx, unsigned stack, sim_time_t now, uint64_t
 static uint64_t op_post(void *ctx, unsigned ering, const struct tile_txd *d, uint64_t k,
                         sim_time_t now, uint64_t *cycles) {
     struct chip_nic *n = ctx;
-    if ((!d && k) || ering >= n->m->nerings) {
-        n->m->st.drv_errors++;
+    if ((!d && k) || ering >= mpipe_drv_erings(n->m)) {
+        mpipe_drv_count_error(n->m);
         return 0;
     }
     if (k > n->scratch_cap) { /* more than the ring holds */
-        n->m->ering[ering].post_full++;
+        mpipe_drv_count_post_full(n->m, ering);
         return 0;
     }
     for (uint64_t i = 0; i < k; i++) {

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "sim/tile/cov.h"
 #include "sim/kernel/json.h"
 #include "sim/tile/mem.h"
 
@@ -373,7 +372,7 @@ access_ways(struct cache_port *p, uint64_t pa, unsigned kind, int home, cache_no
     const uint64_t line = pa >> p->line_shift;
     assert(line < UINT32_MAX && "simulated addresses are bounded by mem.h");
     const uint32_t tag = (uint32_t)(line + 1);
-    const bool write = kind & COV_WRITE;
+    const bool write = kind & MEM_WRITE;
     struct cache_tile_stats *st = p->st;
     uint8_t *s1 = cache_set_of(&p->l1, line);
     /* (a read the caller found absent from the L1 needs no second look) */

@@ -326,7 +326,7 @@ unsigned cache_hops(const struct cache_sys *s, unsigned a, unsigned b);
  * the L1 lookup. */
 #define CACHE_L1_MISSED 4u
 
-/* One access. kind: COV_READ or COV_WRITE (| CACHE_L1_MISSED); home: fixed home tile or -1;
+/* One access. kind: MEM_READ or MEM_WRITE (| CACHE_L1_MISSED); home: fixed home tile or -1;
  * now(now_ctx): simulated time of the access (for DRAM queueing; asked only
  * when DRAM is reached). Returns extra cycles beyond an L1 hit; *excl tells
  * whether the tile now holds the line exclusively. */

@@ -51,8 +51,9 @@
 #include <stdint.h>
 
 #include "sim/tile/cache.h"
+#include "sim/tile/mem.h"
 
-enum { COV_READ = 1, COV_WRITE = 2 };
+enum { COV_READ = MEM_READ, COV_WRITE = MEM_WRITE }; /* (sim/tile/mem.h) */
 
 struct cov_ctx;
 typedef void (*cov_slow_fn)(struct cov_ctx *c, uintptr_t addr, unsigned size, unsigned kind,

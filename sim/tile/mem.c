@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "sim/tile/cov.h"
 #include "sim/tile/tile_api.h"
 
 const char *const mem_kind_names[] = {"app_heap", "rx", "tx_hdr", "private",
@@ -161,7 +160,7 @@ struct mem_region *mem_lookup_pa(const struct mem_map *m, uint64_t pa) {
 }
 
 unsigned mem_rights(const struct mem_region *r, int role, int tile, int process) {
-    const unsigned RW = COV_READ | COV_WRITE;
+    const unsigned RW = MEM_READ | MEM_WRITE;
     if (role == TILE_ROLE_RTC) return RW;
     switch (r->kind) {
     case MEM_SHARED:
@@ -169,9 +168,9 @@ unsigned mem_rights(const struct mem_region *r, int role, int tile, int process)
     case MEM_PRIVATE:
     case MEM_STACK: return r->owner == tile ? RW : 0;
     case MEM_APP_HEAP:
-        if (role == TILE_ROLE_NET) return COV_READ; /* zero-touch send reads app buffers */
+        if (role == TILE_ROLE_NET) return MEM_READ; /* zero-touch send reads app buffers */
         return r->owner == process ? RW : 0;
-    case MEM_RX: return role == TILE_ROLE_APP ? COV_READ : RW;
+    case MEM_RX: return role == TILE_ROLE_APP ? MEM_READ : RW;
     case MEM_TX_HDR: return role == TILE_ROLE_APP ? 0 : RW;
     default: return 0;
     }

@@ -30,6 +30,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Kinds of access, and the rights a region grants (bits). */
+enum mem_access { MEM_READ = 1, MEM_WRITE = 2 };
+
 enum mem_kind {
     MEM_APP_HEAP, /* owner: process */
     MEM_RX,       /* Rx buffers, written by the NIC */
@@ -87,7 +90,7 @@ struct mem_region *mem_lookup(const struct mem_map *m, uintptr_t a);
  * regions are laid out in creation order). Devices (DMA) use it. */
 struct mem_region *mem_lookup_pa(const struct mem_map *m, uint64_t pa);
 
-/* Rights (COV_READ | COV_WRITE) of a tile (role as enum tile_role, its tile id
+/* Rights (MEM_READ | MEM_WRITE) of a tile (role as enum tile_role, its tile id
  * and process) on region r. */
 unsigned mem_rights(const struct mem_region *r, int role, int tile, int process);
 

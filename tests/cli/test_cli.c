@@ -97,6 +97,48 @@ Test(cli, usage_errors_exit_1) {
     free(err);
 }
 
+/* Every key a user sets takes effect or is refused: a key in a section the
+ * chosen kind does not read is refused before anything runs, naming the kind,
+ * the key and where it was set (file:line:col or --set); summary.json lists
+ * only the sections the kind read. */
+Test(cli, key_in_a_section_the_kind_does_not_read_is_refused) {
+    char *cfg = write_tmp("unread.yaml", "experiment:\n  kind: hold\nhold:\n  events: 10\n"
+                                         "chip:\n  cpi: 0.7\n");
+    char *err;
+    cr_assert_eq(tessera(NULL, &err, "run %s -o %s/unread --set noc.width=4", cfg, tmpdir), 2);
+    cr_assert(strstr(err, "unread.yaml:6:8: chip.cpi: experiment kind hold does not read the chip "
+                          "section (it reads experiment, hold)"), "%s", err);
+    cr_assert(strstr(err, "--set noc.width=4: noc.width: experiment kind hold does not read the noc "
+                          "section"), "%s", err);
+    cr_assert(strstr(err, "2 errors; nothing was run"), "%s", err);
+    free(err);
+    char p[256];
+    snprintf(p, sizeof p, "%s/unread/summary.json", tmpdir);
+    cr_assert_neq(access(p, F_OK), 0, "a refused run wrote %s", p);
+    /* the same keys are fine for a kind that reads them */
+    cr_assert_eq(tessera(NULL, &err, "validate configs/experiments/tile-calib.yaml "
+                                     "--set chip.cpi=0.7 --set noc.width=4"), 0, "%s", err);
+    free(err);
+    char *ok = write_tmp("read.yaml", "experiment:\n  kind: hold\nhold:\n  events: 10\n");
+    char *out;
+    cr_assert_eq(tessera(&out, NULL, "run %s -o %s/read --quiet", ok, tmpdir), 0);
+    free(out);
+    snprintf(p, sizeof p, "%s/read/metrics.tsv", tmpdir);
+    FILE *f = fopen(p, "r");
+    cr_assert_not_null(f);
+    char line[512];
+    bool hold = false, other = false;
+    while (fgets(line, sizeof line, f)) {
+        hold |= strncmp(line, "config.hold.", 12) == 0;
+        other |= strncmp(line, "config.chip.", 12) == 0 || strncmp(line, "config.noc.", 11) == 0 ||
+                 strncmp(line, "config.nic.", 11) == 0;
+    }
+    fclose(f);
+    cr_assert(hold && !other, "config of a hold run: hold %d, other sections %d", hold, other);
+    free(cfg);
+    free(ok);
+}
+
 Test(cli, bad_input_exits_2_and_runs_nothing) {
     char *cfg = write_tmp("bad.yaml", "experiment:\n  kind: hodl\nhold:\n  pending: 0\n");
     char *err;
