@@ -338,32 +338,38 @@ static const char *status_word(int rc) {
 static const char sweep_usage[] =
     "usage: tessera sweep SWEEP.yaml [-o DIR] [-j JOBS] [--force] [--dry-run]\n";
 
-int tsr_sweep_main(int argc, char **argv) {
+struct sweep_opts {
+    const char *out;
+    long jobs;
+    bool force, dry;
+    const char *file;
+};
+
+/* -o DIR, -j JOBS, --force, --dry-run, SWEEP.yaml. TSR_EXIT_OK or _USAGE. */
+static int parse_sweep_opts(int argc, char **argv, struct sweep_opts *o) {
     static const struct option longopts[] = {
         {"out", required_argument, NULL, 'o'}, {"jobs", required_argument, NULL, 'j'},
         {"force", no_argument, NULL, 'f'},     {"dry-run", no_argument, NULL, 'n'},
         {NULL, 0, NULL, 0},
     };
-    const char *out = NULL;
-    long jobs = sysconf(_SC_NPROCESSORS_ONLN);
-    bool force = false, dry = false;
+    *o = (struct sweep_opts){.jobs = sysconf(_SC_NPROCESSORS_ONLN)};
     optind = 1;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "o:j:", longopts, NULL)) != -1) {
         switch (c) {
-        case 'o': out = optarg; break;
+        case 'o': o->out = optarg; break;
         case 'j': {
             char *end;
-            jobs = strtol(optarg, &end, 10);
-            if (*end || jobs < 1 || jobs > 1024) {
+            o->jobs = strtol(optarg, &end, 10);
+            if (*end || o->jobs < 1 || o->jobs > 1024) {
                 fprintf(stderr, "tessera sweep: -j: found \"%s\", expected 1..1024\n", optarg);
                 return TSR_EXIT_USAGE;
             }
             break;
         }
-        case 'f': force = true; break;
-        case 'n': dry = true; break;
+        case 'f': o->force = true; break;
+        case 'n': o->dry = true; break;
         default: fputs(sweep_usage, stderr); return TSR_EXIT_USAGE;
         }
     }
@@ -371,64 +377,54 @@ int tsr_sweep_main(int argc, char **argv) {
         fputs(sweep_usage, stderr);
         return TSR_EXIT_USAGE;
     }
-    if (jobs < 1) jobs = 1;
-    struct sweep s = {.file = argv[optind]};
-    struct cfg_errors err = {0};
-    struct cfg_doc *d = cfg_doc_load(s.file, &err);
-    bool ok = d && err.n == 0 && sweep_parse(&s, d, &err);
-    if (!ok) {
-        cfg_errors_print(&err, stderr);
-        fprintf(stderr, "tessera: %s: %zu error%s; nothing was run\n", s.file, err.n,
-                err.n == 1 ? "" : "s");
-        cfg_errors_fini(&err);
-        cfg_doc_free(d);
-        sweep_free(&s);
-        return TSR_EXIT_BAD_INPUT;
-    }
+    if (o->jobs < 1) o->jobs = 1;
+    o->file = argv[optind];
+    return TSR_EXIT_OK;
+}
+
+/* The output folder: -o, or out/sweeps/<file name without .yaml>. */
+static char *sweep_dir(struct sweep *s, const char *out) {
     char *dir = NULL;
     if (out) {
         dir = strdup(out);
     } else {
-        const char *base = strrchr(s.file, '/');
-        base = base ? base + 1 : s.file;
+        const char *base = strrchr(s->file, '/');
+        base = base ? base + 1 : s->file;
         size_t bl = strlen(base);
         if (bl > 5 && strcmp(base + bl - 5, ".yaml") == 0) bl -= 5;
         if (asprintf(&dir, "out/sweeps/%.*s", (int)bl, base) < 0) dir = NULL;
     }
-    own(&s, dir);
+    return own(s, dir);
+}
 
-    /* Check every point before running any. */
-    struct point *pts = calloc(s.npoints, sizeof *pts);
+/* Every point's overrides and folder; each point's configuration is checked
+ * before any runs. Returns the number of points refused. */
+static int check_points(struct sweep *s, struct point *pts, const char *dir) {
     int bad = 0;
-    for (size_t p = 0; p < s.npoints; p++) {
-        pts[p].sets = point_sets(&s, p, &pts[p].nsets);
+    for (size_t p = 0; p < s->npoints; p++) {
+        pts[p].sets = point_sets(s, p, &pts[p].nsets);
         pts[p].rc = -1;
         char *pd = NULL;
         if (asprintf(&pd, "%s/point-%03zu", dir, p) < 0) pd = NULL;
-        pts[p].dir = own(&s, pd);
+        pts[p].dir = own(s, pd);
         struct tsr_config cfg;
         memset(&cfg, 0, sizeof cfg);
-        if (tsr_config_load(s.experiment, pts[p].sets, pts[p].nsets, &cfg, stderr) != TSR_EXIT_OK) {
+        if (tsr_config_load(s->experiment, pts[p].sets, pts[p].nsets, &cfg, stderr) != TSR_EXIT_OK) {
             fprintf(stderr, "tessera sweep: point %zu is refused (above)\n", p);
             bad++;
         }
         cfg_release(&tsr_config_section, &cfg);
     }
-    int rc = TSR_EXIT_OK;
-    if (bad) {
-        fprintf(stderr, "tessera sweep: %s: %d of %zu points refused; nothing was run\n", s.file,
-                bad, s.npoints);
-        rc = TSR_EXIT_BAD_INPUT;
-        goto done;
-    }
-    if (tsr_mkdir_p(dir) != 0) {
-        fprintf(stderr, "tessera sweep: cannot create %s: %s\n", dir, strerror(errno));
-        rc = TSR_EXIT_RUN_FAILED;
-        goto done;
-    }
+    return bad;
+}
+
+/* Marks the points whose folder holds a finished run of the same
+ * experiment and overrides (unless force); prepares the others' folders
+ * (unless dry). Returns how many are to run. */
+static size_t plan_points(struct sweep *s, struct point *pts, bool force, bool dry) {
     size_t to_run = 0;
-    for (size_t p = 0; p < s.npoints; p++) {
-        char *id = point_id_text(&s, pts[p].sets, pts[p].nsets);
+    for (size_t p = 0; p < s->npoints; p++) {
+        char *id = point_id_text(s, pts[p].sets, pts[p].nsets);
         char *idp = NULL, *sum = NULL;
         if (asprintf(&idp, "%s/point.txt", pts[p].dir) < 0) idp = NULL;
         if (asprintf(&sum, "%s/summary.json", pts[p].dir) < 0) sum = NULL;
@@ -449,24 +445,27 @@ int tsr_sweep_main(int argc, char **argv) {
         free(idp);
         free(sum);
     }
-    printf("sweep %s: %zu points (%zu to run, %zu already done), %ld at a time, into %s\n", s.file,
-           s.npoints, to_run, s.npoints - to_run, jobs, dir);
-    if (dry) {
-        for (size_t p = 0; p < s.npoints; p++) {
-            printf("  point-%03zu%s:", p, pts[p].reuse ? " (done)" : "");
-            for (size_t i = 0; i < pts[p].nsets; i++) printf(" --set %s", pts[p].sets[i]);
-            printf("\n");
-        }
-        goto done;
+    return to_run;
+}
+
+static void print_dry_run(const struct sweep *s, const struct point *pts) {
+    for (size_t p = 0; p < s->npoints; p++) {
+        printf("  point-%03zu%s:", p, pts[p].reuse ? " (done)" : "");
+        for (size_t i = 0; i < pts[p].nsets; i++) printf(" --set %s", pts[p].sets[i]);
+        printf("\n");
     }
+}
+
+/* Runs the points not reused, up to `jobs` child processes at once. */
+static void run_points(const struct sweep *s, struct point *pts, size_t to_run, long jobs) {
     size_t next = 0, running = 0, finished = 0;
     while (finished < to_run) {
-        while (running < (size_t)jobs && next < s.npoints) {
+        while (running < (size_t)jobs && next < s->npoints) {
             if (pts[next].reuse) {
                 next++;
                 continue;
             }
-            pts[next].pid = spawn_point(&s, &pts[next]);
+            pts[next].pid = spawn_point(s, &pts[next]);
             if (pts[next].pid < 0) {
                 pts[next].rc = TSR_EXIT_RUN_FAILED;
                 finished++;
@@ -479,7 +478,7 @@ int tsr_sweep_main(int argc, char **argv) {
         int st;
         pid_t pid = wait(&st);
         if (pid < 0) break;
-        for (size_t p = 0; p < s.npoints; p++) {
+        for (size_t p = 0; p < s->npoints; p++) {
             if (pts[p].pid != pid || pts[p].rc >= 0) continue;
             pts[p].rc = WIFEXITED(st) ? WEXITSTATUS(st) : TSR_EXIT_RUN_FAILED;
             running--;
@@ -488,29 +487,33 @@ int tsr_sweep_main(int argc, char **argv) {
             fflush(stdout);
         }
     }
-    /* The table. */
+}
+
+/* DIR/sweep.csv: a row per point (axis values, outcome, collected metrics).
+ * Returns the exit code of the sweep. */
+static int write_table(struct sweep *s, const struct point *pts, const char *dir) {
     char *csv_path = NULL;
     if (asprintf(&csv_path, "%s/sweep.csv", dir) < 0) csv_path = NULL;
-    own(&s, csv_path);
+    own(s, csv_path);
     FILE *csv = csv_path ? fopen(csv_path, "w") : NULL;
     if (!csv) {
         fprintf(stderr, "tessera sweep: cannot write %s/sweep.csv: %s\n", dir, strerror(errno));
-        rc = TSR_EXIT_RUN_FAILED;
-        goto done;
+        return TSR_EXIT_RUN_FAILED;
     }
     fputs("point", csv);
-    for (size_t a = 0; a < s.naxes; a++) {
+    for (size_t a = 0; a < s->naxes; a++) {
         fputc(',', csv);
-        csv_field(csv, s.axes[a].key);
+        csv_field(csv, s->axes[a].key);
     }
     fputs(",status", csv);
-    for (size_t k = 0; k < s.ncollect; k++) {
+    for (size_t k = 0; k < s->ncollect; k++) {
         fputc(',', csv);
-        csv_field(csv, s.collect[k]);
+        csv_field(csv, s->collect[k]);
     }
     fputc('\n', csv);
+    int rc = TSR_EXIT_OK;
     size_t nok = 0;
-    for (size_t p = 0; p < s.npoints; p++) {
+    for (size_t p = 0; p < s->npoints; p++) {
         char *mp = NULL;
         if (asprintf(&mp, "%s/metrics.tsv", pts[p].dir) < 0) mp = NULL;
         char *tsv = mp ? slurp(mp) : NULL;
@@ -521,14 +524,14 @@ int tsr_sweep_main(int argc, char **argv) {
         if (strcmp(status, "ok") == 0) nok++;
         if (pts[p].rc > rc) rc = pts[p].rc;
         fprintf(csv, "%zu", p);
-        for (size_t a = 0; a < s.naxes; a++) {
+        for (size_t a = 0; a < s->naxes; a++) {
             fputc(',', csv);
-            csv_field(csv, s.axes[a].values[axis_index(&s, a, p)]);
+            csv_field(csv, s->axes[a].values[axis_index(s, a, p)]);
         }
         fputc(',', csv);
         csv_field(csv, status);
-        for (size_t k = 0; k < s.ncollect; k++) {
-            const char *v = tsv ? metric(tsv, s.collect[k], vbuf, sizeof vbuf) : NULL;
+        for (size_t k = 0; k < s->ncollect; k++) {
+            const char *v = tsv ? metric(tsv, s->collect[k], vbuf, sizeof vbuf) : NULL;
             fputc(',', csv);
             csv_field(csv, v ? v : "");
         }
@@ -536,9 +539,49 @@ int tsr_sweep_main(int argc, char **argv) {
         free(tsv);
     }
     fclose(csv);
-    printf("sweep: %zu of %zu points ok; table: %s\n", nok, s.npoints, csv_path);
-    if (nok != s.npoints && rc == TSR_EXIT_OK) rc = TSR_EXIT_RUN_FAILED;
-done:
+    printf("sweep: %zu of %zu points ok; table: %s\n", nok, s->npoints, csv_path);
+    if (nok != s->npoints && rc == TSR_EXIT_OK) rc = TSR_EXIT_RUN_FAILED;
+    return rc;
+}
+
+int tsr_sweep_main(int argc, char **argv) {
+    struct sweep_opts o;
+    int rc = parse_sweep_opts(argc, argv, &o);
+    if (rc != TSR_EXIT_OK) return rc;
+    struct sweep s = {.file = o.file};
+    struct cfg_errors err = {0};
+    struct cfg_doc *d = cfg_doc_load(s.file, &err);
+    bool ok = d && err.n == 0 && sweep_parse(&s, d, &err);
+    if (!ok) {
+        cfg_errors_print(&err, stderr);
+        fprintf(stderr, "tessera: %s: %zu error%s; nothing was run\n", s.file, err.n,
+                err.n == 1 ? "" : "s");
+        cfg_errors_fini(&err);
+        cfg_doc_free(d);
+        sweep_free(&s);
+        return TSR_EXIT_BAD_INPUT;
+    }
+    char *dir = sweep_dir(&s, o.out);
+    struct point *pts = calloc(s.npoints, sizeof *pts);
+    int bad = check_points(&s, pts, dir);
+    if (bad) {
+        fprintf(stderr, "tessera sweep: %s: %d of %zu points refused; nothing was run\n", s.file,
+                bad, s.npoints);
+        rc = TSR_EXIT_BAD_INPUT;
+    } else if (tsr_mkdir_p(dir) != 0) {
+        fprintf(stderr, "tessera sweep: cannot create %s: %s\n", dir, strerror(errno));
+        rc = TSR_EXIT_RUN_FAILED;
+    } else {
+        size_t to_run = plan_points(&s, pts, o.force, o.dry);
+        printf("sweep %s: %zu points (%zu to run, %zu already done), %ld at a time, into %s\n",
+               s.file, s.npoints, to_run, s.npoints - to_run, o.jobs, dir);
+        if (o.dry) {
+            print_dry_run(&s, pts);
+        } else {
+            run_points(&s, pts, to_run, o.jobs);
+            rc = write_table(&s, pts, dir);
+        }
+    }
     for (size_t p = 0; p < s.npoints; p++) free(pts[p].sets);
     free(pts);
     cfg_errors_fini(&err);

@@ -160,7 +160,7 @@ bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned
      * per-tile state. */
     size_t b1 = level_geom(&s->l1[0], cfg->l1d.size_bytes, cfg->l1d.ways, cfg->line_bytes, false);
     size_t b2 = level_geom(&s->l2[0], cfg->l2.size_bytes, cfg->l2.ways, cfg->line_bytes, false);
-    size_t b3 = level_geom(&s->l3[0].c, cfg->l3.slice_bytes, cfg->l3.ways, cfg->line_bytes, true);
+    size_t b3 = level_geom(&s->l3[0], cfg->l3.slice_bytes, cfg->l3.ways, cfg->line_bytes, true);
     /* One block for all of them, on huge pages where the host allows: the
      * model's arrays (megabytes) are walked at random, so host TLB misses
      * would cost as much as the host cache misses. */
@@ -184,14 +184,14 @@ bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned
     for (unsigned t = 0; t < s->ntiles; t++) {
         s->l1[t] = s->l1[0];
         s->l2[t] = s->l2[0];
-        s->l3[t].c = s->l3[0].c;
+        s->l3[t] = s->l3[0];
         level_format(&s->l1[t], s->l1_mem + t * b1);
         level_format(&s->l2[t], s->l2_mem + t * b2);
-        level_format(&s->l3[t].c, s->l3_mem + t * b3);
+        level_format(&s->l3[t], s->l3_mem + t * b3);
     }
     s->ways_l1 = s->l1[0].ways;
     s->ways_l2 = s->l2[0].ways;
-    s->ways_l3 = s->l3[0].c.ways;
+    s->ways_l3 = s->l3[0].ways;
     for (unsigned a = 0; a < s->ntiles; a++)
         for (unsigned b = 0; b < s->ntiles; b++) {
             s->hops[a * s->ntiles + b] = (uint8_t)dist((int)(a % width), (int)(a / width),
@@ -210,9 +210,9 @@ bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned
         p->l1 = s->l1[t];
         p->l2 = s->l2[t];
         p->l3_mem = s->l3_mem;
-        p->l3_set_mask = s->l3[0].c.set_mask;
-        p->l3_shift = s->l3[0].c.shift;
-        p->l3_sets_log2 = (unsigned)__builtin_ctzll(s->l3[0].c.sets);
+        p->l3_set_mask = s->l3[0].set_mask;
+        p->l3_shift = s->l3[0].shift;
+        p->l3_sets_log2 = (unsigned)__builtin_ctzll(s->l3[0].sets);
         p->line_shift = s->line_shift;
         p->tile = t;
         p->l2_extra = cfg->l2.hit_cycles - cfg->l1d.hit_cycles;
@@ -459,16 +459,16 @@ unsigned cache_dma_write(struct cache_sys *s, uint64_t pa, int home) {
     const uint64_t line = pa >> s->line_shift;
     assert(line < UINT32_MAX);
     unsigned h = cache_home_of(s, line, home);
-    struct l3_slice *sl = &s->l3[h];
-    long k = level_find(&sl->c, line);
+    struct cache_level *sl = &s->l3[h];
+    long k = level_find(sl, line);
     unsigned n = 0;
     if (k < 0) {
-        k = level_victim(&sl->c, line);
-        const uint32_t vt = slot_tag(&sl->c, k);
-        if (vt) back_invalidate(s, (uint64_t)vt - 1, *slot_sharers(&sl->c, k));
-        slot_set_tag(&sl->c, k, (uint32_t)(line + 1), 0);
+        k = level_victim(sl, line);
+        const uint32_t vt = slot_tag(sl, k);
+        if (vt) back_invalidate(s, (uint64_t)vt - 1, *slot_sharers(sl, k));
+        slot_set_tag(sl, k, (uint32_t)(line + 1), 0);
     } else {
-        uint64_t sh = *slot_sharers(&sl->c, k);
+        uint64_t sh = *slot_sharers(sl, k);
         while (sh) {
             unsigned t = (unsigned)__builtin_ctzll(sh);
             sh &= sh - 1;
@@ -477,9 +477,9 @@ unsigned cache_dma_write(struct cache_sys *s, uint64_t pa, int home) {
             n++;
         }
     }
-    *slot_sharers(&sl->c, k) = 0;
-    *slot_flag(&sl->c, k) = 0;
-    level_touch(&sl->c, k);
+    *slot_sharers(sl, k) = 0;
+    *slot_flag(sl, k) = 0;
+    level_touch(sl, k);
     s->dma_lines++;
     return n;
 }
@@ -490,10 +490,10 @@ uint64_t cache_dma_read(struct cache_sys *s, uint64_t pa, int home, sim_time_t n
     assert(line < UINT32_MAX);
     unsigned h = cache_home_of(s, line, home);
     if (home_out) *home_out = h;
-    struct l3_slice *sl = &s->l3[h];
-    long k = level_find(&sl->c, line);
+    struct cache_level *sl = &s->l3[h];
+    long k = level_find(sl, line);
     if (k >= 0) {
-        level_touch(&sl->c, k);
+        level_touch(sl, k);
         return s->cfg.l3.hit_cycles;
     }
     return s->cfg.l3.hit_cycles + dram_cost(s, h, pa, now);

@@ -223,11 +223,6 @@ static inline __attribute__((always_inline)) void cache_set_clear(const struct c
     cache_set_clear_w(set, i, c->ways);
 }
 
-struct l3_slice {
-    struct cache_level c; /* flag: owner tile + 1 holding the line exclusively, or 0;
-                             each set's block ends with its ways' sharer masks (bit per tile) */
-};
-
 struct cache_tile_stats {
     uint64_t l1_hits, l2_hits, l3_hits, dram;
     uint64_t upgrades;      /* stores that had to go to the home */
@@ -272,7 +267,10 @@ struct cache_sys {
     unsigned width, height, ntiles;
     unsigned line_shift;
     struct cache_level *l1, *l2;
-    struct l3_slice *l3;
+    /* L3 slices: a slot's flag is the owner tile + 1 holding the line
+     * exclusively, or 0; each set's block ends with its ways' sharer masks
+     * (a bit per tile). */
+    struct cache_level *l3;
     uint8_t *mem;                      /* one block holding the three arrays below */
     size_t mem_bytes;                  /* its size (mem_host_huge) */
     uint8_t *l1_mem, *l2_mem, *l3_mem; /* every tile's sets, tile after tile */

@@ -101,7 +101,7 @@ Test(tile_cache, dram_bandwidth_queues_requests) {
 Test(tile_cache, slice_eviction_invalidates_sharers) {
     /* fill one slice set (home 4) beyond its 8 ways; the first line is
      * evicted from the slice and from tile 9's caches */
-    uint64_t stride = s.l3[4].c.sets * 64;
+    uint64_t stride = s.l3[4].sets * 64;
     for (uint64_t i = 0; i < 9; i++) rd(9, 0x8000000 + i * stride, 4);
     cr_assert_eq(s.st[9].back_inval, 1);
     cr_assert_gt(rd(9, 0x8000000, 4), cfg.l3.hit_cycles, "gone from every level");
@@ -110,7 +110,7 @@ Test(tile_cache, slice_eviction_invalidates_sharers) {
 /* A slice set's LRU: the lines fill the ways in order, and a hit on the
  * first one makes it the most recent, so a new line takes the second. */
 Test(tile_cache, l3_lru_counts_the_first_way) {
-    uint64_t stride = s.l3[4].c.sets * 64, base = 0x4000000;
+    uint64_t stride = s.l3[4].sets * 64, base = 0x4000000;
     for (uint64_t i = 0; i < 8; i++) cache_dma_write(&s, base + i * stride, 4); /* ways 0..7 */
     cr_assert_eq(cache_dma_read(&s, base, 4, 0, NULL), cfg.l3.hit_cycles, "way 0 hits");
     cache_dma_write(&s, base + 8 * stride, 4); /* evicts the least recent: line 1 */
