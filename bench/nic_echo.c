@@ -44,8 +44,8 @@ int main(int argc, char **argv) {
         struct nic_echo echo = {0};
         nic_echo_attach(&echo, dev.m);
         char err[256];
-        struct eth_gen_params p = {.count = frames, .frame_bytes = bytes, .flows = 1024,
-                                   .proto = IP_PROTO_UDP, .seed = 1};
+        struct eth_gen_params p = {
+            .count = frames, .frame_bytes = bytes, .flows = 1024, .proto = IP_PROTO_UDP, .seed = 1};
         struct eth_gen *g = eth_gen_create(eng, &cfg.eth, &p, "gen", err, sizeof err);
         if (!g) {
             fprintf(stderr, "%s\n", err);

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "sim/chip/chip_nic.h"
 #include "nic/eth_gen.h"
+#include "sim/chip/chip_nic.h"
 #include "sim/kernel/config.h"
 #include "workloads/tile/echo_tile.h"
 
@@ -53,7 +53,8 @@ int main(int argc, char **argv) {
         char err[256];
         struct sim_engine *eng = sim_engine_create();
         struct chip *chip = chip_create(&ccfg, &(struct chip_geom){6, 6, 32}, eng, err, sizeof err);
-        struct chip_nic *cn = chip ? chip_nic_create(chip, eng, &ncfg, "chip0", err, sizeof err) : NULL;
+        struct chip_nic *cn =
+            chip ? chip_nic_create(chip, eng, &ncfg, "chip0", err, sizeof err) : NULL;
         if (!cn) {
             fprintf(stderr, "%s\n", err);
             return 1;
@@ -72,8 +73,8 @@ int main(int argc, char **argv) {
                 return 1;
             }
         }
-        struct eth_gen_params p = {.count = frames, .frame_bytes = bytes, .flows = 1024,
-                                   .proto = IP_PROTO_UDP, .seed = 1};
+        struct eth_gen_params p = {
+            .count = frames, .frame_bytes = bytes, .flows = 1024, .proto = IP_PROTO_UDP, .seed = 1};
         struct eth_gen *g = eth_gen_create(eng, &ncfg.eth, &p, "gen", err, sizeof err);
         if (!g) {
             fprintf(stderr, "%s\n", err);
@@ -88,8 +89,8 @@ int main(int argc, char **argv) {
         chip_finish(chip, end);
         echoed = g->rx_frames;
         const struct mpipe_stats *st = &m->st;
-        drops = st->drop_classifier_full + st->drop_no_buffer + st->drop_ring_full +
-                st->drop_dma_error;
+        drops =
+            st->drop_classifier_full + st->drop_no_buffer + st->drop_ring_full + st->drop_dma_error;
         for (unsigned i = 0; i < rings; i++) drops += x[i]->dropped;
         rates[rep] = (double)echoed / dt;
         cpu_rates[rep] = (double)echoed / dc;

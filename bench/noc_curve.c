@@ -85,12 +85,14 @@ int main(int argc, char **argv) {
     c.traffic.measure_cycles = measure;
     c.traffic.warmup_cycles = warmup;
     c.traffic.drain_max_cycles = measure;
-    printf("# %ux%u %s, %u-flit packets, %u-flit buffers, %u+%u cycles/hop, %lu+%lu cycles, %u seed(s)\n",
+    printf("# %ux%u %s, %u-flit packets, %u-flit buffers, %u+%u cycles/hop, %lu+%lu cycles, %u "
+           "seed(s)\n",
            (unsigned)c.width, (unsigned)c.height, booksim ? "BookSim-like" : "default",
            (unsigned)c.traffic.packet_flits, (unsigned)c.buffer_depth_flits,
-           (unsigned)c.router_delay_cycles, (unsigned)c.link_delay_cycles,
-           (unsigned long)warmup, (unsigned long)measure, seeds);
-    printf("# rate  offered  accepted  latency  spread   p50   p99  zero_load  saturated  wall_s\n");
+           (unsigned)c.router_delay_cycles, (unsigned)c.link_delay_cycles, (unsigned long)warmup,
+           (unsigned long)measure, seeds);
+    printf(
+        "# rate  offered  accepted  latency  spread   p50   p99  zero_load  saturated  wall_s\n");
     for (int k = 0; k < nrates; k++) {
         c.traffic.injection_rate = rates[k];
         double off = 0, acc = 0, lat = 0, lo = 1e300, hi = 0, p50 = 0, p99 = 0, zl = 0;

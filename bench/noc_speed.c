@@ -116,9 +116,9 @@ int main(int argc, char **argv) {
         qsort(hps, reps, sizeof hps[0], cmp_double);
         double c_med = cps[reps / 2], h_med = hps[reps / 2];
         double routers = (double)pts[k].w * pts[k].w;
-        printf("%2ux%-2u  %5.2f  %-10lu  %9.3f  %12.2f  %11.1f  %15.2f  %8.4f  %12.1f\n",
-               pts[k].w, pts[k].w, pts[k].rate, (unsigned long)cyc, c_med / 1e6, h_med / 1e6,
-               1e9 / h_med, 1e9 / (c_med * routers), acc, (double)peak_rss_kib() / 1024.0);
+        printf("%2ux%-2u  %5.2f  %-10lu  %9.3f  %12.2f  %11.1f  %15.2f  %8.4f  %12.1f\n", pts[k].w,
+               pts[k].w, pts[k].rate, (unsigned long)cyc, c_med / 1e6, h_med / 1e6, 1e9 / h_med,
+               1e9 / (c_med * routers), acc, (double)peak_rss_kib() / 1024.0);
         fflush(stdout);
         cfg_release(&noc_config_section, &c);
         _exit(0);

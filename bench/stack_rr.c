@@ -14,13 +14,16 @@
 #include <string.h>
 #include <time.h>
 
-static double now_s(void)
-{
+static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
-static uint32_t rnd(void *c) { uint32_t *s = c; *s = *s * 1664525u + 1013904223u; return *s; }
+static uint32_t rnd(void *c) {
+    uint32_t *s = c;
+    *s = *s * 1664525u + 1013904223u;
+    return *s;
+}
 
 struct b {
     struct stk *s[2];
@@ -32,15 +35,21 @@ struct b {
 };
 static struct b B;
 
-static void nc(void *ctx, uint32_t id, uint64_t tag, bool active, int st)
-{
-    (void)tag; (void)st;
+static void nc(void *ctx, uint32_t id, uint64_t tag, bool active, int st) {
+    (void)tag;
+    (void)st;
     intptr_t side = (intptr_t)ctx;
-    if (side == 1) { stk_tcp_accept(B.s[1], id); B.sid = id; B.sup = true; }
-    else { B.cid = id; B.cup = true; (void)active; }
+    if (side == 1) {
+        stk_tcp_accept(B.s[1], id);
+        B.sid = id;
+        B.sup = true;
+    } else {
+        B.cid = id;
+        B.cup = true;
+        (void)active;
+    }
 }
-static void nd(void *ctx, uint32_t id, const struct stk_iov *v, unsigned n)
-{
+static void nd(void *ctx, uint32_t id, const struct stk_iov *v, unsigned n) {
     intptr_t side = (intptr_t)ctx;
     size_t t = 0;
     for (unsigned i = 0; i < n; i++) t += v[i].len;
@@ -59,15 +68,13 @@ static void nd(void *ctx, uint32_t id, const struct stk_iov *v, unsigned n)
         stk_tcp_send(B.s[0], B.cid, &sv, 1);
     }
 }
-static void da(void *ctx, uint32_t id, uint64_t n)
-{
+static void da(void *ctx, uint32_t id, uint64_t n) {
     intptr_t side = (intptr_t)ctx;
     if (side == 1 && B.mode == 0) stk_tcp_recv_done(B.s[1], id, n);
     if (side == 0) B.acked += n;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     uint64_t tx = argc > 1 ? strtoull(argv[1], NULL, 10) : 200000;
     uint64_t mib = argc > 2 ? strtoull(argv[2], NULL, 10) : 1024;
     if (tx < 1 || mib < 1 || mib > 1024) {
@@ -102,31 +109,31 @@ int main(int argc, char **argv)
         stk_arp_add_static(B.s[1], 0x0a000001u, m0);
         stk_tcp_listen(B.s[1], 80, 8, 1);
         stk_tcp_connect(B.s[0], 0x0a000002u, 80, 1, NULL);
-        while (!(B.cup && B.sup) && wire_step(w, STK_NEVER)) {
-        }
+        while (!(B.cup && B.sup) && wire_step(w, STK_NEVER)) {}
         double t0 = now_s();
         if (mode == 0) {
             B.rr_left = tx - 1;
             struct stk_sendv sv = {B.msg, 64, 0};
             stk_tcp_send(B.s[0], B.cid, &sv, 1);
-            while (B.rx_bytes < tx * 64 && wire_step(w, STK_NEVER)) {
-            }
+            while (B.rx_bytes < tx * 64 && wire_step(w, STK_NEVER)) {}
             double dt = now_s() - t0;
             printf("%s rr: %llu transactions of 64 B in %.3f s host time: %.0f transactions/s\n",
-                   offload ? "csum-offload" : "sw-csum", (unsigned long long)(B.rx_bytes / 64), dt, (double)(B.rx_bytes / 64) / dt);
+                   offload ? "csum-offload" : "sw-csum", (unsigned long long)(B.rx_bytes / 64), dt,
+                   (double)(B.rx_bytes / 64) / dt);
         } else {
             static uint8_t big[1 << 20];
             uint64_t total = mib << 20;
             struct stk_sendv *sv = malloc(sizeof *sv * mib);
             for (uint64_t i = 0; i < mib; i++) sv[i] = (struct stk_sendv){big, sizeof big, 0};
             if (stk_tcp_send(B.s[0], B.cid, sv, (unsigned)mib) != 0) {
-                fprintf(stderr, "bench_stack_rr: send of %llu MiB refused\n", (unsigned long long)mib);
+                fprintf(stderr, "bench_stack_rr: send of %llu MiB refused\n",
+                        (unsigned long long)mib);
                 return 1;
             }
-            while (B.rx_bytes < total && wire_step(w, STK_NEVER)) {
-            }
+            while (B.rx_bytes < total && wire_step(w, STK_NEVER)) {}
             double dt = now_s() - t0;
-            printf("%s bulk: %llu MiB in %.3f s host time: %.2f Gb/s\n", offload ? "csum-offload" : "sw-csum", (unsigned long long)(B.rx_bytes >> 20), dt,
+            printf("%s bulk: %llu MiB in %.3f s host time: %.2f Gb/s\n",
+                   offload ? "csum-offload" : "sw-csum", (unsigned long long)(B.rx_bytes >> 20), dt,
                    (double)B.rx_bytes * 8 / dt / 1e9);
             free(sv);
         }

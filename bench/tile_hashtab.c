@@ -23,10 +23,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "sim/tile/chip_config.h"
-#include "sim/kernel/engine.h"
-#include "sim/tile/tile.h"
 #include "sim/calib/calib.h"
+#include "sim/kernel/engine.h"
+#include "sim/tile/chip_config.h"
+#include "sim/tile/tile.h"
 
 static double now_s(void) {
     struct timespec ts;
@@ -57,7 +57,8 @@ static struct result run(int shared, uint64_t cap, uint64_t batches, uint64_t pe
         fprintf(stderr, "bench_tile_hashtab: %s\n", err);
         exit(1);
     }
-    struct mem_region *table = shared ? chip_region_create(c, MEM_SHARED, "table", 2 * cap * 8, -1, -1) : NULL;
+    struct mem_region *table =
+        shared ? chip_region_create(c, MEM_SHARED, "table", 2 * cap * 8, -1, -1) : NULL;
     struct calib_hashtab *h[36];
     struct calib_hashtab native[36];
     for (unsigned t = 0; t < 36; t++) {
@@ -211,7 +212,8 @@ int main(int argc, char **argv) {
             fprintf(stderr, "bench_tile_hashtab: instrumented and native results differ\n");
             return 1;
         }
-        printf("{\"table\": \"%s\", \"tiles\": 36, \"reps\": %lu, \"lookups\": %llu, \"sim_instructions\": %llu, "
+        printf("{\"table\": \"%s\", \"tiles\": 36, \"reps\": %lu, \"lookups\": %llu, "
+               "\"sim_instructions\": %llu, "
                "\"host_s\": %.3f, \"native_s\": %.4f, \"sim_minstr_per_host_s\": %.1f, "
                "\"slowdown_vs_native\": %.2f, \"native_interleaved_s\": %.4f, "
                "\"slowdown_vs_native_interleaved\": %.2f, \"host_s_median\": %.3f, "
@@ -220,12 +222,12 @@ int main(int argc, char **argv) {
                "\"simulated_us\": %.1f, \"mem_cycles\": %llu, "
                "\"loads\": %llu, \"stores\": %llu, "
                "\"l1_hits\": %llu, \"l2_hits\": %llu, \"l3_hits\": %llu, \"dram\": %llu}\n",
-               names[k], reps, (unsigned long long)r.lookups,
-               (unsigned long long)r.instr, r.sim_s, r.native_s, (double)r.instr / r.sim_s / 1e6,
-               r.sim_s / r.native_s, r.native_il_s, r.sim_s / r.native_il_s, sim_med, nat_med,
-               sim_med / nat_med, sim_med / nat_il_med, r.sim_us, (unsigned long long)r.mem_cycles,
-               (unsigned long long)r.loads, (unsigned long long)r.stores, (unsigned long long)r.l1, (unsigned long long)r.l2, (unsigned long long)r.l3,
-               (unsigned long long)r.dram);
+               names[k], reps, (unsigned long long)r.lookups, (unsigned long long)r.instr, r.sim_s,
+               r.native_s, (double)r.instr / r.sim_s / 1e6, r.sim_s / r.native_s, r.native_il_s,
+               r.sim_s / r.native_il_s, sim_med, nat_med, sim_med / nat_med, sim_med / nat_il_med,
+               r.sim_us, (unsigned long long)r.mem_cycles, (unsigned long long)r.loads,
+               (unsigned long long)r.stores, (unsigned long long)r.l1, (unsigned long long)r.l2,
+               (unsigned long long)r.l3, (unsigned long long)r.dram);
     }
     return 0;
 }

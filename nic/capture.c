@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int capture_ports_open(struct eth_port *const *ports, size_t n, const char *spec,
-                       const char *dir, struct pcap_writer **writers, char *err, size_t errlen) {
+int capture_ports_open(struct eth_port *const *ports, size_t n, const char *spec, const char *dir,
+                       struct pcap_writer **writers, char *err, size_t errlen) {
     for (size_t i = 0; i < n; i++) writers[i] = NULL;
     if (!spec || !*spec) return 0;
     bool *want = calloc(n ? n : 1, sizeof *want);

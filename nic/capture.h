@@ -29,8 +29,8 @@
  * ports[i] or NULL. Returns the number opened, or -1 (nothing left open,
  * message naming nic.pcap_ports in err) for an unknown name or a file that
  * cannot be created. */
-int capture_ports_open(struct eth_port *const *ports, size_t n, const char *spec,
-                       const char *dir, struct pcap_writer **writers, char *err, size_t errlen);
+int capture_ports_open(struct eth_port *const *ports, size_t n, const char *spec, const char *dir,
+                       struct pcap_writer **writers, char *err, size_t errlen);
 
 /* Detach and close every writer of writers[0..n) (NULL slots are skipped).
  * Returns false, with a message naming the file, if any write failed; every

@@ -68,15 +68,15 @@ struct eth_client_ops {
 struct eth_port_stats {
     uint64_t tx_frames, tx_bytes; /* bytes of frames, padding included, FCS excluded */
     uint64_t rx_frames, rx_bytes;
-    uint64_t tx_refused_full;     /* sends refused because the FIFO was full */
-    uint64_t tx_drop_oversize;    /* frames longer than max_frame_bytes */
-    uint64_t tx_drop_runt;        /* frames shorter than an Ethernet header */
-    uint64_t tx_drop_no_link;     /* sent on a port with no cable */
+    uint64_t tx_refused_full;  /* sends refused because the FIFO was full */
+    uint64_t tx_drop_oversize; /* frames longer than max_frame_bytes */
+    uint64_t tx_drop_runt;     /* frames shorter than an Ethernet header */
+    uint64_t tx_drop_no_link;  /* sent on a port with no cable */
     uint64_t rx_drop_oversize;
     uint64_t rx_drop_runt;
-    uint64_t rx_drop_overrun;     /* the client could not take the frame */
+    uint64_t rx_drop_overrun; /* the client could not take the frame */
     uint64_t rx_drop_no_client;
-    sim_time_t tx_busy_ps;        /* wire time used by transmissions */
+    sim_time_t tx_busy_ps; /* wire time used by transmissions */
 };
 
 struct eth_port {

@@ -97,8 +97,8 @@ size_t eth_gen_build(const struct eth_gen *g, uint64_t i, uint8_t *buf, size_t c
     if (plen > sizeof payload) return 0;
     memset(payload, 0, plen);
     for (size_t b = 0; b < 8 && b < plen; b++) payload[b] = (uint8_t)(i >> (56 - 8 * b));
-    struct eth_tcp_fields tcp = {.seq = (uint32_t)(i * 1000u), .ack = 1, .flags = 0x18,
-                                 .window = 65535};
+    struct eth_tcp_fields tcp = {
+        .seq = (uint32_t)(i * 1000u), .ack = 1, .flags = 0x18, .window = 65535};
     return eth_build(buf, cap, fl, &tcp, payload, plen, (uint16_t)i);
 }
 

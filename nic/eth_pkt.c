@@ -72,8 +72,8 @@ static uint16_t fold(uint32_t sum) {
 uint16_t eth_csum_finish(uint32_t sum) { return (uint16_t)~fold(sum); }
 
 uint32_t eth_csum_pseudo(uint32_t src_ip, uint32_t dst_ip, uint8_t proto, uint16_t l4_len) {
-    uint64_t s = (src_ip >> 16) + (src_ip & 0xffffu) + (dst_ip >> 16) + (dst_ip & 0xffffu) +
-                 proto + l4_len;
+    uint64_t s =
+        (src_ip >> 16) + (src_ip & 0xffffu) + (dst_ip >> 16) + (dst_ip & 0xffffu) + proto + l4_len;
     while (s >> 32) s = (s & 0xffffffffu) + (s >> 32);
     return (uint32_t)s;
 }

@@ -97,8 +97,9 @@ struct mpipe *mpipe_create(struct sim_engine *e, const struct nic_config *cfg,
                            char *err, size_t errlen) {
     if (!nic_config_check(cfg, err, errlen)) return NULL;
     if (!mem || !mem->write || !mem->read || !mem->is_registered) {
-        snprintf(err, errlen, "mpipe_create: the memory interface needs write, read and "
-                              "is_registered");
+        snprintf(err, errlen,
+                 "mpipe_create: the memory interface needs write, read and "
+                 "is_registered");
         return NULL;
     }
     if (rx_size < mpipe_rx_bytes(cfg) || tx_size < mpipe_tx_bytes(cfg)) {
@@ -292,19 +293,15 @@ static unsigned least_full(struct mpipe *m) {
 static int pick_ring(struct mpipe *m, uint64_t b) {
     unsigned r = m->bucket_ring[b];
     switch (m->cfg->mpipe.bucket_mode) {
-    case MPIPE_BUCKET_STATIC:
-        break;
-    case MPIPE_BUCKET_ROUND_ROBIN:
-        r = least_full(m);
-        break;
+    case MPIPE_BUCKET_STATIC: break;
+    case MPIPE_BUCKET_ROUND_ROBIN: r = least_full(m); break;
     case MPIPE_BUCKET_STICKY:
         if (m->bucket_inflight[b] == 0) r = least_full(m);
         break;
     case MPIPE_BUCKET_STICKY_LOCALITY:
         if (ring_full(m, r)) r = least_full(m);
         break;
-    default:
-        assert(!"bucket mode");
+    default: assert(!"bucket mode");
     }
     if (ring_full(m, r)) return -1;
     m->bucket_ring[b] = (uint16_t)r;
@@ -324,14 +321,9 @@ static void classify(struct mpipe *m, struct mpipe_cq_entry *e) {
     enum eth_parse_status ps = eth_parse(f->data, f->len, &p);
     uint16_t flags = 0;
     switch (ps) {
-    case ETH_PARSE_OK:
-        break;
-    case ETH_PARSE_RUNT:
-        m->st.drop_runt++;
-        return;
-    case ETH_PARSE_BAD_IP:
-        m->st.drop_bad_ip++;
-        return;
+    case ETH_PARSE_OK: break;
+    case ETH_PARSE_RUNT: m->st.drop_runt++; return;
+    case ETH_PARSE_BAD_IP: m->st.drop_bad_ip++; return;
     case ETH_PARSE_BAD_IP_CSUM:
         if (m->cfg->mpipe.drop_bad_ip_csum) {
             m->st.drop_bad_ip_csum++;
@@ -550,8 +542,7 @@ static void edma_gather(struct mpipe *m, unsigned port, unsigned r, uint64_t n,
     const struct mpipe_edesc *h = &er->slot[job->first % entries].d;
     if (h->csum) {
         if (h->csum_start < total && (uint64_t)h->csum_dest + 2 <= total) {
-            uint32_t s = eth_csum_add(h->csum_seed, f->data + h->csum_start,
-                                      total - h->csum_start);
+            uint32_t s = eth_csum_add(h->csum_seed, f->data + h->csum_start, total - h->csum_start);
             /* The result field is summed as zero (software clears it). */
             uint16_t c = eth_csum_finish(s);
             eth_put16(f->data + h->csum_dest, c);
@@ -580,8 +571,7 @@ static void edma_complete(struct mpipe *m, struct mpipe_job *job, bool refused, 
         m->st.tx_bytes += len;
     }
     if (m->complete)
-        m->complete(m->complete_ctx, job->ring, er->completed, refused,
-                    sim_engine_now(m->engine));
+        m->complete(m->complete_ctx, job->ring, er->completed, refused, sim_engine_now(m->engine));
 }
 
 static void edma_pump(struct mpipe *m, unsigned port) {

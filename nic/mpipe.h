@@ -67,8 +67,7 @@ struct mpipe_mem_ops {
     int (*write)(void *ctx, uint64_t addr, const void *src, size_t len, sim_time_t now,
                  sim_time_t *done);
     /* Read len bytes issued at `now`; *done = when the data has arrived. */
-    int (*read)(void *ctx, uint64_t addr, void *dst, size_t len, sim_time_t now,
-                sim_time_t *done);
+    int (*read)(void *ctx, uint64_t addr, void *dst, size_t len, sim_time_t now, sim_time_t *done);
     /* The IO-TLB: is [addr, addr + len) registered for device access? */
     bool (*is_registered)(void *ctx, uint64_t addr, size_t len);
 };
@@ -117,9 +116,9 @@ enum mpipe_stack_id {
 
 struct mpipe_stack {
     uint64_t base, buf_bytes, count;
-    uint64_t *lifo;    /* buffer addresses; top of stack at [top - 1] */
+    uint64_t *lifo; /* buffer addresses; top of stack at [top - 1] */
     uint64_t top;
-    uint8_t *present;  /* per buffer: 1 while in the stack */
+    uint8_t *present; /* per buffer: 1 while in the stack */
     uint64_t pops, pushes, empty, bad_push, double_push;
 };
 
@@ -180,7 +179,7 @@ struct mpipe_edma {
     sim_time_t busy_until;
     sim_event_id wake;
     sim_time_t wake_at;
-    unsigned rr;           /* next ring to look at */
+    unsigned rr; /* next ring to look at */
     bool waiting_tx;
 };
 
@@ -199,7 +198,7 @@ struct mpipe_stats {
     uint64_t tx_frames, tx_bytes;
     uint64_t refused_unregistered, refused_too_long, refused_oversize, refused_dma_error,
         csum_bad_offsets, bad_hwb;
-    uint64_t drv_errors;  /* driver calls with bad arguments */
+    uint64_t drv_errors; /* driver calls with bad arguments */
 };
 
 /* Called when a descriptor becomes visible on ring `ring` at time t. */
@@ -238,7 +237,7 @@ struct mpipe {
     struct mpipe_ring *ring;
     uint64_t ring_entries;
     uint64_t nbuckets;
-    uint16_t *bucket_ring;    /* current ring of each bucket */
+    uint16_t *bucket_ring; /* current ring of each bucket */
     uint64_t *bucket_inflight;
     uint64_t *bucket_packets;
     unsigned rr_next;

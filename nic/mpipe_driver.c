@@ -32,8 +32,7 @@ uint64_t mpipe_drv_poll(struct mpipe *m, unsigned ring, sim_time_t now, struct m
     return n;
 }
 
-int mpipe_drv_credit(struct mpipe *m, unsigned ring, uint64_t n, sim_time_t now,
-                     uint64_t *cycles) {
+int mpipe_drv_credit(struct mpipe *m, unsigned ring, uint64_t n, sim_time_t now, uint64_t *cycles) {
     (void)now;
     if (ring >= m->nrings) {
         m->st.drv_errors++;

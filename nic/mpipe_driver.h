@@ -40,8 +40,7 @@
 uint64_t mpipe_drv_poll(struct mpipe *m, unsigned ring, sim_time_t now, struct mpipe_idesc *out,
                         uint64_t max, uint64_t *cycles);
 /* Return n credits (descriptors consumed) to ring `ring`. 0, or -1. */
-int mpipe_drv_credit(struct mpipe *m, unsigned ring, uint64_t n, sim_time_t now,
-                     uint64_t *cycles);
+int mpipe_drv_credit(struct mpipe *m, unsigned ring, uint64_t n, sim_time_t now, uint64_t *cycles);
 /* Push buffer addr back on stack `stack`. 0, or -1 (not a free-able buffer of it). */
 int mpipe_drv_buffer_return(struct mpipe *m, unsigned stack, uint64_t addr, sim_time_t now,
                             uint64_t *cycles);
@@ -55,8 +54,7 @@ uint64_t mpipe_drv_edma_post(struct mpipe *m, unsigned ring, const struct mpipe_
 /* Make every descriptor posted so far visible to the engine. 0, or -1. */
 int mpipe_drv_edma_doorbell(struct mpipe *m, unsigned ring, sim_time_t now, uint64_t *cycles);
 /* Descriptors of ring `ring` completed so far (monotonic); 0 on bad ring. */
-uint64_t mpipe_drv_edma_completed(struct mpipe *m, unsigned ring, sim_time_t now,
-                                  uint64_t *cycles);
+uint64_t mpipe_drv_edma_completed(struct mpipe *m, unsigned ring, sim_time_t now, uint64_t *cycles);
 /* Free slots of eDMA ring `ring` as software sees them (no cost: software
  * keeps its own count of posts and the completions it has read). */
 uint64_t mpipe_drv_edma_space(const struct mpipe *m, unsigned ring);

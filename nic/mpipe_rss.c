@@ -6,8 +6,8 @@
 uint32_t mpipe_rss_toeplitz(const uint8_t key[RSS_KEY_BYTES], const uint8_t *in, size_t len) {
     assert(len + 4 <= RSS_KEY_BYTES);
     /* `window` holds the 32 key bits aligned with the current input bit. */
-    uint32_t window = (uint32_t)key[0] << 24 | (uint32_t)key[1] << 16 | (uint32_t)key[2] << 8 |
-                      key[3];
+    uint32_t window =
+        (uint32_t)key[0] << 24 | (uint32_t)key[1] << 16 | (uint32_t)key[2] << 8 | key[3];
     uint32_t h = 0;
     for (size_t i = 0; i < len; i++) {
         uint8_t next = key[i + 4];
@@ -45,7 +45,7 @@ static size_t flow_input(const struct eth_parsed *p, bool symmetric, uint8_t in[
 }
 
 uint32_t mpipe_rss_hash(const uint8_t key[RSS_KEY_BYTES], const struct eth_parsed *p,
-                       bool symmetric) {
+                        bool symmetric) {
     uint8_t in[12];
     size_t n = flow_input(p, symmetric, in);
     return n ? mpipe_rss_toeplitz(key, in, n) : 0;
@@ -63,7 +63,7 @@ void mpipe_rss_table_init(struct mpipe_rss_table *t, const uint8_t key[RSS_KEY_B
 }
 
 uint32_t mpipe_rss_hash_table(const struct mpipe_rss_table *t, const struct eth_parsed *p,
-                             bool symmetric) {
+                              bool symmetric) {
     uint8_t in[12];
     size_t n = flow_input(p, symmetric, in);
     uint32_t h = 0;

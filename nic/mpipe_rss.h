@@ -36,9 +36,9 @@ struct mpipe_rss_table {
 
 uint32_t mpipe_rss_toeplitz(const uint8_t key[RSS_KEY_BYTES], const uint8_t *in, size_t len);
 uint32_t mpipe_rss_hash(const uint8_t key[RSS_KEY_BYTES], const struct eth_parsed *p,
-                       bool symmetric);
+                        bool symmetric);
 void mpipe_rss_table_init(struct mpipe_rss_table *t, const uint8_t key[RSS_KEY_BYTES]);
 uint32_t mpipe_rss_hash_table(const struct mpipe_rss_table *t, const struct eth_parsed *p,
-                             bool symmetric);
+                              bool symmetric);
 
 #endif

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *const mpipe_bucket_mode_names[] = {"static", "round-robin", "sticky",
-                                               "sticky-locality", NULL};
+const char *const mpipe_bucket_mode_names[] = {"static", "round-robin", "sticky", "sticky-locality",
+                                               NULL};
 const char *const nic_topology_names[] = {"switch", "direct", NULL};
 
 static const struct cfg_key eth_keys[] = {
@@ -34,8 +34,7 @@ static const struct cfg_key eth_keys[] = {
                  "Transmit FIFO of a MAC; a sender finding it full is refused and told when "
                  "room opens [A]."),
 };
-static CFG_SECTION_DEF(eth_section, "eth", "An Ethernet port and its cable (nic/eth.h).",
-                       eth_keys);
+static CFG_SECTION_DEF(eth_section, "eth", "An Ethernet port and its cable (nic/eth.h).", eth_keys);
 
 static const struct cfg_key mpipe_keys[] = {
     CFG_UINT_KEY(struct nic_mpipe_config, ports, "4", 1, 16, "ports",
@@ -110,8 +109,7 @@ static const struct cfg_key mpipe_keys[] = {
                  "mesh edge; DMA to a line's L3 home crosses the mesh from there (Gx36 shim "
                  "positions not found [A])."),
 };
-static CFG_SECTION_DEF(mpipe_section, "mpipe", "The mPIPE-like device (nic/mpipe.h).",
-                       mpipe_keys);
+static CFG_SECTION_DEF(mpipe_section, "mpipe", "The mPIPE-like device (nic/mpipe.h).", mpipe_keys);
 
 static const struct cfg_key driver_keys[] = {
     CFG_UINT_KEY(struct nic_driver_config, idesc_read_cycles, "40", 0, 1e6, "cycles",
@@ -208,8 +206,8 @@ bool nic_config_parse_rss_key(const char *hex, uint8_t key[40]) {
 }
 
 /* "no port named X; expected ..." for the unknown name p[0..len) */
-static void unknown_port(const char *p, size_t len, const char *const *names, size_t n,
-                         char *err, size_t errlen) {
+static void unknown_port(const char *p, size_t len, const char *const *names, size_t n, char *err,
+                         size_t errlen) {
     size_t at = 0;
     int k = snprintf(err, errlen,
                      "nic.pcap_ports: no port named \"%.*s\"; expected \"all\" or a "

@@ -101,7 +101,7 @@ enum nic_topology { NIC_TOPO_SWITCH, NIC_TOPO_DIRECT };
 extern const char *const nic_topology_names[];
 
 struct nic_config {
-    int topology; /* enum nic_topology */
+    int topology;     /* enum nic_topology */
     char *pcap_ports; /* "", "all" or "name,name,..." */
     struct nic_eth_config eth;
     struct nic_mpipe_config mpipe;

@@ -18,15 +18,14 @@ static void put32le(uint8_t *p, uint32_t v) {
 }
 
 static uint32_t get32(const uint8_t *p, bool swapped) {
-    uint32_t le = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                  (uint32_t)p[3] << 24;
-    uint32_t be = (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 |
-                  (uint32_t)p[0] << 24;
+    uint32_t le =
+        (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    uint32_t be =
+        (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
     return swapped ? be : le;
 }
 
-struct pcap_writer *pcap_writer_open(const char *path, uint32_t snaplen, char *err,
-                                     size_t errlen) {
+struct pcap_writer *pcap_writer_open(const char *path, uint32_t snaplen, char *err, size_t errlen) {
     if (snaplen == 0) snaplen = 65535;
     FILE *f = fopen(path, "wb");
     if (!f) {
@@ -70,8 +69,9 @@ bool pcap_writer_close(struct pcap_writer *w, char *err, size_t errlen) {
     if (!w) return true;
     bool ok = !w->failed;
     if (fclose(w->f) != 0) ok = false;
-    if (!ok) snprintf(err, errlen, "pcap %s: a write failed (%llu records)", w->path,
-                      (unsigned long long)w->records);
+    if (!ok)
+        snprintf(err, errlen, "pcap %s: a write failed (%llu records)", w->path,
+                 (unsigned long long)w->records);
     free(w);
     return ok;
 }
@@ -103,8 +103,10 @@ struct pcap_reader *pcap_reader_open(const char *path, char *err, size_t errlen)
         r->swapped = true;
         m = get32(h, true);
     } else {
-        snprintf(err, errlen, "pcap %s: bad magic 0x%08x (expected a libpcap file; pcapng is "
-                 "not supported)", path, get32(h, false));
+        snprintf(err, errlen,
+                 "pcap %s: bad magic 0x%08x (expected a libpcap file; pcapng is "
+                 "not supported)",
+                 path, get32(h, false));
         pcap_reader_close(r);
         return NULL;
     }
@@ -133,8 +135,8 @@ int pcap_reader_next(struct pcap_reader *r, const uint8_t **data, size_t *len, u
     uint32_t sec = get32(h, r->swapped), frac = get32(h + 4, r->swapped);
     uint32_t incl = get32(h + 8, r->swapped);
     if (frac >= (r->nanos ? 1000000000u : 1000000u)) {
-        snprintf(err, errlen, "pcap %s: record %llu: fraction of a second %u out of range",
-                 r->path, (unsigned long long)rec, frac);
+        snprintf(err, errlen, "pcap %s: record %llu: fraction of a second %u out of range", r->path,
+                 (unsigned long long)rec, frac);
         return -1;
     }
     if (incl > PCAP_MAX_RECORD) {
@@ -152,15 +154,14 @@ int pcap_reader_next(struct pcap_reader *r, const uint8_t **data, size_t *len, u
         r->bufcap = incl;
     }
     if (incl && fread(r->buf, 1, incl, r->f) != incl) {
-        snprintf(err, errlen, "pcap %s: record %llu: data truncated (expected %u bytes)",
-                 r->path, (unsigned long long)rec, incl);
+        snprintf(err, errlen, "pcap %s: record %llu: data truncated (expected %u bytes)", r->path,
+                 (unsigned long long)rec, incl);
         return -1;
     }
     r->records = rec;
     *data = r->buf;
     *len = incl;
-    *t_ps = (uint64_t)sec * 1000000000000ull +
-            (uint64_t)frac * (r->nanos ? 1000ull : 1000000ull);
+    *t_ps = (uint64_t)sec * 1000000000000ull + (uint64_t)frac * (r->nanos ? 1000ull : 1000000ull);
     return 1;
 }
 

@@ -77,8 +77,7 @@ static bool fetch(struct pcap_replay *rp) {
             rp->first_of_loop = true;
             continue;
         }
-        if (len < ETH_MIN_HEADER ||
-            len + rp->port.cfg->fcs_bytes > rp->port.cfg->max_frame_bytes) {
+        if (len < ETH_MIN_HEADER || len + rp->port.cfg->fcs_bytes > rp->port.cfg->max_frame_bytes) {
             rp->skipped++;
             continue;
         }
@@ -104,8 +103,8 @@ static void replay_step(void *ctx, void *arg) {
         }
         sim_time_t now = sim_engine_now(rp->engine);
         if (rp->prm.original_timing) {
-            uint64_t off = rp->held_file_ps >= rp->first_file_ps
-                               ? rp->held_file_ps - rp->first_file_ps : 0;
+            uint64_t off =
+                rp->held_file_ps >= rp->first_file_ps ? rp->held_file_ps - rp->first_file_ps : 0;
             if (rp->loop_start + off > now) {
                 sim_engine_schedule_at(rp->engine, rp->loop_start + off, replay_step, rp, NULL);
                 return;

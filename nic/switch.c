@@ -75,8 +75,7 @@ struct eth_port *switch_port(struct nic_switch *s, unsigned i) {
     return i < s->nports ? &s->port[i] : NULL;
 }
 
-int switch_bond(struct nic_switch *s, const unsigned *ports, unsigned n, char *err,
-                size_t errlen) {
+int switch_bond(struct nic_switch *s, const unsigned *ports, unsigned n, char *err, size_t errlen) {
     if (n < 2 || n > 16) {
         snprintf(err, errlen, "switch_bond: a bond has 2..16 ports, given %u", n);
         return -1;

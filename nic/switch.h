@@ -42,7 +42,7 @@ struct switch_port_stats {
 };
 
 struct switch_mac_entry {
-    uint64_t mac; /* 48 bits; 0 = empty slot */
+    uint64_t mac;   /* 48 bits; 0 = empty slot */
     int32_t target; /* port, or -(bond + 1) */
 };
 
@@ -52,8 +52,8 @@ struct nic_switch {
     char name[48];
     unsigned nports;
     struct eth_port *port;
-    int *bond_of;                /* bond of each port, -1 if none */
-    struct eth_frame ***q;       /* per port output queue */
+    int *bond_of;          /* bond of each port, -1 if none */
+    struct eth_frame ***q; /* per port output queue */
     uint64_t *qhead, *qlen;
     struct switch_port_stats *pst;
     unsigned nbonds;
@@ -71,8 +71,7 @@ void switch_destroy(struct nic_switch *s);
 struct eth_port *switch_port(struct nic_switch *s, unsigned i);
 /* Bond ports[0..n) (2..16 ports, none bonded yet). Returns the bond id, or
  * -1 (message in err) on bad arguments. */
-int switch_bond(struct nic_switch *s, const unsigned *ports, unsigned n, char *err,
-                size_t errlen);
+int switch_bond(struct nic_switch *s, const unsigned *ports, unsigned n, char *err, size_t errlen);
 /* The member index (0..n-1) the L3+L4 hash picks for this frame. */
 unsigned switch_bond_hash(const uint8_t *frame, size_t len, unsigned n);
 void switch_write_stats(const struct nic_switch *s, struct json_writer *w);

@@ -21,8 +21,9 @@ static const struct cfg_key traffic_keys[] = {
     CFG_DOUBLE_KEY(struct noc_traffic_config, injection_rate, "0.1", 0, 1, "flits/node/cycle",
                    "Offered load; each node starts a packet in a cycle with probability "
                    "injection_rate / packet_flits (Bernoulli) [A]."),
-    CFG_UINT_KEY(struct noc_traffic_config, packet_flits, "5", 1, 127, "flits",
-                 "Packet length including its header flit (BookSim reference: 5) [S noc-reference]."),
+    CFG_UINT_KEY(
+        struct noc_traffic_config, packet_flits, "5", 1, 127, "flits",
+        "Packet length including its header flit (BookSim reference: 5) [S noc-reference]."),
     CFG_UINT_KEY(struct noc_traffic_config, hotspot_tile, "0", 0, 65535, "tile",
                  "Hotspot destination (row-major tile id) of the hotspot pattern [A]."),
     CFG_DOUBLE_KEY(struct noc_traffic_config, hotspot_fraction, "0.2", 0, 1, "",
@@ -46,8 +47,7 @@ static const struct cfg_key deadlock_keys[] = {
                  "Cycles without any flit moving, while flits wait, before the wait-for graph "
                  "is built [A]."),
 };
-static CFG_SECTION_DEF(deadlock_section, "deadlock", "Run-time deadlock detection.",
-                       deadlock_keys);
+static CFG_SECTION_DEF(deadlock_section, "deadlock", "Run-time deadlock detection.", deadlock_keys);
 
 static const struct cfg_key udn_keys[] = {
     CFG_UINT_KEY(struct noc_udn_config, injection_depth_words, "32", 1, 65536, "words",
@@ -109,7 +109,8 @@ CFG_SECTION_DEF(noc_config_section, "noc", "The on-chip network (UDN mesh).", no
 
 bool noc_config_check(const struct noc_config *c, char *err, size_t errlen) {
     if (c->width == 0 || c->height == 0) {
-        snprintf(err, errlen, "noc.width/noc.height: the mesh needs at least one tile (got %llux%llu)",
+        snprintf(err, errlen,
+                 "noc.width/noc.height: the mesh needs at least one tile (got %llux%llu)",
                  (unsigned long long)c->width, (unsigned long long)c->height);
         return false;
     }
@@ -140,7 +141,8 @@ bool noc_config_check(const struct noc_config *c, char *err, size_t errlen) {
     }
     uint64_t tiles = c->width * c->height;
     if (c->traffic.pattern == NOC_PAT_HOTSPOT && c->traffic.hotspot_tile >= tiles) {
-        snprintf(err, errlen, "noc.traffic.hotspot_tile: tile %llu is outside the %llux%llu mesh "
+        snprintf(err, errlen,
+                 "noc.traffic.hotspot_tile: tile %llu is outside the %llux%llu mesh "
                  "(0..%llu)",
                  (unsigned long long)c->traffic.hotspot_tile, (unsigned long long)c->width,
                  (unsigned long long)c->height, (unsigned long long)(tiles - 1));

@@ -28,7 +28,7 @@ enum noc_pattern {
 extern const char *const noc_pattern_names[];
 
 struct noc_traffic_config {
-    int pattern; /* enum noc_pattern */
+    int pattern;           /* enum noc_pattern */
     double injection_rate; /* flits/node/cycle offered */
     uint64_t packet_flits;
     uint64_t hotspot_tile;
@@ -68,7 +68,7 @@ struct noc_config {
     uint64_t width;  /* tiles in X */
     uint64_t height; /* tiles in Y */
     uint64_t freq_hz;
-    char *routing;   /* name in the routing registry (noc/noc_route.h) */
+    char *routing; /* name in the routing registry (noc/noc_route.h) */
     uint64_t router_delay_cycles;
     uint64_t link_delay_cycles;
     uint64_t credit_delay_cycles;

@@ -27,7 +27,7 @@
 struct flit {
     uint64_t ready; /* cycle from which it may be used */
     uint32_t pkt;
-    uint16_t idx;   /* flit number within the packet */
+    uint16_t idx; /* flit number within the packet */
     uint8_t flags;
     uint8_t pad;
 };
@@ -53,8 +53,8 @@ struct outport {
     uint8_t owner;    /* input holding this output, or NONE_PORT */
     uint8_t rr;       /* round-robin: first input considered next time */
     uint8_t exists;
-    uint32_t dn;      /* downstream tile */
-    uint64_t flits;   /* flits sent (counter) */
+    uint32_t dn;    /* downstream tile */
+    uint64_t flits; /* flits sent (counter) */
 };
 
 struct router {
@@ -106,14 +106,14 @@ struct noc_mesh {
     uint32_t npk_free;
 
     /* time */
-    uint64_t cycle;      /* cycle being or last evaluated */
-    uint64_t next_tick;  /* cycle of the scheduled tick, UINT64_MAX if none */
+    uint64_t cycle;     /* cycle being or last evaluated */
+    uint64_t next_tick; /* cycle of the scheduled tick, UINT64_MAX if none */
     sim_event_id tick_ev;
     bool in_tick;
-    bool moved;          /* a flit moved this cycle */
-    bool changed;        /* a flit moved or an output was granted this cycle */
-    uint64_t horizon;    /* latest ready / credit / eligibility stamp written */
-    bool watch_armed;    /* a frozen mesh may schedule one watchdog tick */
+    bool moved;       /* a flit moved this cycle */
+    bool changed;     /* a flit moved or an output was granted this cycle */
+    uint64_t horizon; /* latest ready / credit / eligibility stamp written */
+    bool watch_armed; /* a frozen mesh may schedule one watchdog tick */
     uint64_t last_progress;
     bool deadlocked;
 
@@ -326,7 +326,9 @@ void noc_mesh_set_reverse_order(struct noc_mesh *m, bool reverse) { m->reverse =
 uint32_t noc_mesh_width(const struct noc_mesh *m) { return m->w; }
 uint32_t noc_mesh_height(const struct noc_mesh *m) { return m->h; }
 uint32_t noc_mesh_tiles(const struct noc_mesh *m) { return m->n; }
-struct sim_engine *noc_mesh_engine(const struct noc_mesh *m) { return m->engine; }
+struct sim_engine *noc_mesh_engine(const struct noc_mesh *m) {
+    return m->engine;
+}
 uint64_t noc_mesh_cycle_now(const struct noc_mesh *m) {
     return sim_clock_ps_to_cycles(&m->clock, sim_engine_now(m->engine));
 }
@@ -399,8 +401,8 @@ static void packet_free(struct noc_mesh *m, uint32_t id) {
     m->pk_free[m->npk_free++] = id;
 }
 
-uint32_t noc_mesh_inject(struct noc_mesh *m, uint32_t src, uint32_t dst, uint32_t len,
-                         uint32_t tag, const uint64_t *words, uint32_t written, uint64_t eligible,
+uint32_t noc_mesh_inject(struct noc_mesh *m, uint32_t src, uint32_t dst, uint32_t len, uint32_t tag,
+                         const uint64_t *words, uint32_t written, uint64_t eligible,
                          uint64_t user) {
     assert(src < m->n && dst < m->n && len >= 1 && len <= UINT16_MAX && written <= len);
     uint32_t id = packet_alloc(m);
@@ -495,8 +497,8 @@ static void check_output(struct noc_mesh *m, uint32_t t, unsigned o) {
 }
 static void check_ni(struct noc_mesh *m, uint32_t t) {
     struct ni *ni = &m->ni[t];
-    uint32_t sum = ni->credits + (ni->cr.tail - ni->cr.head) +
-                   fring_count(&m->r[t].in[NOC_PORT_LOCAL].q);
+    uint32_t sum =
+        ni->credits + (ni->cr.tail - ni->cr.head) + fring_count(&m->r[t].in[NOC_PORT_LOCAL].q);
     assert(sum == m->depth && "credit conservation violated on an NI injection link");
     (void)sum;
 }
@@ -575,7 +577,7 @@ static void router_eval(struct noc_mesh *m, uint32_t t, uint64_t c) {
         }
         /* cross the switch and the link */
         struct flit out = *f;
-        if (++in->q.head == in->q.tail) r->inmask &= (uint8_t)~(1u << p);
+        if (++in->q.head == in->q.tail) r->inmask &= (uint8_t) ~(1u << p);
         op->credits--;
         struct fring *dq;
         uint32_t dn = op->dn;
@@ -606,8 +608,8 @@ static void router_eval(struct noc_mesh *m, uint32_t t, uint64_t c) {
         if (out.flags & FLIT_TAIL) {
             op->owner = NONE_PORT;
             in->out = NONE_PORT;
-            r->ownmask &= (uint8_t)~(1u << o);
-            r->heldmask &= (uint8_t)~(1u << p);
+            r->ownmask &= (uint8_t) ~(1u << o);
+            r->heldmask &= (uint8_t) ~(1u << p);
         }
     }
 }
@@ -633,7 +635,8 @@ static void ni_inject_eval(struct noc_mesh *m, uint32_t t, uint64_t c) {
         .ready = c + m->inj_delay + m->router_delay,
         .pkt = id,
         .idx = (uint16_t)p->sent,
-        .flags = (uint8_t)((p->sent == 0 ? FLIT_HEAD : 0) | (p->sent + 1 == p->len ? FLIT_TAIL : 0)),
+        .flags =
+            (uint8_t)((p->sent == 0 ? FLIT_HEAD : 0) | (p->sent + 1 == p->len ? FLIT_TAIL : 0)),
     };
     q->f[q->tail++ & q->mask] = f;
     m->r[t].inmask |= 1u << NOC_PORT_LOCAL;
@@ -715,8 +718,9 @@ static void tick(void *ctx, void *arg) {
         detect_deadlock(m, c);
     }
     if (m->deadlocked) return;
-    uint64_t want = m->hook && m->hook_next != UINT64_MAX ? (m->hook_next > c ? m->hook_next : c + 1)
-                                                          : UINT64_MAX;
+    uint64_t want = m->hook && m->hook_next != UINT64_MAX
+                        ? (m->hook_next > c ? m->hook_next : c + 1)
+                        : UINT64_MAX;
     if (m->nnext) {
         if (m->changed || m->moved || c < m->horizon) {
             want = c + 1;

@@ -103,14 +103,14 @@ enum noc_wait_kind { NOC_WAIT_INPUT, NOC_WAIT_EJECT, NOC_WAIT_INJECT };
 struct noc_wait_node {
     int kind; /* enum noc_wait_kind */
     uint32_t tile, x, y;
-    unsigned port;                 /* NOC_WAIT_INPUT: the input port */
-    uint32_t occupancy, capacity;  /* flits (input, eject); inject: words queued, capacity 0 */
+    unsigned port;                /* NOC_WAIT_INPUT: the input port */
+    uint32_t occupancy, capacity; /* flits (input, eject); inject: words queued, capacity 0 */
     uint32_t pkt_id, pkt_src, pkt_dst, pkt_len, pkt_flit; /* the head flit's packet */
-    char why[192];                 /* what it waits for */
+    char why[192];                                        /* what it waits for */
 };
 
 struct noc_deadlock_report {
-    uint64_t cycle;       /* when it was detected */
+    uint64_t cycle; /* when it was detected */
     uint64_t stalled_since;
     size_t n;
     struct noc_wait_node *nodes; /* nodes[i] waits for nodes[(i + 1) % n] */
@@ -118,9 +118,9 @@ struct noc_deadlock_report {
 typedef void (*noc_deadlock_fn)(void *ctx, const struct noc_deadlock_report *r);
 
 struct noc_mesh_counters {
-    uint64_t flit_hops;       /* switch traversals (flit-router crossings) */
-    uint64_t flits_injected;  /* NI -> router */
-    uint64_t flits_ejected;   /* taken by the sink */
+    uint64_t flit_hops;      /* switch traversals (flit-router crossings) */
+    uint64_t flits_injected; /* NI -> router */
+    uint64_t flits_ejected;  /* taken by the sink */
     uint64_t packets_ejected;
     uint64_t packets_injected; /* handed to noc_mesh_inject() */
     uint64_t cycles_ticked;    /* cycles in which the mesh was evaluated */
@@ -155,9 +155,8 @@ sim_time_t noc_mesh_cycle_time(const struct noc_mesh *m, uint64_t cycle);
  * present now and may leave from cycle `eligible`; the rest come through
  * noc_mesh_packet_write(). words (len of them, or NULL) is copied. src, dst
  * and len >= 1 are the caller's to check (asserted). Returns the packet id. */
-uint32_t noc_mesh_inject(struct noc_mesh *m, uint32_t src, uint32_t dst, uint32_t len,
-                         uint32_t tag, const uint64_t *words, uint32_t written, uint64_t eligible,
-                         uint64_t user);
+uint32_t noc_mesh_inject(struct noc_mesh *m, uint32_t src, uint32_t dst, uint32_t len, uint32_t tag,
+                         const uint64_t *words, uint32_t written, uint64_t eligible, uint64_t user);
 /* n more words of a queued packet were written at cycle w (they may leave at w + 1). */
 void noc_mesh_packet_write(struct noc_mesh *m, uint32_t pkt, uint32_t n, uint64_t w);
 /* Words written into tile's NI injection FIFO and not yet sent. */

@@ -11,10 +11,10 @@
 
 struct md_tile {
     uint32_t partner;
-    uint64_t to_send;   /* messages not yet handed to the UDN */
-    uint64_t received;  /* data words received */
-    uint64_t expect;    /* data words it must receive */
-    bool draining;      /* reads its queue (stall mode: once all is sent) */
+    uint64_t to_send;  /* messages not yet handed to the UDN */
+    uint64_t received; /* data words received */
+    uint64_t expect;   /* data words it must receive */
+    bool draining;     /* reads its queue (stall mode: once all is sent) */
 };
 
 struct md {
@@ -77,7 +77,9 @@ static void md_tile_progress(struct md *m, uint32_t i, uint64_t cycle) {
     }
 }
 
-static void on_sent(void *ctx, uint32_t tile, uint64_t cycle) { md_tile_progress(ctx, tile, cycle); }
+static void on_sent(void *ctx, uint32_t tile, uint64_t cycle) {
+    md_tile_progress(ctx, tile, cycle);
+}
 static void on_space(void *ctx, uint32_t tile, uint64_t cycle) {
     struct md *m = ctx;
     if (m->mode == NOC_MSGDEP_CREDIT && m->t[tile].to_send) md_tile_progress(m, tile, cycle);
@@ -116,8 +118,8 @@ static void start(void *ctx, void *arg) {
 }
 
 int noc_msgdep_simulate(struct sim_engine *e, const struct noc_config *cfg,
-                        struct noc_msgdep_result *res, struct json_writer *w, FILE *log,
-                        char *err, size_t errlen) {
+                        struct noc_msgdep_result *res, struct json_writer *w, FILE *log, char *err,
+                        size_t errlen) {
     memset(res, 0, sizeof *res);
     const struct noc_msgdep_config *mc = &cfg->msgdep;
     if (mc->mode == NOC_MSGDEP_CREDIT && mc->message_words + 1 > cfg->udn.injection_depth_words) {
@@ -130,8 +132,12 @@ int noc_msgdep_simulate(struct sim_engine *e, const struct noc_config *cfg,
     }
     struct noc_mesh *mesh = noc_mesh_create(e, cfg, err, errlen);
     if (!mesh) return TSR_EXIT_BAD_INPUT;
-    struct md m = {.engine = e, .mesh = mesh, .mode = mc->mode, .n = noc_mesh_tiles(mesh),
-                   .words = (uint32_t)mc->message_words, .res = res};
+    struct md m = {.engine = e,
+                   .mesh = mesh,
+                   .mode = mc->mode,
+                   .n = noc_mesh_tiles(mesh),
+                   .words = (uint32_t)mc->message_words,
+                   .res = res};
     m.udn = udn_create(mesh, &cfg->udn);
     m.t = calloc(m.n, sizeof *m.t);
     m.buf = calloc(256, sizeof *m.buf);
@@ -154,10 +160,11 @@ int noc_msgdep_simulate(struct sim_engine *e, const struct noc_config *cfg,
     }
     noc_mesh_set_deadlock_hook(mesh, on_deadlock, &m);
     sim_engine_schedule_in(e, 0, start, &m, NULL);
-    while (!m.finished && sim_engine_run_until(e, SIM_TIME_MAX) > 0) {
-    }
+    while (!m.finished && sim_engine_run_until(e, SIM_TIME_MAX) > 0) {}
     if (!m.finished) res->end_cycle = noc_mesh_cycle_now(mesh);
-    int rc = res->completed ? TSR_EXIT_OK : res->deadlocked ? TSR_EXIT_DEADLOCK : TSR_EXIT_RUN_FAILED;
+    int rc = res->completed    ? TSR_EXIT_OK
+             : res->deadlocked ? TSR_EXIT_DEADLOCK
+                               : TSR_EXIT_RUN_FAILED;
     if (!res->completed && !res->deadlocked)
         snprintf(err, errlen, "noc-msgdep: traffic stopped without completing or a detected cycle");
     if (w) {
@@ -186,8 +193,8 @@ int noc_msgdep_simulate(struct sim_engine *e, const struct noc_config *cfg,
 int noc_msgdep_run(struct exp_run *run) {
     char err[512] = "";
     struct noc_msgdep_result res;
-    int rc = noc_msgdep_simulate(run->engine, exp_run_section(run, "noc"), &res, run->stats, stderr, err,
-                                 sizeof err);
+    int rc = noc_msgdep_simulate(run->engine, exp_run_section(run, "noc"), &res, run->stats, stderr,
+                                 err, sizeof err);
     if (rc == TSR_EXIT_DEADLOCK)
         snprintf(run->stop_reason, sizeof run->stop_reason,
                  "noc deadlock at cycle %" PRIu64 ": wait-for cycle of %zu nodes, %zu of them "

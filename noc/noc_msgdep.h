@@ -49,8 +49,8 @@ struct noc_msgdep_result {
  * TSR_EXIT_OK when it completes, TSR_EXIT_DEADLOCK on a detected deadlock,
  * TSR_EXIT_BAD_INPUT (message in err) when the config is refused. */
 int noc_msgdep_simulate(struct sim_engine *e, const struct noc_config *cfg,
-                        struct noc_msgdep_result *res, struct json_writer *w, FILE *log,
-                        char *err, size_t errlen);
+                        struct noc_msgdep_result *res, struct json_writer *w, FILE *log, char *err,
+                        size_t errlen);
 
 /* The experiment kind "noc-msgdep". */
 int noc_msgdep_run(struct exp_run *run);

@@ -127,9 +127,9 @@ static double pattern_mean_hops(struct noc_synth *s) {
         uint32_t x = src % s->w, y = src / s->w;
         switch (s->tc.pattern) {
         case NOC_PAT_HOTSPOT:
-            total += s->tc.hotspot_fraction *
-                         noc_mesh_hops(s->mesh, src, (uint32_t)s->tc.hotspot_tile) +
-                     (1 - s->tc.hotspot_fraction) * uni;
+            total +=
+                s->tc.hotspot_fraction * noc_mesh_hops(s->mesh, src, (uint32_t)s->tc.hotspot_tile) +
+                (1 - s->tc.hotspot_fraction) * uni;
             break;
         case NOC_PAT_TRANSPOSE: total += noc_mesh_hops(s->mesh, src, x * s->w + y); break;
         case NOC_PAT_BITCOMP:
@@ -225,8 +225,10 @@ static void on_deadlock(void *ctx, const struct noc_deadlock_report *r) {
     struct noc_synth *s = ctx;
     s->dl = *r;
     s->dl.nodes = malloc(r->n * sizeof *r->nodes);
-    if (s->dl.nodes) memcpy(s->dl.nodes, r->nodes, r->n * sizeof *r->nodes);
-    else s->dl.n = 0;
+    if (s->dl.nodes)
+        memcpy(s->dl.nodes, r->nodes, r->n * sizeof *r->nodes);
+    else
+        s->dl.n = 0;
     s->have_dl = true;
     s->res.deadlocked = true;
     s->done = true;
@@ -274,8 +276,8 @@ struct noc_synth *noc_synth_create(struct sim_engine *e, const struct noc_config
     /* zero-load latency is affine in the hop count, so its mean is that of the mean */
     s->res.mean_hops = pattern_mean_hops(s);
     double z0 = (double)noc_mesh_zero_load_cycles(m, 0, 0, (uint32_t)s->tc.packet_flits);
-    double z1 = s->n > 1 ? (double)noc_mesh_zero_load_cycles(m, 0, 1, (uint32_t)s->tc.packet_flits)
-                         : z0;
+    double z1 =
+        s->n > 1 ? (double)noc_mesh_zero_load_cycles(m, 0, 1, (uint32_t)s->tc.packet_flits) : z0;
     s->res.zero_load_cycles = z0 + (z1 - z0) * s->res.mean_hops;
     noc_mesh_set_sink(m, on_eject, s);
     noc_mesh_set_deadlock_hook(m, on_deadlock, s);
@@ -303,7 +305,9 @@ int noc_synth_run(struct noc_synth *s) {
 }
 
 const struct noc_synth_result *noc_synth_result(const struct noc_synth *s) { return &s->res; }
-struct noc_mesh *noc_synth_mesh(struct noc_synth *s) { return s->mesh; }
+struct noc_mesh *noc_synth_mesh(struct noc_synth *s) {
+    return s->mesh;
+}
 const struct noc_deadlock_report *noc_synth_deadlock(const struct noc_synth *s) {
     return s->have_dl ? &s->dl : NULL;
 }
@@ -319,8 +323,10 @@ static void write_csv(struct exp_run *run, struct noc_synth *s) {
         for (uint32_t t = 0; t < s->n; t++)
             for (unsigned p = 0; p < NOC_PORTS; p++) {
                 if (!noc_mesh_port_exists(s->mesh, t, p)) continue;
-                uint32_t to = p == NOC_PORT_E ? t + 1 : p == NOC_PORT_W ? t - 1
-                            : p == NOC_PORT_N ? t - s->w : t + s->w;
+                uint32_t to = p == NOC_PORT_E   ? t + 1
+                              : p == NOC_PORT_W ? t - 1
+                              : p == NOC_PORT_N ? t - s->w
+                                                : t + s->w;
                 uint64_t fl = r->port_flits[(size_t)t * NOC_PORTS + p];
                 fprintf(f, "%u,%u,%u,%s,%u,%u,%u,%" PRIu64 ",%.6f\n", t, t % s->w, t / s->w,
                         noc_port_names[p], to, to % s->w, to / s->w, fl, (double)fl / m);
@@ -332,7 +338,8 @@ static void write_csv(struct exp_run *run, struct noc_synth *s) {
         fprintf(f, "tile,x,y,flits,flits_per_cycle,ejected,ejection_utilisation\n");
         for (uint32_t t = 0; t < s->n; t++) {
             uint64_t tot = 0;
-            for (unsigned p = 0; p < NOC_PORTS; p++) tot += r->port_flits[(size_t)t * NOC_PORTS + p];
+            for (unsigned p = 0; p < NOC_PORTS; p++)
+                tot += r->port_flits[(size_t)t * NOC_PORTS + p];
             uint64_t ej = r->port_flits[(size_t)t * NOC_PORTS + NOC_PORT_LOCAL];
             fprintf(f, "%u,%u,%u,%" PRIu64 ",%.6f,%" PRIu64 ",%.6f\n", t, t % s->w, t / s->w, tot,
                     (double)tot / m, ej, (double)ej / m);
@@ -354,10 +361,9 @@ int noc_synthetic_run(struct exp_run *run) {
      * (+ a drain, usually short). */
     struct sim_clock clk;
     sim_clock_init(&clk, cfg->freq_hz);
-    sim_progress_set_end(run->progress,
-                         sim_clock_cycles_to_ps(&clk, cfg->traffic.warmup_cycles +
-                                                          cfg->traffic.measure_cycles),
-                         0);
+    sim_progress_set_end(
+        run->progress,
+        sim_clock_cycles_to_ps(&clk, cfg->traffic.warmup_cycles + cfg->traffic.measure_cycles), 0);
     int rc = noc_synth_run(s);
     const struct noc_synth_result *r = &s->res;
     struct json_writer *w = run->stats;
@@ -383,7 +389,8 @@ int noc_synthetic_run(struct exp_run *run) {
         noc_deadlock_report_write_json(&s->dl, w);
         noc_deadlock_report_print(&s->dl, stderr);
         snprintf(run->stop_reason, sizeof run->stop_reason,
-                 "noc deadlock at cycle %" PRIu64 ": wait-for cycle of %zu buffers (stats.deadlock)",
+                 "noc deadlock at cycle %" PRIu64
+                 ": wait-for cycle of %zu buffers (stats.deadlock)",
                  s->dl.cycle, s->dl.n);
     } else if (r->drain_limit_reached) {
         fprintf(stderr,
@@ -399,10 +406,9 @@ int noc_synthetic_run(struct exp_run *run) {
              " (zero-load %.2f; %" PRIu64 " packets measured)\n"
              "  per-link and per-router utilisation: links.csv, routers.csv\n",
              cfg->width, cfg->height, cfg->routing, noc_pattern_names[cfg->traffic.pattern],
-             cfg->traffic.packet_flits, r->offered, r->accepted,
-             r->saturated ? " (saturated)" : "", stat_hist_mean(&r->latency),
-             stat_hist_quantile(&r->latency, 0.5), stat_hist_quantile(&r->latency, 0.99),
-             r->zero_load_cycles, r->packets_measured);
+             cfg->traffic.packet_flits, r->offered, r->accepted, r->saturated ? " (saturated)" : "",
+             stat_hist_mean(&r->latency), stat_hist_quantile(&r->latency, 0.5),
+             stat_hist_quantile(&r->latency, 0.99), r->zero_load_cycles, r->packets_measured);
     noc_synth_destroy(s);
     return rc;
 }

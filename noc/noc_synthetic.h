@@ -34,10 +34,10 @@ struct noc_synth_result {
     bool saturated;             /* accepted < 98% of offered, or the drain limit was reached */
     bool drain_limit_reached;   /* drain_max_cycles passed before all were delivered */
     bool deadlocked;
-    double offered;  /* flits/node/cycle created in the window */
-    double accepted; /* flits/node/cycle ejected in the window */
-    double zero_load_cycles; /* analytical mean over the pattern's pairs */
-    double mean_hops;        /* mean links per packet of the pattern */
+    double offered;           /* flits/node/cycle created in the window */
+    double accepted;          /* flits/node/cycle ejected in the window */
+    double zero_load_cycles;  /* analytical mean over the pattern's pairs */
+    double mean_hops;         /* mean links per packet of the pattern */
     struct stat_hist latency; /* cycles, creation to tail arrival */
     uint64_t end_cycle;
     uint64_t drain_cycles;

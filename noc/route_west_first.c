@@ -4,8 +4,8 @@
  * every cycle of the channel dependency graph: deadlock-free, partly adaptive. */
 #include "noc/noc_route.h"
 
-static unsigned route_west_first(uint32_t w, uint32_t h, uint32_t x, uint32_t y,
-                                 unsigned in_port, uint32_t dx, uint32_t dy) {
+static unsigned route_west_first(uint32_t w, uint32_t h, uint32_t x, uint32_t y, unsigned in_port,
+                                 uint32_t dx, uint32_t dy) {
     (void)w, (void)h, (void)in_port;
     if (dx < x) return NOC_PORT_BIT(NOC_PORT_W);
     unsigned m = 0;

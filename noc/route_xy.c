@@ -12,5 +12,4 @@ static unsigned route_xy(uint32_t w, uint32_t h, uint32_t x, uint32_t y, unsigne
     return NOC_PORT_BIT(NOC_PORT_LOCAL);
 }
 
-const struct noc_route noc_route_xy = {
-    "xy", "dimension order, X then Y; deadlock-free", route_xy};
+const struct noc_route noc_route_xy = {"xy", "dimension order, X then Y; deadlock-free", route_xy};

@@ -12,5 +12,4 @@ static unsigned route_yx(uint32_t w, uint32_t h, uint32_t x, uint32_t y, unsigne
     return NOC_PORT_BIT(NOC_PORT_LOCAL);
 }
 
-const struct noc_route noc_route_yx = {
-    "yx", "dimension order, Y then X; deadlock-free", route_yx};
+const struct noc_route noc_route_yx = {"yx", "dimension order, Y then X; deadlock-free", route_yx};

@@ -119,13 +119,15 @@ void udn_set_hooks(struct udn *u, uint32_t tile, const struct udn_tile_hooks *ho
     u->ep[tile].hooks = *hooks;
 }
 
-struct noc_mesh *udn_mesh(struct udn *u) { return u->mesh; }
+struct noc_mesh *udn_mesh(struct udn *u) {
+    return u->mesh;
+}
 const char *udn_error(const struct udn *u) { return u->err; }
 
 static bool tile_ok(struct udn *u, const char *call, uint32_t tile) {
     if (tile < u->n) return true;
-    set_error(u, "%s: tile %u outside the %ux%u mesh (0..%u)", call, tile,
-              noc_mesh_width(u->mesh), noc_mesh_height(u->mesh), u->n - 1);
+    set_error(u, "%s: tile %u outside the %ux%u mesh (0..%u)", call, tile, noc_mesh_width(u->mesh),
+              noc_mesh_height(u->mesh), u->n - 1);
     return false;
 }
 

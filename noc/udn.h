@@ -43,10 +43,10 @@
 struct udn;
 
 enum udn_status {
-    UDN_SENT = 0,     /* the whole message is in the injection buffer */
-    UDN_STALLED = 1,  /* the tile stalls until its sent callback runs */
-    UDN_EINVAL = -1,  /* bad argument; see udn_error() */
-    UDN_EBUSY = -2,   /* the tile is already stalled in a send */
+    UDN_SENT = 0,    /* the whole message is in the injection buffer */
+    UDN_STALLED = 1, /* the tile stalls until its sent callback runs */
+    UDN_EINVAL = -1, /* bad argument; see udn_error() */
+    UDN_EBUSY = -2,  /* the tile is already stalled in a send */
 };
 
 /* The stalled send of `tile` completed at `cycle`. */

@@ -2,12 +2,10 @@
 
 #include <string.h>
 
-void cksum_add(struct cksum *c, const void *data, size_t len)
-{
+void cksum_add(struct cksum *c, const void *data, size_t len) {
     const uint8_t *p = data;
     uint64_t sum = 0;
-    if (len == 0)
-        return;
+    if (len == 0) return;
     if (c->odd) {
         c->sum += p[0];
         p++;
@@ -29,8 +27,7 @@ void cksum_add(struct cksum *c, const void *data, size_t len)
         len -= 2;
     }
     /* Fold the little-endian partial sum and swap it to network order. */
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
     c->sum += ((sum & 0xff) << 8) | (sum >> 8);
     if (len) {
         c->sum += (uint64_t)p[0] << 8;
@@ -38,16 +35,13 @@ void cksum_add(struct cksum *c, const void *data, size_t len)
     }
 }
 
-uint16_t cksum_finish(const struct cksum *c)
-{
+uint16_t cksum_finish(const struct cksum *c) {
     uint64_t s = c->sum;
-    while (s >> 16)
-        s = (s & 0xffff) + (s >> 16);
+    while (s >> 16) s = (s & 0xffff) + (s >> 16);
     return (uint16_t)~s;
 }
 
-uint16_t cksum_buf(const void *data, size_t len)
-{
+uint16_t cksum_buf(const void *data, size_t len) {
     struct cksum c;
     cksum_init(&c);
     cksum_add(&c, data, len);

@@ -18,14 +18,14 @@ struct cksum {
     unsigned odd;
 };
 
-static inline void cksum_init(struct cksum *c) { c->sum = 0; c->odd = 0; }
+static inline void cksum_init(struct cksum *c) {
+    c->sum = 0;
+    c->odd = 0;
+}
 void cksum_add(struct cksum *c, const void *data, size_t len);
 /* Adds a 16-bit value given in host order at an even offset. */
 static inline void cksum_add16(struct cksum *c, uint16_t v) { c->sum += v; }
-static inline void cksum_add32(struct cksum *c, uint32_t v)
-{
-    c->sum += (v >> 16) + (v & 0xffff);
-}
+static inline void cksum_add32(struct cksum *c, uint32_t v) { c->sum += (v >> 16) + (v & 0xffff); }
 /* Folds and complements: the value to store (host order). */
 uint16_t cksum_finish(const struct cksum *c);
 /* One-shot checksum of a buffer (host order result). */

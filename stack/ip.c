@@ -8,19 +8,15 @@ static const uint8_t bcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 /* ---- ARP ---- */
 
-static struct stk_arp_entry *arp_find(struct stk *s, uint32_t ip)
-{
+static struct stk_arp_entry *arp_find(struct stk *s, uint32_t ip) {
     for (unsigned i = 0; i < STK_ARP_ENTRIES; i++)
-        if (s->arp[i].valid && s->arp[i].ip == ip)
-            return &s->arp[i];
+        if (s->arp[i].valid && s->arp[i].ip == ip) return &s->arp[i];
     return NULL;
 }
 
-static void arp_learn(struct stk *s, uint32_t ip, const uint8_t mac[6], bool is_static)
-{
+static void arp_learn(struct stk *s, uint32_t ip, const uint8_t mac[6], bool is_static) {
     struct stk_arp_entry *e = arp_find(s, ip);
-    if (e && e->is_static && !is_static)
-        return;
+    if (e && e->is_static && !is_static) return;
     if (!e) {
         /* Round-robin replacement among dynamic entries. */
         for (unsigned k = 0; k < STK_ARP_ENTRIES; k++) {
@@ -31,8 +27,7 @@ static void arp_learn(struct stk *s, uint32_t ip, const uint8_t mac[6], bool is_
                 break;
             }
         }
-        if (!e)
-            return;
+        if (!e) return;
     }
     e->ip = ip;
     memcpy(e->mac, mac, 6);
@@ -40,19 +35,19 @@ static void arp_learn(struct stk *s, uint32_t ip, const uint8_t mac[6], bool is_
     e->is_static = is_static;
 }
 
-void ip_arp_add_static(struct stk *s, uint32_t ip, const uint8_t mac[6]) { arp_learn(s, ip, mac, true); }
+void ip_arp_add_static(struct stk *s, uint32_t ip, const uint8_t mac[6]) {
+    arp_learn(s, ip, mac, true);
+}
 
-bool ip_arp_lookup(struct stk *s, uint32_t ip, uint8_t mac[6])
-{
+bool ip_arp_lookup(struct stk *s, uint32_t ip, uint8_t mac[6]) {
     struct stk_arp_entry *e = arp_find(s, ip);
-    if (!e)
-        return false;
+    if (!e) return false;
     memcpy(mac, e->mac, 6);
     return true;
 }
 
-static void eth_send(struct stk *s, const uint8_t *dmac, uint16_t type, unsigned niov, size_t total)
-{
+static void eth_send(struct stk *s, const uint8_t *dmac, uint16_t type, unsigned niov,
+                     size_t total) {
     memcpy(s->hdr, dmac, 6);
     memcpy(s->hdr + 6, s->cfg.mac, 6);
     wr16(s->hdr + 12, type);
@@ -61,8 +56,8 @@ static void eth_send(struct stk *s, const uint8_t *dmac, uint16_t type, unsigned
     s->drv.output(s->drv.ctx, s->iov, niov, total);
 }
 
-static void arp_send(struct stk *s, uint16_t op, const uint8_t *dmac, const uint8_t *tha, uint32_t tpa)
-{
+static void arp_send(struct stk *s, uint16_t op, const uint8_t *dmac, const uint8_t *tha,
+                     uint32_t tpa) {
     uint8_t *a = s->hdr + STK_ETH_HLEN;
     wr16(a, 1);
     wr16(a + 2, 0x0800);
@@ -80,8 +75,7 @@ static void arp_send(struct stk *s, uint16_t op, const uint8_t *dmac, const uint
 }
 
 /* An ARP reply for us reports its sender as resolved (IP_RX_NEIGHBOUR). */
-static enum ip_rx_kind arp_input(struct stk *s, const uint8_t *a, size_t len, struct ip_rx *rx)
-{
+static enum ip_rx_kind arp_input(struct stk *s, const uint8_t *a, size_t len, struct ip_rx *rx) {
     s->ctr.arp_rx++;
     if (len < 28 || rd16(a) != 1 || rd16(a + 2) != 0x0800 || a[4] != 6 || a[5] != 4) {
         s->ctr.arp_bad++;
@@ -89,10 +83,8 @@ static enum ip_rx_kind arp_input(struct stk *s, const uint8_t *a, size_t len, st
     }
     uint16_t op = rd16(a + 6);
     uint32_t spa = rd32(a + 14), tpa = rd32(a + 24);
-    if (tpa != s->cfg.ip)
-        return IP_RX_NONE;
-    if (spa != 0 && !(a[8] & 1))
-        arp_learn(s, spa, a + 8, false);
+    if (tpa != s->cfg.ip) return IP_RX_NONE;
+    if (spa != 0 && !(a[8] & 1)) arp_learn(s, spa, a + 8, false);
     if (op == 1) {
         s->ctr.arp_requests_answered++;
         arp_send(s, 2, a + 8, a + 8, spa);
@@ -108,12 +100,12 @@ static enum ip_rx_kind arp_input(struct stk *s, const uint8_t *a, size_t len, st
 
 /* ---- IPv4 ---- */
 
-bool ip_output(struct stk *s, uint8_t proto, uint32_t dst, const uint8_t *dmac,
-                   size_t l4len, unsigned npay)
-{
+bool ip_output(struct stk *s, uint8_t proto, uint32_t dst, const uint8_t *dmac, size_t l4len,
+               unsigned npay) {
     uint8_t mac[6];
     if (!dmac) {
-        uint32_t hop = ((dst ^ s->cfg.ip) & s->cfg.netmask) == 0 || s->cfg.gateway == 0 ? dst : s->cfg.gateway;
+        uint32_t hop =
+            ((dst ^ s->cfg.ip) & s->cfg.netmask) == 0 || s->cfg.gateway == 0 ? dst : s->cfg.gateway;
         if (!ip_arp_lookup(s, hop, mac)) {
             s->ctr.arp_no_neighbour_drop++;
             if (!s->cfg.arp_static_only) {
@@ -126,8 +118,7 @@ bool ip_output(struct stk *s, uint8_t proto, uint32_t dst, const uint8_t *dmac,
         dmac = mac;
     }
     size_t pay = 0;
-    for (unsigned i = 1; i <= npay; i++)
-        pay += s->iov[i].len;
+    for (unsigned i = 1; i <= npay; i++) pay += s->iov[i].len;
     uint8_t *ip = s->hdr + STK_ETH_HLEN;
     uint8_t *l4 = ip + STK_IP_HLEN;
     size_t iplen = STK_IP_HLEN + l4len + pay;
@@ -154,8 +145,7 @@ bool ip_output(struct stk *s, uint8_t proto, uint32_t dst, const uint8_t *dmac,
             cksum_add16(&c, (uint16_t)(l4len + pay));
         }
         cksum_add(&c, l4, l4len);
-        for (unsigned i = 1; i <= npay; i++)
-            cksum_add(&c, s->iov[i].base, s->iov[i].len);
+        for (unsigned i = 1; i <= npay; i++) cksum_add(&c, s->iov[i].base, s->iov[i].len);
         wr16(l4 + csum_off, cksum_finish(&c));
     }
     s->iov[0].base = s->hdr;
@@ -174,8 +164,8 @@ bool ip_output(struct stk *s, uint8_t proto, uint32_t dst, const uint8_t *dmac,
     return true;
 }
 
-static void icmp_input(struct stk *s, const uint8_t *ip, uint32_t src, const uint8_t *p, size_t len)
-{
+static void icmp_input(struct stk *s, const uint8_t *ip, uint32_t src, const uint8_t *p,
+                       size_t len) {
     (void)ip;
     s->ctr.icmp_rx++;
     if (len < 8) {
@@ -196,13 +186,11 @@ static void icmp_input(struct stk *s, const uint8_t *ip, uint32_t src, const uin
     memcpy(h + 4, p + 4, 4); /* identifier, sequence */
     s->iov[1].base = p + 8;
     s->iov[1].len = len - 8;
-    if (ip_output(s, 1, src, NULL, 8, 1))
-        s->ctr.icmp_echo_replied++;
+    if (ip_output(s, 1, src, NULL, 8, 1)) s->ctr.icmp_echo_replied++;
 }
 
 /* A TCP segment for us is handed back (IP_RX_TCP); ICMP is answered here. */
-static enum ip_rx_kind ipv4_input(struct stk *s, const uint8_t *ip, size_t len, struct ip_rx *rx)
-{
+static enum ip_rx_kind ipv4_input(struct stk *s, const uint8_t *ip, size_t len, struct ip_rx *rx) {
     s->ctr.ip_rx++;
     if (len < STK_IP_HLEN || (ip[0] >> 4) != 4) {
         s->ctr.ip_bad_version++;
@@ -231,30 +219,23 @@ static enum ip_rx_kind ipv4_input(struct stk *s, const uint8_t *ip, size_t len, 
         s->ctr.ip_not_for_us++;
         return IP_RX_NONE;
     }
-    if (hl > STK_IP_HLEN)
-        s->ctr.ip_options++; /* options are skipped, not interpreted */
+    if (hl > STK_IP_HLEN) s->ctr.ip_options++; /* options are skipped, not interpreted */
     const uint8_t *p = ip + hl;
     size_t plen = tot - hl;
     switch (ip[9]) {
-    case 1:
-        icmp_input(s, ip, src, p, plen);
-        break;
+    case 1: icmp_input(s, ip, src, p, plen); break;
     case 6:
         rx->src = src;
         rx->dst = dst;
         rx->l4 = p;
         rx->l4len = plen;
         return IP_RX_TCP;
-    default:
-        s->ctr.ip_unknown_proto++;
-        break;
+    default: s->ctr.ip_unknown_proto++; break;
     }
     return IP_RX_NONE;
 }
 
-
-enum ip_rx_kind ip_frame_input(struct stk *s, const struct stk_rxbuf *buf, struct ip_rx *rx)
-{
+enum ip_rx_kind ip_frame_input(struct stk *s, const struct stk_rxbuf *buf, struct ip_rx *rx) {
     const uint8_t *f = buf->data;
     size_t len = buf->len;
     if (len < STK_ETH_HLEN) {

@@ -39,8 +39,8 @@ enum ip_rx_kind ip_frame_input(struct stk *s, const struct stk_rxbuf *buf, struc
 /* Sends the L4 header at s->hdr + 34 (l4len bytes) plus payload iovs (in
  * s->iov[1..npay]) to dst; fills IP and Ethernet headers and the L4 checksum.
  * dmac may be NULL (ARP cache). Returns false when no neighbour is known. */
-bool ip_output(struct stk *s, uint8_t proto, uint32_t dst, const uint8_t *dmac,
-               size_t l4len, unsigned npay);
+bool ip_output(struct stk *s, uint8_t proto, uint32_t dst, const uint8_t *dmac, size_t l4len,
+               unsigned npay);
 
 bool ip_arp_lookup(struct stk *s, uint32_t ip, uint8_t mac[6]);
 void ip_arp_add_static(struct stk *s, uint32_t ip, const uint8_t mac[6]);

@@ -5,11 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool seg_init(struct stk *s)
-{
+bool seg_init(struct stk *s) {
     s->segs = calloc(s->cfg.seg_pool, sizeof *s->segs);
-    if (!s->segs)
-        return false;
+    if (!s->segs) return false;
     for (uint32_t i = 0; i < s->cfg.seg_pool; i++) {
         s->segs[i].next = s->seg_free;
         s->seg_free = &s->segs[i];
@@ -18,37 +16,31 @@ bool seg_init(struct stk *s)
     return true;
 }
 
-void seg_fini(struct stk *s)
-{
+void seg_fini(struct stk *s) {
     free(s->segs);
     s->segs = NULL;
     s->seg_free = NULL;
     s->segs_free = 0;
 }
 
-struct stk_seg *seg_alloc(struct stk *s)
-{
+struct stk_seg *seg_alloc(struct stk *s) {
     struct stk_seg *g = s->seg_free;
-    if (!g)
-        return NULL;
+    if (!g) return NULL;
     s->seg_free = g->next;
     s->segs_free--;
     memset(g, 0, sizeof *g);
     return g;
 }
 
-void seg_free(struct stk *s, struct stk_seg *g)
-{
-    if (g->buf)
-        seg_buf_unref(s, g->buf);
+void seg_free(struct stk *s, struct stk_seg *g) {
+    if (g->buf) seg_buf_unref(s, g->buf);
     g->buf = NULL;
     g->next = s->seg_free;
     s->seg_free = g;
     s->segs_free++;
 }
 
-void seg_free_list(struct stk *s, struct stk_seg *g)
-{
+void seg_free_list(struct stk *s, struct stk_seg *g) {
     while (g) {
         struct stk_seg *n = g->next;
         seg_free(s, g);
@@ -58,9 +50,7 @@ void seg_free_list(struct stk *s, struct stk_seg *g)
 
 void seg_buf_ref(struct stk_rxbuf *b) { b->refs++; }
 
-void seg_buf_unref(struct stk *s, struct stk_rxbuf *b)
-{
+void seg_buf_unref(struct stk *s, struct stk_rxbuf *b) {
     assert(b->refs > 0);
-    if (--b->refs == 0)
-        s->drv.rx_release(s->drv.ctx, b);
+    if (--b->refs == 0) s->drv.rx_release(s->drv.ctx, b);
 }

@@ -76,15 +76,25 @@ struct sock {
     void *t;
 };
 
-static inline int sock_listen(struct sock *k, uint64_t lid, uint16_t port, unsigned backlog)
-{ return k->ops->listen(k->t, lid, port, backlog); }
-static inline int sock_accept(struct sock *k, struct sock_id id, uint64_t lid) { return k->ops->accept(k->t, id, lid); }
-static inline int sock_connect(struct sock *k, uint64_t cookie, uint32_t ip, uint16_t port)
-{ return k->ops->connect(k->t, cookie, ip, port); }
-static inline int sock_recv_done(struct sock *k, struct sock_id id, size_t n) { return k->ops->recv_done(k->t, id, n); }
-static inline int sock_send(struct sock *k, struct sock_id id, const struct sock_sendbuf *v, unsigned n)
-{ return k->ops->send(k->t, id, v, n); }
-static inline int sock_shutdown(struct sock *k, struct sock_id id, int f) { return k->ops->shutdown(k->t, id, f); }
+static inline int sock_listen(struct sock *k, uint64_t lid, uint16_t port, unsigned backlog) {
+    return k->ops->listen(k->t, lid, port, backlog);
+}
+static inline int sock_accept(struct sock *k, struct sock_id id, uint64_t lid) {
+    return k->ops->accept(k->t, id, lid);
+}
+static inline int sock_connect(struct sock *k, uint64_t cookie, uint32_t ip, uint16_t port) {
+    return k->ops->connect(k->t, cookie, ip, port);
+}
+static inline int sock_recv_done(struct sock *k, struct sock_id id, size_t n) {
+    return k->ops->recv_done(k->t, id, n);
+}
+static inline int sock_send(struct sock *k, struct sock_id id, const struct sock_sendbuf *v,
+                            unsigned n) {
+    return k->ops->send(k->t, id, v, n);
+}
+static inline int sock_shutdown(struct sock *k, struct sock_id id, int f) {
+    return k->ops->shutdown(k->t, id, f);
+}
 static inline int sock_close(struct sock *k, struct sock_id id) { return k->ops->close(k->t, id); }
 
 /* ---- rtc: direct calls into stack instances in the same address space ---- */
@@ -96,7 +106,8 @@ struct sock_rtc;
 /* Binds the application's handlers to `n` stack instances (net i is
  * nets[i]); replaces their application callbacks. connect() round-robins
  * over the instances; listen() listens on all of them. */
-struct sock_rtc *sock_rtc_create(struct stk *const *nets, unsigned n, const struct sock_events *ev, void *app_ctx);
+struct sock_rtc *sock_rtc_create(struct stk *const *nets, unsigned n, const struct sock_events *ev,
+                                 void *app_ctx);
 void sock_rtc_destroy(struct sock_rtc *r);
 /* The command table to hand to the application. */
 struct sock *sock_rtc_sock(struct sock_rtc *r);

@@ -88,7 +88,8 @@ void stk_arp_add_static(struct stk *s, uint32_t ip, const uint8_t mac[6]);
 /* TCP commands. Return 0 or a negative errno value (EINVAL for a bad id,
  * ENOBUFS when the segment pool is empty, ENOTCONN / EPIPE for the state). */
 int stk_tcp_listen(struct stk *s, uint16_t port, unsigned backlog, uint64_t tag);
-int stk_tcp_connect(struct stk *s, uint32_t dst_ip, uint16_t dst_port, uint64_t cookie, uint32_t *id);
+int stk_tcp_connect(struct stk *s, uint32_t dst_ip, uint16_t dst_port, uint64_t cookie,
+                    uint32_t *id);
 int stk_tcp_accept(struct stk *s, uint32_t id);
 int stk_tcp_send(struct stk *s, uint32_t id, const struct stk_sendv *v, unsigned n);
 int stk_tcp_recv_done(struct stk *s, uint32_t id, size_t count);

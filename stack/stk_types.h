@@ -29,14 +29,18 @@
 
 /* Network byte order. */
 static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static inline uint32_t rd32(const uint8_t *p)
-{
+static inline uint32_t rd32(const uint8_t *p) {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
-static inline void wr16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static inline void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+static inline void wr16(uint8_t *p, uint16_t v) {
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+static inline void wr32(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
 }
 static inline uint32_t umin(uint32_t a, uint32_t b) { return a < b ? a : b; }
 static inline uint32_t umax(uint32_t a, uint32_t b) { return a > b ? a : b; }
@@ -82,9 +86,9 @@ struct stk_tcb {
     uint32_t rtt_seq;
     unsigned retries;
     bool persist;
-    struct stk_seg *txh, *txt;   /* queued data from snd_una on */
-    uint64_t tx_queued;          /* bytes in txh.. */
-    struct stk_seg *tx_cur;      /* cursor cache: segment holding tx_cur_seq */
+    struct stk_seg *txh, *txt; /* queued data from snd_una on */
+    uint64_t tx_queued;        /* bytes in txh.. */
+    struct stk_seg *tx_cur;    /* cursor cache: segment holding tx_cur_seq */
     uint32_t tx_cur_seq;
     bool fin_pending, fin_sent;
     uint32_t fin_seq;
@@ -94,7 +98,7 @@ struct stk_tcb {
     uint32_t irs, rcv_nxt, rcv_adv;
     struct stk_seg *rxh, *rxt, *rx_undeliv; /* in order, not yet recv_done */
     uint32_t rx_held, rx_segs;
-    uint32_t rx_dlv; /* delivered to the application, not yet recv_done */
+    uint32_t rx_dlv;     /* delivered to the application, not yet recv_done */
     struct stk_seg *ooo; /* sorted by seq, non-overlapping */
     uint32_t ooo_bytes;
     bool ooo_fin;
@@ -103,9 +107,9 @@ struct stk_tcb {
     uint32_t unacked_segs;
     bool ack_now, ack_delayed;
 
-    struct twheel_entry t_rto;    /* retransmission or persist */
+    struct twheel_entry t_rto; /* retransmission or persist */
     struct twheel_entry t_delack;
-    struct twheel_entry t_wait;   /* TIME-WAIT or orphaned FIN-WAIT-2 */
+    struct twheel_entry t_wait; /* TIME-WAIT or orphaned FIN-WAIT-2 */
 
     uint8_t ev;
     bool on_work;

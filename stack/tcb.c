@@ -15,24 +15,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-uint32_t tcb_id(const struct stk *s, const struct stk_tcb *c)
-{
+uint32_t tcb_id(const struct stk *s, const struct stk_tcb *c) {
     return (uint32_t)c->gen << 16 | (uint32_t)(c - s->tcbs);
 }
 
-struct stk_tcb *tcb_get(struct stk *s, uint32_t id)
-{
+struct stk_tcb *tcb_get(struct stk *s, uint32_t id) {
     uint32_t slot = id & 0xffff;
-    if (slot >= s->cfg.max_conns)
-        return NULL;
+    if (slot >= s->cfg.max_conns) return NULL;
     struct stk_tcb *c = &s->tcbs[slot];
-    if (!c->in_use || c->gen != (id >> 16) || c->cleanup_sent)
-        return NULL;
+    if (!c->in_use || c->gen != (id >> 16) || c->cleanup_sent) return NULL;
     return c;
 }
 
-static uint32_t hash4(const struct stk *s, uint32_t rip, uint16_t rport, uint16_t lport)
-{
+static uint32_t hash4(const struct stk *s, uint32_t rip, uint16_t rport, uint16_t lport) {
     uint32_t h = rip * 0x9e3779b1u ^ ((uint32_t)rport << 16 | lport) * 0x85ebca6bu;
     h ^= h >> 15;
     h *= 0xc2b2ae35u;
@@ -40,25 +35,21 @@ static uint32_t hash4(const struct stk *s, uint32_t rip, uint16_t rport, uint16_
     return h & s->hmask;
 }
 
-struct stk_tcb *tcb_lookup(struct stk *s, uint32_t rip, uint16_t rport, uint16_t lport)
-{
+struct stk_tcb *tcb_lookup(struct stk *s, uint32_t rip, uint16_t rport, uint16_t lport) {
     for (uint32_t i = s->hash[hash4(s, rip, rport, lport)]; i != STK_NIL; i = s->tcbs[i].hnext) {
         struct stk_tcb *c = &s->tcbs[i];
-        if (c->rip == rip && c->rport == rport && c->lport == lport)
-            return c;
+        if (c->rip == rip && c->rport == rport && c->lport == lport) return c;
     }
     return NULL;
 }
 
-void tcb_hash(struct stk *s, struct stk_tcb *c)
-{
+void tcb_hash(struct stk *s, struct stk_tcb *c) {
     uint32_t h = hash4(s, c->rip, c->rport, c->lport);
     c->hnext = s->hash[h];
     s->hash[h] = (uint32_t)(c - s->tcbs);
 }
 
-static void tcb_unhash(struct stk *s, struct stk_tcb *c)
-{
+static void tcb_unhash(struct stk *s, struct stk_tcb *c) {
     uint32_t *p = &s->hash[hash4(s, c->rip, c->rport, c->lport)];
     uint32_t idx = (uint32_t)(c - s->tcbs);
     while (*p != STK_NIL) {
@@ -70,18 +61,14 @@ static void tcb_unhash(struct stk *s, struct stk_tcb *c)
     }
 }
 
-bool tcb_table_init(struct stk *s)
-{
+bool tcb_table_init(struct stk *s) {
     uint32_t n = s->cfg.max_conns, hs = 1;
-    while (hs < 2 * n)
-        hs <<= 1;
+    while (hs < 2 * n) hs <<= 1;
     s->tcbs = calloc(n, sizeof *s->tcbs);
     s->hash = malloc(hs * sizeof *s->hash);
-    if (!s->tcbs || !s->hash)
-        return false;
+    if (!s->tcbs || !s->hash) return false;
     s->hmask = hs - 1;
-    for (uint32_t i = 0; i < hs; i++)
-        s->hash[i] = STK_NIL;
+    for (uint32_t i = 0; i < hs; i++) s->hash[i] = STK_NIL;
     s->free_head = STK_NIL;
     for (uint32_t i = n; i-- > 0;) {
         s->tcbs[i].hnext = s->free_head;
@@ -91,8 +78,7 @@ bool tcb_table_init(struct stk *s)
     return true;
 }
 
-void tcb_rx_release(struct stk *s, struct stk_tcb *c)
-{
+void tcb_rx_release(struct stk *s, struct stk_tcb *c) {
     seg_free_list(s, c->rxh);
     seg_free_list(s, c->ooo);
     c->rxh = c->rxt = c->rx_undeliv = c->ooo = NULL;
@@ -100,13 +86,11 @@ void tcb_rx_release(struct stk *s, struct stk_tcb *c)
     c->ooo_fin = false;
 }
 
-void tcb_table_fini(struct stk *s)
-{
+void tcb_table_fini(struct stk *s) {
     if (s->tcbs) {
         for (uint32_t i = 0; i < s->cfg.max_conns; i++) {
             struct stk_tcb *c = &s->tcbs[i];
-            if (!c->in_use)
-                continue;
+            if (!c->in_use) continue;
             tcb_rx_release(s, c);
             seg_free_list(s, c->txh);
         }
@@ -117,10 +101,8 @@ void tcb_table_fini(struct stk *s)
     s->hash = NULL;
 }
 
-struct stk_tcb *tcb_alloc(struct stk *s)
-{
-    if (s->free_head == STK_NIL)
-        return NULL;
+struct stk_tcb *tcb_alloc(struct stk *s) {
+    if (s->free_head == STK_NIL) return NULL;
     struct stk_tcb *c = &s->tcbs[s->free_head];
     s->free_head = c->hnext;
     /* Keep the generation and the work-list link (a freed slot may still be
@@ -143,8 +125,7 @@ struct stk_tcb *tcb_alloc(struct stk *s)
     return c;
 }
 
-void tcb_free(struct stk *s, struct stk_tcb *c)
-{
+void tcb_free(struct stk *s, struct stk_tcb *c) {
     assert(c->in_use);
     tcb_unhash(s, c);
     tcb_rx_release(s, c);
@@ -153,8 +134,7 @@ void tcb_free(struct stk *s, struct stk_tcb *c)
     twheel_cancel(&s->wheel, &c->t_rto);
     twheel_cancel(&s->wheel, &c->t_delack);
     twheel_cancel(&s->wheel, &c->t_wait);
-    if (c->counted_in_backlog && c->listener >= 0)
-        s->listeners[c->listener].count--;
+    if (c->counted_in_backlog && c->listener >= 0) s->listeners[c->listener].count--;
     c->in_use = false;
     c->gen++;
     c->hnext = s->free_head;
@@ -162,42 +142,33 @@ void tcb_free(struct stk *s, struct stk_tcb *c)
     s->nconns--;
 }
 
-void tcb_arm(struct stk *s, struct twheel_entry *e, stk_time_t delay)
-{
+void tcb_arm(struct stk *s, struct twheel_entry *e, stk_time_t delay) {
     uint64_t tick = s->cfg.timer_tick;
     stk_time_t t = s->now + delay;
-    if (t < s->now)
-        t = STK_NEVER - tick;
+    if (t < s->now) t = STK_NEVER - tick;
     twheel_arm(&s->wheel, e, (t + tick - 1) / tick);
 }
 
-uint8_t tcb_our_wscale(const struct stk *s)
-{
+uint8_t tcb_our_wscale(const struct stk *s) {
     uint8_t ws = 0;
-    while (ws < 14 && (s->cfg.rcv_buf >> ws) > 65535)
-        ws++;
+    while (ws < 14 && (s->cfg.rcv_buf >> ws) > 65535) ws++;
     return ws;
 }
 
-void tcb_ev_set(struct stk *s, struct stk_tcb *c, uint8_t ev)
-{
+void tcb_ev_set(struct stk *s, struct stk_tcb *c, uint8_t ev) {
     c->ev |= ev;
     work_add(s, c);
 }
 
-void tcb_check_cleanup(struct stk *s, struct stk_tcb *c)
-{
-    if (c->cleanup_sent || !c->app_closed)
-        return;
-    if (c->state == STK_CLOSED || c->state == STK_TIME_WAIT)
-        tcb_ev_set(s, c, EV_CLEANUP);
+void tcb_check_cleanup(struct stk *s, struct stk_tcb *c) {
+    if (c->cleanup_sent || !c->app_closed) return;
+    if (c->state == STK_CLOSED || c->state == STK_TIME_WAIT) tcb_ev_set(s, c, EV_CLEANUP);
 }
 
 /* The connection died (RST, timeout). Passive connections the application
  * never saw go silently; the others get remote_closed (or a failed new_conn)
  * and cleanup. */
-void tcb_abort(struct stk *s, struct stk_tcb *c, int status)
-{
+void tcb_abort(struct stk *s, struct stk_tcb *c, int status) {
     c->state = STK_CLOSED;
     twheel_cancel(&s->wheel, &c->t_rto);
     twheel_cancel(&s->wheel, &c->t_delack);
@@ -216,8 +187,7 @@ void tcb_abort(struct stk *s, struct stk_tcb *c, int status)
 
 uint32_t tcb_data_end(const struct stk_tcb *c) { return c->snd_una + (uint32_t)c->tx_queued; }
 
-uint32_t tcb_rcv_space(const struct stk *s, const struct stk_tcb *c)
-{
+uint32_t tcb_rcv_space(const struct stk *s, const struct stk_tcb *c) {
     uint32_t held = c->rx_held + c->ooo_bytes;
     return held >= s->cfg.rcv_buf ? 0 : s->cfg.rcv_buf - held;
 }

@@ -8,12 +8,11 @@
 
 #include <errno.h>
 
-bool tcp_init(struct stk *s)
-{
-    if (!tcb_table_init(s))
-        return false;
-    s->next_port = (uint16_t)(s->cfg.ephemeral_lo + s->drv.random(s->drv.ctx) %
-                              ((uint32_t)s->cfg.ephemeral_hi - s->cfg.ephemeral_lo + 1));
+bool tcp_init(struct stk *s) {
+    if (!tcb_table_init(s)) return false;
+    s->next_port = (uint16_t)(s->cfg.ephemeral_lo +
+                              s->drv.random(s->drv.ctx) %
+                                  ((uint32_t)s->cfg.ephemeral_hi - s->cfg.ephemeral_lo + 1));
     return true;
 }
 
@@ -21,29 +20,24 @@ void tcp_fini(struct stk *s) { tcb_table_fini(s); }
 
 /* Sequence number after the last queued byte, also before the handshake
  * completes (data then starts at ISS + 1). */
-static uint32_t queue_end(const struct stk_tcb *c)
-{
+static uint32_t queue_end(const struct stk_tcb *c) {
     if (c->state == STK_SYN_SENT || c->state == STK_SYN_RECEIVED)
         return c->iss + 1 + (uint32_t)c->tx_queued;
     return tcb_data_end(c);
 }
 
 /* Delivers pending events, then sends what the state allows. */
-static void tcp_work(struct stk *s, struct stk_tcb *c)
-{
-    if (!c->in_use)
-        return;
+static void tcp_work(struct stk *s, struct stk_tcb *c) {
+    if (!c->in_use) return;
     uint32_t id = tcb_id(s, c);
     const struct stk_app *a = &s->app;
     if (c->ev & EV_NEW_CONN) {
         c->ev &= (uint8_t)~EV_NEW_CONN;
         c->new_conn_sent = true;
-        if (a->new_conn)
-            a->new_conn(a->ctx, id, c->tag, c->active, c->status);
+        if (a->new_conn) a->new_conn(a->ctx, id, c->tag, c->active, c->status);
     }
     while ((c->ev & EV_DATA) && c->in_use) {
-        if (!(c->accepted || c->active) || c->app_closed || c->rd_shut || !c->rx_undeliv)
-            break;
+        if (!(c->accepted || c->active) || c->app_closed || c->rd_shut || !c->rx_undeliv) break;
         unsigned n = 0;
         struct stk_iov v[STK_IOV_BATCH];
         struct stk_seg *g = c->rx_undeliv;
@@ -55,63 +49,49 @@ static void tcp_work(struct stk *s, struct stk_tcb *c)
             g = g->next;
         }
         c->rx_undeliv = g;
-        if (!g)
-            c->ev &= (uint8_t)~EV_DATA;
-        if (a->new_data)
-            a->new_data(a->ctx, id, v, n);
+        if (!g) c->ev &= (uint8_t)~EV_DATA;
+        if (a->new_data) a->new_data(a->ctx, id, v, n);
     }
     if ((c->ev & EV_ACKED) && c->acked_pending) {
         uint64_t n = c->acked_pending;
         c->acked_pending = 0;
         c->ev &= (uint8_t)~EV_ACKED;
-        if (a->data_acked && !c->cleanup_sent)
-            a->data_acked(a->ctx, id, n);
+        if (a->data_acked && !c->cleanup_sent) a->data_acked(a->ctx, id, n);
     }
     if ((c->ev & EV_RCLOSED) && !c->rx_undeliv) {
         c->ev &= (uint8_t)~EV_RCLOSED;
         if (!c->rclosed_sent && !c->app_closed && (c->accepted || c->active)) {
             c->rclosed_sent = true;
-            if (a->remote_closed)
-                a->remote_closed(a->ctx, id);
+            if (a->remote_closed) a->remote_closed(a->ctx, id);
         }
     }
     if (c->ev & EV_CLEANUP) {
         c->ev = 0;
         if (!c->cleanup_sent) {
             c->cleanup_sent = true;
-            if (a->cleanup)
-                a->cleanup(a->ctx, id);
+            if (a->cleanup) a->cleanup(a->ctx, id);
             tcb_rx_release(s, c);
         }
     }
-    if (!c->in_use)
-        return;
-    if (c->app_closed && (c->rxh || c->ooo))
-        tcb_rx_release(s, c);
-    if (c->state != STK_CLOSED)
-        tcp_output(s, c);
+    if (!c->in_use) return;
+    if (c->app_closed && (c->rxh || c->ooo)) tcb_rx_release(s, c);
+    if (c->state != STK_CLOSED) tcp_output(s, c);
     if (c->state == STK_CLOSED && (c->cleanup_sent || (!c->active && !c->new_conn_sent)))
         tcb_free(s, c);
 }
 
-void tcp_drain(struct stk *s)
-{
-    if (s->draining)
-        return;
+void tcp_drain(struct stk *s) {
+    if (s->draining) return;
     s->draining = true;
     struct stk_tcb *c;
-    while ((c = work_pop(s)))
-        tcp_work(s, c);
+    while ((c = work_pop(s))) tcp_work(s, c);
     s->draining = false;
 }
 
-int tcp_listen(struct stk *s, uint16_t port, unsigned backlog, uint64_t tag)
-{
-    if (port == 0 || backlog == 0)
-        return -EINVAL;
+int tcp_listen(struct stk *s, uint16_t port, unsigned backlog, uint64_t tag) {
+    if (port == 0 || backlog == 0) return -EINVAL;
     for (unsigned i = 0; i < STK_MAX_LISTENERS; i++)
-        if (s->listeners[i].used && s->listeners[i].port == port)
-            return -EADDRINUSE;
+        if (s->listeners[i].used && s->listeners[i].port == port) return -EADDRINUSE;
     for (unsigned i = 0; i < STK_MAX_LISTENERS; i++) {
         struct stk_listener *l = &s->listeners[i];
         if (!l->used) {
@@ -126,10 +106,8 @@ int tcp_listen(struct stk *s, uint16_t port, unsigned backlog, uint64_t tag)
     return -ENOBUFS;
 }
 
-int tcp_connect(struct stk *s, uint32_t dst_ip, uint16_t dst_port, uint64_t cookie, uint32_t *id)
-{
-    if (dst_ip == 0 || dst_port == 0)
-        return -EINVAL;
+int tcp_connect(struct stk *s, uint32_t dst_ip, uint16_t dst_port, uint64_t cookie, uint32_t *id) {
+    if (dst_ip == 0 || dst_port == 0) return -EINVAL;
     uint32_t range = (uint32_t)s->cfg.ephemeral_hi - s->cfg.ephemeral_lo + 1;
     uint16_t port = 0;
     for (uint32_t k = 0; k < range; k++) {
@@ -140,11 +118,9 @@ int tcp_connect(struct stk *s, uint32_t dst_ip, uint16_t dst_port, uint64_t cook
             break;
         }
     }
-    if (!port)
-        return -EADDRNOTAVAIL;
+    if (!port) return -EADDRNOTAVAIL;
     struct stk_tcb *c = tcb_alloc(s);
-    if (!c)
-        return -ENOBUFS;
+    if (!c) return -ENOBUFS;
     s->nconns++;
     c->lip = s->cfg.ip;
     c->rip = dst_ip;
@@ -167,68 +143,53 @@ int tcp_connect(struct stk *s, uint32_t dst_ip, uint16_t dst_port, uint64_t cook
     c->rtt_start = s->now;
     tcp_send_syn(s, c);
     tcb_arm(s, &c->t_rto, c->rto);
-    if (id)
-        *id = tcb_id(s, c);
+    if (id) *id = tcb_id(s, c);
     return 0;
 }
 
-static struct stk_tcb *cmd_conn(struct stk *s, uint32_t id)
-{
+static struct stk_tcb *cmd_conn(struct stk *s, uint32_t id) {
     struct stk_tcb *c = tcb_get(s, id);
-    if (!c)
-        s->ctr.tcp_bad_id++;
+    if (!c) s->ctr.tcp_bad_id++;
     return c;
 }
 
-int tcp_accept(struct stk *s, uint32_t id)
-{
+int tcp_accept(struct stk *s, uint32_t id) {
     struct stk_tcb *c = cmd_conn(s, id);
-    if (!c || c->active || !c->new_conn_sent)
-        return -EINVAL;
-    if (c->accepted)
-        return 0;
+    if (!c || c->active || !c->new_conn_sent) return -EINVAL;
+    if (c->accepted) return 0;
     c->accepted = true;
     if (c->counted_in_backlog && c->listener >= 0) {
         s->listeners[c->listener].count--;
         c->counted_in_backlog = false;
     }
-    if (c->rx_undeliv)
-        c->ev |= EV_DATA;
-    if (c->fin_rcvd)
-        c->ev |= EV_RCLOSED;
+    if (c->rx_undeliv) c->ev |= EV_DATA;
+    if (c->fin_rcvd) c->ev |= EV_RCLOSED;
     work_add(s, c);
     tcp_drain(s);
     return 0;
 }
 
-int tcp_send(struct stk *s, uint32_t id, const struct stk_sendv *v, unsigned n)
-{
+int tcp_send(struct stk *s, uint32_t id, const struct stk_sendv *v, unsigned n) {
     struct stk_tcb *c = cmd_conn(s, id);
-    if (!c)
-        return -EINVAL;
-    if (c->app_closed || c->fin_pending)
-        return -EPIPE;
-    if (c->state == STK_CLOSED || c->state == STK_TIME_WAIT)
-        return -ENOTCONN;
+    if (!c) return -EINVAL;
+    if (c->app_closed || c->fin_pending) return -EPIPE;
+    if (c->state == STK_CLOSED || c->state == STK_TIME_WAIT) return -ENOTCONN;
     unsigned need = 0;
     uint64_t total = 0;
     for (unsigned i = 0; i < n; i++) {
         if (v[i].len) {
-            if (!v[i].ptr || v[i].len > 0x7fffffffu)
-                return -EINVAL;
+            if (!v[i].ptr || v[i].len > 0x7fffffffu) return -EINVAL;
             need++;
             total += v[i].len;
         }
     }
-    if (total + c->tx_queued > 0x7fffffffu)
-        return -ENOBUFS;
+    if (total + c->tx_queued > 0x7fffffffu) return -ENOBUFS;
     if (need > s->segs_free) {
         s->ctr.tcp_send_no_seg++;
         return -ENOBUFS;
     }
     for (unsigned i = 0; i < n; i++) {
-        if (!v[i].len)
-            continue;
+        if (!v[i].len) continue;
         struct stk_seg *g = seg_alloc(s);
         g->ptr = v[i].ptr;
         g->len = (uint32_t)v[i].len;
@@ -247,13 +208,10 @@ int tcp_send(struct stk *s, uint32_t id, const struct stk_sendv *v, unsigned n)
     return 0;
 }
 
-int tcp_recv_done(struct stk *s, uint32_t id, size_t count)
-{
+int tcp_recv_done(struct stk *s, uint32_t id, size_t count) {
     struct stk_tcb *c = cmd_conn(s, id);
-    if (!c)
-        return -EINVAL;
-    if (count > c->rx_dlv)
-        return -EINVAL;
+    if (!c) return -EINVAL;
+    if (count > c->rx_dlv) return -EINVAL;
     c->rx_dlv -= (uint32_t)count;
     c->rx_held -= (uint32_t)count;
     while (count) {
@@ -261,8 +219,7 @@ int tcp_recv_done(struct stk *s, uint32_t id, size_t count)
         if (g->len <= count) {
             count -= g->len;
             c->rxh = g->next;
-            if (!c->rxh)
-                c->rxt = NULL;
+            if (!c->rxh) c->rxt = NULL;
             c->rx_segs--;
             seg_free(s, g);
         } else {
@@ -285,10 +242,8 @@ int tcp_recv_done(struct stk *s, uint32_t id, size_t count)
     return 0;
 }
 
-static void start_fin(struct stk *s, struct stk_tcb *c)
-{
-    if (c->fin_pending)
-        return;
+static void start_fin(struct stk *s, struct stk_tcb *c) {
+    if (c->fin_pending) return;
     c->fin_pending = true;
     c->fin_seq = queue_end(c);
     if (c->state == STK_ESTABLISHED)
@@ -298,13 +253,10 @@ static void start_fin(struct stk *s, struct stk_tcb *c)
     work_add(s, c);
 }
 
-int tcp_shutdown(struct stk *s, uint32_t id, int how)
-{
+int tcp_shutdown(struct stk *s, uint32_t id, int how) {
     struct stk_tcb *c = cmd_conn(s, id);
-    if (!c || !(how & (STK_SHUT_RD | STK_SHUT_WR)))
-        return -EINVAL;
-    if (how & STK_SHUT_RD)
-        c->rd_shut = true;
+    if (!c || !(how & (STK_SHUT_RD | STK_SHUT_WR))) return -EINVAL;
+    if (how & STK_SHUT_RD) c->rd_shut = true;
     if (how & STK_SHUT_WR) {
         if (c->state == STK_SYN_SENT) {
             tcb_abort(s, c, -ECONNABORTED);
@@ -316,13 +268,10 @@ int tcp_shutdown(struct stk *s, uint32_t id, int how)
     return 0;
 }
 
-int tcp_close(struct stk *s, uint32_t id)
-{
+int tcp_close(struct stk *s, uint32_t id) {
     struct stk_tcb *c = cmd_conn(s, id);
-    if (!c)
-        return -EINVAL;
-    if (c->app_closed)
-        return 0;
+    if (!c) return -EINVAL;
+    if (c->app_closed) return 0;
     c->app_closed = true;
     /* Receive buffers are released in tcp_work, after the handler that may
      * be calling us has returned (it may still read its new_data array). */
@@ -340,14 +289,11 @@ int tcp_close(struct stk *s, uint32_t id)
     return 0;
 }
 
-int tcp_info(const struct stk *s, uint32_t id, struct stk_tcp_info *o)
-{
+int tcp_info(const struct stk *s, uint32_t id, struct stk_tcp_info *o) {
     uint32_t slot = id & 0xffff;
-    if (slot >= s->cfg.max_conns)
-        return -EINVAL;
+    if (slot >= s->cfg.max_conns) return -EINVAL;
     const struct stk_tcb *c = &s->tcbs[slot];
-    if (!c->in_use || c->gen != (id >> 16))
-        return -EINVAL;
+    if (!c->in_use || c->gen != (id >> 16)) return -EINVAL;
     o->state = (enum stk_tcp_state)c->state;
     o->snd_una = c->snd_una;
     o->snd_nxt = c->snd_nxt;
@@ -375,15 +321,14 @@ uint32_t tcp_conns(const struct stk *s) { return s->nconns; }
 /* The first SYN of an active open to an unresolved neighbour was dropped
  * while ARP asked; resend it as soon as the reply arrives instead of waiting
  * for the initial RTO. O(connections), on ARP replies only. */
-void tcp_neighbour_resolved(struct stk *s, uint32_t ip)
-{
+void tcp_neighbour_resolved(struct stk *s, uint32_t ip) {
     for (uint32_t i = 0; i < s->cfg.max_conns; i++) {
         struct stk_tcb *c = &s->tcbs[i];
-        if (!c->in_use || c->state != STK_SYN_SENT || c->rmac_ok)
-            continue;
-        uint32_t hop = ((c->rip ^ s->cfg.ip) & s->cfg.netmask) == 0 || !s->cfg.gateway ? c->rip : s->cfg.gateway;
-        if (hop != ip)
-            continue;
+        if (!c->in_use || c->state != STK_SYN_SENT || c->rmac_ok) continue;
+        uint32_t hop = ((c->rip ^ s->cfg.ip) & s->cfg.netmask) == 0 || !s->cfg.gateway
+                           ? c->rip
+                           : s->cfg.gateway;
+        if (hop != ip) continue;
         c->rtt_timing = false;
         tcp_send_syn(s, c);
     }

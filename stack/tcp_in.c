@@ -11,27 +11,23 @@
 #include <errno.h>
 #include <string.h>
 
-static void rx_append(struct stk_tcb *c, struct stk_seg *g)
-{
+static void rx_append(struct stk_tcb *c, struct stk_seg *g) {
     g->next = NULL;
     if (c->rxt)
         c->rxt->next = g;
     else
         c->rxh = g;
     c->rxt = g;
-    if (!c->rx_undeliv)
-        c->rx_undeliv = g;
+    if (!c->rx_undeliv) c->rx_undeliv = g;
     c->rx_held += g->len;
 }
 
 /* Holds an out-of-order segment by reference, trimmed against its
  * neighbours so stored ranges never overlap. */
 static void ooo_insert(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, const uint8_t *p,
-                       uint32_t seq, uint32_t len)
-{
+                       uint32_t seq, uint32_t len) {
     struct stk_seg **pp = &c->ooo;
-    while (*pp && SEQ_LEQ((*pp)->seq + (*pp)->len, seq))
-        pp = &(*pp)->next;
+    while (*pp && SEQ_LEQ((*pp)->seq + (*pp)->len, seq)) pp = &(*pp)->next;
     /* *pp is the first stored segment ending after seq. */
     if (*pp && SEQ_LEQ((*pp)->seq, seq)) {
         uint32_t cut = (*pp)->seq + (*pp)->len - seq;
@@ -53,10 +49,8 @@ static void ooo_insert(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
         c->rx_segs--;
         seg_free(s, d);
     }
-    if (*pp && SEQ_LT((*pp)->seq, seq + len))
-        len = (*pp)->seq - seq;
-    if (len == 0)
-        return;
+    if (*pp && SEQ_LT((*pp)->seq, seq + len)) len = (*pp)->seq - seq;
+    if (len == 0) return;
     struct stk_seg *g = c->rx_segs < s->cfg.max_rx_segs ? seg_alloc(s) : NULL;
     if (!g) {
         s->ctr.tcp_ooo_drop++;
@@ -75,8 +69,7 @@ static void ooo_insert(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
 }
 
 /* Moves now-contiguous out-of-order segments to the in-order queue. */
-static void ooo_pull(struct stk *s, struct stk_tcb *c)
-{
+static void ooo_pull(struct stk *s, struct stk_tcb *c) {
     while (c->ooo && SEQ_LEQ(c->ooo->seq, c->rcv_nxt)) {
         struct stk_seg *g = c->ooo;
         c->ooo = g->next;
@@ -97,8 +90,7 @@ static void ooo_pull(struct stk *s, struct stk_tcb *c)
     }
 }
 
-static void enter_time_wait(struct stk *s, struct stk_tcb *c)
-{
+static void enter_time_wait(struct stk *s, struct stk_tcb *c) {
     twheel_cancel(&s->wheel, &c->t_rto);
     c->persist = false;
     if (s->cfg.time_wait == 0) {
@@ -112,8 +104,7 @@ static void enter_time_wait(struct stk *s, struct stk_tcb *c)
     work_add(s, c);
 }
 
-static void process_fin(struct stk *s, struct stk_tcb *c)
-{
+static void process_fin(struct stk *s, struct stk_tcb *c) {
     c->rcv_nxt++;
     c->fin_rcvd = true;
     c->ooo_fin = false;
@@ -121,9 +112,7 @@ static void process_fin(struct stk *s, struct stk_tcb *c)
     tcb_ev_set(s, c, EV_RCLOSED);
     switch (c->state) {
     case STK_SYN_RECEIVED:
-    case STK_ESTABLISHED:
-        c->state = STK_CLOSE_WAIT;
-        break;
+    case STK_ESTABLISHED: c->state = STK_CLOSE_WAIT; break;
     case STK_FIN_WAIT_1:
         if (c->fin_sent && SEQ_GT(c->snd_una, c->fin_seq))
             enter_time_wait(s, c);
@@ -134,16 +123,12 @@ static void process_fin(struct stk *s, struct stk_tcb *c)
         twheel_cancel(&s->wheel, &c->t_wait);
         enter_time_wait(s, c);
         break;
-    case STK_TIME_WAIT:
-        tcb_arm(s, &c->t_wait, s->cfg.time_wait);
-        break;
-    default:
-        break;
+    case STK_TIME_WAIT: tcb_arm(s, &c->t_wait, s->cfg.time_wait); break;
+    default: break;
     }
 }
 
-static void rtt_sample(struct stk *s, struct stk_tcb *c, stk_time_t r)
-{
+static void rtt_sample(struct stk *s, struct stk_tcb *c, stk_time_t r) {
     if (!c->have_rtt) {
         c->srtt = r;
         c->rttvar = r / 2;
@@ -154,18 +139,14 @@ static void rtt_sample(struct stk *s, struct stk_tcb *c, stk_time_t r)
         c->srtt = (7 * c->srtt + r) / 8;
     }
     stk_time_t k = 4 * c->rttvar;
-    if (k < s->cfg.timer_tick)
-        k = s->cfg.timer_tick;
+    if (k < s->cfg.timer_tick) k = s->cfg.timer_tick;
     stk_time_t rto = c->srtt + k;
-    if (rto < s->cfg.rto_min)
-        rto = s->cfg.rto_min;
-    if (rto > s->cfg.rto_max)
-        rto = s->cfg.rto_max;
+    if (rto < s->cfg.rto_min) rto = s->cfg.rto_min;
+    if (rto > s->cfg.rto_max) rto = s->cfg.rto_max;
     c->rto = rto;
 }
 
-static void tx_drop_acked(struct stk *s, struct stk_tcb *c, uint32_t bytes)
-{
+static void tx_drop_acked(struct stk *s, struct stk_tcb *c, uint32_t bytes) {
     c->tx_queued -= bytes;
     c->acked_pending += bytes;
     while (bytes) {
@@ -174,31 +155,25 @@ static void tx_drop_acked(struct stk *s, struct stk_tcb *c, uint32_t bytes)
         if (g->len <= bytes) {
             bytes -= g->len;
             c->txh = g->next;
-            if (!c->txh)
-                c->txt = NULL;
-            if (c->tx_cur == g)
-                c->tx_cur = NULL;
+            if (!c->txh) c->txt = NULL;
+            if (c->tx_cur == g) c->tx_cur = NULL;
             seg_free(s, g);
         } else {
             g->ptr += bytes;
             g->len -= bytes;
             g->seq += bytes;
-            if (c->tx_cur == g)
-                c->tx_cur_seq = g->seq;
+            if (c->tx_cur == g) c->tx_cur_seq = g->seq;
             bytes = 0;
         }
     }
 }
 
 /* A new cumulative ACK (SND.UNA < ack <= SND.MAX). */
-static void ack_new(struct stk *s, struct stk_tcb *c, uint32_t ack)
-{
+static void ack_new(struct stk *s, struct stk_tcb *c, uint32_t ack) {
     uint32_t acked = ack - c->snd_una;
     uint32_t data_acked = acked;
-    if (c->fin_sent && SEQ_GT(ack, c->fin_seq))
-        data_acked--;
-    if (data_acked > c->tx_queued)
-        data_acked = (uint32_t)c->tx_queued;
+    if (c->fin_sent && SEQ_GT(ack, c->fin_seq)) data_acked--;
+    if (data_acked > c->tx_queued) data_acked = (uint32_t)c->tx_queued;
     bool restart = true;
     if (data_acked) {
         tx_drop_acked(s, c, data_acked);
@@ -209,8 +184,7 @@ static void ack_new(struct stk *s, struct stk_tcb *c, uint32_t ack)
         rtt_sample(s, c, s->now - c->rtt_start);
     }
     c->snd_una = ack;
-    if (SEQ_LT(c->snd_nxt, c->snd_una))
-        c->snd_nxt = c->snd_una;
+    if (SEQ_LT(c->snd_nxt, c->snd_una)) c->snd_nxt = c->snd_una;
     c->retries = 0;
     c->dupacks = 0;
     if (c->in_recovery) {
@@ -223,13 +197,10 @@ static void ack_new(struct stk *s, struct stk_tcb *c, uint32_t ack)
             /* Partial ACK: retransmit the next hole, deflate (step 4). */
             tcp_retransmit_head(s, c);
             c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
-            if (acked >= c->mss)
-                c->cwnd += c->mss;
-            if (c->cwnd < c->mss)
-                c->cwnd = c->mss;
+            if (acked >= c->mss) c->cwnd += c->mss;
+            if (c->cwnd < c->mss) c->cwnd = c->mss;
             /* Impatient variant: only the first partial ACK restarts the timer. */
-            if (c->partial_seen)
-                restart = false;
+            if (c->partial_seen) restart = false;
             c->partial_seen = true;
         }
     } else if (c->cwnd < c->ssthresh) {
@@ -246,31 +217,25 @@ static void ack_new(struct stk *s, struct stk_tcb *c, uint32_t ack)
     }
 }
 
-static void enter_established(struct stk *s, struct stk_tcb *c)
-{
+static void enter_established(struct stk *s, struct stk_tcb *c) {
     c->state = STK_ESTABLISHED;
     s->ctr.tcp_established++;
-    if (!c->new_conn_sent)
-        tcb_ev_set(s, c, EV_NEW_CONN);
-    if (c->fin_pending)
-        c->state = STK_FIN_WAIT_1;
+    if (!c->new_conn_sent) tcb_ev_set(s, c, EV_NEW_CONN);
+    if (c->fin_pending) c->state = STK_FIN_WAIT_1;
 }
 
-static bool parse_opts(const uint8_t *o, size_t n, uint16_t *mss, int *ws)
-{
+static bool parse_opts(const uint8_t *o, size_t n, uint16_t *mss, int *ws) {
     *mss = 0;
     *ws = -1;
     while (n) {
         uint8_t kind = o[0];
-        if (kind == 0)
-            break;
+        if (kind == 0) break;
         if (kind == 1) {
             o++;
             n--;
             continue;
         }
-        if (n < 2 || o[1] < 2 || o[1] > n)
-            return false;
+        if (n < 2 || o[1] < 2 || o[1] > n) return false;
         uint8_t l = o[1];
         if (kind == 2 && l == 4)
             *mss = rd16(o + 2);
@@ -291,32 +256,26 @@ struct seg_in {
     const uint8_t *smac;
 };
 
-static uint32_t init_cwnd(const struct stk *s, uint32_t mss)
-{
-    if (s->cfg.init_cwnd_segs)
-        return s->cfg.init_cwnd_segs * mss;
+static uint32_t init_cwnd(const struct stk *s, uint32_t mss) {
+    if (s->cfg.init_cwnd_segs) return s->cfg.init_cwnd_segs * mss;
     return umin(4 * mss, umax(2 * mss, 4380)); /* RFC 5681 3.1 */
 }
 
-static void set_mss(struct stk *s, struct stk_tcb *c, uint16_t peer_mss)
-{
+static void set_mss(struct stk *s, struct stk_tcb *c, uint16_t peer_mss) {
     uint32_t m = peer_mss ? peer_mss : 536;
     c->mss = umin(m, s->cfg.mtu - 40u);
-    if (c->mss < 64)
-        c->mss = 64;
+    if (c->mss < 64) c->mss = 64;
     c->cwnd = init_cwnd(s, c->mss);
 }
 
-static void listen_input(struct stk *s, struct stk_listener *l, uint32_t src, uint32_t dst, const struct seg_in *g)
-{
-    if (g->flags & TH_RST)
-        return;
+static void listen_input(struct stk *s, struct stk_listener *l, uint32_t src, uint32_t dst,
+                         const struct seg_in *g) {
+    if (g->flags & TH_RST) return;
     if (g->flags & TH_ACK) {
         tcp_send_rst(s, g->smac, src, g->sport, g->dport, g->seq, g->ack, g->flags, g->plen);
         return;
     }
-    if (!(g->flags & TH_SYN))
-        return;
+    if (!(g->flags & TH_SYN)) return;
     if (l->count >= l->backlog) {
         s->ctr.tcp_syn_backlog_drop++;
         return;
@@ -361,25 +320,23 @@ static void listen_input(struct stk *s, struct stk_listener *l, uint32_t src, ui
     tcb_arm(s, &c->t_rto, c->rto);
 }
 
-static void syn_sent_input(struct stk *s, struct stk_tcb *c, const struct seg_in *g)
-{
+static void syn_sent_input(struct stk *s, struct stk_tcb *c, const struct seg_in *g) {
     bool ack_ok = false;
     if (g->flags & TH_ACK) {
         if (SEQ_LEQ(g->ack, c->iss) || SEQ_GT(g->ack, c->snd_max)) {
             if (!(g->flags & TH_RST))
-                tcp_send_rst(s, g->smac, c->rip, c->rport, c->lport, g->seq, g->ack, g->flags, g->plen);
+                tcp_send_rst(s, g->smac, c->rip, c->rport, c->lport, g->seq, g->ack, g->flags,
+                             g->plen);
             return;
         }
         ack_ok = true;
     }
     if (g->flags & TH_RST) {
         s->ctr.tcp_rst_rx++;
-        if (ack_ok)
-            tcb_abort(s, c, -ECONNREFUSED);
+        if (ack_ok) tcb_abort(s, c, -ECONNREFUSED);
         return;
     }
-    if (!(g->flags & TH_SYN))
-        return;
+    if (!(g->flags & TH_SYN)) return;
     c->irs = g->seq;
     c->rcv_nxt = g->seq + 1;
     c->rcv_adv = c->rcv_nxt + umin(s->cfg.rcv_buf, 65535); /* what our SYN offered */
@@ -417,10 +374,8 @@ static void syn_sent_input(struct stk *s, struct stk_tcb *c, const struct seg_in
 
 /* SYN-RECEIVED cases that come before step 1. Returns false when the
  * segment is done with. */
-static bool syn_received_pre(struct stk *s, struct stk_tcb *c, struct seg_in *g, uint32_t *seglen)
-{
-    if (c->state != STK_SYN_RECEIVED)
-        return true;
+static bool syn_received_pre(struct stk *s, struct stk_tcb *c, struct seg_in *g, uint32_t *seglen) {
+    if (c->state != STK_SYN_RECEIVED) return true;
     /* A retransmitted SYN while we wait for the handshake's ACK. */
     if ((g->flags & TH_SYN) && !(g->flags & TH_ACK) && g->seq == c->irs) {
         tcp_send_syn(s, c);
@@ -438,8 +393,8 @@ static bool syn_received_pre(struct stk *s, struct stk_tcb *c, struct seg_in *g,
 }
 
 /* Step 1: sequence acceptability (RFC 9293 3.10.7.4, the four cases). */
-static bool seq_acceptable(const struct stk_tcb *c, const struct seg_in *g, uint32_t seglen, uint32_t rwnd)
-{
+static bool seq_acceptable(const struct stk_tcb *c, const struct seg_in *g, uint32_t seglen,
+                           uint32_t rwnd) {
     if (seglen == 0)
         return rwnd == 0 ? g->seq == c->rcv_nxt
                          : SEQ_LEQ(c->rcv_nxt, g->seq) && SEQ_LT(g->seq, c->rcv_nxt + rwnd);
@@ -449,13 +404,13 @@ static bool seq_acceptable(const struct stk_tcb *c, const struct seg_in *g, uint
 }
 
 /* Step 2: RST (RFC 5961 3.2: exact match resets, in-window challenges). */
-static void rst_input(struct stk *s, struct stk_tcb *c, const struct seg_in *g, bool acceptable)
-{
+static void rst_input(struct stk *s, struct stk_tcb *c, const struct seg_in *g, bool acceptable) {
     s->ctr.tcp_rst_rx++;
     if (g->seq == c->rcv_nxt) {
         if (c->state == STK_SYN_RECEIVED && !c->active) {
             tcb_abort(s, c, -ECONNRESET);
-        } else if (c->state == STK_CLOSING || c->state == STK_LAST_ACK || c->state == STK_TIME_WAIT) {
+        } else if (c->state == STK_CLOSING || c->state == STK_LAST_ACK ||
+                   c->state == STK_TIME_WAIT) {
             c->state = STK_CLOSED;
             twheel_cancel(&s->wheel, &c->t_rto);
             twheel_cancel(&s->wheel, &c->t_wait);
@@ -477,8 +432,7 @@ static void rst_input(struct stk *s, struct stk_tcb *c, const struct seg_in *g, 
 }
 
 /* Trims an acceptable segment to the receive window. */
-static void seg_trim(struct stk *s, struct stk_tcb *c, struct seg_in *g, uint32_t rwnd)
-{
+static void seg_trim(struct stk *s, struct stk_tcb *c, struct seg_in *g, uint32_t rwnd) {
     if (SEQ_LT(g->seq, c->rcv_nxt)) {
         uint32_t d = c->rcv_nxt - g->seq;
         if (g->flags & TH_SYN) {
@@ -490,8 +444,7 @@ static void seg_trim(struct stk *s, struct stk_tcb *c, struct seg_in *g, uint32_
         g->payload += dd;
         g->plen -= dd;
         g->seq += dd;
-        if (dd)
-            s->ctr.tcp_dup_data++;
+        if (dd) s->ctr.tcp_dup_data++;
     }
     if (rwnd && SEQ_GT(g->seq + g->plen, c->rcv_nxt + rwnd)) {
         g->plen = c->rcv_nxt + rwnd - g->seq;
@@ -501,8 +454,7 @@ static void seg_trim(struct stk *s, struct stk_tcb *c, struct seg_in *g, uint32_
 
 /* Step 5 in SYN-RECEIVED: the ACK completing the handshake, else a RST.
  * Returns false when the segment is done with. */
-static bool syn_received_ack(struct stk *s, struct stk_tcb *c, const struct seg_in *g)
-{
+static bool syn_received_ack(struct stk *s, struct stk_tcb *c, const struct seg_in *g) {
     if (!(SEQ_LT(c->snd_una, g->ack) && SEQ_LEQ(g->ack, c->snd_max))) {
         tcp_send_rst(s, g->smac, c->rip, c->rport, c->lport, g->seq, g->ack, g->flags, g->plen);
         return false;
@@ -520,8 +472,7 @@ static bool syn_received_ack(struct stk *s, struct stk_tcb *c, const struct seg_
 
 /* A duplicate ACK (RFC 5681 2): counts, and on the third enters fast
  * recovery (RFC 6582 3.2 step 2); in recovery, inflates. */
-static void dupack_input(struct stk *s, struct stk_tcb *c, uint32_t ack)
-{
+static void dupack_input(struct stk *s, struct stk_tcb *c, uint32_t ack) {
     s->ctr.tcp_dupacks_rx++;
     c->dupacks++;
     if (c->in_recovery) {
@@ -540,14 +491,12 @@ static void dupack_input(struct stk *s, struct stk_tcb *c, uint32_t ack)
 }
 
 /* Send window update (RFC 9293 3.10.7.4, SND.WL1/SND.WL2 rule). */
-static void snd_wnd_update(struct stk *s, struct stk_tcb *c, const struct seg_in *g, uint32_t wnd)
-{
+static void snd_wnd_update(struct stk *s, struct stk_tcb *c, const struct seg_in *g, uint32_t wnd) {
     if (SEQ_LT(c->snd_wl1, g->seq) || (c->snd_wl1 == g->seq && SEQ_LEQ(c->snd_wl2, g->ack))) {
         c->snd_wnd = wnd;
         c->snd_wl1 = g->seq;
         c->snd_wl2 = g->ack;
-        if (wnd > c->max_snd_wnd)
-            c->max_snd_wnd = wnd;
+        if (wnd > c->max_snd_wnd) c->max_snd_wnd = wnd;
         if (wnd && c->persist) {
             c->persist = false;
             twheel_cancel(&s->wheel, &c->t_rto);
@@ -557,20 +506,17 @@ static void snd_wnd_update(struct stk *s, struct stk_tcb *c, const struct seg_in
 
 /* Step 5, the closing states: what an ACK of our FIN moves to; TIME-WAIT
  * answers a retransmitted FIN. Returns false when the segment is done with. */
-static bool ack_closing_states(struct stk *s, struct stk_tcb *c, const struct seg_in *g)
-{
+static bool ack_closing_states(struct stk *s, struct stk_tcb *c, const struct seg_in *g) {
     bool fin_acked = c->fin_sent && SEQ_GT(c->snd_una, c->fin_seq);
     switch (c->state) {
     case STK_FIN_WAIT_1:
         if (fin_acked) {
             c->state = STK_FIN_WAIT_2;
-            if (c->app_closed && s->cfg.fin_wait2)
-                tcb_arm(s, &c->t_wait, s->cfg.fin_wait2);
+            if (c->app_closed && s->cfg.fin_wait2) tcb_arm(s, &c->t_wait, s->cfg.fin_wait2);
         }
         break;
     case STK_CLOSING:
-        if (fin_acked)
-            enter_time_wait(s, c);
+        if (fin_acked) enter_time_wait(s, c);
         break;
     case STK_LAST_ACK:
         if (fin_acked) {
@@ -588,17 +534,14 @@ static bool ack_closing_states(struct stk *s, struct stk_tcb *c, const struct se
             work_add(s, c);
         }
         return false;
-    default:
-        break;
+    default: break;
     }
     return true;
 }
 
 /* Step 5: ACK. Returns false when the segment is done with. */
-static bool ack_input(struct stk *s, struct stk_tcb *c, const struct seg_in *g)
-{
-    if (c->state == STK_SYN_RECEIVED && !syn_received_ack(s, c, g))
-        return false;
+static bool ack_input(struct stk *s, struct stk_tcb *c, const struct seg_in *g) {
+    if (c->state == STK_SYN_RECEIVED && !syn_received_ack(s, c, g)) return false;
     if (SEQ_GT(g->ack, c->snd_max)) {
         s->ctr.tcp_ack_too_new++;
         c->ack_now = true;
@@ -617,8 +560,8 @@ static bool ack_input(struct stk *s, struct stk_tcb *c, const struct seg_in *g)
 
 /* In-order text: queued by reference, then what was waiting out of order.
  * Returns false when no segment reference is left (dropped, ACKed). */
-static bool data_in_order(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, const struct seg_in *g)
-{
+static bool data_in_order(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf,
+                          const struct seg_in *g) {
     struct stk_seg *sg = c->rx_segs < s->cfg.max_rx_segs ? seg_alloc(s) : NULL;
     if (!sg) {
         s->ctr.tcp_rx_no_seg_drop++;
@@ -644,27 +587,24 @@ static bool data_in_order(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *bu
     } else {
         c->ack_delayed = true;
     }
-    if (c->ooo_fin && c->rcv_nxt == c->ooo_fin_seq)
-        process_fin(s, c);
+    if (c->ooo_fin && c->rcv_nxt == c->ooo_fin_seq) process_fin(s, c);
     return true;
 }
 
 /* Step 7: segment text. Returns false when the segment is dropped. */
-static bool data_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, const struct seg_in *g)
-{
+static bool data_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf,
+                       const struct seg_in *g) {
     bool in_order = g->seq == c->rcv_nxt;
-    bool data_state = c->state == STK_ESTABLISHED || c->state == STK_FIN_WAIT_1 || c->state == STK_FIN_WAIT_2;
-    if (!g->plen || !data_state)
-        return true;
+    bool data_state =
+        c->state == STK_ESTABLISHED || c->state == STK_FIN_WAIT_1 || c->state == STK_FIN_WAIT_2;
+    if (!g->plen || !data_state) return true;
     s->ctr.tcp_data_segs_in++;
     if (c->app_closed || c->rd_shut) {
         /* Nobody will read it: acknowledge and discard. */
-        if (in_order)
-            c->rcv_nxt += g->plen;
+        if (in_order) c->rcv_nxt += g->plen;
         c->ack_now = true;
     } else if (in_order) {
-        if (!data_in_order(s, c, buf, g))
-            return false;
+        if (!data_in_order(s, c, buf, g)) return false;
     } else {
         ooo_insert(s, c, buf, g->payload, g->seq, g->plen);
         c->ack_now = true; /* duplicate ACK for the sender's fast retransmit */
@@ -674,8 +614,7 @@ static bool data_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
 }
 
 /* Step 8: FIN, in order now or remembered until the gap fills. */
-static void fin_input(struct stk *s, struct stk_tcb *c, const struct seg_in *g)
-{
+static void fin_input(struct stk *s, struct stk_tcb *c, const struct seg_in *g) {
     if ((g->flags & TH_FIN) && !c->fin_rcvd && c->state != STK_CLOSED) {
         uint32_t fin_at = g->seq + g->plen;
         if (fin_at == c->rcv_nxt) {
@@ -691,13 +630,11 @@ static void fin_input(struct stk *s, struct stk_tcb *c, const struct seg_in *g)
 
 /* SEGMENT ARRIVES in a synchronized state (and SYN-RECEIVED), RFC 9293
  * 3.10.7.4, step by step. */
-static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, struct seg_in *g)
-{
+static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, struct seg_in *g) {
     uint32_t seglen = g->plen + ((g->flags & TH_SYN) ? 1 : 0) + ((g->flags & TH_FIN) ? 1 : 0);
     uint32_t rwnd = SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 
-    if (!syn_received_pre(s, c, g, &seglen))
-        return;
+    if (!syn_received_pre(s, c, g, &seglen)) return;
     bool ok = seq_acceptable(c, g, seglen, rwnd);
     if (g->flags & TH_RST) {
         rst_input(s, c, g, ok);
@@ -720,15 +657,13 @@ static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
         work_add(s, c);
         return;
     }
-    if (!(g->flags & TH_ACK) || !ack_input(s, c, g))
-        return;
-    if (!data_input(s, c, buf, g))
-        return;
+    if (!(g->flags & TH_ACK) || !ack_input(s, c, g)) return;
+    if (!data_input(s, c, buf, g)) return;
     fin_input(s, c, g);
 }
 
-void tcp_input(struct stk *s, struct stk_rxbuf *buf, uint32_t src, uint32_t dst, const uint8_t *th, size_t tlen)
-{
+void tcp_input(struct stk *s, struct stk_rxbuf *buf, uint32_t src, uint32_t dst, const uint8_t *th,
+               size_t tlen) {
     s->ctr.tcp_rx++;
     if (tlen < STK_TCP_HLEN) {
         s->ctr.tcp_runt++;
@@ -791,8 +726,7 @@ void tcp_input(struct stk *s, struct stk_rxbuf *buf, uint32_t src, uint32_t dst,
         tcp_send_rst(s, g.smac, src, g.sport, g.dport, g.seq, g.ack, g.flags, seglen);
         return;
     }
-    if (c->state == STK_CLOSED)
-        return;
+    if (c->state == STK_CLOSED) return;
     if (c->state == STK_SYN_SENT)
         syn_sent_input(s, c, &g);
     else

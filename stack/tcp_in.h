@@ -20,6 +20,7 @@
 #include "stack/stk_types.h"
 
 /* One TCP segment (th, tlen bytes inside buf) from src to dst. */
-void tcp_input(struct stk *s, struct stk_rxbuf *buf, uint32_t src, uint32_t dst, const uint8_t *th, size_t tlen);
+void tcp_input(struct stk *s, struct stk_rxbuf *buf, uint32_t src, uint32_t dst, const uint8_t *th,
+               size_t tlen);
 
 #endif

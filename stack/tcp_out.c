@@ -9,8 +9,7 @@
 
 /* The window field to send, applying receiver SWS avoidance (RFC 1122
  * 4.2.3.3) and never moving the right edge left. Updates rcv_adv. */
-static uint16_t rcv_window_field(struct stk *s, struct stk_tcb *c)
-{
+static uint16_t rcv_window_field(struct stk *s, struct stk_tcb *c) {
     uint32_t space = umin(tcb_rcv_space(s, c), 65535u << c->rcv_wscale);
     uint32_t edge = c->rcv_nxt + space;
     uint32_t sws = umin(s->cfg.rcv_buf / 2, c->mss ? c->mss : 536);
@@ -19,26 +18,21 @@ static uint16_t rcv_window_field(struct stk *s, struct stk_tcb *c)
     if (SEQ_GT(edge, c->rcv_nxt + space) && SEQ_LEQ(c->rcv_adv, c->rcv_nxt + space))
         edge = c->rcv_nxt + space;
     uint32_t w = (uint32_t)(edge - c->rcv_nxt) >> c->rcv_wscale;
-    if (w > 65535)
-        w = 65535;
+    if (w > 65535) w = 65535;
     uint32_t adv = c->rcv_nxt + (w << c->rcv_wscale);
-    if (SEQ_GT(adv, c->rcv_adv))
-        c->rcv_adv = adv;
+    if (SEQ_GT(adv, c->rcv_adv)) c->rcv_adv = adv;
     return (uint16_t)w;
 }
 
 /* Points s->iov[1..] at up to `len` queued bytes from sequence `seq`;
  * returns the bytes gathered (less when the iov batch fills) and the count. */
-static uint32_t gather(struct stk *s, struct stk_tcb *c, uint32_t seq, uint32_t len, unsigned *n)
-{
+static uint32_t gather(struct stk *s, struct stk_tcb *c, uint32_t seq, uint32_t len, unsigned *n) {
     *n = 0;
-    if (len == 0)
-        return 0;
+    if (len == 0) return 0;
     struct stk_seg *g = c->txh;
     if (c->tx_cur && SEQ_LEQ(c->tx_cur_seq, seq) && SEQ_GEQ(c->tx_cur_seq, c->snd_una))
         g = c->tx_cur;
-    while (g && SEQ_LEQ(g->seq + g->len, seq))
-        g = g->next;
+    while (g && SEQ_LEQ(g->seq + g->len, seq)) g = g->next;
     uint32_t got = 0;
     while (g && got < len && *n < STK_IOV_BATCH) {
         uint32_t off = (uint32_t)(seq + got - g->seq);
@@ -49,22 +43,19 @@ static uint32_t gather(struct stk *s, struct stk_tcb *c, uint32_t seq, uint32_t 
         got += take;
         c->tx_cur = g;
         c->tx_cur_seq = g->seq;
-        if (off + take == g->len)
-            g = g->next;
+        if (off + take == g->len) g = g->next;
     }
     return got;
 }
 
-static void ack_sent(struct stk *s, struct stk_tcb *c)
-{
+static void ack_sent(struct stk *s, struct stk_tcb *c) {
     c->ack_now = c->ack_delayed = false;
     c->unacked_segs = 0;
     twheel_cancel(&s->wheel, &c->t_delack);
 }
 
 /* Builds and sends one segment; returns the payload bytes sent. */
-uint32_t tcp_emit(struct stk *s, struct stk_tcb *c, uint32_t seq, uint8_t flags, uint32_t len)
-{
+uint32_t tcp_emit(struct stk *s, struct stk_tcb *c, uint32_t seq, uint8_t flags, uint32_t len) {
     uint8_t *th = TH(s);
     unsigned n = 0;
     len = gather(s, c, seq, len, &n);
@@ -75,11 +66,15 @@ uint32_t tcp_emit(struct stk *s, struct stk_tcb *c, uint32_t seq, uint8_t flags,
     wr32(th + 8, (flags & TH_ACK) ? c->rcv_nxt : 0);
     if (flags & TH_SYN) {
         uint8_t *o = th + 20;
-        o[0] = 2; o[1] = 4;
+        o[0] = 2;
+        o[1] = 4;
         wr16(o + 2, (uint16_t)(s->cfg.mtu - 40));
         hl += 4;
         if (c->active ? c->state == STK_SYN_SENT || c->ws_ok : c->ws_ok) {
-            o[4] = 1; o[5] = 3; o[6] = 3; o[7] = tcb_our_wscale(s);
+            o[4] = 1;
+            o[5] = 3;
+            o[6] = 3;
+            o[7] = tcb_our_wscale(s);
             hl += 4;
         }
         wr16(th + 14, (uint16_t)umin(s->cfg.rcv_buf, 65535));
@@ -92,32 +87,29 @@ uint32_t tcp_emit(struct stk *s, struct stk_tcb *c, uint32_t seq, uint8_t flags,
     th[13] = flags;
     wr16(th + 18, 0);
     if (!c->rmac_ok) {
-        uint32_t hop = ((c->rip ^ s->cfg.ip) & s->cfg.netmask) == 0 || !s->cfg.gateway ? c->rip : s->cfg.gateway;
+        uint32_t hop = ((c->rip ^ s->cfg.ip) & s->cfg.netmask) == 0 || !s->cfg.gateway
+                           ? c->rip
+                           : s->cfg.gateway;
         c->rmac_ok = ip_arp_lookup(s, hop, c->rmac);
     }
     ip_output(s, 6, c->rip, c->rmac_ok ? c->rmac : NULL, hl, n);
     if (flags & TH_ACK) {
         ack_sent(s, c);
-        if (!(flags & (TH_SYN | TH_FIN)) && len == 0)
-            s->ctr.tcp_acks_out++;
+        if (!(flags & (TH_SYN | TH_FIN)) && len == 0) s->ctr.tcp_acks_out++;
     }
-    if (len)
-        s->ctr.tcp_data_segs_out++;
+    if (len) s->ctr.tcp_data_segs_out++;
     return len;
 }
 
-void tcp_send_syn(struct stk *s, struct stk_tcb *c)
-{
+void tcp_send_syn(struct stk *s, struct stk_tcb *c) {
     uint8_t fl = TH_SYN | (c->state == STK_SYN_RECEIVED ? TH_ACK : 0);
     tcp_emit(s, c, c->iss, fl, 0);
 }
 
 /* RST for a segment without a connection (RFC 9293 3.10.7.1). */
 void tcp_send_rst(struct stk *s, const uint8_t *smac, uint32_t src, uint16_t sport, uint16_t dport,
-                         uint32_t seq, uint32_t ack, uint8_t flags, uint32_t seglen)
-{
-    if (flags & TH_RST)
-        return;
+                  uint32_t seq, uint32_t ack, uint8_t flags, uint32_t seglen) {
+    if (flags & TH_RST) return;
     uint8_t *th = TH(s);
     wr16(th, dport);
     wr16(th + 2, sport);
@@ -137,34 +129,30 @@ void tcp_send_rst(struct stk *s, const uint8_t *smac, uint32_t src, uint16_t spo
     ip_output(s, 6, src, smac, STK_TCP_HLEN, 0);
 }
 
-void tcp_retransmit_head(struct stk *s, struct stk_tcb *c)
-{
+void tcp_retransmit_head(struct stk *s, struct stk_tcb *c) {
     uint32_t end = tcb_data_end(c);
     uint32_t len = SEQ_LT(c->snd_una, end) ? umin(end - c->snd_una, c->mss) : 0;
     uint8_t fl = TH_ACK;
-    if (c->fin_sent && c->snd_una + len == c->fin_seq)
-        fl |= TH_FIN;
-    if (!len && !(fl & TH_FIN))
-        return;
-    if (len)
-        fl |= TH_PSH;
+    if (c->fin_sent && c->snd_una + len == c->fin_seq) fl |= TH_FIN;
+    if (!len && !(fl & TH_FIN)) return;
+    if (len) fl |= TH_PSH;
     tcp_emit(s, c, c->snd_una, fl, len);
     s->ctr.tcp_retransmits++;
     c->rtt_timing = false; /* Karn */
 }
 
-static bool can_send_data(const struct stk_tcb *c)
-{
+static bool can_send_data(const struct stk_tcb *c) {
     switch (c->state) {
-    case STK_ESTABLISHED: case STK_CLOSE_WAIT: case STK_FIN_WAIT_1: case STK_CLOSING: case STK_LAST_ACK:
-        return true;
-    default:
-        return false;
+    case STK_ESTABLISHED:
+    case STK_CLOSE_WAIT:
+    case STK_FIN_WAIT_1:
+    case STK_CLOSING:
+    case STK_LAST_ACK: return true;
+    default: return false;
     }
 }
 
-void tcp_output(struct stk *s, struct stk_tcb *c)
-{
+void tcp_output(struct stk *s, struct stk_tcb *c) {
     bool sent = false;
     if (can_send_data(c)) {
         for (;;) {
@@ -173,52 +161,44 @@ void tcp_output(struct stk *s, struct stk_tcb *c)
             uint32_t wnd = umin(c->snd_wnd, c->cwnd);
             uint32_t avail = SEQ_LT(c->snd_nxt, end) ? end - c->snd_nxt : 0;
             bool fin_now = c->fin_pending && c->snd_nxt + avail == c->fin_seq;
-            if (avail == 0 && !fin_now)
-                break;
+            if (avail == 0 && !fin_now) break;
             uint32_t usable = wnd > flight ? wnd - flight : 0;
             uint32_t len = umin(avail, umin(usable, c->mss));
-            if (avail > 0 && len == 0)
-                break;
+            if (avail > 0 && len == 0) break;
             /* Sender SWS avoidance (RFC 1122 4.2.3.4). */
-            if (len < avail && len < c->mss && flight > 0 && len < c->max_snd_wnd / 2)
-                break;
+            if (len < avail && len < c->mss && flight > 0 && len < c->max_snd_wnd / 2) break;
             uint8_t fl = TH_ACK;
             uint32_t seq = c->snd_nxt;
             bool new_data = SEQ_GEQ(seq, c->snd_max);
             bool with_fin = fin_now && len == avail;
-            if (with_fin)
-                fl |= TH_FIN;
-            if (len && seq + len == end)
-                fl |= TH_PSH;
+            if (with_fin) fl |= TH_FIN;
+            if (len && seq + len == end) fl |= TH_PSH;
             uint32_t got = tcp_emit(s, c, seq, fl, len);
             if (got < len && with_fin) {
                 /* The gather batch filled: FIN goes with a later segment. */
                 with_fin = false;
             }
-            if (!new_data && got)
-                s->ctr.tcp_retransmits++;
+            if (!new_data && got) s->ctr.tcp_retransmits++;
             uint32_t nxt = seq + got + (with_fin ? 1 : 0);
-            if (with_fin)
-                c->fin_sent = true;
+            if (with_fin) c->fin_sent = true;
             if (new_data && !c->rtt_timing && got) {
                 c->rtt_timing = true;
                 c->rtt_seq = seq;
                 c->rtt_start = s->now;
             }
             c->snd_nxt = nxt;
-            if (SEQ_GT(nxt, c->snd_max))
-                c->snd_max = nxt;
+            if (SEQ_GT(nxt, c->snd_max)) c->snd_max = nxt;
             if (!twheel_armed(&c->t_rto) || c->persist) {
                 c->persist = false;
                 tcb_arm(s, &c->t_rto, c->rto);
             }
             sent = true;
-            if (with_fin || got == 0)
-                break;
+            if (with_fin || got == 0) break;
         }
         /* Zero window with data waiting and nothing outstanding: probe. */
         uint32_t end = tcb_data_end(c);
-        if (c->snd_wnd == 0 && c->snd_nxt == c->snd_una && SEQ_LT(c->snd_nxt, end) && !twheel_armed(&c->t_rto)) {
+        if (c->snd_wnd == 0 && c->snd_nxt == c->snd_una && SEQ_LT(c->snd_nxt, end) &&
+            !twheel_armed(&c->t_rto)) {
             c->persist = true;
             tcb_arm(s, &c->t_rto, c->rto);
         }

@@ -9,8 +9,7 @@
 #include <errno.h>
 #include <stddef.h>
 
-void tcp_timer_fire(void *ctx, struct twheel_entry *e)
-{
+void tcp_timer_fire(void *ctx, struct twheel_entry *e) {
     struct stk *s = ctx;
     size_t off = (size_t)((char *)e - (char *)s->tcbs);
     struct stk_tcb *c = &s->tcbs[off / sizeof *c];
@@ -37,8 +36,7 @@ void tcp_timer_fire(void *ctx, struct twheel_entry *e)
         uint32_t end = tcb_data_end(c);
         if (SEQ_LT(c->snd_una, end)) {
             tcp_emit(s, c, c->snd_una, TH_ACK, 1);
-            if (SEQ_GT(c->snd_una + 1, c->snd_max))
-                c->snd_max = c->snd_una + 1;
+            if (SEQ_GT(c->snd_una + 1, c->snd_max)) c->snd_max = c->snd_una + 1;
             s->ctr.tcp_zwp_sent++;
         }
         c->rto = c->rto * 2 > s->cfg.rto_max ? s->cfg.rto_max : c->rto * 2;
@@ -58,8 +56,7 @@ void tcp_timer_fire(void *ctx, struct twheel_entry *e)
         tcb_arm(s, &c->t_rto, c->rto);
         return;
     }
-    if (SEQ_GEQ(c->snd_una, c->snd_max))
-        return;
+    if (SEQ_GEQ(c->snd_una, c->snd_max)) return;
     if (++c->retries > s->cfg.data_retries) {
         s->ctr.tcp_conn_timeout++;
         tcb_abort(s, c, -ETIMEDOUT);

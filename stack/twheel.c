@@ -4,10 +4,11 @@
 
 #define BITS 6
 
-static unsigned group(uint64_t t, unsigned level) { return (unsigned)(t >> (BITS * level)) & (TWHEEL_SLOTS - 1); }
+static unsigned group(uint64_t t, unsigned level) {
+    return (unsigned)(t >> (BITS * level)) & (TWHEEL_SLOTS - 1);
+}
 
-void twheel_init(struct twheel *w, uint64_t now_tick)
-{
+void twheel_init(struct twheel *w, uint64_t now_tick) {
     w->now = now_tick;
     w->next_valid = false;
     w->armed = 0;
@@ -20,8 +21,7 @@ void twheel_init(struct twheel *w, uint64_t now_tick)
     }
 }
 
-static void place(struct twheel *w, struct twheel_entry *e)
-{
+static void place(struct twheel *w, struct twheel_entry *e) {
     uint64_t diff = e->expiry ^ w->now;
     unsigned level = 0;
     if (diff) {
@@ -30,8 +30,7 @@ static void place(struct twheel *w, struct twheel_entry *e)
     }
     /* Beyond the top level's span: the top level holds it (its slots then
      * wrap); cascading re-sorts it until it is near enough. */
-    if (level >= TWHEEL_LEVELS)
-        level = TWHEEL_LEVELS - 1;
+    if (level >= TWHEEL_LEVELS) level = TWHEEL_LEVELS - 1;
     unsigned s = group(e->expiry, level);
     struct twheel_entry *h = &w->slot[level][s];
     e->prev = h->prev;
@@ -41,8 +40,7 @@ static void place(struct twheel *w, struct twheel_entry *e)
     w->mask[level] |= 1ull << s;
 }
 
-static void unlink_entry(struct twheel *w, struct twheel_entry *e)
-{
+static void unlink_entry(struct twheel *w, struct twheel_entry *e) {
     struct twheel_entry *n = e->next;
     e->prev->next = n;
     n->prev = e->prev;
@@ -58,38 +56,28 @@ static void unlink_entry(struct twheel *w, struct twheel_entry *e)
     e->next = e->prev = 0;
 }
 
-void twheel_arm(struct twheel *w, struct twheel_entry *e, uint64_t expiry)
-{
-    if (twheel_armed(e))
-        twheel_cancel(w, e);
-    if (expiry < w->now)
-        expiry = w->now;
+void twheel_arm(struct twheel *w, struct twheel_entry *e, uint64_t expiry) {
+    if (twheel_armed(e)) twheel_cancel(w, e);
+    if (expiry < w->now) expiry = w->now;
     e->expiry = expiry;
     place(w, e);
     w->armed++;
-    if (w->next_valid && expiry < w->next_cache)
-        w->next_cache = expiry;
+    if (w->next_valid && expiry < w->next_cache) w->next_cache = expiry;
 }
 
-void twheel_cancel(struct twheel *w, struct twheel_entry *e)
-{
-    if (!twheel_armed(e))
-        return;
+void twheel_cancel(struct twheel *w, struct twheel_entry *e) {
+    if (!twheel_armed(e)) return;
     unlink_entry(w, e);
     w->armed--;
-    if (w->next_valid && e->expiry == w->next_cache)
-        w->next_valid = false;
+    if (w->next_valid && e->expiry == w->next_cache) w->next_valid = false;
 }
 
-uint64_t twheel_next(struct twheel *w)
-{
-    if (w->next_valid)
-        return w->next_cache;
+uint64_t twheel_next(struct twheel *w) {
+    if (w->next_valid) return w->next_cache;
     uint64_t best = TWHEEL_NEVER;
     for (unsigned l = 0; l < TWHEEL_LEVELS; l++) {
         uint64_t m = w->mask[l];
-        if (!m)
-            continue;
+        if (!m) continue;
         if (l == 0) {
             /* All level-0 entries lie in [now, end of the current 64-block). */
             unsigned s = (unsigned)__builtin_ctzll(m);
@@ -103,8 +91,7 @@ uint64_t twheel_next(struct twheel *w)
                 mm &= mm - 1;
                 struct twheel_entry *h = &w->slot[l][s];
                 for (struct twheel_entry *e = h->next; e != h; e = e->next)
-                    if (e->expiry < best)
-                        best = e->expiry;
+                    if (e->expiry < best) best = e->expiry;
             }
         }
         break;
@@ -116,18 +103,14 @@ uint64_t twheel_next(struct twheel *w)
 
 /* Moves the clock to t (no entry may expire before t) re-sorting the one slot
  * per level whose group changed, top level first. */
-static void move_to(struct twheel *w, uint64_t t)
-{
+static void move_to(struct twheel *w, uint64_t t) {
     uint64_t old = w->now;
-    if (t == old)
-        return;
+    if (t == old) return;
     w->now = t;
     for (int l = TWHEEL_LEVELS - 1; l >= 1; l--) {
-        if ((old >> (BITS * l)) == (t >> (BITS * l)))
-            continue;
+        if ((old >> (BITS * l)) == (t >> (BITS * l))) continue;
         unsigned s = group(t, (unsigned)l);
-        if (!(w->mask[l] & (1ull << s)))
-            continue;
+        if (!(w->mask[l] & (1ull << s))) continue;
         struct twheel_entry *h = &w->slot[l][s];
         struct twheel_entry *e = h->next;
         h->next = h->prev = h;
@@ -141,14 +124,11 @@ static void move_to(struct twheel *w, uint64_t t)
     w->next_valid = false;
 }
 
-void twheel_advance(struct twheel *w, uint64_t tick, twheel_fire_fn *fire, void *ctx)
-{
-    if (tick < w->now)
-        return;
+void twheel_advance(struct twheel *w, uint64_t tick, twheel_fire_fn *fire, void *ctx) {
+    if (tick < w->now) return;
     for (;;) {
         uint64_t e = twheel_next(w);
-        if (e == TWHEEL_NEVER || e > tick)
-            break;
+        if (e == TWHEEL_NEVER || e > tick) break;
         move_to(w, e);
         unsigned s = group(e, 0);
         struct twheel_entry *h = &w->slot[0][s];

@@ -45,7 +45,10 @@ struct twheel {
 typedef void twheel_fire_fn(void *ctx, struct twheel_entry *e);
 
 void twheel_init(struct twheel *w, uint64_t now_tick);
-static inline void twheel_entry_init(struct twheel_entry *e) { e->next = e->prev = 0; e->expiry = 0; }
+static inline void twheel_entry_init(struct twheel_entry *e) {
+    e->next = e->prev = 0;
+    e->expiry = 0;
+}
 static inline bool twheel_armed(const struct twheel_entry *e) { return e->prev != 0; }
 /* Arms (or re-arms) e to fire at `expiry` (ticks; a past tick fires at the next advance). */
 void twheel_arm(struct twheel *w, struct twheel_entry *e, uint64_t expiry);

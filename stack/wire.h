@@ -23,13 +23,14 @@ struct wire;
 /* Returns 64 random bits for faults of frames sent by `port`. */
 typedef uint64_t wire_rng_fn(void *ctx, unsigned port);
 /* Sees every frame sent (before faults). */
-typedef void wire_tap_fn(void *ctx, unsigned port, stk_time_t now, const uint8_t *frame, size_t len);
+typedef void wire_tap_fn(void *ctx, unsigned port, stk_time_t now, const uint8_t *frame,
+                         size_t len);
 
 struct wire_config {
     stk_time_t delay;
     double loss, dup, reorder; /* probabilities per frame */
     stk_time_t reorder_jitter;
-    wire_rng_fn *rng;          /* required when any probability > 0 */
+    wire_rng_fn *rng; /* required when any probability > 0 */
     void *rng_ctx;
     wire_tap_fn *tap;
     void *tap_ctx;
@@ -43,7 +44,8 @@ struct wire *wire_create(const struct wire_config *cfg);
 void wire_destroy(struct wire *w);
 /* Adds a port; fills `drv` for stk_create (its random callback draws from
  * `random_fn`, e.g. ISNs). Bind the created stack with wire_bind. */
-unsigned wire_add_port(struct wire *w, struct stk_driver *drv, uint32_t (*random_fn)(void *ctx), void *random_ctx);
+unsigned wire_add_port(struct wire *w, struct stk_driver *drv, uint32_t (*random_fn)(void *ctx),
+                       void *random_ctx);
 void wire_bind(struct wire *w, unsigned port, struct stk *s);
 struct stk *wire_stack(const struct wire *w, unsigned port);
 /* Current time of the wire's clock (the last event run). */

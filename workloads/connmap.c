@@ -3,40 +3,38 @@
 #include <stdlib.h>
 
 static uint64_t key_of(struct sock_id id) { return ((uint64_t)id.net << 32 | id.idx) + 1; }
-static size_t slot_of(uint64_t k, size_t cap)
-{
+static size_t slot_of(uint64_t k, size_t cap) {
     k *= 0x9e3779b97f4a7c15ull;
     return (size_t)(k >> 20) & (cap - 1);
 }
 
-void connmap_init(struct connmap *m) { m->t = NULL; m->cap = m->n = 0; }
-void connmap_fini(struct connmap *m) { free(m->t); m->t = NULL; m->cap = m->n = 0; }
+void connmap_init(struct connmap *m) {
+    m->t = NULL;
+    m->cap = m->n = 0;
+}
+void connmap_fini(struct connmap *m) {
+    free(m->t);
+    m->t = NULL;
+    m->cap = m->n = 0;
+}
 
-void *connmap_get(const struct connmap *m, struct sock_id id)
-{
-    if (!m->cap)
-        return NULL;
+void *connmap_get(const struct connmap *m, struct sock_id id) {
+    if (!m->cap) return NULL;
     uint64_t k = key_of(id);
     for (size_t i = slot_of(k, m->cap);; i = (i + 1) & (m->cap - 1)) {
-        if (m->t[i].key == k)
-            return m->t[i].val;
-        if (!m->t[i].key)
-            return NULL;
+        if (m->t[i].key == k) return m->t[i].val;
+        if (!m->t[i].key) return NULL;
     }
 }
 
-static bool grow(struct connmap *m)
-{
+static bool grow(struct connmap *m) {
     size_t nc = m->cap ? m->cap * 2 : 64;
     struct connmap_slot *nt = calloc(nc, sizeof *nt);
-    if (!nt)
-        return false;
+    if (!nt) return false;
     for (size_t i = 0; i < m->cap; i++) {
-        if (!m->t[i].key)
-            continue;
+        if (!m->t[i].key) continue;
         size_t j = slot_of(m->t[i].key, nc);
-        while (nt[j].key)
-            j = (j + 1) & (nc - 1);
+        while (nt[j].key) j = (j + 1) & (nc - 1);
         nt[j] = m->t[i];
     }
     free(m->t);
@@ -45,30 +43,23 @@ static bool grow(struct connmap *m)
     return true;
 }
 
-bool connmap_put(struct connmap *m, struct sock_id id, void *val)
-{
-    if ((m->n + 1) * 2 > m->cap && !grow(m))
-        return false;
+bool connmap_put(struct connmap *m, struct sock_id id, void *val) {
+    if ((m->n + 1) * 2 > m->cap && !grow(m)) return false;
     uint64_t k = key_of(id);
     size_t i = slot_of(k, m->cap);
-    while (m->t[i].key && m->t[i].key != k)
-        i = (i + 1) & (m->cap - 1);
-    if (!m->t[i].key)
-        m->n++;
+    while (m->t[i].key && m->t[i].key != k) i = (i + 1) & (m->cap - 1);
+    if (!m->t[i].key) m->n++;
     m->t[i].key = k;
     m->t[i].val = val;
     return true;
 }
 
-void *connmap_del(struct connmap *m, struct sock_id id)
-{
-    if (!m->cap)
-        return NULL;
+void *connmap_del(struct connmap *m, struct sock_id id) {
+    if (!m->cap) return NULL;
     uint64_t k = key_of(id);
     size_t i = slot_of(k, m->cap);
     while (m->t[i].key != k) {
-        if (!m->t[i].key)
-            return NULL;
+        if (!m->t[i].key) return NULL;
         i = (i + 1) & (m->cap - 1);
     }
     void *v = m->t[i].val;

@@ -10,7 +10,10 @@
 #include <stddef.h>
 
 struct connmap {
-    struct connmap_slot { uint64_t key; void *val; } *t;
+    struct connmap_slot {
+        uint64_t key;
+        void *val;
+    } * t;
     size_t cap, n;
 };
 

@@ -15,27 +15,21 @@ struct echo_srv {
     struct echo_stats st;
 };
 
-struct echo_srv *echo_create(void)
-{
+struct echo_srv *echo_create(void) {
     struct echo_srv *e = calloc(1, sizeof *e);
-    if (e)
-        connmap_init(&e->conns);
+    if (e) connmap_init(&e->conns);
     return e;
 }
 
-void echo_destroy(struct echo_srv *e)
-{
-    if (!e)
-        return;
+void echo_destroy(struct echo_srv *e) {
+    if (!e) return;
     for (size_t i = 0; i < e->conns.cap; i++)
-        if (e->conns.t[i].key)
-            free(e->conns.t[i].val);
+        if (e->conns.t[i].key) free(e->conns.t[i].val);
     connmap_fini(&e->conns);
     free(e);
 }
 
-int echo_start(struct echo_srv *e, struct sock *k, uint64_t lid, uint16_t port, unsigned backlog)
-{
+int echo_start(struct echo_srv *e, struct sock *k, uint64_t lid, uint16_t port, unsigned backlog) {
     e->k = k;
     e->lid = lid;
     return sock_listen(k, lid, port, backlog);
@@ -43,19 +37,16 @@ int echo_start(struct echo_srv *e, struct sock *k, uint64_t lid, uint16_t port, 
 
 const struct echo_stats *echo_stats(const struct echo_srv *e) { return &e->st; }
 
-static void maybe_close(struct echo_srv *e, struct sock_id id, struct echo_conn *c)
-{
+static void maybe_close(struct echo_srv *e, struct sock_id id, struct echo_conn *c) {
     if (c->rclosed && !c->closed && c->acked == c->sent) {
         c->closed = true;
         sock_close(e->k, id);
     }
 }
 
-static void on_new_conn(void *ctx, struct sock_id id, uint64_t lid, bool active, int status)
-{
+static void on_new_conn(void *ctx, struct sock_id id, uint64_t lid, bool active, int status) {
     struct echo_srv *e = ctx;
-    if (active || status < 0 || lid != e->lid)
-        return;
+    if (active || status < 0 || lid != e->lid) return;
     struct echo_conn *c = calloc(1, sizeof *c);
     if (!c || !connmap_put(&e->conns, id, c)) {
         free(c);
@@ -66,12 +57,10 @@ static void on_new_conn(void *ctx, struct sock_id id, uint64_t lid, bool active,
     sock_accept(e->k, id, lid);
 }
 
-static void on_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, unsigned n)
-{
+static void on_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, unsigned n) {
     struct echo_srv *e = ctx;
     struct echo_conn *c = connmap_get(&e->conns, id);
-    if (!c)
-        return;
+    if (!c) return;
     struct sock_sendbuf v[64];
     unsigned k = 0;
     uint64_t total = 0;
@@ -93,35 +82,30 @@ static void on_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, 
     e->st.bytes += total;
 }
 
-static void on_data_acked(void *ctx, struct sock_id id, uint64_t count)
-{
+static void on_data_acked(void *ctx, struct sock_id id, uint64_t count) {
     struct echo_srv *e = ctx;
     struct echo_conn *c = connmap_get(&e->conns, id);
-    if (!c || c->closed)
-        return;
+    if (!c || c->closed) return;
     c->acked += count;
     /* Each echoed byte is one received byte, in the same order. */
     sock_recv_done(e->k, id, count);
     maybe_close(e, id, c);
 }
 
-static void on_remote_closed(void *ctx, struct sock_id id)
-{
+static void on_remote_closed(void *ctx, struct sock_id id) {
     struct echo_srv *e = ctx;
     struct echo_conn *c = connmap_get(&e->conns, id);
-    if (!c)
-        return;
+    if (!c) return;
     c->rclosed = true;
     maybe_close(e, id, c);
 }
 
-static void on_cleanup(void *ctx, struct sock_id id)
-{
+static void on_cleanup(void *ctx, struct sock_id id) {
     struct echo_srv *e = ctx;
     free(connmap_del(&e->conns, id));
 }
 
-struct sock_events echo_events(void)
-{
-    return (struct sock_events){on_new_conn, on_new_data, on_data_acked, on_remote_closed, on_cleanup};
+struct sock_events echo_events(void) {
+    return (struct sock_events){on_new_conn, on_new_data, on_data_acked, on_remote_closed,
+                                on_cleanup};
 }

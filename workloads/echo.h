@@ -20,7 +20,8 @@ struct echo_srv *echo_create(void);
 void echo_destroy(struct echo_srv *e);
 /* Handlers to register with a transport; their ctx is the server. */
 struct sock_events echo_events(void);
-int echo_start(struct echo_srv *e, struct sock *k, uint64_t listen_id, uint16_t port, unsigned backlog);
+int echo_start(struct echo_srv *e, struct sock *k, uint64_t listen_id, uint16_t port,
+               unsigned backlog);
 const struct echo_stats *echo_stats(const struct echo_srv *e);
 
 #endif

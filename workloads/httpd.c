@@ -17,7 +17,7 @@ struct resp {
 struct hconn {
     char in[REQ_MAX];
     size_t inlen;
-    uint64_t body_skip; /* request body bytes still to discard */
+    uint64_t body_skip;  /* request body bytes still to discard */
     struct resp *q, *qt; /* sent, not yet fully acknowledged */
     uint64_t acked_partial;
     bool closing, rclosed, closed;
@@ -32,19 +32,16 @@ struct httpd {
     struct httpd_stats st;
 };
 
-struct httpd *httpd_create(const struct httpd_file *files, unsigned n)
-{
+struct httpd *httpd_create(const struct httpd_file *files, unsigned n) {
     struct httpd *h = calloc(1, sizeof *h);
-    if (!h)
-        return NULL;
+    if (!h) return NULL;
     h->files = files;
     h->nfiles = n;
     connmap_init(&h->conns);
     return h;
 }
 
-static void conn_free(struct hconn *c)
-{
+static void conn_free(struct hconn *c) {
     while (c->q) {
         struct resp *r = c->q;
         c->q = r->next;
@@ -53,19 +50,15 @@ static void conn_free(struct hconn *c)
     free(c);
 }
 
-void httpd_destroy(struct httpd *h)
-{
-    if (!h)
-        return;
+void httpd_destroy(struct httpd *h) {
+    if (!h) return;
     for (size_t i = 0; i < h->conns.cap; i++)
-        if (h->conns.t[i].key)
-            conn_free(h->conns.t[i].val);
+        if (h->conns.t[i].key) conn_free(h->conns.t[i].val);
     connmap_fini(&h->conns);
     free(h);
 }
 
-int httpd_start(struct httpd *h, struct sock *k, uint64_t lid, uint16_t port, unsigned backlog)
-{
+int httpd_start(struct httpd *h, struct sock *k, uint64_t lid, uint16_t port, unsigned backlog) {
     h->k = k;
     h->lid = lid;
     return sock_listen(k, lid, port, backlog);
@@ -73,11 +66,9 @@ int httpd_start(struct httpd *h, struct sock *k, uint64_t lid, uint16_t port, un
 
 const struct httpd_stats *httpd_stats(const struct httpd *h) { return &h->st; }
 
-static void on_new_conn(void *ctx, struct sock_id id, uint64_t lid, bool active, int status)
-{
+static void on_new_conn(void *ctx, struct sock_id id, uint64_t lid, bool active, int status) {
     struct httpd *h = ctx;
-    if (active || status < 0 || lid != h->lid)
-        return;
+    if (active || status < 0 || lid != h->lid) return;
     struct hconn *c = calloc(1, sizeof *c);
     if (!c || !connmap_put(&h->conns, id, c)) {
         free(c);
@@ -87,31 +78,35 @@ static void on_new_conn(void *ctx, struct sock_id id, uint64_t lid, bool active,
     sock_accept(h->k, id, lid);
 }
 
-static void close_conn(struct httpd *h, struct sock_id id, struct hconn *c)
-{
+static void close_conn(struct httpd *h, struct sock_id id, struct hconn *c) {
     if (!c->closed) {
         c->closed = true;
         sock_close(h->k, id);
     }
 }
 
-static void respond(struct httpd *h, struct sock_id id, struct hconn *c, int code, const char *reason,
-                    const struct httpd_file *f, bool head_only, bool keep)
-{
+static void respond(struct httpd *h, struct sock_id id, struct hconn *c, int code,
+                    const char *reason, const struct httpd_file *f, bool head_only, bool keep) {
     struct resp *r = malloc(sizeof *r + 256);
     if (!r) {
         close_conn(h, id, c);
         return;
     }
-    const char *ctype = f ? (f->content_type ? f->content_type : "application/octet-stream") : "text/plain";
-    static const char *const body_of[] = {"Bad Request\n", "Not Found\n", "Request Too Large\n", "Not Implemented\n"};
-    const char *small = code == 400 ? body_of[0] : code == 404 ? body_of[1] : code == 413 ? body_of[2]
-                      : code == 501 ? body_of[3] : NULL;
+    const char *ctype =
+        f ? (f->content_type ? f->content_type : "application/octet-stream") : "text/plain";
+    static const char *const body_of[] = {"Bad Request\n", "Not Found\n", "Request Too Large\n",
+                                          "Not Implemented\n"};
+    const char *small = code == 400   ? body_of[0]
+                        : code == 404 ? body_of[1]
+                        : code == 413 ? body_of[2]
+                        : code == 501 ? body_of[3]
+                                      : NULL;
     size_t blen = f ? f->len : strlen(small);
-    int hl = snprintf(r->head, 256,
-                      "HTTP/1.1 %d %s\r\nServer: tessera\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-                      "Connection: %s\r\n\r\n",
-                      code, reason, ctype, blen, keep ? "keep-alive" : "close");
+    int hl =
+        snprintf(r->head, 256,
+                 "HTTP/1.1 %d %s\r\nServer: tessera\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                 "Connection: %s\r\n\r\n",
+                 code, reason, ctype, blen, keep ? "keep-alive" : "close");
     struct sock_sendbuf v[2];
     unsigned n = 0;
     v[n++] = (struct sock_sendbuf){r->head, (size_t)hl, 0};
@@ -129,8 +124,7 @@ static void respond(struct httpd *h, struct sock_id id, struct hconn *c, int cod
     else
         c->q = r;
     c->qt = r;
-    if (!head_only)
-        h->st.body_bytes += blen;
+    if (!head_only) h->st.body_bytes += blen;
     switch (code) {
     case 200: h->st.r200++; break;
     case 400: h->st.r400++; break;
@@ -138,51 +132,42 @@ static void respond(struct httpd *h, struct sock_id id, struct hconn *c, int cod
     case 413: h->st.r413++; break;
     default: h->st.r501++; break;
     }
-    if (!keep)
-        close_conn(h, id, c);
+    if (!keep) close_conn(h, id, c);
 }
 
-static bool header_has(const char *start, const char *end, const char *name, const char *value)
-{
+static bool header_has(const char *start, const char *end, const char *name, const char *value) {
     size_t nl = strlen(name);
     for (const char *p = start; p < end;) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
-        if (!eol)
-            eol = end;
+        if (!eol) eol = end;
         if ((size_t)(eol - p) > nl && strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
             const char *v = p + nl + 1;
             size_t vl = (size_t)(eol - v), wl = strlen(value);
             for (size_t i = 0; i + wl <= vl; i++)
-                if (strncasecmp(v + i, value, wl) == 0)
-                    return true;
+                if (strncasecmp(v + i, value, wl) == 0) return true;
         }
         p = eol + 1;
     }
     return false;
 }
 
-static long long header_num(const char *start, const char *end, const char *name)
-{
+static long long header_num(const char *start, const char *end, const char *name) {
     size_t nl = strlen(name);
     for (const char *p = start; p < end;) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
-        if (!eol)
-            eol = end;
+        if (!eol) eol = end;
         if ((size_t)(eol - p) > nl && strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
             const char *v = p + nl + 1;
-            while (v < eol && *v == ' ')
-                v++;
+            while (v < eol && *v == ' ') v++;
             long long x = 0;
             bool any = false;
             while (v < eol && *v >= '0' && *v <= '9') {
                 x = x * 10 + (*v - '0');
                 any = true;
-                if (x > (1ll << 40))
-                    return -2;
+                if (x > (1ll << 40)) return -2;
                 v++;
             }
-            while (v < eol && (*v == ' ' || *v == '\r'))
-                v++;
+            while (v < eol && (*v == ' ' || *v == '\r')) v++;
             return any && v == eol ? x : -2;
         }
         p = eol + 1;
@@ -191,22 +176,20 @@ static long long header_num(const char *start, const char *end, const char *name
 }
 
 /* Parses and answers every complete request in the buffer. */
-static void process(struct httpd *h, struct sock_id id, struct hconn *c)
-{
+static void process(struct httpd *h, struct sock_id id, struct hconn *c) {
     for (;;) {
-        if (c->closed)
-            return;
+        if (c->closed) return;
         if (c->body_skip) {
             size_t k = c->inlen < c->body_skip ? c->inlen : (size_t)c->body_skip;
             memmove(c->in, c->in + k, c->inlen - k);
             c->inlen -= k;
             c->body_skip -= k;
-            if (c->body_skip)
-                return;
+            if (c->body_skip) return;
         }
         char *end = NULL;
         for (size_t i = 0; i + 3 < c->inlen; i++)
-            if (c->in[i] == '\r' && c->in[i + 1] == '\n' && c->in[i + 2] == '\r' && c->in[i + 3] == '\n') {
+            if (c->in[i] == '\r' && c->in[i + 1] == '\n' && c->in[i + 2] == '\r' &&
+                c->in[i + 3] == '\n') {
                 end = c->in + i + 4;
                 break;
             }
@@ -227,8 +210,7 @@ static void process(struct httpd *h, struct sock_id id, struct hconn *c)
                   (size_t)(eol - sp2 - 1) == 8 && memcmp(sp2 + 1, "HTTP/1.", 7) == 0 &&
                   (sp2[8] == '0' || sp2[8] == '1') && sp1[1] == '/';
         for (char *p = c->in; ok && p < sp1; p++)
-            if (*p < 'A' || *p > 'Z')
-                ok = false;
+            if (*p < 'A' || *p > 'Z') ok = false;
         long long clen = ok ? header_num(eol + 2, end, "Content-Length") : -1;
         if (!ok || clen == -2) {
             respond(h, id, c, 400, "Bad Request", NULL, false, false);
@@ -243,8 +225,7 @@ static void process(struct httpd *h, struct sock_id id, struct hconn *c)
         /* Path without a query string. */
         char *path = sp1 + 1, *pend = sp2;
         char *q = memchr(path, '?', (size_t)(pend - path));
-        if (q)
-            pend = q;
+        if (q) pend = q;
         const struct httpd_file *f = NULL;
         if (get || head) {
             for (unsigned i = 0; i < h->nfiles; i++) {
@@ -267,12 +248,10 @@ static void process(struct httpd *h, struct sock_id id, struct hconn *c)
     }
 }
 
-static void on_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, unsigned n)
-{
+static void on_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, unsigned n) {
     struct httpd *h = ctx;
     struct hconn *c = connmap_get(&h->conns, id);
-    if (!c)
-        return;
+    if (!c) return;
     size_t total = 0;
     for (unsigned i = 0; i < n; i++) {
         const uint8_t *p = b[i].ptr;
@@ -286,48 +265,39 @@ static void on_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, 
             p += k;
             len -= k;
             process(h, id, c);
-            if (c->inlen == REQ_MAX)
-                break;
+            if (c->inlen == REQ_MAX) break;
         }
     }
-    if (!c->closed)
-        sock_recv_done(h->k, id, total);
+    if (!c->closed) sock_recv_done(h->k, id, total);
 }
 
-static void on_data_acked(void *ctx, struct sock_id id, uint64_t count)
-{
+static void on_data_acked(void *ctx, struct sock_id id, uint64_t count) {
     struct httpd *h = ctx;
     struct hconn *c = connmap_get(&h->conns, id);
-    if (!c)
-        return;
+    if (!c) return;
     c->acked_partial += count;
     while (c->q && c->acked_partial >= c->q->total) {
         struct resp *r = c->q;
         c->acked_partial -= r->total;
         c->q = r->next;
-        if (!c->q)
-            c->qt = NULL;
+        if (!c->q) c->qt = NULL;
         free(r);
     }
 }
 
-static void on_remote_closed(void *ctx, struct sock_id id)
-{
+static void on_remote_closed(void *ctx, struct sock_id id) {
     struct httpd *h = ctx;
     struct hconn *c = connmap_get(&h->conns, id);
-    if (c)
-        close_conn(h, id, c);
+    if (c) close_conn(h, id, c);
 }
 
-static void on_cleanup(void *ctx, struct sock_id id)
-{
+static void on_cleanup(void *ctx, struct sock_id id) {
     struct httpd *h = ctx;
     struct hconn *c = connmap_del(&h->conns, id);
-    if (c)
-        conn_free(c);
+    if (c) conn_free(c);
 }
 
-struct sock_events httpd_events(void)
-{
-    return (struct sock_events){on_new_conn, on_new_data, on_data_acked, on_remote_closed, on_cleanup};
+struct sock_events httpd_events(void) {
+    return (struct sock_events){on_new_conn, on_new_data, on_data_acked, on_remote_closed,
+                                on_cleanup};
 }

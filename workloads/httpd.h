@@ -31,7 +31,8 @@ struct httpd;
 struct httpd *httpd_create(const struct httpd_file *files, unsigned n);
 void httpd_destroy(struct httpd *h);
 struct sock_events httpd_events(void);
-int httpd_start(struct httpd *h, struct sock *k, uint64_t listen_id, uint16_t port, unsigned backlog);
+int httpd_start(struct httpd *h, struct sock *k, uint64_t listen_id, uint16_t port,
+                unsigned backlog);
 const struct httpd_stats *httpd_stats(const struct httpd *h);
 
 #endif

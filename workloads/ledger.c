@@ -3,14 +3,19 @@
 #include <assert.h>
 #include <stdlib.h>
 
-void ledger_init(struct ledger *l) { l->m = NULL; l->head = l->n = l->cap = 0; l->tx_sent = l->tx_acked = 0; }
-void ledger_fini(struct ledger *l) { free(l->m); ledger_init(l); }
+void ledger_init(struct ledger *l) {
+    l->m = NULL;
+    l->head = l->n = l->cap = 0;
+    l->tx_sent = l->tx_acked = 0;
+}
+void ledger_fini(struct ledger *l) {
+    free(l->m);
+    ledger_init(l);
+}
 
-void ledger_add(struct ledger *l, uint64_t sent, uint64_t rx_bytes)
-{
+void ledger_add(struct ledger *l, uint64_t sent, uint64_t rx_bytes) {
     l->tx_sent += sent;
-    if (!rx_bytes)
-        return;
+    if (!rx_bytes) return;
     if (l->n) {
         struct ledger_mark *b = &l->m[(l->head + l->n - 1) % l->cap];
         if (b->tx_pos == l->tx_sent) {
@@ -22,8 +27,7 @@ void ledger_add(struct ledger *l, uint64_t sent, uint64_t rx_bytes)
         size_t nc = l->cap ? 2 * l->cap : 16;
         struct ledger_mark *nm = malloc(nc * sizeof *nm);
         assert(nm);
-        for (size_t i = 0; i < l->n; i++)
-            nm[i] = l->m[(l->head + i) % l->cap];
+        for (size_t i = 0; i < l->n; i++) nm[i] = l->m[(l->head + i) % l->cap];
         free(l->m);
         l->m = nm;
         l->cap = nc;
@@ -33,8 +37,7 @@ void ledger_add(struct ledger *l, uint64_t sent, uint64_t rx_bytes)
     l->n++;
 }
 
-uint64_t ledger_take_ready(struct ledger *l)
-{
+uint64_t ledger_take_ready(struct ledger *l) {
     uint64_t r = 0;
     while (l->n && l->m[l->head].tx_pos <= l->tx_acked) {
         r += l->m[l->head].rx_bytes;
@@ -44,8 +47,7 @@ uint64_t ledger_take_ready(struct ledger *l)
     return r;
 }
 
-uint64_t ledger_acked(struct ledger *l, uint64_t count)
-{
+uint64_t ledger_acked(struct ledger *l, uint64_t count) {
     l->tx_acked += count;
     assert(l->tx_acked <= l->tx_sent);
     return ledger_take_ready(l);

@@ -10,7 +10,10 @@
 #include <stdint.h>
 
 struct ledger {
-    struct ledger_mark { uint64_t tx_pos; uint64_t rx_bytes; } *m;
+    struct ledger_mark {
+        uint64_t tx_pos;
+        uint64_t rx_bytes;
+    } * m;
     size_t head, n, cap;
     uint64_t tx_sent, tx_acked;
 };

@@ -5,8 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void netpipe_sizes_init(struct netpipe_sizes *s, unsigned start, unsigned pert)
-{
+void netpipe_sizes_init(struct netpipe_sizes *s, unsigned start, unsigned pert) {
     s->start = start;
     s->pert = pert;
     s->len = start;
@@ -18,14 +17,12 @@ void netpipe_sizes_init(struct netpipe_sizes *s, unsigned start, unsigned pert)
 
 /* Mirrors NetPIPE's main loop: for (nq = 0, len = start;; len += inc, nq++)
  * { if (nq > 2) inc = nq % 2 ? 2 * inc : inc; for (pert ...) size = len + pert; } */
-uint64_t netpipe_sizes_next(struct netpipe_sizes *s)
-{
+uint64_t netpipe_sizes_next(struct netpipe_sizes *s) {
     int P = (int)s->pert;
     for (;;) {
         if (s->first) {
             s->first = false;
-            if (s->nq > 2 && (s->nq % 2))
-                s->inc *= 2;
+            if (s->nq > 2 && (s->nq % 2)) s->inc *= 2;
             s->pert_cur = s->inc > (uint64_t)P + 1 ? -P : 0;
         } else {
             int step = s->inc > (uint64_t)P + 1 && P > 0 ? P : P + 1;
@@ -33,10 +30,8 @@ uint64_t netpipe_sizes_next(struct netpipe_sizes *s)
         }
         if (s->pert_cur <= P) {
             int64_t v = (int64_t)s->len + s->pert_cur;
-            if (v >= (1ll << 32))
-                return 0;
-            if (v > 0)
-                return (uint64_t)v;
+            if (v >= (1ll << 32)) return 0;
+            if (v > 0) return (uint64_t)v;
             continue;
         }
         s->len += s->inc;
@@ -74,36 +69,29 @@ struct netpipe_srv {
 static const uint8_t SYNC_MSG[6] = {'S', 'y', 'n', 'c', 'M', 'e'};
 static const uint8_t QUIT_MSG[5] = {'Q', 'U', 'I', 'T', 0};
 
-struct netpipe_srv *netpipe_create(const struct netpipe_config *cfg)
-{
+struct netpipe_srv *netpipe_create(const struct netpipe_config *cfg) {
     struct netpipe_srv *n = calloc(1, sizeof *n);
-    if (!n)
-        return NULL;
-    if (cfg)
-        n->cfg = *cfg;
+    if (!n) return NULL;
+    if (cfg) n->cfg = *cfg;
     connmap_init(&n->conns);
     return n;
 }
 
-static void conn_free(struct np_conn *c)
-{
+static void conn_free(struct np_conn *c) {
     ledger_fini(&c->led);
     free(c);
 }
 
-void netpipe_destroy(struct netpipe_srv *n)
-{
-    if (!n)
-        return;
+void netpipe_destroy(struct netpipe_srv *n) {
+    if (!n) return;
     for (size_t i = 0; i < n->conns.cap; i++)
-        if (n->conns.t[i].key)
-            conn_free(n->conns.t[i].val);
+        if (n->conns.t[i].key) conn_free(n->conns.t[i].val);
     connmap_fini(&n->conns);
     free(n);
 }
 
-int netpipe_start(struct netpipe_srv *n, struct sock *k, uint64_t lid, uint16_t port, unsigned backlog)
-{
+int netpipe_start(struct netpipe_srv *n, struct sock *k, uint64_t lid, uint16_t port,
+                  unsigned backlog) {
     n->k = k;
     n->lid = lid;
     return sock_listen(k, lid, port, backlog);
@@ -111,19 +99,16 @@ int netpipe_start(struct netpipe_srv *n, struct sock *k, uint64_t lid, uint16_t 
 
 const struct netpipe_stats *netpipe_stats(const struct netpipe_srv *n) { return &n->st; }
 
-static void expect_sync(struct np_conn *c, enum np_after after)
-{
+static void expect_sync(struct np_conn *c, enum np_after after) {
     c->st = NP_SYNC;
     c->after = after;
     c->tok_got = 0;
     c->tok_need = 6;
 }
 
-static void on_new_conn(void *ctx, struct sock_id id, uint64_t lid, bool active, int status)
-{
+static void on_new_conn(void *ctx, struct sock_id id, uint64_t lid, bool active, int status) {
     struct netpipe_srv *n = ctx;
-    if (active || status < 0 || lid != n->lid)
-        return;
+    if (active || status < 0 || lid != n->lid) return;
     struct np_conn *c = calloc(1, sizeof *c);
     if (!c || !connmap_put(&n->conns, id, c)) {
         free(c);
@@ -139,15 +124,13 @@ static void on_new_conn(void *ctx, struct sock_id id, uint64_t lid, bool active,
     sock_accept(n->k, id, lid);
 }
 
-static void send_const(struct netpipe_srv *n, struct sock_id id, struct np_conn *c, const uint8_t *p, size_t len)
-{
+static void send_const(struct netpipe_srv *n, struct sock_id id, struct np_conn *c,
+                       const uint8_t *p, size_t len) {
     struct sock_sendbuf v = {p, len, 0};
-    if (sock_send(n->k, id, &v, 1) == 0)
-        ledger_add(&c->led, len, 0);
+    if (sock_send(n->k, id, &v, 1) == 0) ledger_add(&c->led, len, 0);
 }
 
-static void proto_error(struct netpipe_srv *n, struct sock_id id, struct np_conn *c)
-{
+static void proto_error(struct netpipe_srv *n, struct sock_id id, struct np_conn *c) {
     n->st.protocol_errors++;
     c->st = NP_DONE;
     if (!c->closed) {
@@ -156,27 +139,23 @@ static void proto_error(struct netpipe_srv *n, struct sock_id id, struct np_conn
     }
 }
 
-static void next_size(struct netpipe_srv *n, struct np_conn *c)
-{
+static void next_size(struct netpipe_srv *n, struct np_conn *c) {
     (void)n;
     c->len = netpipe_sizes_next(&c->sizes);
     expect_sync(c, AFTER_SIZE_SYNC);
 }
 
 /* A complete token (sync, quit or count) arrived. */
-static void token_done(struct netpipe_srv *n, struct sock_id id, struct np_conn *c)
-{
+static void token_done(struct netpipe_srv *n, struct sock_id id, struct np_conn *c) {
     switch (c->st) {
     case NP_QUIT:
-        if (memcmp(c->tok, QUIT_MSG, 5) != 0)
-            return proto_error(n, id, c);
+        if (memcmp(c->tok, QUIT_MSG, 5) != 0) return proto_error(n, id, c);
         send_const(n, id, c, QUIT_MSG, 5);
         n->st.completed++;
         c->st = NP_DONE;
         return;
     case NP_SYNC:
-        if (memcmp(c->tok, SYNC_MSG, 6) != 0)
-            return proto_error(n, id, c);
+        if (memcmp(c->tok, SYNC_MSG, 6) != 0) return proto_error(n, id, c);
         send_const(n, id, c, SYNC_MSG, 6);
         switch (c->after) {
         case AFTER_SYNC0:
@@ -184,8 +163,7 @@ static void token_done(struct netpipe_srv *n, struct sock_id id, struct np_conn 
             c->remaining = c->learn ? 0 : 100ull * c->start;
             return;
         case AFTER_SYNC1:
-            if (!c->start)
-                return proto_error(n, id, c);
+            if (!c->start) return proto_error(n, id, c);
             netpipe_sizes_init(&c->sizes, c->start, c->pert);
             next_size(n, c);
             return;
@@ -197,26 +175,23 @@ static void token_done(struct netpipe_srv *n, struct sock_id id, struct np_conn 
         case AFTER_TRIAL_SYNC:
             c->st = NP_DATA;
             c->remaining = (uint64_t)c->repeat * c->len;
-            if (!c->remaining)
-                return proto_error(n, id, c);
+            if (!c->remaining) return proto_error(n, id, c);
             return;
         }
         return;
     case NP_COUNT:
-        c->repeat = (uint32_t)c->tok[0] << 24 | (uint32_t)c->tok[1] << 16 | (uint32_t)c->tok[2] << 8 | c->tok[3];
+        c->repeat = (uint32_t)c->tok[0] << 24 | (uint32_t)c->tok[1] << 16 |
+                    (uint32_t)c->tok[2] << 8 | c->tok[3];
         c->trial = 0;
-        if (c->repeat == 0 || c->len == 0)
-            return proto_error(n, id, c);
+        if (c->repeat == 0 || c->len == 0) return proto_error(n, id, c);
         expect_sync(c, AFTER_TRIAL_SYNC);
         return;
-    default:
-        return;
+    default: return;
     }
 }
 
 /* Echo phase finished. */
-static void echo_done(struct netpipe_srv *n, struct np_conn *c)
-{
+static void echo_done(struct netpipe_srv *n, struct np_conn *c) {
     if (c->st == NP_PING) {
         expect_sync(c, AFTER_SYNC1);
         return;
@@ -228,12 +203,10 @@ static void echo_done(struct netpipe_srv *n, struct np_conn *c)
         next_size(n, c);
 }
 
-static void on_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, unsigned nb)
-{
+static void on_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, unsigned nb) {
     struct netpipe_srv *n = ctx;
     struct np_conn *c = connmap_get(&n->conns, id);
-    if (!c || c->closed)
-        return;
+    if (!c || c->closed) return;
     for (unsigned i = 0; i < nb && !c->closed; i++) {
         const uint8_t *p = b[i].ptr;
         size_t len = b[i].len;
@@ -249,15 +222,13 @@ static void on_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, 
             if (c->st == NP_PING || c->st == NP_DATA) {
                 size_t take = len < c->remaining ? len : (size_t)c->remaining;
                 struct sock_sendbuf v = {p, take, 0};
-                if (sock_send(n->k, id, &v, 1) != 0)
-                    return proto_error(n, id, c);
+                if (sock_send(n->k, id, &v, 1) != 0) return proto_error(n, id, c);
                 ledger_add(&c->led, take, take);
                 n->st.bytes_echoed += take;
                 c->remaining -= take;
                 p += take;
                 len -= take;
-                if (!c->remaining)
-                    echo_done(n, c);
+                if (!c->remaining) echo_done(n, c);
                 continue;
             }
             if (c->st == NP_DONE) {
@@ -272,45 +243,36 @@ static void on_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, 
                 c->tok_need = 5;
             }
             size_t take = c->tok_need - c->tok_got;
-            if (take > len)
-                take = len;
+            if (take > len) take = len;
             memcpy(c->tok + c->tok_got, p, take);
             c->tok_got += (unsigned)take;
             p += take;
             len -= take;
             ledger_add(&c->led, 0, take);
-            if (c->tok_got == c->tok_need)
-                token_done(n, id, c);
+            if (c->tok_got == c->tok_need) token_done(n, id, c);
         }
     }
-    if (c->closed)
-        return;
+    if (c->closed) return;
     uint64_t release_now = ledger_take_ready(&c->led);
-    if (release_now)
-        sock_recv_done(n->k, id, release_now);
+    if (release_now) sock_recv_done(n->k, id, release_now);
 }
 
-static void on_data_acked(void *ctx, struct sock_id id, uint64_t count)
-{
+static void on_data_acked(void *ctx, struct sock_id id, uint64_t count) {
     struct netpipe_srv *n = ctx;
     struct np_conn *c = connmap_get(&n->conns, id);
-    if (!c || c->closed)
-        return;
+    if (!c || c->closed) return;
     uint64_t r = ledger_acked(&c->led, count);
-    if (r)
-        sock_recv_done(n->k, id, r);
+    if (r) sock_recv_done(n->k, id, r);
     if (c->rclosed && c->led.tx_acked == c->led.tx_sent) {
         c->closed = true;
         sock_close(n->k, id);
     }
 }
 
-static void on_remote_closed(void *ctx, struct sock_id id)
-{
+static void on_remote_closed(void *ctx, struct sock_id id) {
     struct netpipe_srv *n = ctx;
     struct np_conn *c = connmap_get(&n->conns, id);
-    if (!c || c->closed)
-        return;
+    if (!c || c->closed) return;
     c->rclosed = true;
     if (c->led.tx_acked == c->led.tx_sent) {
         c->closed = true;
@@ -318,15 +280,13 @@ static void on_remote_closed(void *ctx, struct sock_id id)
     }
 }
 
-static void on_cleanup(void *ctx, struct sock_id id)
-{
+static void on_cleanup(void *ctx, struct sock_id id) {
     struct netpipe_srv *n = ctx;
     struct np_conn *c = connmap_del(&n->conns, id);
-    if (c)
-        conn_free(c);
+    if (c) conn_free(c);
 }
 
-struct sock_events netpipe_events(void)
-{
-    return (struct sock_events){on_new_conn, on_new_data, on_data_acked, on_remote_closed, on_cleanup};
+struct sock_events netpipe_events(void) {
+    return (struct sock_events){on_new_conn, on_new_data, on_data_acked, on_remote_closed,
+                                on_cleanup};
 }

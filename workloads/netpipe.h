@@ -33,7 +33,8 @@ struct netpipe_stats {
 struct netpipe_srv *netpipe_create(const struct netpipe_config *cfg);
 void netpipe_destroy(struct netpipe_srv *n);
 struct sock_events netpipe_events(void);
-int netpipe_start(struct netpipe_srv *n, struct sock *k, uint64_t listen_id, uint16_t port, unsigned backlog);
+int netpipe_start(struct netpipe_srv *n, struct sock *k, uint64_t listen_id, uint16_t port,
+                  unsigned backlog);
 const struct netpipe_stats *netpipe_stats(const struct netpipe_srv *n);
 
 /* NetPIPE's size schedule: the k-th message size (k from 0), 0 past the end

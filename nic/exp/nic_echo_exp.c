@@ -7,15 +7,15 @@
 #include <string.h>
 
 #include "nic/capture.h"
+#include "nic/eth_gen.h"
 #include "nic/nic_config.h"
 #include "noc/noc_config.h"
-#include "sim/tile/chip_config.h"
 #include "sim/chip/chip_nic.h"
-#include "nic/eth_gen.h"
 #include "sim/kernel/json.h"
-#include "sim/tile/mem.h"
 #include "sim/kernel/progress.h"
 #include "sim/kernel/stats.h"
+#include "sim/tile/chip_config.h"
+#include "sim/tile/mem.h"
 #include "sim/tile/tile.h"
 #include "workloads/tile/echo_tile.h"
 
@@ -29,7 +29,7 @@ struct echo_lat {
     struct {
         uint64_t seq;
         sim_time_t t;
-    } *slot;
+    } * slot;
     uint64_t mask;
     size_t hdr;        /* bytes before the sequence number */
     sim_time_t warmup; /* frames sent before are not recorded */
@@ -194,8 +194,11 @@ static int echo_build(struct echo_run *r) {
     struct sim_engine *eng = r->run->engine;
     size_t gen_bytes = (size_t)(ec->frame_bytes - cfg->nic.eth.fcs_bytes);
     r->line_pps = 1e12 / (double)eth_wire_time(&cfg->nic.eth, gen_bytes);
-    struct eth_gen_params gp = {.count = ec->frames, .frame_bytes = gen_bytes,
-                                .flows = ec->flows, .proto = IP_PROTO_UDP, .seed = r->run->seed};
+    struct eth_gen_params gp = {.count = ec->frames,
+                                .frame_bytes = gen_bytes,
+                                .flows = ec->flows,
+                                .proto = IP_PROTO_UDP,
+                                .seed = r->run->seed};
     if (ec->rate < 1.0) {
         gp.rate_pps = (uint64_t)(ec->rate * r->line_pps + 0.5);
         if (gp.rate_pps == 0) gp.rate_pps = 1;
@@ -230,8 +233,8 @@ static int echo_start_tiles(struct echo_run *r) {
         if (mpipe_edma_bind(r->m, i, 0) || chip_nic_map_ring(r->cn, i, tile, 0) ||
             chip_tile_start(r->chip, tile, TILE_ROLE_NET, 0, echo_tile_main, r->x[i], err,
                             sizeof err)) {
-            snprintf(r->run->stop_reason, sizeof r->run->stop_reason,
-                     "nic-echo: echo tile %u: %s", tile, err);
+            snprintf(r->run->stop_reason, sizeof r->run->stop_reason, "nic-echo: echo tile %u: %s",
+                     tile, err);
             return TSR_EXIT_RUN_FAILED;
         }
     }
@@ -304,10 +307,10 @@ static void echo_count(const struct echo_run *r, struct echo_counts *c) {
     const struct eth_port_stats *ps = &mpipe_port(r->m, 0)->st;
     const struct eth_gen *gen = r->gen;
     for (unsigned i = 0; i < r->ntiles; i++) c->echo_drop += r->x[i]->dropped;
-    c->port_drop = ps->rx_drop_oversize + ps->rx_drop_runt + ps->rx_drop_overrun +
-                   ps->rx_drop_no_client;
-    c->egress_refused = st->refused_unregistered + st->refused_too_long +
-                        st->refused_oversize + st->refused_dma_error;
+    c->port_drop =
+        ps->rx_drop_oversize + ps->rx_drop_runt + ps->rx_drop_overrun + ps->rx_drop_no_client;
+    c->egress_refused = st->refused_unregistered + st->refused_too_long + st->refused_oversize +
+                        st->refused_dma_error;
     c->dev_drop = st->drop_classifier_full + st->drop_runt + st->drop_bad_ip +
                   st->drop_bad_ip_csum + st->drop_too_big + st->drop_no_buffer +
                   st->drop_ring_full + st->drop_dma_error;
@@ -380,13 +383,11 @@ static void write_echo_tiles(const struct echo_run *r, struct echo_counts *c,
         write_tile(w, r->first + i, r->x[i], chip_tile_prof(r->chip, r->first + i), &sum);
     json_array_end(w);
     c->busy = sum.total ? 1.0 - (double)sum.idle / (double)sum.total : 0.0;
-    c->drv_busy =
-        sum.total > sum.idle ? (double)sum.driver / (double)(sum.total - sum.idle) : 0.0;
+    c->drv_busy = sum.total > sum.idle ? (double)sum.driver / (double)(sum.total - sum.idle) : 0.0;
     json_key(w, "echo_tiles_total");
     json_object_begin(w);
     json_kv_double(w, "busy_fraction", c->busy);
-    json_kv_double(w, "driver_fraction",
-                   sum.total ? (double)sum.driver / (double)sum.total : 0.0);
+    json_kv_double(w, "driver_fraction", sum.total ? (double)sum.driver / (double)sum.total : 0.0);
     json_kv_double(w, "driver_share_of_busy", c->drv_busy);
     json_object_end(w);
 }
@@ -449,8 +450,9 @@ static void echo_summary_pcap(const struct echo_run *r, char *out, size_t len) {
     size_t at = 0;
     for (size_t i = 0; i < r->nports && at < len; i++) {
         if (!r->pcap_opened[i]) continue;
-        int k = snprintf(out + at, len - at, "%s %s.pcap (%llu frames)", at ? "," : "\npcap:",
-                         r->port[i]->name, (unsigned long long)r->pcap_frames[i]);
+        int k =
+            snprintf(out + at, len - at, "%s %s.pcap (%llu frames)",
+                     at ? "," : "\npcap:", r->port[i]->name, (unsigned long long)r->pcap_frames[i]);
         if (k < 0) break;
         at += (size_t)k;
     }
@@ -470,16 +472,15 @@ static void echo_write_summary(const struct echo_run *r, const struct echo_count
              "round trip p50 %.0f ns, p99 %.0f ns, max %.0f ns; echo tiles busy %.1f%%, driver "
              "%.1f%% of busy cycles",
              (unsigned long long)c->generated, (unsigned long long)ec->frame_bytes,
-             (unsigned long long)ec->flows, ec->rate, r->ntiles, r->first,
-             r->first + r->ntiles - 1, (unsigned long long)c->echoed,
-             (unsigned long long)c->dropped, (unsigned long long)c->dev_drop,
-             (unsigned long long)c->port_drop, (unsigned long long)c->echo_drop,
-             (unsigned long long)c->egress_refused, (unsigned long long)c->unaccounted,
-             c->offered / 1e6, c->offered * c->bits / 1e9, c->achieved / 1e6,
-             c->achieved * c->bits / 1e9, r->line_pps / 1e6,
+             (unsigned long long)ec->flows, ec->rate, r->ntiles, r->first, r->first + r->ntiles - 1,
+             (unsigned long long)c->echoed, (unsigned long long)c->dropped,
+             (unsigned long long)c->dev_drop, (unsigned long long)c->port_drop,
+             (unsigned long long)c->echo_drop, (unsigned long long)c->egress_refused,
+             (unsigned long long)c->unaccounted, c->offered / 1e6, c->offered * c->bits / 1e9,
+             c->achieved / 1e6, c->achieved * c->bits / 1e9, r->line_pps / 1e6,
              (double)stat_hist_quantile(h, 0.5) / 1000.0,
-             (double)stat_hist_quantile(h, 0.99) / 1000.0,
-             h->count ? (double)h->max / 1000.0 : 0.0, 100.0 * c->busy, 100.0 * c->drv_busy);
+             (double)stat_hist_quantile(h, 0.99) / 1000.0, h->count ? (double)h->max / 1000.0 : 0.0,
+             100.0 * c->busy, 100.0 * c->drv_busy);
     size_t used = strlen(r->run->summary);
     echo_summary_pcap(r, r->run->summary + used, sizeof r->run->summary - used);
 }

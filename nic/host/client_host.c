@@ -80,8 +80,10 @@ static uint32_t on_random(void *ctx) {
 static void enqueue(struct client_host *h, struct client_host_core *c,
                     struct client_host_item *it) {
     it->next = NULL;
-    if (c->tail) c->tail->next = it;
-    else c->head = it;
+    if (c->tail)
+        c->tail->next = it;
+    else
+        c->head = it;
     c->tail = it;
     kick(h, c);
 }
@@ -287,8 +289,12 @@ void client_host_destroy(struct client_host *h) {
     free(h);
 }
 
-struct eth_port *client_host_port(struct client_host *h) { return &h->port; }
-struct stk *client_host_stack(struct client_host *h) { return h->stk; }
+struct eth_port *client_host_port(struct client_host *h) {
+    return &h->port;
+}
+struct stk *client_host_stack(struct client_host *h) {
+    return h->stk;
+}
 
 void client_host_write_stats(const struct client_host *h, struct json_writer *w) {
     json_object_begin(w);

@@ -40,9 +40,9 @@
 #include <stdint.h>
 
 #include "nic/eth.h"
-#include "sim/tile/chip_config.h"
 #include "sim/kernel/engine.h"
 #include "sim/kernel/rng.h"
+#include "sim/tile/chip_config.h"
 #include "stack/stk.h"
 
 struct json_writer;
@@ -90,7 +90,7 @@ struct client_host {
         uint64_t items;
     } core[CLIENT_HOST_MAX_CORES];
     uint64_t queued_frames;
-    struct client_host_item *scheduled;   /* commands whose time has not come */
+    struct client_host_item *scheduled; /* commands whose time has not come */
     sim_event_id timer_ev;
     sim_time_t timer_at;
     bool timer_queued;

@@ -30,17 +30,18 @@
 #include <time.h>
 
 static volatile sig_atomic_t stop_flag;
-static void on_signal(int sig) { (void)sig; stop_flag = 1; }
+static void on_signal(int sig) {
+    (void)sig;
+    stop_flag = 1;
+}
 
-static stk_time_t now_ps(void)
-{
+static stk_time_t now_ps(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (stk_time_t)ts.tv_sec * STK_SEC + (stk_time_t)ts.tv_nsec * STK_NS;
 }
 
-static uint32_t rnd(void *ctx)
-{
+static uint32_t rnd(void *ctx) {
     uint64_t *s = ctx;
     uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -48,8 +49,7 @@ static uint32_t rnd(void *ctx)
     return (uint32_t)((z ^ (z >> 31)) >> 16);
 }
 
-static const char *ctype_of(const char *name)
-{
+static const char *ctype_of(const char *name) {
     const char *dot = strrchr(name, '.');
     if (dot && !strcmp(dot, ".html")) return "text/html";
     if (dot && !strcmp(dot, ".txt")) return "text/plain";
@@ -57,8 +57,7 @@ static const char *ctype_of(const char *name)
 }
 
 /* Loads the regular files of `dir` (not recursive) as "/<name>". */
-static int load_dir(const char *dir, struct httpd_file **out, unsigned *n)
-{
+static int load_dir(const char *dir, struct httpd_file **out, unsigned *n) {
     DIR *d = opendir(dir);
     if (!d) {
         fprintf(stderr, "tessera-host: --http %s: %s\n", dir, strerror(errno));
@@ -72,8 +71,7 @@ static int load_dir(const char *dir, struct httpd_file **out, unsigned *n)
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         struct stat st;
-        if (e->d_name[0] == '.' || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-            continue;
+        if (e->d_name[0] == '.' || stat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
         FILE *f = fopen(path, "rb");
         uint8_t *data = malloc(st.st_size ? (size_t)st.st_size : 1);
         if (!f || !data || fread(data, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
@@ -96,10 +94,11 @@ static int load_dir(const char *dir, struct httpd_file **out, unsigned *n)
     return 0;
 }
 
-static int usage(void)
-{
-    fprintf(stderr, "usage: tessera-host --tap IF --ip A.B.C.D [--mac M] (--http DIR | --echo | --netpipe)\n"
-                    "                    [--port N] [--pcap FILE] [--pcap-limit BYTES] [--seconds S]\n");
+static int usage(void) {
+    fprintf(
+        stderr,
+        "usage: tessera-host --tap IF --ip A.B.C.D [--mac M] (--http DIR | --echo | --netpipe)\n"
+        "                    [--port N] [--pcap FILE] [--pcap-limit BYTES] [--seconds S]\n");
     return 2;
 }
 
@@ -114,28 +113,37 @@ struct host_opts {
 };
 
 /* Step: the command line into o. Returns 0, or the exit code (2). */
-static int parse_options(int argc, char **argv, struct host_opts *o)
-{
+static int parse_options(int argc, char **argv, struct host_opts *o) {
     *o = (struct host_opts){.mac = "02:00:00:00:00:02", .mode = NONE, .port = -1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--tap") && v) o->tapname = argv[++i];
-        else if (!strcmp(a, "--ip") && v) o->ip = argv[++i];
-        else if (!strcmp(a, "--mac") && v) o->mac = argv[++i];
-        else if (!strcmp(a, "--http") && v) { o->mode = HTTP; o->dir = argv[++i]; }
-        else if (!strcmp(a, "--echo")) o->mode = ECHO;
-        else if (!strcmp(a, "--netpipe")) o->mode = NETPIPE;
-        else if (!strcmp(a, "--port") && v) o->port = atoi(argv[++i]);
-        else if (!strcmp(a, "--pcap") && v) o->pcap = argv[++i];
-        else if (!strcmp(a, "--pcap-limit") && v) o->pcap_limit = strtoull(argv[++i], NULL, 10);
-        else if (!strcmp(a, "--seconds") && v) o->seconds = atof(argv[++i]);
-        else return usage();
+        if (!strcmp(a, "--tap") && v)
+            o->tapname = argv[++i];
+        else if (!strcmp(a, "--ip") && v)
+            o->ip = argv[++i];
+        else if (!strcmp(a, "--mac") && v)
+            o->mac = argv[++i];
+        else if (!strcmp(a, "--http") && v) {
+            o->mode = HTTP;
+            o->dir = argv[++i];
+        } else if (!strcmp(a, "--echo"))
+            o->mode = ECHO;
+        else if (!strcmp(a, "--netpipe"))
+            o->mode = NETPIPE;
+        else if (!strcmp(a, "--port") && v)
+            o->port = atoi(argv[++i]);
+        else if (!strcmp(a, "--pcap") && v)
+            o->pcap = argv[++i];
+        else if (!strcmp(a, "--pcap-limit") && v)
+            o->pcap_limit = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(a, "--seconds") && v)
+            o->seconds = atof(argv[++i]);
+        else
+            return usage();
     }
-    if (!o->tapname || !o->ip || o->mode == NONE)
-        return usage();
-    if (o->port < 0)
-        o->port = o->mode == HTTP ? 80 : o->mode == ECHO ? 7 : 5002;
+    if (!o->tapname || !o->ip || o->mode == NONE) return usage();
+    if (o->port < 0) o->port = o->mode == HTTP ? 80 : o->mode == ECHO ? 7 : 5002;
     if (o->port < 1 || o->port > 65535) {
         fprintf(stderr, "tessera-host: --port %d: expected 1..65535\n", o->port);
         return 2;
@@ -144,8 +152,7 @@ static int parse_options(int argc, char **argv, struct host_opts *o)
 }
 
 /* Step: the stack's configuration (address, MAC, sizes). Returns 0 or 2. */
-static int stack_config(const struct host_opts *o, struct stk_config *cfg)
-{
+static int stack_config(const struct host_opts *o, struct stk_config *cfg) {
     stk_config_default(cfg);
     struct in_addr ia;
     if (inet_pton(AF_INET, o->ip, &ia) != 1) {
@@ -158,8 +165,7 @@ static int stack_config(const struct host_opts *o, struct stk_config *cfg)
         fprintf(stderr, "tessera-host: --mac %s: expected six hex bytes\n", o->mac);
         return 2;
     }
-    for (int i = 0; i < 6; i++)
-        cfg->mac[i] = (uint8_t)m[i];
+    for (int i = 0; i < 6; i++) cfg->mac[i] = (uint8_t)m[i];
     cfg->max_conns = 4096;
     cfg->seg_pool = 1u << 20;
     cfg->max_rx_segs = 4096;
@@ -170,8 +176,7 @@ static int stack_config(const struct host_opts *o, struct stk_config *cfg)
 /* Step: the TAP device (and its pcap file, *pf) and the stack on it.
  * Returns 0 or the exit code (1). */
 static int open_tap_and_stack(const struct host_opts *o, const struct stk_config *cfg,
-                              uint64_t *seed, struct tap **tp, FILE **pf, struct stk **sp)
-{
+                              uint64_t *seed, struct tap **tp, FILE **pf, struct stk **sp) {
     char err[256];
     struct tap *t = tap_open(o->tapname, err, sizeof err);
     if (!t) {
@@ -187,8 +192,7 @@ static int open_tap_and_stack(const struct host_opts *o, const struct stk_config
         }
         tap_set_pcap(t, *pf, o->pcap_limit);
     }
-    if (getrandom(seed, sizeof *seed, 0) != sizeof *seed)
-        *seed = (uint64_t)now_ps();
+    if (getrandom(seed, sizeof *seed, 0) != sizeof *seed) *seed = (uint64_t)now_ps();
     struct stk_driver drv;
     tap_driver(t, &drv, rnd, seed);
     *sp = stk_create(cfg, &drv, NULL, now_ps(), err, sizeof err);
@@ -211,12 +215,10 @@ struct host_app {
 };
 
 /* Step: create the server and listen on o->port. Returns 0 or 1. */
-static int start_app(const struct host_opts *o, struct stk **s, struct host_app *a)
-{
+static int start_app(const struct host_opts *o, struct stk **s, struct host_app *a) {
     a->mode = o->mode;
     if (o->mode == HTTP) {
-        if (load_dir(o->dir, &a->files, &a->nfiles) != 0)
-            return 1;
+        if (load_dir(o->dir, &a->files, &a->nfiles) != 0) return 1;
         a->app = httpd_create(a->files, a->nfiles);
         a->ev = httpd_events();
     } else if (o->mode == ECHO) {
@@ -230,9 +232,9 @@ static int start_app(const struct host_opts *o, struct stk **s, struct host_app 
     a->rtc = sock_rtc_create(s, 1, &a->ev, a->app);
     struct sock *k = sock_rtc_sock(a->rtc);
     uint16_t port = (uint16_t)o->port;
-    int rc = o->mode == HTTP ? httpd_start(a->app, k, 1, port, 1024)
-           : o->mode == ECHO ? echo_start(a->app, k, 1, port, 1024)
-                             : netpipe_start(a->app, k, 1, port, 1024);
+    int rc = o->mode == HTTP   ? httpd_start(a->app, k, 1, port, 1024)
+             : o->mode == ECHO ? echo_start(a->app, k, 1, port, 1024)
+                               : netpipe_start(a->app, k, 1, port, 1024);
     if (rc) {
         fprintf(stderr, "tessera-host: listen on %d: %s\n", o->port, strerror(-rc));
         return 1;
@@ -242,19 +244,16 @@ static int start_app(const struct host_opts *o, struct stk **s, struct host_app 
 
 /* Step: poll the TAP device and the stack's timers until a signal or the
  * end of `seconds`. */
-static void run_loop(struct stk *s, struct tap *t, double seconds)
-{
+static void run_loop(struct stk *s, struct tap *t, double seconds) {
     stk_time_t end = seconds > 0 ? now_ps() + (stk_time_t)(seconds * 1e12) : STK_NEVER;
     while (!stop_flag) {
         stk_time_t now = now_ps();
-        if (now >= end)
-            break;
+        if (now >= end) break;
         stk_time_t due = stk_poll_at(s);
         int timeout = 100;
         if (due != STK_NEVER) {
             stk_time_t ms = due > now ? (due - now + STK_MS - 1) / STK_MS : 0;
-            if (ms < (stk_time_t)timeout)
-                timeout = (int)ms;
+            if (ms < (stk_time_t)timeout) timeout = (int)ms;
         }
         struct pollfd p = {tap_fd(t), POLLIN, 0};
         int n = poll(&p, 1, timeout);
@@ -271,26 +270,27 @@ static void run_loop(struct stk *s, struct tap *t, double seconds)
 }
 
 /* Step: the stack's and the server's counters to stderr. */
-static void print_counters(struct stk *s, const struct host_app *a)
-{
+static void print_counters(struct stk *s, const struct host_app *a) {
     for (unsigned i = 0; stk_counter_name(i); i++)
         if (stk_counter_value(s, i))
-            fprintf(stderr, "stk.%s %llu\n", stk_counter_name(i), (unsigned long long)stk_counter_value(s, i));
+            fprintf(stderr, "stk.%s %llu\n", stk_counter_name(i),
+                    (unsigned long long)stk_counter_value(s, i));
     if (a->mode == HTTP) {
         const struct httpd_stats *h = httpd_stats(a->app);
-        fprintf(stderr, "httpd.requests %llu 200:%llu 400:%llu 404:%llu\n", (unsigned long long)h->requests,
-                (unsigned long long)h->r200, (unsigned long long)h->r400, (unsigned long long)h->r404);
+        fprintf(stderr, "httpd.requests %llu 200:%llu 400:%llu 404:%llu\n",
+                (unsigned long long)h->requests, (unsigned long long)h->r200,
+                (unsigned long long)h->r400, (unsigned long long)h->r404);
     } else if (a->mode == NETPIPE) {
         const struct netpipe_stats *np = netpipe_stats(a->app);
-        fprintf(stderr, "netpipe.completed %llu sizes %llu errors %llu\n", (unsigned long long)np->completed,
-                (unsigned long long)np->sizes_done, (unsigned long long)np->protocol_errors);
+        fprintf(stderr, "netpipe.completed %llu sizes %llu errors %llu\n",
+                (unsigned long long)np->completed, (unsigned long long)np->sizes_done,
+                (unsigned long long)np->protocol_errors);
     } else {
         fprintf(stderr, "echo.bytes %llu\n", (unsigned long long)echo_stats(a->app)->bytes);
     }
 }
 
-static void stop_app(struct host_app *a)
-{
+static void stop_app(struct host_app *a) {
     sock_rtc_destroy(a->rtc);
     if (a->mode == HTTP)
         httpd_destroy(a->app);
@@ -301,8 +301,7 @@ static void stop_app(struct host_app *a)
 }
 
 /* (after the stack is gone, as it may hold the served files' bytes) */
-static void free_files(struct host_app *a)
-{
+static void free_files(struct host_app *a) {
     for (unsigned i = 0; i < a->nfiles; i++) {
         free((void *)a->files[i].path);
         free((void *)a->files[i].data);
@@ -310,15 +309,12 @@ static void free_files(struct host_app *a)
     free(a->files);
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     struct host_opts o;
     struct stk_config cfg;
     int rc = parse_options(argc, argv, &o);
-    if (!rc)
-        rc = stack_config(&o, &cfg);
-    if (rc)
-        return rc;
+    if (!rc) rc = stack_config(&o, &cfg);
+    if (rc) return rc;
     struct tap *t = NULL;
     FILE *pf = NULL;
     struct stk *s = NULL;
@@ -331,8 +327,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "tessera-host: %s on %s port %d\n", o.ip, o.tapname, o.port);
     run_loop(s, t, o.seconds);
     print_counters(s, &a);
-    if (pf)
-        fclose(pf);
+    if (pf) fclose(pf);
     stop_app(&a);
     stk_destroy(s);
     tap_close(t);

@@ -30,8 +30,7 @@ struct tap {
     void *random_ctx;
 };
 
-struct tap *tap_open(const char *ifname, char *err, size_t errlen)
-{
+struct tap *tap_open(const char *ifname, char *err, size_t errlen) {
     int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         snprintf(err, errlen, "tap: open /dev/net/tun: %s", strerror(errno));
@@ -56,10 +55,8 @@ struct tap *tap_open(const char *ifname, char *err, size_t errlen)
     return t;
 }
 
-void tap_close(struct tap *t)
-{
-    if (!t)
-        return;
+void tap_close(struct tap *t) {
+    if (!t) return;
     while (t->free) {
         struct rxb *b = t->free;
         t->free = b->next;
@@ -71,8 +68,7 @@ void tap_close(struct tap *t)
 
 int tap_fd(const struct tap *t) { return t->fd; }
 const struct tap_counters *tap_counters(const struct tap *t) { return &t->ctr; }
-void tap_set_pcap(struct tap *t, FILE *f, uint64_t limit)
-{
+void tap_set_pcap(struct tap *t, FILE *f, uint64_t limit) {
     t->pcap = f;
     t->pcap_left = limit ? limit : UINT64_MAX;
     if (f) {
@@ -82,8 +78,7 @@ void tap_set_pcap(struct tap *t, FILE *f, uint64_t limit)
     }
 }
 
-static void pcap_write(struct tap *t, const struct iovec *iov, int n, size_t total)
-{
+static void pcap_write(struct tap *t, const struct iovec *iov, int n, size_t total) {
     if (t->pcap_left < 16 + total) {
         t->pcap_left = 0;
         return;
@@ -93,12 +88,10 @@ static void pcap_write(struct tap *t, const struct iovec *iov, int n, size_t tot
     gettimeofday(&tv, NULL);
     uint32_t rec[4] = {(uint32_t)tv.tv_sec, (uint32_t)tv.tv_usec, (uint32_t)total, (uint32_t)total};
     fwrite(rec, sizeof rec, 1, t->pcap);
-    for (int i = 0; i < n; i++)
-        fwrite(iov[i].iov_base, 1, iov[i].iov_len, t->pcap);
+    for (int i = 0; i < n; i++) fwrite(iov[i].iov_base, 1, iov[i].iov_len, t->pcap);
 }
 
-static void output(void *ctx, const struct stk_iov *iov, unsigned n, size_t total)
-{
+static void output(void *ctx, const struct stk_iov *iov, unsigned n, size_t total) {
     struct tap *t = ctx;
     struct iovec v[80];
     if (n > 80) {
@@ -109,8 +102,7 @@ static void output(void *ctx, const struct stk_iov *iov, unsigned n, size_t tota
         v[i].iov_base = (void *)iov[i].base;
         v[i].iov_len = iov[i].len;
     }
-    if (t->pcap)
-        pcap_write(t, v, (int)n, total);
+    if (t->pcap) pcap_write(t, v, (int)n, total);
     ssize_t w = writev(t->fd, v, (int)n);
     if (w != (ssize_t)total)
         t->ctr.tx_errors++;
@@ -118,22 +110,20 @@ static void output(void *ctx, const struct stk_iov *iov, unsigned n, size_t tota
         t->ctr.tx_frames++;
 }
 
-static void rx_release(void *ctx, struct stk_rxbuf *b)
-{
+static void rx_release(void *ctx, struct stk_rxbuf *b) {
     struct tap *t = ctx;
     struct rxb *r = (struct rxb *)(void *)b;
     r->next = t->free;
     t->free = r;
 }
 
-static uint32_t random_cb(void *ctx)
-{
+static uint32_t random_cb(void *ctx) {
     struct tap *t = ctx;
     return t->random_fn(t->random_ctx);
 }
 
-void tap_driver(struct tap *t, struct stk_driver *d, uint32_t (*random_fn)(void *ctx), void *random_ctx)
-{
+void tap_driver(struct tap *t, struct stk_driver *d, uint32_t (*random_fn)(void *ctx),
+                void *random_ctx) {
     t->random_fn = random_fn;
     t->random_ctx = random_ctx;
     d->output = output;
@@ -144,8 +134,7 @@ void tap_driver(struct tap *t, struct stk_driver *d, uint32_t (*random_fn)(void 
 
 void tap_bind(struct tap *t, struct stk *s) { t->s = s; }
 
-int tap_poll_rx(struct tap *t, stk_time_t now)
-{
+int tap_poll_rx(struct tap *t, stk_time_t now) {
     int got = 0;
     for (;;) {
         struct rxb *r = t->free;
@@ -153,16 +142,14 @@ int tap_poll_rx(struct tap *t, stk_time_t now)
             t->free = r->next;
         } else {
             r = malloc(sizeof *r);
-            if (!r)
-                return got ? got : -ENOMEM;
+            if (!r) return got ? got : -ENOMEM;
             t->ctr.rx_bufs_allocated++;
         }
         ssize_t n = read(t->fd, r->data, BUF_SIZE);
         if (n <= 0) {
             r->next = t->free;
             t->free = r;
-            if (n < 0 && errno != EAGAIN && errno != EINTR)
-                return -errno;
+            if (n < 0 && errno != EAGAIN && errno != EINTR) return -errno;
             return got;
         }
         r->b.data = r->data;

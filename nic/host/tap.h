@@ -23,7 +23,8 @@ struct tap *tap_open(const char *ifname, char *err, size_t errlen);
 void tap_close(struct tap *t);
 int tap_fd(const struct tap *t);
 /* Driver callbacks for stk_create (random: the caller's). */
-void tap_driver(struct tap *t, struct stk_driver *d, uint32_t (*random_fn)(void *ctx), void *random_ctx);
+void tap_driver(struct tap *t, struct stk_driver *d, uint32_t (*random_fn)(void *ctx),
+                void *random_ctx);
 void tap_bind(struct tap *t, struct stk *s);
 /* Reads every frame available now into the stack; returns frames read or a
  * negative errno. */

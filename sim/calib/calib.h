@@ -33,7 +33,7 @@
 #endif
 
 struct calib_chase {
-    void *buf;      /* line-aligned memory in a region */
+    void *buf; /* line-aligned memory in a region */
     size_t bytes;
     uint64_t steps; /* measured steps (after a warm-up pass) */
     double cycles_per_step;
@@ -46,7 +46,7 @@ void *calib_chase_walk(void *p, uint64_t steps);
 struct calib_pingpong {
     uint64_t *counter; /* in a shared region */
     unsigned peer;
-    uint64_t rounds;   /* the first tile stops passing after this many */
+    uint64_t rounds; /* the first tile stops passing after this many */
     int starter;
     uint64_t handled;
 };
@@ -56,7 +56,7 @@ uint64_t calib_loop(uint64_t n, uint64_t seed);
 uint64_t calib_loop_native(uint64_t n, uint64_t seed);
 
 struct calib_hashtab {
-    uint64_t *keys;  /* capacity slots, 0 = empty */
+    uint64_t *keys; /* capacity slots, 0 = empty */
     uint64_t *vals;
     uint64_t capacity; /* power of two */
     uint64_t entries;

@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/kernel/json.h"
 #include "noc/noc_config.h"
+#include "sim/calib/calib.h"
+#include "sim/kernel/json.h"
 #include "sim/tile/mem.h"
 #include "sim/tile/tile.h"
-#include "sim/calib/calib.h"
 
 static struct chip *make_chip(struct exp_run *run, struct sim_engine **e) {
     char err[256];
@@ -78,7 +78,8 @@ int calib_run(struct exp_run *run) {
         unsigned tile;
         uint64_t bytes;
     } chases[] = {
-        {"l1", 0, l1}, {"l2", 0, l2}, {"l3_tile0", 0, l3}, {"l3_centre", centre, l3}, {"dram", 0, dram},
+        {"l1", 0, l1},     {"l2", 0, l2}, {"l3_tile0", 0, l3}, {"l3_centre", centre, l3},
+        {"dram", 0, dram},
     };
     double cps[5];
     for (int i = 0; i < 5; i++) {
@@ -110,11 +111,14 @@ int calib_run(struct exp_run *run) {
         struct calib_pingpong *b = mem_alloc(chip_private_region(c, p), sizeof *b);
         char err[256];
         if (!line || !a || !b) {
-            snprintf(run->stop_reason, sizeof run->stop_reason, "ping-pong: out of simulated memory");
+            snprintf(run->stop_reason, sizeof run->stop_reason,
+                     "ping-pong: out of simulated memory");
             rc = TSR_EXIT_RUN_FAILED;
         } else {
-            *a = (struct calib_pingpong){.counter = (uint64_t *)line->host, .peer = p, .rounds = 200, .starter = 1};
-            *b = (struct calib_pingpong){.counter = (uint64_t *)line->host, .peer = 0, .rounds = 200};
+            *a = (struct calib_pingpong){
+                .counter = (uint64_t *)line->host, .peer = p, .rounds = 200, .starter = 1};
+            *b = (struct calib_pingpong){
+                .counter = (uint64_t *)line->host, .peer = 0, .rounds = 200};
             if (chip_tile_start(c, 0, TILE_ROLE_APP, 0, calib_pingpong_main, a, err, sizeof err) ||
                 chip_tile_start(c, p, TILE_ROLE_APP, 0, calib_pingpong_main, b, err, sizeof err)) {
                 snprintf(run->stop_reason, sizeof run->stop_reason, "%s", err);
@@ -127,7 +131,9 @@ int calib_run(struct exp_run *run) {
         }
         if (rc == TSR_EXIT_OK) {
             unsigned hops = cache_hops(chip_caches(c), 0, p);
-            double m = (double)(chip_tile_prof(c, 0)->mem_cycles + chip_tile_prof(c, p)->mem_cycles) / 200.0;
+            double m =
+                (double)(chip_tile_prof(c, 0)->mem_cycles + chip_tile_prof(c, p)->mem_cycles) /
+                200.0;
             fprintf(csv, "%u,%u,%.2f\n", p, hops, m);
             json_object_begin(run->stats);
             json_kv_uint(run->stats, "peer", p);

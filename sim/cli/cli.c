@@ -8,12 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "noc/noc_deadlock.h"
 #include "sim/cli/experiment.h"
 #include "sim/cli/sweep.h"
 #include "sim/kernel/json.h"
 #include "sim/kernel/progress.h"
 #include "sim/kernel/results.h"
-#include "noc/noc_deadlock.h"
 #include "version.h"
 
 static const char usage_text[] =
@@ -54,7 +54,7 @@ struct cli_opts {
 
 static int parse_opts(int argc, char **argv, struct cli_opts *o) {
     static const struct option longopts[] = {
-        {"set", required_argument, NULL, 's'}, {"out", required_argument, NULL, 'o'},
+        {"set", required_argument, NULL, 's'},  {"out", required_argument, NULL, 'o'},
         {"seed", required_argument, NULL, 'S'}, {"progress", no_argument, NULL, 'P'},
         {"quiet", no_argument, NULL, 'q'},      {NULL, 0, NULL, 0},
     };
@@ -95,8 +95,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o) {
     }
     o->file = argv[optind++];
     if (optind < argc) {
-        fprintf(stderr, "tessera: unexpected argument \"%s\" (see tessera --help)\n",
-                argv[optind]);
+        fprintf(stderr, "tessera: unexpected argument \"%s\" (see tessera --help)\n", argv[optind]);
         return TSR_EXIT_USAGE;
     }
     return TSR_EXIT_OK;
@@ -206,9 +205,9 @@ static int cmd_run(const struct cli_opts *o) {
         if (rc == TSR_EXIT_OK) rc = TSR_EXIT_RUN_FAILED;
     }
 
-    printf("%s (%s): %s in %.2f s host time, %llu events, simulated %.3f us\n",
-           cfg.experiment.name, exp_kind_names[cfg.experiment.kind], outcome_word(rc), wall,
-           (unsigned long long)events, (double)simulated / 1e6);
+    printf("%s (%s): %s in %.2f s host time, %llu events, simulated %.3f us\n", cfg.experiment.name,
+           exp_kind_names[cfg.experiment.kind], outcome_word(rc), wall, (unsigned long long)events,
+           (double)simulated / 1e6);
     if (run.summary[0]) {
         fputs(run.summary, stdout);
         if (run.summary[strlen(run.summary) - 1] != '\n') fputc('\n', stdout);
@@ -272,7 +271,9 @@ int tsr_cli_main(int argc, char **argv) {
         struct cli_opts o;
         int rc = parse_opts(argc - 1, argv + 1, &o);
         if (rc == TSR_EXIT_OK)
-            rc = cmd[0] == 'r' ? cmd_run(&o) : cmd[0] == 'v' ? cmd_validate(&o) : cmd_check_deadlock(&o);
+            rc = cmd[0] == 'r'   ? cmd_run(&o)
+                 : cmd[0] == 'v' ? cmd_validate(&o)
+                                 : cmd_check_deadlock(&o);
         free(o.sets);
         return rc;
     }

@@ -142,8 +142,8 @@ static const void *section_of(const struct tsr_config *cfg, const char *name) {
     return key ? (const char *)cfg + key->offset : NULL;
 }
 
-int tsr_config_load(const char *file, const char *const *sets, size_t nsets,
-                    struct tsr_config *cfg, FILE *errors) {
+int tsr_config_load(const char *file, const char *const *sets, size_t nsets, struct tsr_config *cfg,
+                    FILE *errors) {
     struct cfg_errors err = {0};
     cfg_defaults(&tsr_config_section, cfg);
     struct cfg_doc *d = cfg_doc_load(file, &err);

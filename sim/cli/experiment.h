@@ -61,8 +61,8 @@ extern const char *const exp_kind_names[];
  * `cfg` must be zeroed; cfg_release(&tsr_config_section, cfg) afterwards in
  * every case. Mistakes are printed to `errors` (if not NULL). Returns
  * TSR_EXIT_OK or TSR_EXIT_BAD_INPUT. */
-int tsr_config_load(const char *file, const char *const *sets, size_t nsets,
-                    struct tsr_config *cfg, FILE *errors);
+int tsr_config_load(const char *file, const char *const *sets, size_t nsets, struct tsr_config *cfg,
+                    FILE *errors);
 
 /* The kind with index `kind` (into exp_kind_names), or NULL. */
 const struct exp_kind *exp_kind_at(int kind);

@@ -11,8 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sim/kernel/config.h"
 #include "sim/cli/experiment.h"
+#include "sim/kernel/config.h"
 #include "sim/kernel/results.h"
 
 struct axis {
@@ -177,9 +177,9 @@ static bool sweep_parse(struct sweep *s, const struct cfg_doc *d, struct cfg_err
             s->axes[i].key = cfg_node_key(axes, i);
             char what[300];
             snprintf(what, sizeof what, "axes.%s", s->axes[i].key);
-            ok = scalar_list(cfg_node_item(axes, i), what, &s->axes[i].values, &s->axes[i].n,
-                             err) &&
-                 ok;
+            ok =
+                scalar_list(cfg_node_item(axes, i), what, &s->axes[i].values, &s->axes[i].n, err) &&
+                ok;
         }
     }
     const struct cfg_node *col = cfg_node_get(root, "collect");
@@ -192,8 +192,7 @@ static bool sweep_parse(struct sweep *s, const struct cfg_doc *d, struct cfg_err
                 cfg_errors_add(err,
                                "%s: axes.%s: has %zu values but axes.%s has %zu; mode zip needs "
                                "lists of equal length",
-                               s->file, s->axes[i].key, s->axes[i].n, s->axes[0].key,
-                               s->axes[0].n);
+                               s->file, s->axes[i].key, s->axes[i].n, s->axes[0].key, s->axes[0].n);
                 return false;
             }
             s->npoints = s->axes[0].n;
@@ -348,8 +347,10 @@ struct sweep_opts {
 /* -o DIR, -j JOBS, --force, --dry-run, SWEEP.yaml. TSR_EXIT_OK or _USAGE. */
 static int parse_sweep_opts(int argc, char **argv, struct sweep_opts *o) {
     static const struct option longopts[] = {
-        {"out", required_argument, NULL, 'o'}, {"jobs", required_argument, NULL, 'j'},
-        {"force", no_argument, NULL, 'f'},     {"dry-run", no_argument, NULL, 'n'},
+        {"out", required_argument, NULL, 'o'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"force", no_argument, NULL, 'f'},
+        {"dry-run", no_argument, NULL, 'n'},
         {NULL, 0, NULL, 0},
     };
     *o = (struct sweep_opts){.jobs = sysconf(_SC_NPROCESSORS_ONLN)};
@@ -409,7 +410,8 @@ static int check_points(struct sweep *s, struct point *pts, const char *dir) {
         pts[p].dir = own(s, pd);
         struct tsr_config cfg;
         memset(&cfg, 0, sizeof cfg);
-        if (tsr_config_load(s->experiment, pts[p].sets, pts[p].nsets, &cfg, stderr) != TSR_EXIT_OK) {
+        if (tsr_config_load(s->experiment, pts[p].sets, pts[p].nsets, &cfg, stderr) !=
+            TSR_EXIT_OK) {
             fprintf(stderr, "tessera sweep: point %zu is refused (above)\n", p);
             bad++;
         }

@@ -125,7 +125,6 @@ struct binder {
     bool ok;
 };
 
-
 /* Convert one scalar value into the field. `text` is the scalar text (NULL for a
  * non-scalar node). Returns false with a message in `why` on failure. */
 static bool store_value(const struct cfg_key *k, const char *text, void *field, char *why,
@@ -197,8 +196,8 @@ static bool store_value(const struct cfg_key *k, const char *text, void *field, 
             while (k->choices[n]) n++;
             const char *m = did_you_mean(text, (const char *const *)k->choices, n);
             if (m)
-                snprintf(why, wlen, "found \"%s\", expected %s; did you mean \"%s\"?", text,
-                         expect, m);
+                snprintf(why, wlen, "found \"%s\", expected %s; did you mean \"%s\"?", text, expect,
+                         m);
             else
                 snprintf(why, wlen, "found \"%s\", expected %s", text, expect);
         }
@@ -212,14 +211,14 @@ static void bind_section(struct binder *b, const struct node *m, const struct cf
                          char *base, const char *prefix, struct origin parent_at);
 
 static void bind_key(struct binder *b, const struct cfg_key *k, const struct node *v,
-                     struct origin key_at, char *base, const char *path,
-                     struct origin parent_at) {
+                     struct origin key_at, char *base, const char *path, struct origin parent_at) {
     char where[512], why[768], expect[256];
     void *field = base + k->offset;
     if (k->type == CFG_SECTION) {
         if (v && v->kind != NODE_MAP && v->kind != NODE_NULL) {
             cfg_errors_add(b->err, "%s: %s: found %s, expected a mapping of keys",
-                           cfg_origin_str(v->at, where, sizeof where), path, cfg_kind_name(v->kind));
+                           cfg_origin_str(v->at, where, sizeof where), path,
+                           cfg_kind_name(v->kind));
             b->ok = false;
             bind_section(b, NULL, k->section, field, path, parent_at);
             return;
@@ -286,8 +285,7 @@ static void bind_section(struct binder *b, const struct node *m, const struct cf
                                           sec->keys[j].name);
                 cfg_errors_add(b->err, "%s: %s: unknown key; %s%s has: %s",
                                cfg_origin_str(m->key_at[i], where, sizeof where), path,
-                               prefix[0] ? prefix : "the top level", prefix[0] ? "" : "",
-                               list);
+                               prefix[0] ? prefix : "the top level", prefix[0] ? "" : "", list);
             }
             b->ok = false;
         }

@@ -49,7 +49,7 @@ enum cfg_type {
 struct cfg_section;
 
 struct cfg_key {
-    const char *name;                  /* YAML key (snake_case) */
+    const char *name; /* YAML key (snake_case) */
     enum cfg_type type;
     size_t offset;                     /* offsetof() of the field in the section's struct */
     const char *def;                   /* default, written as YAML text; NULL = required */
@@ -69,23 +69,22 @@ struct cfg_section {
 
 /* Helpers to declare keys; `T` is the struct type, `f` the field (also the key). */
 #define CFG_NO_RANGE 1.0, 0.0
-#define CFG_BOOL_KEY(T, f, def, doc) \
-    {#f, CFG_BOOL, offsetof(T, f), def, "", doc, CFG_NO_RANGE, NULL, NULL}
-#define CFG_INT_KEY(T, f, def, lo, hi, unit, doc) \
-    {#f, CFG_INT, offsetof(T, f), def, unit, doc, lo, hi, NULL, NULL}
-#define CFG_UINT_KEY(T, f, def, lo, hi, unit, doc) \
-    {#f, CFG_UINT, offsetof(T, f), def, unit, doc, lo, hi, NULL, NULL}
-#define CFG_DOUBLE_KEY(T, f, def, lo, hi, unit, doc) \
-    {#f, CFG_DOUBLE, offsetof(T, f), def, unit, doc, lo, hi, NULL, NULL}
-#define CFG_STRING_KEY(T, f, def, doc) \
-    {#f, CFG_STRING, offsetof(T, f), def, "", doc, CFG_NO_RANGE, NULL, NULL}
-#define CFG_ENUM_KEY(T, f, def, choices, doc) \
-    {#f, CFG_ENUM, offsetof(T, f), def, "", doc, CFG_NO_RANGE, choices, NULL}
-#define CFG_SECTION_KEY(T, f, sec) \
-    {#f, CFG_SECTION, offsetof(T, f), "", "", NULL, CFG_NO_RANGE, NULL, &(sec)}
-#define CFG_SECTION_DEF(var, nm, docstr, keyarr) \
+#define CFG_BOOL_KEY(T, f, def, doc)                                                               \
+    { #f, CFG_BOOL, offsetof(T, f), def, "", doc, CFG_NO_RANGE, NULL, NULL }
+#define CFG_INT_KEY(T, f, def, lo, hi, unit, doc)                                                  \
+    { #f, CFG_INT, offsetof(T, f), def, unit, doc, lo, hi, NULL, NULL }
+#define CFG_UINT_KEY(T, f, def, lo, hi, unit, doc)                                                 \
+    { #f, CFG_UINT, offsetof(T, f), def, unit, doc, lo, hi, NULL, NULL }
+#define CFG_DOUBLE_KEY(T, f, def, lo, hi, unit, doc)                                               \
+    { #f, CFG_DOUBLE, offsetof(T, f), def, unit, doc, lo, hi, NULL, NULL }
+#define CFG_STRING_KEY(T, f, def, doc)                                                             \
+    { #f, CFG_STRING, offsetof(T, f), def, "", doc, CFG_NO_RANGE, NULL, NULL }
+#define CFG_ENUM_KEY(T, f, def, choices, doc)                                                      \
+    { #f, CFG_ENUM, offsetof(T, f), def, "", doc, CFG_NO_RANGE, choices, NULL }
+#define CFG_SECTION_KEY(T, f, sec)                                                                 \
+    { #f, CFG_SECTION, offsetof(T, f), "", "", NULL, CFG_NO_RANGE, NULL, &(sec) }
+#define CFG_SECTION_DEF(var, nm, docstr, keyarr)                                                   \
     const struct cfg_section var = {nm, docstr, keyarr, sizeof(keyarr) / sizeof((keyarr)[0])}
-
 
 /* Fill `out` (a struct described by `root`) from the document. On failure the
  * struct holds defaults where values were bad; cfg_release() must still be called. */

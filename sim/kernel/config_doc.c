@@ -191,10 +191,9 @@ static struct node *convert(struct loader *L, yaml_node_t *yn, int depth, const 
     }
     case YAML_SEQUENCE_NODE: {
         struct node *n = node_new(NODE_SEQ, at);
-        for (yaml_node_item_t *it = yn->data.sequence.items.start;
-             it < yn->data.sequence.items.top; it++) {
-            struct node *c =
-                convert(L, yaml_document_get_node(&L->ydoc, *it), depth + 1, path);
+        for (yaml_node_item_t *it = yn->data.sequence.items.start; it < yn->data.sequence.items.top;
+             it++) {
+            struct node *c = convert(L, yaml_document_get_node(&L->ydoc, *it), depth + 1, path);
             if (!c) {
                 node_free(n);
                 return NULL;
@@ -270,8 +269,8 @@ static struct node *parse_file(struct cfg_doc *doc, const char *path, struct ori
     if (!yaml_parser_load(&parser, &L.ydoc)) {
         cfg_errors_add(err, "%s:%zu:%zu: malformed YAML: %s%s%s", path,
                        parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-                       parser.problem ? parser.problem : "parse error",
-                       parser.context ? " " : "", parser.context ? parser.context : "");
+                       parser.problem ? parser.problem : "parse error", parser.context ? " " : "",
+                       parser.context ? parser.context : "");
         yaml_parser_delete(&parser);
         fclose(f);
         return NULL;
@@ -286,7 +285,8 @@ static struct node *parse_file(struct cfg_doc *doc, const char *path, struct ori
             root = node_new(NODE_MAP, (struct origin){L.file, 1, 1});
         } else if (root && root->kind != NODE_MAP) {
             cfg_errors_add(err, "%s: the top level must be a mapping of keys, found %s",
-                           cfg_origin_str(root->at, where, sizeof where), cfg_kind_name(root->kind));
+                           cfg_origin_str(root->at, where, sizeof where),
+                           cfg_kind_name(root->kind));
             node_free(root);
             root = NULL;
         }
@@ -296,8 +296,8 @@ static struct node *parse_file(struct cfg_doc *doc, const char *path, struct ori
     if (root && yaml_parser_load(&parser, &extra)) {
         yaml_node_t *x = yaml_document_get_root_node(&extra);
         if (x) {
-            cfg_errors_add(err, "%s:%zu:%zu: a second YAML document; one per file expected",
-                           path, x->start_mark.line + 1, x->start_mark.column + 1);
+            cfg_errors_add(err, "%s:%zu:%zu: a second YAML document; one per file expected", path,
+                           x->start_mark.line + 1, x->start_mark.column + 1);
             node_free(root);
             root = NULL;
         }
@@ -511,7 +511,6 @@ bool cfg_doc_set(struct cfg_doc *d, const char *assignment, struct cfg_errors *e
 
 /* ------------------------------------------------------------- tree access */
 
-
 const struct cfg_node *cfg_doc_root(const struct cfg_doc *d) {
     return (const struct cfg_node *)d->root;
 }
@@ -568,4 +567,3 @@ const struct cfg_node *cfg_doc_find(const struct cfg_doc *d, const char *path) {
     }
     return (const struct cfg_node *)n;
 }
-

@@ -11,7 +11,7 @@
 enum node_kind { NODE_NULL, NODE_SCALAR, NODE_MAP, NODE_SEQ };
 
 struct origin {
-    const char *file; /* interned in the doc; for --set: the assignment text */
+    const char *file;   /* interned in the doc; for --set: the assignment text */
     unsigned line, col; /* 1-based; 0 for command-line values */
 };
 

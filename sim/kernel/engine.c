@@ -76,8 +76,8 @@ struct sim_engine {
     struct bucket bucket[NBUCKETS];
     uint64_t nonempty[MASK_WORDS]; /* bit b set when bucket b holds keys */
     uint64_t nonempty_words;       /* bit w set when nonempty[w] != 0 */
-    ev_key last;          /* the last key extracted */
-    uint32_t queued;      /* keys in buckets, dead ones included */
+    ev_key last;                   /* the last key extracted */
+    uint32_t queued;               /* keys in buckets, dead ones included */
     struct record *rec;
     uint32_t rec_cap;
     uint32_t *free_slots;
@@ -161,8 +161,8 @@ static uint32_t slot_alloc(struct sim_engine *e) {
     return old;
 }
 
-sim_event_id sim_engine_schedule_at(struct sim_engine *e, sim_time_t t, sim_event_fn fn,
-                                    void *ctx, void *arg) {
+sim_event_id sim_engine_schedule_at(struct sim_engine *e, sim_time_t t, sim_event_fn fn, void *ctx,
+                                    void *arg) {
     assert(fn != NULL);
     assert(t >= e->now && "event scheduled in the past");
     assert(e->next_seq < SEQ_LIMIT && "more than 2^40 events scheduled in one run");

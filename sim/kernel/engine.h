@@ -29,9 +29,9 @@ typedef uint64_t sim_time_t; /* picoseconds */
 #define SIM_TIME_MAX UINT64_MAX
 
 #define SIM_PS(x) ((sim_time_t)(x))
-#define SIM_NS(x) ((sim_time_t)(x) * 1000u)
-#define SIM_US(x) ((sim_time_t)(x) * 1000000u)
-#define SIM_MS(x) ((sim_time_t)(x) * 1000000000u)
+#define SIM_NS(x) ((sim_time_t)(x)*1000u)
+#define SIM_US(x) ((sim_time_t)(x)*1000000u)
+#define SIM_MS(x) ((sim_time_t)(x)*1000000000u)
 
 /* An event callback. ctx is the component, arg is per-event data. */
 typedef void (*sim_event_fn)(void *ctx, void *arg);
@@ -48,8 +48,8 @@ void sim_engine_destroy(struct sim_engine *e);
 sim_time_t sim_engine_now(const struct sim_engine *e);
 
 /* Schedule fn(ctx, arg) at absolute time t (t >= now; asserted). */
-sim_event_id sim_engine_schedule_at(struct sim_engine *e, sim_time_t t, sim_event_fn fn,
-                                    void *ctx, void *arg);
+sim_event_id sim_engine_schedule_at(struct sim_engine *e, sim_time_t t, sim_event_fn fn, void *ctx,
+                                    void *arg);
 /* Schedule fn(ctx, arg) at now + delay. */
 sim_event_id sim_engine_schedule_in(struct sim_engine *e, sim_time_t delay, sim_event_fn fn,
                                     void *ctx, void *arg);

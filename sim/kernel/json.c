@@ -127,7 +127,8 @@ void json_string(struct json_writer *w, const char *s) {
     if (w->flat) {
         /* TSV: tabs and newlines inside a value would break the line format */
         fprintf(w->flat, "%s\t", w->path);
-        for (const char *p = s ? s : ""; *p; p++) fputc(*p == '\t' || *p == '\n' ? ' ' : *p, w->flat);
+        for (const char *p = s ? s : ""; *p; p++)
+            fputc(*p == '\t' || *p == '\n' ? ' ' : *p, w->flat);
         fputc('\n', w->flat);
     }
 }
@@ -179,8 +180,23 @@ void json_null(struct json_writer *w) {
     flat_scalar(w, "null");
 }
 
-void json_kv_string(struct json_writer *w, const char *k, const char *v) { json_key(w, k); json_string(w, v); }
-void json_kv_uint(struct json_writer *w, const char *k, uint64_t v) { json_key(w, k); json_uint(w, v); }
-void json_kv_int(struct json_writer *w, const char *k, int64_t v) { json_key(w, k); json_int(w, v); }
-void json_kv_double(struct json_writer *w, const char *k, double v) { json_key(w, k); json_double(w, v); }
-void json_kv_bool(struct json_writer *w, const char *k, bool v) { json_key(w, k); json_bool(w, v); }
+void json_kv_string(struct json_writer *w, const char *k, const char *v) {
+    json_key(w, k);
+    json_string(w, v);
+}
+void json_kv_uint(struct json_writer *w, const char *k, uint64_t v) {
+    json_key(w, k);
+    json_uint(w, v);
+}
+void json_kv_int(struct json_writer *w, const char *k, int64_t v) {
+    json_key(w, k);
+    json_int(w, v);
+}
+void json_kv_double(struct json_writer *w, const char *k, double v) {
+    json_key(w, k);
+    json_double(w, v);
+}
+void json_kv_bool(struct json_writer *w, const char *k, bool v) {
+    json_key(w, k);
+    json_bool(w, v);
+}

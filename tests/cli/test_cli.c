@@ -1,10 +1,10 @@
 /* The tessera program: exit codes, outputs, determinism, and that the
  * generated configuration reference in docs/ is up to date. */
 #include <criterion/criterion.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdarg.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,8 +55,14 @@ static int tessera(char **out, char **err, const char *fmt, ...) {
     char *o = slurp(p);
     snprintf(p, sizeof p, "%s/err.txt", tmpdir);
     char *e = slurp(p);
-    if (out) *out = o; else free(o);
-    if (err) *err = e; else free(e);
+    if (out)
+        *out = o;
+    else
+        free(o);
+    if (err)
+        *err = e;
+    else
+        free(e);
     cr_assert(WIFEXITED(st), "tessera did not exit normally: %s", cmd);
     return WEXITSTATUS(st);
 }
@@ -107,17 +113,22 @@ Test(cli, key_in_a_section_the_kind_does_not_read_is_refused) {
     char *err;
     cr_assert_eq(tessera(NULL, &err, "run %s -o %s/unread --set noc.width=4", cfg, tmpdir), 2);
     cr_assert(strstr(err, "unread.yaml:6:8: chip.cpi: experiment kind hold does not read the chip "
-                          "section (it reads experiment, hold)"), "%s", err);
-    cr_assert(strstr(err, "--set noc.width=4: noc.width: experiment kind hold does not read the noc "
-                          "section"), "%s", err);
+                          "section (it reads experiment, hold)"),
+              "%s", err);
+    cr_assert(strstr(err,
+                     "--set noc.width=4: noc.width: experiment kind hold does not read the noc "
+                     "section"),
+              "%s", err);
     cr_assert(strstr(err, "2 errors; nothing was run"), "%s", err);
     free(err);
     char p[256];
     snprintf(p, sizeof p, "%s/unread/summary.json", tmpdir);
     cr_assert_neq(access(p, F_OK), 0, "a refused run wrote %s", p);
     /* the same keys are fine for a kind that reads them */
-    cr_assert_eq(tessera(NULL, &err, "validate configs/experiments/tile-calib.yaml "
-                                     "--set chip.cpi=0.7 --set noc.width=4"), 0, "%s", err);
+    cr_assert_eq(tessera(NULL, &err,
+                         "validate configs/experiments/tile-calib.yaml "
+                         "--set chip.cpi=0.7 --set noc.width=4"),
+                 0, "%s", err);
     free(err);
     char *ok = write_tmp("read.yaml", "experiment:\n  kind: hold\nhold:\n  events: 10\n");
     char *out;
@@ -154,19 +165,28 @@ Test(cli, bad_input_exits_2_and_runs_nothing) {
     cr_assert_eq(tessera(NULL, &err, "validate %s/nothere.yaml", tmpdir), 2);
     cr_assert(strstr(err, "nothere.yaml: cannot open: No such file or directory"), "%s", err);
     free(err);
-    cr_assert_eq(tessera(NULL, &err, "validate configs/experiments/hold.yaml --set hold.pendin=3"), 2);
-    cr_assert(strstr(err, "--set hold.pendin=3: hold.pendin: unknown key; did you mean \"hold.pending\"?"), "%s", err);
+    cr_assert_eq(tessera(NULL, &err, "validate configs/experiments/hold.yaml --set hold.pendin=3"),
+                 2);
+    cr_assert(
+        strstr(err,
+               "--set hold.pendin=3: hold.pendin: unknown key; did you mean \"hold.pending\"?"),
+        "%s", err);
     free(err);
     free(cfg);
 }
 
 Test(cli, module_checks_name_the_line_of_the_key) {
     char *exp = NULL;
-    cr_assert(asprintf(&exp, "include: %s/configs/experiments/noc-uniform.yaml\nnoc:\n  routing: yxx\n", src) > 0);
+    cr_assert(asprintf(&exp,
+                       "include: %s/configs/experiments/noc-uniform.yaml\nnoc:\n  routing: yxx\n",
+                       src) > 0);
     char *cfg = write_tmp("r.yaml", exp);
     char *err;
     cr_assert_eq(tessera(NULL, &err, "validate %s", cfg), 2);
-    cr_assert(strstr(err, "r.yaml:3:12: noc.routing: unknown routing function 'yxx' (did you mean 'yx'?)"), "%s", err);
+    cr_assert(
+        strstr(err,
+               "r.yaml:3:12: noc.routing: unknown routing function 'yxx' (did you mean 'yx'?)"),
+        "%s", err);
     free(err);
     free(cfg);
     free(exp);
@@ -201,11 +221,15 @@ static char *deterministic_part(const char *dir) {
 Test(cli, run_writes_summary_and_is_deterministic) {
     char *out;
     const char *args = "--set hold.events=300000 --set hold.pending=500 --quiet";
-    cr_assert_eq(tessera(&out, NULL, "run configs/experiments/hold.yaml %s -o %s/a", args, tmpdir), 0);
+    cr_assert_eq(tessera(&out, NULL, "run configs/experiments/hold.yaml %s -o %s/a", args, tmpdir),
+                 0);
     cr_assert(strstr(out, "hold (hold): ok"), "%s", out);
     free(out);
-    cr_assert_eq(tessera(NULL, NULL, "run configs/experiments/hold.yaml %s -o %s/b", args, tmpdir), 0);
-    cr_assert_eq(tessera(NULL, NULL, "run configs/experiments/hold.yaml %s -o %s/c --seed 2", args, tmpdir), 0);
+    cr_assert_eq(tessera(NULL, NULL, "run configs/experiments/hold.yaml %s -o %s/b", args, tmpdir),
+                 0);
+    cr_assert_eq(
+        tessera(NULL, NULL, "run configs/experiments/hold.yaml %s -o %s/c --seed 2", args, tmpdir),
+        0);
     char da[256], db[256], dc[256];
     snprintf(da, sizeof da, "%s/a", tmpdir);
     snprintf(db, sizeof db, "%s/b", tmpdir);
@@ -227,14 +251,16 @@ Test(cli, run_writes_summary_and_is_deterministic) {
 
 Test(cli, progress_forced_and_quiet) {
     char *err;
-    cr_assert_eq(tessera(NULL, &err, "run configs/experiments/hold.yaml --set hold.events=1000 "
-                                     "--progress -o %s/p",
+    cr_assert_eq(tessera(NULL, &err,
+                         "run configs/experiments/hold.yaml --set hold.events=1000 "
+                         "--progress -o %s/p",
                          tmpdir),
                  0);
     cr_assert(strstr(err, "M events/s"), "forced progress line missing: %s", err);
     free(err);
-    cr_assert_eq(tessera(NULL, &err, "run configs/experiments/hold.yaml --set hold.events=1000 "
-                                     "--quiet -o %s/q",
+    cr_assert_eq(tessera(NULL, &err,
+                         "run configs/experiments/hold.yaml --set hold.events=1000 "
+                         "--quiet -o %s/q",
                          tmpdir),
                  0);
     cr_assert_str_eq(err, "", "--quiet must print nothing on stderr");
@@ -245,10 +271,11 @@ Test(cli, sweep_runs_points_tabulates_and_reuses) {
     char *sw = NULL;
     cr_assert(asprintf(&sw, "%s/sw.yaml", tmpdir) > 0);
     FILE *f = fopen(sw, "w");
-    fprintf(f, "experiment: %s/configs/experiments/hold.yaml\n"
-               "set: {hold.events: 2000}\n"
-               "axes:\n  hold.pending: [10, 20]\n  experiment.seed: [1, 2, 3]\n"
-               "collect: [stats.events, config.hold.pending, stats.nothere]\n",
+    fprintf(f,
+            "experiment: %s/configs/experiments/hold.yaml\n"
+            "set: {hold.events: 2000}\n"
+            "axes:\n  hold.pending: [10, 20]\n  experiment.seed: [1, 2, 3]\n"
+            "collect: [stats.events, config.hold.pending, stats.nothere]\n",
             src);
     fclose(f);
     char *out;
@@ -260,7 +287,8 @@ Test(cli, sweep_runs_points_tabulates_and_reuses) {
     char *csv = slurp(p);
     cr_assert_not_null(csv);
     cr_assert(strstr(csv, "point,hold.pending,experiment.seed,status,stats.events,"
-                          "config.hold.pending,stats.nothere\n"), "%s", csv);
+                          "config.hold.pending,stats.nothere\n"),
+              "%s", csv);
     cr_assert(strstr(csv, "\n0,10,1,ok,2000,10,\n"), "%s", csv);
     cr_assert(strstr(csv, "\n5,20,3,ok,2000,20,\n"), "%s", csv);
     free(csv);
@@ -269,7 +297,10 @@ Test(cli, sweep_runs_points_tabulates_and_reuses) {
     free(out);
     cr_assert_eq(tessera(&out, NULL, "sweep %s -o %s/sw --force --dry-run", sw, tmpdir), 0);
     cr_assert(strstr(out, "(6 to run, 0 already done)"), "%s", out);
-    cr_assert(strstr(out, "point-005: --set hold.events=2000 --set hold.pending=20 --set experiment.seed=3"), "%s", out);
+    cr_assert(
+        strstr(out,
+               "point-005: --set hold.events=2000 --set hold.pending=20 --set experiment.seed=3"),
+        "%s", out);
     free(out);
     free(sw);
 }
@@ -283,16 +314,21 @@ Test(cli, sweep_mistakes_run_nothing) {
     free(err);
     free(sw);
     char *zip = NULL;
-    cr_assert(asprintf(&zip, "experiment: %s/configs/experiments/hold.yaml\nmode: zip\n"
-                             "axes: {hold.pending: [1, 2], experiment.seed: [1]}\n", src) > 0);
+    cr_assert(asprintf(&zip,
+                       "experiment: %s/configs/experiments/hold.yaml\nmode: zip\n"
+                       "axes: {hold.pending: [1, 2], experiment.seed: [1]}\n",
+                       src) > 0);
     sw = write_tmp("zip.yaml", zip);
     cr_assert_eq(tessera(NULL, &err, "sweep %s -o %s/x", sw, tmpdir), 2);
-    cr_assert(strstr(err, "axes.experiment.seed: has 1 values but axes.hold.pending has 2"), "%s", err);
+    cr_assert(strstr(err, "axes.experiment.seed: has 1 values but axes.hold.pending has 2"), "%s",
+              err);
     free(err);
     free(sw);
     free(zip);
-    cr_assert(asprintf(&zip, "experiment: %s/configs/experiments/hold.yaml\n"
-                             "axes: {hold.pending: [5, 0]}\n", src) > 0);
+    cr_assert(asprintf(&zip,
+                       "experiment: %s/configs/experiments/hold.yaml\n"
+                       "axes: {hold.pending: [5, 0]}\n",
+                       src) > 0);
     sw = write_tmp("pt.yaml", zip);
     cr_assert_eq(tessera(NULL, &err, "sweep %s -o %s/y", sw, tmpdir), 2);
     cr_assert(strstr(err, "--set hold.pending=0: hold.pending: found 0, out of range"), "%s", err);
@@ -307,7 +343,10 @@ Test(cli, sweep_mistakes_run_nothing) {
 }
 
 Test(cli, metrics_tsv_mirrors_summary) {
-    cr_assert_eq(tessera(NULL, NULL, "run configs/experiments/hold.yaml --set hold.events=500 -o %s/m --quiet", tmpdir), 0);
+    cr_assert_eq(tessera(NULL, NULL,
+                         "run configs/experiments/hold.yaml --set hold.events=500 -o %s/m --quiet",
+                         tmpdir),
+                 0);
     char p[256];
     snprintf(p, sizeof p, "%s/m/metrics.tsv", tmpdir);
     char *tsv = slurp(p);
@@ -321,7 +360,8 @@ Test(cli, metrics_tsv_mirrors_summary) {
 
 Test(cli, deadlock_exits_4_and_still_writes_results) {
     char *err, *out;
-    cr_assert_eq(tessera(&out, &err, "run configs/experiments/noc-msgdep-stall.yaml -o %s/dl", tmpdir), 4);
+    cr_assert_eq(
+        tessera(&out, &err, "run configs/experiments/noc-msgdep-stall.yaml -o %s/dl", tmpdir), 4);
     cr_assert(strstr(out, "noc-msgdep-stall (noc-msgdep): deadlock"), "%s", out);
     cr_assert(strstr(err, "wait-for cycle"), "the report goes to stderr: %s", err);
     free(err);
@@ -333,7 +373,8 @@ Test(cli, deadlock_exits_4_and_still_writes_results) {
     cr_assert(strstr(tsv, "\noutcome.status\tdeadlock\n"), "%s", tsv);
     cr_assert(strstr(tsv, "\noutcome.exit_code\t4\n"), "%s", tsv);
     free(tsv);
-    cr_assert_eq(tessera(&out, NULL, "check-deadlock configs/experiments/noc-unsafe-routing.yaml"), 4);
+    cr_assert_eq(tessera(&out, NULL, "check-deadlock configs/experiments/noc-unsafe-routing.yaml"),
+                 4);
     cr_assert(strstr(out, "can deadlock"), "%s", out);
     free(out);
     cr_assert_eq(tessera(&out, NULL, "check-deadlock configs/experiments/noc-uniform.yaml"), 0);

@@ -101,12 +101,12 @@ static void expect_error(const char *yaml, const char **sets, const char *const 
 
 Test(config, values_defaults_and_number_forms) {
     char *path = write_file("ok.yaml", "required_n: 1_000_000\n"
-                                        "width: 0x10\n"
-                                        "offset: -7\n"
-                                        "fast: true\n"
-                                        "sub:\n"
-                                        "  rate: 0.25\n"
-                                        "  mode: adaptive\n");
+                                       "width: 0x10\n"
+                                       "offset: -7\n"
+                                       "fast: true\n"
+                                       "sub:\n"
+                                       "  rate: 0.25\n"
+                                       "  mode: adaptive\n");
     struct t_cfg c;
     char errs[1024];
     cr_assert(load(path, NULL, &c, errs, sizeof errs), "%s", errs);
@@ -138,8 +138,8 @@ Test(config, includes_merge_and_own_keys_win) {
     char *lay = write_file("layout.yaml", "sub:\n  label: layout\n");
     free(write_file("sub.yaml", ""));
     char *exp = write_file("exp.yaml", "include: [chip.yaml, layout.yaml]\n"
-                                        "required_n: 3\n"
-                                        "sub:\n  depth: 12\n");
+                                       "required_n: 3\n"
+                                       "sub:\n  depth: 12\n");
     struct t_cfg c;
     char errs[1024];
     cr_assert(load(exp, NULL, &c, errs, sizeof errs), "%s", errs);
@@ -198,8 +198,8 @@ Test(config, mistake_missing_required_key) {
 }
 
 Test(config, mistake_bad_include) {
-    EXPECT("include: nothere.yaml\nrequired_n: 1\n",
-           "%s:1:10: include: cannot open \"", "nothere.yaml\": No such file or directory");
+    EXPECT("include: nothere.yaml\nrequired_n: 1\n", "%s:1:10: include: cannot open \"",
+           "nothere.yaml\": No such file or directory");
 }
 
 Test(config, mistake_include_cycle) {
@@ -266,8 +266,9 @@ Test(config, mistake_two_documents) {
 }
 
 Test(config, all_mistakes_of_a_file_are_reported) {
-    EXPECT("width: 0\nfast: maybe\nsub: {depht: 1}\n", "%s:1:8: width:", "%s:2:7: fast:",
-           "%s:3:7: sub.depht: unknown key", "required_n: missing required key");
+    EXPECT("width: 0\nfast: maybe\nsub: {depht: 1}\n",
+           "%s:1:8: width:", "%s:2:7: fast:", "%s:3:7: sub.depht: unknown key",
+           "required_n: missing required key");
 }
 
 Test(config, mistake_set_without_equals) {
@@ -326,8 +327,9 @@ Test(config, json_and_reference_output) {
     f = open_memstream(&buf, &len);
     cfg_write_reference_md(&root_section, f);
     fclose(f);
-    cr_assert(strstr(buf, "| `sub.depth` | unsigned | `4` | 1 .. 1024 | flits | Buffer depth [A]. |"),
-              "%s", buf);
+    cr_assert(
+        strstr(buf, "| `sub.depth` | unsigned | `4` | 1 .. 1024 | flits | Buffer depth [A]. |"),
+        "%s", buf);
     cr_assert(strstr(buf, "| `required_n` | unsigned | **required** |"), "%s", buf);
     free(buf);
     cfg_release(&root_section, &c);

@@ -24,7 +24,8 @@ static void record_ev(void *ctx, void *arg) {
 Test(engine, runs_in_time_order) {
     struct trace t = {.e = sim_engine_create()};
     sim_time_t when[] = {50, 10, 40, 20, 30};
-    for (int i = 0; i < 5; i++) sim_engine_schedule_at(t.e, when[i], record_ev, &t, (void *)(intptr_t)i);
+    for (int i = 0; i < 5; i++)
+        sim_engine_schedule_at(t.e, when[i], record_ev, &t, (void *)(intptr_t)i);
     cr_assert_eq(sim_engine_run_until(t.e, SIM_TIME_MAX), 5);
     int expect[] = {1, 3, 4, 2, 0};
     for (int i = 0; i < 5; i++) cr_assert_eq(t.ids[i], expect[i], "position %d", i);
@@ -34,7 +35,8 @@ Test(engine, runs_in_time_order) {
 
 Test(engine, equal_times_run_in_scheduling_order) {
     struct trace t = {.e = sim_engine_create()};
-    for (int i = 0; i < 1000; i++) sim_engine_schedule_at(t.e, 7, record_ev, &t, (void *)(intptr_t)i);
+    for (int i = 0; i < 1000; i++)
+        sim_engine_schedule_at(t.e, 7, record_ev, &t, (void *)(intptr_t)i);
     sim_engine_run_until(t.e, SIM_TIME_MAX);
     for (int i = 0; i < 1000; i++) cr_assert_eq(t.ids[i], i);
     sim_engine_destroy(t.e);
@@ -155,7 +157,8 @@ Test(engine, heavy_cancellation_compacts_and_stays_correct) {
     t.n = 0;
     sim_event_id ids[20000];
     for (int i = 0; i < 20000; i++)
-        ids[i] = sim_engine_schedule_at(e, (sim_time_t)(20000 - i), record_ev, &t, (void *)(intptr_t)i);
+        ids[i] =
+            sim_engine_schedule_at(e, (sim_time_t)(20000 - i), record_ev, &t, (void *)(intptr_t)i);
     for (int i = 0; i < 20000; i++)
         if (i % 10) cr_assert(sim_engine_cancel(e, ids[i]));
     cr_assert_eq(sim_engine_pending_count(e), 2000);

@@ -102,8 +102,8 @@ struct mpipe *nic_test_dev_create(struct nic_test_dev *d, struct sim_engine *e,
     flat_add(&d->mem, TEST_APP_BASE, 1u << 20, true);
     flat_add(&d->mem, TEST_UNREG_BASE, 1u << 20, false);
     char err[512];
-    d->m = mpipe_create(e, c, &flat_mem_ops, &d->mem, TEST_RX_BASE, rx, TEST_TX_BASE, tx, name,
-                        err, sizeof err);
+    d->m = mpipe_create(e, c, &flat_mem_ops, &d->mem, TEST_RX_BASE, rx, TEST_TX_BASE, tx, name, err,
+                        sizeof err);
     if (!d->m) fprintf(stderr, "%s\n", err);
     return d->m;
 }
@@ -135,8 +135,11 @@ static void echo_notify(void *ctx, unsigned ring, sim_time_t t) {
     bool rung[64] = {false};
     for (uint64_t i = 0; i < n; i++) {
         int er = echo_ering(x->m, d[i].port, ring);
-        struct mpipe_edesc e = {.addr = d[i].buf_addr, .size = (uint16_t)d[i].size, .eop = true,
-                                .hwb = true, .stack = d[i].stack};
+        struct mpipe_edesc e = {.addr = d[i].buf_addr,
+                                .size = (uint16_t)d[i].size,
+                                .eop = true,
+                                .hwb = true,
+                                .stack = d[i].stack};
         if (er >= 0 && er < 64 && mpipe_drv_edma_post(x->m, (unsigned)er, &e, 1, t, NULL) == 1) {
             rung[er] = true;
             x->echoed++;

@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/chip/chip_nic.h"
 #include "nic/eth_gen.h"
 #include "nic/mpipe_driver.h"
 #include "nic_test_util.h"
-#include "sim/tile/cov.h"
+#include "sim/chip/chip_nic.h"
 #include "sim/kernel/json.h"
+#include "sim/tile/cov.h"
 #include "tile_test_util.h"
 #include "workloads/tile/echo_tile.h"
 
@@ -121,7 +121,8 @@ Test(chip_nic, dma_read_of_a_dirty_line_gets_the_current_data) {
      * home and back plus the DRAM latency */
     uint64_t pa2 = heap->pa + 65536;
     unsigned home2 = cache_home(cs, pa2 >> cs->line_shift);
-    uint64_t c2 = 2 * (cache_hops(cs, 0, home2) + 1) * ccfg.l3.hop_cycles + ccfg.dram.latency_cycles;
+    uint64_t c2 =
+        2 * (cache_hops(cs, 0, home2) + 1) * ccfg.l3.hop_cycles + ccfg.dram.latency_cycles;
     cr_assert_eq(chip_nic_mem_ops.read(cn, pa2, out, 8, 0, &done), 0);
     cr_assert_gt(done, sim_clock_cycles_to_ps(&clk, c2));
 }
@@ -217,8 +218,10 @@ static void check_echo(void *ctx, const struct eth_frame *f, sim_time_t t) {
     uint64_t seq = 0;
     for (unsigned i = 0; i < 8; i++) seq = seq << 8 | f->data[42 + i];
     size_t n = eth_gen_build(x->g, seq, want, sizeof want);
-    if (n == f->len && memcmp(want, f->data, n) == 0) x->ok++;
-    else x->bad++;
+    if (n == f->len && memcmp(want, f->data, n) == 0)
+        x->ok++;
+    else
+        x->bad++;
     if (!x->first) x->first = t;
 }
 
@@ -244,8 +247,12 @@ Test(chip_nic, echo_tile_program_returns_every_frame_with_driver_costs_charged) 
     cr_assert_eq(chip_nic_map_ring(cn, 9, tiles[1], 1), -1, "no such device ring");
 
     const uint64_t frames = 3000;
-    struct eth_gen_params p = {.count = frames, .frame_bytes = 60, .rate_pps = 4000000,
-                               .flows = 64, .proto = IP_PROTO_UDP, .seed = 5};
+    struct eth_gen_params p = {.count = frames,
+                               .frame_bytes = 60,
+                               .rate_pps = 4000000,
+                               .flows = 64,
+                               .proto = IP_PROTO_UDP,
+                               .seed = 5};
     struct eth_gen *g = eth_gen_create(eng, &ncfg.eth, &p, "gen", err, sizeof err);
     cr_assert_not_null(g, "%s", err);
     struct rx_check chk = {.g = g};
@@ -310,11 +317,11 @@ static char *echo_run_stats(void) {
         struct echo_tile *x = mem_alloc(chip_private_region(c, 20 + i), sizeof *x);
         *x = (struct echo_tile){.ring = 1, .ering = 0, .batch = 8};
         cr_assert_eq(chip_nic_map_ring(n, i, 20 + i, 1), 0);
-        cr_assert_eq(chip_tile_start(c, 20 + i, TILE_ROLE_NET, 0, echo_tile_main, x, err,
-                                     sizeof err), 0);
+        cr_assert_eq(
+            chip_tile_start(c, 20 + i, TILE_ROLE_NET, 0, echo_tile_main, x, err, sizeof err), 0);
     }
-    struct eth_gen_params p = {.count = 500, .frame_bytes = 200, .flows = 16,
-                               .proto = IP_PROTO_TCP, .seed = 9};
+    struct eth_gen_params p = {
+        .count = 500, .frame_bytes = 200, .flows = 16, .proto = IP_PROTO_TCP, .seed = 9};
     struct eth_gen *g = eth_gen_create(e, &nc.eth, &p, "gen", err, sizeof err);
     eth_cable_connect(&g->port, mpipe_port(chip_nic_mpipe(n), 0));
     eth_gen_start(g, 0);

@@ -98,8 +98,7 @@ static struct run transfer(const struct chip_host_config *cpu) {
     memset(&b, 0, sizeof b);
     a.e = b.e = e;
     b.rx = malloc(XFER);
-    struct client_host_params prm = {.cores = 1, .rx_queue = 1024, .tx_backlog = 4096,
-                                     .seed = 3};
+    struct client_host_params prm = {.cores = 1, .rx_queue = 1024, .tx_backlog = 4096, .seed = 3};
     struct stk_config sa, sb;
     stk_config_default(&sa);
     stk_config_default(&sb);
@@ -176,8 +175,8 @@ Test(nic_client_host, tcp_transfer_through_the_switch_runs_at_the_line_rate) {
     sim_time_t floor = (sim_time_t)SEGS * wire;
     cr_log_info("1 MiB in %.1f us (wire floor %.1f us), handshake %.2f us", (double)r.done / 1e6,
                 (double)floor / 1e6, (double)r.connected / 1e6);
-    cr_assert_geq(r.done, floor, "faster than the wire: %llu ps < %llu",
-                  (unsigned long long)r.done, (unsigned long long)floor);
+    cr_assert_geq(r.done, floor, "faster than the wire: %llu ps < %llu", (unsigned long long)r.done,
+                  (unsigned long long)floor);
     cr_assert_lt(r.done, floor * 3 / 2, "transfer took %llu ps, line rate %llu",
                  (unsigned long long)r.done, (unsigned long long)floor);
     /* handshake: ARP + SYN + SYN-ACK: a few wire times, host costs and switch hops */

@@ -23,8 +23,8 @@ Test(eth, wire_time_of_min_and_max_frames) {
 static double flood_rate(uint64_t bytes, uint64_t count, struct eth_gen **src_out,
                          struct eth_gen **dst_out) {
     char err[256];
-    struct eth_gen_params p = {.count = count, .frame_bytes = bytes, .flows = 4,
-                               .proto = IP_PROTO_UDP, .seed = 1};
+    struct eth_gen_params p = {
+        .count = count, .frame_bytes = bytes, .flows = 4, .proto = IP_PROTO_UDP, .seed = 1};
     struct eth_gen *src = eth_gen_create(nic_eng, &nic_cfg.eth, &p, "src", err, sizeof err);
     p.count = 0;
     struct eth_gen *dst = eth_gen_create(nic_eng, &nic_cfg.eth, &p, "dst", err, sizeof err);
@@ -143,8 +143,8 @@ Test(eth, flow_control_refuses_when_fifo_full_and_overruns_are_counted) {
 
 Test(eth, full_duplex_both_directions_at_line_rate) {
     char err[256];
-    struct eth_gen_params p = {.count = 5000, .frame_bytes = 60, .flows = 1,
-                               .proto = IP_PROTO_UDP, .seed = 1};
+    struct eth_gen_params p = {
+        .count = 5000, .frame_bytes = 60, .flows = 1, .proto = IP_PROTO_UDP, .seed = 1};
     struct eth_gen *x = eth_gen_create(nic_eng, &nic_cfg.eth, &p, "x", err, sizeof err);
     struct eth_gen *y = eth_gen_create(nic_eng, &nic_cfg.eth, &p, "y", err, sizeof err);
     eth_cable_connect(&x->port, &y->port);

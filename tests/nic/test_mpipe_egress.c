@@ -29,8 +29,7 @@ struct completions {
     uint64_t calls, refused, last_completed;
     unsigned last_ring;
 };
-static void on_complete(void *ctx, unsigned ring, uint64_t completed, bool refused,
-                        sim_time_t t) {
+static void on_complete(void *ctx, unsigned ring, uint64_t completed, bool refused, sim_time_t t) {
     (void)t;
     struct completions *c = ctx;
     c->calls++;
@@ -65,9 +64,13 @@ static const char piece1[] = "The quick brown fox jumps ";
 static const char piece2[] = "over the lazy dog, twice over.";
 
 static size_t reference_frame(uint8_t *buf, size_t cap, struct eth_flow *fl) {
-    *fl = (struct eth_flow){.src_mac = {2, 0, 0, 0, 0, 9}, .dst_mac = {2, 0, 0, 0, 0, 8},
-                            .src_ip = 0x0a000009u, .dst_ip = 0x0a000008u, .src_port = 80,
-                            .dst_port = 5555, .proto = IP_PROTO_TCP};
+    *fl = (struct eth_flow){.src_mac = {2, 0, 0, 0, 0, 9},
+                            .dst_mac = {2, 0, 0, 0, 0, 8},
+                            .src_ip = 0x0a000009u,
+                            .dst_ip = 0x0a000008u,
+                            .src_port = 80,
+                            .dst_port = 5555,
+                            .proto = IP_PROTO_TCP};
     char payload[128];
     size_t n1 = strlen(piece1), n2 = strlen(piece2);
     memcpy(payload, piece1, n1);
@@ -76,8 +79,8 @@ static size_t reference_frame(uint8_t *buf, size_t cap, struct eth_flow *fl) {
 }
 
 /* Post header (from the Tx header stack) + 2 payload pieces on eDMA ring 0. */
-static void post_gather(struct egress_rig *r, uint64_t piece2_addr, uint64_t *hdr_out,
-                        uint8_t *ref, size_t *ref_len) {
+static void post_gather(struct egress_rig *r, uint64_t piece2_addr, uint64_t *hdr_out, uint8_t *ref,
+                        size_t *ref_len) {
     struct mpipe *m = r->dev.m;
     struct eth_flow fl;
     *ref_len = reference_frame(ref, 256, &fl);
@@ -96,8 +99,14 @@ static void post_gather(struct egress_rig *r, uint64_t piece2_addr, uint64_t *hd
     uint32_t seed = eth_csum_pseudo(fl.src_ip, fl.dst_ip, IP_PROTO_TCP, l4_len);
     while (seed >> 16) seed = (seed & 0xffff) + (seed >> 16);
     struct mpipe_edesc d[3] = {
-        {.addr = hdr, .size = 54, .csum = true, .csum_start = 34, .csum_dest = 34 + 16,
-         .csum_seed = (uint16_t)seed, .hwb = true, .stack = MPIPE_STACK_TX_HDR},
+        {.addr = hdr,
+         .size = 54,
+         .csum = true,
+         .csum_start = 34,
+         .csum_dest = 34 + 16,
+         .csum_seed = (uint16_t)seed,
+         .hwb = true,
+         .stack = MPIPE_STACK_TX_HDR},
         {.addr = TEST_APP_BASE + 4096, .size = (uint16_t)n1},
         {.addr = piece2_addr, .size = (uint16_t)n2, .eop = true},
     };
@@ -243,8 +252,8 @@ Test(egress, echo_returns_a_64B_flood_at_line_rate) {
     cr_assert(nic_test_dev_create(&dev, nic_eng, &nic_cfg, "chip"));
     struct nic_echo echo = {0};
     nic_echo_attach(&echo, dev.m);
-    struct eth_gen_params p = {.count = 20000, .frame_bytes = 60, .flows = 1000,
-                               .proto = IP_PROTO_UDP, .seed = 11};
+    struct eth_gen_params p = {
+        .count = 20000, .frame_bytes = 60, .flows = 1000, .proto = IP_PROTO_UDP, .seed = 11};
     struct eth_gen *g = eth_gen_create(nic_eng, &nic_cfg.eth, &p, "gen", err, sizeof err);
     cr_assert(g, "%s", err);
     eth_cable_connect(&g->port, mpipe_port(dev.m, 0));

@@ -5,8 +5,8 @@
 
 #include "nic/eth_gen.h"
 #include "nic/mpipe_rss.h"
-#include "sim/kernel/rng.h"
 #include "nic_test_util.h"
+#include "sim/kernel/rng.h"
 
 /* A time after every DMA write of a test has landed. */
 #define LATER SIM_MS(100000)
@@ -52,7 +52,8 @@ Test(ingress, table_hash_equals_the_bitwise_hash) {
     struct sim_rng rng;
     sim_rng_init(&rng, 1, 2);
     for (int i = 0; i < 1000; i++) {
-        struct eth_parsed p = {.is_ipv4 = true, .is_udp = i % 3 != 0,
+        struct eth_parsed p = {.is_ipv4 = true,
+                               .is_udp = i % 3 != 0,
                                .src_ip = (uint32_t)sim_rng_u64(&rng),
                                .dst_ip = (uint32_t)sim_rng_u64(&rng),
                                .src_port = (uint16_t)sim_rng_u64(&rng),
@@ -65,8 +66,12 @@ Test(ingress, table_hash_equals_the_bitwise_hash) {
 Test(ingress, symmetric_hash_is_the_same_both_ways) {
     uint8_t key[40];
     nic_config_parse_rss_key(nic_cfg.mpipe.rss_key, key);
-    struct eth_parsed ab = {.is_ipv4 = true, .is_tcp = true, .src_ip = ip(10, 0, 0, 1),
-                            .dst_ip = ip(10, 0, 0, 2), .src_port = 1234, .dst_port = 80};
+    struct eth_parsed ab = {.is_ipv4 = true,
+                            .is_tcp = true,
+                            .src_ip = ip(10, 0, 0, 1),
+                            .dst_ip = ip(10, 0, 0, 2),
+                            .src_port = 1234,
+                            .dst_port = 80};
     struct eth_parsed ba = ab;
     ba.src_ip = ab.dst_ip, ba.dst_ip = ab.src_ip, ba.src_port = ab.dst_port,
     ba.dst_port = ab.src_port;
@@ -100,8 +105,12 @@ Test(ingress, rss_spreads_10000_flows_over_12_rings_within_10_percent) {
     nic_cfg.mpipe.ring_entries = 4096;
     nic_cfg.mpipe.small_buffers = 12000;
     struct rig r;
-    struct eth_gen_params p = {.count = 10000, .frame_bytes = 60, .flows = 10000,
-                               .proto = IP_PROTO_UDP, .seed = 7, .rate_pps = 1000000};
+    struct eth_gen_params p = {.count = 10000,
+                               .frame_bytes = 60,
+                               .flows = 10000,
+                               .proto = IP_PROTO_UDP,
+                               .seed = 7,
+                               .rate_pps = 1000000};
     rig_up(&r, &p);
     struct mpipe *m = r.dev.m;
     cr_assert_eq(m->st.delivered, 10000);
@@ -141,8 +150,8 @@ Test(ingress, sticky_keeps_a_flow_on_its_ring_while_round_robin_does_not) {
     nic_cfg.mpipe.bucket_mode = MPIPE_BUCKET_STICKY;
     /* 63 flows: round-robin's rotation over 4 rings does not line up with the flows. */
     struct rig r;
-    struct eth_gen_params p = {.count = 63 * 20, .frame_bytes = 60, .flows = 63,
-                               .proto = IP_PROTO_UDP, .seed = 3};
+    struct eth_gen_params p = {
+        .count = 63 * 20, .frame_bytes = 60, .flows = 63, .proto = IP_PROTO_UDP, .seed = 3};
     rig_up(&r, &p);
     cr_assert_eq(r.dev.m->st.delivered, 63 * 20);
     check_flow_rings(r.dev.m, 63, IP_PROTO_UDP, true);
@@ -159,8 +168,8 @@ Test(ingress, sticky_keeps_a_flow_on_its_ring_while_round_robin_does_not) {
 Test(ingress, static_mode_keeps_flows_even_when_drained) {
     nic_cfg.mpipe.rings = 4;
     struct rig r;
-    struct eth_gen_params p = {.count = 64 * 8, .frame_bytes = 60, .flows = 64,
-                               .proto = IP_PROTO_UDP, .seed = 5};
+    struct eth_gen_params p = {
+        .count = 64 * 8, .frame_bytes = 60, .flows = 64, .proto = IP_PROTO_UDP, .seed = 5};
     rig_up(&r, &p);
     check_flow_rings(r.dev.m, 64, IP_PROTO_UDP, true);
     rig_down(&r);
@@ -170,8 +179,8 @@ Test(ingress, ring_full_drops_are_counted) {
     nic_cfg.mpipe.rings = 1;
     nic_cfg.mpipe.ring_entries = 8;
     struct rig r;
-    struct eth_gen_params p = {.count = 20, .frame_bytes = 60, .flows = 3,
-                               .proto = IP_PROTO_UDP, .seed = 5};
+    struct eth_gen_params p = {
+        .count = 20, .frame_bytes = 60, .flows = 3, .proto = IP_PROTO_UDP, .seed = 5};
     rig_up(&r, &p);
     struct mpipe *m = r.dev.m;
     cr_assert_eq(m->st.delivered, 8);
@@ -197,8 +206,8 @@ Test(ingress, no_buffer_drops_are_counted_and_buffers_come_back) {
     nic_cfg.mpipe.small_buffers = 5;
     nic_cfg.mpipe.large_buffers = 0;
     struct rig r;
-    struct eth_gen_params p = {.count = 10, .frame_bytes = 60, .flows = 1,
-                               .proto = IP_PROTO_UDP, .seed = 5};
+    struct eth_gen_params p = {
+        .count = 10, .frame_bytes = 60, .flows = 1, .proto = IP_PROTO_UDP, .seed = 5};
     rig_up(&r, &p);
     struct mpipe *m = r.dev.m;
     cr_assert_eq(m->st.delivered, 5);
@@ -222,8 +231,8 @@ Test(ingress, stack_is_picked_by_size_and_too_big_is_counted) {
     nic_cfg.mpipe.rings = 1;
     nic_cfg.mpipe.large_buffer_bytes = 1024; /* frames of 1025..1514 fit no stack */
     struct rig r;
-    struct eth_gen_params p = {.count = 1, .frame_bytes = 1200, .flows = 1,
-                               .proto = IP_PROTO_UDP, .seed = 5};
+    struct eth_gen_params p = {
+        .count = 1, .frame_bytes = 1200, .flows = 1, .proto = IP_PROTO_UDP, .seed = 5};
     rig_up(&r, &p);
     cr_assert_eq(r.dev.m->st.drop_too_big, 1);
     rig_down(&r);
@@ -253,9 +262,13 @@ static struct mpipe *one_frame(struct nic_test_dev *dev, const uint8_t *f, size_
 }
 
 static size_t tcp_frame(uint8_t *buf, size_t cap) {
-    struct eth_flow fl = {.src_mac = {2, 0, 0, 0, 0, 1}, .dst_mac = {2, 0, 0, 0, 0, 2},
-                          .src_ip = ip(10, 0, 0, 1), .dst_ip = ip(10, 0, 0, 2),
-                          .src_port = 4321, .dst_port = 80, .proto = IP_PROTO_TCP};
+    struct eth_flow fl = {.src_mac = {2, 0, 0, 0, 0, 1},
+                          .dst_mac = {2, 0, 0, 0, 0, 2},
+                          .src_ip = ip(10, 0, 0, 1),
+                          .dst_ip = ip(10, 0, 0, 2),
+                          .src_port = 4321,
+                          .dst_port = 80,
+                          .proto = IP_PROTO_TCP};
     return eth_build(buf, cap, &fl, NULL, "hello, mpipe", 12, 7);
 }
 
@@ -339,8 +352,8 @@ Test(ingress, classifiers_bound_the_packet_rate) {
     nic_cfg.mpipe.classifier_queue_frames = 16;
     nic_cfg.mpipe.ring_entries = 4096;
     struct rig r;
-    struct eth_gen_params p = {.count = 2000, .frame_bytes = 60, .flows = 16,
-                               .proto = IP_PROTO_UDP, .seed = 5};
+    struct eth_gen_params p = {
+        .count = 2000, .frame_bytes = 60, .flows = 16, .proto = IP_PROTO_UDP, .seed = 5};
     rig_up(&r, &p);
     struct mpipe *m = r.dev.m;
     /* 2000 frames arrive in 134 us; one classifier finishes ~135 of them. */
@@ -421,9 +434,8 @@ Test(ingress, random_and_mutated_frames_are_counted_never_crash) {
     sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     const struct mpipe_stats *s = &dev.m->st;
     cr_assert_eq(s->rx_frames, sent);
-    uint64_t drops = s->drop_classifier_full + s->drop_runt + s->drop_bad_ip +
-                     s->drop_bad_ip_csum + s->drop_too_big + s->drop_no_buffer +
-                     s->drop_ring_full + s->drop_dma_error;
+    uint64_t drops = s->drop_classifier_full + s->drop_runt + s->drop_bad_ip + s->drop_bad_ip_csum +
+                     s->drop_too_big + s->drop_no_buffer + s->drop_ring_full + s->drop_dma_error;
     cr_assert_eq(s->delivered + drops, sent);
     cr_assert_gt(s->drop_bad_ip + s->drop_bad_ip_csum, 0);
     cr_assert_gt(s->delivered, 0);

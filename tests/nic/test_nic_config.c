@@ -76,13 +76,13 @@ Test(nic_config, binds_from_yaml_and_refuses_bad_values) {
     struct sim_engine *e = sim_engine_create();
     struct flat_mem mem;
     flat_init(&mem);
-    cr_assert_null(mpipe_create(e, &c, &flat_mem_ops, &mem, 0, 1ull << 30, 0, 1ull << 30, "x",
-                                err, sizeof err));
+    cr_assert_null(mpipe_create(e, &c, &flat_mem_ops, &mem, 0, 1ull << 30, 0, 1ull << 30, "x", err,
+                                sizeof err));
     cr_assert(strstr(err, "small_buffer_bytes"), "%s", err);
     /* Too little memory for the stacks. */
     c.mpipe.small_buffer_bytes = 256;
-    cr_assert_null(mpipe_create(e, &c, &flat_mem_ops, &mem, 0, 4096, 0, 4096, "x", err,
-                                sizeof err));
+    cr_assert_null(
+        mpipe_create(e, &c, &flat_mem_ops, &mem, 0, 4096, 0, 4096, "x", err, sizeof err));
     cr_assert(strstr(err, "Rx"), "%s", err);
     sim_engine_destroy(e);
     cfg_release(&nic_config_section, &c);
@@ -114,8 +114,12 @@ static char *echo_stats(uint64_t seed) {
     struct nic_echo echo = {0};
     nic_echo_attach(&echo, dev.m);
     char err[256];
-    struct eth_gen_params p = {.count = 3000, .frame_bytes = 300, .flows = 77,
-                               .proto = IP_PROTO_TCP, .seed = seed, .rate_pps = 5000000};
+    struct eth_gen_params p = {.count = 3000,
+                               .frame_bytes = 300,
+                               .flows = 77,
+                               .proto = IP_PROTO_TCP,
+                               .seed = seed,
+                               .rate_pps = 5000000};
     struct eth_gen *g = eth_gen_create(eng, &cfg.eth, &p, "gen", err, sizeof err);
     eth_cable_connect(&g->port, mpipe_port(dev.m, 0));
     eth_gen_start(g, 0);

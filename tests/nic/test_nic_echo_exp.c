@@ -225,8 +225,8 @@ static void set_pcap_ports(const char *spec) {
 /* Frames tshark reads in dir/file. */
 static uint64_t tshark_frames(const char *dir, const char *file) {
     char cmd[512], out[64];
-    snprintf(cmd, sizeof cmd, "tshark -n -r %s/%s -T fields -e frame.number 2>/dev/null | wc -l", dir,
-             file);
+    snprintf(cmd, sizeof cmd, "tshark -n -r %s/%s -T fields -e frame.number 2>/dev/null | wc -l",
+             dir, file);
     FILE *p = popen(cmd, "r");
     cr_assert_not_null(p, "cannot run %s", cmd);
     size_t n = fread(out, 1, sizeof out - 1, p);

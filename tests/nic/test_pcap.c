@@ -35,8 +35,12 @@ TestSuite(pcap, .init = setup, .fini = teardown);
 /* Capture `count` frames sent by a generator at the sink's port. */
 static struct eth_gen *capture(uint64_t count, uint64_t bytes, uint64_t rate) {
     char err[256];
-    struct eth_gen_params p = {.count = count, .frame_bytes = bytes, .flows = 5,
-                               .proto = IP_PROTO_TCP, .seed = 2, .rate_pps = rate};
+    struct eth_gen_params p = {.count = count,
+                               .frame_bytes = bytes,
+                               .flows = 5,
+                               .proto = IP_PROTO_TCP,
+                               .seed = 2,
+                               .rate_pps = rate};
     struct eth_gen *src = eth_gen_create(eng, &cfg.eth, &p, "src", err, sizeof err);
     cr_assert(src, "%s", err);
     struct eth_port sink;
@@ -69,7 +73,8 @@ Test(pcap, round_trip_keeps_bytes_and_times) {
         cr_assert_eq(memcmp(d, ref, len), 0);
         /* Arrival: (i + 1) frame slots minus the gap, plus the cable; ns precision. */
         uint64_t expect = (i * eth_wire_time(&cfg.eth, 100) + eth_frame_time(&cfg.eth, 100) +
-                           SIM_NS(cfg.eth.propagation_ns)) / 1000 * 1000;
+                           SIM_NS(cfg.eth.propagation_ns)) /
+                          1000 * 1000;
         cr_assert_eq(t, expect, "record %llu at %llu", (unsigned long long)i,
                      (unsigned long long)t);
         cr_assert(t >= prev);
@@ -131,8 +136,8 @@ static struct eth_gen *replay(const struct pcap_replay_params *prm, struct pcap_
     char err[256];
     struct pcap_replay *rp = pcap_replay_create(eng, &cfg.eth, prm, "replay", err, sizeof err);
     cr_assert(rp, "%s", err);
-    struct eth_gen_params p = {.count = 0, .frame_bytes = 60, .flows = 1,
-                               .proto = IP_PROTO_UDP, .seed = 1};
+    struct eth_gen_params p = {
+        .count = 0, .frame_bytes = 60, .flows = 1, .proto = IP_PROTO_UDP, .seed = 1};
     struct eth_gen *sink = eth_gen_create(eng, &cfg.eth, &p, "sink", err, sizeof err);
     eth_cable_connect(&rp->port, &sink->port);
     pcap_replay_start(rp, sim_engine_now(eng));

@@ -40,8 +40,11 @@ static void make_capture(uint64_t counts[FLOWS + 1], struct eth_flow flows[FLOWS
     struct pcap_writer *w = pcap_writer_open(path, 0, err, sizeof err);
     cr_assert(w, "%s", err);
     eth_port_set_pcap(mpipe_port(dev.m, 0), w);
-    struct eth_gen_params p = {.count = FLOWS * PER_FLOW, .frame_bytes = 200, .flows = FLOWS,
-                               .proto = IP_PROTO_TCP, .seed = 9};
+    struct eth_gen_params p = {.count = FLOWS * PER_FLOW,
+                               .frame_bytes = 200,
+                               .flows = FLOWS,
+                               .proto = IP_PROTO_TCP,
+                               .seed = 9};
     struct eth_gen *g = eth_gen_create(eng, &cfg.eth, &p, "client", err, sizeof err);
     cr_assert(g, "%s", err);
     eth_cable_connect(&g->port, mpipe_port(dev.m, 0));
@@ -54,9 +57,13 @@ static void make_capture(uint64_t counts[FLOWS + 1], struct eth_flow flows[FLOWS
     cr_assert_eq(echo.echoed, FLOWS * PER_FLOW);
 
     /* A gathered reply with checksum offload: header + payload piece. */
-    struct eth_flow fl = {.src_mac = {2, 0, 0, 0, 0, 2}, .dst_mac = {2, 0, 0, 0, 0, 1},
-                          .src_ip = 0x0a800001u, .dst_ip = 0x0a000063u, .src_port = 80,
-                          .dst_port = 40000, .proto = IP_PROTO_TCP};
+    struct eth_flow fl = {.src_mac = {2, 0, 0, 0, 0, 2},
+                          .dst_mac = {2, 0, 0, 0, 0, 1},
+                          .src_ip = 0x0a800001u,
+                          .dst_ip = 0x0a000063u,
+                          .src_port = 80,
+                          .dst_port = 40000,
+                          .proto = IP_PROTO_TCP};
     static const char body[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
     size_t blen = strlen(body);
     uint8_t ref[256];
@@ -70,8 +77,14 @@ static void make_capture(uint64_t counts[FLOWS + 1], struct eth_flow flows[FLOWS
     uint32_t seed = eth_csum_pseudo(fl.src_ip, fl.dst_ip, IP_PROTO_TCP, (uint16_t)(20 + blen));
     while (seed >> 16) seed = (seed & 0xffff) + (seed >> 16);
     struct mpipe_edesc d[2] = {
-        {.addr = hdr, .size = 54, .csum = true, .csum_start = 34, .csum_dest = 50,
-         .csum_seed = (uint16_t)seed, .hwb = true, .stack = MPIPE_STACK_TX_HDR},
+        {.addr = hdr,
+         .size = 54,
+         .csum = true,
+         .csum_start = 34,
+         .csum_dest = 50,
+         .csum_seed = (uint16_t)seed,
+         .hwb = true,
+         .stack = MPIPE_STACK_TX_HDR},
         {.addr = TEST_APP_BASE, .size = (uint16_t)blen, .eop = true},
     };
     cr_assert_eq(mpipe_drv_edma_post(dev.m, 0, d, 2, sim_engine_now(eng), NULL), 2);
@@ -142,18 +155,18 @@ Test(tshark, tcp_conversation_table_matches_our_counters) {
         char u1[16], u2[16];
         unsigned long long b_left, b_right;
         /* "A <-> B  frames bytes unit  frames bytes unit  total ..." */
-        if (sscanf(line, "%63s <-> %63s %llu %llu %15s %llu %llu %15s %llu", a, b, &f_left,
-                   &b_left, u1, &f_right, &b_right, u2, &f_total) != 9)
+        if (sscanf(line, "%63s <-> %63s %llu %llu %15s %llu %llu %15s %llu", a, b, &f_left, &b_left,
+                   u1, &f_right, &b_right, u2, &f_total) != 9)
             continue;
         conversations++;
         bool found = false;
         for (int f = 0; f <= FLOWS; f++) {
             char ea[64], eb[64];
             uint32_t s = flows[f].src_ip, d = flows[f].dst_ip;
-            snprintf(ea, sizeof ea, "%u.%u.%u.%u:%u", s >> 24, s >> 16 & 255, s >> 8 & 255,
-                     s & 255, flows[f].src_port);
-            snprintf(eb, sizeof eb, "%u.%u.%u.%u:%u", d >> 24, d >> 16 & 255, d >> 8 & 255,
-                     d & 255, flows[f].dst_port);
+            snprintf(ea, sizeof ea, "%u.%u.%u.%u:%u", s >> 24, s >> 16 & 255, s >> 8 & 255, s & 255,
+                     flows[f].src_port);
+            snprintf(eb, sizeof eb, "%u.%u.%u.%u:%u", d >> 24, d >> 16 & 255, d >> 8 & 255, d & 255,
+                     flows[f].dst_port);
             if ((!strcmp(a, ea) && !strcmp(b, eb)) || (!strcmp(a, eb) && !strcmp(b, ea))) {
                 found = true;
                 cr_assert_eq(f_total, counts[f], "conversation %s <-> %s: tshark %llu, ours %llu",

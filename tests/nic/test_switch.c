@@ -15,11 +15,11 @@ TestSuite(sw, .init = nic_fixture_setup, .fini = nic_fixture_teardown);
 static const uint8_t mac_a[6] = {2, 0, 0, 0, 0, 0xa}, mac_b[6] = {2, 0, 0, 0, 0, 0xb},
                      mac_c[6] = {2, 0, 0, 0, 0, 0xc}, mac_chip[6] = {2, 0, 0, 0, 0, 0x36};
 
-static struct eth_gen *host(const char *name, uint64_t count, uint64_t flows,
-                            const uint8_t *src, const uint8_t *dst) {
+static struct eth_gen *host(const char *name, uint64_t count, uint64_t flows, const uint8_t *src,
+                            const uint8_t *dst) {
     char err[256];
-    struct eth_gen_params p = {.count = count, .frame_bytes = 60, .flows = flows,
-                               .proto = IP_PROTO_UDP, .seed = 21};
+    struct eth_gen_params p = {
+        .count = count, .frame_bytes = 60, .flows = flows, .proto = IP_PROTO_UDP, .seed = 21};
     struct eth_gen *g = eth_gen_create(nic_eng, &nic_cfg.eth, &p, name, err, sizeof err);
     cr_assert(g, "%s", err);
     eth_gen_set_macs(g, src, dst);
@@ -34,8 +34,8 @@ Test(sw, learns_floods_unknown_and_forwards_known) {
     eth_cable_connect(&a->port, switch_port(s, 0));
     eth_cable_connect(&b->port, switch_port(s, 1));
     eth_cable_connect(&c->port, switch_port(s, 2));
-    eth_gen_start(a, 0);                 /* B unknown: flooded to b and c */
-    eth_gen_start(b, SIM_US(10));        /* A known: only to a */
+    eth_gen_start(a, 0);          /* B unknown: flooded to b and c */
+    eth_gen_start(b, SIM_US(10)); /* A known: only to a */
     sim_engine_run_until(nic_eng, SIM_TIME_MAX);
     cr_assert_eq(b->rx_frames, 10);
     cr_assert_eq(c->rx_frames, 10);
@@ -107,8 +107,7 @@ Test(sw, bond_of_4_chip_ports_spreads_flows_and_keeps_each_on_one_port) {
         for (int b = 0; b < 8; b++) seq = seq << 8 | fr[42 + b];
         uint64_t flow = seq % flows;
         if (port_of[flow] < 0) port_of[flow] = d[i].port;
-        cr_assert_eq(port_of[flow], d[i].port, "flow %llu changed port",
-                     (unsigned long long)flow);
+        cr_assert_eq(port_of[flow], d[i].port, "flow %llu changed port", (unsigned long long)flow);
         cr_assert_eq(d[i].port, switch_bond_hash(fr, d[i].size, 4));
         per_port[d[i].port]++;
     }
@@ -127,9 +126,13 @@ Test(sw, direct_cable_between_two_chips) {
     cr_assert(nic_test_dev_create(&b, nic_eng, &nic_cfg, "chipB"));
     eth_cable_connect(mpipe_port(a.m, 0), mpipe_port(b.m, 0));
     uint8_t frame[256];
-    struct eth_flow fl = {.src_mac = {2, 0, 0, 0, 0, 1}, .dst_mac = {2, 0, 0, 0, 0, 2},
-                          .src_ip = 0x0a000001u, .dst_ip = 0x0a000002u, .src_port = 7000,
-                          .dst_port = 7001, .proto = IP_PROTO_TCP};
+    struct eth_flow fl = {.src_mac = {2, 0, 0, 0, 0, 1},
+                          .dst_mac = {2, 0, 0, 0, 0, 2},
+                          .src_ip = 0x0a000001u,
+                          .dst_ip = 0x0a000002u,
+                          .src_port = 7000,
+                          .dst_port = 7001,
+                          .proto = IP_PROTO_TCP};
     size_t len = eth_build(frame, sizeof frame, &fl, NULL, "ping-pong", 9, 3);
     memcpy(flat_host(&a.mem, TEST_APP_BASE, len), frame, len);
     struct mpipe_edesc e = {.addr = TEST_APP_BASE, .size = (uint16_t)len, .eop = true};

@@ -118,13 +118,13 @@ struct cons {
     struct noc_mesh *m;
     struct sim_rng rng;
     uint32_t n;
-    uint64_t until;       /* inject in cycles < until */
-    double p;             /* packet start probability per node per cycle */
+    uint64_t until; /* inject in cycles < until */
+    double p;       /* packet start probability per node per cycle */
     uint32_t maxlen;
-    uint64_t *next_seq;   /* per (src, dst): next sequence number to hand out */
-    uint64_t *want_seq;   /* per (src, dst): next sequence number expected */
-    uint64_t *cur_user;   /* per dst: packet being received (UINT64_MAX none) */
-    uint32_t *cur_flit;   /* per dst: next flit expected */
+    uint64_t *next_seq; /* per (src, dst): next sequence number to hand out */
+    uint64_t *want_seq; /* per (src, dst): next sequence number expected */
+    uint64_t *cur_user; /* per dst: packet being received (UINT64_MAX none) */
+    uint32_t *cur_flit; /* per dst: next flit expected */
     uint64_t flits_in, flits_out, packets_in, packets_out;
     bool check_pair_order;
 };
@@ -187,7 +187,11 @@ static void run_conservation(uint64_t w, uint64_t h, const char *routing, uint64
     char err[256];
     struct noc_mesh *m = noc_mesh_create(e, &c, err, sizeof err);
     cr_assert(m, "%s", err);
-    struct cons k = {.m = m, .n = noc_mesh_tiles(m), .until = 3000, .p = p, .maxlen = 8,
+    struct cons k = {.m = m,
+                     .n = noc_mesh_tiles(m),
+                     .until = 3000,
+                     .p = p,
+                     .maxlen = 8,
                      .check_pair_order = pair_order};
     sim_rng_init(&k.rng, 7, 1);
     size_t pairs = (size_t)k.n * k.n;
@@ -222,6 +226,10 @@ static void run_conservation(uint64_t w, uint64_t h, const char *routing, uint64
  * under dimension-order routing packets of a pair arrive in order. Credit
  * conservation is asserted by the model itself in this (TESSERA_CHECKS) build. */
 Test(noc_mesh, conservation_6x6_xy) { run_conservation(6, 6, "xy", 3, 0, 0.08, true); }
-Test(noc_mesh, conservation_8x8_xy_deep_pipeline) { run_conservation(8, 8, "xy", 4, 2, 0.05, true); }
+Test(noc_mesh, conservation_8x8_xy_deep_pipeline) {
+    run_conservation(8, 8, "xy", 4, 2, 0.05, true);
+}
 Test(noc_mesh, conservation_6x6_yx_depth1) { run_conservation(6, 6, "yx", 1, 0, 0.05, true); }
-Test(noc_mesh, conservation_6x6_west_first) { run_conservation(6, 6, "west-first", 2, 1, 0.08, false); }
+Test(noc_mesh, conservation_6x6_west_first) {
+    run_conservation(6, 6, "west-first", 2, 1, 0.08, false);
+}

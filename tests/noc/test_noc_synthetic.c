@@ -80,7 +80,8 @@ Test(noc_synthetic, booksim_latency_curve_within_10_percent, .timeout = 120) {
     cfg_booksim(&c);
     for (size_t i = 0; i < sizeof booksim / sizeof booksim[0]; i++) {
         bool steep = booksim[i].rate >= 0.22;
-        struct point pt = run_point(&c, booksim[i].rate, 3000, steep ? 40000 : 20000, steep ? 3 : 1);
+        struct point pt =
+            run_point(&c, booksim[i].rate, 3000, steep ? 40000 : 20000, steep ? 3 : 1);
         double rel = pt.latency / booksim[i].latency - 1;
         cr_log_info("load %.2f: latency %.2f (BookSim %.2f, %+.1f%%), accepted %.4f",
                     booksim[i].rate, pt.latency, booksim[i].latency, 100 * rel, pt.accepted);
@@ -174,8 +175,7 @@ Test(noc_synthetic, patterns_low_load) {
         cr_assert(s, "%s", err);
         noc_synth_run(s);
         const struct noc_synth_result *r = noc_synth_result(s);
-        cr_assert(!r->saturated && r->packets_measured > 100, "pattern %s",
-                  noc_pattern_names[pat]);
+        cr_assert(!r->saturated && r->packets_measured > 100, "pattern %s", noc_pattern_names[pat]);
         cr_assert_eq(r->packets_delivered, r->packets_measured);
         double lat = stat_hist_mean(&r->latency);
         cr_expect(lat >= r->zero_load_cycles - 1.0 && lat < r->zero_load_cycles * 1.15 + 1,

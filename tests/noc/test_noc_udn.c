@@ -198,7 +198,8 @@ Test(noc_udn, msgdep_credit_checked_sends_complete) {
     struct sim_engine *e = sim_engine_create();
     struct noc_msgdep_result r;
     char err[256];
-    cr_assert_eq(noc_msgdep_simulate(e, &c, &r, NULL, NULL, err, sizeof err), TSR_EXIT_OK, "%s", err);
+    cr_assert_eq(noc_msgdep_simulate(e, &c, &r, NULL, NULL, err, sizeof err), TSR_EXIT_OK, "%s",
+                 err);
     cr_assert(r.completed && !r.deadlocked);
     cr_assert_eq(r.words_sent, 36 * 64 * 16);
     cr_assert_eq(r.words_received, r.words_sent);
@@ -218,7 +219,8 @@ Test(noc_udn, msgdep_small_burst_completes_even_when_stalling) {
     struct sim_engine *e = sim_engine_create();
     struct noc_msgdep_result r;
     char err[256];
-    cr_assert_eq(noc_msgdep_simulate(e, &c, &r, NULL, NULL, err, sizeof err), TSR_EXIT_OK, "%s", err);
+    cr_assert_eq(noc_msgdep_simulate(e, &c, &r, NULL, NULL, err, sizeof err), TSR_EXIT_OK, "%s",
+                 err);
     cr_assert_eq(r.words_received, 36 * 8);
     sim_engine_destroy(e);
     cfg_release(&noc_config_section, &c);

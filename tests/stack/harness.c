@@ -4,8 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-uint64_t h_rng_next(struct h_rng *r)
-{
+uint64_t h_rng_next(struct h_rng *r) {
     uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
@@ -13,31 +12,26 @@ uint64_t h_rng_next(struct h_rng *r)
 }
 
 uint32_t h_ip(unsigned i) { return 0x0a000001u + i; }
-void h_mac(unsigned i, uint8_t mac[6])
-{
+void h_mac(unsigned i, uint8_t mac[6]) {
     uint8_t m[6] = {0x02, 0, 0, 0, (uint8_t)(i >> 8), (uint8_t)(i + 1)};
     memcpy(mac, m, 6);
 }
 
-static uint64_t port_rng(void *ctx, unsigned port)
-{
+static uint64_t port_rng(void *ctx, unsigned port) {
     struct h_net *h = ctx;
     return h_rng_next(&h->port_rng[port]);
 }
 static uint32_t isn_rng(void *ctx) { return (uint32_t)h_rng_next(ctx); }
 
 void h_net_init(struct h_net *h, unsigned n, const struct wire_config *wc, uint64_t seed,
-                void (*tweak)(struct stk_config *c, unsigned i))
-{
+                void (*tweak)(struct stk_config *c, unsigned i)) {
     h_net_init_ids(h, n, NULL, wc, seed, tweak);
 }
 
-void h_net_init_ids(struct h_net *h, unsigned n, const unsigned *ids, const struct wire_config *wc, uint64_t seed,
-                    void (*tweak)(struct stk_config *c, unsigned i))
-{
+void h_net_init_ids(struct h_net *h, unsigned n, const unsigned *ids, const struct wire_config *wc,
+                    uint64_t seed, void (*tweak)(struct stk_config *c, unsigned i)) {
     memset(h, 0, sizeof *h);
-    for (unsigned i = 0; i < n; i++)
-        h->id[i] = ids ? ids[i] : i;
+    for (unsigned i = 0; i < n; i++) h->id[i] = ids ? ids[i] : i;
     struct wire_config c = *wc;
     c.rng = port_rng;
     c.rng_ctx = h;
@@ -59,8 +53,7 @@ void h_net_init_ids(struct h_net *h, unsigned n, const unsigned *ids, const stru
         sc.rto_min = 5 * STK_MS;
         sc.rto_initial = 20 * STK_MS;
         sc.time_wait = 100 * STK_MS;
-        if (tweak)
-            tweak(&sc, id);
+        if (tweak) tweak(&sc, id);
         char err[128];
         h->s[i] = stk_create(&sc, &d, NULL, 0, err, sizeof err);
         cr_assert(h->s[i], "%s", err);
@@ -75,15 +68,12 @@ void h_net_init_ids(struct h_net *h, unsigned n, const unsigned *ids, const stru
             }
 }
 
-void h_net_fini(struct h_net *h)
-{
-    for (unsigned i = 0; i < h->n; i++)
-        stk_destroy(h->s[i]);
+void h_net_fini(struct h_net *h) {
+    for (unsigned i = 0; i < h->n; i++) stk_destroy(h->s[i]);
     wire_destroy(h->w);
 }
 
-const uint8_t *h_pattern(void)
-{
+const uint8_t *h_pattern(void) {
     /* Built once per process, read-only afterwards (test code, not stack/). */
     static uint8_t *p;
     if (!p) {
@@ -99,8 +89,7 @@ const uint8_t *h_pattern(void)
 
 static uint64_t pat_off(uint64_t idx) { return (idx * 7919u) % 65536u; }
 
-static void x_new_conn(void *ctx, struct sock_id id, uint64_t lid, bool active, int status)
-{
+static void x_new_conn(void *ctx, struct sock_id id, uint64_t lid, bool active, int status) {
     struct h_xfer_app *a = ctx;
     uint32_t slot = id.idx & 0xffff;
     cr_assert(id.net < 2 && slot < 1024);
@@ -131,16 +120,14 @@ static void x_new_conn(void *ctx, struct sock_id id, uint64_t lid, bool active, 
     unsigned n = 0;
     v[n++] = (struct sock_sendbuf){t->hdr, 16, 0};
     uint64_t half = size / 2;
-    if (half)
-        v[n++] = (struct sock_sendbuf){a->pattern + pat_off(idx), half, SOCK_SEND_MORE};
+    if (half) v[n++] = (struct sock_sendbuf){a->pattern + pat_off(idx), half, SOCK_SEND_MORE};
     if (size - half)
         v[n++] = (struct sock_sendbuf){a->pattern + pat_off(idx) + half, size - half, 0};
     cr_assert_eq(sock_send(a->sock, id, v, n), 0);
     cr_assert_eq(sock_shutdown(a->sock, id, SOCK_SHUT_WR), 0);
 }
 
-static void x_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, unsigned n)
-{
+static void x_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, unsigned n) {
     struct h_xfer_app *a = ctx;
     struct h_rx *r = &a->rx[id.net][id.idx & 0xffff];
     cr_assert(r->used);
@@ -157,16 +144,16 @@ static void x_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, u
                 memcpy(&r->size, r->hdr + 8, 8);
             }
         }
-        if (!len)
-            continue;
+        if (!len) continue;
         if (r->got + len > r->size) {
             a->errors++;
             cr_assert_fail("transfer %llu: %llu bytes beyond size %llu", (unsigned long long)r->idx,
-                    (unsigned long long)(r->got + len), (unsigned long long)r->size);
+                           (unsigned long long)(r->got + len), (unsigned long long)r->size);
         }
         if (memcmp(p, a->pattern + pat_off(r->idx) + r->got, len) != 0) {
             a->errors++;
-            cr_assert_fail("transfer %llu: corrupt data at %llu", (unsigned long long)r->idx, (unsigned long long)r->got);
+            cr_assert_fail("transfer %llu: corrupt data at %llu", (unsigned long long)r->idx,
+                           (unsigned long long)r->got);
         }
         r->got += len;
         a->bytes_verified += len;
@@ -174,23 +161,19 @@ static void x_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, u
     cr_assert_eq(sock_recv_done(a->sock, id, total), 0);
 }
 
-static void x_data_acked(void *ctx, struct sock_id id, uint64_t count)
-{
+static void x_data_acked(void *ctx, struct sock_id id, uint64_t count) {
     struct h_xfer_app *a = ctx;
     struct h_tx *t = &a->tx[id.net][id.idx & 0xffff];
     cr_assert(t->used);
     t->acked += count;
     cr_assert(t->acked <= t->total);
-    if (t->acked == t->total)
-        sock_close(a->sock, id);
+    if (t->acked == t->total) sock_close(a->sock, id);
 }
 
-static void x_remote_closed(void *ctx, struct sock_id id)
-{
+static void x_remote_closed(void *ctx, struct sock_id id) {
     struct h_xfer_app *a = ctx;
     struct h_rx *r = &a->rx[id.net][id.idx & 0xffff];
-    if (!r->used)
-        return; /* the source side: the sink closed after us */
+    if (!r->used) return; /* the source side: the sink closed after us */
     cr_assert_eq(r->hdr_got, 16, "transfer closed before its header");
     cr_assert_eq(r->got, r->size, "transfer %llu: got %llu of %llu", (unsigned long long)r->idx,
                  (unsigned long long)r->got, (unsigned long long)r->size);
@@ -199,8 +182,7 @@ static void x_remote_closed(void *ctx, struct sock_id id)
     sock_close(a->sock, id);
 }
 
-static void x_cleanup(void *ctx, struct sock_id id)
-{
+static void x_cleanup(void *ctx, struct sock_id id) {
     struct h_xfer_app *a = ctx;
     uint32_t slot = id.idx & 0xffff;
     a->cleanups++;
@@ -211,18 +193,17 @@ static void x_cleanup(void *ctx, struct sock_id id)
         h_xfer_fill(a);
     }
     if (a->rx[id.net][slot].used) {
-        cr_assert(a->rx[id.net][slot].closed, "sink connection cleaned up before the transfer completed");
+        cr_assert(a->rx[id.net][slot].closed,
+                  "sink connection cleaned up before the transfer completed");
         a->rx[id.net][slot].used = false;
     }
 }
 
-struct sock_events h_xfer_events(void)
-{
+struct sock_events h_xfer_events(void) {
     return (struct sock_events){x_new_conn, x_new_data, x_data_acked, x_remote_closed, x_cleanup};
 }
 
-void h_xfer_fill(struct h_xfer_app *a)
-{
+void h_xfer_fill(struct h_xfer_app *a) {
     while (a->active < a->concurrency && a->next_idx < a->limit) {
         cr_assert_eq(sock_connect(a->sock, a->next_idx, a->dst_ip, a->dst_port), 0);
         a->next_idx++;

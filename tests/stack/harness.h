@@ -26,15 +26,15 @@ struct h_net {
     unsigned id[H_MAX_PORTS]; /* identity: IP, MAC and RNG seeds */
 };
 
-uint32_t h_ip(unsigned i);  /* 10.0.0.(i+1) */
+uint32_t h_ip(unsigned i); /* 10.0.0.(i+1) */
 void h_mac(unsigned i, uint8_t mac[6]);
 /* Creates n instances on one wire; each knows every other as a static neighbour. */
 void h_net_init(struct h_net *h, unsigned n, const struct wire_config *wc, uint64_t seed,
                 void (*tweak)(struct stk_config *c, unsigned i));
 /* Same, with port i taking identity ids[i] (so an instance can be rebuilt
  * alone on another wire with the same addresses and random streams). */
-void h_net_init_ids(struct h_net *h, unsigned n, const unsigned *ids, const struct wire_config *wc, uint64_t seed,
-                    void (*tweak)(struct stk_config *c, unsigned i));
+void h_net_init_ids(struct h_net *h, unsigned n, const unsigned *ids, const struct wire_config *wc,
+                    uint64_t seed, void (*tweak)(struct stk_config *c, unsigned i));
 void h_net_fini(struct h_net *h);
 
 /* Bulk transfers: a source connects and sends a 16-byte header (index,
@@ -48,8 +48,18 @@ struct h_xfer_app {
     uint64_t started, completed, bytes_verified, errors;
     uint64_t cleanups;
     /* per connection receive state, indexed by (net, slot) */
-    struct h_rx { bool used; uint8_t hdr[16]; unsigned hdr_got; uint64_t idx, size, got; bool closed; } rx[2][1024];
-    struct h_tx { bool used; uint8_t hdr[16]; uint64_t total, acked; } tx[2][1024];
+    struct h_rx {
+        bool used;
+        uint8_t hdr[16];
+        unsigned hdr_got;
+        uint64_t idx, size, got;
+        bool closed;
+    } rx[2][1024];
+    struct h_tx {
+        bool used;
+        uint8_t hdr[16];
+        uint64_t total, acked;
+    } tx[2][1024];
     uint64_t (*size_of)(void *ctx, uint64_t idx);
     void *size_ctx;
     uint32_t dst_ip;

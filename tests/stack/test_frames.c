@@ -38,23 +38,26 @@ struct t {
     bool auto_accept;
 };
 
-static uint16_t sum16(const uint8_t *p, size_t n, uint32_t acc)
-{
-    for (size_t i = 0; i + 1 < n; i += 2)
-        acc += (uint32_t)(p[i] << 8 | p[i + 1]);
-    if (n & 1)
-        acc += (uint32_t)p[n - 1] << 8;
-    while (acc >> 16)
-        acc = (acc & 0xffff) + (acc >> 16);
+static uint16_t sum16(const uint8_t *p, size_t n, uint32_t acc) {
+    for (size_t i = 0; i + 1 < n; i += 2) acc += (uint32_t)(p[i] << 8 | p[i + 1]);
+    if (n & 1) acc += (uint32_t)p[n - 1] << 8;
+    while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
     return (uint16_t)~acc;
 }
 static uint16_t g16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t g32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
-static void p16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void p32(uint8_t *p, uint32_t v) { p16(p, (uint16_t)(v >> 16)); p16(p + 2, (uint16_t)v); }
+static uint32_t g32(const uint8_t *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static void p16(uint8_t *p, uint16_t v) {
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+static void p32(uint8_t *p, uint32_t v) {
+    p16(p, (uint16_t)(v >> 16));
+    p16(p + 2, (uint16_t)v);
+}
 
-static void out_fn(void *ctx, const struct stk_iov *iov, unsigned n, size_t total)
-{
+static void out_fn(void *ctx, const struct stk_iov *iov, unsigned n, size_t total) {
     struct t *t = ctx;
     cr_assert_lt(t->nout, MAXF);
     struct frame *f = &t->out[t->nout++];
@@ -66,42 +69,48 @@ static void out_fn(void *ctx, const struct stk_iov *iov, unsigned n, size_t tota
     cr_assert_eq(off, total);
     f->len = total;
 }
-static void rel_fn(void *ctx, struct stk_rxbuf *b)
-{
+static void rel_fn(void *ctx, struct stk_rxbuf *b) {
     struct t *t = ctx;
     t->released++;
     free(b);
 }
-static uint32_t rnd_fn(void *ctx) { (void)ctx; return 1000; }
+static uint32_t rnd_fn(void *ctx) {
+    (void)ctx;
+    return 1000;
+}
 
-static void a_new_conn(void *ctx, uint32_t id, uint64_t tag, bool active, int status)
-{
+static void a_new_conn(void *ctx, uint32_t id, uint64_t tag, bool active, int status) {
     struct t *t = ctx;
     (void)tag;
     t->new_conn++;
     t->last_id = id;
     t->last_active = active;
     t->last_status = status;
-    if (!active && t->auto_accept)
-        cr_assert_eq(stk_tcp_accept(t->s, id), 0);
+    if (!active && t->auto_accept) cr_assert_eq(stk_tcp_accept(t->s, id), 0);
 }
-static void a_new_data(void *ctx, uint32_t id, const struct stk_iov *v, unsigned n)
-{
+static void a_new_data(void *ctx, uint32_t id, const struct stk_iov *v, unsigned n) {
     struct t *t = ctx;
     (void)id;
     for (unsigned i = 0; i < n; i++) {
-        if (!t->data_ptr)
-            t->data_ptr = v[i].base;
+        if (!t->data_ptr) t->data_ptr = v[i].base;
         memcpy(t->data + t->ndata, v[i].base, v[i].len);
         t->ndata += v[i].len;
     }
 }
-static void a_acked(void *ctx, uint32_t id, uint64_t c) { (void)id; ((struct t *)ctx)->acked += c; }
-static void a_rclosed(void *ctx, uint32_t id) { (void)id; ((struct t *)ctx)->remote_closed++; }
-static void a_cleanup(void *ctx, uint32_t id) { (void)id; ((struct t *)ctx)->cleanup++; }
+static void a_acked(void *ctx, uint32_t id, uint64_t c) {
+    (void)id;
+    ((struct t *)ctx)->acked += c;
+}
+static void a_rclosed(void *ctx, uint32_t id) {
+    (void)id;
+    ((struct t *)ctx)->remote_closed++;
+}
+static void a_cleanup(void *ctx, uint32_t id) {
+    (void)id;
+    ((struct t *)ctx)->cleanup++;
+}
 
-static struct t *setup(void (*tweak)(struct stk_config *))
-{
+static struct t *setup(void (*tweak)(struct stk_config *)) {
     struct t *t = calloc(1, sizeof *t);
     struct stk_config c;
     stk_config_default(&c);
@@ -109,8 +118,7 @@ static struct t *setup(void (*tweak)(struct stk_config *))
     c.ip = OUR_IP;
     c.rcv_buf = 256 * 1024;
     c.time_wait = 1 * STK_SEC;
-    if (tweak)
-        tweak(&c);
+    if (tweak) tweak(&c);
     struct stk_driver d = {out_fn, rel_fn, rnd_fn, t};
     struct stk_app a = {a_new_conn, a_new_data, a_acked, a_rclosed, a_cleanup, t};
     t->auto_accept = true;
@@ -121,16 +129,15 @@ static struct t *setup(void (*tweak)(struct stk_config *))
     return t;
 }
 
-static void teardown(struct t *t)
-{
+static void teardown(struct t *t) {
     stk_destroy(t->s);
     free(t);
 }
 
 /* Hand-made TCP/IPv4/Ethernet frame from the peer. */
-static struct stk_rxbuf *mk_tcp(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
-                                uint16_t wnd, const uint8_t *opt, size_t optlen, const void *pay, size_t plen)
-{
+static struct stk_rxbuf *mk_tcp(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                                uint8_t flags, uint16_t wnd, const uint8_t *opt, size_t optlen,
+                                const void *pay, size_t plen) {
     size_t thl = 20 + optlen, len = 14 + 20 + thl + plen;
     struct stk_rxbuf *b = calloc(1, sizeof *b + (len < 60 ? 60 : len));
     b->data = (uint8_t *)(b + 1);
@@ -155,11 +162,10 @@ static struct stk_rxbuf *mk_tcp(uint16_t sport, uint16_t dport, uint32_t seq, ui
     th[12] = (uint8_t)((thl / 4) << 4);
     th[13] = flags;
     p16(th + 14, wnd);
-    if (optlen)
-        memcpy(th + 20, opt, optlen);
-    if (plen)
-        memcpy(th + thl, pay, plen);
-    uint32_t ps = (PEER_IP >> 16) + (PEER_IP & 0xffff) + (OUR_IP >> 16) + (OUR_IP & 0xffff) + 6 + (uint32_t)(thl + plen);
+    if (optlen) memcpy(th + 20, opt, optlen);
+    if (plen) memcpy(th + thl, pay, plen);
+    uint32_t ps = (PEER_IP >> 16) + (PEER_IP & 0xffff) + (OUR_IP >> 16) + (OUR_IP & 0xffff) + 6 +
+                  (uint32_t)(thl + plen);
     p16(th + 16, sum16(th, thl + plen, ps));
     return b;
 }
@@ -176,8 +182,7 @@ struct seg {
     const uint8_t *pay;
 };
 
-static struct seg parse(const struct frame *f)
-{
+static struct seg parse(const struct frame *f) {
     struct seg g;
     cr_assert(f->len >= 54);
     cr_assert_arr_eq(f->d, PEER_MAC, 6);
@@ -192,7 +197,8 @@ static struct seg parse(const struct frame *f)
     size_t tot = g16(ip + 2);
     const uint8_t *th = ip + 20;
     size_t tl = tot - 20;
-    uint32_t ps = (PEER_IP >> 16) + (PEER_IP & 0xffff) + (OUR_IP >> 16) + (OUR_IP & 0xffff) + 6 + (uint32_t)tl;
+    uint32_t ps = (PEER_IP >> 16) + (PEER_IP & 0xffff) + (OUR_IP >> 16) + (OUR_IP & 0xffff) + 6 +
+                  (uint32_t)tl;
     cr_assert_eq(sum16(th, tl, ps), 0, "TCP checksum");
     g.sport = g16(th);
     g.dport = g16(th + 2);
@@ -213,8 +219,7 @@ static const uint8_t SYN_OPTS[] = {2, 4, 0x05, 0xb4, 1, 3, 3, 7}; /* MSS 1460, W
 #define OISN 1000u
 
 /* Listen on 80 and complete a handshake from peer port 4000. */
-static uint32_t establish(struct t *t)
-{
+static uint32_t establish(struct t *t) {
     cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
     inject(t, mk_tcp(4000, 80, PISN, 0, SYN, 65535, SYN_OPTS, sizeof SYN_OPTS, NULL, 0));
     cr_assert_eq(t->nout, 1);
@@ -224,8 +229,7 @@ static uint32_t establish(struct t *t)
     return t->last_id;
 }
 
-Test(frames, syn_ack_exact)
-{
+Test(frames, syn_ack_exact) {
     struct t *t = setup(NULL);
     cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
     inject(t, mk_tcp(4000, 80, PISN, 0, SYN, 65535, SYN_OPTS, sizeof SYN_OPTS, NULL, 0));
@@ -246,16 +250,17 @@ Test(frames, syn_ack_exact)
     teardown(t);
 }
 
-Test(frames, data_zero_copy_delayed_ack_and_window)
-{
+Test(frames, data_zero_copy_delayed_ack_and_window) {
     struct t *t = setup(NULL);
     uint32_t id = establish(t);
-    struct stk_rxbuf *b = mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK | PSH, 1000, NULL, 0, "hello", 5);
+    struct stk_rxbuf *b =
+        mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK | PSH, 1000, NULL, 0, "hello", 5);
     const uint8_t *payload_in_buf = b->data + 54;
     inject(t, b);
     cr_assert_eq(t->ndata, 5);
     cr_assert_arr_eq(t->data, "hello", 5);
-    cr_assert_eq(t->data_ptr, payload_in_buf, "payload must be referenced in the rx buffer, not copied");
+    cr_assert_eq(t->data_ptr, payload_in_buf,
+                 "payload must be referenced in the rx buffer, not copied");
     cr_assert_eq(t->nout, 0, "the ACK is delayed");
     cr_assert_eq(t->released, 2, "handshake frames released; the data frame is held");
     cr_assert_eq(stk_poll_at(t->s), t->now + 40 * STK_MS);
@@ -275,8 +280,7 @@ Test(frames, data_zero_copy_delayed_ack_and_window)
     teardown(t);
 }
 
-Test(frames, rst_for_closed_port)
-{
+Test(frames, rst_for_closed_port) {
     struct t *t = setup(NULL);
     inject(t, mk_tcp(4000, 81, 7777, 0, SYN, 65535, NULL, 0, NULL, 0));
     cr_assert_eq(t->nout, 1);
@@ -293,8 +297,7 @@ Test(frames, rst_for_closed_port)
     teardown(t);
 }
 
-Test(frames, rst_validation_rfc5961)
-{
+Test(frames, rst_validation_rfc5961) {
     struct t *t = setup(NULL);
     establish(t);
     /* In window but not exact: challenge ACK, connection survives. */
@@ -313,8 +316,7 @@ Test(frames, rst_validation_rfc5961)
     teardown(t);
 }
 
-Test(frames, backlog_overload_counts_drops)
-{
+Test(frames, backlog_overload_counts_drops) {
     struct t *t = setup(NULL);
     t->auto_accept = false;
     cr_assert_eq(stk_tcp_listen(t->s, 80, 2, 1), 0);
@@ -325,8 +327,7 @@ Test(frames, backlog_overload_counts_drops)
     teardown(t);
 }
 
-Test(frames, simultaneous_open)
-{
+Test(frames, simultaneous_open) {
     struct t *t = setup(NULL);
     uint32_t id;
     cr_assert_eq(stk_tcp_connect(t->s, PEER_IP, 5000, 77, &id), 0);
@@ -344,7 +345,8 @@ Test(frames, simultaneous_open)
     struct stk_tcp_info in;
     cr_assert_eq(stk_tcp_info(t->s, id, &in), 0);
     cr_assert_eq(in.state, STK_SYN_RECEIVED);
-    inject(t, mk_tcp(5000, lport, PISN, OISN + 1, SYN | ACK, 65535, SYN_OPTS, sizeof SYN_OPTS, NULL, 0));
+    inject(t, mk_tcp(5000, lport, PISN, OISN + 1, SYN | ACK, 65535, SYN_OPTS, sizeof SYN_OPTS, NULL,
+                     0));
     cr_assert_eq(stk_tcp_info(t->s, id, &in), 0);
     cr_assert_eq(in.state, STK_ESTABLISHED);
     cr_assert_eq(t->new_conn, 1);
@@ -353,8 +355,7 @@ Test(frames, simultaneous_open)
     teardown(t);
 }
 
-Test(frames, simultaneous_close_to_time_wait)
-{
+Test(frames, simultaneous_close_to_time_wait) {
     struct t *t = setup(NULL);
     uint32_t id = establish(t);
     cr_assert_eq(stk_tcp_close(t->s, id), 0);
@@ -380,14 +381,12 @@ Test(frames, simultaneous_close_to_time_wait)
     teardown(t);
 }
 
-static void small_rto(struct stk_config *c)
-{
+static void small_rto(struct stk_config *c) {
     c->rto_initial = 100 * STK_MS;
     c->rto_min = 100 * STK_MS;
 }
 
-Test(frames, rto_backoff_and_karn)
-{
+Test(frames, rto_backoff_and_karn) {
     struct t *t = setup(small_rto);
     uint32_t id = establish(t);
     static const char msg[] = "0123456789";
@@ -417,15 +416,15 @@ Test(frames, rto_backoff_and_karn)
     teardown(t);
 }
 
-Test(frames, fast_retransmit_newreno)
-{
+Test(frames, fast_retransmit_newreno) {
     struct t *t = setup(NULL);
     uint32_t id = establish(t);
     /* Peer window 1000 << 7 (the SYN offered scale 7). */
     static uint8_t buf[20000];
     struct stk_sendv v = {buf, sizeof buf, 0};
     cr_assert_eq(stk_tcp_send(t->s, id, &v, 1), 0);
-    cr_assert_eq(t->nout, 3, "RFC 5681 initial window: min(4*MSS, max(2*MSS, 4380)) = 4380 = 3 segments");
+    cr_assert_eq(t->nout, 3,
+                 "RFC 5681 initial window: min(4*MSS, max(2*MSS, 4380)) = 4380 = 3 segments");
     t->nout = 0;
     for (int k = 0; k < 3; k++)
         inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK, 1000, NULL, 0, NULL, 0));
@@ -440,8 +439,7 @@ Test(frames, fast_retransmit_newreno)
     teardown(t);
 }
 
-Test(frames, zero_window_probe)
-{
+Test(frames, zero_window_probe) {
     struct t *t = setup(small_rto);
     cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
     inject(t, mk_tcp(4000, 80, PISN, 0, SYN, 65535, NULL, 0, NULL, 0));
@@ -466,8 +464,7 @@ Test(frames, zero_window_probe)
     teardown(t);
 }
 
-Test(frames, malformed_counted_and_dropped)
-{
+Test(frames, malformed_counted_and_dropped) {
     struct t *t = setup(NULL);
     struct stk_rxbuf *b = mk_tcp(4000, 80, 1, 0, SYN, 65535, NULL, 0, NULL, 0);
     b->data[14 + 10] ^= 0xff; /* IP header checksum */
@@ -493,8 +490,7 @@ Test(frames, malformed_counted_and_dropped)
     teardown(t);
 }
 
-Test(frames, arp_and_icmp_echo)
-{
+Test(frames, arp_and_icmp_echo) {
     struct t *t = setup(NULL);
     struct stk_rxbuf *b = calloc(1, sizeof *b + 60);
     b->data = (uint8_t *)(b + 1);
@@ -504,8 +500,14 @@ Test(frames, arp_and_icmp_echo)
     memcpy(f + 6, PEER_MAC, 6);
     p16(f + 12, 0x0806);
     uint8_t *a = f + 14;
-    p16(a, 1); p16(a + 2, 0x0800); a[4] = 6; a[5] = 4; p16(a + 6, 1);
-    memcpy(a + 8, PEER_MAC, 6); p32(a + 14, PEER_IP); p32(a + 24, OUR_IP);
+    p16(a, 1);
+    p16(a + 2, 0x0800);
+    a[4] = 6;
+    a[5] = 4;
+    p16(a + 6, 1);
+    memcpy(a + 8, PEER_MAC, 6);
+    p32(a + 14, PEER_IP);
+    p32(a + 24, OUR_IP);
     inject(t, b);
     cr_assert_eq(t->nout, 1);
     const uint8_t *r = t->out[0].d;
@@ -521,12 +523,21 @@ Test(frames, arp_and_icmp_echo)
     b->data = (uint8_t *)(b + 1);
     b->len = (uint32_t)len;
     f = b->data;
-    memcpy(f, OUR_MAC, 6); memcpy(f + 6, PEER_MAC, 6); p16(f + 12, 0x0800);
+    memcpy(f, OUR_MAC, 6);
+    memcpy(f + 6, PEER_MAC, 6);
+    p16(f + 12, 0x0800);
     uint8_t *ip = f + 14;
-    ip[0] = 0x45; p16(ip + 2, 60); ip[8] = 64; ip[9] = 1; p32(ip + 12, PEER_IP); p32(ip + 16, OUR_IP);
+    ip[0] = 0x45;
+    p16(ip + 2, 60);
+    ip[8] = 64;
+    ip[9] = 1;
+    p32(ip + 12, PEER_IP);
+    p32(ip + 16, OUR_IP);
     p16(ip + 10, sum16(ip, 20, 0));
     uint8_t *ic = ip + 20;
-    ic[0] = 8; p16(ic + 4, 0x1234); p16(ic + 6, 7);
+    ic[0] = 8;
+    p16(ic + 4, 0x1234);
+    p16(ic + 6, 7);
     for (int i = 0; i < 32; i++) ic[8 + i] = (uint8_t)i;
     p16(ic + 2, sum16(ic, 40, 0));
     uint8_t want[32];
@@ -548,8 +559,7 @@ Test(frames, arp_and_icmp_echo)
 
 static void no_delack(struct stk_config *c) { c->delack = 0; }
 
-Test(frames, delayed_ack_off_acks_at_once)
-{
+Test(frames, delayed_ack_off_acks_at_once) {
     struct t *t = setup(no_delack);
     establish(t);
     inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK | PSH, 1000, NULL, 0, "hi", 2));
@@ -560,14 +570,12 @@ Test(frames, delayed_ack_off_acks_at_once)
     teardown(t);
 }
 
-static void offload(struct stk_config *c)
-{
+static void offload(struct stk_config *c) {
     c->tx_csum_offload = true;
     c->rx_csum_offload = true;
 }
 
-Test(frames, checksum_offload_flags)
-{
+Test(frames, checksum_offload_flags) {
     struct t *t = setup(offload);
     cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
     struct stk_rxbuf *b = mk_tcp(4000, 80, PISN, 0, SYN, 65535, NULL, 0, NULL, 0);
@@ -581,8 +589,7 @@ Test(frames, checksum_offload_flags)
     teardown(t);
 }
 
-Test(frames, time_wait_reused_by_newer_syn)
-{
+Test(frames, time_wait_reused_by_newer_syn) {
     struct t *t = setup(NULL);
     uint32_t id = establish(t);
     /* Peer closes first; we close: LAST-ACK; instead make us the active

@@ -12,11 +12,9 @@ struct sizes {
 };
 
 /* Log-uniform in [1, 4 MiB] (deterministic per index). */
-static uint64_t size_logu(void *ctx, uint64_t idx)
-{
+static uint64_t size_logu(void *ctx, uint64_t idx) {
     struct sizes *sz = ctx;
-    if (sz->fixed)
-        return sz->fixed;
+    if (sz->fixed) return sz->fixed;
     struct h_rng r = {sz->r.s ^ (idx * 0x9e3779b97f4a7c15ull)};
     double u = (double)(h_rng_next(&r) >> 11) / 9007199254740992.0;
     uint64_t v = (uint64_t)__builtin_exp(u * __builtin_log(4.0 * 1024 * 1024));
@@ -30,8 +28,8 @@ struct pair {
     struct sizes sz;
 };
 
-static void pair_init(struct pair *p, const struct wire_config *wc, uint64_t seed, unsigned conc, uint64_t limit)
-{
+static void pair_init(struct pair *p, const struct wire_config *wc, uint64_t seed, unsigned conc,
+                      uint64_t limit) {
     memset(p, 0, sizeof *p);
     h_net_init(&p->net, 2, wc, seed, NULL);
     p->src = calloc(1, sizeof *p->src);
@@ -52,8 +50,7 @@ static void pair_init(struct pair *p, const struct wire_config *wc, uint64_t see
     cr_assert_eq(sock_listen(p->dst->sock, 7, 80, 128), 0);
 }
 
-static void pair_fini(struct pair *p)
-{
+static void pair_fini(struct pair *p) {
     sock_rtc_destroy(p->src_rtc);
     sock_rtc_destroy(p->dst_rtc);
     free(p->src);
@@ -61,18 +58,16 @@ static void pair_fini(struct pair *p)
     h_net_fini(&p->net);
 }
 
-static void run_until_done(struct pair *p, stk_time_t limit)
-{
+static void run_until_done(struct pair *p, stk_time_t limit) {
     h_xfer_fill(p->src);
     while (p->dst->completed < p->src->limit || p->src->active) {
-        if (!wire_step(p->net.w, limit))
-            break;
+        if (!wire_step(p->net.w, limit)) break;
     }
 }
 
-Test(transfer, clean_sizes)
-{
-    static const uint64_t sizes[] = {1, 2, 1459, 1460, 1461, 65535, 65536, 300000, 4u * 1024 * 1024};
+Test(transfer, clean_sizes) {
+    static const uint64_t sizes[] = {
+        1, 2, 1459, 1460, 1461, 65535, 65536, 300000, 4u * 1024 * 1024};
     for (unsigned k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         struct pair p;
         struct wire_config wc = {.delay = 20 * STK_US};
@@ -94,15 +89,18 @@ Test(transfer, clean_sizes)
 /* The 1,000 transfers (log-uniform sizes, 1 B to 4 MiB). */
 #define ROBUST_TRANSFERS 1000
 
-Test(transfer, lossy_reorder_dup, .timeout = 300)
-{
+Test(transfer, lossy_reorder_dup, .timeout = 300) {
     struct pair p;
-    struct wire_config wc = {
-        .delay = 50 * STK_US, .loss = 0.05, .dup = 0.05, .reorder = 0.05, .reorder_jitter = 200 * STK_US};
+    struct wire_config wc = {.delay = 50 * STK_US,
+                             .loss = 0.05,
+                             .dup = 0.05,
+                             .reorder = 0.05,
+                             .reorder_jitter = 200 * STK_US};
     pair_init(&p, &wc, 42, 16, ROBUST_TRANSFERS);
     run_until_done(&p, 100000 * STK_SEC);
     cr_assert_eq(p.dst->errors + p.src->errors, 0);
-    cr_assert_eq(p.dst->completed, ROBUST_TRANSFERS, "completed %llu", (unsigned long long)p.dst->completed);
+    cr_assert_eq(p.dst->completed, ROBUST_TRANSFERS, "completed %llu",
+                 (unsigned long long)p.dst->completed);
     const struct stk_counters *c = stk_counters(p.net.s[0]);
     const struct stk_counters *d = stk_counters(p.net.s[1]);
     const struct wire_counters *wcn = wire_counters(p.net.w);

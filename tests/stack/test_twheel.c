@@ -23,16 +23,14 @@ struct ctx {
     struct ref *ref;
 };
 
-static uint64_t rng(uint64_t *s)
-{
+static uint64_t rng(uint64_t *s) {
     uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
 }
 
-static void fire(void *vc, struct twheel_entry *e)
-{
+static void fire(void *vc, struct twheel_entry *e) {
     struct ctx *c = vc;
     unsigned i = (unsigned)(e - c->e);
     cr_assert(!twheel_armed(e));
@@ -40,14 +38,12 @@ static void fire(void *vc, struct twheel_entry *e)
     c->fired_tick[i] = c->w->now;
 }
 
-static int cmpu(const void *a, const void *b)
-{
+static int cmpu(const void *a, const void *b) {
     unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
     return x < y ? -1 : x > y;
 }
 
-static void run(uint64_t seed, uint64_t span)
-{
+static void run(uint64_t seed, uint64_t span) {
     struct twheel *w = malloc(sizeof *w);
     struct ctx *c = calloc(1, sizeof *c);
     struct ref *r = calloc(1, sizeof *r);
@@ -55,8 +51,7 @@ static void run(uint64_t seed, uint64_t span)
     twheel_init(w, now);
     c->w = w;
     c->ref = r;
-    for (unsigned i = 0; i < N; i++)
-        twheel_entry_init(&c->e[i]);
+    for (unsigned i = 0; i < N; i++) twheel_entry_init(&c->e[i]);
     for (unsigned step = 0; step < 20000; step++) {
         unsigned op = (unsigned)(rng(&seed) % 10);
         unsigned i = (unsigned)(rng(&seed) % N);
@@ -80,10 +75,11 @@ static void run(uint64_t seed, uint64_t span)
                 }
             c->nfired = 0;
             twheel_advance(w, to, fire, c);
-            cr_assert_eq(c->nfired, ne, "seed %llu step %u: fired %u, expected %u", (unsigned long long)seed,
-                         step, c->nfired, ne);
+            cr_assert_eq(c->nfired, ne, "seed %llu step %u: fired %u, expected %u",
+                         (unsigned long long)seed, step, c->nfired, ne);
             for (unsigned k = 0; k < c->nfired; k++)
-                cr_assert_eq(c->fired_tick[c->fired[k]], r->exp[c->fired[k]], "fired at the wrong tick");
+                cr_assert_eq(c->fired_tick[c->fired[k]], r->exp[c->fired[k]],
+                             "fired at the wrong tick");
             /* Fired in nondecreasing expiry order. */
             for (unsigned k = 1; k < c->nfired; k++)
                 cr_assert_leq(r->exp[c->fired[k - 1]], r->exp[c->fired[k]]);
@@ -94,12 +90,10 @@ static void run(uint64_t seed, uint64_t span)
         }
         uint64_t best = TWHEEL_NEVER;
         for (unsigned k = 0; k < N; k++)
-            if (r->armed[k] && r->exp[k] < best)
-                best = r->exp[k];
+            if (r->armed[k] && r->exp[k] < best) best = r->exp[k];
         cr_assert_eq(twheel_next(w), best, "next expiry differs at step %u", step);
         unsigned na = 0;
-        for (unsigned k = 0; k < N; k++)
-            na += r->armed[k];
+        for (unsigned k = 0; k < N; k++) na += r->armed[k];
         cr_assert_eq(w->armed, na);
     }
     free(w);
@@ -108,11 +102,16 @@ static void run(uint64_t seed, uint64_t span)
 }
 
 Test(twheel, matches_reference_short) { run(1, 5000); }
-Test(twheel, matches_reference_all_levels) { run(2, 1ull << 34); run(5, 1ull << 40); }
-Test(twheel, matches_reference_mixed) { run(3, 300000); run(4, 1ull << 20); }
+Test(twheel, matches_reference_all_levels) {
+    run(2, 1ull << 34);
+    run(5, 1ull << 40);
+}
+Test(twheel, matches_reference_mixed) {
+    run(3, 300000);
+    run(4, 1ull << 20);
+}
 
-Test(twheel, rearm_from_callback_and_horizon)
-{
+Test(twheel, rearm_from_callback_and_horizon) {
     struct twheel w;
     twheel_init(&w, 0);
     struct twheel_entry e;

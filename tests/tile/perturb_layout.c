@@ -11,6 +11,8 @@ __attribute__((used)) char perturb_bss[99991];
 
 __attribute__((used, noinline)) size_t perturb_text(const char *p, size_t n) {
     size_t h = 5381;
-    for (size_t i = 0; i < n; i++) h = h * 33 + (unsigned char)p[i] + perturb_data[i % sizeof perturb_data];
-    return h ^ (size_t)perturb_bss[h % sizeof perturb_bss] ^ (size_t)perturb_rodata[h % sizeof perturb_rodata];
+    for (size_t i = 0; i < n; i++)
+        h = h * 33 + (unsigned char)p[i] + perturb_data[i % sizeof perturb_data];
+    return h ^ (size_t)perturb_bss[h % sizeof perturb_bss] ^
+           (size_t)perturb_rodata[h % sizeof perturb_rodata];
 }

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/kernel/rng.h"
 #include "sim/tile/cache.h"
 #include "sim/tile/cov.h"
-#include "sim/kernel/rng.h"
 #include "tile_test_util.h"
 
 static struct cache_sys s;
@@ -78,7 +78,8 @@ Test(tile_cache, write_invalidates_sharers) {
 Test(tile_cache, hash_for_home_spreads_lines) {
     unsigned count[36] = {0};
     for (uint64_t l = 0; l < 36 * 1000; l++) count[cache_home(&s, l)]++;
-    for (int t = 0; t < 36; t++) cr_assert(count[t] > 700 && count[t] < 1300, "tile %d homes %u", t, count[t]);
+    for (int t = 0; t < 36; t++)
+        cr_assert(count[t] > 700 && count[t] < 1300, "tile %d homes %u", t, count[t]);
 }
 
 Test(tile_cache, dram_bandwidth_queues_requests) {
@@ -88,7 +89,8 @@ Test(tile_cache, dram_bandwidth_queues_requests) {
     uint64_t first = cache_access(&s, 0, 0x4000000, COV_READ, 0, zero, NULL, &ex);
     uint64_t mid = 0, last = 0;
     for (int i = 1; i < 2000; i++) {
-        uint64_t c = cache_access(&s, 0, 0x4000000 + (uint64_t)i * 64, COV_READ, 0, zero, NULL, &ex);
+        uint64_t c =
+            cache_access(&s, 0, 0x4000000 + (uint64_t)i * 64, COV_READ, 0, zero, NULL, &ex);
         if (i == 100) mid = c;
         last = c;
     }
@@ -192,7 +194,8 @@ Test(tile_cache, chip_yaml_binds_to_the_defaults) {
 #include "sim/tile/tile_host.h"
 
 Test(tile_cache, host_cpu_model) {
-    struct chip_host_config h = {.freq_hz = 2000000000, .handler_cycles = 1000, .cycles_per_byte = 0.5};
+    struct chip_host_config h = {
+        .freq_hz = 2000000000, .handler_cycles = 1000, .cycles_per_byte = 0.5};
     cr_assert_eq(tile_host_cost(&h, 0), SIM_NS(500));
     cr_assert_eq(tile_host_cost(&h, 2000), SIM_NS(1000));
     h.freq_hz = 3000000000;
@@ -284,7 +287,8 @@ Test(tile_cache, set_helpers_are_exact_lru) {
                 ok = ok && (ref_tag[w] ? st[w] >= 1 && st[w] <= now : st[w] == 0);
                 for (unsigned v = 0; v < w; v++) ok = ok && (!ref_tag[w] || st[v] != st[w]);
             }
-            for (unsigned w = ways; w < CACHE_ROUND8(ways); w++) ok = ok && st[w] == CACHE_STAMP_PAD;
+            for (unsigned w = ways; w < CACHE_ROUND8(ways); w++)
+                ok = ok && st[w] == CACHE_STAMP_PAD;
             if (!ok) cr_assert_fail("ways %u op %d: stamps out of order", ways, op);
         }
         if (ways != 2) cr_assert_geq(renumbered, 1, "ways %u: the stamps were renumbered", ways);

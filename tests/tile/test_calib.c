@@ -4,9 +4,9 @@
 #include <criterion/criterion.h>
 #include <math.h>
 
+#include "sim/calib/calib.h"
 #include "sim/tile/mem.h"
 #include "tile_test_util.h"
-#include "sim/calib/calib.h"
 
 static double chase(unsigned tile, size_t bytes, uint64_t steps) {
     struct chip_config cfg;
@@ -21,8 +21,8 @@ static double chase(unsigned tile, size_t bytes, uint64_t steps) {
     job->bytes = bytes;
     job->steps = steps;
     char err[200];
-    cr_assert_eq(chip_tile_start(c, tile, TILE_ROLE_APP, 0, calib_chase_main, job, err, sizeof err), 0,
-                 "%s", err);
+    cr_assert_eq(chip_tile_start(c, tile, TILE_ROLE_APP, 0, calib_chase_main, job, err, sizeof err),
+                 0, "%s", err);
     sim_engine_run_until(e, SIM_TIME_MAX);
     const struct tile_fault *f;
     cr_assert_eq(chip_faults(c, &f), 0, "no faults (%s)", chip_faults(c, &f) ? f[0].what : "");
@@ -38,7 +38,9 @@ static void near(const char *what, double got, double want, double tol) {
               want, tol * 100);
 }
 
-Test(tile_calib, l1_chase_2_cycles) { near("L1 chase, tile 0", chase(0, 16 * 1024, 8192), 2, 0.10); }
+Test(tile_calib, l1_chase_2_cycles) {
+    near("L1 chase, tile 0", chase(0, 16 * 1024, 8192), 2, 0.10);
+}
 
 Test(tile_calib, l2_chase_11_cycles) {
     near("L2 chase, tile 0", chase(0, 128 * 1024, 8192), 11, 0.10);
@@ -67,11 +69,14 @@ static double pingpong(unsigned peer, uint64_t rounds) {
     struct calib_pingpong *a = mem_alloc(chip_private_region(c, 0), sizeof *a);
     struct calib_pingpong *b = mem_alloc(chip_private_region(c, peer), sizeof *b);
     cr_assert(line && a && b);
-    *a = (struct calib_pingpong){.counter = (uint64_t *)line->host, .peer = peer, .rounds = rounds, .starter = 1};
+    *a = (struct calib_pingpong){
+        .counter = (uint64_t *)line->host, .peer = peer, .rounds = rounds, .starter = 1};
     *b = (struct calib_pingpong){.counter = (uint64_t *)line->host, .peer = 0, .rounds = rounds};
     char err[200];
-    cr_assert_eq(chip_tile_start(c, 0, TILE_ROLE_APP, 0, calib_pingpong_main, a, err, sizeof err), 0);
-    cr_assert_eq(chip_tile_start(c, peer, TILE_ROLE_APP, 0, calib_pingpong_main, b, err, sizeof err), 0);
+    cr_assert_eq(chip_tile_start(c, 0, TILE_ROLE_APP, 0, calib_pingpong_main, a, err, sizeof err),
+                 0);
+    cr_assert_eq(
+        chip_tile_start(c, peer, TILE_ROLE_APP, 0, calib_pingpong_main, b, err, sizeof err), 0);
     sim_engine_run_until(e, SIM_TIME_MAX);
     const struct tile_fault *f;
     cr_assert_eq(chip_faults(c, &f), 0, "no faults (%s)", chip_faults(c, &f) ? f[0].what : "");
@@ -90,8 +95,8 @@ Test(tile_calib, pingpong_cost_grows_with_distance) {
     double prev = 0, first = 0;
     for (size_t i = 0; i < 5; i++) {
         double m = pingpong(peers[i], 200);
-        cr_log_info("ping-pong tile 0 <-> tile %u (%u hops): %.1f memory cycles per round", peers[i],
-                    hops[i], m);
+        cr_log_info("ping-pong tile 0 <-> tile %u (%u hops): %.1f memory cycles per round",
+                    peers[i], hops[i], m);
         if (i == 0) first = m;
         cr_assert_gt(m, prev, "cost grows with distance");
         prev = m;

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/kernel/json.h"
 #include "sim/calib/calib_run.h"
 #include "sim/cli/experiment.h"
+#include "sim/kernel/json.h"
 
 Test(tile_calib_run, writes_stats_and_tables) {
     static struct tsr_config cfg;

@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/tile/cov.h"
-#include "sim/tile/cov_x86.h"
+#include "sim/calib/calib.h"
 #include "sim/kernel/engine.h"
 #include "sim/kernel/rng.h"
+#include "sim/tile/cov.h"
+#include "sim/tile/cov_x86.h"
 #include "tile_test_util.h"
-#include "sim/calib/calib.h"
 
 /* (the hooks count loads and stores themselves) */
 static void no_slow(struct cov_ctx *c, uintptr_t a, unsigned size, unsigned kind, uintptr_t pc) {
@@ -31,7 +31,10 @@ Test(tile_cov, weights_computed_without_fallbacks) {
 
 /* Our length decoder splits the instrumented functions exactly as objdump does. */
 Test(tile_cov, decoder_matches_objdump) {
-    struct { const char *name; const void *fn; } fns[] = {
+    struct {
+        const char *name;
+        const void *fn;
+    } fns[] = {
         {"calib_loop", (const void *)calib_loop},
         {"calib_chase_walk", (const void *)calib_chase_walk},
         {"calib_chase_main", (const void *)calib_chase_main},
@@ -93,7 +96,8 @@ static const char *find_obj(const char *list, const char *suffix, char *out, siz
     while (s && *s) {
         const char *e = strchr(s, ':');
         size_t l = e ? (size_t)(e - s) : strlen(s);
-        if (l < len && l >= strlen(suffix) && !memcmp(s + l - strlen(suffix), suffix, strlen(suffix))) {
+        if (l < len && l >= strlen(suffix) &&
+            !memcmp(s + l - strlen(suffix), suffix, strlen(suffix))) {
             memcpy(out, s, l);
             out[l] = 0;
             return out;
@@ -113,7 +117,8 @@ Test(tile_cov, loop_charged_objdump_count) {
     cr_assert_gt(n, 4);
     /* the loop body: from the target of the backward branch to the branch */
     char cmd[1200];
-    snprintf(cmd, sizeof cmd, "objdump -d --no-show-raw-insn --disassemble=calib_loop_native '%s'", obj);
+    snprintf(cmd, sizeof cmd, "objdump -d --no-show-raw-insn --disassemble=calib_loop_native '%s'",
+             obj);
     FILE *p = popen(cmd, "r");
     cr_assert_not_null(p);
     char line[512];
@@ -213,7 +218,7 @@ Test(tile_cov, tile_code_instrumented_simulator_not) {
 struct room_check {
     const char *const *sources; /* expected "<name>.c.o" suffixes */
     size_t nsources;
-    unsigned seen;              /* bit per expected source */
+    unsigned seen; /* bit per expected source */
 };
 
 static void room_object(const char *path, void *arg) {
@@ -231,20 +236,22 @@ static void room_object(const char *path, void *arg) {
 /* The stack and the servers are compiled as tile code too; their native
  * libraries, the NoC's, the NIC's and the simulator's are not instrumented. */
 Test(tile_cov, stack_and_servers_instrumented_native_builds_not) {
-    static const char *const stack_src[] = {"cksum.c.o", "twheel.c.o", "seg.c.o",       "work.c.o",
-                                            "ip.c.o",    "tcb.c.o",    "tcp_out.c.o",   "tcp_in.c.o",
-                                            "tcp_timer.c.o", "tcp.c.o", "stk.c.o",      "sock.c.o"};
+    static const char *const stack_src[] = {
+        "cksum.c.o",   "twheel.c.o", "seg.c.o",       "work.c.o", "ip.c.o",  "tcb.c.o",
+        "tcp_out.c.o", "tcp_in.c.o", "tcp_timer.c.o", "tcp.c.o",  "stk.c.o", "sock.c.o"};
     static const char *const wl_src[] = {"httpd.c.o", "echo.c.o", "netpipe.c.o", "connmap.c.o",
                                          "ledger.c.o"};
     const size_t nst = sizeof stack_src / sizeof stack_src[0];
     struct room_check st = {stack_src, nst, 0}, wl = {wl_src, 5, 0};
     cr_assert_eq(each_path(STACK_TILE_OBJS, room_object, &st), nst);
-    cr_assert_eq(st.seen, (1u << nst) - 1, "every stack source is built as tile code (seen %#x)", st.seen);
+    cr_assert_eq(st.seen, (1u << nst) - 1, "every stack source is built as tile code (seen %#x)",
+                 st.seen);
     cr_assert_eq(each_path(WORKLOADS_TILE_OBJS, room_object, &wl), 5);
     cr_assert_eq(wl.seen, 0x1fu, "every server source is built as tile code (seen %#x)", wl.seen);
     /* the simulator, the NoC, the NIC model and the native stack/servers */
-    const char *libs[] = {"libtessera_kernel.a", "libtessera_tile.a", "libtessera_noc.a",
-                          "libtessera_nic.a", "libtessera_chip.a", "libtessera_stack.a", "libtessera_workloads.a"};
+    const char *libs[] = {"libtessera_kernel.a",   "libtessera_tile.a", "libtessera_noc.a",
+                          "libtessera_nic.a",      "libtessera_chip.a", "libtessera_stack.a",
+                          "libtessera_workloads.a"};
     for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++)
         cr_assert(strstr(SIM_LIBS, libs[i]) != NULL, "%s is among the libraries checked", libs[i]);
     want_native(STACK_NATIVE_LIB, NULL);

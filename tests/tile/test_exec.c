@@ -7,10 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/calib/calib.h"
 #include "sim/kernel/clock.h"
 #include "sim/kernel/json.h"
 #include "tile_test_util.h"
-#include "sim/calib/calib.h"
 
 /* Test programs are plain (uninstrumented) C calling the runtime; the work
  * whose cost is measured is calib_loop (instrumented). Their state lives in
@@ -74,7 +74,8 @@ Test(tile_exec, handler_runs_at_arrival_and_actions_are_time_stamped) {
     struct sim_clock clk;
     sim_clock_init(&clk, cfg.core_freq_hz);
     /* the send happens after the loop's cycles, not at the handler's start */
-    cr_assert_gt(a->cycles_at_send, 1000 * 7 * cfg.cpi, "%llu", (unsigned long long)a->cycles_at_send);
+    cr_assert_gt(a->cycles_at_send, 1000 * 7 * cfg.cpi, "%llu",
+                 (unsigned long long)a->cycles_at_send);
     cr_assert_eq(a->send_at[0], sim_clock_cycles_to_ps(&clk, a->cycles_at_send),
                  "time = start (0) + cycles consumed");
     /* injected after its word (1 cycle), arrives 2 + 3 hops + 1 word cycles later */
@@ -296,7 +297,8 @@ Test(tile_exec, profile_splits_cycles_by_label_and_is_written) {
     sim_engine_run_until(e, SIM_TIME_MAX);
     chip_finish(c, SIM_US(100));
     const struct tile_prof *p = chip_tile_prof(c, 7);
-    double ratio = (double)p->cycles[TILE_LABEL_DRIVER] / (double)(p->cycles[TILE_LABEL_APP] - cfg.tile.poll_cycles);
+    double ratio = (double)p->cycles[TILE_LABEL_DRIVER] /
+                   (double)(p->cycles[TILE_LABEL_APP] - cfg.tile.poll_cycles);
     cr_assert(ratio > 2.7 && ratio < 3.3, "driver/app = %.2f", ratio);
     uint64_t sum = 0;
     for (int l = 0; l < TILE_LABEL_COUNT; l++) sum += p->cycles[l];
@@ -340,7 +342,8 @@ static char *pingpong_stats(void) {
     struct mem_region *line = chip_region_create(c, MEM_SHARED, "counter", 64, -1, -1);
     struct calib_pingpong *a = mem_alloc(chip_private_region(c, 4), sizeof *a);
     struct calib_pingpong *b = mem_alloc(chip_private_region(c, 30), sizeof *b);
-    *a = (struct calib_pingpong){.counter = (uint64_t *)line->host, .peer = 30, .rounds = 50, .starter = 1};
+    *a = (struct calib_pingpong){
+        .counter = (uint64_t *)line->host, .peer = 30, .rounds = 50, .starter = 1};
     *b = (struct calib_pingpong){.counter = (uint64_t *)line->host, .peer = 4, .rounds = 50};
     char err[200];
     chip_tile_start(c, 4, TILE_ROLE_APP, 0, calib_pingpong_main, a, err, sizeof err);
@@ -465,8 +468,9 @@ Test(tile_exec, every_access_is_counted_at_one_cache_level) {
         uint64_t *shared = t % 2 == 0 ? (uint64_t *)table->host : NULL;
         struct calib_hashtab *h = table_in(chip_private_region(c, t * 4), cap, shared,
                                            shared ? shared + cap : NULL, 77, 5000);
-        cr_assert_eq(chip_tile_start(c, t * 4, TILE_ROLE_APP, 0, fill_then_look, h, err, sizeof err),
-                     0, "%s", err);
+        cr_assert_eq(
+            chip_tile_start(c, t * 4, TILE_ROLE_APP, 0, fill_then_look, h, err, sizeof err), 0,
+            "%s", err);
     }
     sim_engine_run_until(e, SIM_TIME_MAX);
     const struct tile_fault *f;
@@ -524,18 +528,23 @@ static void fn_drain(void *ctx, void *arg) {
             chip_udn_sent(f->chip, s, now);
         }
     }
-    if (f->bl[s]) sim_engine_schedule_in(f->e, SIM_NS(10), fn_drain, f, arg);
-    else f->draining[s] = false;
+    if (f->bl[s])
+        sim_engine_schedule_in(f->e, SIM_NS(10), fn_drain, f, arg);
+    else
+        f->draining[s] = false;
 }
 
-static int fn_send(void *net, unsigned src, unsigned dst, unsigned queue, const uint64_t *w, size_t n) {
+static int fn_send(void *net, unsigned src, unsigned dst, unsigned queue, const uint64_t *w,
+                   size_t n) {
     struct fakenet *f = net;
     f->sent_calls++;
     if (f->pl[src]) return TILE_NET_FULL;
     for (size_t i = 0; i < n; i++) {
         struct fword x = {dst, queue, w[i]};
-        if (f->bl[src] < FN_BUF) f->buf[src][(f->bh[src] + f->bl[src]++) % FN_BUF] = x;
-        else f->pend[src][f->pl[src]++] = x;
+        if (f->bl[src] < FN_BUF)
+            f->buf[src][(f->bh[src] + f->bl[src]++) % FN_BUF] = x;
+        else
+            f->pend[src][f->pl[src]++] = x;
     }
     if (!f->draining[src]) {
         f->draining[src] = true;

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/calib/calib.h"
 #include "sim/tile/cov.h"
 #include "tile_test_util.h"
-#include "sim/calib/calib.h"
 
 struct run {
     struct chip_config cfg;
@@ -32,7 +32,8 @@ static struct calib_protect *protect(struct run *r, int op, void *target, enum t
     cr_assert_not_null(p);
     *p = (struct calib_protect){.op = op, .target = target, .value = 0xabcdef};
     char err[200];
-    cr_assert_eq(chip_tile_start(r->c, 1, role, 0, calib_protect_main, p, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(chip_tile_start(r->c, 1, role, 0, calib_protect_main, p, err, sizeof err), 0, "%s",
+                 err);
     sim_engine_run_until(r->e, SIM_TIME_MAX);
     return p;
 }
@@ -189,8 +190,10 @@ Test(tile_protect, release_by_non_holder_is_a_fault) {
     tile_lock_init(NULL, shared_lock);
     static int rc = 7;
     char err[200];
-    cr_assert_eq(chip_tile_start(r.c, 2, TILE_ROLE_APP, 0, take_and_keep, NULL, err, sizeof err), 0);
-    cr_assert_eq(chip_tile_start(r.c, 3, TILE_ROLE_APP, 0, release_foreign, &rc, err, sizeof err), 0);
+    cr_assert_eq(chip_tile_start(r.c, 2, TILE_ROLE_APP, 0, take_and_keep, NULL, err, sizeof err),
+                 0);
+    cr_assert_eq(chip_tile_start(r.c, 3, TILE_ROLE_APP, 0, release_foreign, &rc, err, sizeof err),
+                 0);
     sim_engine_run_until(r.e, SIM_TIME_MAX);
     cr_assert_eq(rc, -1);
     cr_assert_eq(chip_fault_count(r.c, TILE_FAULT_LOCK), 2);

@@ -57,8 +57,10 @@ static void out(void *ctx, const struct stk_iov *iov, unsigned n, size_t total) 
     }
     f->buf.len = (uint32_t)total;
     struct node *p = me->peer;
-    if (p->tail) p->tail->next = f;
-    else p->head = f;
+    if (p->tail)
+        p->tail->next = f;
+    else
+        p->head = f;
     p->tail = f;
     chip_ring_post(me->chip, me->peer_id, 0, 1, tile_now(me->tile) + WIRE_DELAY);
 }
@@ -210,9 +212,10 @@ Test(tile_stack, tcp_between_two_tiles_is_charged_by_the_hooks) {
     for (unsigned i = 0; i < 2; i++) {
         const struct tile_prof *p = chip_tile_prof(c, i);
         cr_log_info("tile %u: %llu handlers, %llu instructions, %llu loads, %llu stores, "
-                    "%llu memory cycles", i, (unsigned long long)p->handlers,
-                    (unsigned long long)p->instr, (unsigned long long)p->loads,
-                    (unsigned long long)p->stores, (unsigned long long)p->mem_cycles);
+                    "%llu memory cycles",
+                    i, (unsigned long long)p->handlers, (unsigned long long)p->instr,
+                    (unsigned long long)p->loads, (unsigned long long)p->stores,
+                    (unsigned long long)p->mem_cycles);
         /* every frame costs at least a few hundred instructions (headers,
          * checksums over the payload on the receive side) */
         cr_assert_geq(p->handlers, 3);

@@ -2,8 +2,8 @@
 #ifndef TESSERA_TESTS_TILE_UTIL_H
 #define TESSERA_TESTS_TILE_UTIL_H
 
-#include "sim/tile/chip_config.h"
 #include "sim/kernel/engine.h"
+#include "sim/tile/chip_config.h"
 #include "sim/tile/tile.h"
 
 /* Default chip configuration (every key at its default). */

@@ -22,8 +22,7 @@ struct cli {
     uint64_t acked;
 };
 
-static void c_new_conn(void *ctx, uint32_t id, uint64_t tag, bool active, int status)
-{
+static void c_new_conn(void *ctx, uint32_t id, uint64_t tag, bool active, int status) {
     struct cli *c = ctx;
     (void)tag;
     cr_assert(active);
@@ -31,8 +30,7 @@ static void c_new_conn(void *ctx, uint32_t id, uint64_t tag, bool active, int st
     c->id = id;
     c->up = true;
 }
-static void c_new_data(void *ctx, uint32_t id, const struct stk_iov *v, unsigned n)
-{
+static void c_new_data(void *ctx, uint32_t id, const struct stk_iov *v, unsigned n) {
     struct cli *c = ctx;
     size_t t = 0;
     for (unsigned i = 0; i < n; i++) {
@@ -46,12 +44,20 @@ static void c_new_data(void *ctx, uint32_t id, const struct stk_iov *v, unsigned
     }
     stk_tcp_recv_done(c->s, id, t);
 }
-static void c_acked(void *ctx, uint32_t id, uint64_t n) { (void)id; ((struct cli *)ctx)->acked += n; }
-static void c_rclosed(void *ctx, uint32_t id) { (void)id; ((struct cli *)ctx)->rclosed = true; }
-static void c_cleanup(void *ctx, uint32_t id) { (void)id; ((struct cli *)ctx)->cleaned = true; }
+static void c_acked(void *ctx, uint32_t id, uint64_t n) {
+    (void)id;
+    ((struct cli *)ctx)->acked += n;
+}
+static void c_rclosed(void *ctx, uint32_t id) {
+    (void)id;
+    ((struct cli *)ctx)->rclosed = true;
+}
+static void c_cleanup(void *ctx, uint32_t id) {
+    (void)id;
+    ((struct cli *)ctx)->cleaned = true;
+}
 
-static uint32_t rnd(void *ctx)
-{
+static uint32_t rnd(void *ctx) {
     uint32_t *s = ctx;
     *s = *s * 1664525u + 1013904223u;
     return *s;
@@ -65,8 +71,7 @@ struct env {
     struct sock_rtc *rtc;
 };
 
-static void env_init(struct env *e, const struct sock_events *ev, void *app)
-{
+static void env_init(struct env *e, const struct sock_events *ev, void *app) {
     memset(e, 0, sizeof *e);
     struct wire_config wc = {.delay = 10 * STK_US};
     e->w = wire_create(&wc);
@@ -88,8 +93,7 @@ static void env_init(struct env *e, const struct sock_events *ev, void *app)
     e->rtc = sock_rtc_create(&e->s[1], 1, ev, app);
 }
 
-static void env_fini(struct env *e)
-{
+static void env_fini(struct env *e) {
     sock_rtc_destroy(e->rtc);
     stk_destroy(e->s[0]);
     stk_destroy(e->s[1]);
@@ -99,15 +103,13 @@ static void env_fini(struct env *e)
 
 static void run(struct env *e, stk_time_t dt) { wire_run(e->w, wire_now(e->w) + dt); }
 
-static void connect_to(struct env *e, uint16_t port)
-{
+static void connect_to(struct env *e, uint16_t port) {
     cr_assert_eq(stk_tcp_connect(e->s[0], 0x0a000002u, port, 1, NULL), 0);
     run(e, 10 * STK_MS);
     cr_assert(e->cli.up, "connected (ARP resolved dynamically)");
 }
 
-static void send_str(struct env *e, const char *str)
-{
+static void send_str(struct env *e, const char *str) {
     struct stk_sendv v = {str, strlen(str), 0};
     cr_assert_eq(stk_tcp_send(e->s[0], e->cli.id, &v, 1), 0);
 }
@@ -115,18 +117,16 @@ static void send_str(struct env *e, const char *str)
 static const char BODY_A[] = "<html>hello</html>\n";
 static uint8_t big[300000];
 
-static struct httpd *mk_httpd(void)
-{
+static struct httpd *mk_httpd(void) {
     static struct httpd_file files[2];
-    for (size_t i = 0; i < sizeof big; i++)
-        big[i] = (uint8_t)(i * 7 + 3);
-    files[0] = (struct httpd_file){"/a.html", (const uint8_t *)BODY_A, sizeof BODY_A - 1, "text/html"};
+    for (size_t i = 0; i < sizeof big; i++) big[i] = (uint8_t)(i * 7 + 3);
+    files[0] =
+        (struct httpd_file){"/a.html", (const uint8_t *)BODY_A, sizeof BODY_A - 1, "text/html"};
     files[1] = (struct httpd_file){"/big", big, sizeof big, NULL};
     return httpd_create(files, 2);
 }
 
-Test(httpd, keepalive_pipelined_and_404)
-{
+Test(httpd, keepalive_pipelined_and_404) {
     struct httpd *h = mk_httpd();
     struct sock_events ev = httpd_events();
     struct env e;
@@ -138,10 +138,11 @@ Test(httpd, keepalive_pipelined_and_404)
     run(&e, 1 * STK_SEC);
     const char *r = (const char *)e.cli.rx;
     char want1[256];
-    snprintf(want1, sizeof want1,
-             "HTTP/1.1 200 OK\r\nServer: tessera\r\nContent-Type: text/html\r\nContent-Length: %zu\r\n"
-             "Connection: keep-alive\r\n\r\n%s",
-             sizeof BODY_A - 1, BODY_A);
+    snprintf(
+        want1, sizeof want1,
+        "HTTP/1.1 200 OK\r\nServer: tessera\r\nContent-Type: text/html\r\nContent-Length: %zu\r\n"
+        "Connection: keep-alive\r\n\r\n%s",
+        sizeof BODY_A - 1, BODY_A);
     size_t l1 = strlen(want1);
     cr_assert(e.cli.nrx > l1);
     cr_assert_arr_eq(r, want1, l1);
@@ -155,7 +156,8 @@ Test(httpd, keepalive_pipelined_and_404)
     const char *p4 = r + l1 + l2 + l3;
     const char *hdr_end = strstr(p4, "\r\n\r\n");
     cr_assert(hdr_end);
-    cr_assert(strstr(p4, "Content-Length: 300000\r\n") && strstr(p4, "Content-Length: 300000\r\n") < hdr_end);
+    cr_assert(strstr(p4, "Content-Length: 300000\r\n") &&
+              strstr(p4, "Content-Length: 300000\r\n") < hdr_end);
     size_t off4 = (size_t)(hdr_end + 4 - r);
     cr_assert_eq(e.cli.nrx - off4, sizeof big);
     cr_assert_arr_eq(r + off4, big, sizeof big);
@@ -171,11 +173,13 @@ Test(httpd, keepalive_pipelined_and_404)
     httpd_destroy(h);
 }
 
-Test(httpd, malformed_gets_400_and_close)
-{
-    static const char *const bad[] = {
-        "GARBAGE\r\n\r\n", "GET /a.html\r\n\r\n", "GET a.html HTTP/1.1\r\n\r\n", "GET /a.html HTTP/2.0\r\n\r\n",
-        "get /a.html HTTP/1.1\r\n\r\n", "GET /a.html HTTP/1.1\r\nContent-Length: x\r\n\r\n"};
+Test(httpd, malformed_gets_400_and_close) {
+    static const char *const bad[] = {"GARBAGE\r\n\r\n",
+                                      "GET /a.html\r\n\r\n",
+                                      "GET a.html HTTP/1.1\r\n\r\n",
+                                      "GET /a.html HTTP/2.0\r\n\r\n",
+                                      "get /a.html HTTP/1.1\r\n\r\n",
+                                      "GET /a.html HTTP/1.1\r\nContent-Length: x\r\n\r\n"};
     for (unsigned k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         struct httpd *h = mk_httpd();
         struct sock_events ev = httpd_events();
@@ -196,8 +200,7 @@ Test(httpd, malformed_gets_400_and_close)
     }
 }
 
-Test(httpd, http10_closes_unless_keepalive)
-{
+Test(httpd, http10_closes_unless_keepalive) {
     struct httpd *h = mk_httpd();
     struct sock_events ev = httpd_events();
     struct env e;
@@ -215,8 +218,7 @@ Test(httpd, http10_closes_unless_keepalive)
     httpd_destroy(h);
 }
 
-Test(echo, one_megabyte_round_trip)
-{
+Test(echo, one_megabyte_round_trip) {
     struct echo_srv *es = echo_create();
     struct sock_events ev = echo_events();
     struct env e;
@@ -224,8 +226,7 @@ Test(echo, one_megabyte_round_trip)
     cr_assert_eq(echo_start(es, sock_rtc_sock(e.rtc), 1, 7, 16), 0);
     connect_to(&e, 7);
     static uint8_t buf[1 << 20];
-    for (size_t i = 0; i < sizeof buf; i++)
-        buf[i] = (uint8_t)(i * 131 + (i >> 9));
+    for (size_t i = 0; i < sizeof buf; i++) buf[i] = (uint8_t)(i * 131 + (i >> 9));
     struct stk_sendv v = {buf, sizeof buf, 0};
     cr_assert_eq(stk_tcp_send(e.s[0], e.cli.id, &v, 1), 0);
     stk_tcp_shutdown(e.s[0], e.cli.id, STK_SHUT_WR);
@@ -238,11 +239,10 @@ Test(echo, one_megabyte_round_trip)
     echo_destroy(es);
 }
 
-Test(netpipe, size_schedule_matches_nptcp)
-{
+Test(netpipe, size_schedule_matches_nptcp) {
     /* Normal mode (start 1, perturbation 3): facts/workloads.md. */
-    static const uint64_t want[] = {1, 2, 3, 4, 6, 8, 12, 13, 16, 19, 21, 24, 27, 29, 32, 35, 45, 48, 51,
-                                    61, 64, 67, 93, 96, 99, 125, 128, 131};
+    static const uint64_t want[] = {1,  2,  3,  4,  6,  8,  12, 13, 16, 19, 21, 24,  27,  29,
+                                    32, 35, 45, 48, 51, 61, 64, 67, 93, 96, 99, 125, 128, 131};
     struct netpipe_sizes s;
     netpipe_sizes_init(&s, 1, 3);
     for (unsigned i = 0; i < sizeof want / sizeof want[0]; i++)
