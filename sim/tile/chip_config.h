@@ -5,7 +5,8 @@
  * The mesh geometry (width, height) and the UDN queue depths belong to the
  * NoC (`noc:`); the chip model takes them from there when it is built.
  * chip_config_check() checks what the schema cannot (powers of two, sizes
- * that divide into sets); sim/tile.c calls it before building a chip.
+ * that divide into sets); the cache model (cache_sys_init, called by
+ * chip_create) calls it before building a chip.
  */
 #ifndef TESSERA_SIM_TILE_CHIP_CONFIG_H
 #define TESSERA_SIM_TILE_CHIP_CONFIG_H

@@ -2,7 +2,7 @@
 # sim/tile_cc.sh OBJCOPY OBJDUMP COMPILER ARGS...: the compiler launcher of
 # tile code (sim/tiles.cmake). Compiles, then moves every data section of the
 # object into one of four sections the tile runtime maps onto the simulated
-# program image (sim/tile.c, TILE_IMAGE_PARTS):
+# program image (sim/tile/tile_chip.c, TILE_IMAGE_PARTS):
 #   .rodata*       -> tile_rodata   (constants, strings, jump tables)
 #   .data.rel.ro*  -> tile_relro    (constant tables of pointers)
 #   .data*         -> tile_data

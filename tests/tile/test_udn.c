@@ -1,9 +1,9 @@
-/* tests/tile/test_udn.c: tile programs over the NoC's UDN (sim/tile_udn.h). */
+/* tests/tile/test_udn.c: tile programs over the NoC's UDN (sim/chip/chip_udn.h). */
 #include <criterion/criterion.h>
 #include <string.h>
 
 #include "noc/udn.h"
-#include "sim/chip/tile_udn.h"
+#include "sim/chip/chip_udn.h"
 #include "tile_test_util.h"
 #include "sim/calib/calib.h"
 
@@ -14,7 +14,7 @@ struct rig {
     struct noc_mesh *m;
     struct udn *u;
     struct chip *c;
-    struct tile_udn *a;
+    struct chip_udn *a;
 };
 
 static void rig_init(struct rig *r, uint64_t inj_words) {
@@ -31,13 +31,13 @@ static void rig_init(struct rig *r, uint64_t inj_words) {
     struct chip_geom g = {(unsigned)r->noc.width, (unsigned)r->noc.height, r->noc.udn.demux_depth_words};
     r->c = chip_create(&r->cfg, &g, r->e, err, sizeof err);
     cr_assert_not_null(r->c, "%s", err);
-    r->a = tile_udn_create(r->c, r->u, err, sizeof err);
+    r->a = chip_udn_create(r->c, r->u, err, sizeof err);
     cr_assert_not_null(r->a, "%s", err);
 }
 
 static void rig_fini(struct rig *r) {
     chip_destroy(r->c);
-    tile_udn_destroy(r->a);
+    chip_udn_destroy(r->a);
     udn_destroy(r->u);
     noc_mesh_destroy(r->m);
     sim_engine_destroy(r->e);

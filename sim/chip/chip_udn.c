@@ -1,11 +1,11 @@
-/* sim/chip/tile_udn.c: the tile runtime over noc/udn.h. See tile_udn.h. */
-#include "sim/chip/tile_udn.h"
+/* sim/chip/chip_udn.c: the tile runtime over noc/udn.h. See chip_udn.h. */
+#include "sim/chip/chip_udn.h"
 
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-struct tile_udn {
+struct chip_udn {
     struct chip *chip;
     struct udn *udn;
     struct sim_engine *engine;
@@ -13,7 +13,7 @@ struct tile_udn {
 
 static int a_send(void *net, unsigned src, unsigned dst, unsigned queue, const uint64_t *w,
                   size_t n) {
-    struct tile_udn *a = net;
+    struct chip_udn *a = net;
     int st = udn_send(a->udn, src, dst, queue, w, n);
     /* the runtime checked tile, queue and length before: a bad call here is a bug */
     assert(st != UDN_EINVAL && "tile runtime passed a bad UDN send");
@@ -23,20 +23,20 @@ static int a_send(void *net, unsigned src, unsigned dst, unsigned queue, const u
 }
 
 static uint64_t a_credits(void *net, unsigned src, unsigned dst, unsigned queue) {
-    struct tile_udn *a = net;
+    struct chip_udn *a = net;
     (void)dst, (void)queue;
     long c = udn_credits(a->udn, src);
     return c > 1 ? (uint64_t)(c - 1) : 0; /* one word of the message is its header */
 }
 
 static size_t a_avail(void *net, unsigned tile, unsigned queue) {
-    struct tile_udn *a = net;
+    struct chip_udn *a = net;
     long n = udn_recv_count(a->udn, tile, queue);
     return n > 0 ? (size_t)n : 0;
 }
 
 static size_t a_recv(void *net, unsigned tile, unsigned queue, uint64_t *out, size_t max) {
-    struct tile_udn *a = net;
+    struct chip_udn *a = net;
     long n = udn_recv_pop(a->udn, tile, queue, out, max);
     return n > 0 ? (size_t)n : 0;
 }
@@ -44,27 +44,27 @@ static size_t a_recv(void *net, unsigned tile, unsigned queue, uint64_t *out, si
 static const struct tile_net_ops ops = {a_send, a_credits, a_avail, a_recv};
 
 static void on_sent(void *ctx, uint32_t tile, uint64_t cycle) {
-    struct tile_udn *a = ctx;
+    struct chip_udn *a = ctx;
     (void)cycle;
     chip_udn_sent(a->chip, tile, sim_engine_now(a->engine));
 }
 
 static void on_recv(void *ctx, uint32_t tile, unsigned queue, size_t count, uint64_t cycle) {
-    struct tile_udn *a = ctx;
+    struct chip_udn *a = ctx;
     (void)queue, (void)count, (void)cycle;
     chip_udn_arrived(a->chip, tile, sim_engine_now(a->engine));
 }
 
-struct tile_udn *tile_udn_create(struct chip *c, struct udn *u, char *err, size_t errlen) {
+struct chip_udn *chip_udn_create(struct chip *c, struct udn *u, char *err, size_t errlen) {
     struct noc_mesh *m = udn_mesh(u);
     if (noc_mesh_tiles(m) != chip_tile_count(c)) {
         snprintf(err, errlen, "noc: the mesh has %u tiles, the chip %u", noc_mesh_tiles(m),
                  chip_tile_count(c));
         return NULL;
     }
-    struct tile_udn *a = calloc(1, sizeof *a);
+    struct chip_udn *a = calloc(1, sizeof *a);
     if (!a) {
-        snprintf(err, errlen, "tile_udn_create: out of memory");
+        snprintf(err, errlen, "chip_udn_create: out of memory");
         return NULL;
     }
     a->chip = c;
@@ -76,4 +76,4 @@ struct tile_udn *tile_udn_create(struct chip *c, struct udn *u, char *err, size_
     return a;
 }
 
-void tile_udn_destroy(struct tile_udn *a) { free(a); }
+void chip_udn_destroy(struct chip_udn *a) { free(a); }

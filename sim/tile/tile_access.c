@@ -1,0 +1,233 @@
+/* sim/tile/tile_access.c: tile code's memory accesses. See tile_access.h. */
+#include "sim/tile/tile_access.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/tile/tile_fault.h"
+#include "sim/tile/tile_time.h"
+
+static void lost_line(void *ctx, unsigned tile, uint64_t line) {
+    struct chip *c = ctx;
+    struct cov_ctx *cc = &c->tiles[tile].cov;
+    if (cc->last_line == line) cc->last_line = UINT64_MAX;
+}
+
+/* Translate host address a for tile t: region and simulated address. NULL if
+ * outside every region. */
+static struct mem_region *translate(struct tile *t, uintptr_t a, uint64_t *pa,
+                                    uintptr_t *host_base, uint64_t *size) {
+    struct chip *c = t->chip;
+    if (a - t->stack_lo < t->stack_hi - t->stack_lo) {
+        *host_base = t->stack_lo;
+        *size = t->stack_hi - t->stack_lo;
+        *pa = t->stack->pa + (a - t->stack_lo);
+        return t->stack;
+    }
+    struct mem_region *r = mem_lookup(&c->mem, a);
+    if (r) {
+        *host_base = (uintptr_t)r->host;
+        *size = r->size;
+        *pa = r->pa + (a - (uintptr_t)r->host);
+        return r;
+    }
+    for (unsigned i = 0; c->image && i < TILE_IMAGE_PARTS; i++) {
+        uintptr_t lo = c->image_part[i].lo, hi = c->image_part[i].hi;
+        if (a - lo < hi - lo) {
+            *host_base = lo;
+            *size = hi - lo;
+            *pa = c->image->pa + c->image_part[i].off + (a - lo);
+            return c->image;
+        }
+    }
+    return NULL;
+}
+
+void tile_access_one(struct tile *t, uintptr_t a, unsigned kind, uintptr_t pc, bool extra_atomic) {
+    struct chip *c = t->chip;
+    struct cov_ctx *cc = &t->cov;
+    uint64_t pa;
+    int home;
+    uintptr_t off = a - cc->r_host;
+    if (off < cc->r_size && (cc->r_rights & kind)) {
+        /* same region as the last access, right already checked */
+        home = cc->r_home;
+        pa = cc->r_pa + off;
+    } else {
+        uint64_t size;
+        uintptr_t base;
+        struct mem_region *r = translate(t, a, &pa, &base, &size);
+        if (!r) {
+            c->unmapped_accesses++;
+            if (c->cfg.protection.mode == CHIP_PROT_PROTECTED) {
+                char what[128];
+                /* (the host address is not reported: it differs from run to run) */
+                snprintf(what, sizeof what, "%s of memory outside every region (not from an arena)",
+                         kind & COV_WRITE ? "write" : "read");
+                if (tile_fault_record(t, TILE_FAULT_OUTSIDE, 0, NULL, kind, pc, what))
+                    tile_fault_cut_short(t);
+            }
+            return; /* charged as an L1 hit */
+        }
+        unsigned rights = COV_READ | COV_WRITE;
+        if (c->cfg.protection.mode == CHIP_PROT_PROTECTED)
+            rights = mem_rights(r, (int)t->role, (int)t->id, (int)t->process);
+        if (!(rights & kind)) {
+            char what[128];
+            snprintf(what, sizeof what, "%s of %s region '%s' by a %s tile",
+                     kind & COV_WRITE ? "write" : "read", mem_kind_names[r->kind], r->name,
+                     tile_role_names[t->role]);
+            if (tile_fault_record(t, TILE_FAULT_PROTECTION, pa, r->name, kind, pc, what))
+                tile_fault_cut_short(t);
+            /* logged: let it happen */
+        } else {
+            cc->r_host = base;
+            cc->r_size = size;
+            cc->r_pa = pa - (a - base);
+            cc->r_rights = rights;
+            cc->r_home = r->home;
+        }
+        home = r->home;
+    }
+    bool excl = false;
+    uint64_t extra = cache_access(&c->caches, t->id, pa, kind, home, tile_time_now_of, t, &excl);
+    if (extra_atomic) extra += c->cfg.l3.atomic_cycles;
+    cc->stall += extra;
+    t->prof.mem_cycles += extra;
+    cc->last_line = pa >> c->caches.line_shift;
+    cc->last_excl = excl;
+}
+
+static void mem_slow(struct cov_ctx *c, uintptr_t a, unsigned size, unsigned kind, uintptr_t pc) {
+    (void)size;
+    tile_access_one(c->owner, a, kind, pc, false);
+}
+
+void tile_access_set_limit(struct tile *t) {
+    t->cov.instr_limit = t->budget_instr < t->next_sample ? t->budget_instr : t->next_sample;
+}
+
+static void budget_hit(struct cov_ctx *c, uintptr_t pc) {
+    struct tile *t = c->owner;
+    uint64_t period = t->chip->cfg.tile.profile_sample_instr;
+    if (c->instr < t->budget_instr) {
+        /* a profile sample: charge the period to the running function */
+        size_t fi;
+        uintptr_t fpc;
+        if (cov_function_of(pc, &fi, &fpc)) {
+            if (!t->fn_instr) t->fn_instr = calloc(cov_stats().functions, sizeof *t->fn_instr);
+            if (t->fn_instr && fi < cov_stats().functions) t->fn_instr[fi] += period;
+        }
+        while (t->next_sample <= c->instr) t->next_sample += period;
+        tile_access_set_limit(t);
+        return;
+    }
+    c->instr_limit = UINT64_MAX;
+    char what[128];
+    snprintf(what, sizeof what, "handler ran past chip.tile.handler_budget_cycles = %llu",
+             (unsigned long long)t->chip->cfg.tile.handler_budget_cycles);
+    tile_fault_record(t, TILE_FAULT_BUDGET, 0, NULL, 0, pc, what);
+    tile_fault_cut_short(t);
+}
+
+void tile_access_chip_init(struct chip *c) { cache_sys_set_lost(&c->caches, lost_line, c); }
+
+void tile_access_tile_init(struct tile *t) {
+    struct chip *c = t->chip;
+    unsigned i = t->id;
+    cov_ctx_init(&t->cov, t, mem_slow, budget_hit);
+    t->cov.port = &c->caches.port[i];
+    t->cov.now = tile_time_now_of;
+    t->cov.now_ctx = t;
+    t->cov.line_shift = c->caches.line_shift;
+    t->cov.dep_on = c->cfg.tile.load_use_stall;
+    t->cov.l1 = c->caches.l1[i];
+}
+
+/* ---- copies ---- */
+
+void tile_copy(struct tile *t, void *dst, const void *src, size_t n) {
+    if (!n || !dst || !src) return;
+    uint64_t line = t->chip->cfg.line_bytes;
+    if (t->in_handler) {
+        uintptr_t s = (uintptr_t)src, d = (uintptr_t)dst;
+        uintptr_t pc = (uintptr_t)__builtin_return_address(0);
+        for (uintptr_t o = 0; o < n; o += line) {
+            tile_access_one(t, s + o, COV_READ, pc, false);
+            tile_access_one(t, d + o, COV_WRITE, pc, false);
+        }
+        tile_access_one(t, s + n - 1, COV_READ, pc, false);
+        tile_access_one(t, d + n - 1, COV_WRITE, pc, false);
+        t->extra += ((n + line - 1) / line) * t->chip->cfg.tile.copy_line_cycles;
+    }
+    memmove(dst, src, n);
+}
+
+/* ---- arenas ---- */
+
+static void *arena_alloc(struct tile *t, struct mem_region *r, size_t size) {
+    if (!r) return NULL;
+    if (t->in_handler) t->extra += t->chip->cfg.tile.alloc_cycles;
+    return mem_alloc(r, size);
+}
+
+static void arena_free(struct tile *t, struct mem_region *r, void *p) {
+    if (!p || !r) return;
+    if (!mem_free(r, p)) {
+        char what[128];
+        snprintf(what, sizeof what, "free of a pointer that is not a block of region '%s'",
+                 r->name);
+        if (t->in_handler &&
+            tile_fault_record(t, TILE_FAULT_OUTSIDE, 0, r->name, COV_WRITE,
+                              (uintptr_t)__builtin_return_address(0), what))
+            tile_fault_cut_short(t);
+        return;
+    }
+    if (t->in_handler) t->extra += t->chip->cfg.tile.alloc_cycles;
+}
+
+/* The arenas of tile_api.h: the tile's private region, its process's heap,
+ * the shared region. */
+struct mem_region *chip_proc_heap(struct chip *c, unsigned process) {
+    if (process >= 4096) return NULL;
+    if (process >= c->nheaps) {
+        size_t n = process + 1;
+        struct mem_region **h = realloc(c->heaps, n * sizeof *h);
+        if (!h) return NULL;
+        for (size_t i = c->nheaps; i < n; i++) h[i] = NULL;
+        c->heaps = h;
+        c->nheaps = n;
+    }
+    if (!c->heaps[process]) {
+        char name[40];
+        snprintf(name, sizeof name, "heap.%u", process);
+        c->heaps[process] = mem_region_create(&c->mem, MEM_APP_HEAP, name, c->cfg.tile.heap_bytes,
+                                              (int)process, -1, true);
+    }
+    return c->heaps[process];
+}
+
+void *tile_alloc(struct tile *t, size_t size) { return arena_alloc(t, t->priv, size); }
+void tile_free(struct tile *t, void *p) { arena_free(t, t->priv, p); }
+void *tile_proc_alloc(struct tile *t, size_t size) {
+    return arena_alloc(t, chip_proc_heap(t->chip, t->process), size);
+}
+void tile_proc_free(struct tile *t, void *p) {
+    arena_free(t, chip_proc_heap(t->chip, t->process), p);
+}
+void *tile_shared_alloc(struct tile *t, size_t size) {
+    return arena_alloc(t, t->chip->shared, size);
+}
+void tile_shared_free(struct tile *t, void *p) { arena_free(t, t->chip->shared, p); }
+
+int chip_dma_write(struct chip *c, const void *host, size_t len) {
+    uintptr_t a = (uintptr_t)host;
+    struct mem_region *r = mem_lookup(&c->mem, a);
+    if (!r || len == 0 || a + len - 1 - (uintptr_t)r->host >= r->size) return -1;
+    uint64_t line = c->cfg.line_bytes;
+    uint64_t pa0 = r->pa + (a - (uintptr_t)r->host);
+    for (uint64_t pa = pa0 & ~(line - 1); pa < pa0 + len; pa += line)
+        cache_dma_write(&c->caches, pa, r->home);
+    return 0;
+}

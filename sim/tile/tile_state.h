@@ -1,0 +1,149 @@
+/* sim/tile/tile_state.h: the tile runtime's shared state: struct tile,
+ * struct chip and the records they hold (timers, UDN messages, demux queues,
+ * handlers).
+ *
+ * Internal to the tile runtime (the tile_*.c modules of sim/tile); nothing
+ * outside sim/tile includes it: the simulator sees struct chip and struct tile
+ * as opaque (tile.h), tile code sees struct tile as opaque (tile_api.h).
+ * Every runtime module reads these fields directly (they are one component
+ * split by concern); a group of fields is written by the module its comment
+ * names (timers: tile_timer, messages and queues: tile_udn, ...), which keeps
+ * it consistent.
+ *
+ * Memory: the chip owns its tiles; a tile owns its demux queues' words, its
+ * timers and its queued UDN messages (freed by chip_destroy).
+ * Cost: none (declarations only).
+ */
+#ifndef TESSERA_SIM_TILE_TILE_STATE_H
+#define TESSERA_SIM_TILE_TILE_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/kernel/clock.h"
+#include "sim/kernel/engine.h"
+#include "sim/tile/cov.h"
+#include "sim/tile/tile.h"
+
+/* Tile code's static data. The tile-code build (sim/tile/tile_cc.sh) moves
+ * every data section of a tile object into one of four sections; chip_create
+ * (tile_chip.c) lays them out one after the other in the image region. */
+#define TILE_IMAGE_PARTS 4
+
+enum tile_state { TS_OFF, TS_IDLE, TS_SCHEDULED, TS_RUNNING, TS_STALLED, TS_STOPPED };
+
+/* A UDN message on its way (tile_udn.c). */
+struct udn_msg {
+    struct udn_msg *next;
+    struct chip *chip;
+    unsigned src, dst, queue;
+    size_t n;
+    uint64_t offset; /* handler cycles at which the send was issued */
+    sim_time_t at;   /* simulated time of the send */
+    uint64_t w[TILE_UDN_MAX_WORDS];
+};
+
+/* An armed timer (tile_timer.c). */
+struct timer {
+    tile_timer_id id;
+    sim_event_id ev;
+    struct tile *tile;
+    tile_handler_fn fn;
+    void *ctx;
+    bool fired, cancelled;
+    struct timer *next; /* in the tile's fired list */
+};
+
+struct handler {
+    tile_handler_fn fn;
+    void *ctx;
+};
+
+/* A demux queue of the direct UDN model (tile_udn.c). */
+struct wordq {
+    uint64_t *w;
+    size_t head, len, cap;
+    uint64_t inflight; /* direct model: words on their way here */
+};
+
+struct tile {
+    struct chip *chip;
+    unsigned id;
+    enum tile_role role;
+    unsigned process;
+    enum tile_state state;
+    struct cov_ctx cov;
+    tile_main_fn main;
+    void *main_arg;
+    bool main_pending;
+    /* running handler */
+    sim_time_t start_ps;
+    uint64_t start_cycle; /* core cycle index of start */
+    uint64_t extra;       /* explicit charges in this handler */
+    sim_time_t busy_until;
+    enum tile_label label;
+    uint64_t label_mark;
+    uintptr_t stack_lo, stack_hi; /* host range of tile code's frames (see coro.h) */
+    struct coro *coro;            /* handlers run on it */
+    bool in_handler;
+    unsigned locks_held;
+    /* inputs */
+    struct handler udn_h[TILE_UDN_QUEUES], ring_h[TILE_RINGS];
+    uint64_t ring_pending[TILE_RINGS];
+    struct wordq q[TILE_UDN_QUEUES];
+    struct timer **timers;
+    size_t ntimers, cap_timers;
+    struct timer *fired_head, *fired_tail;
+    unsigned rr;
+    /* stalled sends */
+    struct udn_msg *stall_head, *stall_tail; /* direct model */
+    struct udn_msg *out_head, *out_tail;     /* plugged-in network: sends to make */
+    bool net_stalled;
+    sim_event_id out_ev;
+    sim_time_t stall_since;
+    uint64_t stall_remaining; /* handler cycles after the first stalled send */
+    /* regions */
+    struct mem_region *priv, *stack;
+    struct tile_prof prof;
+    uint64_t budget_instr, next_sample;
+    uint64_t *fn_instr; /* sampled instructions per instrumented function */
+};
+
+struct chip {
+    struct chip_config cfg;
+    struct chip_geom geom;
+    struct sim_engine *engine;
+    struct sim_clock clock;
+    uint64_t cpi_q16;
+    uint64_t dep_q16; /* load-use stall of a dependent load, 1/65536 cycles */
+    struct cache_sys caches;
+    struct mem_map mem;
+    struct mem_region *shared, *image;
+    struct {
+        uintptr_t lo, hi; /* host range of one tile_* section */
+        uint64_t off;     /* its offset in the image region */
+    } image_part[TILE_IMAGE_PARTS];
+    struct mem_region **heaps;
+    size_t nheaps;
+    struct tile *tiles;
+    unsigned ntiles;
+    /* The event that runs a tile (ctx: the tile), installed by chip_create:
+     * tile_wake (low in the runtime) schedules the executor (above it)
+     * through it. */
+    sim_event_fn run;
+    const struct tile_net_ops *net;
+    void *net_ctx;
+    chip_doorbell_fn doorbell;
+    void *doorbell_ctx;
+    const struct tile_nic_ops *nic;
+    void *nic_ctx;
+    tile_timer_id next_timer;
+    struct tile_fault *faults;
+    size_t nfaults, cap_faults;
+    uint64_t fault_count[TILE_FAULT_KIND_COUNT];
+    bool aborted;
+    uint64_t unmapped_accesses;
+};
+
+#endif
