@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "nic/mpipe_driver.h"
-#include "sim/tile/cov.h"
 #include "sim/kernel/json.h"
+#include "sim/tile/cov.h"
 
 /* ---- memory interface ---- */
 
@@ -50,8 +50,7 @@ static int dma_access(struct chip_nic *n, uint64_t addr, void *buf, size_t len, 
         uint64_t c;
         if (write) {
             n->st.dma_invalidations += cache_dma_write(cs, pa, r->home);
-            unsigned home =
-                r->home >= 0 ? (unsigned)r->home : cache_home(cs, pa >> cs->line_shift);
+            unsigned home = r->home >= 0 ? (unsigned)r->home : cache_home(cs, pa >> cs->line_shift);
             c = shim_hops(n, home) * cs->cfg.l3.hop_cycles + cs->cfg.l3.hit_cycles + lines;
         } else {
             unsigned home;
@@ -129,7 +128,8 @@ static void on_notify(void *ctx, unsigned ring, sim_time_t t) {
 }
 
 int chip_nic_map_ring(struct chip_nic *n, unsigned dev_ring, unsigned tile, unsigned tile_ring) {
-    if (dev_ring >= mpipe_drv_rings(n->m) || tile >= chip_tile_count(n->chip) || tile_ring >= TILE_RINGS)
+    if (dev_ring >= mpipe_drv_rings(n->m) || tile >= chip_tile_count(n->chip) ||
+        tile_ring >= TILE_RINGS)
         return -1;
     unsigned *slot = &n->local_ring[(size_t)tile * TILE_RINGS + tile_ring];
     if (*slot && *slot != dev_ring + 1) return -1;
@@ -295,8 +295,8 @@ static int op_reg(void *ctx, unsigned tile, unsigned process, const void *p, siz
 }
 
 static const struct tile_nic_ops nic_ops = {
-    op_poll, op_credit, op_buffer_return, op_buffer_alloc, op_post,
-    op_doorbell, op_completed, op_space, op_reg,
+    op_poll,     op_credit,    op_buffer_return, op_buffer_alloc, op_post,
+    op_doorbell, op_completed, op_space,         op_reg,
 };
 
 /* ---- life cycle ---- */
@@ -363,7 +363,9 @@ void chip_nic_destroy(struct chip_nic *n) {
     free(n);
 }
 
-struct mpipe *chip_nic_mpipe(struct chip_nic *n) { return n->m; }
+struct mpipe *chip_nic_mpipe(struct chip_nic *n) {
+    return n->m;
+}
 
 void chip_nic_write_stats(const struct chip_nic *n, struct json_writer *w) {
     json_object_begin(w);

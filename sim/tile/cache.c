@@ -39,7 +39,8 @@ static void level_format(struct cache_level *c, uint8_t *mem) {
     for (uint64_t set = 0; set < c->sets; set++) {
         uint8_t *blk = c->blk + (set << c->shift);
         if (!CACHE_STAMPS(c->ways)) {
-            for (unsigned w = 0; w < lanes; w++) blk[c->age_off + w] = w < c->ways ? (uint8_t)w : 0x7f;
+            for (unsigned w = 0; w < lanes; w++)
+                blk[c->age_off + w] = w < c->ways ? (uint8_t)w : 0x7f;
             continue;
         }
         uint16_t *st = cache_set_stamps(blk, c->ways);
@@ -149,8 +150,8 @@ bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned
     s->ctrl_y = calloc(s->nctrl, sizeof *s->ctrl_y);
     s->win_id = calloc((size_t)s->nctrl * CACHE_DRAM_WINDOWS, sizeof *s->win_id);
     s->win_load = calloc((size_t)s->nctrl * CACHE_DRAM_WINDOWS, sizeof *s->win_load);
-    if (!s->l1 || !s->l2 || !s->l3 || !s->st || !s->port || !s->l3_extra || !s->home_map || !s->hops || !s->ctrl_x || !s->ctrl_y ||
-        !s->win_id || !s->win_load) {
+    if (!s->l1 || !s->l2 || !s->l3 || !s->st || !s->port || !s->l3_extra || !s->home_map ||
+        !s->hops || !s->ctrl_x || !s->ctrl_y || !s->win_id || !s->win_load) {
         snprintf(err, errlen, "chip: out of memory for the caches");
         cache_sys_fini(s);
         return false;
@@ -198,7 +199,8 @@ bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned
                                                        (int)(b % width), (int)(b / width));
             /* (chip_config_check: l3.hit_cycles >= l1d.hit_cycles) */
             s->l3_extra[a * s->ntiles + b] =
-                (uint32_t)(cfg->l3.hit_cycles + 2ull * s->hops[a * s->ntiles + b] * cfg->l3.hop_cycles -
+                (uint32_t)(cfg->l3.hit_cycles +
+                           2ull * s->hops[a * s->ntiles + b] * cfg->l3.hop_cycles -
                            cfg->l1d.hit_cycles);
         }
     uint64_t n = cfg->l3.home_map_entries;
@@ -287,7 +289,8 @@ static void back_invalidate(struct cache_sys *s, uint64_t line, uint64_t sh) {
 
 static uint64_t dram_cost(struct cache_sys *s, unsigned home, uint64_t pa, sim_time_t now) {
     unsigned k = (unsigned)((pa / s->cfg.dram.stripe_bytes) % s->nctrl);
-    unsigned hops = dist((int)(home % s->width), (int)(home / s->width), s->ctrl_x[k], s->ctrl_y[k]);
+    unsigned hops =
+        dist((int)(home % s->width), (int)(home / s->width), s->ctrl_x[k], s->ctrl_y[k]);
     uint64_t cycles = 2ull * hops * s->cfg.l3.hop_cycles + s->cfg.dram.latency_cycles;
     /* windowed load: find the first window from now's with room */
     uint64_t w0 = now / CACHE_DRAM_WINDOW_PS, w = w0;
@@ -297,7 +300,8 @@ static uint64_t dram_cost(struct cache_sys *s, unsigned home, uint64_t pa, sim_t
             s->win_id[slot] = w + 1;
             s->win_load[slot] = 0;
         }
-        if (s->win_load[slot] + s->line_ps <= CACHE_DRAM_WINDOW_PS || w - w0 >= CACHE_DRAM_WINDOWS - 1) {
+        if (s->win_load[slot] + s->line_ps <= CACHE_DRAM_WINDOW_PS ||
+            w - w0 >= CACHE_DRAM_WINDOWS - 1) {
             s->win_load[slot] += s->line_ps;
             double rho = (double)s->win_load[slot] / (double)CACHE_DRAM_WINDOW_PS;
             if (rho > 0.95) rho = 0.95;
@@ -341,9 +345,8 @@ static __attribute__((noinline)) int l3_fill(struct cache_sys *s, unsigned h, ui
 
 /* A store by tile at home h: every other sharer loses the line. Returns the
  * farthest one's distance from the home. */
-static __attribute__((noinline)) unsigned invalidate_others(struct cache_sys *s, unsigned tile,
-                                                            unsigned h, uint64_t line,
-                                                            uint64_t others) {
+static __attribute__((noinline)) unsigned
+invalidate_others(struct cache_sys *s, unsigned tile, unsigned h, uint64_t line, uint64_t others) {
     unsigned far = 0;
     while (others) {
         unsigned t = (unsigned)__builtin_ctzll(others);
@@ -387,9 +390,12 @@ access_ways(struct cache_port *p, uint64_t pa, unsigned kind, int home, cache_no
      * while the L2 set is searched (an L2 hit does not use them). Every
      * slice has the same geometry, and the slices lie one after another. */
     unsigned h; /* (cache_home_of through the port's copies: 6 host instructions less) */
-    if (home >= 0 && (unsigned)home < p->ntiles) h = (unsigned)home;
-    else if (LIKELY(p->home_mask)) h = p->home_map[cache_home_hash(line) & p->home_mask];
-    else h = cache_home(p->s, line);
+    if (home >= 0 && (unsigned)home < p->ntiles)
+        h = (unsigned)home;
+    else if (LIKELY(p->home_mask))
+        h = p->home_map[cache_home_hash(line) & p->home_mask];
+    else
+        h = cache_home(p->s, line);
     const uint64_t set3 = ((uint64_t)h << p->l3_sets_log2) | (line & p->l3_set_mask);
     uint8_t *s3 = p->l3_mem + (set3 << p->l3_shift);
     uint64_t *sh3 = (uint64_t *)(void *)(s3 + CACHE_MASK_OFF(w3));
@@ -424,7 +430,8 @@ access_ways(struct cache_port *p, uint64_t pa, unsigned kind, int home, cache_no
     bool ex;
     if (write) {
         if (j >= 0) st->upgrades++;
-        if (others) extra += 2ull * invalidate_others(s, tile, h, line, others) * s->cfg.l3.hop_cycles;
+        if (others)
+            extra += 2ull * invalidate_others(s, tile, h, line, others) * s->cfg.l3.hop_cycles;
         sh3[k] = me;
         *owner = (uint8_t)(tile + 1);
         ex = true;
@@ -451,8 +458,7 @@ uint64_t cache_port_access_2_8_8(struct cache_port *p, uint64_t pa, unsigned kin
 
 uint64_t cache_port_access_any(struct cache_port *p, uint64_t pa, unsigned kind, int home,
                                cache_now_fn now, void *now_ctx) {
-    return access_ways(p, pa, kind, home, now, now_ctx, p->l1.ways, p->l2.ways,
-                       p->s->ways_l3);
+    return access_ways(p, pa, kind, home, now, now_ctx, p->l1.ways, p->l2.ways, p->s->ways_l3);
 }
 
 unsigned cache_dma_write(struct cache_sys *s, uint64_t pa, int home) {

@@ -63,9 +63,9 @@
 #include <emmintrin.h>
 #endif
 
-#include "sim/tile/chip_config.h"
 #include "sim/kernel/clock.h"
 #include "sim/kernel/engine.h"
+#include "sim/tile/chip_config.h"
 
 struct json_writer;
 
@@ -112,7 +112,8 @@ static inline uint32_t *cache_set_tags(uint8_t *set) { return (uint32_t *)(void 
 #define CACHE_ROUND8(w) (((w) + 7u) & ~7u)
 #define CACHE_STAMPS(ways) ((ways) != 2)
 #define CACHE_AGE_OFF(ways) (4u * (ways))
-#define CACHE_FLAG_OFF(ways) (CACHE_AGE_OFF(ways) + (CACHE_STAMPS(ways) ? 2u : 1u) * CACHE_ROUND8(ways))
+#define CACHE_FLAG_OFF(ways)                                                                       \
+    (CACHE_AGE_OFF(ways) + (CACHE_STAMPS(ways) ? 2u : 1u) * CACHE_ROUND8(ways))
 #define CACHE_CLOCK_OFF(ways) (CACHE_FLAG_OFF(ways) + CACHE_ROUND8(ways))
 #define CACHE_SET_BYTES(ways) (CACHE_CLOCK_OFF(ways) + (CACHE_STAMPS(ways) ? 2u : 0u))
 #define CACHE_STAMP_PAD 0xffffu
@@ -141,7 +142,7 @@ unsigned cache_set_victim_built(uint8_t *set, unsigned ways);
  * compare of the whole tag array (a set block is at least 32 bytes and
  * 32-byte aligned; a tag is in a set at most once). */
 static inline __attribute__((always_inline)) int cache_set_find_w(const uint8_t *set, uint32_t tag,
-                                                                 unsigned ways) {
+                                                                  unsigned ways) {
     const uint32_t *tags = (const uint32_t *)(const void *)set;
     if (ways == 2) return tags[0] == tag ? 0 : tags[1] == tag ? 1 : -1;
 #if defined(__SSE2__)
@@ -207,7 +208,7 @@ static inline __attribute__((always_inline)) void cache_set_clear_w(uint8_t *set
 }
 
 static inline __attribute__((always_inline)) int cache_set_find(const struct cache_level *c,
-                                                               const uint8_t *set, uint32_t tag) {
+                                                                const uint8_t *set, uint32_t tag) {
     return cache_set_find_w(set, tag, c->ways);
 }
 static inline __attribute__((always_inline)) unsigned cache_set_victim(const struct cache_level *c,
@@ -225,10 +226,10 @@ static inline __attribute__((always_inline)) void cache_set_clear(const struct c
 
 struct cache_tile_stats {
     uint64_t l1_hits, l2_hits, l3_hits, dram;
-    uint64_t upgrades;      /* stores that had to go to the home */
-    uint64_t inval_sent;    /* invalidations this tile's stores caused */
-    uint64_t inval_recv;    /* lines this tile lost to other tiles' stores */
-    uint64_t back_inval;    /* lines lost to L3 slice evictions */
+    uint64_t upgrades;   /* stores that had to go to the home */
+    uint64_t inval_sent; /* invalidations this tile's stores caused */
+    uint64_t inval_recv; /* lines this tile lost to other tiles' stores */
+    uint64_t back_inval; /* lines lost to L3 slice evictions */
     uint64_t extra_cycles;
 };
 
@@ -243,18 +244,18 @@ typedef uint64_t (*cache_port_fn)(struct cache_port *p, uint64_t pa, unsigned ki
 /* One tile's way into the model: what an access needs, found once at
  * cache_sys_init (the tile runtime's hooks keep a pointer to their tile's). */
 struct cache_port {
-    cache_port_fn access;         /* the folded copy for the shipped geometry, else the general one */
-    struct cache_level l1, l2;    /* this tile's levels (copies of s->l1[tile], s->l2[tile]) */
-    uint8_t *l3_mem;              /* every slice's sets (with their sharer masks), slice after slice */
+    cache_port_fn access;      /* the folded copy for the shipped geometry, else the general one */
+    struct cache_level l1, l2; /* this tile's levels (copies of s->l1[tile], s->l2[tile]) */
+    uint8_t *l3_mem;           /* every slice's sets (with their sharer masks), slice after slice */
     uint64_t l3_set_mask;
     unsigned l3_shift, l3_sets_log2; /* a slice's set block shift, log2 of its sets */
     unsigned line_shift, tile;
-    uint64_t l2_extra;            /* an L2 hit's cycles beyond an L1 hit */
-    const uint32_t *l3_extra;     /* [home]: an L3 hit's cycles beyond an L1 hit (mesh trip included) */
+    uint64_t l2_extra;        /* an L2 hit's cycles beyond an L1 hit */
+    const uint32_t *l3_extra; /* [home]: an L3 hit's cycles beyond an L1 hit (mesh trip included) */
     const uint16_t *home_map;
-    uint64_t home_mask;           /* as cache_sys's */
+    uint64_t home_mask; /* as cache_sys's */
     unsigned ntiles;
-    struct cache_tile_stats *st;  /* this tile's */
+    struct cache_tile_stats *st; /* this tile's */
     struct cache_sys *s;
 };
 
@@ -275,11 +276,11 @@ struct cache_sys {
     size_t mem_bytes;                  /* its size (mem_host_huge) */
     uint8_t *l1_mem, *l2_mem, *l3_mem; /* every tile's sets, tile after tile */
     uint16_t *home_map;
-    uint8_t *hops;  /* [a * ntiles + b]: Manhattan distance between tiles a and b */
+    uint8_t *hops; /* [a * ntiles + b]: Manhattan distance between tiles a and b */
     unsigned ways_l1, ways_l2, ways_l3;
-    struct cache_port *port;   /* [tile] */
-    uint32_t *l3_extra;        /* [tile * ntiles + home]: cache_port's l3_extra rows */
-    uint64_t home_mask; /* home_map_entries - 1 if a power of two, else 0 */
+    struct cache_port *port; /* [tile] */
+    uint32_t *l3_extra;      /* [tile * ntiles + home]: cache_port's l3_extra rows */
+    uint64_t home_mask;      /* home_map_entries - 1 if a power of two, else 0 */
     unsigned nctrl;
     int *ctrl_x, *ctrl_y; /* attachment points (may be just outside the mesh) */
     /* DRAM load per controller per time window: window id and busy ps */
@@ -317,7 +318,6 @@ static inline unsigned cache_home_of(const struct cache_sys *s, uint64_t line, i
     return home >= 0 && (unsigned)home < s->ntiles ? (unsigned)home : cache_home(s, line);
 }
 unsigned cache_hops(const struct cache_sys *s, unsigned a, unsigned b);
-
 
 /* Or-ed into cache_access()'s kind by a caller that has looked the line up
  * in the tile's L1 (cache_set_find) and not found a hit: a read then skips

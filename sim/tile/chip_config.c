@@ -64,9 +64,10 @@ static const struct cfg_key l3_keys[] = {
                  "so one slice per tile of the L2's size [D from S K-chip]."),
     CFG_UINT_KEY(struct chip_l3_config, ways, "8", 1, 64, "ways",
                  "L3 slice associativity, as the L2 [D]."),
-    CFG_UINT_KEY(struct chip_l3_config, hit_cycles, "32", 1, 10000, "cycles",
-                 "L3 hit at the home without the mesh round trip: the paper's 40-cycle remote "
-                 "L3 [P] minus the mean 6x6 round trip of ~8 hops [D]. At least chip.l2.hit_cycles."),
+    CFG_UINT_KEY(
+        struct chip_l3_config, hit_cycles, "32", 1, 10000, "cycles",
+        "L3 hit at the home without the mesh round trip: the paper's 40-cycle remote "
+        "L3 [P] minus the mean 6x6 round trip of ~8 hops [D]. At least chip.l2.hit_cycles."),
     CFG_UINT_KEY(struct chip_l3_config, hop_cycles, "1", 0, 100, "cycles",
                  "Mesh cycles per hop for cache traffic, each way: 1 [P]."),
     CFG_UINT_KEY(struct chip_l3_config, home_map_entries, "128", 1, 65536, "entries",
@@ -77,8 +78,7 @@ static const struct cfg_key l3_keys[] = {
                  "GCC's 50-cycle atomic [S GCC-sched] minus the 40-cycle L3 [P] [D]."),
 };
 static CFG_SECTION_DEF(l3_section, "chip.l3",
-                       "Distributed L3 with hash-for-home and a directory at each home.",
-                       l3_keys);
+                       "Distributed L3 with hash-for-home and a directory at each home.", l3_keys);
 
 static const struct cfg_key dram_keys[] = {
     CFG_UINT_KEY(struct chip_dram_config, controllers, "2", 1, 16, "controllers",
@@ -100,11 +100,11 @@ static const struct cfg_key prot_keys[] = {
     CFG_ENUM_KEY(struct chip_protection_config, on_fault, "stop", chip_fault_action_names,
                  "What a protection, lock or budget fault does: stop the tile, abort the run, "
                  "or log it and let the access happen [A]."),
-    CFG_BOOL_KEY(struct chip_protection_config, restart,
-                 "false", "With on_fault=stop, restart the stopped tile after "
+    CFG_BOOL_KEY(struct chip_protection_config, restart, "false",
+                 "With on_fault=stop, restart the stopped tile after "
                  "restart_delay_cycles (its pending input is kept) [A]."),
-    CFG_UINT_KEY(struct chip_protection_config, restart_delay_cycles, "1000000", 0, 1e13,
-                 "cycles", "Delay before a stopped tile is restarted [A]."),
+    CFG_UINT_KEY(struct chip_protection_config, restart_delay_cycles, "1000000", 0, 1e13, "cycles",
+                 "Delay before a stopped tile is restarted [A]."),
 };
 static CFG_SECTION_DEF(prot_section, "chip.protection", "Memory protection between roles.",
                        prot_keys);

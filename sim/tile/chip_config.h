@@ -24,7 +24,7 @@ struct chip_cache_config {
 };
 
 struct chip_l3_config {
-    uint64_t slice_bytes;      /* capacity of the L3 slice (directory) at each home tile */
+    uint64_t slice_bytes; /* capacity of the L3 slice (directory) at each home tile */
     uint64_t ways;
     uint64_t hit_cycles;       /* slice access at the home, without the mesh round trip */
     uint64_t hop_cycles;       /* mesh cycles per hop, each way */
@@ -34,9 +34,9 @@ struct chip_l3_config {
 
 struct chip_dram_config {
     uint64_t controllers;
-    uint64_t latency_cycles;   /* controller + DRAM, at the controller */
-    double bandwidth_gbps;     /* all controllers together */
-    uint64_t stripe_bytes;     /* interleaving of addresses over controllers */
+    uint64_t latency_cycles; /* controller + DRAM, at the controller */
+    double bandwidth_gbps;   /* all controllers together */
+    uint64_t stripe_bytes;   /* interleaving of addresses over controllers */
 };
 
 enum chip_prot_mode { CHIP_PROT_PROTECTED, CHIP_PROT_RTC };

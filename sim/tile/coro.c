@@ -55,7 +55,7 @@ __asm__(".text\n"
         ".size coro_call_at, .-coro_call_at\n");
 
 struct coro {
-    uint8_t *map;      /* the whole mapping, guard page first */
+    uint8_t *map; /* the whole mapping, guard page first */
     size_t map_bytes;
     uintptr_t lo, top, hi; /* usable stack [lo, hi); tile code enters at top */
     fcontext_t caller;
@@ -80,8 +80,8 @@ struct coro *coro_create(size_t stack_bytes, size_t slack, char *err, size_t err
     slack = page_round(slack);
     size_t total = pg + slack + stack_bytes + CORO_RESERVE;
     struct coro *c = calloc(1, sizeof *c);
-    void *m = c ? mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                       -1, 0)
+    void *m = c ? mmap(NULL, total, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
                 : MAP_FAILED;
     if (!c || m == MAP_FAILED) {
         snprintf(err, errlen, "coroutine stack of %zu bytes: %s", total,

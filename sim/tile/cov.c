@@ -29,7 +29,9 @@ static struct cov_ctx null_ctx = {
 };
 struct cov_ctx *cov_cur = &null_ctx;
 
-struct cov_ctx *cov_null_ctx(void) { return &null_ctx; }
+struct cov_ctx *cov_null_ctx(void) {
+    return &null_ctx;
+}
 
 struct cov_ctx *cov_set_current(struct cov_ctx *c) {
     struct cov_ctx *prev = cov_cur;
@@ -54,7 +56,8 @@ void cov_ctx_init(struct cov_ctx *c, void *owner, cov_slow_fn slow, cov_limit_fn
 void __sanitizer_cov_trace_pc_guard(uint32_t *guard) {
     struct cov_ctx *c = cov_cur;
     c->instr += *guard;
-    if (UNLIKELY(c->instr >= c->instr_limit)) c->on_limit(c, (uintptr_t)__builtin_return_address(0));
+    if (UNLIKELY(c->instr >= c->instr_limit))
+        c->on_limit(c, (uintptr_t)__builtin_return_address(0));
 }
 
 /* An L1 lookup of line in a set of `ways` ways: a hit (a write only to a
@@ -96,7 +99,8 @@ static inline __attribute__((always_inline)) void dep_check(struct cov_ctx *c, u
  * (hits) needs no saved registers. */
 static __attribute__((noinline)) void miss(struct cov_ctx *c, uint64_t pa, unsigned kind, int home,
                                            uintptr_t a, bool dep) {
-    const uint64_t r = c->port->access(c->port, pa, kind | CACHE_L1_MISSED, home, c->now, c->now_ctx);
+    const uint64_t r =
+        c->port->access(c->port, pa, kind | CACHE_L1_MISSED, home, c->now, c->now_ctx);
     c->stall += r >> 1;
     c->mem_cycles += r >> 1;
     c->last_line = pa >> c->line_shift;
@@ -119,9 +123,8 @@ static __attribute__((noinline)) void access_any(struct cov_ctx *c, uint64_t pa,
  * a repeat of the last line (as an L1 hit: the line is the most recently
  * used, a store needs it held exclusively), an L1 hit, else the rest of the
  * model. Calls come last. */
-static inline __attribute__((always_inline)) void access_line(struct cov_ctx *c, uint64_t pa,
-                                                              unsigned kind, int home, uintptr_t a,
-                                                              bool dep) {
+static inline __attribute__((always_inline)) void
+access_line(struct cov_ctx *c, uint64_t pa, unsigned kind, int home, uintptr_t a, bool dep) {
     const uint64_t line = pa >> c->line_shift;
     if (LIKELY(line == c->last_line && (kind == COV_READ || c->last_excl))) {
         c->l1_fast_hits++;
@@ -165,11 +168,15 @@ static inline __attribute__((always_inline)) void mem(uintptr_t a, unsigned size
     /* The tile code reads or writes a right after this hook returns (and the
      * load-use check reads it in the hook): start the host's fetch of it
      * now, so that a host miss on simulated data overlaps the model's work. */
-    if (kind == COV_WRITE) __builtin_prefetch((const void *)a, 1);
-    else __builtin_prefetch((const void *)a, 0);
+    if (kind == COV_WRITE)
+        __builtin_prefetch((const void *)a, 1);
+    else
+        __builtin_prefetch((const void *)a, 0);
     struct cov_ctx *c = cov_cur;
-    if (kind == COV_READ) c->loads++;
-    else c->stores++;
+    if (kind == COV_READ)
+        c->loads++;
+    else
+        c->stores++;
     const uintptr_t off = a - c->r_host;
     if (LIKELY(off < c->r_size && (c->r_rights & kind))) {
         access_line(c, c->r_pa + off, kind, c->r_home, a, dep);
@@ -207,9 +214,9 @@ static struct {
     uint32_t *guards, *guards_end;
     const uintptr_t *pcs, *pcs_end;
     size_t n;
-    struct block *sorted;   /* by pc */
-    uint32_t *weight;       /* by idx */
-    uintptr_t *fn_pcs;      /* function entries, sorted */
+    struct block *sorted; /* by pc */
+    uint32_t *weight;     /* by idx */
+    uintptr_t *fn_pcs;    /* function entries, sorted */
     size_t nfn;
     struct cov_stats st;
 } tab;
@@ -233,16 +240,11 @@ void __sanitizer_cov_pcs_init(const uintptr_t *beg, const uintptr_t *end) {
 }
 
 static const uintptr_t hook_addr[] = {
-    (uintptr_t)__sanitizer_cov_trace_pc_guard,
-    (uintptr_t)__sanitizer_cov_load1,
-    (uintptr_t)__sanitizer_cov_load2,
-    (uintptr_t)__sanitizer_cov_load4,
-    (uintptr_t)__sanitizer_cov_load8,
-    (uintptr_t)__sanitizer_cov_load16,
-    (uintptr_t)__sanitizer_cov_store1,
-    (uintptr_t)__sanitizer_cov_store2,
-    (uintptr_t)__sanitizer_cov_store4,
-    (uintptr_t)__sanitizer_cov_store8,
+    (uintptr_t)__sanitizer_cov_trace_pc_guard, (uintptr_t)__sanitizer_cov_load1,
+    (uintptr_t)__sanitizer_cov_load2,          (uintptr_t)__sanitizer_cov_load4,
+    (uintptr_t)__sanitizer_cov_load8,          (uintptr_t)__sanitizer_cov_load16,
+    (uintptr_t)__sanitizer_cov_store1,         (uintptr_t)__sanitizer_cov_store2,
+    (uintptr_t)__sanitizer_cov_store4,         (uintptr_t)__sanitizer_cov_store8,
     (uintptr_t)__sanitizer_cov_store16,
 };
 
@@ -369,8 +371,10 @@ bool cov_function_of(uintptr_t pc, size_t *fn_index, uintptr_t *fn_pc) {
     size_t lo = 0, hi = tab.nfn; /* last entry <= pc */
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
-        if (tab.fn_pcs[mid] <= pc) lo = mid;
-        else hi = mid;
+        if (tab.fn_pcs[mid] <= pc)
+            lo = mid;
+        else
+            hi = mid;
     }
     if (pc - tab.fn_pcs[lo] > (1u << 20)) return false;
     *fn_index = lo;

@@ -62,17 +62,17 @@ typedef void (*cov_slow_fn)(struct cov_ctx *c, uintptr_t addr, unsigned size, un
 typedef void (*cov_limit_fn)(struct cov_ctx *c, uintptr_t pc);
 
 struct cov_ctx {
-    uint64_t instr;       /* simulated instructions so far */
-    uint64_t instr_limit; /* crossing it calls on_limit (budget, profile sample) */
-    uint64_t stall;       /* cycles beyond L1 hits (memory, load-use) */
-    uint64_t blocks;      /* block hits: counted by the null context only */
+    uint64_t instr;         /* simulated instructions so far */
+    uint64_t instr_limit;   /* crossing it calls on_limit (budget, profile sample) */
+    uint64_t stall;         /* cycles beyond L1 hits (memory, load-use) */
+    uint64_t blocks;        /* block hits: counted by the null context only */
     uint64_t loads, stores; /* counted by the hooks on entry, whatever path follows */
     /* translation cache, first entry: host [r_host, r_host + r_size) -> r_pa */
     uintptr_t r_host;
     uint64_t r_size;
     uint64_t r_pa;
     unsigned r_rights; /* COV_READ | COV_WRITE allowed without a check */
-    int r_home;           /* fixed home tile of the entry's region, or -1 */
+    int r_home;        /* fixed home tile of the entry's region, or -1 */
     /* a second entry: the translation the first one held before the slow
      * path last replaced it, so code that alternates between two regions (a
      * table and its descriptor) never looks a region up. Cleared whenever
@@ -93,13 +93,13 @@ struct cov_ctx {
     struct cache_port *port;
     cache_now_fn now;
     void *now_ctx;
-    uint64_t mem_cycles; /* cycles beyond L1 hits of the misses the hook ran (also in stall) */
-    uint64_t l1_fast_hits;  /* L1 hits the hook handled, repeats of the last line
+    uint64_t mem_cycles;   /* cycles beyond L1 hits of the misses the hook ran (also in stall) */
+    uint64_t l1_fast_hits; /* L1 hits the hook handled, repeats of the last line
                                included (added to the cache stats) */
-    bool last_excl;     /* ... and held exclusively (stores hit) */
-    bool dep_on;        /* load-use stall modelling */
-    uint64_t dep_hits;  /* loads that depend on the previous 8-byte load */
-    uintptr_t last_val; /* value of the previous 8-byte load */
+    bool last_excl;        /* ... and held exclusively (stores hit) */
+    bool dep_on;           /* load-use stall modelling */
+    uint64_t dep_hits;     /* loads that depend on the previous 8-byte load */
+    uintptr_t last_val;    /* value of the previous 8-byte load */
     cov_slow_fn slow;
     cov_limit_fn on_limit;
     void *owner; /* the tile (NULL for the null context) */
@@ -117,11 +117,11 @@ void cov_ctx_init(struct cov_ctx *c, void *owner, cov_slow_fn slow, cov_limit_fn
 /* Block table. Weights are computed lazily on first use (or explicitly). */
 void cov_weights_compute(void);
 struct cov_stats {
-    uint64_t blocks;        /* basic blocks in the PC table */
-    uint64_t functions;     /* function entries */
-    uint64_t fallbacks;     /* blocks the decoder could not walk */
-    uint64_t hook_calls;    /* instrumentation calls found in the code */
-    uint64_t weight_total;  /* sum of weights */
+    uint64_t blocks;       /* basic blocks in the PC table */
+    uint64_t functions;    /* function entries */
+    uint64_t fallbacks;    /* blocks the decoder could not walk */
+    uint64_t hook_calls;   /* instrumentation calls found in the code */
+    uint64_t weight_total; /* sum of weights */
 };
 struct cov_stats cov_stats(void);
 /* Block i (in PC-table order): its pc, weight and whether it is a function entry.

@@ -15,20 +15,20 @@
 #include <stdint.h>
 
 enum x86_flow {
-    X86_FLOW_NONE,   /* falls through */
-    X86_FLOW_CALL,   /* call rel32 (target filled in) or indirect call */
-    X86_FLOW_JCC,    /* conditional branch */
-    X86_FLOW_JMP,    /* unconditional jump (direct or indirect) */
-    X86_FLOW_END,    /* ret, ud2, hlt, int3: no fall-through */
+    X86_FLOW_NONE, /* falls through */
+    X86_FLOW_CALL, /* call rel32 (target filled in) or indirect call */
+    X86_FLOW_JCC,  /* conditional branch */
+    X86_FLOW_JMP,  /* unconditional jump (direct or indirect) */
+    X86_FLOW_END,  /* ret, ud2, hlt, int3: no fall-through */
 };
 
 struct x86_insn {
     unsigned len;
     enum x86_flow flow;
-    int has_target;    /* call/jmp rel: target = address of next insn + rel */
+    int has_target; /* call/jmp rel: target = address of next insn + rel */
     int64_t rel;
-    int is_nop;        /* 90 (xchg %eax,%eax), 0F 1F /0: alignment padding */
-    int writes_rdi;    /* mov/lea with destination %rdi/%edi (sanitizer hook argument) */
+    int is_nop;     /* 90 (xchg %eax,%eax), 0F 1F /0: alignment padding */
+    int writes_rdi; /* mov/lea with destination %rdi/%edi (sanitizer hook argument) */
 };
 
 /* Decodes one instruction at p (at most `avail` bytes readable). Returns its

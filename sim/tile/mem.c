@@ -8,8 +8,8 @@
 
 #include "sim/tile/tile_api.h"
 
-const char *const mem_kind_names[] = {"app_heap", "rx", "tx_hdr", "private",
-                                      "shared",   "stack", "image", NULL};
+const char *const mem_kind_names[] = {"app_heap", "rx",    "tx_hdr", "private",
+                                      "shared",   "stack", "image",  NULL};
 
 #define PAGE (64u * 1024u) /* 64 KB pages [S K-pg] */
 #define HDR 16u
@@ -22,8 +22,10 @@ void mem_map_init(struct mem_map *m) {
 
 /* Gives back a region's host memory (from host_block()). */
 static void region_host_free(struct mem_region *r) {
-    if (r->host_huge_bytes) mem_host_huge_free(r->host_block, r->host_huge_bytes);
-    else free(r->host_block);
+    if (r->host_huge_bytes)
+        mem_host_huge_free(r->host_block, r->host_huge_bytes);
+    else
+        free(r->host_block);
     r->host_block = NULL;
 }
 
@@ -140,9 +142,12 @@ struct mem_region *mem_lookup(const struct mem_map *m, uintptr_t a) {
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         const struct mem_region *r = m->by_host[mid];
-        if (a < (uintptr_t)r->host) hi = mid;
-        else if (a - (uintptr_t)r->host >= r->size) lo = mid + 1;
-        else return m->by_host[mid];
+        if (a < (uintptr_t)r->host)
+            hi = mid;
+        else if (a - (uintptr_t)r->host >= r->size)
+            lo = mid + 1;
+        else
+            return m->by_host[mid];
     }
     return NULL;
 }
@@ -152,9 +157,12 @@ struct mem_region *mem_lookup_pa(const struct mem_map *m, uint64_t pa) {
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         const struct mem_region *r = m->all[mid];
-        if (pa < r->pa) hi = mid;
-        else if (pa - r->pa >= r->size) lo = mid + 1;
-        else return m->all[mid];
+        if (pa < r->pa)
+            hi = mid;
+        else if (pa - r->pa >= r->size)
+            lo = mid + 1;
+        else
+            return m->all[mid];
     }
     return NULL;
 }

@@ -55,13 +55,13 @@ struct mem_region {
     unsigned id;
     enum mem_kind kind;
     char name[40];
-    uint8_t *host; /* NULL for STACK and IMAGE (host range set by the runtime) */
-    uint8_t *host_block; /* the allocation host points into */
+    uint8_t *host;          /* NULL for STACK and IMAGE (host range set by the runtime) */
+    uint8_t *host_block;    /* the allocation host points into */
     size_t host_huge_bytes; /* its size if it came from mem_host_huge(), else 0 (malloc) */
     uint64_t size;
-    uint64_t pa;   /* simulated physical base */
-    int owner;     /* process (APP_HEAP) or tile (PRIVATE, STACK); -1 otherwise */
-    int home;      /* fixed home tile, or -1 for hash-for-home */
+    uint64_t pa; /* simulated physical base */
+    int owner;   /* process (APP_HEAP) or tile (PRIVATE, STACK); -1 otherwise */
+    int home;    /* fixed home tile, or -1 for hash-for-home */
     /* arena state */
     uint64_t bump;
     uint64_t free_head[40];

@@ -41,9 +41,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/kernel/engine.h"
 #include "sim/tile/cache.h"
 #include "sim/tile/chip_config.h"
-#include "sim/kernel/engine.h"
 #include "sim/tile/mem.h"
 #include "sim/tile/tile_api.h"
 
@@ -78,8 +78,8 @@ struct tile_net_ops {
  * and a cycle counter the runtime charges to the tile, labelled `driver`.
  * poll sets *more when visible descriptors remain after it. */
 struct tile_nic_ops {
-    uint64_t (*poll)(void *nic, unsigned tile, unsigned ring, sim_time_t now,
-                     struct tile_pkt *out, uint64_t max, bool *more, uint64_t *cycles);
+    uint64_t (*poll)(void *nic, unsigned tile, unsigned ring, sim_time_t now, struct tile_pkt *out,
+                     uint64_t max, bool *more, uint64_t *cycles);
     int (*credit)(void *nic, unsigned tile, unsigned ring, uint64_t n, sim_time_t now,
                   uint64_t *cycles);
     int (*buffer_return)(void *nic, unsigned stack, void *buf, sim_time_t now, uint64_t *cycles);
@@ -105,10 +105,10 @@ struct tile_fault {
     unsigned tile;
     enum tile_fault_kind kind;
     sim_time_t time;
-    uint64_t pa;        /* simulated address (0 if outside every region) */
-    char region[40];    /* region name or "-" */
-    unsigned access;    /* COV_READ / COV_WRITE, 0 for non-access faults */
-    char where[128];    /* code location */
+    uint64_t pa;     /* simulated address (0 if outside every region) */
+    char region[40]; /* region name or "-" */
+    unsigned access; /* COV_READ / COV_WRITE, 0 for non-access faults */
+    char where[128]; /* code location */
     char what[128];
 };
 

@@ -16,8 +16,8 @@ static void lost_line(void *ctx, unsigned tile, uint64_t line) {
 
 /* Translate host address a for tile t: region and simulated address. NULL if
  * outside every region. */
-static struct mem_region *translate(struct tile *t, uintptr_t a, uint64_t *pa,
-                                    uintptr_t *host_base, uint64_t *size) {
+static struct mem_region *translate(struct tile *t, uintptr_t a, uint64_t *pa, uintptr_t *host_base,
+                                    uint64_t *size) {
     struct chip *c = t->chip;
     if (a - t->stack_lo < t->stack_hi - t->stack_lo) {
         *host_base = t->stack_lo;
@@ -178,9 +178,8 @@ static void arena_free(struct tile *t, struct mem_region *r, void *p) {
         char what[128];
         snprintf(what, sizeof what, "free of a pointer that is not a block of region '%s'",
                  r->name);
-        if (t->in_handler &&
-            tile_fault_record(t, TILE_FAULT_OUTSIDE, 0, r->name, COV_WRITE,
-                              (uintptr_t)__builtin_return_address(0), what))
+        if (t->in_handler && tile_fault_record(t, TILE_FAULT_OUTSIDE, 0, r->name, COV_WRITE,
+                                               (uintptr_t)__builtin_return_address(0), what))
             tile_fault_cut_short(t);
         return;
     }

@@ -115,16 +115,16 @@ int tile_doorbell(struct tile *t, unsigned port, uint64_t value);
  * MMIO stores and loads, descriptor writes), time-stamped at tile_now() and
  * labelled `driver` in the profile. Bad arguments return 0 / -1, change
  * nothing and are counted by the device. */
-struct tile_pkt {           /* an ingress descriptor */
-    void *data;             /* the frame, in Rx memory (the iDMA wrote it) */
-    uint32_t size;          /* frame bytes, no FCS */
+struct tile_pkt {  /* an ingress descriptor */
+    void *data;    /* the frame, in Rx memory (the iDMA wrote it) */
+    uint32_t size; /* frame bytes, no FCS */
     uint32_t flow_hash;
-    uint64_t timestamp_ps;  /* arrival of its last bit at the port */
+    uint64_t timestamp_ps; /* arrival of its last bit at the port */
     uint16_t l3_off, l4_off;
-    uint16_t l4_csum;       /* folded sum over pseudo-header + segment */
-    uint16_t flags;         /* TILE_PKT_* */
-    uint8_t port;           /* device port it arrived on */
-    uint8_t stack;          /* buffer stack of its buffer */
+    uint16_t l4_csum; /* folded sum over pseudo-header + segment */
+    uint16_t flags;   /* TILE_PKT_* */
+    uint8_t port;     /* device port it arrived on */
+    uint8_t stack;    /* buffer stack of its buffer */
 };
 #define TILE_PKT_IPV4 0x01u
 #define TILE_PKT_TCP 0x02u
@@ -133,13 +133,13 @@ struct tile_pkt {           /* an ingress descriptor */
 #define TILE_PKT_IP_CSUM_BAD 0x10u
 #define TILE_PKT_FRAGMENT 0x20u
 
-struct tile_txd {           /* an egress descriptor: one piece of a packet */
-    const void *data;       /* in registered memory (Rx, Tx headers, or tile_nic_register) */
+struct tile_txd {     /* an egress descriptor: one piece of a packet */
+    const void *data; /* in registered memory (Rx, Tx headers, or tile_nic_register) */
     uint16_t size;
-    bool eop;               /* last piece of its packet */
-    bool csum;              /* checksum offload (first piece of a packet) */
+    bool eop;  /* last piece of its packet */
+    bool csum; /* checksum offload (first piece of a packet) */
     uint16_t csum_start, csum_dest, csum_seed;
-    bool hwb;               /* the device returns the buffer at data to `stack` after the send */
+    bool hwb; /* the device returns the buffer at data to `stack` after the send */
     uint8_t stack;
 };
 /* Buffer stacks (as the device numbers them). */
@@ -174,8 +174,8 @@ uint64_t tile_nic_space(struct tile *t, unsigned ering);
 int tile_nic_register(struct tile *t, const void *p, size_t len);
 
 /* Time and identity. */
-uint64_t tile_now(struct tile *t);        /* ps */
-uint64_t tile_now_cycles(struct tile *t); /* core cycles since time 0 */
+uint64_t tile_now(struct tile *t);            /* ps */
+uint64_t tile_now_cycles(struct tile *t);     /* core cycles since time 0 */
 uint64_t tile_handler_cycles(struct tile *t); /* cycles consumed by the running handler */
 unsigned tile_id(const struct tile *t);
 unsigned tile_count(const struct tile *t);

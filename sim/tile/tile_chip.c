@@ -76,11 +76,11 @@ static bool tile_init(struct chip *c, unsigned i, char *err, size_t errlen) {
     tile_access_tile_init(t);
     char name[40];
     snprintf(name, sizeof name, "private.%u", i);
-    t->priv = mem_region_create(&c->mem, MEM_PRIVATE, name, cfg->tile.private_bytes, (int)i, -1,
-                                true);
+    t->priv =
+        mem_region_create(&c->mem, MEM_PRIVATE, name, cfg->tile.private_bytes, (int)i, -1, true);
     snprintf(name, sizeof name, "stack.%u", i);
-    t->stack = mem_region_create(&c->mem, MEM_STACK, name, cfg->tile.stack_bytes, (int)i, (int)i,
-                                 false);
+    t->stack =
+        mem_region_create(&c->mem, MEM_STACK, name, cfg->tile.stack_bytes, (int)i, (int)i, false);
     if (t->stack) {
         /* tile code's frames: [top - stack size, top) of the coroutine */
         t->coro = coro_create(t->stack->size, TILE_CORO_SLACK, err, errlen);
@@ -163,9 +163,13 @@ unsigned chip_tile_count(const struct chip *c) { return c->ntiles; }
 struct tile *chip_tile(struct chip *c, unsigned id) {
     return id < c->ntiles ? &c->tiles[id] : NULL;
 }
-struct cache_sys *chip_caches(struct chip *c) { return &c->caches; }
+struct cache_sys *chip_caches(struct chip *c) {
+    return &c->caches;
+}
 const struct mem_map *chip_mem_map(const struct chip *c) { return &c->mem; }
-struct mem_region *chip_shared_region(struct chip *c) { return c->shared; }
+struct mem_region *chip_shared_region(struct chip *c) {
+    return c->shared;
+}
 struct mem_region *chip_private_region(struct chip *c, unsigned tile) {
     return tile < c->ntiles ? c->tiles[tile].priv : NULL;
 }

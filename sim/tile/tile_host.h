@@ -13,8 +13,8 @@
 
 #include <stdint.h>
 
-#include "sim/tile/chip_config.h"
 #include "sim/kernel/engine.h"
+#include "sim/tile/chip_config.h"
 
 /* Simulated time a host handler takes that touches `bytes` of payload. */
 sim_time_t tile_host_cost(const struct chip_host_config *h, uint64_t bytes);

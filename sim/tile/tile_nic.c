@@ -19,8 +19,10 @@ uint64_t tile_nic_poll(struct tile *t, unsigned ring, struct tile_pkt *out, uint
     /* Notifications say "look at the ring": once nothing visible is left they
      * are all consumed; while descriptors remain, keep one so the handler runs
      * again. */
-    if (!more) t->ring_pending[ring] = 0;
-    else if (t->ring_pending[ring] == 0) t->ring_pending[ring] = 1;
+    if (!more)
+        t->ring_pending[ring] = 0;
+    else if (t->ring_pending[ring] == 0)
+        t->ring_pending[ring] = 1;
     return n;
 }
 

@@ -10,8 +10,10 @@ static void timer_ev(void *ctx, void *arg) {
     struct timer *tm = arg;
     tm->fired = true;
     tm->next = NULL;
-    if (t->fired_tail) t->fired_tail->next = tm;
-    else t->fired_head = tm;
+    if (t->fired_tail)
+        t->fired_tail->next = tm;
+    else
+        t->fired_head = tm;
     t->fired_tail = tm;
     tile_wake(t, sim_engine_now(t->chip->engine));
 }

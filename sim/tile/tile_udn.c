@@ -96,8 +96,10 @@ static void net_pump(struct tile *t) {
 
 static void net_enqueue(struct tile *t, struct udn_msg *m) {
     m->at = tile_now(t);
-    if (t->out_tail) t->out_tail->next = m;
-    else t->out_head = m;
+    if (t->out_tail)
+        t->out_tail->next = m;
+    else
+        t->out_head = m;
     t->out_tail = m;
     net_schedule(t);
 }
@@ -111,8 +113,10 @@ void chip_udn_sent(struct chip *c, unsigned src, sim_time_t now) {
     uint64_t c0 = sim_clock_cycle_at_or_after(&c->clock, t->stall_since);
     uint64_t c1 = sim_clock_cycle_at_or_after(&c->clock, now);
     t->prof.cycles[TILE_LABEL_STALL] += c1 > c0 ? c1 - c0 : 0;
-    if (t->busy_until > t->stall_since) t->busy_until = now + (t->busy_until - t->stall_since);
-    else if (t->busy_until < now) t->busy_until = now;
+    if (t->busy_until > t->stall_since)
+        t->busy_until = now + (t->busy_until - t->stall_since);
+    else if (t->busy_until < now)
+        t->busy_until = now;
     net_pump(t);
     if (!t->net_stalled && t->state == TS_IDLE && tile_udn_has_input(t)) tile_wake(t, now);
 }
@@ -160,8 +164,10 @@ int tile_udn_send(struct tile *t, unsigned dst, unsigned queue, const uint64_t *
         t->stall_since = tile_now(t);
         t->stall_remaining = 0;
     }
-    if (t->stall_tail) t->stall_tail->next = m;
-    else t->stall_head = m;
+    if (t->stall_tail)
+        t->stall_tail->next = m;
+    else
+        t->stall_head = m;
     t->stall_tail = m;
     return 0;
 }

@@ -3,9 +3,9 @@
 #include <string.h>
 
 #include "noc/udn.h"
+#include "sim/calib/calib.h"
 #include "sim/chip/chip_udn.h"
 #include "tile_test_util.h"
-#include "sim/calib/calib.h"
 
 struct rig {
     struct noc_config noc;
@@ -28,7 +28,8 @@ static void rig_init(struct rig *r, uint64_t inj_words) {
     cr_assert_not_null(r->m, "%s", err);
     r->u = udn_create(r->m, &r->noc.udn);
     cr_assert_not_null(r->u);
-    struct chip_geom g = {(unsigned)r->noc.width, (unsigned)r->noc.height, r->noc.udn.demux_depth_words};
+    struct chip_geom g = {(unsigned)r->noc.width, (unsigned)r->noc.height,
+                          r->noc.udn.demux_depth_words};
     r->c = chip_create(&r->cfg, &g, r->e, err, sizeof err);
     cr_assert_not_null(r->c, "%s", err);
     r->a = chip_udn_create(r->c, r->u, err, sizeof err);
@@ -50,13 +51,17 @@ Test(tile_udn, pingpong_over_the_mesh) {
     struct mem_region *line = chip_region_create(r.c, MEM_SHARED, "counter", 64, -1, 0);
     struct calib_pingpong *a = mem_alloc(chip_private_region(r.c, 0), sizeof *a);
     struct calib_pingpong *b = mem_alloc(chip_private_region(r.c, 35), sizeof *b);
-    *a = (struct calib_pingpong){.counter = (uint64_t *)line->host, .peer = 35, .rounds = 50, .starter = 1};
+    *a = (struct calib_pingpong){
+        .counter = (uint64_t *)line->host, .peer = 35, .rounds = 50, .starter = 1};
     *b = (struct calib_pingpong){.counter = (uint64_t *)line->host, .peer = 0, .rounds = 50};
     char err[200];
-    cr_assert_eq(chip_tile_start(r.c, 0, TILE_ROLE_APP, 0, calib_pingpong_main, a, err, sizeof err), 0);
-    cr_assert_eq(chip_tile_start(r.c, 35, TILE_ROLE_APP, 0, calib_pingpong_main, b, err, sizeof err), 0);
+    cr_assert_eq(chip_tile_start(r.c, 0, TILE_ROLE_APP, 0, calib_pingpong_main, a, err, sizeof err),
+                 0);
+    cr_assert_eq(
+        chip_tile_start(r.c, 35, TILE_ROLE_APP, 0, calib_pingpong_main, b, err, sizeof err), 0);
     sim_engine_run_until(r.e, SIM_MS(1));
-    cr_assert_eq(*(uint64_t *)line->host, 100, "counter %llu", (unsigned long long)*(uint64_t *)line->host);
+    cr_assert_eq(*(uint64_t *)line->host, 100, "counter %llu",
+                 (unsigned long long)*(uint64_t *)line->host);
     cr_assert_eq(a->handled + b->handled, 100);
     /* a round trip crosses 10 hops twice: well above 20 cycles each way */
     cr_assert_gt(sim_engine_now(r.e), SIM_NS(100 * 20 / 1.2));
