@@ -11,6 +11,12 @@ static const struct cfg_key tile_keys[] = {
                  "dispatch) [A]."),
     CFG_UINT_KEY(struct chip_tile_config, handler_budget_cycles, "100000000", 1000, 1e13, "cycles",
                  "A handler running longer than this is stopped with a budget fault [A]."),
+    CFG_UINT_KEY(struct chip_tile_config, sync_quantum_cycles, "1000", 0, 1e12, "cycles",
+                 "How far a running handler may get ahead of global simulated time before it "
+                 "waits for the other tiles (0: no limit). Locks, UDN, NIC and timer calls "
+                 "always happen in global time order; plain memory accesses are in order up "
+                 "to this quantum (docs/tiles.md, \"Execution model\": the measured effect) "
+                 "[A]."),
     CFG_UINT_KEY(struct chip_tile_config, private_bytes, "1048576", 4096, 1e10, "B",
                  "Size of each tile's private arena [A]."),
     CFG_UINT_KEY(struct chip_tile_config, heap_bytes, "16777216", 65536, 1e11, "B",

@@ -54,6 +54,7 @@ struct chip_protection_config {
 struct chip_tile_config {
     uint64_t poll_cycles;
     uint64_t handler_budget_cycles;
+    uint64_t sync_quantum_cycles;
     uint64_t private_bytes;
     uint64_t heap_bytes;
     uint64_t shared_bytes;

@@ -55,7 +55,8 @@ __asm__(".text\n"
         ".size coro_call_at, .-coro_call_at\n");
 
 struct coro {
-    uint8_t *map; /* the whole mapping, guard page first */
+    fcontext_t ctx; /* where a suspended coroutine resumes */
+    uint8_t *map;   /* the whole mapping, guard page first */
     size_t map_bytes;
     uintptr_t lo, top, hi; /* usable stack [lo, hi); tile code enters at top */
     fcontext_t caller;
@@ -66,6 +67,7 @@ struct coro {
 #ifdef CORO_ASAN
     const void *caller_bottom;
     size_t caller_size;
+    void *fake_inside; /* the coroutine's fake stack while it is suspended */
 #endif
 };
 
@@ -128,24 +130,47 @@ static void coro_entry(struct transfer_t t) {
     coro_leave(c);
 }
 
-enum coro_status coro_run(struct coro *c, coro_fn fn, void *a, void *b) {
-    c->fn = fn;
-    c->a = a;
-    c->b = b;
-    c->status = CORO_DONE;
+/* Switch into the coroutine (to start it or resume it) and back. */
+static enum coro_status coro_enter(struct coro *c, fcontext_t to) {
     c->running = true;
-    fcontext_t ctx = make_fcontext((void *)c->hi, CORO_RESERVE, coro_entry);
 #ifdef CORO_ASAN
     void *fake = NULL;
     __sanitizer_start_switch_fiber(&fake, (const void *)c->lo, c->hi - c->lo);
 #endif
-    jump_fcontext(ctx, c);
+    struct transfer_t r = jump_fcontext(to, c);
+    c->ctx = r.fctx; /* (meaningful only when it was suspended) */
 #ifdef CORO_ASAN
     __sanitizer_finish_switch_fiber(fake, NULL, NULL);
     /* frames left on an abandoned stack keep their redzones poisoned */
     if (c->status == CORO_ABANDONED) __asan_unpoison_memory_region((void *)c->lo, c->hi - c->lo);
 #endif
     return c->status;
+}
+
+enum coro_status coro_run(struct coro *c, coro_fn fn, void *a, void *b) {
+    c->fn = fn;
+    c->a = a;
+    c->b = b;
+    c->status = CORO_DONE;
+    return coro_enter(c, make_fcontext((void *)c->hi, CORO_RESERVE, coro_entry));
+}
+
+enum coro_status coro_resume(struct coro *c) {
+    c->status = CORO_DONE;
+    return coro_enter(c, c->ctx);
+}
+
+void coro_yield(struct coro *c) {
+    c->status = CORO_SUSPENDED;
+    c->running = false;
+#ifdef CORO_ASAN
+    __sanitizer_start_switch_fiber(&c->fake_inside, c->caller_bottom, c->caller_size);
+#endif
+    struct transfer_t r = jump_fcontext(c->caller, NULL);
+    c->caller = r.fctx; /* whoever resumed it */
+#ifdef CORO_ASAN
+    __sanitizer_finish_switch_fiber(c->fake_inside, &c->caller_bottom, &c->caller_size);
+#endif
 }
 
 void coro_abandon(struct coro *c) {

@@ -1,9 +1,10 @@
 /* sim/tile/coro.h: coroutines on their own host stacks, for running tile code.
  *
  * What it does: a coroutine owns an mmap'd host stack. coro_run() starts
- * fn(a, b) on it and returns when fn returns (CORO_DONE) or when code running
- * on the coroutine calls coro_abandon() (CORO_ABANDONED: the rest of fn never
- * runs; the next coro_run starts afresh). Switches are Boost.Context's
+ * fn(a, b) on it and returns when fn returns (CORO_DONE), when code running
+ * on the coroutine calls coro_yield() (CORO_SUSPENDED: coro_resume() goes on
+ * from there, from any event) or coro_abandon() (CORO_ABANDONED: the rest of
+ * fn never runs; the next coro_run starts afresh). Switches are Boost.Context's
  * fcontext (Debian libboost-context-dev): a few nanoseconds, no system call,
  * unlike glibc's swapcontext, which changes the signal mask.
  *
@@ -25,9 +26,9 @@
  * abandoned coroutine's stack is unpoisoned before it is used again.
  *
  * Memory: struct coro and its stack are owned by the caller of coro_create.
- * Cost: two fcontext switches per coro_run (about 10-20 ns on x86-64).
- * Left out: suspending and resuming (coro_yield) — the tile runtime's
- * time-ordered synchronisation adds it; nested coroutines.
+ * Cost: two fcontext switches per coro_run and per coro_yield/coro_resume
+ * pair (bench/coro_switch.c measures them).
+ * Left out: nested coroutines (a coroutine never runs another).
  */
 #ifndef TESSERA_SIM_TILE_CORO_H
 #define TESSERA_SIM_TILE_CORO_H
@@ -37,7 +38,7 @@
 
 #define CORO_RESERVE (UINT64_C(64) << 10)
 
-enum coro_status { CORO_DONE, CORO_ABANDONED };
+enum coro_status { CORO_DONE, CORO_SUSPENDED, CORO_ABANDONED };
 
 typedef void (*coro_fn)(void *a, void *b);
 
@@ -50,6 +51,13 @@ void coro_destroy(struct coro *c);
 
 /* Runs fn(a, b) on the coroutine's stack, entered with SP = coro_top(c). */
 enum coro_status coro_run(struct coro *c, coro_fn fn, void *a, void *b);
+
+/* Goes on with a suspended coroutine; returns as coro_run does. */
+enum coro_status coro_resume(struct coro *c);
+
+/* From code running on c: suspend it; coro_run or coro_resume returns
+ * CORO_SUSPENDED, and this returns when someone calls coro_resume(c). */
+void coro_yield(struct coro *c);
 
 /* From code running on c: leave it for good; coro_run returns CORO_ABANDONED. */
 _Noreturn void coro_abandon(struct coro *c);

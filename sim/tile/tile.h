@@ -115,6 +115,7 @@ struct tile_fault {
 struct tile_prof {
     uint64_t cycles[TILE_LABEL_COUNT];
     uint64_t handlers, instr, mem_cycles, loads, stores, faults;
+    uint64_t syncs; /* suspensions until global time caught up (tile_sync.h) */
 };
 
 typedef void (*chip_doorbell_fn)(void *ctx, unsigned tile, unsigned port, uint64_t value,

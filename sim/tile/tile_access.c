@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sim/tile/tile_fault.h"
+#include "sim/tile/tile_sync.h"
 #include "sim/tile/tile_time.h"
 
 static void lost_line(void *ctx, unsigned tile, uint64_t line) {
@@ -101,16 +102,21 @@ void tile_access_one(struct tile *t, uintptr_t a, unsigned kind, uintptr_t pc, b
 
 static void mem_slow(struct cov_ctx *c, uintptr_t a, unsigned size, unsigned kind, uintptr_t pc) {
     (void)size;
-    tile_access_one(c->owner, a, kind, pc, false);
-}
-
-void tile_access_set_limit(struct tile *t) {
-    t->cov.instr_limit = t->budget_instr < t->next_sample ? t->budget_instr : t->next_sample;
+    struct tile *t = c->owner;
+    /* memory stalls moved the handler past the quantum: wait for global
+     * time before this access (one compare when not) */
+    if (c->stall >= t->quantum_stall) tile_sync_quantum(t);
+    tile_access_one(t, a, kind, pc, false);
 }
 
 static void budget_hit(struct cov_ctx *c, uintptr_t pc) {
     struct tile *t = c->owner;
     uint64_t period = t->chip->cfg.tile.profile_sample_instr;
+    if (c->instr < t->budget_instr && c->instr < t->next_sample) {
+        /* the quantum's threshold */
+        tile_sync_quantum(t);
+        return;
+    }
     if (c->instr < t->budget_instr) {
         /* a profile sample: charge the period to the running function */
         size_t fi;
@@ -119,8 +125,12 @@ static void budget_hit(struct cov_ctx *c, uintptr_t pc) {
             if (!t->fn_instr) t->fn_instr = calloc(cov_stats().functions, sizeof *t->fn_instr);
             if (t->fn_instr && fi < cov_stats().functions) t->fn_instr[fi] += period;
         }
-        while (t->next_sample <= c->instr) t->next_sample += period;
-        tile_access_set_limit(t);
+        if (period)
+            while (t->next_sample <= c->instr) t->next_sample += period;
+        if (c->instr >= t->quantum_instr)
+            tile_sync_quantum(t); /* re-arms the limit */
+        else
+            tile_sync_set_limit(t);
         return;
     }
     c->instr_limit = UINT64_MAX;

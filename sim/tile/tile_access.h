@@ -36,8 +36,5 @@ void tile_access_tile_init(struct tile *t);
 /* One access by tile code (or the runtime on its behalf) of host address a;
  * extra_atomic adds chip.l3.atomic_cycles. May cut the handler short. */
 void tile_access_one(struct tile *t, uintptr_t a, unsigned kind, uintptr_t pc, bool extra_atomic);
-/* Set the instruction count at which the hook stops the handler next: the
- * budget or the next profile sample, whichever comes first. */
-void tile_access_set_limit(struct tile *t);
 
 #endif

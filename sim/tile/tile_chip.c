@@ -13,6 +13,8 @@
 #include "sim/tile/coro.h"
 #include "sim/tile/tile_access.h"
 #include "sim/tile/tile_exec.h"
+#include "sim/tile/tile_lock.h"
+#include "sim/tile/tile_sync.h"
 #include "sim/tile/tile_time.h"
 #include "sim/tile/tile_timer.h"
 #include "sim/tile/tile_udn.h"
@@ -113,6 +115,7 @@ struct chip *chip_create(const struct chip_config *cfg, const struct chip_geom *
     c->geom = *g;
     c->engine = e;
     c->run = tile_exec_run_ev;
+    c->resume = tile_exec_resume_ev;
     if (!cache_sys_init(&c->caches, cfg, g->width, g->height, err, errlen)) {
         free(c);
         return NULL;
@@ -154,6 +157,7 @@ void chip_destroy(struct chip *c) {
     free(c->tiles);
     free(c->heaps);
     free(c->faults);
+    free(c->lock_waits);
     mem_map_fini(&c->mem);
     cache_sys_fini(&c->caches);
     free(c);
@@ -209,6 +213,7 @@ int chip_tile_start(struct chip *c, unsigned id, enum tile_role role, unsigned p
 int tile_doorbell(struct tile *t, unsigned port, uint64_t value) {
     struct chip *c = t->chip;
     if (!c->doorbell) return -1;
+    tile_sync(t);
     c->doorbell(c->doorbell_ctx, t->id, port, value, tile_now(t));
     return 0;
 }
@@ -224,6 +229,10 @@ void chip_set_net(struct chip *c, const struct tile_net_ops *ops, void *net) {
 }
 
 void chip_finish(struct chip *c, sim_time_t end) {
+    if (!c->waiters_reported) {
+        c->waiters_reported = true;
+        tile_lock_report_waiters(c);
+    }
     uint64_t end_cyc = sim_clock_ps_to_cycles(&c->clock, end);
     for (unsigned i = 0; i < c->ntiles; i++) {
         struct tile_prof *p = &c->tiles[i].prof;

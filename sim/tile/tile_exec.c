@@ -7,6 +7,7 @@
 #include "sim/tile/coro.h"
 #include "sim/tile/tile_access.h"
 #include "sim/tile/tile_fault.h"
+#include "sim/tile/tile_sync.h"
 #include "sim/tile/tile_time.h"
 #include "sim/tile/tile_timer.h"
 #include "sim/tile/tile_udn.h"
@@ -75,7 +76,7 @@ static void handler_begin(struct tile *t, sim_time_t now) {
     t->budget_instr = (uint64_t)(((unsigned __int128)budget << 16) / c->cpi_q16) + 1;
     uint64_t period = c->cfg.tile.profile_sample_instr;
     t->next_sample = period ? period - (t->prof.instr % period) : UINT64_MAX;
-    tile_access_set_limit(t);
+    tile_sync_quantum_arm(t); /* sets the guard hook's limit */
 }
 
 /* After a handler: close its profile and fold the hooks' counters into the
@@ -102,29 +103,34 @@ static uint64_t handler_end(struct tile *t, uint64_t loads0, uint64_t stores0) {
     return cycles;
 }
 
-/* Runs fn (a handler or the program's main) as one handler at the current time. */
-static void run_handler(struct tile *t, tile_handler_fn fn, void *ctx) {
-    struct chip *c = t->chip;
-    sim_time_t now = sim_engine_now(c->engine);
-    handler_begin(t, now);
-    struct cov_ctx *cc = &t->cov;
-    uint64_t loads0 = cc->loads, stores0 = cc->stores;
-    t->in_handler = true;
-    t->state = TS_RUNNING;
-    struct cov_ctx *prev = cov_set_current(cc);
+/* Runs or resumes the tile's coroutine with the hooks' context set. */
+static enum coro_status enter(struct tile *t, tile_handler_fn fn, void *ctx) {
+    struct cov_ctx *prev = cov_set_current(&t->cov);
     /* The handler runs on the tile's coroutine, entered at a fixed stack
      * pointer (coro_top), so its frames map onto the stack region the same
      * way whatever the simulator's own code and frames are. */
-    bool stopped = coro_run(t->coro, (coro_fn)(void (*)(void))fn, t, ctx) == CORO_ABANDONED;
+    enum coro_status st =
+        fn ? coro_run(t->coro, (coro_fn)(void (*)(void))fn, t, ctx) : coro_resume(t->coro);
+    cov_set_current(prev);
+    return st;
+}
+
+/* After the handler's coroutine has ended (returned, or abandoned when the
+ * handler was cut short), in whichever event that happened. */
+static void handler_after(struct tile *t, bool stopped) {
+    struct chip *c = t->chip;
     if (!stopped && t->locks_held) {
         /* a spin lock held past its handler would block other tiles for an
-         * unknown time: not allowed in run-to-completion handlers */
+         * unknown time: not allowed in run-to-completion handlers. The lock
+         * stays held, as in hardware; its waiters are reported at the end. */
         char what[128];
         snprintf(what, sizeof what, "%u lock(s) still held at the end of a handler", t->locks_held);
-        if (tile_fault_record(t, TILE_FAULT_LOCK, 0, NULL, 0, (uintptr_t)fn, what)) stopped = true;
+        if (tile_fault_record(t, TILE_FAULT_LOCK, 0, NULL, 0, (uintptr_t)t->h_fn, what))
+            stopped = true;
     }
-    cov_set_current(prev);
-    uint64_t cycles = handler_end(t, loads0, stores0);
+    uint64_t cycles = handler_end(t, t->h_loads0, t->h_stores0);
+    if (t->h_timer) tile_timer_forget(t, t->h_timer);
+    t->h_timer = NULL;
     if (stopped || c->aborted) {
         t->state = TS_STOPPED;
         if (!c->aborted && c->cfg.protection.restart)
@@ -140,11 +146,34 @@ static void run_handler(struct tile *t, tile_handler_fn fn, void *ctx) {
         uint64_t off = t->stall_head->offset;
         t->stall_remaining = cycles > off ? cycles - off : 0;
         t->state = TS_STALLED;
-        tile_udn_retry(t, now);
+        tile_udn_retry(t, t->start_ps);
         return;
     }
     t->state = TS_IDLE;
     if (tile_udn_has_input(t)) tile_wake(t, t->busy_until);
+}
+
+/* Starts fn (a handler or the program's main) as one handler at the current
+ * time; tm: the timer it serves, forgotten when the handler ends. */
+static void run_handler(struct tile *t, tile_handler_fn fn, void *ctx, struct timer *tm) {
+    handler_begin(t, sim_engine_now(t->chip->engine));
+    t->h_fn = fn;
+    t->h_timer = tm;
+    t->h_loads0 = t->cov.loads;
+    t->h_stores0 = t->cov.stores;
+    t->in_handler = true;
+    t->state = TS_RUNNING;
+    tile_sync_quantum_arm(t); /* (in_handler now) */
+    enum coro_status st = enter(t, fn, ctx);
+    if (st != CORO_SUSPENDED) handler_after(t, st == CORO_ABANDONED);
+}
+
+void tile_exec_resume_ev(void *ctx, void *arg) {
+    struct tile *t = ctx;
+    (void)arg;
+    if (t->chip->aborted || !t->suspended) return; /* (an aborted run leaves it) */
+    enum coro_status st = enter(t, NULL, NULL);
+    if (st != CORO_SUSPENDED) handler_after(t, st == CORO_ABANDONED);
 }
 
 void tile_exec_run_ev(void *ctx, void *arg) {
@@ -158,7 +187,7 @@ void tile_exec_run_ev(void *ctx, void *arg) {
     }
     if (t->main_pending) {
         t->main_pending = false;
-        run_handler(t, t->main, t->main_arg); /* same signature as a handler */
+        run_handler(t, t->main, t->main_arg, NULL); /* same signature as a handler */
         return;
     }
     struct handler h;
@@ -167,6 +196,5 @@ void tile_exec_run_ev(void *ctx, void *arg) {
         t->state = TS_IDLE;
         return;
     }
-    run_handler(t, h.fn, h.ctx);
-    if (tm) tile_timer_forget(t, tm);
+    run_handler(t, h.fn, h.ctx, tm);
 }

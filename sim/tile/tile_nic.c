@@ -2,6 +2,7 @@
  * tile_nic.h. */
 #include "sim/tile/tile_nic.h"
 
+#include "sim/tile/tile_sync.h"
 #include "sim/tile/tile_time.h"
 
 /* Charge a driver call's hardware cost at the current point, labelled driver. */
@@ -10,6 +11,7 @@ static void drv_charge(struct tile *t, uint64_t cycles) {
 }
 
 uint64_t tile_nic_poll(struct tile *t, unsigned ring, struct tile_pkt *out, uint64_t max) {
+    tile_sync(t); /* device state as of this tile's own time */
     struct chip *c = t->chip;
     if (!c->nic || ring >= TILE_RINGS) return 0;
     uint64_t cycles = 0;
@@ -27,6 +29,7 @@ uint64_t tile_nic_poll(struct tile *t, unsigned ring, struct tile_pkt *out, uint
 }
 
 int tile_nic_credit(struct tile *t, unsigned ring, uint64_t n) {
+    tile_sync(t); /* device state as of this tile's own time */
     struct chip *c = t->chip;
     if (!c->nic || ring >= TILE_RINGS) return -1;
     uint64_t cycles = 0;
@@ -36,6 +39,7 @@ int tile_nic_credit(struct tile *t, unsigned ring, uint64_t n) {
 }
 
 int tile_nic_buffer_return(struct tile *t, unsigned stack, void *buf) {
+    tile_sync(t); /* device state as of this tile's own time */
     struct chip *c = t->chip;
     if (!c->nic) return -1;
     uint64_t cycles = 0;
@@ -45,6 +49,7 @@ int tile_nic_buffer_return(struct tile *t, unsigned stack, void *buf) {
 }
 
 void *tile_nic_buffer_alloc(struct tile *t, unsigned stack) {
+    tile_sync(t); /* device state as of this tile's own time */
     struct chip *c = t->chip;
     if (!c->nic) return NULL;
     uint64_t cycles = 0;
@@ -54,6 +59,7 @@ void *tile_nic_buffer_alloc(struct tile *t, unsigned stack) {
 }
 
 uint64_t tile_nic_post(struct tile *t, unsigned ering, const struct tile_txd *d, uint64_t n) {
+    tile_sync(t); /* device state as of this tile's own time */
     struct chip *c = t->chip;
     if (!c->nic) return 0;
     uint64_t cycles = 0;
@@ -63,6 +69,7 @@ uint64_t tile_nic_post(struct tile *t, unsigned ering, const struct tile_txd *d,
 }
 
 int tile_nic_doorbell(struct tile *t, unsigned ering) {
+    tile_sync(t); /* device state as of this tile's own time */
     struct chip *c = t->chip;
     if (!c->nic) return -1;
     uint64_t cycles = 0;
@@ -72,6 +79,7 @@ int tile_nic_doorbell(struct tile *t, unsigned ering) {
 }
 
 uint64_t tile_nic_completed(struct tile *t, unsigned ering) {
+    tile_sync(t); /* device state as of this tile's own time */
     struct chip *c = t->chip;
     if (!c->nic) return 0;
     uint64_t cycles = 0;
@@ -81,11 +89,13 @@ uint64_t tile_nic_completed(struct tile *t, unsigned ering) {
 }
 
 uint64_t tile_nic_space(struct tile *t, unsigned ering) {
+    tile_sync(t); /* device state as of this tile's own time */
     struct chip *c = t->chip;
     return c->nic ? c->nic->space(c->nic_ctx, ering) : 0;
 }
 
 int tile_nic_register(struct tile *t, const void *p, size_t len) {
+    tile_sync(t); /* device state as of this tile's own time */
     struct chip *c = t->chip;
     if (!c->nic) return -1;
     return c->nic->reg(c->nic_ctx, t->id, t->process, p, len);
@@ -106,6 +116,7 @@ int tile_on_ring(struct tile *t, unsigned ring, tile_handler_fn fn, void *ctx) {
 }
 
 uint64_t tile_ring_take(struct tile *t, unsigned ring, uint64_t max) {
+    tile_sync(t); /* device state as of this tile's own time */
     if (ring >= TILE_RINGS) return 0;
     uint64_t n = max < t->ring_pending[ring] ? max : t->ring_pending[ring];
     t->ring_pending[ring] -= n;

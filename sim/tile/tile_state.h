@@ -31,6 +31,9 @@
  * (tile_chip.c) lays them out one after the other in the image region. */
 #define TILE_IMAGE_PARTS 4
 
+/* Locks one handler may hold at once (more is a lock fault). */
+#define TILE_MAX_HELD_LOCKS 16
+
 enum tile_state { TS_OFF, TS_IDLE, TS_SCHEDULED, TS_RUNNING, TS_STALLED, TS_STOPPED };
 
 /* A UDN message on its way (tile_udn.c). */
@@ -87,7 +90,14 @@ struct tile {
     uintptr_t stack_lo, stack_hi; /* host range of tile code's frames (see coro.h) */
     struct coro *coro;            /* handlers run on it */
     bool in_handler;
-    unsigned locks_held;
+    bool suspended;      /* its handler waits on the coroutine (tile_sync.c) */
+    bool waiting;        /* ... for another tile's action (tile_sync_wait) */
+    unsigned locks_held; /* entries of held[] */
+    struct tile_lock *held[TILE_MAX_HELD_LOCKS]; /* (tile_lock.c) */
+    /* the handler in progress (tile_exec.c) */
+    tile_handler_fn h_fn;
+    struct timer *h_timer; /* the timer it serves, or NULL */
+    uint64_t h_loads0, h_stores0;
     /* inputs */
     struct handler udn_h[TILE_UDN_QUEUES], ring_h[TILE_RINGS];
     uint64_t ring_pending[TILE_RINGS];
@@ -107,7 +117,8 @@ struct tile {
     struct mem_region *priv, *stack;
     struct tile_prof prof;
     uint64_t budget_instr, next_sample;
-    uint64_t *fn_instr; /* sampled instructions per instrumented function */
+    uint64_t quantum_instr, quantum_stall; /* the quantum's thresholds (tile_sync.c) */
+    uint64_t *fn_instr;                    /* sampled instructions per instrumented function */
 };
 
 struct chip {
@@ -132,6 +143,9 @@ struct chip {
      * tile_wake (low in the runtime) schedules the executor (above it)
      * through it. */
     sim_event_fn run;
+    /* The event that resumes a suspended handler (ctx: the tile), installed
+     * by chip_create for tile_sync (low) to reach the executor (above). */
+    sim_event_fn resume;
     const struct tile_net_ops *net;
     void *net_ctx;
     chip_doorbell_fn doorbell;
@@ -139,6 +153,12 @@ struct chip {
     const struct tile_nic_ops *nic;
     void *nic_ctx;
     tile_timer_id next_timer;
+    struct {
+        struct tile_lock *lock;
+        struct tile *tile;
+    } * lock_waits; /* tiles waiting for a lock, in order (tile_lock.c) */
+    size_t nlock_waits, cap_lock_waits;
+    bool waiters_reported; /* chip_finish reported the tiles still waiting */
     struct tile_fault *faults;
     size_t nfaults, cap_faults;
     uint64_t fault_count[TILE_FAULT_KIND_COUNT];

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "sim/tile/tile_sync.h"
 #include "sim/tile/tile_time.h"
 
 static void timer_ev(void *ctx, void *arg) {
@@ -50,6 +51,7 @@ void tile_timer_fini(struct tile *t) {
 }
 
 tile_timer_id tile_timer_arm(struct tile *t, uint64_t delay_ps, tile_handler_fn fn, void *ctx) {
+    tile_sync(t); /* (whether a timer has fired depends on global time) */
     if (!fn || delay_ps > SIM_TIME_MAX / 2) return 0;
     if (t->ntimers == t->cap_timers) {
         size_t cap = t->cap_timers ? 2 * t->cap_timers : 8;
@@ -71,6 +73,7 @@ tile_timer_id tile_timer_arm(struct tile *t, uint64_t delay_ps, tile_handler_fn 
 }
 
 bool tile_timer_cancel(struct tile *t, tile_timer_id id) {
+    tile_sync(t); /* (whether a timer has fired depends on global time) */
     for (size_t i = 0; i < t->ntimers; i++) {
         struct timer *tm = t->timers[i];
         if (tm->id != id || tm->cancelled) continue;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/tile/tile_sync.h"
 #include "sim/tile/tile_time.h"
 
 static uint64_t direct_credits(struct chip *c, unsigned dst, unsigned queue) {
@@ -126,6 +127,7 @@ void chip_udn_arrived(struct chip *c, unsigned tile, sim_time_t t) {
 }
 
 uint64_t tile_udn_credits(struct tile *t, unsigned dst, unsigned queue) {
+    tile_sync(t); /* in global time order */
     struct chip *c = t->chip;
     if (dst >= c->ntiles || queue >= TILE_UDN_QUEUES) return 0;
     if (c->net) return c->net->credits(c->net_ctx, t->id, dst, queue);
@@ -133,6 +135,7 @@ uint64_t tile_udn_credits(struct tile *t, unsigned dst, unsigned queue) {
 }
 
 int tile_udn_try_send(struct tile *t, unsigned dst, unsigned queue, const uint64_t *w, size_t n) {
+    tile_sync(t); /* in global time order */
     if (!udn_args_ok(t, dst, queue, w, n)) return -1;
     if (t->chip->net) {
         /* credits as of now; the send itself happens at tile_now() */
@@ -151,6 +154,7 @@ int tile_udn_try_send(struct tile *t, unsigned dst, unsigned queue, const uint64
 }
 
 int tile_udn_send(struct tile *t, unsigned dst, unsigned queue, const uint64_t *w, size_t n) {
+    tile_sync(t); /* in global time order */
     if (!udn_args_ok(t, dst, queue, w, n)) return -1;
     t->extra += n * t->chip->cfg.tile.udn_word_cycles;
     struct udn_msg *m = msg_new(t, dst, queue, w, n);
@@ -173,6 +177,7 @@ int tile_udn_send(struct tile *t, unsigned dst, unsigned queue, const uint64_t *
 }
 
 size_t tile_udn_avail(struct tile *t, unsigned queue) {
+    tile_sync(t); /* in global time order */
     if (queue >= TILE_UDN_QUEUES) return 0;
     if (t->chip->net) return t->chip->net->avail(t->chip->net_ctx, t->id, queue);
     return t->q[queue].len;
@@ -181,6 +186,7 @@ size_t tile_udn_avail(struct tile *t, unsigned queue) {
 static void retry_stalled(struct chip *c, sim_time_t now);
 
 size_t tile_udn_recv(struct tile *t, unsigned queue, uint64_t *w, size_t max) {
+    tile_sync(t); /* in global time order */
     if (queue >= TILE_UDN_QUEUES || !w) return 0;
     if (t->chip->net) {
         size_t got = t->chip->net->recv(t->chip->net_ctx, t->id, queue, w, max);
