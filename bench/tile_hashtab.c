@@ -44,11 +44,15 @@ struct result {
     double sim_us;
 };
 
+/* The 5th argument: chip.tile.sync_quantum_cycles (default: the config's). */
+static long long quantum_arg = -1;
+
 static struct result run(int shared, uint64_t cap, uint64_t batches, uint64_t per_batch) {
     struct result res = {0};
     struct chip_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg_defaults(&chip_config_section, &cfg);
+    if (quantum_arg >= 0) cfg.tile.sync_quantum_cycles = (uint64_t)quantum_arg;
     struct sim_engine *e = sim_engine_create();
     char err[256];
     struct chip_geom g = {6, 6, 32};
@@ -160,6 +164,7 @@ int main(int argc, char **argv) {
     const char *names[] = {"shared", "private", "small"};
     const uint64_t caps[] = {65536, 16384, 512};
     const unsigned long reps = argc > 4 ? strtoul(argv[4], NULL, 10) : 3;
+    if (argc > 5) quantum_arg = strtoll(argv[5], NULL, 10);
     if (reps < 1) {
         fprintf(stderr, "bench_tile_hashtab: reps '%s': expected a count >= 1\n", argv[4]);
         return 1;

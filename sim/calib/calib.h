@@ -52,6 +52,24 @@ struct calib_pingpong {
 };
 void calib_pingpong_main(struct tile *t, void *arg);
 
+/* contend.c: a turn passed through one shared word by spinning on it. */
+struct calib_spin {
+    uint64_t *turn; /* shared by the two tiles */
+    uint64_t rounds;
+    int second;      /* 0: takes turns 0, 2, 4...; 1: 1, 3, 5... */
+    uint64_t cycles; /* out: the tile's cycles for all its rounds */
+    int done;
+};
+void calib_spin_pingpong_main(struct tile *t, void *arg);
+/* contend.c: iterations of (lock; ++*counter; unlock; `work` multiply-adds). */
+struct calib_contend {
+    struct tile_lock *lock;
+    uint64_t *counter;
+    uint64_t iterations, work;
+    uint64_t cycles, sink; /* out */
+};
+void calib_lock_contend_main(struct tile *t, void *arg);
+
 uint64_t calib_loop(uint64_t n, uint64_t seed);
 uint64_t calib_loop_native(uint64_t n, uint64_t seed);
 
