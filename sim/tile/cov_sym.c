@@ -22,12 +22,29 @@ struct rec {
     long count;
 };
 
+/* an N or L record: a function's line */
+struct lrec {
+    const char *file, *name;
+    struct cov_sym_line line;
+};
+
 static struct {
     struct sym *syms;
     size_t nsyms;
     struct rec *recs;
     size_t nrecs;
+    struct lrec *nl, *tl; /* native lines by (name, file); tile lines by (name, file, off) */
+    size_t nnl, ntl;
+    struct cov_sym_line *nbuf, *tbuf; /* the same, without the keys, in the same order */
 } tab;
+
+static int cmp_lrec(const void *a, const void *b) {
+    const struct lrec *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    if (!c) c = strcmp(x->file, y->file);
+    if (!c) c = (x->line.off > y->line.off) - (x->line.off < y->line.off);
+    return c;
+}
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
@@ -50,14 +67,15 @@ static void read_symbols(Elf *e, Elf_Scn *scn, GElf_Shdr *sh, uintptr_t bias) {
     size_t n = sh->sh_size / sh->sh_entsize;
     tab.syms = calloc(n ? n : 1, sizeof *tab.syms);
     if (!tab.syms) return;
-    const char *file = NULL;
+    const char *file_name = NULL, *file = NULL; /* file: the copy, made on first use */
     for (size_t i = 0; i < n; i++) {
         GElf_Sym s;
         if (!gelf_getsym(d, (int)i, &s)) continue;
         const char *name = elf_strptr(e, sh->sh_link, s.st_name);
         if (!name) continue;
         if (GELF_ST_TYPE(s.st_info) == STT_FILE) {
-            file = strdup(name);
+            file_name = name;
+            file = NULL;
             continue;
         }
         if (GELF_ST_TYPE(s.st_info) != STT_FUNC || s.st_shndx == SHN_UNDEF || !*name) continue;
@@ -65,6 +83,7 @@ static void read_symbols(Elf *e, Elf_Scn *scn, GElf_Shdr *sh, uintptr_t bias) {
         y->addr = (uintptr_t)s.st_value + bias;
         y->size = s.st_size;
         y->name = strdup(name);
+        if (GELF_ST_BIND(s.st_info) == STB_LOCAL && file_name && !file) file = strdup(file_name);
         y->file = GELF_ST_BIND(s.st_info) == STB_LOCAL ? file : NULL;
         if (!y->name) tab.nsyms--;
     }
@@ -82,11 +101,30 @@ static void read_counts(Elf_Scn *scn) {
     size_t lines = 1;
     for (size_t i = 0; i < d->d_size; i++) lines += text[i] == '\n';
     tab.recs = calloc(lines, sizeof *tab.recs);
-    if (!tab.recs) return;
+    tab.nl = calloc(lines, sizeof *tab.nl);
+    tab.tl = calloc(lines, sizeof *tab.tl);
+    if (!tab.recs || !tab.nl || !tab.tl) return;
     const char *file = "";
     for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
         if (l[0] == 'F' && l[1] == ' ') {
             file = l + 2;
+            continue;
+        }
+        if ((l[0] == 'N' || l[0] == 'L') && l[1] == ' ') { /* "N fn loc count", "L fn off loc" */
+            char *f1 = l + 2, *f2 = strchr(f1, ' '), *f3 = f2 ? strchr(f2 + 1, ' ') : NULL;
+            if (!f3) continue;
+            *f2++ = 0;
+            *f3++ = 0;
+            struct lrec *r = l[0] == 'N' ? &tab.nl[tab.nnl++] : &tab.tl[tab.ntl++];
+            r->file = file;
+            r->name = f1;
+            if (l[0] == 'N') {
+                r->line.loc = f2;
+                r->line.count = strtol(f3, NULL, 10);
+            } else {
+                r->line.off = (uint32_t)strtoul(f2, NULL, 16);
+                r->line.loc = f3;
+            }
             continue;
         }
         char *sp = strrchr(l, ' ');
@@ -97,6 +135,16 @@ static void read_counts(Elf_Scn *scn) {
         r->name = l;
         r->count = strtol(sp + 1, NULL, 10);
     }
+    qsort(tab.nl, tab.nnl, sizeof *tab.nl, cmp_lrec);
+    qsort(tab.tl, tab.ntl, sizeof *tab.tl, cmp_lrec);
+    tab.nbuf = calloc(tab.nnl + 1, sizeof *tab.nbuf);
+    tab.tbuf = calloc(tab.ntl + 1, sizeof *tab.tbuf);
+    if (!tab.nbuf || !tab.tbuf) {
+        tab.nnl = tab.ntl = 0;
+        return;
+    }
+    for (size_t i = 0; i < tab.nnl; i++) tab.nbuf[i] = tab.nl[i].line;
+    for (size_t i = 0; i < tab.ntl; i++) tab.tbuf[i] = tab.tl[i].line;
 }
 
 static void load(void) {
@@ -150,6 +198,40 @@ bool cov_sym_lookup(uintptr_t pc, const char **name, uintptr_t *start) {
     *name = tab.syms[i].name;
     *start = tab.syms[i].addr;
     return true;
+}
+
+/* The run of records of function s in r[0, n) (sorted by name, file). */
+static size_t run_of(const struct lrec *r, size_t n, const struct sym *s, size_t *len) {
+    size_t lo = 0, hi = n; /* first record with name >= s->name */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(r[mid].name, s->name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < n && !strcmp(r[i].name, s->name);) {
+        size_t j = i;
+        while (j < n && !strcmp(r[j].name, s->name) && !strcmp(r[j].file, r[i].file)) j++;
+        if (!s->file || !strcmp(r[i].file, s->file)) {
+            *len = j - i;
+            return i;
+        }
+        i = j;
+    }
+    *len = 0;
+    return 0;
+}
+
+bool cov_sym_lines(uintptr_t entry, const struct cov_sym_line **native, size_t *nnative,
+                   const struct cov_sym_line **tile, size_t *ntile) {
+    size_t i = find(entry);
+    if (i == SIZE_MAX || tab.syms[i].addr != entry) return false;
+    size_t a = run_of(tab.nl, tab.nnl, &tab.syms[i], nnative);
+    size_t b = run_of(tab.tl, tab.ntl, &tab.syms[i], ntile);
+    *native = tab.nbuf + a;
+    *tile = tab.tbuf + b;
+    return *nnative && *ntile;
 }
 
 long cov_sym_native_count(uintptr_t entry) {

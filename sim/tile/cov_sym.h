@@ -13,8 +13,12 @@
  *    instructions (nop padding left out) of the same function compiled from
  *    the same command without the coverage instrumentation. Records are text
  *    lines: "F <source file>" then "<function> <count>" per function.
- * cov_sym_native_count() finds a function's record by name (and by source
- * file for a static function).
+ *    With line information it also holds "N <function> <file:line> <count>"
+ *    (the native build's instructions per source line) and "L <function>
+ *    <hex offset> <file:line>" (the instrumented build's line from each
+ *    offset of the function on).
+ * cov_sym_native_count() and cov_sym_lines() find a function's records by
+ * name (and by source file for a static function).
  *
  * Memory: the tables are process-wide, built once (thread-safe) and never
  * freed. Without a readable ELF file (or without a symbol table) every
@@ -36,5 +40,20 @@ bool cov_sym_lookup(uintptr_t pc, const char **name, uintptr_t *start);
 /* The native instruction count of the function starting at entry (a
  * tile-code function), as embedded by tile_cc.sh; -1 if unknown. */
 long cov_sym_native_count(uintptr_t entry);
+
+/* Source lines of a tile-code function (built with -g): `count` of the
+ * native build's instructions on line `loc` ("file.c:123"), or, for the
+ * instrumented build, the line of its code from offset `off` (from the
+ * function's entry) on, by increasing offset. */
+struct cov_sym_line {
+    const char *loc;
+    uint32_t off;
+    long count;
+};
+/* The function starting at entry: its native lines (*native, *nnative) and
+ * its instrumented code's lines (*tile, *ntile); false if either is missing.
+ * Valid for the process's lifetime. */
+bool cov_sym_lines(uintptr_t entry, const struct cov_sym_line **native, size_t *nnative,
+                   const struct cov_sym_line **tile, size_t *ntile);
 
 #endif
