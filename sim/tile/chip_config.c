@@ -4,6 +4,7 @@
 
 const char *const chip_prot_mode_names[] = {"protected", "rtc", NULL};
 const char *const chip_fault_action_names[] = {"stop", "abort", "log", NULL};
+const char *const chip_profile_mode_names[] = {"sampled", "exact", NULL};
 
 static const struct cfg_key tile_keys[] = {
     CFG_UINT_KEY(struct chip_tile_config, poll_cycles, "20", 0, 1e6, "cycles",
@@ -41,6 +42,11 @@ static const struct cfg_key tile_keys[] = {
     CFG_UINT_KEY(struct chip_tile_config, profile_sample_instr, "1000", 0, 1e9, "instructions",
                  "Per-function profile: the running function is sampled every this many "
                  "simulated instructions (0: off); costs nothing between samples [A]."),
+    CFG_ENUM_KEY(struct chip_tile_config, profile, "sampled", chip_profile_mode_names,
+                 "Per-function profile: sampled (every profile_sample_instr instructions, "
+                 "cheap) or exact (every executed block's instructions to its function, so "
+                 "the functions add up to the tile's instructions; the guard hook then calls "
+                 "the runtime on every block, several times slower)."),
 };
 static CFG_SECTION_DEF(tile_section, "chip.tile", "Tile execution model.", tile_keys);
 

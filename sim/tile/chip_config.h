@@ -40,6 +40,10 @@ struct chip_dram_config {
 };
 
 enum chip_prot_mode { CHIP_PROT_PROTECTED, CHIP_PROT_RTC };
+/* Per-function profile: a sample every profile_sample_instr instructions, or
+ * every executed block's instructions to its function. */
+enum chip_profile_mode { CHIP_PROFILE_SAMPLED, CHIP_PROFILE_EXACT };
+extern const char *const chip_profile_mode_names[];
 enum chip_fault_action { CHIP_FAULT_STOP, CHIP_FAULT_ABORT, CHIP_FAULT_LOG };
 extern const char *const chip_prot_mode_names[];
 extern const char *const chip_fault_action_names[];
@@ -64,6 +68,7 @@ struct chip_tile_config {
     bool load_use_stall;
     uint64_t udn_word_cycles;
     uint64_t profile_sample_instr;
+    int profile; /* enum chip_profile_mode */
 };
 
 /* Client hosts run the uninstrumented build of the same code; their handlers

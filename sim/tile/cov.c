@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/tile/cov_sym.h"
 #include "sim/tile/cov_x86.h"
 
 #define LIKELY(x) __builtin_expect(!!(x), 1)
@@ -215,7 +216,9 @@ static struct {
     const uintptr_t *pcs, *pcs_end;
     size_t n;
     struct block *sorted; /* by pc */
-    uint32_t *weight;     /* by idx */
+    uint32_t *weight;     /* by idx: instructions of the instrumented block */
+    uint32_t *charged;    /* by idx: scaled to the native build (the function's factor) */
+    bool correct;         /* guards hold `charged` (else `weight`) */
     uintptr_t *fn_pcs;    /* function entries, sorted */
     size_t nfn;
     struct cov_stats st;
@@ -254,7 +257,9 @@ static bool is_hook(uintptr_t target) {
     return false;
 }
 
-long cov_weigh_code(const uint8_t *p, size_t len, bool past_jumps, unsigned *hooks) {
+/* cov_weigh_code(); with `at`, also the offsets (from p) of the counted
+ * instructions (at most n of them: the caller gives room for len). */
+static long weigh(const uint8_t *p, size_t len, bool past_jumps, unsigned *hooks, uint32_t *at) {
     size_t off = 0;
     long n = 0;
     int prev_rdi = 0; /* previous instruction set %rdi and has not been discounted */
@@ -263,6 +268,7 @@ long cov_weigh_code(const uint8_t *p, size_t len, bool past_jumps, unsigned *hoo
         struct x86_insn in;
         unsigned l = x86_decode(p + off, len - off, &in);
         if (!l) return -1;
+        if (at) at[n] = (uint32_t)off; /* (overwritten unless counted) */
         off += l;
         if (in.is_nop) { /* alignment padding: not an instruction of the program */
             prev_rdi = 0;
@@ -282,12 +288,128 @@ long cov_weigh_code(const uint8_t *p, size_t len, bool past_jumps, unsigned *hoo
     return n;
 }
 
+long cov_weigh_code(const uint8_t *p, size_t len, bool past_jumps, unsigned *hooks) {
+    return weigh(p, len, past_jumps, hooks, NULL);
+}
+
+#define MAX_BLOCK_BYTES 4096u
+
+/* Block k's extent: bytes up to the next block (at most MAX_BLOCK_BYTES)
+ * and whether code past a jump is its own (see weights_compute_now). */
+static size_t block_len(size_t k, bool *past_jumps) {
+    *past_jumps = k + 1 < tab.n && !tab.sorted[k + 1].fn_entry;
+    if (k + 1 >= tab.n) return MAX_BLOCK_BYTES;
+    uintptr_t next = tab.sorted[k + 1].pc;
+    return next - tab.sorted[k].pc < MAX_BLOCK_BYTES ? next - tab.sorted[k].pc : MAX_BLOCK_BYTES;
+}
+
+/* Charged weight of each instruction of function [i, j) (blocks in sorted
+ * order, entry fpc) by source line: an instruction on line L costs
+ * native(L) / instrumented(L), where native(L) is the number of the native
+ * build's instructions on L and instrumented(L) the number of counted
+ * instructions of the instrumented build on L; the native instructions on
+ * lines without instrumented code are spread evenly over the function.
+ * Fills per_block[k - i]; false without line information. */
+static bool scale_by_line(size_t i, size_t j, uintptr_t fpc, double *per_block) {
+    const struct cov_sym_line *nat, *til;
+    size_t nn, nt;
+    if (!cov_sym_lines(fpc, &nat, &nn, &til, &nt)) return false;
+    size_t total = 0;
+    for (size_t k = i; k < j; k++) total += tab.weight[tab.sorted[k].idx];
+    uint32_t *at = calloc(MAX_BLOCK_BYTES, sizeof *at);
+    long *ins = calloc(nn + 1, sizeof *ins);           /* instrumented(L) per native line */
+    int *line_of = calloc(total + 1, sizeof *line_of); /* per counted instruction */
+    assert(at && ins && line_of);
+    /* pass 1: the line of every counted instruction */
+    size_t q = 0;
+    for (size_t k = i; k < j; k++) {
+        bool pj;
+        size_t len = block_len(k, &pj);
+        unsigned hooks;
+        long w = weigh((const uint8_t *)tab.sorted[k].pc, len, pj, &hooks, at);
+        if (w != (long)tab.weight[tab.sorted[k].idx]) { /* (a fallback block) */
+            free(at), free(ins), free(line_of);
+            return false;
+        }
+        for (long m = 0; m < w && q < total; m++, q++) {
+            uintptr_t off = tab.sorted[k].pc + at[m] - fpc;
+            size_t lo = 0; /* last tile line record with off <= off */
+            for (size_t r = 0; r < nt && til[r].off <= off; r++) lo = r;
+            int li = -1;
+            for (size_t r = 0; r < nn; r++)
+                if (!strcmp(nat[r].loc, til[lo].loc)) li = (int)r;
+            line_of[q] = li;
+            if (li >= 0) ins[li]++;
+        }
+    }
+    long native_total = 0, matched = 0;
+    for (size_t r = 0; r < nn; r++) {
+        native_total += nat[r].count;
+        if (ins[r]) matched += nat[r].count;
+    }
+    double spread = q ? (double)(native_total - matched) / (double)q : 0;
+    /* pass 2: each block's weight */
+    q = 0;
+    for (size_t k = i; k < j; k++) {
+        double w = 0;
+        for (uint32_t m = 0; m < tab.weight[tab.sorted[k].idx] && q < total; m++, q++)
+            w += spread + (line_of[q] >= 0 ? (double)nat[line_of[q]].count / ins[line_of[q]] : 0);
+        per_block[k - i] = w;
+    }
+    free(at);
+    free(ins);
+    free(line_of);
+    return true;
+}
+
+/* The instrumentation inflates the code it measures; each function's
+ * blocks are charged what its native build executes instead (tile_cc.sh
+ * compiled the same source without the instrumentation and embedded its
+ * counts). With line information, per source line (scale_by_line); else by
+ * the function's factor native / instrumented instructions. Rounding is
+ * carried from block to block in address order, so any run of consecutive
+ * blocks (a loop body) is within one instruction of its scaled weight. A
+ * function without native counts keeps its weights. */
+static void scale_to_native(void) {
+    tab.charged = calloc(tab.n ? tab.n : 1, sizeof *tab.charged);
+    double *w = calloc(tab.n ? tab.n : 1, sizeof *w);
+    assert(tab.charged && w);
+    uint64_t charged_total = 0, scaled = 0, by_line = 0;
+    for (size_t i = 0; i < tab.n;) {
+        size_t j = i + 1;
+        while (j < tab.n && !tab.sorted[j].fn_entry) j++;
+        uint64_t sum = 0;
+        for (size_t k = i; k < j; k++) sum += tab.weight[tab.sorted[k].idx];
+        uintptr_t fpc = tab.sorted[i].pc;
+        long native = tab.sorted[i].fn_entry ? cov_sym_native_count(fpc) : -1;
+        if (native >= 0 && sum && tab.sorted[i].fn_entry && scale_by_line(i, j, fpc, w)) {
+            by_line++;
+        } else {
+            double f = native >= 0 && sum ? (double)native / (double)sum : 1.0;
+            for (size_t k = i; k < j; k++) w[k - i] = f * tab.weight[tab.sorted[k].idx];
+        }
+        scaled += native >= 0 && sum;
+        double acc = 0;
+        uint64_t out = 0;
+        for (size_t k = i; k < j; k++) {
+            acc += w[k - i];
+            uint64_t upto = (uint64_t)(acc + 0.5);
+            tab.charged[tab.sorted[k].idx] = (uint32_t)(upto - out);
+            out = upto;
+        }
+        charged_total += out;
+        i = j;
+    }
+    free(w);
+    tab.st.charged_total = charged_total;
+    tab.st.scaled_functions = scaled;
+    tab.st.by_line_functions = by_line;
+}
+
 static int cmp_block(const void *a, const void *b) {
     const struct block *x = a, *y = b;
     return x->pc < y->pc ? -1 : x->pc > y->pc ? 1 : (x->idx < y->idx ? -1 : x->idx > y->idx);
 }
-
-#define MAX_BLOCK_BYTES 4096u
 
 static void weights_compute_now(void) {
     if (tab.sorted || !tab.pcs || !tab.guards) return;
@@ -340,6 +462,9 @@ static void weights_compute_now(void) {
     }
     tab.st.blocks = n;
     tab.st.functions = tab.nfn;
+    scale_to_native();
+    tab.correct = true;
+    for (size_t i = 0; i < n; i++) tab.guards[i] = tab.charged[i];
 }
 
 void cov_weights_compute(void) { weights_compute_now(); }
@@ -356,6 +481,19 @@ bool cov_block(size_t i, uintptr_t *pc, uint32_t *weight, bool *fn_entry) {
     *weight = tab.weight[i];
     *fn_entry = tab.pcs[2 * i + 1] & 1;
     return true;
+}
+
+uint32_t cov_block_charged(size_t i) {
+    weights_compute_now();
+    return i < tab.n ? tab.charged[i] : 0;
+}
+
+bool cov_set_native_scaling(bool on) {
+    weights_compute_now();
+    bool was = tab.correct;
+    tab.correct = on;
+    for (size_t i = 0; i < tab.n; i++) tab.guards[i] = on ? tab.charged[i] : tab.weight[i];
+    return was;
 }
 
 bool cov_function_pc(size_t fi, uintptr_t *pc) {

@@ -15,9 +15,17 @@
  *    into %rdi. Code after a jmp and before the next guarded block is a
  *    machine block without a guard (codegen split it off this block) and is
  *    counted with it. That count is the block's
- *    weight and is written into the block's guard, so the guard hook is one
- *    add. Blocks the decoder cannot walk fall back to (bytes - 12 per hook
+ *    weight. Blocks the decoder cannot walk fall back to (bytes - 12 per hook
  *    call) / 4 and are counted in cov_stats().
+ *  - The instrumentation inflates the code it measures (spills around the
+ *    hook calls, addresses kept live for them, read-modify-write
+ *    instructions split into load/op/store). Each function's weights are
+ *    therefore scaled by native / instrumented: its instruction count in the
+ *    same source compiled without instrumentation (tile_cc.sh embeds it,
+ *    sim/tile/cov_sym.h reads it) over the sum of its blocks' weights, with
+ *    the rounding carried from block to block so that the function's blocks
+ *    add up to its native count. The scaled weight is written into the
+ *    block's guard, so the guard hook is one add.
  *  - Each executed block adds its weight to the current context's `instr`.
  *    Each load and store goes to the current context's memory model: a
  *    two-entry translation cache (region bounds, rights and fixed home; the
@@ -117,16 +125,26 @@ void cov_ctx_init(struct cov_ctx *c, void *owner, cov_slow_fn slow, cov_limit_fn
 /* Block table. Weights are computed lazily on first use (or explicitly). */
 void cov_weights_compute(void);
 struct cov_stats {
-    uint64_t blocks;       /* basic blocks in the PC table */
-    uint64_t functions;    /* function entries */
-    uint64_t fallbacks;    /* blocks the decoder could not walk */
-    uint64_t hook_calls;   /* instrumentation calls found in the code */
-    uint64_t weight_total; /* sum of weights */
+    uint64_t blocks;            /* basic blocks in the PC table */
+    uint64_t functions;         /* function entries */
+    uint64_t fallbacks;         /* blocks the decoder could not walk */
+    uint64_t hook_calls;        /* instrumentation calls found in the code */
+    uint64_t weight_total;      /* sum of weights (instructions of the instrumented blocks) */
+    uint64_t charged_total;     /* sum of the weights scaled to the native build */
+    uint64_t scaled_functions;  /* functions with a native count (tile_cc.sh) */
+    uint64_t by_line_functions; /* ... scaled line by line */
 };
 struct cov_stats cov_stats(void);
 /* Block i (in PC-table order): its pc, weight and whether it is a function entry.
  * Returns false past the end. */
 bool cov_block(size_t i, uintptr_t *pc, uint32_t *weight, bool *fn_entry);
+/* Block i's weight scaled to the native build (what its guard adds while
+ * the scaling is on). */
+uint32_t cov_block_charged(size_t i);
+/* Guards add the scaled weights (on, the default) or the instrumented
+ * blocks' own counts (off: for validation). Process-wide; returns the
+ * previous setting. */
+bool cov_set_native_scaling(bool on);
 /* Index of the function (PC-table function entry) holding pc, its entry pc;
  * false if pc is not in instrumented code. */
 bool cov_function_of(uintptr_t pc, size_t *fn_index, uintptr_t *fn_pc);

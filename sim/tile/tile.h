@@ -172,8 +172,9 @@ void chip_write_stats(const struct chip *c, struct json_writer *w);
 /* tile,role,label,cycles rows; returns 0 or -1 (errno) */
 int chip_write_profile_csv(const struct chip *c, const char *path);
 /* tile,function,instructions rows: the sampled per-function profile
- * (chip.tile.profile_sample_instr); names need the program's symbols exported
- * (-rdynamic), else fn#<index>. */
+ * (chip.tile.profile_sample_instr) or the exact one (chip.tile.profile:
+ * exact); names from the program's symbol table (static functions too),
+ * fn#<index> for a function without a symbol. */
 int chip_write_function_csv(const struct chip *c, const char *path);
 
 extern const char *const tile_label_names[];

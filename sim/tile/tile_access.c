@@ -109,15 +109,38 @@ static void mem_slow(struct cov_ctx *c, uintptr_t a, unsigned size, unsigned kin
     tile_access_one(t, a, kind, pc, false);
 }
 
+/* The exact profile: the block just counted (instructions since the last
+ * one) goes to the function holding pc. */
+static void exact_block(struct tile *t, struct cov_ctx *c, uintptr_t pc) {
+    uint64_t d = c->instr - t->exact_mark;
+    t->exact_mark = c->instr;
+    if (pc - t->fn_lo >= t->fn_hi - t->fn_lo) {
+        size_t fi;
+        uintptr_t fpc, next;
+        if (!cov_function_of(pc, &fi, &fpc)) return;
+        t->fn_cur = fi;
+        t->fn_lo = fpc;
+        t->fn_hi = cov_function_pc(fi + 1, &next) ? next : fpc + 1;
+        if (pc >= t->fn_hi) t->fn_hi = pc + 1;
+    }
+    if (!t->fn_instr) t->fn_instr = calloc(cov_stats().functions, sizeof *t->fn_instr);
+    if (t->fn_instr) t->fn_instr[t->fn_cur] += d;
+}
+
 static void budget_hit(struct cov_ctx *c, uintptr_t pc) {
     struct tile *t = c->owner;
     uint64_t period = t->chip->cfg.tile.profile_sample_instr;
-    if (c->instr < t->budget_instr && c->instr < t->next_sample) {
+    if (t->chip->cfg.tile.profile == CHIP_PROFILE_EXACT) {
+        exact_block(t, c, pc);
+        if (c->instr < t->budget_instr) {
+            if (c->instr >= t->quantum_instr) tile_sync_quantum(t);
+            return;
+        }
+    } else if (c->instr < t->budget_instr && c->instr < t->next_sample) {
         /* the quantum's threshold */
         tile_sync_quantum(t);
         return;
-    }
-    if (c->instr < t->budget_instr) {
+    } else if (c->instr < t->budget_instr) {
         /* a profile sample: charge the period to the running function */
         size_t fi;
         uintptr_t fpc;

@@ -9,6 +9,15 @@
 #   .bss*          -> tile_bss
 # so that the simulated address of tile code's static data depends only on
 # tile code, not on the simulator linked around it.
+#
+# It also compiles the same source once more from the same command without
+# the coverage instrumentation (-fsanitize-coverage=...) and without the
+# dependency-file options, counts each function's instructions in that native
+# object (objdump; nop padding left out) and adds them to the instrumented
+# object as the non-allocated section tile_native_counts: a line
+# "F <source file>" (the object's STT_FILE name) and one "<function> <count>"
+# line per function. The runtime (sim/tile/cov_sym.c, cov.c) scales each
+# function's block weights to its native count.
 set -eu
 objcopy=$1 objdump=$2
 shift 2
@@ -20,6 +29,56 @@ for a in "$@"; do
   prev=$a
 done
 case "$out" in *.o) ;; *) exit 0 ;; esac
+
+# The native compile: the same arguments, but for the instrumentation and the
+# dependency file, into $native.
+native=$out.native.o
+n=$#
+skip=
+prev=
+for a in "$@"; do
+  if [ -n "$skip" ]; then
+    skip=
+  else
+    case "$a" in
+      -fsanitize-coverage=*|-MD|-MMD) ;;
+      -MF|-MT|-MQ) skip=1 ;;
+      *) if [ "$prev" = "-o" ]; then set -- "$@" "$native"; else set -- "$@" "$a"; fi ;;
+    esac
+  fi
+  prev=$a
+done
+shift "$n"
+"$@"
+counts=$out.native.txt
+# Per function: "<function> <count>"; with line information (-g), the
+# native build's instructions per source line ("N <function> <file:line>
+# <count>") and, for the instrumented build, the source line of its code from
+# each offset on ("L <function> <hex offset> <file:line>").
+lines='
+  /^[0-9a-f]+ <.*>:$/ {
+    if (fn != "") print fn, n
+    fn = $2; sub(/^</, "", fn); sub(/>:$/, "", fn); n = 0; loc = "?"; last = ""; next }
+  /^; .*:[0-9]+$/ { loc = $2; sub(/.*\//, "", loc); next }
+  /^ *[0-9a-f]+:[ \t]/ {
+    rest = $0; sub(/^ *[0-9a-f]+:[ \t]*/, "", rest); m = rest; sub(/[ \t].*/, "", m)
+    if (m == "" || m ~ /^nop/ || m == "int3" || m == "data16" || m == "cs") next
+    if (m ~ /^xchg/ && rest ~ /%ax, *%ax/) next
+    n++
+    if (mode == "native") per[fn " " loc]++
+    else if (loc != last) { off = $1; sub(/:$/, "", off); print "L", fn, off, loc; last = loc }
+  }
+  END {
+    if (fn != "") print fn, n
+    for (k in per) print "N", k, per[k] }'
+{
+  "$objdump" -t "$native" | awk '$3 == "df" { print "F " $NF; exit }'
+  "$objdump" -d -l --no-show-raw-insn "$native" | awk -v mode=native "$lines"
+  "$objdump" -d -l --no-show-raw-insn "$out" | awk -v mode=tile "$lines" | awk '$1 == "L"'
+} > "$counts"
+rm -f "$native"
+"$objcopy" --add-section tile_native_counts="$counts" "$out"
+rm -f "$counts"
 renames=$("$objdump" -h "$out" | awk '
   $2 ~ /^\.data\.rel\.ro/ { print "--rename-section " $2 "=tile_relro"; next }
   $2 ~ /^\.rodata/        { print "--rename-section " $2 "=tile_rodata"; next }

@@ -72,6 +72,7 @@ static void handler_begin(struct tile *t, sim_time_t now) {
     cc->dep_hits = 0;
     cc->last_line = UINT64_MAX;
     cc->last_val = 0;
+    t->exact_mark = 0; /* (the exact profile counts from here) */
     uint64_t budget = c->cfg.tile.handler_budget_cycles;
     t->budget_instr = (uint64_t)(((unsigned __int128)budget << 16) / c->cpi_q16) + 1;
     uint64_t period = c->cfg.tile.profile_sample_instr;

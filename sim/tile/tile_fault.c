@@ -2,23 +2,24 @@
 #include "sim/tile/tile_fault.h"
 
 #include <assert.h>
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim/tile/coro.h"
+#include "sim/tile/cov_sym.h"
 #include "sim/tile/tile_time.h"
 
 const char *const tile_fault_kind_names[] = {"protection", "outside", "lock", "budget", NULL};
 
-/* The code location pc as "function+offset (instrumented function #i)". */
+/* The code location pc as "function+offset (instrumented function #i)";
+ * names from the program's symbol table (sim/tile/cov_sym.h), static
+ * functions included. */
 static void describe_pc(uintptr_t pc, char *out, size_t len) {
     size_t fi;
-    uintptr_t fpc;
-    Dl_info info;
+    uintptr_t fpc, start;
     const char *name = NULL;
-    if (pc && dladdr((void *)pc, &info) && info.dli_sname) name = info.dli_sname;
+    if (pc && !cov_sym_lookup(pc, &name, &start)) name = NULL;
     if (pc && cov_function_of(pc, &fi, &fpc))
         snprintf(out, len, "%s+0x%lx (instrumented function #%zu)", name ? name : "?",
                  (unsigned long)(pc - fpc), fi);
@@ -26,13 +27,11 @@ static void describe_pc(uintptr_t pc, char *out, size_t len) {
         snprintf(out, len, "%s", name ? name : "runtime call");
 }
 
-/* dladdr needs exported symbols. */
 void tile_fault_function_name(size_t fi, char *out, size_t len) {
-    uintptr_t pc;
-    Dl_info info;
-    if (cov_function_pc(fi, &pc) && dladdr((void *)pc, &info) && info.dli_sname &&
-        (uintptr_t)info.dli_saddr == pc)
-        snprintf(out, len, "%s", info.dli_sname);
+    uintptr_t pc, start;
+    const char *name;
+    if (cov_function_pc(fi, &pc) && cov_sym_lookup(pc, &name, &start) && start == pc)
+        snprintf(out, len, "%s", name);
     else
         snprintf(out, len, "fn#%zu", fi);
 }

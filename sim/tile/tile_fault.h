@@ -8,12 +8,12 @@
  * stop the handler, or log and go on (budget faults always stop it).
  * tile_fault_cut_short() leaves the running handler for good by abandoning
  * its coroutine (a switch back to the executor, never a longjmp). Code
- * locations and instrumented functions are named through dladdr (names need
- * the program's symbols exported).
+ * locations and instrumented functions are named from the program's symbol
+ * table (sim/tile/cov_sym.h: static functions too).
  *
  * Internal to the tile runtime (sim/tile/tile_*.c). The chip owns the fault
  * list (grown by doubling, freed by chip_destroy).
- * Cost: a dladdr lookup and a few snprintf per fault; nothing otherwise.
+ * Cost: a symbol look-up and a few snprintf per fault; nothing otherwise.
  */
 #ifndef TESSERA_SIM_TILE_TILE_FAULT_H
 #define TESSERA_SIM_TILE_TILE_FAULT_H
@@ -32,8 +32,7 @@ bool tile_fault_record(struct tile *t, enum tile_fault_kind kind, uint64_t pa, c
 /* Leave the running handler: back to the executor, never into the handler
  * again. */
 _Noreturn void tile_fault_cut_short(struct tile *t);
-/* Name of instrumented function fi, or fn#<fi> when it has no exported
- * symbol. */
+/* Name of instrumented function fi, or fn#<fi> when it has no symbol. */
 void tile_fault_function_name(size_t fi, char *out, size_t len);
 
 #endif

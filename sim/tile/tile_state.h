@@ -118,7 +118,12 @@ struct tile {
     struct tile_prof prof;
     uint64_t budget_instr, next_sample;
     uint64_t quantum_instr, quantum_stall; /* the quantum's thresholds (tile_sync.c) */
-    uint64_t *fn_instr;                    /* sampled instructions per instrumented function */
+    uint64_t *fn_instr; /* instructions per instrumented function (sampled or exact) */
+    /* exact profile: instructions counted up to the last block attributed,
+     * and the function range the last block fell in */
+    uint64_t exact_mark;
+    uintptr_t fn_lo, fn_hi;
+    size_t fn_cur;
 };
 
 struct chip {

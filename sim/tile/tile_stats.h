@@ -4,8 +4,9 @@
  *
  * What it does: chip_write_stats, chip_write_profile_csv and
  * chip_write_function_csv of tile.h; for each tile the ten functions with
- * the most sampled instructions. Function names come from dladdr
- * (tile_fault.h), fn#<index> without exported symbols.
+ * the most instructions (sampled, or exact with chip.tile.profile: exact).
+ * Function names come from the symbol table (tile_fault.h), fn#<index>
+ * without one.
  *
  * Internal to the tile runtime: this header declares nothing; the functions
  * are those of tile.h. Owns no memory; the caller owns the writer and files.

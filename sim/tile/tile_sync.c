@@ -58,6 +58,10 @@ void tile_sync_quantum(struct tile *t) {
 }
 
 void tile_sync_set_limit(struct tile *t) {
+    if (t->chip->cfg.tile.profile == CHIP_PROFILE_EXACT) {
+        t->cov.instr_limit = 0; /* every block reports (the exact profile) */
+        return;
+    }
     uint64_t l = t->budget_instr < t->next_sample ? t->budget_instr : t->next_sample;
     t->cov.instr_limit = l < t->quantum_instr ? l : t->quantum_instr;
 }

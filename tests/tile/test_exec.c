@@ -88,9 +88,10 @@ Test(tile_exec, handler_runs_at_arrival_and_actions_are_time_stamped) {
     cr_assert_eq(pb->handlers, 3); /* main + 2 */
     uint64_t cyc0 = sim_clock_cycle_at_or_after(&clk, b->start[0]);
     uint64_t cyc1 = sim_clock_cycle_at_or_after(&clk, b->start[1]);
-    /* calib_loop is 14 instructions per iteration (tile_cov checks it) */
-    cr_assert_gt(cyc1 - cyc0, 5000 * 14 * cfg.cpi, "second handler after the first one's cost");
-    cr_assert_lt(cyc1 - cyc0, 5000 * 14 * cfg.cpi + 200);
+    /* calib_loop is 13 charged instructions per iteration (scaled to the
+     * native build by source line; tile_cov checks it against objdump) */
+    cr_assert_gt(cyc1 - cyc0, 5000 * 13 * cfg.cpi, "second handler after the first one's cost");
+    cr_assert_lt(cyc1 - cyc0, 5000 * 13 * cfg.cpi + 200);
     chip_destroy(c);
     sim_engine_destroy(e);
 }
@@ -402,7 +403,7 @@ static struct calib_hashtab *table_in(struct mem_region *pr, uint64_t cap, uint6
 static void two_functions(struct tile *t, void *arg) {
     (void)t;
     struct calib_hashtab *h = arg;
-    calib_loop(30000, 1); /* ~420k instructions */
+    calib_loop(30000, 1); /* ~390k instructions */
     calib_hashtab_lookups(h);
 }
 
@@ -434,7 +435,8 @@ Test(tile_exec, function_profile_samples_the_running_function) {
     fclose(in);
     unlink(path);
     const struct tile_prof *p = chip_tile_prof(c, 2);
-    cr_assert(loop > 400000 && loop < 440000, "calib_loop sampled %llu", (unsigned long long)loop);
+    /* 30000 iterations of 13 charged instructions */
+    cr_assert(loop > 370000 && loop < 410000, "calib_loop sampled %llu", (unsigned long long)loop);
     cr_assert_gt(look, 0);
     cr_assert(total <= p->instr && total + 1000 > p->instr, "samples %llu of %llu instructions",
               (unsigned long long)total, (unsigned long long)p->instr);

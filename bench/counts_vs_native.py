@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""bench/counts_vs_native.py: instructions per function, native vs tile.
+
+Runs bench_counts_native under `valgrind --tool=callgrind` (collecting inside
+counts_workloads() only; on a copy without DWARF, which valgrind 3.19 cannot
+read from clang 14, so names come from the symbol table) and
+bench_counts_tile (the same workloads on a tile, exact profile, the
+instrumented blocks' own counts and the counts scaled to the native build),
+and prints per function: native Ir (self), the tile's counts before and after
+the scaling, and their ratios to native. Functions compared: those of tile
+code (named in the tile's profile); the native names of the calibration
+functions carry a _native suffix, dropped here.
+
+  bench/counts_vs_native.py BUILD_DIR [--check [FN_TOL [TOTAL_TOL]]]
+
+--check: exit 1 unless every function with >= 1% of the native total is
+within FN_TOL (default 0.10) and the total within TOTAL_TOL (0.05) after the
+scaling (exit 77 without valgrind or in an ASan build: valgrind cannot run
+ASan binaries).
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+
+def callgrind_self(path):
+    """Self Ir per function name from a callgrind.out file."""
+    names = {}
+    cost = {}
+    fn = None
+    skip_next = False
+    for line in open(path, encoding="utf-8", errors="replace"):
+        line = line.rstrip("\n")
+        if not line:
+            continue
+        m = re.match(r"^(c?fn)=(?:\((\d+)\))?\s*(.*)$", line)
+        if m:
+            kind, ident, name = m.groups()
+            if ident is not None:
+                if name:
+                    names[ident] = name
+                name = names.get(ident, name)
+            if kind == "fn":
+                fn = name
+            continue
+        if line.startswith("calls="):
+            skip_next = True
+            continue
+        if line[0].isdigit() or line[0] in "+-*":
+            if skip_next:  # the inclusive cost of a call
+                skip_next = False
+                continue
+            parts = line.split()
+            if len(parts) >= 2 and fn is not None:
+                cost[fn] = cost.get(fn, 0) + int(parts[1])
+            continue
+    return cost
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__)
+        return 2
+    build = sys.argv[1]
+    args = sys.argv[2:]
+    check = "--check" in args
+    tols = [float(a) for a in args[args.index("--check") + 1:]] if check else []
+    fn_tol = tols[0] if tols else 0.10
+    total_tol = tols[1] if len(tols) > 1 else 0.05
+    if not shutil.which("valgrind"):
+        print("counts_vs_native: valgrind not installed", file=sys.stderr)
+        return 77
+    native = os.path.join(build, "bench", "bench_counts_native")
+    cache = os.path.join(build, "CMakeCache.txt")
+    if os.path.exists(cache) and "CMAKE_BUILD_TYPE:STRING=Asan" in open(cache).read():
+        print("counts_vs_native: an ASan build (valgrind cannot run it)", file=sys.stderr)
+        return 77
+    tile = os.path.join(build, "bench", "bench_counts_tile")
+    with tempfile.TemporaryDirectory() as tmp:
+        bare = os.path.join(tmp, "bench_counts_native")
+        subprocess.run(["objcopy", "--strip-debug", native, bare], check=True)
+        out = os.path.join(tmp, "callgrind.out")
+        subprocess.run(["valgrind", "--tool=callgrind", "--toggle-collect=counts_workloads",
+                        "--callgrind-out-file=" + out, bare],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        nat = callgrind_self(out)
+        res = subprocess.run([tile, tmp], check=True, capture_output=True, text=True).stdout
+    rows = {}
+    for line in res.splitlines():
+        if line.startswith("#"):
+            continue
+        name, raw, scaled = line.split()
+        rows[name] = (int(raw), int(scaled))
+    nat = {k[:-7] if k.endswith("_native") else k: v for k, v in nat.items()}
+    total_nat = sum(nat.get(k, 0) for k in rows)
+    total_raw = sum(r[0] for r in rows.values())
+    total_scaled = sum(r[1] for r in rows.values())
+    print("%-28s %12s %12s %7s %12s %7s" % ("function", "native Ir", "tile before", "ratio",
+                                            "tile after", "ratio"))
+    bad = []
+    for name in sorted(rows, key=lambda k: -nat.get(k, 0)):
+        n = nat.get(name, 0)
+        raw, scaled = rows[name]
+        if n < 0.01 * total_nat:
+            continue
+        r0, r1 = raw / n, scaled / n
+        print("%-28s %12d %12d %7.3f %12d %7.3f" % (name, n, raw, r0, scaled, r1))
+        if abs(r1 - 1) > fn_tol:
+            bad.append("%s %.3f" % (name, r1))
+    missing = [k for k in rows if k not in nat and rows[k][0] > 0.01 * total_raw]
+    r0, r1 = total_raw / total_nat, total_scaled / total_nat
+    print("%-28s %12d %12d %7.3f %12d %7.3f" % ("total (tile-code functions)", total_nat,
+                                                total_raw, r0, total_scaled, r1))
+    if missing:
+        print("on the tile only (>= 1%%): %s" % ", ".join(missing))
+    if abs(r1 - 1) > total_tol:
+        bad.append("total %.3f" % r1)
+    if bad:
+        print("outside %.0f%% per function, %.0f%% total: %s" % (100 * fn_tol, 100 * total_tol,
+                                                               ", ".join(bad)))
+    return 1 if check and (bad or missing) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
