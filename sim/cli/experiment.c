@@ -68,13 +68,25 @@ CFG_SECTION_DEF(tsr_config_section, "", "An experiment file.", root_keys);
 
 /* What the schema cannot check by itself (names in registries, values that
  * depend on each other), per root section. */
+/* experiment.name is the default output folder out/<name>: one folder name. */
+static bool check_experiment(const void *c, char *m, size_t n) {
+    const char *name = ((const struct exp_config *)c)->name;
+    if (name[0] && !strchr(name, '/') && strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
+        return true;
+    snprintf(m, n,
+             "experiment.name: found \"%s\", expected one folder name (no '/', not empty, "
+             "\".\" or \"..\")",
+             name);
+    return false;
+}
 static bool check_chip(const void *c, char *m, size_t n) { return chip_config_check(c, m, n); }
 static bool check_noc(const void *c, char *m, size_t n) { return noc_config_check(c, m, n); }
 static bool check_nic(const void *c, char *m, size_t n) { return nic_config_check(c, m, n); }
 static const struct {
     const char *name;
     bool (*check)(const void *cfg, char *msg, size_t len);
-} root_checks[] = {{"chip", check_chip}, {"noc", check_noc}, {"nic", check_nic}};
+} root_checks[] = {
+    {"experiment", check_experiment}, {"chip", check_chip}, {"noc", check_noc}, {"nic", check_nic}};
 
 /* The root key of section `name`, or NULL. */
 static const struct cfg_key *root_key(const char *name) {
