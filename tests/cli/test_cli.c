@@ -568,3 +568,100 @@ Test(cli, sweep_shared_error_is_printed_once) {
     free(err);
     free(sw);
 }
+
+/* Item 1: every minimum frame size the schema allows pads without an
+ * assertion (69..1024 aborted in nic/eth.c). */
+Test(cli, large_minimum_frame_runs, .timeout = 300) {
+    char *out, *err;
+    int rc = tessera(&out, &err,
+                     "run configs/experiments/nic-echo.yaml -o %s/mf --set nic.echo.frames=200 "
+                     "--set nic.eth.min_frame_bytes=1024",
+                     tmpdir);
+    cr_assert_eq(rc, 0, "%s%s", out, err);
+    cr_assert(strstr(out, "echoed 200,"), "%s", out);
+    free(out);
+    free(err);
+}
+
+/* Item 4: frames still on a wire or a cable when the run stops are freed
+ * (the leak sanitizer of the test build would report them). */
+Test(cli, frames_in_flight_at_the_end_are_freed, .timeout = 300) {
+    char *out, *err;
+    int rc = tessera(&out, &err,
+                     "run configs/experiments/nic-echo.yaml -o %s/short --set "
+                     "experiment.duration_ns=1000",
+                     tmpdir);
+    cr_assert_null(strstr(err, "Sanitizer"), "%s", err);
+    cr_assert_eq(rc, 0, "%s%s", out, err);
+    free(out);
+    free(err);
+}
+
+/* Item 8: a hold run with no end (events 0 and no duration) is refused. */
+Test(cli, hold_without_an_end_is_refused) {
+    char *err;
+    cr_assert_eq(tessera(NULL, &err, "validate configs/experiments/hold.yaml --set hold.events=0"),
+                 2);
+    cr_assert(strstr(err, "--set hold.events=0: hold.events: 0 runs until experiment.duration_ns, "
+                          "which is 0 (no end): set one of them"),
+              "%s", err);
+    free(err);
+    cr_assert_eq(tessera(NULL, &err,
+                         "validate configs/experiments/hold.yaml --set hold.events=0 --set "
+                         "experiment.duration_ns=1000"),
+                 0, "%s", err);
+    free(err);
+}
+
+/* Item 12: at low DRAM bandwidth a load costs about a line's transfer, not
+ * a walk of every window (1.2 M cycles per load at 1 Gb/s). */
+Test(cli, slow_dram_costs_a_line_transfer, .timeout = 300) {
+    char *out, *err;
+    cr_assert_eq(tessera(&out, &err,
+                         "run configs/experiments/tile-calib.yaml -o %s/dram --set "
+                         "chip.dram.bandwidth_gbps=1",
+                         tmpdir),
+                 0, "%s", err);
+    const char *d = strstr(out, "DRAM ");
+    cr_assert(d, "%s", out);
+    double cycles = atof(d + 5);
+    cr_assert(cycles > 1200 && cycles < 2000, "DRAM %.2f cycles per load:\n%s", cycles, out);
+    free(out);
+    free(err);
+}
+
+/* Item 16: a statistic with no sample is "none" (null in JSON) with the
+ * count and the reason, never 0. */
+Test(cli, empty_samples_are_none_not_zero, .timeout = 300) {
+    char *out, *sum;
+    char p[256];
+    cr_assert_eq(tessera(&out, NULL,
+                         "run configs/experiments/hold.yaml -o %s/he --set hold.events=1000 "
+                         "--set experiment.warmup_ns=1000000000000",
+                         tmpdir),
+                 0);
+    cr_assert(strstr(out, "delays drawn: none (0 after the warm-up"), "%s", out);
+    free(out);
+    snprintf(p, sizeof p, "%s/he/summary.json", tmpdir);
+    sum = slurp(p);
+    cr_assert(strstr(sum, "\"count\": 0,\n      \"min\": null,\n      \"max\": null,\n      "
+                          "\"mean\": null,\n      \"p50\": null"),
+              "%s", sum);
+    free(sum);
+    cr_assert_eq(tessera(&out, NULL,
+                         "run configs/experiments/noc-uniform.yaml -o %s/ne --set "
+                         "noc.traffic.injection_rate=1.0 --set noc.traffic.measure_cycles=2000 "
+                         "--set noc.traffic.drain_max_cycles=2000",
+                         tmpdir),
+                 0);
+    cr_assert(strstr(out, "packet latency (cycles): none (0 of "), "%s", out);
+    cr_assert(strstr(out, "packets measured delivered"), "%s", out);
+    free(out);
+    cr_assert_eq(tessera(&out, NULL,
+                         "run configs/experiments/nic-echo.yaml -o %s/ee --set nic.echo.frames=100 "
+                         "--set experiment.warmup_ns=100000000",
+                         tmpdir),
+                 0);
+    cr_assert(strstr(out, "round trip: none (0 frames echoed after the warm-up"), "%s", out);
+    free(out);
+}
