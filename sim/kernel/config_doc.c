@@ -676,6 +676,35 @@ void cfg_doc_free(struct cfg_doc *d) {
     free(d);
 }
 
+/* A quoted --set value ('5', "null", "") read as YAML reads a quoted scalar:
+ * its text, always a string (never null). NULL if it is not one scalar. */
+static char *unquote(const char *val) {
+    yaml_parser_t p;
+    yaml_parser_initialize(&p);
+    yaml_parser_set_input_string(&p, (const unsigned char *)val, strlen(val));
+    char *out = NULL;
+    int scalars = 0;
+    bool ok = true;
+    for (bool end = false; ok && !end;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&p, &ev)) break;
+        end = ev.type == YAML_STREAM_END_EVENT;
+        if (ev.type == YAML_SCALAR_EVENT && !scalars++ &&
+            ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+            out = cfg_xstrdup((const char *)ev.data.scalar.value);
+        else if (ev.type == YAML_SCALAR_EVENT || ev.type == YAML_SEQUENCE_START_EVENT ||
+                 ev.type == YAML_MAPPING_START_EVENT || ev.type == YAML_ALIAS_EVENT)
+            ok = false;
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&p);
+    if (!ok || scalars != 1) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 bool cfg_doc_set(struct cfg_doc *d, const char *assignment, struct cfg_errors *err) {
     char label[600];
     snprintf(label, sizeof label, "--set %s", assignment);
@@ -702,7 +731,16 @@ bool cfg_doc_set(struct cfg_doc *d, const char *assignment, struct cfg_errors *e
         if (!dot) { /* last component: the value */
             struct node *v;
             const char *val = eq + 1;
-            if (val[0] == '\0' || strcmp(val, "~") == 0 || strcmp(val, "null") == 0) {
+            char *quoted = NULL;
+            if ((val[0] == '\'' || val[0] == '"') && !(quoted = unquote(val))) {
+                cfg_errors_add(err, "%s: the value is not one quoted YAML scalar", label);
+                ok = false;
+                break;
+            }
+            if (quoted) {
+                v = node_new(NODE_SCALAR, at);
+                v->scalar = quoted;
+            } else if (val[0] == '\0' || strcmp(val, "~") == 0 || strcmp(val, "null") == 0) {
                 v = node_new(NODE_NULL, at);
             } else {
                 v = node_new(NODE_SCALAR, at);

@@ -18,7 +18,6 @@
 #ifndef TESSERA_SIM_KERNEL_EXP_H
 #define TESSERA_SIM_KERNEL_EXP_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -485,3 +485,21 @@ Test(config, negative_unsigned_values_never_wrap) {
     cr_assert(cfg_parse_uint("18446744073709551615", &v));
     cr_assert_eq(v, UINT64_MAX);
 }
+
+/* Item 22: a --set value is a YAML scalar: quoted, it is the text inside
+ * the quotes ('5' is 5, 'null' the string null), never null. */
+Test(config, set_values_may_be_quoted) {
+    char *path = write_file("q.yaml", "required_n: 1\n");
+    struct t_cfg c;
+    char errs[1024];
+    const char *sets[] = {"width='5'", "name='null'", "sub.label=\"\"", NULL};
+    cr_assert(load(path, sets, &c, errs, sizeof errs), "%s", errs);
+    cr_assert_eq(c.width, 5);
+    cr_assert_str_eq(c.name, "null");
+    cr_assert_str_eq(c.sub.label, "");
+    cfg_release(&root_section, &c);
+    expect_error(
+        "required_n: 1\n", (const char *[]){"name='a", NULL},
+        (const char *const[]){"--set name='a: the value is not one quoted YAML scalar", NULL});
+    free(path);
+}
