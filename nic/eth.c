@@ -46,6 +46,8 @@ sim_time_t eth_wire_time(const struct nic_eth_config *cfg, size_t len) {
 }
 
 static void port_deliver(void *ctx, void *arg);
+static void frame_end(void *ctx, void *arg);
+static void frame_discard(void *arg) { eth_frame_free(arg); }
 
 void eth_port_init(struct eth_port *p, struct sim_engine *e, const struct nic_eth_config *cfg,
                    const char *name) {
@@ -56,6 +58,9 @@ void eth_port_init(struct eth_port *p, struct sim_engine *e, const struct nic_et
     p->qcap = (uint32_t)cfg->tx_queue_frames;
     p->q = calloc(p->qcap, sizeof *p->q);
     assert(p->q);
+    /* frames on the wire and on the cable are freed if the run stops first */
+    sim_engine_on_discard(e, frame_end, frame_discard);
+    sim_engine_on_discard(e, port_deliver, frame_discard);
 }
 
 void eth_port_fini(struct eth_port *p) {
@@ -84,8 +89,6 @@ void eth_cable_connect(struct eth_port *a, struct eth_port *b) {
 bool eth_port_can_send(const struct eth_port *p) { return p->qlen < p->qcap; }
 
 void eth_port_want_space(struct eth_port *p) { p->tx_waiting = true; }
-
-static void frame_end(void *ctx, void *arg);
 
 /* Put f on the wire starting at `start`: its last bit leaves at start + frame time. */
 static void wire_start(struct eth_port *p, struct eth_frame *f, sim_time_t start) {
@@ -145,10 +148,21 @@ bool eth_port_send(struct eth_port *p, struct eth_frame *f) {
         p->tx_waiting = true;
         return false;
     }
-    /* Pad to the minimum frame (FCS excluded) with zeros. */
+    /* Pad to the minimum frame (FCS excluded) with zeros; frames are
+     * allocated for the usual 64 B minimum, a larger configured minimum
+     * (nic.eth.min_frame_bytes allows up to 1024) grows the frame. The
+     * frame is the port's now, so it may move. */
     uint64_t min_len = p->cfg->min_frame_bytes - p->cfg->fcs_bytes;
     if (f->len < min_len) {
-        assert(f->cap >= min_len);
+        if (f->cap < min_len) {
+            struct eth_frame *g = realloc(f, sizeof *f + min_len);
+            if (!g) {
+                fprintf(stderr, "tessera: out of memory (eth frame)\n");
+                abort();
+            }
+            f = g;
+            f->cap = (uint32_t)min_len;
+        }
         memset(f->data + f->len, 0, min_len - f->len);
         f->len = (uint32_t)min_len;
     }

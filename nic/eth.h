@@ -44,7 +44,7 @@ struct pcap_writer;
 
 struct eth_frame {
     uint32_t len; /* bytes in data (no FCS) */
-    uint32_t cap; /* bytes allocated for data (>= 64 so padding never reallocates) */
+    uint32_t cap; /* bytes allocated for data (>= 64: padding to a larger minimum reallocates) */
     uint64_t tag; /* free for the owner (a generator's sequence number, ...) */
     uint8_t data[];
 };

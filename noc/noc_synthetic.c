@@ -399,16 +399,25 @@ int noc_synthetic_run(struct exp_run *run) {
                 r->packets_measured - r->packets_delivered, r->packets_measured);
     }
     if (run->out_dir) write_csv(run, s);
+    char lat[256];
+    if (r->latency.count)
+        snprintf(lat, sizeof lat, "mean %.2f, p50 %" PRIu64 ", p99 %" PRIu64,
+                 stat_hist_mean(&r->latency), stat_hist_quantile(&r->latency, 0.5),
+                 stat_hist_quantile(&r->latency, 0.99));
+    else /* nothing measured is not a latency of 0 */
+        snprintf(lat, sizeof lat, "none (0 of the %" PRIu64 " packets measured delivered%s)",
+                 r->packets_measured,
+                 r->drain_limit_reached ? " before the drain limit: beyond saturation"
+                 : r->packets_measured  ? ""
+                                        : ": no packet injected in the measurement window");
     snprintf(run->summary, sizeof run->summary,
              "  %" PRIu64 "x%" PRIu64 " mesh, %s routing, %s traffic, %" PRIu64 "-flit packets\n"
              "  offered %.4f, accepted %.4f flits/node/cycle%s\n"
-             "  packet latency (cycles): mean %.2f, p50 %" PRIu64 ", p99 %" PRIu64
-             " (zero-load %.2f; %" PRIu64 " packets measured)\n"
+             "  packet latency (cycles): %s (zero-load %.2f; %" PRIu64 " packets measured)\n"
              "  per-link and per-router utilisation: links.csv, routers.csv\n",
              cfg->width, cfg->height, cfg->routing, noc_pattern_names[cfg->traffic.pattern],
              cfg->traffic.packet_flits, r->offered, r->accepted, r->saturated ? " (saturated)" : "",
-             stat_hist_mean(&r->latency), stat_hist_quantile(&r->latency, 0.5),
-             stat_hist_quantile(&r->latency, 0.99), r->zero_load_cycles, r->packets_measured);
+             lat, r->zero_load_cycles, r->packets_measured);
     noc_synth_destroy(s);
     return rc;
 }

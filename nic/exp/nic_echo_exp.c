@@ -463,23 +463,29 @@ static void echo_summary_pcap(const struct echo_run *r, char *out, size_t len) {
 static void echo_write_summary(const struct echo_run *r, const struct echo_counts *c) {
     const struct nic_echo_config *ec = r->ec;
     const struct stat_hist *h = &r->lat.h;
+    char rtt[192];
+    if (h->count)
+        snprintf(rtt, sizeof rtt, " p50 %.0f ns, p99 %.0f ns, max %.0f ns",
+                 (double)stat_hist_quantile(h, 0.5) / 1000.0,
+                 (double)stat_hist_quantile(h, 0.99) / 1000.0, (double)h->max / 1000.0);
+    else /* nothing measured is not a round trip of 0 */
+        snprintf(rtt, sizeof rtt,
+                 ": none (0 frames echoed after the warm-up of %llu ns, of %llu echoed in all)",
+                 (unsigned long long)r->cfg->warmup_ns, (unsigned long long)c->echoed);
     snprintf(r->run->summary, sizeof r->run->summary,
              "nic-echo: %llu frames of %llu B over %llu flows at %.2f of line rate into %u echo "
              "tiles (%u..%u)\n"
              "echoed %llu, dropped %llu (device %llu, port %llu, echo tiles %llu, egress %llu), "
              "unaccounted %llu\n"
              "offered %.3f Mpps (%.2f Gb/s), echoed %.3f Mpps (%.2f Gb/s); line %.3f Mpps\n"
-             "round trip p50 %.0f ns, p99 %.0f ns, max %.0f ns; echo tiles busy %.1f%%, driver "
-             "%.1f%% of busy cycles",
+             "round trip%s; echo tiles busy %.1f%%, driver %.1f%% of busy cycles",
              (unsigned long long)c->generated, (unsigned long long)ec->frame_bytes,
              (unsigned long long)ec->flows, ec->rate, r->ntiles, r->first, r->first + r->ntiles - 1,
              (unsigned long long)c->echoed, (unsigned long long)c->dropped,
              (unsigned long long)c->dev_drop, (unsigned long long)c->port_drop,
              (unsigned long long)c->echo_drop, (unsigned long long)c->egress_refused,
              (unsigned long long)c->unaccounted, c->offered / 1e6, c->offered * c->bits / 1e9,
-             c->achieved / 1e6, c->achieved * c->bits / 1e9, r->line_pps / 1e6,
-             (double)stat_hist_quantile(h, 0.5) / 1000.0,
-             (double)stat_hist_quantile(h, 0.99) / 1000.0, h->count ? (double)h->max / 1000.0 : 0.0,
+             c->achieved / 1e6, c->achieved * c->bits / 1e9, r->line_pps / 1e6, rtt,
              100.0 * c->busy, 100.0 * c->drv_busy);
     size_t used = strlen(r->run->summary);
     echo_summary_pcap(r, r->run->summary + used, sizeof r->run->summary - used);

@@ -23,7 +23,8 @@ static const char usage_text[] =
     "  run EXPERIMENT.yaml     run an experiment, write DIR/summary.json and CSV tables\n"
     "  validate FILE.yaml      check a configuration without running it\n"
     "  sweep SWEEP.yaml        run an experiment over a grid of values (docs/sweeps.md)\n"
-    "                          [-o DIR] [-j JOBS] [--force] [--dry-run]\n"
+    "                          [--set path.to.key=VALUE]... [-o DIR] [-j JOBS] [--force]\n"
+    "                          [--dry-run]\n"
     "  check-deadlock FILE.yaml  check statically that the routing function of the\n"
     "                          mesh cannot deadlock (prints a cycle if it can)\n"
     "  config-reference        print the configuration reference (Markdown)\n"
@@ -50,13 +51,18 @@ struct cli_opts {
     bool has_seed;
     uint64_t seed;
     enum sim_progress_mode progress;
+    bool help; /* --help: print the usage, run nothing */
 };
 
 static int parse_opts(int argc, char **argv, struct cli_opts *o) {
     static const struct option longopts[] = {
-        {"set", required_argument, NULL, 's'},  {"out", required_argument, NULL, 'o'},
-        {"seed", required_argument, NULL, 'S'}, {"progress", no_argument, NULL, 'P'},
-        {"quiet", no_argument, NULL, 'q'},      {NULL, 0, NULL, 0},
+        {"set", required_argument, NULL, 's'},
+        {"out", required_argument, NULL, 'o'},
+        {"seed", required_argument, NULL, 'S'},
+        {"progress", no_argument, NULL, 'P'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     o->sets = calloc((size_t)argc, sizeof *o->sets);
@@ -64,15 +70,20 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o) {
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
         switch (c) {
+        case 'h': o->help = true; return TSR_EXIT_OK;
         case 's': o->sets[o->nsets++] = optarg; break;
-        case 'o': o->out = optarg; break;
+        case 'o':
+            if (!optarg[0]) {
+                fprintf(stderr, "tessera: -o: expected a folder name, found \"\"\n");
+                return TSR_EXIT_USAGE;
+            }
+            o->out = optarg;
+            break;
         case 'S': {
-            char *end;
-            errno = 0;
-            unsigned long long v = strtoull(optarg, &end, 0);
-            if (!optarg[0] || *end || errno || optarg[0] == '-') {
+            uint64_t v;
+            if (!cfg_parse_uint(optarg, &v)) { /* as experiment.seed reads it: never wraps */
                 fprintf(stderr, "tessera: --seed: found \"%s\", expected an unsigned integer\n",
                         optarg);
                 return TSR_EXIT_USAGE;
@@ -105,14 +116,6 @@ static int load_config(const struct cli_opts *o, struct tsr_config *cfg) {
     int rc = tsr_config_load(o->file, o->sets, o->nsets, cfg, stderr);
     if (rc == TSR_EXIT_OK && o->has_seed) cfg->experiment.seed = o->seed;
     return rc;
-}
-
-static const char *outcome_word(int code) {
-    switch (code) {
-    case TSR_EXIT_OK: return "ok";
-    case TSR_EXIT_DEADLOCK: return "deadlock";
-    default: return "failed";
-    }
 }
 
 static int cmd_run(const struct cli_opts *o) {
@@ -179,7 +182,7 @@ static int cmd_run(const struct cli_opts *o) {
 
     json_key(&w, "outcome");
     json_object_begin(&w);
-    json_kv_string(&w, "status", outcome_word(rc));
+    json_kv_string(&w, "status", tsr_exit_word(rc));
     json_kv_int(&w, "exit_code", rc);
     json_kv_string(&w, "reason", run.stop_reason);
     json_kv_uint(&w, "sim_time_ps", simulated);
@@ -206,7 +209,7 @@ static int cmd_run(const struct cli_opts *o) {
     }
 
     printf("%s (%s): %s in %.2f s host time, %llu events, simulated %.3f us\n", cfg.experiment.name,
-           exp_kind_names[cfg.experiment.kind], outcome_word(rc), wall, (unsigned long long)events,
+           exp_kind_names[cfg.experiment.kind], tsr_exit_word(rc), wall, (unsigned long long)events,
            (double)simulated / 1e6);
     if (run.summary[0]) {
         fputs(run.summary, stdout);
@@ -270,7 +273,9 @@ int tsr_cli_main(int argc, char **argv) {
         strcmp(cmd, "check-deadlock") == 0) {
         struct cli_opts o;
         int rc = parse_opts(argc - 1, argv + 1, &o);
-        if (rc == TSR_EXIT_OK)
+        if (rc == TSR_EXIT_OK && o.help)
+            fputs(usage_text, stdout);
+        else if (rc == TSR_EXIT_OK)
             rc = cmd[0] == 'r'   ? cmd_run(&o)
                  : cmd[0] == 'v' ? cmd_validate(&o)
                                  : cmd_check_deadlock(&o);

@@ -68,13 +68,33 @@ CFG_SECTION_DEF(tsr_config_section, "", "An experiment file.", root_keys);
 
 /* What the schema cannot check by itself (names in registries, values that
  * depend on each other), per root section. */
+/* experiment.name is the default output folder out/<name>: one folder name. */
+static bool check_experiment(const void *c, char *m, size_t n) {
+    const char *name = ((const struct exp_config *)c)->name;
+    if (name[0] && !strchr(name, '/') && strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
+        return true;
+    snprintf(m, n,
+             "experiment.name: found \"%s\", expected one folder name (no '/', not empty, "
+             "\".\" or \"..\")",
+             name);
+    return false;
+}
 static bool check_chip(const void *c, char *m, size_t n) { return chip_config_check(c, m, n); }
 static bool check_noc(const void *c, char *m, size_t n) { return noc_config_check(c, m, n); }
 static bool check_nic(const void *c, char *m, size_t n) { return nic_config_check(c, m, n); }
 static const struct {
     const char *name;
     bool (*check)(const void *cfg, char *msg, size_t len);
-} root_checks[] = {{"chip", check_chip}, {"noc", check_noc}, {"nic", check_nic}};
+} root_checks[] = {
+    {"experiment", check_experiment}, {"chip", check_chip}, {"noc", check_noc}, {"nic", check_nic}};
+
+/* What a kind checks across its sections and the experiment keys, given a
+ * run as tsr_exp_run_init fills it (no engine): run by validate, sweep and
+ * run before anything is written. One line per kind that has such checks. */
+static const struct {
+    const char *kind;
+    bool (*check)(const struct exp_run *run, char *msg, size_t len);
+} kind_checks[] = {{"hold", hold_check}};
 
 /* The root key of section `name`, or NULL. */
 static const struct cfg_key *root_key(const char *name) {
@@ -157,6 +177,13 @@ int tsr_config_load(const char *file, const char *const *sets, size_t nsets, str
             if (kind_reads(k, root_checks[i].name) &&
                 !root_checks[i].check(section_of(cfg, root_checks[i].name), msg, sizeof msg))
                 add_check_error(d, msg, &err);
+        for (size_t i = 0; i < sizeof kind_checks / sizeof kind_checks[0] && err.n == 0; i++) {
+            if (strcmp(kind_checks[i].kind, k->name) != 0) continue;
+            struct exp_section sections[TSR_MAX_SECTIONS];
+            struct exp_run run = {0};
+            tsr_exp_run_init(cfg, sections, &run);
+            if (!kind_checks[i].check(&run, msg, sizeof msg)) add_check_error(d, msg, &err);
+        }
     }
     bool ok = err.n == 0;
     if (!ok && errors) {

@@ -15,6 +15,10 @@
 #include "sim/kernel/config.h"
 #include "sim/kernel/results.h"
 
+/* The most points a sweep may have: each is a run (and a folder), and all
+ * are checked before any runs. */
+#define TSR_SWEEP_MAX_POINTS 10000
+
 struct axis {
     const char *key;
     size_t n;
@@ -186,7 +190,9 @@ static bool sweep_parse(struct sweep *s, const struct cfg_doc *d, struct cfg_err
     if (col) ok = scalar_list(col, "collect", &s->collect, &s->ncollect, err) && ok;
     if (!ok) return false;
     s->npoints = 1;
+    double grid = 1; /* the count even when it overflows size_t */
     for (size_t i = 0; i < s->naxes; i++) {
+        grid *= s->zip ? 1 : (double)s->axes[i].n;
         if (s->zip) {
             if (s->axes[i].n != s->axes[0].n) {
                 cfg_errors_add(err,
@@ -197,8 +203,16 @@ static bool sweep_parse(struct sweep *s, const struct cfg_doc *d, struct cfg_err
             }
             s->npoints = s->axes[0].n;
         } else {
-            s->npoints *= s->axes[i].n;
+            s->npoints = grid > TSR_SWEEP_MAX_POINTS ? SIZE_MAX : s->npoints * s->axes[i].n;
         }
+    }
+    if (s->zip) grid = (double)s->npoints;
+    if (grid > TSR_SWEEP_MAX_POINTS) {
+        cfg_errors_add(err,
+                       "%s: axes: %.0f points, more than %d points (the most a sweep may have): "
+                       "split it into several sweeps",
+                       s->file, grid, TSR_SWEEP_MAX_POINTS);
+        return false;
     }
     return true;
 }
@@ -325,23 +339,25 @@ static void csv_field(FILE *f, const char *v) {
     }
 }
 
-static const char *status_word(int rc) {
-    switch (rc) {
-    case TSR_EXIT_OK: return "ok";
-    case TSR_EXIT_DEADLOCK: return "deadlock";
-    case TSR_EXIT_BAD_INPUT: return "bad-input";
-    default: return "failed";
-    }
-}
-
 static const char sweep_usage[] =
-    "usage: tessera sweep SWEEP.yaml [-o DIR] [-j JOBS] [--force] [--dry-run]\n";
+    "usage: tessera sweep SWEEP.yaml [--set path.to.key=VALUE]... [-o DIR] [-j JOBS] [--force]\n"
+    "                    [--dry-run]\n"
+    "  --set path=VALUE  override a key of the experiment at every point (repeatable; applied\n"
+    "                    before the sweep file's set: and axes:)\n"
+    "  -o, --out DIR     output folder (default out/sweeps/<sweep file name>)\n"
+    "  -j, --jobs N      points run at once (default: the number of processors)\n"
+    "  --force           rerun points already done\n"
+    "  --dry-run         check every point and list them; run nothing\n"
+    "  -h, --help        this text\n"
+    "(docs/sweeps.md)\n";
 
 struct sweep_opts {
     const char *out;
     long jobs;
-    bool force, dry;
+    bool force, dry, help;
     const char *file;
+    const char **sets; /* --set, argc entries */
+    size_t nsets;
 };
 
 /* -o DIR, -j JOBS, --force, --dry-run, SWEEP.yaml. TSR_EXIT_OK or _USAGE. */
@@ -351,15 +367,27 @@ static int parse_sweep_opts(int argc, char **argv, struct sweep_opts *o) {
         {"jobs", required_argument, NULL, 'j'},
         {"force", no_argument, NULL, 'f'},
         {"dry-run", no_argument, NULL, 'n'},
+        {"set", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     *o = (struct sweep_opts){.jobs = sysconf(_SC_NPROCESSORS_ONLN)};
+    o->sets = calloc((size_t)argc + 1, sizeof *o->sets);
+    if (!o->sets) return TSR_EXIT_USAGE;
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "o:j:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:j:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'o': o->out = optarg; break;
+        case 'h': o->help = true; return TSR_EXIT_OK;
+        case 's': o->sets[o->nsets++] = optarg; break;
+        case 'o':
+            if (!optarg[0]) {
+                fprintf(stderr, "tessera sweep: -o: expected a folder name, found \"\"\n");
+                return TSR_EXIT_USAGE;
+            }
+            o->out = optarg;
+            break;
         case 'j': {
             char *end;
             o->jobs = strtol(optarg, &end, 10);
@@ -371,7 +399,11 @@ static int parse_sweep_opts(int argc, char **argv, struct sweep_opts *o) {
         }
         case 'f': o->force = true; break;
         case 'n': o->dry = true; break;
-        default: fputs(sweep_usage, stderr); return TSR_EXIT_USAGE;
+        default:
+            fprintf(stderr, "tessera sweep: unknown or incomplete option \"%s\"\n",
+                    argv[optind - 1]);
+            fputs(sweep_usage, stderr);
+            return TSR_EXIT_USAGE;
         }
     }
     if (optind != argc - 1) {
@@ -381,6 +413,21 @@ static int parse_sweep_opts(int argc, char **argv, struct sweep_opts *o) {
     if (o->jobs < 1) o->jobs = 1;
     o->file = argv[optind];
     return TSR_EXIT_OK;
+}
+
+/* --set of the command line: fixed overrides applied before the file's. */
+static void add_command_line_sets(struct sweep *s, const char **sets, size_t n) {
+    if (!n) return;
+    const char **all = calloc(n + s->nfixed + 1, sizeof *all);
+    if (!all) {
+        fprintf(stderr, "tessera: out of memory (sweep)\n");
+        exit(TSR_EXIT_RUN_FAILED);
+    }
+    memcpy(all, sets, n * sizeof *all);
+    if (s->nfixed) memcpy(all + n, s->fixed, s->nfixed * sizeof *all);
+    free(s->fixed);
+    s->fixed = all;
+    s->nfixed += n;
 }
 
 /* The output folder: -o, or out/sweeps/<file name without .yaml>. */
@@ -399,9 +446,14 @@ static char *sweep_dir(struct sweep *s, const char *out) {
 }
 
 /* Every point's overrides and folder; each point's configuration is checked
- * before any runs. Returns the number of points refused. */
+ * before any runs. Returns the number of points refused. The errors of a
+ * refused point are printed unless they are the same as the previous
+ * refused point's (a missing experiment file is said once, not once per
+ * point), and at most for MAX_REFUSED_SHOWN points. */
+#define MAX_REFUSED_SHOWN 5
 static int check_points(struct sweep *s, struct point *pts, const char *dir) {
-    int bad = 0;
+    int bad = 0, shown = 0;
+    char *last = NULL;
     for (size_t p = 0; p < s->npoints; p++) {
         pts[p].sets = point_sets(s, p, &pts[p].nsets);
         pts[p].rc = -1;
@@ -410,13 +462,34 @@ static int check_points(struct sweep *s, struct point *pts, const char *dir) {
         pts[p].dir = own(s, pd);
         struct tsr_config cfg;
         memset(&cfg, 0, sizeof cfg);
-        if (tsr_config_load(s->experiment, pts[p].sets, pts[p].nsets, &cfg, stderr) !=
-            TSR_EXIT_OK) {
-            fprintf(stderr, "tessera sweep: point %zu is refused (above)\n", p);
+        char *text = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&text, &len);
+        int rc = tsr_config_load(s->experiment, pts[p].sets, pts[p].nsets, &cfg, m);
+        fclose(m);
+        if (rc != TSR_EXIT_OK) {
             bad++;
+            if (last && strcmp(last, text) == 0) {
+                free(text);
+            } else {
+                if (shown++ < MAX_REFUSED_SHOWN) {
+                    fputs(text, stderr);
+                    fprintf(stderr, "tessera sweep: point %zu is refused (above)\n", p);
+                }
+                free(last);
+                last = text;
+            }
+        } else {
+            free(text);
         }
         cfg_release(&tsr_config_section, &cfg);
     }
+    free(last);
+    if (bad > shown)
+        fprintf(stderr,
+                "tessera sweep: %d more refused points not listed (same errors as the point "
+                "listed before them, or past the first %d)\n",
+                bad - (shown < MAX_REFUSED_SHOWN ? shown : MAX_REFUSED_SHOWN), MAX_REFUSED_SHOWN);
     return bad;
 }
 
@@ -431,10 +504,13 @@ static size_t plan_points(struct sweep *s, struct point *pts, bool force, bool d
         if (asprintf(&idp, "%s/point.txt", pts[p].dir) < 0) idp = NULL;
         if (asprintf(&sum, "%s/summary.json", pts[p].dir) < 0) sum = NULL;
         char *old = idp ? slurp(idp) : NULL;
+        char *tsv = NULL;
+        if (asprintf(&tsv, "%s/metrics.tsv", pts[p].dir) < 0) tsv = NULL;
         pts[p].reuse = !force && old && strcmp(old, id) == 0 && sum && access(sum, F_OK) == 0;
         if (!pts[p].reuse && !dry) {
             tsr_mkdir_p(pts[p].dir);
             unlink(sum);
+            if (tsv) unlink(tsv); /* a stale table would be read as this run's */
             FILE *f = idp ? fopen(idp, "w") : NULL;
             if (f) {
                 fputs(id, f);
@@ -443,6 +519,7 @@ static size_t plan_points(struct sweep *s, struct point *pts, bool force, bool d
         }
         to_run += !pts[p].reuse;
         free(old);
+        free(tsv);
         free(id);
         free(idp);
         free(sum);
@@ -485,7 +562,7 @@ static void run_points(const struct sweep *s, struct point *pts, size_t to_run, 
             pts[p].rc = WIFEXITED(st) ? WEXITSTATUS(st) : TSR_EXIT_RUN_FAILED;
             running--;
             finished++;
-            printf("  [%zu/%zu] point-%03zu %s\n", finished, to_run, p, status_word(pts[p].rc));
+            printf("  [%zu/%zu] point-%03zu %s\n", finished, to_run, p, tsr_exit_word(pts[p].rc));
             fflush(stdout);
         }
     }
@@ -522,7 +599,7 @@ static int write_table(struct sweep *s, const struct point *pts, const char *dir
         free(mp);
         char vbuf[256];
         const char *status = tsv ? metric(tsv, "outcome.status", vbuf, sizeof vbuf) : NULL;
-        if (!status) status = pts[p].rc >= 0 ? status_word(pts[p].rc) : "missing";
+        if (!status) status = pts[p].rc >= 0 ? tsr_exit_word(pts[p].rc) : "missing";
         if (strcmp(status, "ok") == 0) nok++;
         if (pts[p].rc > rc) rc = pts[p].rc;
         fprintf(csv, "%zu", p);
@@ -549,7 +626,11 @@ static int write_table(struct sweep *s, const struct point *pts, const char *dir
 int tsr_sweep_main(int argc, char **argv) {
     struct sweep_opts o;
     int rc = parse_sweep_opts(argc, argv, &o);
-    if (rc != TSR_EXIT_OK) return rc;
+    if (rc != TSR_EXIT_OK || o.help) {
+        if (o.help) fputs(sweep_usage, stdout);
+        free(o.sets);
+        return rc;
+    }
     struct sweep s = {.file = o.file};
     struct cfg_errors err = {0};
     struct cfg_doc *d = cfg_doc_load(s.file, &err);
@@ -561,8 +642,10 @@ int tsr_sweep_main(int argc, char **argv) {
         cfg_errors_fini(&err);
         cfg_doc_free(d);
         sweep_free(&s);
+        free(o.sets);
         return TSR_EXIT_BAD_INPUT;
     }
+    add_command_line_sets(&s, o.sets, o.nsets);
     char *dir = sweep_dir(&s, o.out);
     struct point *pts = calloc(s.npoints, sizeof *pts);
     int bad = check_points(&s, pts, dir);
@@ -589,5 +672,6 @@ int tsr_sweep_main(int argc, char **argv) {
     cfg_errors_fini(&err);
     cfg_doc_free(d);
     sweep_free(&s);
+    free(o.sets);
     return rc;
 }

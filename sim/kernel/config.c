@@ -79,8 +79,32 @@ static const char *type_expect(const struct cfg_key *k, char *buf, size_t len) {
     return buf;
 }
 
-/* Parse an integer written in decimal, hex (0x), with '_' separators, or as an
- * exact floating-point literal such as 1.2e9. */
+/* Digits of `s` in `base` into *v; false on a non-digit, no digit or overflow. */
+static bool parse_digits(const char *s, unsigned base, uint64_t *v) {
+    if (!*s) return false;
+    uint64_t x = 0;
+    for (; *s; s++) {
+        unsigned d;
+        if (*s >= '0' && *s <= '9')
+            d = (unsigned)(*s - '0');
+        else if (*s >= 'a' && *s <= 'f')
+            d = (unsigned)(*s - 'a') + 10;
+        else if (*s >= 'A' && *s <= 'F')
+            d = (unsigned)(*s - 'A') + 10;
+        else
+            return false;
+        if (d >= base || x > (UINT64_MAX - d) / base) return false;
+        x = x * base + d;
+    }
+    *v = x;
+    return true;
+}
+
+/* Parse an integer as YAML 1.2 reads one: decimal (leading zeros change
+ * nothing: 010 is ten), 0x hexadecimal, 0o octal, with an optional sign and
+ * '_' separators, or an exact floating-point literal such as 1.2e9. No
+ * space anywhere, and no sign on an unsigned value (a negative number must
+ * never wrap). */
 static bool parse_integer(const char *s, bool is_signed, int64_t *sv, uint64_t *uv) {
     char clean[128];
     size_t n = 0;
@@ -91,10 +115,18 @@ static bool parse_integer(const char *s, bool is_signed, int64_t *sv, uint64_t *
     }
     clean[n] = '\0';
     if (n == 0) return false;
-    char *end;
-    errno = 0;
     bool neg = clean[0] == '-';
-    if (strpbrk(clean, ".eE") && !(clean[0] == '0' && (clean[1] == 'x' || clean[1] == 'X'))) {
+    const char *body = clean[0] == '-' || clean[0] == '+' ? clean + 1 : clean;
+    if (neg && !is_signed) return false;
+    if (body[0] < '0' || body[0] > '9') return false; /* no space, no second sign */
+    uint64_t mag;
+    if (body[0] == '0' && (body[1] == 'x' || body[1] == 'X')) {
+        if (!parse_digits(body + 2, 16, &mag)) return false;
+    } else if (body[0] == '0' && body[1] == 'o') {
+        if (!parse_digits(body + 2, 8, &mag)) return false;
+    } else if (strpbrk(body, ".eE")) {
+        char *end;
+        errno = 0;
         double d = strtod(clean, &end);
         if (*end || errno || !isfinite(d) || d != floor(d)) return false;
         if (is_signed) {
@@ -105,18 +137,21 @@ static bool parse_integer(const char *s, bool is_signed, int64_t *sv, uint64_t *
             *uv = (uint64_t)d;
         }
         return true;
+    } else if (!parse_digits(body, 10, &mag)) {
+        return false;
     }
-    if (is_signed) {
-        long long v = strtoll(clean, &end, 0);
-        if (*end || errno) return false;
-        *sv = v;
-    } else {
-        if (neg) return false;
-        unsigned long long v = strtoull(clean, &end, 0);
-        if (*end || errno) return false;
-        *uv = v;
+    if (!is_signed) {
+        *uv = mag;
+        return true;
     }
+    if (neg ? mag > (uint64_t)INT64_MAX + 1 : mag > (uint64_t)INT64_MAX) return false;
+    *sv = neg ? (int64_t)(0 - mag) : (int64_t)mag;
     return true;
+}
+
+bool cfg_parse_uint(const char *s, uint64_t *out) {
+    int64_t sv;
+    return parse_integer(s, false, &sv, out);
 }
 
 struct binder {
@@ -167,7 +202,9 @@ static bool store_value(const struct cfg_key *k, const char *text, void *field, 
         char *end;
         errno = 0;
         double d = strtod(text, &end);
-        if (!text[0] || *end || errno || !isfinite(d)) {
+        bool starts_well = text[0] == '-' || text[0] == '+' || text[0] == '.' ||
+                           (text[0] >= '0' && text[0] <= '9');
+        if (!starts_well || *end || errno || !isfinite(d)) {
             snprintf(why, wlen, "found \"%s\", expected %s", text, expect);
             return false;
         }

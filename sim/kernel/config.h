@@ -100,6 +100,11 @@ void cfg_write_json(const struct cfg_section *root, const void *obj, struct json
 /* Markdown reference of the schema. */
 void cfg_write_reference_md(const struct cfg_section *root, FILE *out);
 
+/* An unsigned integer as a key of type CFG_UINT reads it (decimal, 0x hex,
+ * 0o octal, '_' separators, an exact literal such as 1.2e9; no sign, no
+ * space): for values that do not come from a file, such as --seed. */
+bool cfg_parse_uint(const char *s, uint64_t *out);
+
 /* Edit distance, used for did-you-mean (exposed for tests and the CLI). */
 size_t cfg_edit_distance(const char *a, const char *b);
 

@@ -4,10 +4,13 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 /* ------------------------------------------------------------------ errors */
@@ -93,7 +96,40 @@ static void node_free(struct node *n) {
     free(n->keys);
     free(n->key_at);
     free(n->items);
+    free(n->index);
     free(n);
+}
+
+/* ------------------------------------------------------ the key index */
+
+#define INDEX_MIN_KEYS 16 /* smaller maps are scanned */
+
+static size_t key_hash(const char *s) {
+    size_t h = 1469598103934665603u; /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+static void index_insert(struct node *m, size_t i) {
+    size_t mask = m->index_cap - 1;
+    for (size_t h = key_hash(m->keys[i]) & mask;; h = (h + 1) & mask) {
+        if (!m->index[h]) {
+            m->index[h] = i + 1;
+            return;
+        }
+    }
+}
+
+static void index_rebuild(struct node *m) {
+    free(m->index);
+    m->index = NULL;
+    m->index_cap = 0;
+    if (m->n < INDEX_MIN_KEYS) return;
+    size_t cap = 64;
+    while (cap < 2 * m->n) cap *= 2;
+    m->index = cfg_xcalloc(cap, sizeof *m->index);
+    m->index_cap = cap;
+    for (size_t i = 0; i < m->n; i++) index_insert(m, i);
 }
 
 static void node_push(struct node *m, const char *key, struct origin key_at, struct node *v) {
@@ -110,12 +146,24 @@ static void node_push(struct node *m, const char *key, struct origin key_at, str
         m->key_at[m->n] = key_at;
     }
     m->items[m->n++] = v;
+    if (m->kind == NODE_MAP) {
+        if (2 * m->n > m->index_cap)
+            index_rebuild(m);
+        else
+            index_insert(m, m->n - 1);
+    }
 }
 
 ssize_t cfg_map_find(const struct node *m, const char *key) {
     if (!m || m->kind != NODE_MAP) return -1;
-    for (size_t i = 0; i < m->n; i++)
-        if (strcmp(m->keys[i], key) == 0) return (ssize_t)i;
+    if (!m->index) {
+        for (size_t i = 0; i < m->n; i++)
+            if (strcmp(m->keys[i], key) == 0) return (ssize_t)i;
+        return -1;
+    }
+    size_t mask = m->index_cap - 1;
+    for (size_t h = key_hash(key) & mask; m->index[h]; h = (h + 1) & mask)
+        if (strcmp(m->keys[m->index[h] - 1], key) == 0) return (ssize_t)(m->index[h] - 1);
     return -1;
 }
 
@@ -126,6 +174,7 @@ static void map_remove(struct node *m, size_t i) {
     memmove(&m->key_at[i], &m->key_at[i + 1], (m->n - i - 1) * sizeof *m->key_at);
     memmove(&m->items[i], &m->items[i + 1], (m->n - i - 1) * sizeof *m->items);
     m->n--;
+    index_rebuild(m);
 }
 
 /* "file:line:col" or the --set text. */
@@ -151,12 +200,43 @@ const char *cfg_kind_name(enum node_kind k) {
 
 #define MAX_DEPTH 64
 #define MAX_INCLUDE_DEPTH 16
+/* The most a document may hold once aliases are expanded: nodes, and bytes
+ * of scalar text. A few kilobytes of anchors and aliases ("billion laughs")
+ * could otherwise expand to gigabytes. Real experiment and sweep files hold
+ * hundreds of nodes. */
+#define MAX_NODES 500000
+#define MAX_SCALAR_BYTES (64u << 20)
+
+/* A collection being read: its node and, in a mapping, the key whose value
+ * comes next. */
+struct frame {
+    struct node *n;
+    char *anchor;    /* registered when the collection ends */
+    bool have_key;   /* a mapping's key was read; its value comes next */
+    bool drop_value; /* that key was refused: read its value, then drop it */
+    char *key;       /* the key (NULL when refused) */
+    struct origin key_at;
+};
+
+struct anchor {
+    char *name;
+    struct node *n;
+};
 
 struct loader {
     struct cfg_doc *doc;
     struct cfg_errors *err;
     const char *file; /* interned */
-    yaml_document_t ydoc;
+    struct frame stack[MAX_DEPTH];
+    int depth;
+    struct anchor *anchors;
+    size_t nanchors, anchors_cap;
+    struct node **trash; /* read but not kept (anchors may still point at them) */
+    size_t ntrash, trash_cap;
+    size_t nodes, bytes; /* expanded size so far */
+    bool fatal;          /* stop reading */
+    bool broken;         /* a mistake that leaves no usable tree */
+    struct node *root;
 };
 
 void cfg_path_join(char *out, size_t len, const char *prefix, const char *name) {
@@ -166,146 +246,294 @@ void cfg_path_join(char *out, size_t len, const char *prefix, const char *name) 
         snprintf(out, len, "%s", name);
 }
 
-/* YAML node -> tree. `path` is the key path of the node, for messages.
- * Duplicate keys are reported and the first value kept, so that the other
- * mistakes of the file can still be found. */
-static struct node *convert(struct loader *L, yaml_node_t *yn, int depth, const char *path) {
-    struct origin at = {L->file, (unsigned)yn->start_mark.line + 1,
-                        (unsigned)yn->start_mark.column + 1};
-    char where[512];
-    if (depth > MAX_DEPTH) {
-        cfg_errors_add(L->err, "%s: nesting deeper than %d levels (recursive alias?)",
-                       cfg_origin_str(at, where, sizeof where), MAX_DEPTH);
-        return NULL;
+/* Room for one more element in a growing array (doubling). */
+static void *grow(void *p, size_t n, size_t *cap, size_t size) {
+    if (n < *cap) return p;
+    *cap = *cap ? 2 * *cap : 16;
+    return cfg_xrealloc(p, *cap * size);
+}
+
+static void trash(struct loader *L, struct node *n) {
+    L->trash = grow(L->trash, L->ntrash, &L->trash_cap, sizeof *L->trash);
+    L->trash[L->ntrash++] = n;
+}
+
+/* Counts a node (and its text) against the document's bound. */
+static bool count_node(struct loader *L, size_t text_bytes, struct origin at) {
+    L->nodes++;
+    L->bytes += text_bytes;
+    if (L->nodes <= MAX_NODES && L->bytes <= MAX_SCALAR_BYTES) return true;
+    if (!L->fatal) {
+        char where[512];
+        cfg_errors_add(L->err,
+                       "%s: the document holds more than %d nodes once aliases are expanded "
+                       "(or more than %u MiB of text): refused (an alias bomb?)",
+                       cfg_origin_str(at, where, sizeof where), MAX_NODES, MAX_SCALAR_BYTES >> 20);
     }
-    switch (yn->type) {
-    case YAML_SCALAR_NODE: {
-        const char *v = (const char *)yn->data.scalar.value;
-        bool plain = yn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-        if (plain && (v[0] == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
-                      strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0))
-            return node_new(NODE_NULL, at);
-        struct node *n = node_new(NODE_SCALAR, at);
-        n->scalar = cfg_xstrdup(v);
-        return n;
-    }
-    case YAML_SEQUENCE_NODE: {
-        struct node *n = node_new(NODE_SEQ, at);
-        for (yaml_node_item_t *it = yn->data.sequence.items.start; it < yn->data.sequence.items.top;
-             it++) {
-            struct node *c = convert(L, yaml_document_get_node(&L->ydoc, *it), depth + 1, path);
-            if (!c) {
-                node_free(n);
-                return NULL;
-            }
-            node_push(n, NULL, at, c);
-        }
-        return n;
-    }
-    case YAML_MAPPING_NODE: {
-        struct node *n = node_new(NODE_MAP, at);
-        bool ok = true;
-        for (yaml_node_pair_t *p = yn->data.mapping.pairs.start; p < yn->data.mapping.pairs.top;
-             p++) {
-            yaml_node_t *k = yaml_document_get_node(&L->ydoc, p->key);
-            struct origin kat = {L->file, (unsigned)k->start_mark.line + 1,
-                                 (unsigned)k->start_mark.column + 1};
-            if (k->type != YAML_SCALAR_NODE) {
-                cfg_errors_add(L->err, "%s: a key must be a plain name, found %s",
-                               cfg_origin_str(kat, where, sizeof where),
-                               k->type == YAML_MAPPING_NODE ? "a mapping" : "a list");
-                ok = false;
-                continue;
-            }
-            const char *key = (const char *)k->data.scalar.value;
-            char kpath[512];
-            cfg_path_join(kpath, sizeof kpath, path, key);
-            ssize_t dup = cfg_map_find(n, key);
-            if (dup >= 0) {
-                char first[512];
-                cfg_errors_add(L->err, "%s: %s: duplicate key (first given at %s)",
-                               cfg_origin_str(kat, where, sizeof where), kpath,
-                               cfg_origin_str(n->key_at[dup], first, sizeof first));
-                continue;
-            }
-            struct node *v =
-                convert(L, yaml_document_get_node(&L->ydoc, p->value), depth + 1, kpath);
-            if (!v) {
-                ok = false;
-                continue;
-            }
-            node_push(n, key, kat, v);
-        }
-        if (!ok) {
+    L->fatal = L->broken = true;
+    return false;
+}
+
+/* A copy of an anchored node for an alias, counted against the bound;
+ * NULL once the bound is passed. */
+static struct node *clone_counted(struct loader *L, const struct node *src, struct origin at) {
+    if (!count_node(L, src->scalar ? strlen(src->scalar) : 0, at)) return NULL;
+    struct node *n = node_new(src->kind, at);
+    if (src->scalar) n->scalar = cfg_xstrdup(src->scalar);
+    for (size_t i = 0; i < src->n; i++) {
+        struct node *c = clone_counted(L, src->items[i], src->items[i]->at);
+        if (!c) {
             node_free(n);
             return NULL;
         }
-        return n;
+        node_push(n, src->kind == NODE_MAP ? src->keys[i] : NULL,
+                  src->kind == NODE_MAP ? src->key_at[i] : at, c);
     }
-    default:
-        cfg_errors_add(L->err, "%s: empty YAML node", cfg_origin_str(at, where, sizeof where));
+    return n;
+}
+
+/* The key path of the value about to be read, for messages. */
+static void frame_path(const struct loader *L, char *out, size_t len) {
+    out[0] = '\0';
+    for (int i = 0; i < L->depth; i++) {
+        const struct frame *f = &L->stack[i];
+        if (f->n->kind == NODE_MAP && f->have_key && f->key) {
+            char tmp[512];
+            cfg_path_join(tmp, sizeof tmp, out, f->key);
+            snprintf(out, len, "%s", tmp);
+        }
+    }
+}
+
+/* A complete node: the document's root, an element, a key or a value.
+ * Duplicate keys are reported and the first value kept, so that the other
+ * mistakes of the file can still be found. */
+static void add_node(struct loader *L, struct node *v) {
+    char where[512], first[512], path[1024];
+    if (L->depth == 0) {
+        if (L->root) trash(L, L->root);
+        L->root = v;
+        return;
+    }
+    struct frame *f = &L->stack[L->depth - 1];
+    if (f->n->kind == NODE_SEQ) {
+        node_push(f->n, NULL, v->at, v);
+        return;
+    }
+    if (!f->have_key) {
+        f->have_key = true;
+        f->drop_value = false;
+        f->key = NULL;
+        f->key_at = v->at;
+        trash(L, v);
+        if (v->kind == NODE_MAP || v->kind == NODE_SEQ) {
+            cfg_errors_add(L->err, "%s: a key must be a plain name, found %s",
+                           cfg_origin_str(v->at, where, sizeof where),
+                           v->kind == NODE_MAP ? "a mapping" : "a list");
+            L->broken = true;
+            f->drop_value = true;
+            return;
+        }
+        const char *key = v->scalar ? v->scalar : "";
+        ssize_t dup = cfg_map_find(f->n, key);
+        f->key = cfg_xstrdup(key);
+        if (dup >= 0) {
+            frame_path(L, path, sizeof path);
+            cfg_errors_add(L->err, "%s: %s: duplicate key (first given at %s)",
+                           cfg_origin_str(v->at, where, sizeof where), path,
+                           cfg_origin_str(f->n->key_at[dup], first, sizeof first));
+            f->drop_value = true;
+        }
+        return;
+    }
+    if (f->drop_value)
+        trash(L, v);
+    else
+        node_push(f->n, f->key, f->key_at, v);
+    free(f->key);
+    f->key = NULL;
+    f->have_key = false;
+}
+
+static void add_anchor(struct loader *L, const yaml_char_t *name, struct node *n) {
+    if (!name) return;
+    L->anchors = grow(L->anchors, L->nanchors, &L->anchors_cap, sizeof *L->anchors);
+    L->anchors[L->nanchors++] = (struct anchor){cfg_xstrdup((const char *)name), n};
+}
+
+static const struct node *find_anchor(const struct loader *L, const char *name) {
+    for (size_t i = L->nanchors; i-- > 0;) /* the latest definition wins */
+        if (strcmp(L->anchors[i].name, name) == 0) return L->anchors[i].n;
+    return NULL;
+}
+
+/* One parser event. Nesting is bounded while reading, so a deeply nested
+ * file stops at the limit, before the rest of it is read. */
+static void on_event(struct loader *L, const yaml_event_t *ev, int *docs) {
+    struct origin at = {L->file, (unsigned)ev->start_mark.line + 1,
+                        (unsigned)ev->start_mark.column + 1};
+    char where[512];
+    if (ev->type == YAML_DOCUMENT_START_EVENT) {
+        ++*docs;
+        return;
+    }
+    if (*docs > 1) { /* a second document is refused unless it is empty */
+        bool empty = ev->type == YAML_SCALAR_EVENT &&
+                     ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.length;
+        if (!empty && ev->type != YAML_DOCUMENT_END_EVENT && ev->type != YAML_STREAM_END_EVENT) {
+            cfg_errors_add(L->err, "%s: a second YAML document; one per file expected",
+                           cfg_origin_str(at, where, sizeof where));
+            L->fatal = L->broken = true;
+        }
+        return;
+    }
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT: {
+        const char *v = (const char *)ev->data.scalar.value;
+        bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        if (!count_node(L, ev->data.scalar.length, at)) break;
+        bool null = plain && (v[0] == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
+                              strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0);
+        struct node *n = node_new(null ? NODE_NULL : NODE_SCALAR, at);
+        n->scalar = cfg_xstrdup(v); /* a null keeps its text too, for use as a key */
+        add_anchor(L, ev->data.scalar.anchor, n);
+        add_node(L, n);
+        break;
+    }
+    case YAML_ALIAS_EVENT: {
+        const struct node *a = find_anchor(L, (const char *)ev->data.alias.anchor);
+        if (!a) {
+            cfg_errors_add(L->err, "%s: alias *%s: no anchor &%s before it",
+                           cfg_origin_str(at, where, sizeof where),
+                           (const char *)ev->data.alias.anchor,
+                           (const char *)ev->data.alias.anchor);
+            L->fatal = L->broken = true;
+            break;
+        }
+        struct node *n = clone_counted(L, a, at);
+        if (n) add_node(L, n);
+        break;
+    }
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT: {
+        if (L->depth >= MAX_DEPTH) {
+            cfg_errors_add(L->err, "%s: nesting deeper than %d levels",
+                           cfg_origin_str(at, where, sizeof where), MAX_DEPTH);
+            L->fatal = L->broken = true;
+            break;
+        }
+        if (!count_node(L, 0, at)) break;
+        bool map = ev->type == YAML_MAPPING_START_EVENT;
+        const yaml_char_t *anchor =
+            map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
+        L->stack[L->depth++] = (struct frame){
+            .n = node_new(map ? NODE_MAP : NODE_SEQ, at),
+            .anchor = anchor ? cfg_xstrdup((const char *)anchor) : NULL,
+        };
+        break;
+    }
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT: {
+        struct frame f = L->stack[--L->depth];
+        free(f.key);
+        if (f.anchor) {
+            add_anchor(L, (const yaml_char_t *)f.anchor, f.n);
+            free(f.anchor);
+        }
+        add_node(L, f.n);
+        break;
+    }
+    default: break;
+    }
+}
+
+/* Opens a file for reading, refusing anything but a regular file (a FIFO
+ * would block, a folder cannot be read as YAML). */
+static FILE *open_regular(const char *path, struct origin from, struct cfg_errors *err) {
+    char where[512];
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    const char *why = NULL;
+    if (fd < 0 || fstat(fd, &st) != 0)
+        why = strerror(errno);
+    else if (S_ISDIR(st.st_mode))
+        why = "is a folder, not a file";
+    else if (!S_ISREG(st.st_mode))
+        why = "is not a regular file";
+    if (why) {
+        bool sys = fd < 0;
+        if (fd >= 0) close(fd);
+        if (from.file && sys)
+            cfg_errors_add(err, "%s: include: cannot open \"%s\": %s",
+                           cfg_origin_str(from, where, sizeof where), path, why);
+        else if (from.file)
+            cfg_errors_add(err, "%s: include: \"%s\" %s", cfg_origin_str(from, where, sizeof where),
+                           path, why);
+        else
+            cfg_errors_add(err, "%s: %s%s", path, sys ? "cannot open: " : "",
+                           strcmp(why, "is not a regular file") == 0 ? "not a regular file" : why);
         return NULL;
     }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "rb");
+    if (!f) close(fd);
+    return f;
 }
 
 /* Parse one file into a tree (includes not yet followed). */
 static struct node *parse_file(struct cfg_doc *doc, const char *path, struct origin from,
                                struct cfg_errors *err) {
     char where[512];
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (from.file)
-            cfg_errors_add(err, "%s: include: cannot open \"%s\": %s",
-                           cfg_origin_str(from, where, sizeof where), path, strerror(errno));
-        else
-            cfg_errors_add(err, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
+    FILE *f = open_regular(path, from, err);
+    if (!f) return NULL;
     struct loader L = {.doc = doc, .err = err, .file = doc_intern(doc, path)};
     yaml_parser_t parser;
     yaml_parser_initialize(&parser);
     yaml_parser_set_input_file(&parser, f);
-    struct node *root = NULL;
-    if (!yaml_parser_load(&parser, &L.ydoc)) {
-        cfg_errors_add(err, "%s:%zu:%zu: malformed YAML: %s%s%s", path,
-                       parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-                       parser.problem ? parser.problem : "parse error", parser.context ? " " : "",
-                       parser.context ? parser.context : "");
-        yaml_parser_delete(&parser);
-        fclose(f);
-        return NULL;
-    }
-    yaml_node_t *yroot = yaml_document_get_root_node(&L.ydoc);
-    if (!yroot) {
-        root = node_new(NODE_MAP, (struct origin){L.file, 1, 1});
-    } else {
-        root = convert(&L, yroot, 0, "");
-        if (root && root->kind == NODE_NULL) {
-            node_free(root);
-            root = node_new(NODE_MAP, (struct origin){L.file, 1, 1});
-        } else if (root && root->kind != NODE_MAP) {
-            cfg_errors_add(err, "%s: the top level must be a mapping of keys, found %s",
-                           cfg_origin_str(root->at, where, sizeof where),
-                           cfg_kind_name(root->kind));
-            node_free(root);
-            root = NULL;
+    int docs = 0;
+    for (bool end = false; !end && !L.fatal;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            cfg_errors_add(err, "%s:%zu:%zu: malformed YAML: %s%s%s", path,
+                           parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+                           parser.problem ? parser.problem : "parse error",
+                           parser.context ? " " : "", parser.context ? parser.context : "");
+            L.fatal = L.broken = true;
+            break;
         }
+        end = ev.type == YAML_STREAM_END_EVENT;
+        on_event(&L, &ev, &docs);
+        yaml_event_delete(&ev);
     }
-    /* A second document in the same file is refused rather than ignored. */
-    yaml_document_t extra;
-    if (root && yaml_parser_load(&parser, &extra)) {
-        yaml_node_t *x = yaml_document_get_root_node(&extra);
-        if (x) {
-            cfg_errors_add(err, "%s:%zu:%zu: a second YAML document; one per file expected", path,
-                           x->start_mark.line + 1, x->start_mark.column + 1);
-            node_free(root);
-            root = NULL;
-        }
-        yaml_document_delete(&extra);
+    /* Whatever is left open after a stop is freed with the rest. */
+    while (L.depth > 0) {
+        struct frame *fr = &L.stack[--L.depth];
+        free(fr->key);
+        free(fr->anchor);
+        trash(&L, fr->n);
     }
-    yaml_document_delete(&L.ydoc);
+    for (size_t i = 0; i < L.nanchors; i++) free(L.anchors[i].name);
+    free(L.anchors);
+    for (size_t i = 0; i < L.ntrash; i++) node_free(L.trash[i]);
+    free(L.trash);
     yaml_parser_delete(&parser);
     fclose(f);
+    struct node *root = L.root;
+    if (L.broken) {
+        node_free(root);
+        return NULL;
+    }
+    if (!root || root->kind == NODE_NULL) {
+        node_free(root);
+        return node_new(NODE_MAP, (struct origin){L.file, 1, 1});
+    }
+    if (root->kind != NODE_MAP) {
+        cfg_errors_add(err, "%s: the top level must be a mapping of keys, found %s",
+                       cfg_origin_str(root->at, where, sizeof where), cfg_kind_name(root->kind));
+        node_free(root);
+        return NULL;
+    }
     return root;
 }
 
@@ -334,6 +562,7 @@ static void merge_into(struct node *base, struct node *top) {
     free(top->keys);
     free(top->key_at);
     free(top->items);
+    free(top->index);
     free(top->scalar);
     free(top);
 }
@@ -447,6 +676,35 @@ void cfg_doc_free(struct cfg_doc *d) {
     free(d);
 }
 
+/* A quoted --set value ('5', "null", "") read as YAML reads a quoted scalar:
+ * its text, always a string (never null). NULL if it is not one scalar. */
+static char *unquote(const char *val) {
+    yaml_parser_t p;
+    yaml_parser_initialize(&p);
+    yaml_parser_set_input_string(&p, (const unsigned char *)val, strlen(val));
+    char *out = NULL;
+    int scalars = 0;
+    bool ok = true;
+    for (bool end = false; ok && !end;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&p, &ev)) break;
+        end = ev.type == YAML_STREAM_END_EVENT;
+        if (ev.type == YAML_SCALAR_EVENT && !scalars++ &&
+            ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+            out = cfg_xstrdup((const char *)ev.data.scalar.value);
+        else if (ev.type == YAML_SCALAR_EVENT || ev.type == YAML_SEQUENCE_START_EVENT ||
+                 ev.type == YAML_MAPPING_START_EVENT || ev.type == YAML_ALIAS_EVENT)
+            ok = false;
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&p);
+    if (!ok || scalars != 1) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 bool cfg_doc_set(struct cfg_doc *d, const char *assignment, struct cfg_errors *err) {
     char label[600];
     snprintf(label, sizeof label, "--set %s", assignment);
@@ -473,7 +731,16 @@ bool cfg_doc_set(struct cfg_doc *d, const char *assignment, struct cfg_errors *e
         if (!dot) { /* last component: the value */
             struct node *v;
             const char *val = eq + 1;
-            if (val[0] == '\0' || strcmp(val, "~") == 0 || strcmp(val, "null") == 0) {
+            char *quoted = NULL;
+            if ((val[0] == '\'' || val[0] == '"') && !(quoted = unquote(val))) {
+                cfg_errors_add(err, "%s: the value is not one quoted YAML scalar", label);
+                ok = false;
+                break;
+            }
+            if (quoted) {
+                v = node_new(NODE_SCALAR, at);
+                v->scalar = quoted;
+            } else if (val[0] == '\0' || strcmp(val, "~") == 0 || strcmp(val, "null") == 0) {
                 v = node_new(NODE_NULL, at);
             } else {
                 v = node_new(NODE_SCALAR, at);

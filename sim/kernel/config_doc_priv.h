@@ -23,6 +23,11 @@ struct node {
     char **keys;           /* NODE_MAP */
     struct origin *key_at; /* NODE_MAP */
     struct node **items;   /* values (map) or elements (seq) */
+    /* NODE_MAP with many keys: open-addressed index of keys (slot holds
+     * key index + 1, 0 = empty), so that lookup and duplicate detection are
+     * O(1) on average rather than a scan. NULL for small maps. */
+    size_t *index;
+    size_t index_cap; /* a power of two, at least twice n */
 };
 
 struct cfg_doc {

@@ -90,6 +90,11 @@ struct sim_engine {
     uint64_t tick_every, tick_left;
     sim_engine_tick_fn tick_fn;
     void *tick_ctx;
+    struct {
+        sim_event_fn fn;
+        void (*discard)(void *arg);
+    } discard[SIM_ENGINE_MAX_DISCARD];
+    unsigned ndiscard;
 };
 
 static void *xrealloc(void *p, size_t n) {
@@ -108,8 +113,23 @@ struct sim_engine *sim_engine_create(void) {
     return e;
 }
 
+void sim_engine_on_discard(struct sim_engine *e, sim_event_fn fn, void (*discard)(void *arg)) {
+    for (unsigned i = 0; i < e->ndiscard; i++)
+        if (e->discard[i].fn == fn) return;
+    assert(e->ndiscard < SIM_ENGINE_MAX_DISCARD);
+    e->discard[e->ndiscard].fn = fn;
+    e->discard[e->ndiscard].discard = discard;
+    e->ndiscard++;
+}
+
 void sim_engine_destroy(struct sim_engine *e) {
     if (!e) return;
+    for (uint32_t s = 0; e->ndiscard && s < e->rec_cap; s++) {
+        const struct record *r = &e->rec[s];
+        if (!r->seq || !r->fn) continue; /* free slot or cancelled */
+        for (unsigned i = 0; i < e->ndiscard; i++)
+            if (e->discard[i].fn == r->fn) e->discard[i].discard(r->arg);
+    }
     for (unsigned b = 0; b < NBUCKETS; b++) free(e->bucket[b].v);
     free(e->rec);
     free(e->free_slots);

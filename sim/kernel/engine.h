@@ -42,7 +42,17 @@ typedef uint64_t sim_event_id;
 struct sim_engine;
 
 struct sim_engine *sim_engine_create(void);
+/* Frees the engine. Events still pending are dropped; the args of those
+ * whose function has a discard hook (below) are freed by it. */
 void sim_engine_destroy(struct sim_engine *e);
+
+/* A component whose events carry a payload they own (a frame on a wire, a
+ * frame on a cable) registers how to free it: when the run stops with such
+ * an event pending (experiment.duration_ns), sim_engine_destroy() calls
+ * discard(arg) for it, so nothing leaks. Registering the same fn again does
+ * nothing; at most SIM_ENGINE_MAX_DISCARD functions (asserted). */
+#define SIM_ENGINE_MAX_DISCARD 16
+void sim_engine_on_discard(struct sim_engine *e, sim_event_fn fn, void (*discard)(void *arg));
 
 /* Current simulated time: the time of the event being run, or of the last one. */
 sim_time_t sim_engine_now(const struct sim_engine *e);

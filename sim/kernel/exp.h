@@ -33,6 +33,11 @@ enum tsr_exit {
     TSR_EXIT_DEADLOCK = 4,   /* the run stopped on a detected deadlock; results written */
 };
 
+/* The word for an exit code, the same in summary.json ("outcome.status"),
+ * in sweep progress lines and in sweep.csv: ok, bad-command-line,
+ * bad-input, failed, deadlock. */
+const char *tsr_exit_word(int code);
+
 struct exp_run;
 struct json_writer;
 struct sim_progress;

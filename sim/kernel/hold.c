@@ -52,9 +52,16 @@ int hold_run(struct exp_run *run) {
     sim_progress_set_end(run->progress, dur ? SIM_NS(dur) : 0, c->events);
     sim_engine_run_until(run->engine, dur ? SIM_NS(dur) : SIM_TIME_MAX);
 
+    char drawn[160];
+    if (h.delays.count)
+        snprintf(drawn, sizeof drawn, "mean %.0f ps", stat_hist_mean(&h.delays));
+    else /* nothing measured is not a mean of 0 */
+        snprintf(drawn, sizeof drawn,
+                 "none (0 after the warm-up: experiment.warmup_ns %llu outlasts the run)",
+                 (unsigned long long)run->warmup_ns);
     snprintf(run->summary, sizeof run->summary,
-             "  %llu events with %llu pending; delays drawn: mean %.0f ps (configured %llu)\n",
-             (unsigned long long)h.ran, (unsigned long long)c->pending, stat_hist_mean(&h.delays),
+             "  %llu events with %llu pending; delays drawn: %s (configured %llu)\n",
+             (unsigned long long)h.ran, (unsigned long long)c->pending, drawn,
              (unsigned long long)c->mean_delay_ps);
     json_kv_uint(run->stats, "events", h.ran);
     json_kv_uint(run->stats, "sim_time_ps", sim_engine_now(run->engine));
@@ -77,6 +84,16 @@ CFG_SECTION_DEF(hold_config_section, "hold",
                 "The hold model: N pending events; each one run schedules one more at "
                 "now + an exponential delay. Measures the engine.",
                 hold_keys);
+
+/* A run must end: after hold.events, or at experiment.duration_ns. */
+bool hold_check(const struct exp_run *run, char *msg, size_t len) {
+    const struct hold_config *c = exp_run_section(run, "hold");
+    if (c->events || run->duration_ns) return true;
+    snprintf(msg, len,
+             "hold.events: 0 runs until experiment.duration_ns, which is 0 (no end): set one of "
+             "them");
+    return false;
+}
 
 static const char *const hold_sections[] = {"hold", NULL};
 const struct exp_kind hold_kind = {"hold", hold_sections, hold_run};

@@ -26,6 +26,9 @@ struct hold_config {
 extern const struct cfg_section hold_config_section;
 
 int hold_run(struct exp_run *run);
+/* A run must end: false (with "hold.events: ...") when hold.events and
+ * experiment.duration_ns are both 0. Called before the run (experiment.c). */
+bool hold_check(const struct exp_run *run, char *msg, size_t len);
 
 /* The kind "hold": reads hold. */
 extern const struct exp_kind hold_kind;

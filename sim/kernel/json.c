@@ -89,9 +89,45 @@ void json_object_end(struct json_writer *w) { close(w, '}', true); }
 void json_array_begin(struct json_writer *w) { open(w, '[', false); }
 void json_array_end(struct json_writer *w) { close(w, ']', false); }
 
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), or 0. */
+static int utf8_len(const unsigned char *p) {
+    unsigned c = p[0];
+    int n;
+    unsigned min;
+    if (c < 0x80) return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2, min = 0x80;
+    else if (c >= 0xe0 && c <= 0xef)
+        n = 3, min = 0x800;
+    else if (c >= 0xf0 && c <= 0xf4)
+        n = 4, min = 0x10000;
+    else
+        return 0;
+    unsigned cp = c & (0x7fu >> n);
+    for (int i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80) return 0;
+        cp = (cp << 6) | (p[i] & 0x3fu);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+    return n;
+}
+
+/* A JSON string. Bytes that are not UTF-8 (a file name or a --set value
+ * can hold any) become U+FFFD, so that the file stays valid JSON. */
 static void write_escaped(FILE *out, const char *s) {
     fputc('"', out);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p >= 0x80) {
+            int n = utf8_len(p);
+            if (n == 0) {
+                fputs("\\ufffd", out);
+            } else {
+                fwrite(p, 1, (size_t)n, out);
+                p += n - 1;
+            }
+            continue;
+        }
         switch (*p) {
         case '"': fputs("\\\"", out); break;
         case '\\': fputs("\\\\", out); break;

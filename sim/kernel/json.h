@@ -3,7 +3,7 @@
  * Output is deterministic: keys come out in the order they are written,
  * numbers in a fixed format (integers exactly, doubles in the shortest of
  * %.15g..%.17g that reads back bit-identical; NaN and infinities, which JSON lacks, become null),
- * strings escaped per RFC 8259. Pretty-printed with two-space indent so that
+ * strings escaped per RFC 8259 (bytes that are not UTF-8 become U+FFFD). Pretty-printed with two-space indent so that
  * diffs of summary.json are readable.
  *
  * Flat mirror: with json_set_flat(), every scalar written is also printed as

@@ -7,6 +7,10 @@
 #include <sys/stat.h>
 
 int tsr_mkdir_p(const char *dir) {
+    if (!dir[0]) {
+        errno = ENOENT;
+        return -1;
+    }
     char *p = strdup(dir);
     if (!p) return -1;
     for (char *c = p + 1; *c; c++) {

@@ -4,7 +4,7 @@
 #ifndef TESSERA_SIM_KERNEL_RESULTS_H
 #define TESSERA_SIM_KERNEL_RESULTS_H
 
-/* mkdir -p: 0 on success (or if it exists), -1 with errno set. */
+/* mkdir -p: 0 on success (or if it exists), -1 with errno set (ENOENT for ""). */
 int tsr_mkdir_p(const char *dir);
 
 #endif

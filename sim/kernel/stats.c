@@ -130,13 +130,15 @@ void stat_hist_write_json(const struct stat_hist *h, struct json_writer *w, doub
     json_object_begin(w);
     json_kv_string(w, "unit", unit);
     json_kv_uint(w, "count", h->count);
-    json_kv_double(w, "min", h->count ? (double)h->min / divisor : 0.0);
-    json_kv_double(w, "max", (double)h->max / divisor);
-    json_kv_double(w, "mean", stat_hist_mean(h) / divisor);
-    json_kv_double(w, "p50", (double)stat_hist_quantile(h, 0.50) / divisor);
-    json_kv_double(w, "p90", (double)stat_hist_quantile(h, 0.90) / divisor);
-    json_kv_double(w, "p99", (double)stat_hist_quantile(h, 0.99) / divisor);
-    json_kv_double(w, "p999", (double)stat_hist_quantile(h, 0.999) / divisor);
+    /* No sample: every statistic is null (NAN is written as null), not 0. */
+    double none = h->count ? 1.0 : NAN;
+    json_kv_double(w, "min", none * (double)h->min / divisor);
+    json_kv_double(w, "max", none * (double)h->max / divisor);
+    json_kv_double(w, "mean", none * stat_hist_mean(h) / divisor);
+    json_kv_double(w, "p50", none * (double)stat_hist_quantile(h, 0.50) / divisor);
+    json_kv_double(w, "p90", none * (double)stat_hist_quantile(h, 0.90) / divisor);
+    json_kv_double(w, "p99", none * (double)stat_hist_quantile(h, 0.99) / divisor);
+    json_kv_double(w, "p999", none * (double)stat_hist_quantile(h, 0.999) / divisor);
     json_kv_double(w, "rel_error", stat_hist_rel_error(h));
     json_object_end(w);
 }

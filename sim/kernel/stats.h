@@ -69,7 +69,8 @@ double stat_hist_rel_error(const struct stat_hist *h);
 
 /* Writes {"count","min","max","mean","p50","p90","p99","p999","rel_error"}
  * scaled by 1/divisor (e.g. 1000 to turn ps into ns; 1 for none), with `unit`
- * recorded as "unit". */
+ * recorded as "unit". With no sample (count 0) min..p999 are null: nothing
+ * was measured, which is not a value of 0. */
 void stat_hist_write_json(const struct stat_hist *h, struct json_writer *w, double divisor,
                           const char *unit);
 

@@ -300,6 +300,16 @@ static uint64_t dram_cost(struct cache_sys *s, unsigned home, uint64_t pa, sim_t
             s->win_id[slot] = w + 1;
             s->win_load[slot] = 0;
         }
+        /* A line whose transfer outlasts a window (bandwidth below about
+         * 1 Gb/s per controller) takes an idle window whole and waits for
+         * its own transfer: no window could ever hold it beside another. */
+        if (s->line_ps >= CACHE_DRAM_WINDOW_PS && s->win_load[slot] == 0) {
+            s->win_load[slot] = s->line_ps;
+            sim_time_t wait = s->line_ps;
+            if (w > w0) wait += (w - w0) * CACHE_DRAM_WINDOW_PS - now % CACHE_DRAM_WINDOW_PS;
+            cycles += sim_clock_cycle_at_or_after(&s->clock, wait);
+            return cycles;
+        }
         if (s->win_load[slot] + s->line_ps <= CACHE_DRAM_WINDOW_PS ||
             w - w0 >= CACHE_DRAM_WINDOWS - 1) {
             s->win_load[slot] += s->line_ps;

@@ -395,3 +395,273 @@ Test(cli, config_reference_in_docs_is_current) {
     free(out);
     free(doc);
 }
+
+/* ------------------------------------------------- bad input (issue 17) */
+
+/* Item 3: an empty output folder name is a bad command line, not a crash. */
+Test(cli, empty_output_folder_is_refused) {
+    char *err;
+    cr_assert_eq(tessera(NULL, &err, "run configs/experiments/hold.yaml -o ''"), 1);
+    cr_assert(strstr(err, "tessera: -o: expected a folder name, found \"\""), "%s", err);
+    free(err);
+    char *sw = NULL;
+    cr_assert(asprintf(&sw,
+                       "experiment: %s/configs/experiments/hold.yaml\naxes: {hold.pending: [1]}\n",
+                       src) > 0);
+    char *path = write_tmp("sw.yaml", sw);
+    cr_assert_eq(tessera(NULL, &err, "sweep %s -o ''", path), 1);
+    cr_assert(strstr(err, "-o: expected a folder name, found \"\""), "%s", err);
+    free(err);
+    free(path);
+    free(sw);
+}
+
+/* Item 11: a negative seed is refused however it is given. */
+Test(cli, negative_seeds_are_refused) {
+    char *err;
+    cr_assert_eq(tessera(NULL, &err, "validate configs/experiments/hold.yaml --seed ' -1'"), 1);
+    cr_assert(strstr(err, "--seed: found \" -1\", expected an unsigned integer"), "%s", err);
+    free(err);
+    cr_assert_eq(tessera(NULL, &err, "validate configs/experiments/hold.yaml --seed -1"), 1);
+    free(err);
+    cr_assert_eq(
+        tessera(NULL, &err, "validate configs/experiments/hold.yaml --set 'experiment.seed= -1'"),
+        2);
+    cr_assert(strstr(err, "experiment.seed: found \" -1\""), "%s", err);
+    free(err);
+    char *cfg = write_tmp("neg.yaml", "experiment:\n  kind: hold\n  seed: \" -1\"\n");
+    cr_assert_eq(tessera(NULL, &err, "validate %s", cfg), 2);
+    cr_assert(strstr(err, "neg.yaml:3:9: experiment.seed: found \" -1\""), "%s", err);
+    free(err);
+    free(cfg);
+}
+
+/* Item 19: experiment.name names one folder under out/. */
+Test(cli, experiment_name_is_one_path_component) {
+    const char *bad[] = {"\"../../x\"", "\"\"", "a/b", "..", "."};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "experiment:\n  kind: hold\n  name: %s\n", bad[i]);
+        char *cfg = write_tmp("name.yaml", text);
+        char *err;
+        cr_assert_eq(tessera(NULL, &err, "validate %s", cfg), 2, "name %s accepted", bad[i]);
+        cr_assert(strstr(err, "name.yaml:3:9: experiment.name: found"), "%s", err);
+        cr_assert(strstr(err, "expected one folder name (no '/', not empty, \".\" or \"..\")"),
+                  "%s", err);
+        free(err);
+        free(cfg);
+    }
+}
+
+/* True if the text is well-formed UTF-8. */
+static bool utf8_ok(const unsigned char *s) {
+    while (*s) {
+        int n = *s < 0x80             ? 0
+                : (*s & 0xe0) == 0xc0 ? 1
+                : (*s & 0xf0) == 0xe0 ? 2
+                : (*s & 0xf8) == 0xf0 ? 3
+                                      : -1;
+        if (n < 0 || (n == 1 && *s < 0xc2)) return false;
+        s++;
+        for (int i = 0; i < n; i++, s++)
+            if ((*s & 0xc0) != 0x80) return false;
+    }
+    return true;
+}
+
+/* Item 18: bytes that are not UTF-8 (in a --set value, a file name) are
+ * escaped in summary.json, which stays valid UTF-8 (hence valid JSON). */
+Test(cli, summary_json_is_utf8_whatever_the_input) {
+    char *cfg = write_tmp("h\377.yaml", "experiment:\n  kind: hold\nhold:\n  events: 100\n");
+    cr_assert_eq(tessera(NULL, NULL,
+                         "run '%s' -o %s/u --set \"experiment.name=n$(printf '\\377')\"", cfg,
+                         tmpdir),
+                 0);
+    char p[256];
+    snprintf(p, sizeof p, "%s/u/summary.json", tmpdir);
+    char *sum = slurp(p);
+    cr_assert_not_null(sum);
+    cr_assert(utf8_ok((const unsigned char *)sum), "summary.json is not UTF-8:\n%s", sum);
+    cr_assert(strstr(sum, "\"name\": \"n\\ufffd\""), "%s", sum);
+    cr_assert(strstr(sum, "h\\ufffd.yaml"), "%s", sum);
+    free(sum);
+    free(cfg);
+}
+
+/* Item 22: --help after a command prints its usage and exits 0. */
+Test(cli, command_help_exits_0) {
+    const char *cmds[] = {"run", "validate", "sweep", "check-deadlock"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        char *out;
+        cr_assert_eq(tessera(&out, NULL, "%s --help", cmds[i]), 0, "%s --help", cmds[i]);
+        cr_assert(strstr(out, "usage: tessera"), "%s", out);
+        free(out);
+    }
+    char *out;
+    cr_assert_eq(tessera(&out, NULL, "sweep -h"), 0);
+    cr_assert(strstr(out, "--set"), "%s", out);
+    free(out);
+}
+
+static char *hold_sweep(const char *axes) {
+    char *sw = NULL;
+    cr_assert(asprintf(&sw, "experiment: %s/configs/experiments/hold.yaml\n%s", src, axes) > 0);
+    char *path = write_tmp("sw.yaml", sw);
+    free(sw);
+    return path;
+}
+
+/* Item 22: sweep takes --set like run (before the sweep file's own set). */
+Test(cli, sweep_takes_set) {
+    char *sw = hold_sweep("set: {hold.events: 2000}\naxes: {hold.pending: [10, 20]}\n");
+    char *out;
+    cr_assert_eq(
+        tessera(&out, NULL, "sweep %s -o %s/s --dry-run --set experiment.seed=7", sw, tmpdir), 0);
+    cr_assert(strstr(out, "point-001: --set experiment.seed=7 --set hold.events=2000 --set "
+                          "hold.pending=20"),
+              "%s", out);
+    free(out);
+    char *err;
+    cr_assert_eq(
+        tessera(NULL, &err, "sweep %s -o %s/s --dry-run --set hold.mean_delay_ps=abc", sw, tmpdir),
+        2);
+    free(err);
+    free(sw);
+}
+
+/* Item 2: the number of points is bounded (and its product cannot
+ * overflow): a huge grid is refused at once, with the count. */
+Test(cli, sweep_point_count_is_bounded, .timeout = 60) {
+    char *sw = hold_sweep("axes:\n"
+                          "  hold.pending: &v [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,"
+                          "21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,"
+                          "45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63,64,65,66,67,68,"
+                          "69,70,71,72,73,74,75,76,77,78,79,80,81,82,83,84,85,86,87,88,89,90,91,92,"
+                          "93,94,95,96,97,98,99,100]\n"
+                          "  hold.events: *v\n  hold.mean_delay_ps: *v\n  experiment.seed: *v\n"
+                          "  experiment.warmup_ns: *v\n  experiment.progress_every: *v\n");
+    char *err;
+    cr_assert_eq(tessera(NULL, &err, "sweep %s -o %s/big --dry-run", sw, tmpdir), 2);
+    cr_assert(strstr(err, "more than 10000 points"), "%s", err);
+    free(err);
+    free(sw);
+    sw = hold_sweep("axes:\n  hold.pending: &v [1,2,3,4,5,6,7,8,9,10]\n"
+                    "  hold.events: *v\n  hold.mean_delay_ps: *v\n  experiment.seed: *v\n"
+                    "  experiment.warmup_ns: *v\n  experiment.progress_every: *v\n");
+    cr_assert_eq(tessera(NULL, &err, "sweep %s -o %s/big --dry-run", sw, tmpdir), 2);
+    cr_assert(strstr(err, "1000000 points"), "%s", err);
+    free(err);
+    free(sw);
+}
+
+/* Item 22: an error every point shares (the experiment file is missing) is
+ * printed once, not once per point. */
+Test(cli, sweep_shared_error_is_printed_once) {
+    char *sw = write_tmp("sw.yaml", "experiment: nothere.yaml\naxes: {hold.pending: [1, 2, 3, 4, "
+                                    "5, 6, 7, 8, 9, 10, 11, 12]}\n");
+    char *err;
+    cr_assert_eq(tessera(NULL, &err, "sweep %s -o %s/x --dry-run", sw, tmpdir), 2);
+    const char *first = strstr(err, "nothere.yaml: cannot open");
+    cr_assert(first, "%s", err);
+    cr_assert_null(strstr(first + 1, "nothere.yaml: cannot open"), "repeated:\n%s", err);
+    cr_assert(strstr(err, "12 of 12 points refused"), "%s", err);
+    free(err);
+    free(sw);
+}
+
+/* Item 1: every minimum frame size the schema allows pads without an
+ * assertion (69..1024 aborted in nic/eth.c). */
+Test(cli, large_minimum_frame_runs, .timeout = 300) {
+    char *out, *err;
+    int rc = tessera(&out, &err,
+                     "run configs/experiments/nic-echo.yaml -o %s/mf --set nic.echo.frames=200 "
+                     "--set nic.eth.min_frame_bytes=1024",
+                     tmpdir);
+    cr_assert_eq(rc, 0, "%s%s", out, err);
+    cr_assert(strstr(out, "echoed 200,"), "%s", out);
+    free(out);
+    free(err);
+}
+
+/* Item 4: frames still on a wire or a cable when the run stops are freed
+ * (the leak sanitizer of the test build would report them). */
+Test(cli, frames_in_flight_at_the_end_are_freed, .timeout = 300) {
+    char *out, *err;
+    int rc = tessera(&out, &err,
+                     "run configs/experiments/nic-echo.yaml -o %s/short --set "
+                     "experiment.duration_ns=1000",
+                     tmpdir);
+    cr_assert_null(strstr(err, "Sanitizer"), "%s", err);
+    cr_assert_eq(rc, 0, "%s%s", out, err);
+    free(out);
+    free(err);
+}
+
+/* Item 8: a hold run with no end (events 0 and no duration) is refused. */
+Test(cli, hold_without_an_end_is_refused) {
+    char *err;
+    cr_assert_eq(tessera(NULL, &err, "validate configs/experiments/hold.yaml --set hold.events=0"),
+                 2);
+    cr_assert(strstr(err, "--set hold.events=0: hold.events: 0 runs until experiment.duration_ns, "
+                          "which is 0 (no end): set one of them"),
+              "%s", err);
+    free(err);
+    cr_assert_eq(tessera(NULL, &err,
+                         "validate configs/experiments/hold.yaml --set hold.events=0 --set "
+                         "experiment.duration_ns=1000"),
+                 0, "%s", err);
+    free(err);
+}
+
+/* Item 12: at low DRAM bandwidth a load costs about a line's transfer, not
+ * a walk of every window (1.2 M cycles per load at 1 Gb/s). */
+Test(cli, slow_dram_costs_a_line_transfer, .timeout = 300) {
+    char *out, *err;
+    cr_assert_eq(tessera(&out, &err,
+                         "run configs/experiments/tile-calib.yaml -o %s/dram --set "
+                         "chip.dram.bandwidth_gbps=1",
+                         tmpdir),
+                 0, "%s", err);
+    const char *d = strstr(out, "DRAM ");
+    cr_assert(d, "%s", out);
+    double cycles = atof(d + 5);
+    cr_assert(cycles > 1200 && cycles < 2000, "DRAM %.2f cycles per load:\n%s", cycles, out);
+    free(out);
+    free(err);
+}
+
+/* Item 16: a statistic with no sample is "none" (null in JSON) with the
+ * count and the reason, never 0. */
+Test(cli, empty_samples_are_none_not_zero, .timeout = 300) {
+    char *out, *sum;
+    char p[256];
+    cr_assert_eq(tessera(&out, NULL,
+                         "run configs/experiments/hold.yaml -o %s/he --set hold.events=1000 "
+                         "--set experiment.warmup_ns=1000000000000",
+                         tmpdir),
+                 0);
+    cr_assert(strstr(out, "delays drawn: none (0 after the warm-up"), "%s", out);
+    free(out);
+    snprintf(p, sizeof p, "%s/he/summary.json", tmpdir);
+    sum = slurp(p);
+    cr_assert(strstr(sum, "\"count\": 0,\n      \"min\": null,\n      \"max\": null,\n      "
+                          "\"mean\": null,\n      \"p50\": null"),
+              "%s", sum);
+    free(sum);
+    cr_assert_eq(tessera(&out, NULL,
+                         "run configs/experiments/noc-uniform.yaml -o %s/ne --set "
+                         "noc.traffic.injection_rate=1.0 --set noc.traffic.measure_cycles=2000 "
+                         "--set noc.traffic.drain_max_cycles=2000",
+                         tmpdir),
+                 0);
+    cr_assert(strstr(out, "packet latency (cycles): none (0 of "), "%s", out);
+    cr_assert(strstr(out, "packets measured delivered"), "%s", out);
+    free(out);
+    cr_assert_eq(tessera(&out, NULL,
+                         "run configs/experiments/nic-echo.yaml -o %s/ee --set nic.echo.frames=100 "
+                         "--set experiment.warmup_ns=100000000",
+                         tmpdir),
+                 0);
+    cr_assert(strstr(out, "round trip: none (0 frames echoed after the warm-up"), "%s", out);
+    free(out);
+}

@@ -3,6 +3,8 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sim/kernel/config.h"
@@ -333,4 +335,171 @@ Test(config, json_and_reference_output) {
     cr_assert(strstr(buf, "| `required_n` | unsigned | **required** |"), "%s", buf);
     free(buf);
     cfg_release(&root_section, &c);
+}
+
+/* ------------------------------------------------- bad input (issue 17) */
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* Loads `path` as a bare document; returns the errors joined (caller frees). */
+static char *doc_errors(const char *path, double *seconds) {
+    struct cfg_errors err = {0};
+    double t0 = now_s();
+    struct cfg_doc *d = cfg_doc_load(path, &err);
+    if (seconds) *seconds = now_s() - t0;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    cfg_errors_print(&err, m);
+    fclose(m);
+    cfg_errors_fini(&err);
+    cfg_doc_free(d);
+    return buf;
+}
+
+/* Item 5: "billion laughs". Six levels of ten aliases expand to a million
+ * nodes: refused by the bound on a document's expanded size, quickly. */
+Test(config, alias_bomb_is_refused, .timeout = 30) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    fputs("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n", m);
+    for (int i = 1; i <= 6; i++) {
+        fprintf(m, "l%d: &l%d [", i, i);
+        for (int j = 0; j < 10; j++) fprintf(m, "%s*l%d", j ? ", " : "", i - 1);
+        fputs("]\n", m);
+    }
+    fclose(m);
+    char *path = write_file("bomb.yaml", buf);
+    double s;
+    char *errs = doc_errors(path, &s);
+    cr_assert(strstr(errs, "more than 500000 nodes once aliases are expanded"), "%s", errs);
+    cr_assert(s < 5, "took %.1f s", s);
+    free(errs);
+    free(path);
+    free(buf);
+}
+
+/* Item 6: nesting 10^5 levels deep stops at the limit while parsing. */
+Test(config, deep_nesting_stops_at_the_limit, .timeout = 30) {
+    enum { N = 100000 };
+    char *text = malloc(2 * N + 8);
+    memcpy(text, "a: ", 3);
+    memset(text + 3, '[', N);
+    memset(text + 3 + N, ']', N);
+    strcpy(text + 3 + 2 * N, "\n");
+    char *path = write_file("deep.yaml", text);
+    double s;
+    char *errs = doc_errors(path, &s);
+    cr_assert(strstr(errs, "nesting deeper than 64 levels"), "%s", errs);
+    cr_assert(s < 1, "took %.1f s", s);
+    free(errs);
+    free(path);
+    free(text);
+}
+
+/* Item 7: finding and checking a mapping's keys is not quadratic. */
+Test(config, many_keys_load_fast, .timeout = 60) {
+    enum { N = 50000 };
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    for (int i = 0; i < N; i++) fprintf(m, "key_%d: %d\n", i, i);
+    fputs("key_7: again\n", m);
+    fclose(m);
+    char *path = write_file("wide.yaml", buf);
+    struct cfg_errors err = {0};
+    double t0 = now_s();
+    struct cfg_doc *d = cfg_doc_load(path, &err);
+    cr_assert_not_null(d);
+    const struct cfg_node *root = cfg_doc_root(d);
+    cr_assert_eq(cfg_node_len(root), N);
+    char key[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof key, "key_%d", i);
+        const struct cfg_node *v = cfg_node_get(root, key);
+        cr_assert(v && atoi(cfg_node_scalar(v)) == i);
+    }
+    double s = now_s() - t0;
+    cr_assert_eq(err.n, 1);
+    cr_assert(strstr(err.msg[0], "key_7: duplicate key"), "%s", err.msg[0]);
+    cr_assert(s < 2, "took %.1f s", s);
+    cfg_errors_fini(&err);
+    cfg_doc_free(d);
+    free(path);
+    free(buf);
+}
+
+/* Item 9 (and 22): an include that is a FIFO or a folder is refused, not
+ * read (a FIFO would block forever). */
+Test(config, include_of_a_non_regular_file_is_refused, .timeout = 20) {
+    char fifo[128], dir[128];
+    snprintf(fifo, sizeof fifo, "%s/pipe.yaml", tmpdir);
+    snprintf(dir, sizeof dir, "%s/folder.yaml", tmpdir);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    cr_assert_eq(mkdir(dir, 0700), 0);
+    EXPECT("include: pipe.yaml\nrequired_n: 1\n", "%s:1:10: include: \"",
+           "pipe.yaml\" is not a regular file");
+    EXPECT("include: folder.yaml\nrequired_n: 1\n", "folder.yaml\" is a folder, not a file");
+    char *errs = doc_errors(fifo, NULL);
+    cr_assert(strstr(errs, "pipe.yaml: not a regular file"), "%s", errs);
+    free(errs);
+}
+
+/* Item 10: integers are decimal as YAML 1.2 reads them: 010 is ten, like
+ * 08 is eight; 0o and 0x say octal and hexadecimal. */
+Test(config, integers_with_leading_zeros_are_decimal) {
+    const char *cases[][2] = {{"010", "10"},  {"08", "8"},   {"0o17", "15"},
+                              {"0x1f", "31"}, {"+12", "12"}, {"0_10", "10"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "required_n: 1\nwidth: %s\n", cases[i][0]);
+        char *path = write_file("num.yaml", text);
+        struct t_cfg c;
+        char errs[1024];
+        cr_assert(load(path, NULL, &c, errs, sizeof errs), "%s: %s", cases[i][0], errs);
+        cr_assert_eq(c.width, strtoull(cases[i][1], NULL, 10), "%s read as %llu", cases[i][0],
+                     (unsigned long long)c.width);
+        cfg_release(&root_section, &c);
+        free(path);
+    }
+    EXPECT("required_n: 1\nwidth: 0o8\n", "%s:2:8: width: found \"0o8\"");
+}
+
+/* Item 11: a negative number never wraps into an unsigned key, however it is
+ * written (quoted with a space, in hex, or through --set). */
+Test(config, negative_unsigned_values_never_wrap) {
+    EXPECT("required_n: \" -1\"\n", "%s:1:13: required_n: found \" -1\"");
+    EXPECT("required_n: -0x1\n", "%s:1:13: required_n: found \"-0x1\"");
+    EXPECT("required_n: \"\\t5\"\n", "required_n: found");
+    expect_error("required_n: 1\n", (const char *[]){"required_n= -1", NULL},
+                 (const char *const[]){"--set required_n= -1: required_n: found \" -1\"", NULL});
+    uint64_t v;
+    cr_assert_not(cfg_parse_uint(" -1", &v));
+    cr_assert_not(cfg_parse_uint("-1", &v));
+    cr_assert_not(cfg_parse_uint("18446744073709551616", &v));
+    cr_assert(cfg_parse_uint("18446744073709551615", &v));
+    cr_assert_eq(v, UINT64_MAX);
+}
+
+/* Item 22: a --set value is a YAML scalar: quoted, it is the text inside
+ * the quotes ('5' is 5, 'null' the string null), never null. */
+Test(config, set_values_may_be_quoted) {
+    char *path = write_file("q.yaml", "required_n: 1\n");
+    struct t_cfg c;
+    char errs[1024];
+    const char *sets[] = {"width='5'", "name='null'", "sub.label=\"\"", NULL};
+    cr_assert(load(path, sets, &c, errs, sizeof errs), "%s", errs);
+    cr_assert_eq(c.width, 5);
+    cr_assert_str_eq(c.name, "null");
+    cr_assert_str_eq(c.sub.label, "");
+    cfg_release(&root_section, &c);
+    expect_error(
+        "required_n: 1\n", (const char *[]){"name='a", NULL},
+        (const char *const[]){"--set name='a: the value is not one quoted YAML scalar", NULL});
+    free(path);
 }
