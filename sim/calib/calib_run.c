@@ -72,7 +72,7 @@ int calib_run(struct exp_run *run) {
     const struct chip_config *cc = exp_run_section(run, "chip");
     uint64_t l1 = cc->l1d.size_bytes / 2, l2 = cc->l2.size_bytes / 2;
     uint64_t l3 = cc->l2.size_bytes * 8;
-    uint64_t dram = cc->l3.slice_bytes * w * h * 3;
+    uint64_t dram = cc->l2.size_bytes * w * h * 3; /* 3x the L3 (the tiles' L2s) */
     struct {
         const char *name;
         unsigned tile;
