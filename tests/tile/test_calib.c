@@ -2,7 +2,7 @@
  * (claim C17: L1 2, L2 11, remote L3 40 cycles within 10%), what of them is
  * an input read back and what emerges (distance, the own-home lines), the
  * coherence cost of a line ping-ponged between two tiles growing with
- * distance. */
+ * distance, and the UDN's cycles per hop. */
 #include <criterion/criterion.h>
 #include <math.h>
 
@@ -135,4 +135,46 @@ Test(tile_calib, pingpong_cost_grows_with_distance) {
      * tile 0's write invalidates the peer (2 x hops): 6 cycles per hop */
     double slope = (prev - first) / (10 - 1);
     cr_assert(slope > 5 && slope < 7, "%.2f cycles per hop per round", slope);
+}
+
+/* Cycles per one-way UDN message between tile 0 and `peer` (calib_udnlat). */
+static double udn_one_way(unsigned peer) {
+    struct chip_config cfg;
+    tt_defaults(&cfg);
+    struct sim_engine *e = sim_engine_create();
+    struct chip *c = tt_chip(&cfg, e);
+    struct calib_udnlat *a = mem_alloc(chip_private_region(c, 0), sizeof *a);
+    struct calib_udnlat *b = mem_alloc(chip_private_region(c, peer), sizeof *b);
+    cr_assert(a && b);
+    *a = (struct calib_udnlat){.peer = peer, .starter = 1, .warmup = 4, .rounds = 100};
+    *b = (struct calib_udnlat){.peer = 0};
+    char err[200];
+    cr_assert_eq(chip_tile_start(c, 0, TILE_ROLE_APP, 0, calib_udnlat_main, a, err, sizeof err), 0);
+    cr_assert_eq(chip_tile_start(c, peer, TILE_ROLE_APP, 0, calib_udnlat_main, b, err, sizeof err),
+                 0);
+    sim_engine_run_until(e, SIM_TIME_MAX);
+    const struct tile_fault *f;
+    cr_assert_eq(chip_faults(c, &f), 0, "no faults (%s)", chip_faults(c, &f) ? f[0].what : "");
+    cr_assert_eq(a->round, 104);
+    double cyc = a->cycles_one_way;
+    chip_destroy(c);
+    sim_engine_destroy(e);
+    return cyc;
+}
+
+/* The UDN's latency per hop as tile code sees it: one-way cycles grow by
+ * the configured cycles per hop (1 [P]); the rest is the two sides'
+ * software and the network's fixed cost. */
+Test(tile_calib, udn_latency_per_hop) {
+    unsigned peers[] = {1, 3, 5, 17, 35}; /* 1, 3, 5, 7, 10 hops from tile 0 */
+    double first = 0, last = 0;
+    for (size_t i = 0; i < 5; i++) {
+        double m = udn_one_way(peers[i]);
+        cr_log_info("UDN tile 0 <-> tile %u: %.2f cycles one way", peers[i], m);
+        cr_assert_gt(m, 0);
+        if (i == 0) first = m;
+        last = m;
+    }
+    double slope = (last - first) / (10 - 1);
+    cr_assert(slope > 0.9 && slope < 1.1, "%.2f cycles per hop", slope);
 }
