@@ -11,7 +11,7 @@
  * the native ones over 5 runs per rep, once tile after tile (each table hot
  * in the host's caches) and once interleaved as the simulation runs the
  * handlers (batch b of every tile, then batch b + 1). The simulated outcome
- * (cache hits per level, memory cycles, simulated time) is printed too: a
+ * (cache hits per level, back-invalidations, memory cycles, simulated time) is printed too: a
  * speed change must leave it alone, and every rep must give the same one.
  * Times are the process's CPU time (host_s, native_s), so other load on the
  * machine matters less (but it still shares the host's caches). The medians
@@ -40,7 +40,7 @@ struct result {
     double sim_s, native_s, native_il_s;
     double native_all[NATIVE_RUNS], native_il_all[NATIVE_RUNS]; /* every run's time */
     uint64_t instr, lookups, sum_sim, sum_native, mem_cycles;
-    uint64_t l1, l2, l3, dram, loads, stores;
+    uint64_t l1, l2, l3, dram, back_inval, loads, stores;
     double sim_us;
 };
 
@@ -105,6 +105,7 @@ static struct result run(int shared, uint64_t cap, uint64_t batches, uint64_t pe
         res.l2 += cs->l2_hits;
         res.l3 += cs->l3_hits;
         res.dram += cs->dram;
+        res.back_inval += cs->back_inval;
     }
     const struct tile_fault *f;
     if (chip_faults(c, &f)) {
@@ -226,13 +227,15 @@ int main(int argc, char **argv) {
                "\"slowdown_vs_native_interleaved_median\": %.2f, "
                "\"simulated_us\": %.1f, \"mem_cycles\": %llu, "
                "\"loads\": %llu, \"stores\": %llu, "
-               "\"l1_hits\": %llu, \"l2_hits\": %llu, \"l3_hits\": %llu, \"dram\": %llu}\n",
+               "\"l1_hits\": %llu, \"l2_hits\": %llu, \"l3_hits\": %llu, \"dram\": %llu, "
+               "\"back_invalidations\": %llu}\n",
                names[k], reps, (unsigned long long)r.lookups, (unsigned long long)r.instr, r.sim_s,
                r.native_s, (double)r.instr / r.sim_s / 1e6, r.sim_s / r.native_s, r.native_il_s,
                r.sim_s / r.native_il_s, sim_med, nat_med, sim_med / nat_med, sim_med / nat_il_med,
                r.sim_us, (unsigned long long)r.mem_cycles, (unsigned long long)r.loads,
                (unsigned long long)r.stores, (unsigned long long)r.l1, (unsigned long long)r.l2,
-               (unsigned long long)r.l3, (unsigned long long)r.dram);
+               (unsigned long long)r.l3, (unsigned long long)r.dram,
+               (unsigned long long)r.back_inval);
     }
     return 0;
 }

@@ -11,6 +11,11 @@
  *    step after one warm-up pass.
  *  - pingpong: two tiles pass a token over the UDN; each, on receipt, reads
  *    and increments a shared counter line and passes the token back.
+ *  - udnlat: two tiles pass a one-word UDN message back and forth; the
+ *    starter times `rounds` round trips after `warmup` ones (tile_now_cycles
+ *    when the word comes back) and reports cycles per one-way message: the
+ *    network's latency plus each side's software (handler dispatch, receive,
+ *    send). Only the tile API's UDN calls: whichever UDN model the chip has.
  *  - loop: a loop of known length with no memory traffic (cost-model check).
  *  - hashtab: lookups in an open-addressing hash table (speed benchmark);
  *    the tile program runs `batches` timer handlers of `lookups` each.
@@ -69,6 +74,16 @@ struct calib_contend {
     uint64_t cycles, sink; /* out */
 };
 void calib_lock_contend_main(struct tile *t, void *arg);
+
+struct calib_udnlat {
+    unsigned peer;
+    int starter;
+    uint64_t warmup, rounds; /* round trips before timing / timed */
+    uint64_t round;          /* round trips completed (starter) */
+    uint64_t start_cycles, end_cycles;
+    double cycles_one_way; /* (end - start) / (2 x rounds); -1 until done */
+};
+void calib_udnlat_main(struct tile *t, void *arg);
 
 uint64_t calib_loop(uint64_t n, uint64_t seed);
 uint64_t calib_loop_native(uint64_t n, uint64_t seed);

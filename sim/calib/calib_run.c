@@ -65,6 +65,38 @@ static double chase(struct exp_run *run, unsigned tile, uint64_t bytes, uint64_t
     return cps;
 }
 
+/* Cycles per one-way UDN message between tile 0 and `peer` (calib_udnlat);
+ * < 0 on failure. */
+static double udn_one_way(struct exp_run *run, unsigned peer) {
+    struct sim_engine *e;
+    struct chip *c = make_chip(run, &e);
+    if (!c) return -1;
+    double cyc = -1;
+    struct calib_udnlat *a = mem_alloc(chip_private_region(c, 0), sizeof *a);
+    struct calib_udnlat *b = mem_alloc(chip_private_region(c, peer), sizeof *b);
+    char err[256];
+    if (!a || !b) {
+        snprintf(run->stop_reason, sizeof run->stop_reason, "udn latency: out of simulated memory");
+    } else {
+        *a = (struct calib_udnlat){.peer = peer, .starter = 1, .warmup = 4, .rounds = 100};
+        *b = (struct calib_udnlat){.peer = 0, .warmup = 4, .rounds = 100};
+        if (chip_tile_start(c, 0, TILE_ROLE_APP, 0, calib_udnlat_main, a, err, sizeof err) ||
+            chip_tile_start(c, peer, TILE_ROLE_APP, 0, calib_udnlat_main, b, err, sizeof err)) {
+            snprintf(run->stop_reason, sizeof run->stop_reason, "%s", err);
+        } else {
+            sim_engine_run_until(e, SIM_TIME_MAX);
+            count_engine(run, e);
+            if (check_faults(run, c)) cyc = a->cycles_one_way;
+            if (cyc < 0 && !run->stop_reason[0])
+                snprintf(run->stop_reason, sizeof run->stop_reason,
+                         "udn latency: tile 0 <-> %u did not finish", peer);
+        }
+    }
+    chip_destroy(c);
+    sim_engine_destroy(e);
+    return cyc;
+}
+
 int calib_run(struct exp_run *run) {
     const struct noc_config *noc = exp_run_section(run, "noc");
     unsigned w = (unsigned)noc->width, h = (unsigned)noc->height;
@@ -72,7 +104,7 @@ int calib_run(struct exp_run *run) {
     const struct chip_config *cc = exp_run_section(run, "chip");
     uint64_t l1 = cc->l1d.size_bytes / 2, l2 = cc->l2.size_bytes / 2;
     uint64_t l3 = cc->l2.size_bytes * 8;
-    uint64_t dram = cc->l3.slice_bytes * w * h * 3;
+    uint64_t dram = cc->l2.size_bytes * w * h * 3; /* 3x the L3 (the tiles' L2s) */
     struct {
         const char *name;
         unsigned tile;
@@ -91,15 +123,53 @@ int calib_run(struct exp_run *run) {
     for (int i = 0; i < 5; i++) json_kv_double(run->stats, chases[i].name, cps[i]);
     json_object_end(run->stats);
 
-    /* ping-pong: tile 0 with tiles along row 0, then the far corner */
+    /* tile 0 with tiles along row 0, then the far corner */
+    unsigned peers[64], np = 0;
+    for (unsigned x = 1; x < w && np < 63; x++) peers[np++] = x;
+    if (w * h - 1 != peers[np ? np - 1 : 0] && w * h > 1) peers[np++] = w * h - 1;
+
+    /* UDN latency per hop: one-way cycles vs hops and their least-squares
+     * line. The kind builds chips without a network plugged in, so the
+     * tile runtime's direct UDN model carries the messages (docs/tiles.md). */
+    FILE *ucsv = exp_open_csv(run, "udn_latency.csv");
+    if (!ucsv) return TSR_EXIT_RUN_FAILED;
+    fprintf(ucsv, "peer,hops,cycles_one_way\n");
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    json_key(run->stats, "udn_latency");
+    json_object_begin(run->stats);
+    json_kv_string(run->stats, "model", "tile runtime, direct (no network plugged in)");
+    json_key(run->stats, "points");
+    json_array_begin(run->stats);
+    for (unsigned i = 0; i < np; i++) {
+        double cyc = udn_one_way(run, peers[i]);
+        if (cyc < 0) {
+            fclose(ucsv);
+            return TSR_EXIT_RUN_FAILED;
+        }
+        double x = (double)(peers[i] % w + peers[i] / w); /* hops from tile 0 */
+        fprintf(ucsv, "%u,%.0f,%.2f\n", peers[i], x, cyc);
+        json_object_begin(run->stats);
+        json_kv_uint(run->stats, "peer", peers[i]);
+        json_kv_uint(run->stats, "hops", (uint64_t)x);
+        json_kv_double(run->stats, "cycles_one_way", cyc);
+        json_object_end(run->stats);
+        sx += x, sy += cyc, sxx += x * x, sxy += x * cyc;
+    }
+    json_array_end(run->stats);
+    fclose(ucsv);
+    double den = (double)np * sxx - sx * sx;
+    double slope = np > 1 && den > 0 ? ((double)np * sxy - sx * sy) / den : 0;
+    double icpt = np ? (sy - slope * sx) / (double)np : 0;
+    json_kv_double(run->stats, "cycles_per_hop", slope);
+    json_kv_double(run->stats, "cycles_at_0_hops", icpt);
+    json_object_end(run->stats);
+
+    /* ping-pong of a counter line */
     FILE *csv = exp_open_csv(run, "pingpong.csv");
     if (!csv) return TSR_EXIT_RUN_FAILED;
     fprintf(csv, "peer,hops,memory_cycles_per_round\n");
     json_key(run->stats, "pingpong");
     json_array_begin(run->stats);
-    unsigned peers[64], np = 0;
-    for (unsigned x = 1; x < w && np < 63; x++) peers[np++] = x;
-    if (w * h - 1 != peers[np ? np - 1 : 0] && w * h > 1) peers[np++] = w * h - 1;
     int rc = TSR_EXIT_OK;
     for (unsigned i = 0; i < np && rc == TSR_EXIT_OK; i++) {
         struct sim_engine *e;
@@ -161,8 +231,9 @@ int calib_run(struct exp_run *run) {
     if (np == 0) json_array_end(run->stats);
     fclose(csv);
     snprintf(run->summary, sizeof run->summary,
-             "chase cycles/load: L1 %.2f, L2 %.2f, L3 %.2f (tile 0) %.2f (centre), DRAM %.2f",
-             cps[0], cps[1], cps[2], cps[3], cps[4]);
+             "chase cycles/load: L1 %.2f, L2 %.2f, L3 %.2f (tile 0) %.2f (centre), DRAM %.2f; "
+             "UDN %.2f cycles/hop",
+             cps[0], cps[1], cps[2], cps[3], cps[4], slope);
     return rc;
 }
 

@@ -30,7 +30,7 @@ static unsigned shim_hops(struct chip_nic *n, unsigned h) {
 /* A device access of len bytes at addr: the copy happens at once; the access
  * is done when its farthest line has been served at its home (a write: the
  * trip there, then the L3 write, which invalidates cached copies; a read: the
- * round trip plus what the home's slice or DRAM takes). */
+ * round trip plus what the home copy or DRAM takes). */
 static int dma_access(struct chip_nic *n, uint64_t addr, void *buf, size_t len, bool write,
                       sim_time_t now, sim_time_t *done) {
     struct mem_region *r;

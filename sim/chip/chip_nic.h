@@ -7,8 +7,8 @@
  * device (nic/mpipe.h) over them and plugs it into the chip (chip_set_nic),
  * so tile code reaches it only through tile_api.h.
  *  - iDMA write: the bytes go into the region's host memory and every line
- *    lands in its L3 home (cache_dma_write: allocated in the home's slice,
- *    every cached copy invalidated). The write is done when the farthest
+ *    lands in its L3 home (cache_dma_write: allocated in the home's L2 as
+ *    the home copy, every other cached copy invalidated). The write is done when the farthest
  *    line has crossed the mesh from the shim (nic.mpipe.shim_tile, one hop
  *    off the edge) and been written at its home (l3.hit_cycles), lines
  *    issued one per core cycle.

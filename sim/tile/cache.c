@@ -1,4 +1,4 @@
-/* sim/tile/cache.c: L1/L2 per tile, distributed L3 + directory, DRAM. See cache.h. */
+/* sim/tile/cache.c: L1/L2 per tile, the L3 made of the L2s + directory, DRAM. See cache.h. */
 #include "sim/tile/cache.h"
 
 #include <assert.h>
@@ -75,9 +75,6 @@ static inline uint8_t *slot_set(const struct cache_level *c, long k) {
 static inline unsigned slot_way(const struct cache_level *c, long k) {
     return (unsigned)((uint64_t)k % c->ways);
 }
-static inline uint32_t slot_tag(const struct cache_level *c, long k) {
-    return cache_set_tags(slot_set(c, k))[slot_way(c, k)];
-}
 static inline uint8_t *slot_flag(const struct cache_level *c, long k) {
     return slot_set(c, k) + c->flag_off + slot_way(c, k);
 }
@@ -100,22 +97,21 @@ static inline void level_touch(struct cache_level *c, long i) {
     cache_ages_touch(c, slot_set(c, i), slot_way(c, i));
 }
 
-/* Victim slot for line: the first invalid way, else the least recently used. */
-static long level_victim(const struct cache_level *c, uint64_t line) {
-    const uint64_t set = line & c->set_mask;
-    return (long)(set * c->ways + cache_set_victim(c, c->blk + (set << c->shift)));
-}
-
+/* Drops a tile's copy of line (an L2's home copy stays: the home keeps it). */
 static void level_drop(struct cache_level *c, uint64_t line) {
     uint8_t *set = cache_set_of(c, line);
     int w = cache_set_find(c, set, (uint32_t)(line + 1));
-    if (w >= 0) cache_set_clear(c, set, (unsigned)w);
+    if (w >= 0 && !(set[c->flag_off + (unsigned)w] & CACHE_HOME))
+        cache_set_clear(c, set, (unsigned)w);
 }
 
+/* A tile's copy of line becomes shared (a home copy's owner is the
+ * directory's business). */
 static void level_unexcl(struct cache_level *c, uint64_t line) {
     uint8_t *set = cache_set_of(c, line);
     int w = cache_set_find(c, set, (uint32_t)(line + 1));
-    if (w >= 0) set[c->flag_off + (unsigned)w] &= (uint8_t)~1u;
+    if (w >= 0 && !(set[c->flag_off + (unsigned)w] & CACHE_HOME))
+        set[c->flag_off + (unsigned)w] &= (uint8_t)~1u;
 }
 
 static unsigned dist(int x0, int y0, int x1, int y1) {
@@ -139,7 +135,6 @@ bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned
     s->line_shift = (unsigned)__builtin_ctzll(cfg->line_bytes);
     s->l1 = calloc(s->ntiles, sizeof *s->l1);
     s->l2 = calloc(s->ntiles, sizeof *s->l2);
-    s->l3 = calloc(s->ntiles, sizeof *s->l3);
     s->st = calloc(s->ntiles, sizeof *s->st);
     s->port = calloc(s->ntiles, sizeof *s->port);
     s->l3_extra = calloc((size_t)s->ntiles * s->ntiles, sizeof *s->l3_extra);
@@ -150,32 +145,29 @@ bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned
     s->ctrl_y = calloc(s->nctrl, sizeof *s->ctrl_y);
     s->win_id = calloc((size_t)s->nctrl * CACHE_DRAM_WINDOWS, sizeof *s->win_id);
     s->win_load = calloc((size_t)s->nctrl * CACHE_DRAM_WINDOWS, sizeof *s->win_load);
-    if (!s->l1 || !s->l2 || !s->l3 || !s->st || !s->port || !s->l3_extra || !s->home_map ||
-        !s->hops || !s->ctrl_x || !s->ctrl_y || !s->win_id || !s->win_load) {
+    if (!s->l1 || !s->l2 || !s->st || !s->port || !s->l3_extra || !s->home_map || !s->hops ||
+        !s->ctrl_x || !s->ctrl_y || !s->win_id || !s->win_load) {
         snprintf(err, errlen, "chip: out of memory for the caches");
         cache_sys_fini(s);
         return false;
     }
-    /* Each level's sets for all tiles in one array (an L3 set's block holds
-     * its sharer masks too), so an address is computed without reading
-     * per-tile state. */
+    /* Each level's sets for all tiles in one array (an L2 set's block holds
+     * its sharer masks too: the L2s are the L3's slices), so an address is
+     * computed without reading per-tile state. */
     size_t b1 = level_geom(&s->l1[0], cfg->l1d.size_bytes, cfg->l1d.ways, cfg->line_bytes, false);
-    size_t b2 = level_geom(&s->l2[0], cfg->l2.size_bytes, cfg->l2.ways, cfg->line_bytes, false);
-    size_t b3 = level_geom(&s->l3[0], cfg->l3.slice_bytes, cfg->l3.ways, cfg->line_bytes, true);
-    /* One block for all of them, on huge pages where the host allows: the
+    size_t b2 = level_geom(&s->l2[0], cfg->l2.size_bytes, cfg->l2.ways, cfg->line_bytes, true);
+    /* One block for both, on huge pages where the host allows: the
      * model's arrays (megabytes) are walked at random, so host TLB misses
      * would cost as much as the host cache misses. */
-    /* (each array starts on a 4 KB boundary: an L3 set block of 128 bytes is
+    /* (each array starts on a 4 KB boundary: an L2 set block of 128 bytes is
      * then one aligned pair of host lines, which the host fetches together) */
     size_t o1 = 0, o2 = o1 + ((b1 * s->ntiles + 4095) & ~(size_t)4095);
-    size_t o3 = o2 + ((b2 * s->ntiles + 4095) & ~(size_t)4095);
-    size_t total = o3 + b3 * s->ntiles;
+    size_t total = o2 + b2 * s->ntiles;
     s->mem = mem_host_huge(&total);
     s->mem_bytes = total;
     if (s->mem) {
         s->l1_mem = s->mem + o1;
         s->l2_mem = s->mem + o2;
-        s->l3_mem = s->mem + o3;
     }
     if (!s->mem) {
         snprintf(err, errlen, "chip: out of memory for the caches");
@@ -185,36 +177,34 @@ bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned
     for (unsigned t = 0; t < s->ntiles; t++) {
         s->l1[t] = s->l1[0];
         s->l2[t] = s->l2[0];
-        s->l3[t] = s->l3[0];
         level_format(&s->l1[t], s->l1_mem + t * b1);
         level_format(&s->l2[t], s->l2_mem + t * b2);
-        level_format(&s->l3[t], s->l3_mem + t * b3);
     }
     s->ways_l1 = s->l1[0].ways;
     s->ways_l2 = s->l2[0].ways;
-    s->ways_l3 = s->l3[0].ways;
     for (unsigned a = 0; a < s->ntiles; a++)
         for (unsigned b = 0; b < s->ntiles; b++) {
             s->hops[a * s->ntiles + b] = (uint8_t)dist((int)(a % width), (int)(a / width),
                                                        (int)(b % width), (int)(b / width));
-            /* (chip_config_check: l3.hit_cycles >= l1d.hit_cycles) */
+            /* (chip_config_check: l3.hit_cycles >= l2.hit_cycles >= l1d.hit_cycles)
+             * The home copy of a line homed on the asking tile is in its own
+             * L2: an L2 hit. */
             s->l3_extra[a * s->ntiles + b] =
-                (uint32_t)(cfg->l3.hit_cycles +
-                           2ull * s->hops[a * s->ntiles + b] * cfg->l3.hop_cycles -
-                           cfg->l1d.hit_cycles);
+                a == b ? (uint32_t)(cfg->l2.hit_cycles - cfg->l1d.hit_cycles)
+                       : (uint32_t)(cfg->l3.hit_cycles +
+                                    2ull * s->hops[a * s->ntiles + b] * cfg->l3.hop_cycles -
+                                    cfg->l1d.hit_cycles);
         }
     uint64_t n = cfg->l3.home_map_entries;
     s->home_mask = (n & (n - 1)) == 0 ? n - 1 : 0;
-    const bool folded = s->ways_l1 == 2 && s->ways_l2 == 8 && s->ways_l3 == 8;
+    const bool folded = s->ways_l1 == 2 && s->ways_l2 == 8;
     for (unsigned t = 0; t < s->ntiles; t++) {
         struct cache_port *p = &s->port[t];
-        p->access = folded ? cache_port_access_2_8_8 : cache_port_access_any;
+        p->access = folded ? cache_port_access_2_8 : cache_port_access_any;
         p->l1 = s->l1[t];
         p->l2 = s->l2[t];
-        p->l3_mem = s->l3_mem;
-        p->l3_set_mask = s->l3[0].set_mask;
-        p->l3_shift = s->l3[0].shift;
-        p->l3_sets_log2 = (unsigned)__builtin_ctzll(s->l3[0].sets);
+        p->l2_mem = s->l2_mem;
+        p->l2_sets_log2 = (unsigned)__builtin_ctzll(s->l2[0].sets);
         p->line_shift = s->line_shift;
         p->tile = t;
         p->l2_extra = cfg->l2.hit_cycles - cfg->l1d.hit_cycles;
@@ -248,7 +238,6 @@ void cache_sys_fini(struct cache_sys *s) {
     mem_host_huge_free(s->mem, s->mem_bytes);
     free(s->l1);
     free(s->l2);
-    free(s->l3);
     free(s->st);
     free(s->port);
     free(s->l3_extra);
@@ -277,7 +266,8 @@ static void lose(struct cache_sys *s, unsigned tile, uint64_t line) {
     if (s->lost) s->lost(s->lost_ctx, tile, line);
 }
 
-/* A slice evicts line: every sharer in mask sh loses it (the L3 is inclusive). */
+/* A home copy of line leaves its home's L2: every sharer in mask sh loses
+ * it (the L3 is inclusive). */
 static void back_invalidate(struct cache_sys *s, uint64_t line, uint64_t sh) {
     while (sh) {
         unsigned t = (unsigned)__builtin_ctzll(sh);
@@ -336,18 +326,36 @@ static inline __attribute__((always_inline)) void set_fill(uint8_t *set, int w, 
 /* The cold parts of the access path, out of line so that its common paths
  * (hits at some level, reads) keep few values live across calls. */
 
-/* An L3 miss at home h: the line takes the victim way of set s3 (whose line,
- * if any, leaves every sharer: the L3 is inclusive) and comes from DRAM.
- * Returns the way; *cycles gets the DRAM trip. */
+/* Way w of L2 set `set` is about to be refilled: if it holds a home copy,
+ * the line leaves the L3 and every sharer loses it (a copy of a line homed
+ * elsewhere leaves silently). */
+static __attribute__((noinline)) void evict_home_copy(struct cache_sys *s, uint8_t *set, unsigned w,
+                                                      unsigned ways) {
+    uint64_t *sh = (uint64_t *)(void *)(set + CACHE_MASK_OFF(ways));
+    const uint32_t vt = cache_set_tags(set)[w];
+    const uint64_t m = sh[w];
+    sh[w] = 0;
+    if (vt) back_invalidate(s, (uint64_t)vt - 1, m);
+}
+
+/* The victim way of an L2 set, emptied of its home copy if it held one. */
+static inline __attribute__((always_inline)) unsigned l2_victim(struct cache_sys *s, uint8_t *set,
+                                                                unsigned ways) {
+    const unsigned w = cache_set_victim_w(set, ways);
+    if (UNLIKELY(set[CACHE_FLAG_OFF(ways) + w] & CACHE_HOME)) evict_home_copy(s, set, w, ways);
+    return w;
+}
+
+/* An L3 miss at home h: the line takes the victim way of the home's L2 set
+ * s3 as its home copy (no sharers yet) and comes from DRAM. Returns the way;
+ * *cycles gets the DRAM trip. */
 static __attribute__((noinline)) int l3_fill(struct cache_sys *s, unsigned h, uint8_t *s3,
                                              uint64_t *sh3, uint32_t tag, uint64_t pa,
-                                             cache_now_fn now, void *now_ctx, unsigned w3,
+                                             cache_now_fn now, void *now_ctx, unsigned w2,
                                              uint64_t *cycles) {
-    const int k = (int)cache_set_victim_w(s3, w3);
-    const uint32_t vt = cache_set_tags(s3)[k];
-    if (vt) back_invalidate(s, (uint64_t)vt - 1, sh3[k]);
+    const int k = (int)l2_victim(s, s3, w2);
     cache_set_tags(s3)[k] = tag;
-    s3[CACHE_FLAG_OFF(w3) + (unsigned)k] = 0;
+    s3[CACHE_FLAG_OFF(w2) + (unsigned)k] = CACHE_HOME;
     sh3[k] = 0;
     *cycles = dram_cost(s, h, pa, now(now_ctx));
     return k;
@@ -377,11 +385,40 @@ static __attribute__((noinline)) void downgrade(struct cache_sys *s, unsigned o,
     if (s->lost) s->lost(s->lost_ctx, o, line);
 }
 
-/* An access through port p for a geometry of w1 / w2 / w3 ways (constants
- * where the caller can: see below). Returns cache_port_fn's packed value. */
+/* The directory at the home copy (flag *owner, sharer mask *sh) serves an
+ * access by tile: a store invalidates every other sharer and makes the tile
+ * the exclusive owner (returns the invalidation round trip's cycles); a load
+ * downgrades another exclusive owner and adds the tile to the sharers.
+ * *ex: whether the tile now holds the line exclusively. */
+static inline __attribute__((always_inline)) uint64_t directory(struct cache_sys *s, unsigned tile,
+                                                                unsigned h, uint64_t line,
+                                                                bool write, uint8_t *owner,
+                                                                uint64_t *sh, bool *ex) {
+    const uint64_t me = 1ull << tile;
+    uint64_t cycles = 0;
+    if (write) {
+        const uint64_t others = *sh & ~me;
+        if (others)
+            cycles = 2ull * invalidate_others(s, tile, h, line, others) * s->cfg.l3.hop_cycles;
+        *sh = me;
+        *owner = (uint8_t)(CACHE_HOME | (tile + 1));
+        *ex = true;
+    } else {
+        /* other holders keep a shared copy; an exclusive one is downgraded */
+        const unsigned o = *owner & CACHE_OWNER_MASK;
+        if (UNLIKELY(o && o != tile + 1)) downgrade(s, o - 1, line);
+        *sh |= me;
+        *ex = *sh == me;
+        *owner = (uint8_t)(CACHE_HOME | (*ex ? tile + 1 : 0));
+    }
+    return cycles;
+}
+
+/* An access through port p for a geometry of w1 / w2 ways (constants where
+ * the caller can: see below). Returns cache_port_fn's packed value. */
 static inline __attribute__((always_inline)) uint64_t
 access_ways(struct cache_port *p, uint64_t pa, unsigned kind, int home, cache_now_fn now,
-            void *now_ctx, const unsigned w1, const unsigned w2, const unsigned w3) {
+            void *now_ctx, const unsigned w1, const unsigned w2) {
     const uint64_t line = pa >> p->line_shift;
     assert(line < UINT32_MAX && "simulated addresses are bounded by mem.h");
     const uint32_t tag = (uint32_t)(line + 1);
@@ -396,9 +433,9 @@ access_ways(struct cache_port *p, uint64_t pa, unsigned kind, int home, cache_no
         return s1[CACHE_FLAG_OFF(w1) + (unsigned)i] & 1;
     }
     uint8_t *s2 = cache_set_of(&p->l2, line);
-    /* The home's slice and directory entry: their host lines are fetched
-     * while the L2 set is searched (an L2 hit does not use them). Every
-     * slice has the same geometry, and the slices lie one after another. */
+    /* The home's L2 set and its directory entries: their host lines are
+     * fetched while the own L2 set is searched (a hit there does not use
+     * them). Every L2 has the same geometry, and they lie one after another. */
     unsigned h; /* (cache_home_of through the port's copies: 6 host instructions less) */
     if (home >= 0 && (unsigned)home < p->ntiles)
         h = (unsigned)home;
@@ -406,85 +443,102 @@ access_ways(struct cache_port *p, uint64_t pa, unsigned kind, int home, cache_no
         h = p->home_map[cache_home_hash(line) & p->home_mask];
     else
         h = cache_home(p->s, line);
-    const uint64_t set3 = ((uint64_t)h << p->l3_sets_log2) | (line & p->l3_set_mask);
-    uint8_t *s3 = p->l3_mem + (set3 << p->l3_shift);
-    uint64_t *sh3 = (uint64_t *)(void *)(s3 + CACHE_MASK_OFF(w3));
+    const uint64_t set3 = ((uint64_t)h << p->l2_sets_log2) | (line & p->l2.set_mask);
+    uint8_t *s3 = p->l2_mem + (set3 << p->l2.shift);
+    uint64_t *sh3 = (uint64_t *)(void *)(s3 + CACHE_MASK_OFF(w2));
     __builtin_prefetch(s3, 1);
     __builtin_prefetch(sh3, 1);
     const int j = cache_set_find_w(s2, tag, w2);
-    if (j >= 0 && (!write || (s2[CACHE_FLAG_OFF(w2) + (unsigned)j] & 1))) {
-        const bool ex2 = s2[CACHE_FLAG_OFF(w2) + (unsigned)j] & 1;
-        cache_ages_touch_w(s2, (unsigned)j, w2);
-        set_fill(s1, i, tag, ex2, w1);
-        st->l2_hits++;
-        st->extra_cycles += p->l2_extra;
-        return p->l2_extra << 1 | ex2;
-    }
-    /* to the home */
+    const unsigned tile = p->tile;
     struct cache_sys *s = p->s;
+    bool ex;
+    if (j >= 0) {
+        const uint8_t f2 = s2[CACHE_FLAG_OFF(w2) + (unsigned)j];
+        if (LIKELY(!(f2 & CACHE_HOME))) {
+            if (!write || (f2 & 1)) { /* the tile's own copy */
+                const bool ex2 = f2 & 1;
+                cache_ages_touch_w(s2, (unsigned)j, w2);
+                set_fill(s1, i, tag, ex2, w1);
+                st->l2_hits++;
+                st->extra_cycles += p->l2_extra;
+                return p->l2_extra << 1 | ex2;
+            }
+        } else {
+            /* the home copy of a line homed on this tile (s2 == s3): an L2
+             * hit, plus the invalidations a store causes */
+            uint64_t extra = p->l2_extra;
+            uint64_t inval =
+                directory(s, tile, tile, line, write, &s2[CACHE_FLAG_OFF(w2) + (unsigned)j],
+                          (uint64_t *)(void *)(s2 + CACHE_MASK_OFF(w2)) + j, &ex);
+            if (UNLIKELY(inval)) {
+                extra += inval;
+                st->upgrades++;
+            }
+            cache_ages_touch_w(s2, (unsigned)j, w2);
+            set_fill(s1, i, tag, ex, w1);
+            st->l2_hits++;
+            st->extra_cycles += extra;
+            return extra << 1 | ex;
+        }
+    }
+    /* to the home (the tile itself if the line is homed here and absent) */
     uint64_t extra = p->l3_extra[h];
-    int k = cache_set_find_w(s3, tag, w3);
+    /* (h == tile: s3 is s2, where only a copy found under another home can
+     * be: see below) */
+    int k = h == tile ? j : cache_set_find_w(s3, tag, w2);
     if (UNLIKELY(k < 0)) {
         uint64_t dram = 0;
-        k = l3_fill(s, h, s3, sh3, tag, pa, now, now_ctx, w3, &dram);
+        k = l3_fill(s, h, s3, sh3, tag, pa, now, now_ctx, w2, &dram);
         extra += dram;
         st->dram++;
     } else {
+        uint8_t *f3 = &s3[CACHE_FLAG_OFF(w2) + (unsigned)k];
+        if (UNLIKELY(!(*f3 & CACHE_HOME))) { /* a line reached under two homes (tests do) */
+            *f3 = (uint8_t)(CACHE_HOME | ((*f3 & 1) ? h + 1 : 0));
+            sh3[k] = 1ull << h;
+        }
         st->l3_hits++;
     }
-    cache_ages_touch_w(s3, (unsigned)k, w3);
-    uint8_t *owner = &s3[CACHE_FLAG_OFF(w3) + (unsigned)k];
-    const unsigned tile = p->tile;
-    const uint64_t me = 1ull << tile;
-    uint64_t others = sh3[k] & ~me;
-    bool ex;
-    if (write) {
-        if (j >= 0) st->upgrades++;
-        if (others)
-            extra += 2ull * invalidate_others(s, tile, h, line, others) * s->cfg.l3.hop_cycles;
-        sh3[k] = me;
-        *owner = (uint8_t)(tile + 1);
-        ex = true;
-    } else {
-        /* other holders keep a shared copy; an exclusive one is downgraded */
-        unsigned o = *owner;
-        if (UNLIKELY(o && o != tile + 1)) downgrade(s, o - 1, line);
-        sh3[k] |= me;
-        ex = sh3[k] == me;
-        *owner = ex ? (uint8_t)(tile + 1) : 0;
+    cache_ages_touch_w(s3, (unsigned)k, w2);
+    if (write && j >= 0) st->upgrades++;
+    extra +=
+        directory(s, tile, h, line, write, &s3[CACHE_FLAG_OFF(w2) + (unsigned)k], &sh3[k], &ex);
+    /* the tile's own copy beside the home's (a back-invalidation above may
+     * have emptied ways of s1/s2, never the ways holding this line) */
+    if (h != tile) {
+        const int v = j >= 0 ? j : (int)l2_victim(s, s2, w2);
+        set_fill(s2, v, tag, ex, w2);
     }
-    /* (a back-invalidation above may have emptied ways of s1/s2, never the
-     * ways holding this line) */
-    set_fill(s2, j, tag, ex, w2);
     set_fill(s1, i, tag, ex, w1);
     st->extra_cycles += extra;
     return extra << 1 | ex;
 }
 
-uint64_t cache_port_access_2_8_8(struct cache_port *p, uint64_t pa, unsigned kind, int home,
-                                 cache_now_fn now, void *now_ctx) {
-    return access_ways(p, pa, kind, home, now, now_ctx, 2, 8, 8);
+uint64_t cache_port_access_2_8(struct cache_port *p, uint64_t pa, unsigned kind, int home,
+                               cache_now_fn now, void *now_ctx) {
+    return access_ways(p, pa, kind, home, now, now_ctx, 2, 8);
 }
 
 uint64_t cache_port_access_any(struct cache_port *p, uint64_t pa, unsigned kind, int home,
                                cache_now_fn now, void *now_ctx) {
-    return access_ways(p, pa, kind, home, now, now_ctx, p->l1.ways, p->l2.ways, p->s->ways_l3);
+    return access_ways(p, pa, kind, home, now, now_ctx, p->l1.ways, p->l2.ways);
 }
 
 unsigned cache_dma_write(struct cache_sys *s, uint64_t pa, int home) {
     const uint64_t line = pa >> s->line_shift;
     assert(line < UINT32_MAX);
     unsigned h = cache_home_of(s, line, home);
-    struct cache_level *sl = &s->l3[h];
+    struct cache_level *sl = &s->l2[h];
     long k = level_find(sl, line);
     unsigned n = 0;
     if (k < 0) {
-        k = level_victim(sl, line);
-        const uint32_t vt = slot_tag(sl, k);
-        if (vt) back_invalidate(s, (uint64_t)vt - 1, *slot_sharers(sl, k));
-        slot_set_tag(sl, k, (uint32_t)(line + 1), 0);
+        uint8_t *set = cache_set_of(sl, line);
+        k = (long)((line & sl->set_mask) * sl->ways + l2_victim(s, set, sl->ways));
+        slot_set_tag(sl, k, (uint32_t)(line + 1), CACHE_HOME);
     } else {
         uint64_t sh = *slot_sharers(sl, k);
+        if (!(*slot_flag(sl, k) & CACHE_HOME)) /* a line reached under two homes (tests do) */
+            sh = 0, level_drop(&s->l1[h], line);
         while (sh) {
             unsigned t = (unsigned)__builtin_ctzll(sh);
             sh &= sh - 1;
@@ -494,7 +548,7 @@ unsigned cache_dma_write(struct cache_sys *s, uint64_t pa, int home) {
         }
     }
     *slot_sharers(sl, k) = 0;
-    *slot_flag(sl, k) = 0;
+    *slot_flag(sl, k) = CACHE_HOME;
     level_touch(sl, k);
     s->dma_lines++;
     return n;
@@ -506,7 +560,7 @@ uint64_t cache_dma_read(struct cache_sys *s, uint64_t pa, int home, sim_time_t n
     assert(line < UINT32_MAX);
     unsigned h = cache_home_of(s, line, home);
     if (home_out) *home_out = h;
-    struct cache_level *sl = &s->l3[h];
+    struct cache_level *sl = &s->l2[h];
     long k = level_find(sl, line);
     if (k >= 0) {
         level_touch(sl, k);

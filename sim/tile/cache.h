@@ -1,30 +1,41 @@
 /* sim/tile/cache.h: the chip's memory hierarchy: per-tile L1D and L2, a
- * distributed L3 with hash-for-home and a directory, DRAM at the mesh edge.
+ * distributed L3 made of the tiles' L2s (hash-for-home, a directory at each
+ * home), DRAM at the mesh edge.
  *
  * What it does: cache_access() takes one access of tile T to simulated
  * physical address pa and returns the cycles it costs beyond an L1 hit.
  *  - L1D and L2 per tile: set associative, LRU, chip.line_bytes lines. A line
  *    is held shared or exclusive; a store hits only an exclusive copy.
- *  - L3: every line has a home tile, hash-for-home through a map of
- *    chip.l3.home_map_entries entries filled round-robin over the tiles, or a
- *    fixed home given by the region. The home's slice (chip.l3.slice_bytes,
- *    LRU) holds the line and its directory entry (sharer bit set). A miss in
- *    L2 costs l3.hit_cycles + the mesh round trip to the home (Manhattan
- *    distance x l3.hop_cycles each way; computed, not simulated flit by flit).
+ *  - L3 = the union of the L2s (as TILE-Gx): every line has a home tile,
+ *    hash-for-home through a map of chip.l3.home_map_entries entries filled
+ *    round-robin over the tiles, or a fixed home given by the region. The
+ *    home's L2 holds the line's home copy (the L3 copy; there is no separate
+ *    L3 array) with its directory entry (sharer bits, exclusive owner), in
+ *    the same sets and ways as the tile's own copies of lines homed
+ *    elsewhere: L2 and L3 share capacity. An access by the home tile itself
+ *    finds the home copy in its own L2 and costs an L2 hit
+ *    (chip.l2.hit_cycles). An access by another tile that misses its own L2
+ *    costs l3.hit_cycles + the mesh round trip to the home (Manhattan
+ *    distance x l3.hop_cycles each way; computed, not simulated flit by
+ *    flit), and the tile keeps a copy in its L1 and L2.
  *  - Coherence: a store to a line not held exclusively goes to the home, which
- *    invalidates every other sharer (their L1 and L2 copies) and waits for the
- *    farthest one's acknowledgement (round trip home <-> sharer); the writer
- *    then holds the line exclusively. A later load by another tile misses and
- *    pays the trip to the home again, so a lock word or counter written by
- *    several tiles bounces. Stores write through to the home (as TILE-Gx),
- *    so a load never fetches from another tile's cache. A slice eviction
- *    invalidates the line's sharers (inclusive L3); L1/L2 evictions are silent
- *    (stale sharer bits cost an invalidation that finds nothing).
+ *    invalidates every other sharer (their L1 and L2 copies; the home copy
+ *    stays) and waits for the farthest one's acknowledgement (round trip home
+ *    <-> sharer); the writer then holds the line exclusively. A later load by
+ *    another tile misses and pays the trip to the home again, so a lock word
+ *    or counter written by several tiles bounces. Stores write through to the
+ *    home (as TILE-Gx), so a load never fetches from another tile's cache.
+ *    Evicting a home copy (from its home's L2, by any fill there) invalidates
+ *    the line's sharers (inclusive L3); evicting a copy of a line homed
+ *    elsewhere, and L1 evictions, are silent (stale sharer bits cost an
+ *    invalidation that finds nothing).
  *  - DRAM: an L3 miss goes from the home to the line's controller (addresses
  *    striped over chip.dram.controllers in stripe_bytes), which sits one hop
  *    off the mesh edge; it costs the round trip, dram.latency_cycles, and a
- *    queueing delay. A controller serves one line per line_bytes*8 /
- *    (bandwidth/controllers). Handlers run natively one after another, so
+ *    queueing delay, on top of the home's access (an L2 hit's cycles when the
+ *    home is the asking tile, else l3.hit_cycles + the trip to the home). A
+ *    controller serves one line per line_bytes*8 / (bandwidth/controllers).
+ *    Handlers run natively one after another, so
  *    requests do not arrive in time order; instead of a busy-until queue
  *    (which would make a later-run handler queue behind an earlier-run one's
  *    future requests) each controller counts the busy time requested in
@@ -33,20 +44,19 @@
  *    0.95), and a full window spills it into the next one (plus that
  *    window's distance).
  *
- * Memory: struct cache_sys owns its arrays: every tile's L1 sets, L2 sets and
- * L3 slice sets (each with its ways' sharer masks), in one block on huge
- * pages where the host allows (layout: struct cache_level), and one
- * cache_port per tile.
+ * Memory: struct cache_sys owns its arrays: every tile's L1 sets and L2 sets
+ * (each L2 set with its ways' sharer masks), in one block on huge pages where
+ * the host allows (layout: struct cache_level), and one cache_port per tile.
  * Cost: an L1 hit is one set lookup (one host line: tags compared at once,
- * the LRU state updated by one or two stores); misses add an L2 and an L3
- * set lookup (the L3 set and its sharer masks are prefetched while L2 is
- * searched; a victim is one vector instruction where the host has SSE4.1);
- * a coherent store walks the sharers. The shipped geometry (2 / 8 / 8
- * ways) runs through a copy of the code with the set layout folded in
- * (cache_port_access_2_8_8), others through the same code reading the ways
- * (cache_port_access_any); both give the same results. Distances between
- * tiles, and an L3 hit's cycles from each tile to each home, come from
- * tables.
+ * the LRU state updated by one or two stores); misses add the own L2's set
+ * lookup and, for a line homed elsewhere, the home L2's (that set and its
+ * sharer masks are prefetched while the own L2 is searched; a victim is one
+ * vector instruction where the host has SSE4.1); a coherent store walks the
+ * sharers. The shipped geometry (2 / 8 ways) runs through a copy of the code
+ * with the set layout folded in (cache_port_access_2_8), others through the
+ * same code reading the ways (cache_port_access_any); both give the same
+ * results. Distances between tiles, and an L3 hit's cycles from each tile to
+ * each home, come from tables.
  * Left out: MSHRs and overlapping misses (every miss is charged in full),
  * prefetching, the L1 instruction cache, queueing in the mesh for cache
  * traffic, DRAM banks and row buffers, writeback traffic.
@@ -72,10 +82,10 @@ struct json_writer;
 #define CACHE_DRAM_WINDOW_PS SIM_US(1)
 #define CACHE_DRAM_WINDOWS 1024u
 
-/* One level of one tile (or one L3 slice): `sets` sets of `ways` ways. Each
- * set is one block of 1 << shift bytes, 64-byte aligned (one host cache line
- * up to 8 ways; an L3 set and its masks two), so a lookup touches one host
- * line (an L3 lookup an aligned pair):
+/* One level of one tile: `sets` sets of `ways` ways. Each set is one block of
+ * 1 << shift bytes, 64-byte aligned (one host cache line up to 8 ways; an L2
+ * set and its masks two), so a lookup touches one host line (a lookup that
+ * needs the directory an aligned pair):
  *   uint32_t tag[ways]    the line + 1 (0 = invalid; lines are below 2^32, mem.h)
  *   LRU state, two forms:
  *     2 ways: uint8_t age[8]: rank, 0 = most recently used, 1 = least (bytes
@@ -85,21 +95,23 @@ struct json_writer;
  *             ways hold 0xffff and never change); the stamps of valid ways
  *             are distinct, so the least recently used way is the one with
  *             the smallest stamp, and an invalid way comes before it.
- *   uint8_t  flag[ways, rounded up to 8]  L1/L2: 1 = held exclusively;
- *                                         L3: owner tile + 1 or 0
+ *   uint8_t  flag[ways, rounded up to 8]  a copy: 1 = held exclusively;
+ *                                         L2 home copy: CACHE_HOME | owner
+ *                                         tile + 1 (or | 0: no exclusive owner)
  *   uint16_t clock        (stamps only) the set's largest stamp; when it
  *                         would reach 0xffff the valid ways are renumbered
  *                         1..n in their order (cache_stamps_renumber)
- *   uint64_t mask[ways]   L3 only, from CACHE_MASK_OFF: the directory, a bit
- *                         per tile holding the line; an 8-way L3 set is then
- *                         128 bytes, one aligned pair of host lines, which
- *                         the host fetches together
+ *   uint64_t mask[ways]   L2 only, from CACHE_MASK_OFF: for a home copy the
+ *                         directory, a bit per tile holding the line in its
+ *                         L1 or L2 (unused for other ways); an 8-way L2 set
+ *                         is then 128 bytes, one aligned pair of host lines,
+ *                         which the host fetches together
  * A slot index (set x ways + way) names one way. */
 struct cache_level {
     uint8_t *blk;
     uint64_t sets, set_mask;
     unsigned ways, shift, age_off, flag_off;
-    unsigned mask_off; /* L3: where a set's sharer masks start in its block (0: none) */
+    unsigned mask_off; /* L2: where a set's sharer masks start in its block (0: none) */
 };
 
 static inline uint8_t *cache_set_of(const struct cache_level *c, uint64_t line) {
@@ -117,8 +129,12 @@ static inline uint32_t *cache_set_tags(uint8_t *set) { return (uint32_t *)(void 
 #define CACHE_CLOCK_OFF(ways) (CACHE_FLAG_OFF(ways) + CACHE_ROUND8(ways))
 #define CACHE_SET_BYTES(ways) (CACHE_CLOCK_OFF(ways) + (CACHE_STAMPS(ways) ? 2u : 0u))
 #define CACHE_STAMP_PAD 0xffffu
-/* An L3 set's sharer masks (uint64_t per way) follow its set in the block. */
+/* An L2 set's sharer masks (uint64_t per way) follow its set in the block. */
 #define CACHE_MASK_OFF(ways) ((CACHE_SET_BYTES(ways) + 7u) & ~7u)
+/* An L2 way's flag with this bit holds the home copy of a line homed on the
+ * tile (the L3 copy); its low 7 bits are the exclusive owner tile + 1 or 0. */
+#define CACHE_HOME 0x80u
+#define CACHE_OWNER_MASK 0x7fu
 
 static inline uint16_t *cache_set_stamps(uint8_t *set, unsigned ways) {
     return (uint16_t *)(void *)(set + CACHE_AGE_OFF(ways));
@@ -224,12 +240,16 @@ static inline __attribute__((always_inline)) void cache_set_clear(const struct c
     cache_set_clear_w(set, i, c->ways);
 }
 
+/* Every access is counted at exactly one level: l2_hits include the
+ * accesses that found the home copy of a line homed on the tile in its own
+ * L2; l3_hits are hits at another tile's home copy; dram the L3 misses. */
 struct cache_tile_stats {
     uint64_t l1_hits, l2_hits, l3_hits, dram;
-    uint64_t upgrades;   /* stores that had to go to the home */
+    uint64_t upgrades;   /* stores that went to the home with a shared copy, or invalidated
+                            other tiles' copies at their own home */
     uint64_t inval_sent; /* invalidations this tile's stores caused */
     uint64_t inval_recv; /* lines this tile lost to other tiles' stores */
-    uint64_t back_inval; /* lines lost to L3 slice evictions */
+    uint64_t back_inval; /* lines lost to evictions of home copies */
     uint64_t extra_cycles;
 };
 
@@ -246,12 +266,13 @@ typedef uint64_t (*cache_port_fn)(struct cache_port *p, uint64_t pa, unsigned ki
 struct cache_port {
     cache_port_fn access;      /* the folded copy for the shipped geometry, else the general one */
     struct cache_level l1, l2; /* this tile's levels (copies of s->l1[tile], s->l2[tile]) */
-    uint8_t *l3_mem;           /* every slice's sets (with their sharer masks), slice after slice */
-    uint64_t l3_set_mask;
-    unsigned l3_shift, l3_sets_log2; /* a slice's set block shift, log2 of its sets */
+    uint8_t *l2_mem;           /* every tile's L2 sets (with their sharer masks), tile after tile */
+    unsigned l2_sets_log2;     /* log2 of an L2's sets */
     unsigned line_shift, tile;
-    uint64_t l2_extra;        /* an L2 hit's cycles beyond an L1 hit */
-    const uint32_t *l3_extra; /* [home]: an L3 hit's cycles beyond an L1 hit (mesh trip included) */
+    uint64_t l2_extra; /* an L2 hit's cycles beyond an L1 hit */
+    /* [home]: an access at the home's copy, cycles beyond an L1 hit: an L3
+     * hit with the mesh trip for another home, an L2 hit for the tile's own */
+    const uint32_t *l3_extra;
     const uint16_t *home_map;
     uint64_t home_mask; /* as cache_sys's */
     unsigned ntiles;
@@ -267,17 +288,16 @@ struct cache_sys {
     struct chip_config cfg;
     unsigned width, height, ntiles;
     unsigned line_shift;
+    /* The L2s are the L3's slices too: a way's flag tells a home copy
+     * (CACHE_HOME) from a copy of a line homed elsewhere; each set's block
+     * ends with its ways' sharer masks (a bit per tile; a home copy's). */
     struct cache_level *l1, *l2;
-    /* L3 slices: a slot's flag is the owner tile + 1 holding the line
-     * exclusively, or 0; each set's block ends with its ways' sharer masks
-     * (a bit per tile). */
-    struct cache_level *l3;
-    uint8_t *mem;                      /* one block holding the three arrays below */
-    size_t mem_bytes;                  /* its size (mem_host_huge) */
-    uint8_t *l1_mem, *l2_mem, *l3_mem; /* every tile's sets, tile after tile */
+    uint8_t *mem;             /* one block holding the two arrays below */
+    size_t mem_bytes;         /* its size (mem_host_huge) */
+    uint8_t *l1_mem, *l2_mem; /* every tile's sets, tile after tile */
     uint16_t *home_map;
     uint8_t *hops; /* [a * ntiles + b]: Manhattan distance between tiles a and b */
-    unsigned ways_l1, ways_l2, ways_l3;
+    unsigned ways_l1, ways_l2;
     struct cache_port *port; /* [tile] */
     uint32_t *l3_extra;      /* [tile * ntiles + home]: cache_port's l3_extra rows */
     uint64_t home_mask;      /* home_map_entries - 1 if a power of two, else 0 */
@@ -340,21 +360,21 @@ static inline uint64_t cache_access(struct cache_sys *s, unsigned tile, uint64_t
  * folded in, any other through the same code with the ways read at run time
  * (cache_sys_init puts the right one in each port; both give the same
  * results: a test compares them). */
-uint64_t cache_port_access_2_8_8(struct cache_port *p, uint64_t pa, unsigned kind, int home,
-                                 cache_now_fn now, void *now_ctx);
+uint64_t cache_port_access_2_8(struct cache_port *p, uint64_t pa, unsigned kind, int home,
+                               cache_now_fn now, void *now_ctx);
 uint64_t cache_port_access_any(struct cache_port *p, uint64_t pa, unsigned kind, int home,
                                cache_now_fn now, void *now_ctx);
 
 /* A device (the NIC) wrote line-sized data at pa: the line lands in its
- * home's L3 slice (allocated if absent, as TILE-Gx I/O writes are coherent
- * and homed) and every cached copy is invalidated. Returns the copies
+ * home's L2 as the home copy (allocated if absent, as TILE-Gx I/O writes are
+ * coherent and homed) and every other cached copy is invalidated. Returns the copies
  * invalidated. The device's own timing is the device's business. */
 unsigned cache_dma_write(struct cache_sys *s, uint64_t pa, int home);
 
 /* A device reads the line at pa at time now: stores write through to the
- * home, so the home's L3 slice (or DRAM behind it) has the current data,
+ * home, so the home copy (or DRAM behind it) has the current data,
  * whatever copies tiles hold. Returns the cycles at the home: l3.hit_cycles,
- * plus the DRAM trip (cache_access's model) when the slice misses; a miss
+ * plus the DRAM trip (cache_access's model) when the home has no copy; a miss
  * does not allocate the line (I/O reads are not cached, [A]) and no tile's
  * copy changes. *home_out (if not NULL) = the line's home tile, for the
  * device's own mesh trip. */

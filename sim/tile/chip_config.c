@@ -70,16 +70,16 @@ static const struct cfg_key l2_keys[] = {
 };
 static CFG_SECTION_DEF(l2_section, "chip.l2", "Per-tile L2 cache (LRU).", l2_keys);
 
+/* (chip.l3.slice_bytes and chip.l3.ways are gone: the L3 is the tiles' L2s,
+ * so its slices have the L2's size and ways; a config naming them is refused
+ * as an unknown key) */
 static const struct cfg_key l3_keys[] = {
-    CFG_UINT_KEY(struct chip_l3_config, slice_bytes, "262144", 4096, 1e10, "B",
-                 "L3 slice at each home tile; the distributed L3 is made of the tiles' L2s, "
-                 "so one slice per tile of the L2's size [D from S K-chip]."),
-    CFG_UINT_KEY(struct chip_l3_config, ways, "8", 1, 64, "ways",
-                 "L3 slice associativity, as the L2 [D]."),
     CFG_UINT_KEY(
         struct chip_l3_config, hit_cycles, "32", 1, 10000, "cycles",
-        "L3 hit at the home without the mesh round trip: the paper's 40-cycle remote "
-        "L3 [P] minus the mean 6x6 round trip of ~8 hops [D]. At least chip.l2.hit_cycles."),
+        "Hit at the home copy in another tile's L2 (the distributed L3 is the tiles' L2s), "
+        "without the mesh round trip: the paper's 40-cycle remote L3 [P] minus the mean 6x6 "
+        "round trip of ~8 hops [D]. A line homed on the asking tile costs an L2 hit instead. "
+        "At least chip.l2.hit_cycles."),
     CFG_UINT_KEY(struct chip_l3_config, hop_cycles, "1", 0, 100, "cycles",
                  "Mesh cycles per hop for cache traffic, each way: 1 [P]."),
     CFG_UINT_KEY(struct chip_l3_config, home_map_entries, "128", 1, 65536, "entries",
@@ -90,7 +90,9 @@ static const struct cfg_key l3_keys[] = {
                  "GCC's 50-cycle atomic [S GCC-sched] minus the 40-cycle L3 [P] [D]."),
 };
 static CFG_SECTION_DEF(l3_section, "chip.l3",
-                       "Distributed L3 with hash-for-home and a directory at each home.", l3_keys);
+                       "Distributed L3: the union of the tiles' L2s (chip.l2), hash-for-home, "
+                       "a directory at each home copy.",
+                       l3_keys);
 
 static const struct cfg_key dram_keys[] = {
     CFG_UINT_KEY(struct chip_dram_config, controllers, "2", 1, 16, "controllers",
@@ -189,6 +191,5 @@ bool chip_config_check(const struct chip_config *c, char *err, size_t errlen) {
         return false;
     }
     return check_cache("l1d", c->l1d.size_bytes, c->l1d.ways, c->line_bytes, err, errlen) &&
-           check_cache("l2", c->l2.size_bytes, c->l2.ways, c->line_bytes, err, errlen) &&
-           check_cache("l3", c->l3.slice_bytes, c->l3.ways, c->line_bytes, err, errlen);
+           check_cache("l2", c->l2.size_bytes, c->l2.ways, c->line_bytes, err, errlen);
 }

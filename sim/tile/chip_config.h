@@ -23,10 +23,10 @@ struct chip_cache_config {
     uint64_t hit_cycles; /* total load-to-use latency of a hit at this level */
 };
 
+/* The L3 has no geometry of its own: it is the union of the tiles' L2s
+ * (chip.l2), a line's home copy held in its home tile's L2. */
 struct chip_l3_config {
-    uint64_t slice_bytes; /* capacity of the L3 slice (directory) at each home tile */
-    uint64_t ways;
-    uint64_t hit_cycles;       /* slice access at the home, without the mesh round trip */
+    uint64_t hit_cycles;       /* access at another tile's home copy, without the mesh trip */
     uint64_t hop_cycles;       /* mesh cycles per hop, each way */
     uint64_t home_map_entries; /* hash-for-home map size */
     uint64_t atomic_cycles;    /* extra cycles of an atomic executed at the home */

@@ -142,7 +142,8 @@ struct mem_region *chip_proc_heap(struct chip *c, unsigned process);
 const struct mem_map *chip_mem_map(const struct chip *c);
 
 /* A device wrote [host, host + len) (e.g. the NIC into Rx memory): the lines
- * land in their homes' L3 slices and cached copies are invalidated (see
+ * land in their homes' L2s as home copies (the L3 is the tiles' L2s) and
+ * other cached copies are invalidated (see
  * cache_dma_write). Returns -1 if the range is not inside one region. */
 int chip_dma_write(struct chip *c, const void *host, size_t len);
 

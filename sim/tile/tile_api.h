@@ -75,6 +75,10 @@ uint64_t tile_udn_credits(struct tile *t, unsigned dst, unsigned queue);
 /* Words waiting in this tile's demux queue / receive up to max of them. */
 size_t tile_udn_avail(struct tile *t, unsigned queue);
 size_t tile_udn_recv(struct tile *t, unsigned queue, uint64_t *words, size_t max);
+/* Blocking receive, as a core reading its UDN register: waits (labelled idle)
+ * until n words are in the queue, then takes them. Returns n, or 0 for bad
+ * arguments or outside a handler. */
+size_t tile_udn_recv_wait(struct tile *t, unsigned queue, uint64_t *words, size_t n);
 
 /* Arenas (16-byte aligned; NULL when full or size 0). */
 void *tile_alloc(struct tile *t, size_t size);

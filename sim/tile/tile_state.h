@@ -92,6 +92,7 @@ struct tile {
     bool in_handler;
     bool suspended;      /* its handler waits on the coroutine (tile_sync.c) */
     bool waiting;        /* ... for another tile's action (tile_sync_wait) */
+    bool udn_waiting;    /* ... in tile_udn_recv_wait, for words to arrive */
     unsigned locks_held; /* entries of held[] */
     struct tile_lock *held[TILE_MAX_HELD_LOCKS]; /* (tile_lock.c) */
     /* the handler in progress (tile_exec.c) */

@@ -122,8 +122,19 @@ void chip_udn_sent(struct chip *c, unsigned src, sim_time_t now) {
     if (!t->net_stalled && t->state == TS_IDLE && tile_udn_has_input(t)) tile_wake(t, now);
 }
 
+/* Words arrived for tile d at time t: a handler blocked in
+ * tile_udn_recv_wait goes on (it checks whether enough came), an idle tile
+ * wakes. */
+static void words_arrived(struct tile *d, sim_time_t t) {
+    if (d->udn_waiting) {
+        d->udn_waiting = false;
+        tile_sync_resume_at(d, t);
+    }
+    tile_wake(d, t);
+}
+
 void chip_udn_arrived(struct chip *c, unsigned tile, sim_time_t t) {
-    if (tile < c->ntiles) tile_wake(&c->tiles[tile], t);
+    if (tile < c->ntiles) words_arrived(&c->tiles[tile], t);
 }
 
 uint64_t tile_udn_credits(struct tile *t, unsigned dst, unsigned queue) {
@@ -215,7 +226,7 @@ void chip_udn_deliver(struct chip *c, unsigned dst, unsigned queue, const uint64
     assert(q->len + n <= q->cap && "UDN delivered more words than the demux queue holds");
     for (size_t i = 0; i < n; i++) q->w[(q->head + q->len + i) % q->cap] = w[i];
     q->len += n;
-    tile_wake(d, t);
+    words_arrived(d, t);
 }
 
 /* The stalled tile resumes: all its queued messages are in. */
@@ -287,4 +298,16 @@ void tile_udn_fini(struct tile *t) {
         t->out_head = m->next;
         free(m);
     }
+}
+
+size_t tile_udn_recv_wait(struct tile *t, unsigned queue, uint64_t *w, size_t n) {
+    if (!t->in_handler || queue >= TILE_UDN_QUEUES || !w || n == 0 ||
+        (!t->chip->net && n > t->q[queue].cap))
+        return 0;
+    tile_sync(t); /* in global time order */
+    while (tile_udn_avail(t, queue) < n) {
+        t->udn_waiting = true;
+        tile_sync_wait(t, TILE_LABEL_IDLE);
+    }
+    return tile_udn_recv(t, queue, w, n);
 }

@@ -100,19 +100,20 @@ Test(tile_cache, dram_bandwidth_queues_requests) {
     cr_assert_lt(last, first + 7 * 1200);
 }
 
-Test(tile_cache, slice_eviction_invalidates_sharers) {
-    /* fill one slice set (home 4) beyond its 8 ways; the first line is
-     * evicted from the slice and from tile 9's caches */
-    uint64_t stride = s.l3[4].sets * 64;
+Test(tile_cache, home_copy_eviction_invalidates_sharers) {
+    /* fill one set of tile 4's L2 with home copies beyond its 8 ways; the
+     * first line is evicted from the home and from tile 9's caches */
+    uint64_t stride = s.l2[4].sets * 64;
     for (uint64_t i = 0; i < 9; i++) rd(9, 0x8000000 + i * stride, 4);
     cr_assert_eq(s.st[9].back_inval, 1);
     cr_assert_gt(rd(9, 0x8000000, 4), cfg.l3.hit_cycles, "gone from every level");
 }
 
-/* A slice set's LRU: the lines fill the ways in order, and a hit on the
- * first one makes it the most recent, so a new line takes the second. */
+/* The home copies' LRU (in the home's L2 set): the lines fill the ways in
+ * order, and a hit on the first one makes it the most recent, so a new line
+ * takes the second. */
 Test(tile_cache, l3_lru_counts_the_first_way) {
-    uint64_t stride = s.l3[4].sets * 64, base = 0x4000000;
+    uint64_t stride = s.l2[4].sets * 64, base = 0x4000000;
     for (uint64_t i = 0; i < 8; i++) cache_dma_write(&s, base + i * stride, 4); /* ways 0..7 */
     cr_assert_eq(cache_dma_read(&s, base, 4, 0, NULL), cfg.l3.hit_cycles, "way 0 hits");
     cache_dma_write(&s, base + 8 * stride, 4); /* evicts the least recent: line 1 */
@@ -296,18 +297,17 @@ Test(tile_cache, set_helpers_are_exact_lru) {
     }
 }
 
-/* Associativities that are not powers of two (3-way L1 and L3, 5-way L2:
+/* Associativities that are not powers of two (3-way L1, 5-way L2 and so L3:
  * set blocks whose tags end off an 8-byte boundary) run through the general
- * code, slice evictions, stores and device writes included (the sanitizers
- * check every access), and every access is counted at exactly one level. */
+ * code, home-copy evictions, stores and device writes included (the
+ * sanitizers check every access), and every access is counted at exactly one
+ * level. */
 Test(tile_cache, odd_associativities_work) {
     struct chip_config odd = cfg;
     odd.l1d.ways = 3;
     odd.l1d.size_bytes = 3 * 64 * 128;
     odd.l2.ways = 5;
     odd.l2.size_bytes = 5 * 64 * 512;
-    odd.l3.ways = 3;
-    odd.l3.slice_bytes = 3 * 64 * 512;
     struct cache_sys g;
     char err[200];
     cr_assert(cache_sys_init(&g, &odd, 6, 6, err, sizeof err), "%s", err);
@@ -332,18 +332,18 @@ Test(tile_cache, odd_associativities_work) {
         back += g.st[t].back_inval;
     }
     cr_assert_eq(counted, n);
-    cr_assert_gt(back, 0, "slices were evicted");
+    cr_assert_gt(back, 0, "home copies were evicted");
     cache_sys_fini(&g);
 }
 
 /* The shipped geometry runs through a copy of the model with its layout
- * folded in (cache_port_access_2_8_8); the general code
+ * folded in (cache_port_access_2_8); the general code
  * (cache_port_access_any) must give the same cycles, exclusivity and counts,
  * access by access, over a mix of tiles, homes, reads and writes that
  * reaches every level. */
 Test(tile_cache, folded_geometry_matches_the_general_code) {
-    cr_assert_eq(s.ways_l1 * 100 + s.ways_l2 * 10 + s.ways_l3, 288, "the shipped geometry");
-    cr_assert(s.port[7].access == cache_port_access_2_8_8, "the shipped geometry runs folded");
+    cr_assert_eq(s.ways_l1 * 10 + s.ways_l2, 28, "the shipped geometry");
+    cr_assert(s.port[7].access == cache_port_access_2_8, "the shipped geometry runs folded");
     struct cache_sys g;
     char err[200];
     cr_assert(cache_sys_init(&g, &cfg, 6, 6, err, sizeof err), "%s", err);
@@ -351,12 +351,12 @@ Test(tile_cache, folded_geometry_matches_the_general_code) {
     sim_rng_init(&r, 3, 4);
     for (int n = 0; n < 400000; n++) {
         unsigned t = (unsigned)sim_rng_below(&r, 36);
-        /* 16 MB of lines: beyond every slice, so DRAM and slice evictions happen */
+        /* 16 MB of lines: beyond the L3, so DRAM and home-copy evictions happen */
         uint64_t pa = 0x100000 + sim_rng_below(&r, 16u << 20);
         unsigned kind = sim_rng_below(&r, 5) == 0 ? COV_WRITE : COV_READ;
         int home = sim_rng_below(&r, 10) == 0 ? (int)sim_rng_below(&r, 36) : -1;
         sim_time_t now = (sim_time_t)n * 20000;
-        uint64_t a = cache_port_access_2_8_8(&s.port[t], pa, kind, home, now_at, &now);
+        uint64_t a = cache_port_access_2_8(&s.port[t], pa, kind, home, now_at, &now);
         uint64_t b = cache_port_access_any(&g.port[t], pa, kind, home, now_at, &now);
         cr_assert_eq(a >> 1, b >> 1, "access %d: %llu cycles folded, %llu general", n,
                      (unsigned long long)(a >> 1), (unsigned long long)(b >> 1));
@@ -368,4 +368,48 @@ Test(tile_cache, folded_geometry_matches_the_general_code) {
     cr_assert_gt(s.st[0].back_inval + s.st[1].back_inval, 0);
     cr_assert_gt(s.st[0].inval_sent + s.st[1].inval_sent, 0);
     cache_sys_fini(&g);
+}
+
+/* The L3 is the union of the L2s: a line homed on the asking tile is in its
+ * own L2 (the home copy), so once another tile's store or a device write
+ * has taken the tile's own copies away, reading it still costs an L2 hit,
+ * not a trip to an L3 slice. */
+Test(tile_cache, a_line_homed_on_the_tile_costs_an_l2_hit) {
+    const uint64_t l2 = cfg.l2.hit_cycles - cfg.l1d.hit_cycles;
+    uint64_t x = 0x600000;
+    rd(7, x, 7);
+    wr(3, x, 7); /* tile 7 loses its copies; the home copy stays */
+    cr_assert_eq(rd(7, x, 7), l2, "the home copy in tile 7's own L2");
+    cr_assert_eq(s.st[7].l3_hits, 0);
+    /* a store by the home while tile 3 shares the line: an L2 hit plus the
+     * invalidation round trip to tile 3 */
+    cr_assert_eq(wr(7, x, 7), l2 + 2 * cache_hops(&s, 7, 3) * cfg.l3.hop_cycles);
+    cr_assert_eq(s.st[3].inval_recv, 1);
+    /* a device write lands in the home copy: an L2 hit for the home */
+    uint64_t y = 0x700000;
+    cache_dma_write(&s, y, 7);
+    cr_assert_eq(rd(7, y, 7), l2, "the device's data is in tile 7's L2");
+    /* and a remote tile pays the L3 trip to it */
+    cr_assert_eq(rd(8, y, 7), cfg.l3.hit_cycles + 2 * cache_hops(&s, 8, 7) - cfg.l1d.hit_cycles);
+    uint64_t counted = 0;
+    for (unsigned t = 0; t < 36; t++)
+        counted += s.st[t].l1_hits + s.st[t].l2_hits + s.st[t].l3_hits + s.st[t].dram;
+    cr_assert_eq(counted, 6, "every access counted at one level");
+}
+
+/* L2 and L3 share capacity: lines other tiles home on tile 7 take the ways
+ * of tile 7's L2 that held its own copies of lines homed elsewhere. */
+Test(tile_cache, l2_and_l3_share_capacity) {
+    uint64_t stride = s.l2[7].sets * 64, a = 0x1000000, b = 0x2000000;
+    for (uint64_t i = 0; i < 8; i++) rd(7, a + i * stride, 0); /* one set of tile 7's L2 */
+    cr_assert_eq(rd(7, a, 0), cfg.l2.hit_cycles - cfg.l1d.hit_cycles, "in tile 7's L2");
+    rd(7, a + 16384, 0), rd(7, a + 16384 + stride, 0);         /* out of the L1 (another L2 set) */
+    for (uint64_t i = 0; i < 8; i++) rd(3, b + i * stride, 7); /* homed on 7, same set */
+    cr_assert_eq(rd(7, a, 0), cfg.l3.hit_cycles + 2 * cache_hops(&s, 7, 0) - cfg.l1d.hit_cycles,
+                 "tile 7's copy made room for the home copies: back to home 0");
+    /* and the other way: tile 7's own copies evict the home copies, whose
+     * sharers (tile 3) lose them */
+    uint64_t before = s.st[3].back_inval;
+    for (uint64_t i = 0; i < 8; i++) rd(7, a + (8 + i) * stride, 0);
+    cr_assert_gt(s.st[3].back_inval, before, "home copies evicted by tile 7's own lines");
 }
