@@ -493,6 +493,7 @@ static void dupack_input(struct stk *s, struct stk_tcb *c, uint32_t ack) {
 /* Send window update (RFC 9293 3.10.7.4, SND.WL1/SND.WL2 rule). */
 static void snd_wnd_update(struct stk *s, struct stk_tcb *c, const struct seg_in *g, uint32_t wnd) {
     if (SEQ_LT(c->snd_wl1, g->seq) || (c->snd_wl1 == g->seq && SEQ_LEQ(c->snd_wl2, g->ack))) {
+        bool opened = wnd > c->snd_wnd;
         c->snd_wnd = wnd;
         c->snd_wl1 = g->seq;
         c->snd_wl2 = g->ack;
@@ -501,6 +502,11 @@ static void snd_wnd_update(struct stk *s, struct stk_tcb *c, const struct seg_in
             c->persist = false;
             twheel_cancel(&s->wheel, &c->t_rto);
         }
+        /* A wider window may let queued data out: a plain window update
+         * (ACK unchanged) after persist must restart output, or nothing
+         * would ever be sent again (the persist timer is off now). */
+        if (opened && SEQ_LT(c->snd_nxt, tcb_data_end(c) + (c->fin_pending ? 1u : 0u)))
+            work_add(s, c);
     }
 }
 

@@ -2,7 +2,8 @@
 # Real-Linux proofs for the Tessera stack: tessera-host runs on a TAP device
 # inside a private network namespace (facts/workloads.md) and real Linux
 # clients talk to it. Usage: real_linux.sh TESSERA_HOST CASE
-#   CASE: http (ARP + ping + curl 1 KB/1 MB/64 MB), ab, wrk, netpipe, echo
+#   CASE: http (ARP + ping + curl 1 KB/1 MB/64 MB), ab, wrk, netpipe, echo,
+#         slowread (a client that stops reading, then resumes: zero window)
 # Every case also checks the pcap of the run with tshark (the first 400 MB
 # of frames, which keeps /tmp and tshark's time bounded). Exit 77 (CTest
 # SKIP_RETURN_CODE) when the machine cannot create a namespace or TAP device
@@ -32,7 +33,7 @@ http) need curl; need ping ;;
 ab) need ab ;;
 wrk) need wrk ;;
 netpipe) need NPtcp ;;
-echo) [ -x /usr/bin/python3 ] || skip "/usr/bin/python3 missing" ;;
+echo|slowread) [ -x /usr/bin/python3 ] || skip "/usr/bin/python3 missing" ;;
 *) echo "unknown case $CASE"; exit 2 ;;
 esac
 
@@ -145,6 +146,45 @@ PY
     X /usr/bin/python3 "$WORK/up.py" || fail "100 MB echo upload"
     echo "echo: 100 MB came back intact"
     stop_host
+    ;;
+slowread)
+    # Issue 18 item 1: the client's receive window closes while it does not
+    # read; the server probes; the client reads again and Linux sends a plain
+    # window update (ACK unchanged). The transfer must finish (it hung).
+    mkdir "$WORK/www"; head -c 8388608 /dev/urandom >"$WORK/www/8m.bin"
+    start_host --http "$WORK/www"
+    cat >"$WORK/slow.py" <<'PY'
+import hashlib, socket, sys, time
+want = hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+s.settimeout(10)
+s.connect(("10.0.0.2", 80))
+s.sendall(b"GET /8m.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+buf = bytearray()
+t0 = time.time()
+try:
+    for pause in (2.5, 1.5):
+        while len(buf) < 262144 * (2 if pause < 2 else 1):
+            b = s.recv(65536)
+            if not b: sys.exit("closed early")
+            buf += b
+        time.sleep(pause)  # stop reading: the window closes, the server probes
+    t0 = time.time()
+    while True:
+        b = s.recv(1 << 20)
+        if not b: break
+        buf += b
+except socket.timeout:
+    sys.exit("stalled at %d bytes (no data for 10 s)" % len(buf))
+body = bytes(buf[buf.index(b"\r\n\r\n") + 4:])
+ok = len(body) == 8388608 and hashlib.sha256(body).hexdigest() == want
+print("slow reader: %d body bytes, rest in %.2f s, sha256 %s" % (len(body), time.time() - t0, "ok" if ok else "MISMATCH"))
+sys.exit(0 if ok else 1)
+PY
+    X /usr/bin/python3 "$WORK/slow.py" "$WORK/www/8m.bin" || fail "slow reader"
+    stop_host
+    grep -q "stk.tcp_zwp_sent" "$WORK/host.log" || fail "no zero-window probe was sent: the case did not close the window"
     ;;
 esac
 check_pcap

@@ -464,6 +464,60 @@ Test(frames, zero_window_probe) {
     teardown(t);
 }
 
+/* Issue 18 item 1: after persist, a plain window update (ACK unchanged: it
+ * does not acknowledge the probe byte, which the peer dropped while its
+ * window was zero) must restart output; it also cancels the persist timer,
+ * so without output nothing would ever be sent again. */
+Test(frames, zero_window_plain_window_update_restarts_output) {
+    struct t *t = setup(small_rto);
+    cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
+    inject(t, mk_tcp(4000, 80, PISN, 0, SYN, 65535, NULL, 0, NULL, 0));
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK, 0, NULL, 0, NULL, 0));
+    t->nout = 0;
+    static const char msg[] = "abc";
+    struct stk_sendv v = {msg, 3, 0};
+    cr_assert_eq(stk_tcp_send(t->s, t->last_id, &v, 1), 0);
+    cr_assert_eq(t->nout, 0, "zero window: nothing sent");
+    t->now = stk_poll_at(t->s);
+    stk_poll(t->s, t->now);
+    cr_assert_eq(t->nout, 1);
+    struct seg g = parse(&t->out[0]);
+    cr_assert_eq(g.plen, 1, "probe carries one byte");
+    /* The peer's window is still closed: it drops the probe and ACKs. */
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK, 0, NULL, 0, NULL, 0));
+    cr_assert_eq(t->nout, 1);
+    /* Its application reads: a plain window update, same ACK number. */
+    t->now += 10 * STK_MS;
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK, 1000, NULL, 0, NULL, 0));
+    cr_assert_eq(t->nout, 2, "the window update restarts output at once");
+    g = parse(&t->out[1]);
+    cr_assert_eq(g.seq, OISN + 1);
+    cr_assert_eq(g.plen, 3);
+    cr_assert_neq(stk_poll_at(t->s), STK_NEVER, "retransmission timer armed for the data");
+    teardown(t);
+}
+
+/* A window update that opens a small (not zero) window, again without a new
+ * ACK, also lets queued data out. */
+Test(frames, small_window_update_restarts_output) {
+    struct t *t = setup(small_rto);
+    cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
+    inject(t, mk_tcp(4000, 80, PISN, 0, SYN, 65535, NULL, 0, NULL, 0));
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK, 100, NULL, 0, NULL, 0));
+    t->nout = 0;
+    static char buf[1000];
+    struct stk_sendv v = {buf, sizeof buf, 0};
+    cr_assert_eq(stk_tcp_send(t->s, t->last_id, &v, 1), 0);
+    cr_assert_eq(t->nout, 1, "100 bytes fit");
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 101, ACK, 0, NULL, 0, NULL, 0));
+    unsigned before = t->nout;
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 101, ACK, 2000, NULL, 0, NULL, 0));
+    cr_assert_gt(t->nout, before, "the window update restarts output");
+    struct seg g = parse(&t->out[t->nout - 1]);
+    cr_assert_eq(g.seq + g.plen, OISN + 1001);
+    teardown(t);
+}
+
 Test(frames, malformed_counted_and_dropped) {
     struct t *t = setup(NULL);
     struct stk_rxbuf *b = mk_tcp(4000, 80, 1, 0, SYN, 65535, NULL, 0, NULL, 0);
