@@ -100,7 +100,10 @@ int stk_tcp_close(struct stk *s, uint32_t id);
 /* Introspection for tests and tools. */
 int stk_tcp_info(const struct stk *s, uint32_t id, struct stk_tcp_info *out);
 const char *stk_tcp_state_name(enum stk_tcp_state st);
-/* Number of connection slots in use (including TIME_WAIT). */
+/* Number of connection slots in use. A connection in TIME-WAIT leaves its
+ * slot for the compact TIME-WAIT table once the application has closed it. */
 uint32_t stk_tcp_conns(const struct stk *s);
+/* Entries in the TIME-WAIT table (at most cfg.time_wait_max). */
+uint32_t stk_tcp_time_waits(const struct stk *s);
 
 #endif

@@ -116,6 +116,19 @@ struct stk_tcb {
     uint32_t work_next;
 };
 
+/* A connection in TIME-WAIT, kept without its tcb (tcb.c): what it takes to
+ * answer the peer (RFC 9293 3.10.7.4) and to refuse an older SYN. */
+struct stk_tw {
+    uint32_t rip;
+    uint16_t rport, lport;
+    uint32_t snd_nxt, rcv_nxt;
+    uint16_t wnd; /* window field of our ACKs */
+    uint8_t rcv_wscale;
+    uint32_t hnext;        /* hash chain or free list: index or STK_NIL */
+    uint32_t older, newer; /* age list (also expiry order) */
+    stk_time_t expires;
+};
+
 struct stk_listener {
     bool used;
     uint16_t port;
@@ -144,6 +157,11 @@ struct stk {
     uint32_t *hash;
     uint32_t hmask;
     uint32_t free_head; /* free tcb slots linked through hnext */
+    /* tcb.c: the TIME-WAIT table (cfg.time_wait_max entries, own hash) */
+    struct stk_tw *tws;
+    uint32_t *tw_hash;
+    uint32_t tw_hmask, tw_free, tw_oldest, tw_newest, ntw;
+    struct twheel_entry tw_timer;
     struct stk_listener listeners[STK_MAX_LISTENERS];
     uint16_t next_port;
     bool draining;

@@ -76,6 +76,12 @@ static void tcp_work(struct stk *s, struct stk_tcb *c) {
     if (!c->in_use) return;
     if (c->app_closed && (c->rxh || c->ooo)) tcb_rx_release(s, c);
     if (c->state != STK_CLOSED) tcp_output(s, c);
+    if (c->state == STK_TIME_WAIT) {
+        /* The final ACK is out: the 4-tuple moves to the TIME-WAIT table
+         * and the slot is freed as soon as the application has closed. */
+        tw_from_tcb(s, c);
+        tcb_check_cleanup(s, c);
+    }
     if (c->state == STK_CLOSED && (c->cleanup_sent || (!c->active && !c->new_conn_sent)))
         tcb_free(s, c);
 }
@@ -113,7 +119,7 @@ int tcp_connect(struct stk *s, uint32_t dst_ip, uint16_t dst_port, uint64_t cook
     for (uint32_t k = 0; k < range; k++) {
         uint16_t p = s->next_port;
         s->next_port = p >= s->cfg.ephemeral_hi ? s->cfg.ephemeral_lo : (uint16_t)(p + 1);
-        if (!tcb_lookup(s, dst_ip, dst_port, p)) {
+        if (!tcb_lookup(s, dst_ip, dst_port, p) && !tw_lookup(s, dst_ip, dst_port, p)) {
             port = p;
             break;
         }

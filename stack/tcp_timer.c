@@ -11,6 +11,10 @@
 
 void tcp_timer_fire(void *ctx, struct twheel_entry *e) {
     struct stk *s = ctx;
+    if (tw_is_timer(s, e)) {
+        tw_expire(s);
+        return;
+    }
     size_t off = (size_t)((char *)e - (char *)s->tcbs);
     struct stk_tcb *c = &s->tcbs[off / sizeof *c];
     size_t field = off % sizeof *c;

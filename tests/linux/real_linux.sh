@@ -3,7 +3,8 @@
 # inside a private network namespace (facts/workloads.md) and real Linux
 # clients talk to it. Usage: real_linux.sh TESSERA_HOST CASE
 #   CASE: http (ARP + ping + curl 1 KB/1 MB/64 MB), ab, wrk, netpipe, echo,
-#         slowread (a client that stops reading, then resumes: zero window)
+#         slowread (a client that stops reading, then resumes: zero window),
+#         abclose (ab without keep-alive: the server closes first, TIME-WAIT)
 # Every case also checks the pcap of the run with tshark (the first 400 MB
 # of frames, which keeps /tmp and tshark's time bounded). Exit 77 (CTest
 # SKIP_RETURN_CODE) when the machine cannot create a namespace or TAP device
@@ -30,7 +31,7 @@ need() { command -v "$1" >/dev/null 2>&1 || skip "$1 not installed (scripts/pack
 need ip; need tshark
 case $CASE in
 http) need curl; need ping ;;
-ab) need ab ;;
+ab|abclose) need ab ;;
 wrk) need wrk ;;
 netpipe) need NPtcp ;;
 echo|slowread) [ -x /usr/bin/python3 ] || skip "/usr/bin/python3 missing" ;;
@@ -96,6 +97,17 @@ ab)
     grep -q "Failed requests: *0$" "$WORK/ab.out" || fail "ab failed requests"
     grep -q "Complete requests: *20000" "$WORK/ab.out" || fail "ab incomplete"
     grep -q "Keep-Alive requests: *20000" "$WORK/ab.out" || fail "ab keep-alive count"
+    stop_host
+    ;;
+abclose)
+    # Issue 18 item 2: every connection ends in TIME-WAIT on our side (the
+    # server closes first); 10,000 of them must not exhaust the table.
+    mkdir "$WORK/www"; head -c 1024 /dev/urandom >"$WORK/www/1k.bin"
+    start_host --http "$WORK/www"
+    X ab -n 10000 -c 50 http://10.0.0.2/1k.bin >"$WORK/ab.out" 2>&1 || { cat "$WORK/ab.out"; fail "ab"; }
+    grep -E "Time taken|Complete requests|Failed requests|Requests per second" "$WORK/ab.out"
+    grep -q "Failed requests: *0$" "$WORK/ab.out" || fail "ab failed requests"
+    grep -q "Complete requests: *10000" "$WORK/ab.out" || fail "ab incomplete"
     stop_host
     ;;
 wrk)

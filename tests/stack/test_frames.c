@@ -372,12 +372,14 @@ Test(frames, simultaneous_close_to_time_wait) {
     cr_assert_eq(g.flags, ACK);
     cr_assert_eq(g.ack, PISN + 2);
     inject(t, mk_tcp(4000, 80, PISN + 2, OISN + 2, ACK, 1000, NULL, 0, NULL, 0));
-    cr_assert_eq(stk_tcp_info(t->s, id, &in), 0);
-    cr_assert_eq(in.state, STK_TIME_WAIT);
     cr_assert_eq(t->cleanup, 1, "cleanup once closed and in TIME-WAIT");
+    cr_assert_eq(stk_tcp_conns(t->s), 0, "the slot is free: TIME-WAIT is in its own table");
+    cr_assert_eq(stk_tcp_time_waits(t->s), 1);
+    cr_assert_eq(stk_poll_at(t->s), t->now + 1 * STK_SEC);
     t->now += 1 * STK_SEC;
     stk_poll(t->s, t->now);
-    cr_assert_eq(stk_tcp_conns(t->s), 0, "TIME-WAIT expired after the configured time");
+    cr_assert_eq(stk_tcp_time_waits(t->s), 0, "TIME-WAIT expired after the configured time");
+    cr_assert_eq(stk_poll_at(t->s), STK_NEVER);
     teardown(t);
 }
 
@@ -650,9 +652,7 @@ Test(frames, time_wait_reused_by_newer_syn) {
      * closer: close, peer ACKs and FINs -> TIME-WAIT. */
     cr_assert_eq(stk_tcp_close(t->s, id), 0);
     inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 2, FIN | ACK, 1000, NULL, 0, NULL, 0));
-    struct stk_tcp_info in;
-    cr_assert_eq(stk_tcp_info(t->s, id, &in), 0);
-    cr_assert_eq(in.state, STK_TIME_WAIT);
+    cr_assert_eq(stk_tcp_time_waits(t->s), 1);
     t->nout = 0;
     inject(t, mk_tcp(4000, 80, PISN + 100000, 0, SYN, 65535, NULL, 0, NULL, 0));
     cr_assert_eq(stk_counters(t->s)->tcp_time_wait_reuse, 1);
@@ -660,5 +660,117 @@ Test(frames, time_wait_reused_by_newer_syn) {
     struct seg g = parse(&t->out[0]);
     cr_assert_eq(g.flags, SYN | ACK);
     cr_assert_eq(g.ack, PISN + 100001);
+    teardown(t);
+}
+
+static void few_slots(struct stk_config *c) { c->max_conns = 4; }
+
+/* Peer port p: handshake, a 1-byte request, the server answers and closes
+ * first, the peer ACKs and FINs, the server ACKs: it holds TIME-WAIT. */
+static void short_conn_server_closes(struct t *t, uint16_t p) {
+    unsigned n0 = t->nout, c0 = t->new_conn;
+    inject(t, mk_tcp(p, 80, PISN, 0, SYN, 65535, NULL, 0, NULL, 0));
+    cr_assert_eq(t->nout, n0 + 1, "SYN-ACK for peer port %u", p);
+    struct seg g = parse(&t->out[n0]);
+    cr_assert_eq(g.flags, SYN | ACK, "peer port %u", p);
+    inject(t, mk_tcp(p, 80, PISN + 1, OISN + 1, ACK, 1000, NULL, 0, "x", 1));
+    cr_assert_eq(t->new_conn, c0 + 1);
+    uint32_t id = t->last_id;
+    static const char resp[] = "y";
+    struct stk_sendv v = {resp, 1, 0};
+    cr_assert_eq(stk_tcp_send(t->s, id, &v, 1), 0);
+    cr_assert_eq(stk_tcp_close(t->s, id), 0);
+    g = parse(&t->out[t->nout - 1]);
+    cr_assert(g.flags & FIN);
+    inject(t, mk_tcp(p, 80, PISN + 2, OISN + 3, FIN | ACK, 1000, NULL, 0, NULL, 0));
+    g = parse(&t->out[t->nout - 1]);
+    cr_assert_eq(g.flags, ACK, "final ACK");
+    cr_assert_eq(g.ack, PISN + 3);
+    t->nout = 0;
+}
+
+/* Issue 18 item 2: TIME-WAIT must not hold connection slots: 3 x max_conns
+ * short connections closed by the server, one after the other, all served
+ * well within the TIME-WAIT time. */
+Test(frames, time_wait_does_not_exhaust_slots) {
+    struct t *t = setup(few_slots);
+    cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
+    for (uint16_t k = 0; k < 12; k++) {
+        short_conn_server_closes(t, (uint16_t)(5000 + k));
+        t->now += 1 * STK_MS;
+    }
+    cr_assert_eq(stk_counters(t->s)->tcp_syn_no_slot_drop, 0);
+    cr_assert_eq(stk_tcp_conns(t->s), 0, "no slot held by TIME-WAIT");
+    teardown(t);
+}
+
+/* RFC 9293 3.10.7.4 in TIME-WAIT, for a 4-tuple kept in the table: a
+ * retransmitted FIN is acknowledged again and restarts 2*MSL; an old SYN
+ * gets a challenge ACK (RFC 5961 4); a RST with a wrong sequence number is
+ * ignored (counted), an in-window one challenged, an exact one ends the
+ * TIME-WAIT; an acceptable bare ACK gets no answer. */
+Test(frames, time_wait_table_answers_per_rfc_9293) {
+    struct t *t = setup(NULL);
+    cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
+    short_conn_server_closes(t, 5000);
+    cr_assert_eq(stk_tcp_time_waits(t->s), 1);
+    stk_time_t exp0 = stk_poll_at(t->s);
+    /* Retransmitted FIN. */
+    t->now += 300 * STK_MS;
+    inject(t, mk_tcp(5000, 80, PISN + 2, OISN + 3, FIN | ACK, 1000, NULL, 0, NULL, 0));
+    cr_assert_eq(t->nout, 1);
+    struct seg g = parse(&t->out[0]);
+    cr_assert_eq(g.flags, ACK);
+    cr_assert_eq(g.seq, OISN + 3);
+    cr_assert_eq(g.ack, PISN + 3);
+    cr_assert_eq(g.sport, 80);
+    cr_assert_eq(g.dport, 5000);
+    cr_assert_eq(stk_poll_at(t->s), exp0 + 300 * STK_MS, "the FIN restarted 2*MSL");
+    t->now = exp0;
+    stk_poll(t->s, t->now);
+    cr_assert_eq(stk_tcp_time_waits(t->s), 1);
+    /* An acceptable bare ACK: silence. */
+    t->nout = 0;
+    inject(t, mk_tcp(5000, 80, PISN + 3, OISN + 3, ACK, 1000, NULL, 0, NULL, 0));
+    cr_assert_eq(t->nout, 0);
+    /* An old SYN (sequence number not above the old connection's). */
+    inject(t, mk_tcp(5000, 80, PISN - 10, 0, SYN, 65535, NULL, 0, NULL, 0));
+    cr_assert_eq(t->nout, 1);
+    g = parse(&t->out[0]);
+    cr_assert_eq(g.flags, ACK, "challenge ACK, not a SYN-ACK");
+    cr_assert_eq(g.ack, PISN + 3);
+    /* RST out of window: dropped and counted. */
+    uint64_t bad = stk_counters(t->s)->tcp_rst_bad_seq;
+    inject(t, mk_tcp(5000, 80, PISN + 3 + 10000000, 0, RST, 0, NULL, 0, NULL, 0));
+    cr_assert_eq(stk_counters(t->s)->tcp_rst_bad_seq, bad + 1);
+    cr_assert_eq(stk_tcp_time_waits(t->s), 1);
+    /* RST in window, not exact: challenge ACK. */
+    inject(t, mk_tcp(5000, 80, PISN + 3 + 100, 0, RST, 0, NULL, 0, NULL, 0));
+    cr_assert_eq(t->nout, 2);
+    cr_assert_eq(parse(&t->out[1]).flags, ACK);
+    cr_assert_eq(stk_tcp_time_waits(t->s), 1);
+    /* Exact RST: the entry goes. */
+    inject(t, mk_tcp(5000, 80, PISN + 3, 0, RST, 0, NULL, 0, NULL, 0));
+    cr_assert_eq(stk_tcp_time_waits(t->s), 0);
+    cr_assert_eq(stk_counters(t->s)->tcp_time_wait_acks, 3);
+    teardown(t);
+}
+
+static void tiny_tw_table(struct stk_config *c) { c->time_wait_max = 2; }
+
+/* A full table recycles its oldest entry, counted; the recycled 4-tuple is
+ * then unknown (a SYN opens a new connection); the others stay. */
+Test(frames, time_wait_table_full_recycles_oldest) {
+    struct t *t = setup(tiny_tw_table);
+    cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
+    for (uint16_t k = 0; k < 3; k++) short_conn_server_closes(t, (uint16_t)(5000 + k));
+    cr_assert_eq(stk_tcp_time_waits(t->s), 2);
+    cr_assert_eq(stk_counters(t->s)->tcp_time_wait_recycled, 1);
+    /* 5000 was recycled: its retransmitted FIN meets no connection (RST). */
+    inject(t, mk_tcp(5000, 80, PISN + 2, OISN + 3, FIN | ACK, 1000, NULL, 0, NULL, 0));
+    cr_assert_eq(parse(&t->out[0]).flags, RST);
+    /* 5002 is still there. */
+    inject(t, mk_tcp(5002, 80, PISN + 2, OISN + 3, FIN | ACK, 1000, NULL, 0, NULL, 0));
+    cr_assert_eq(parse(&t->out[1]).flags, ACK);
     teardown(t);
 }
