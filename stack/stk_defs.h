@@ -84,6 +84,12 @@ struct stk_config {
     uint32_t time_wait_max; /* TIME-WAIT table entries (0: no TIME-WAIT) */
     stk_time_t fin_wait2;   /* orphaned FIN-WAIT-2 timeout */
     unsigned syn_retries, data_retries;
+    /* TCP keep-alive (RFC 9293 3.8.4, RFC 1122 4.2.3.6): after `keepalive_idle`
+     * without a segment from the peer, probe every `keepalive_intvl`; abort
+     * after `keepalive_probes` unanswered probes. */
+    bool keepalive;
+    stk_time_t keepalive_idle, keepalive_intvl;
+    unsigned keepalive_probes;
     uint32_t init_cwnd_segs; /* 0: RFC 5681 formula */
     uint16_t ephemeral_lo, ephemeral_hi;
 };
@@ -154,7 +160,9 @@ struct stk_config {
     X(tcp_bad_id) \
     X(tcp_time_wait_reuse) \
     X(tcp_time_wait_recycled) \
-    X(tcp_time_wait_acks)
+    X(tcp_time_wait_acks) \
+    X(tcp_keepalive_probes) \
+    X(tcp_keepalive_drop)
 // clang-format on
 
 struct stk_counters {

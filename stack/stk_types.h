@@ -110,6 +110,9 @@ struct stk_tcb {
     struct twheel_entry t_rto; /* retransmission or persist */
     struct twheel_entry t_delack;
     struct twheel_entry t_wait; /* TIME-WAIT or orphaned FIN-WAIT-2 */
+    struct twheel_entry t_keep; /* keep-alive (cfg.keepalive) */
+    stk_time_t last_rx;         /* last segment from the peer (keep-alive) */
+    unsigned keep_probes;       /* unanswered keep-alive probes */
 
     uint8_t ev;
     bool on_work;

@@ -142,6 +142,7 @@ struct stk_tcb *tcb_alloc(struct stk *s) {
     twheel_entry_init(&c->t_rto);
     twheel_entry_init(&c->t_delack);
     twheel_entry_init(&c->t_wait);
+    twheel_entry_init(&c->t_keep);
     c->rto = s->cfg.rto_initial;
     c->ssthresh = 0x7fffffff;
     return c;
@@ -156,6 +157,7 @@ void tcb_free(struct stk *s, struct stk_tcb *c) {
     twheel_cancel(&s->wheel, &c->t_rto);
     twheel_cancel(&s->wheel, &c->t_delack);
     twheel_cancel(&s->wheel, &c->t_wait);
+    twheel_cancel(&s->wheel, &c->t_keep);
     if (c->counted_in_backlog && c->listener >= 0) s->listeners[c->listener].count--;
     c->in_use = false;
     c->gen++;
@@ -195,6 +197,7 @@ void tcb_abort(struct stk *s, struct stk_tcb *c, int status) {
     twheel_cancel(&s->wheel, &c->t_rto);
     twheel_cancel(&s->wheel, &c->t_delack);
     twheel_cancel(&s->wheel, &c->t_wait);
+    twheel_cancel(&s->wheel, &c->t_keep);
     if (!c->active && !c->new_conn_sent) {
         work_add(s, c); /* freed by tcp_work */
         return;
@@ -298,6 +301,7 @@ void tw_from_tcb(struct stk *s, struct stk_tcb *c) {
     twheel_cancel(&s->wheel, &c->t_rto);
     twheel_cancel(&s->wheel, &c->t_delack);
     twheel_cancel(&s->wheel, &c->t_wait);
+    twheel_cancel(&s->wheel, &c->t_keep);
     c->persist = false;
     c->state = STK_CLOSED;
     if (s->cfg.time_wait == 0 || s->cfg.time_wait_max == 0) return;

@@ -219,6 +219,7 @@ static void ack_new(struct stk *s, struct stk_tcb *c, uint32_t ack) {
 
 static void enter_established(struct stk *s, struct stk_tcb *c) {
     c->state = STK_ESTABLISHED;
+    if (s->cfg.keepalive) tcb_arm(s, &c->t_keep, s->cfg.keepalive_idle);
     s->ctr.tcp_established++;
     if (!c->new_conn_sent) tcb_ev_set(s, c, EV_NEW_CONN);
     if (c->fin_pending) c->state = STK_FIN_WAIT_1;
@@ -766,6 +767,8 @@ void tcp_input(struct stk *s, struct stk_rxbuf *buf, uint32_t src, uint32_t dst,
         return;
     }
     if (c->state == STK_CLOSED) return;
+    c->last_rx = s->now; /* keep-alive: the peer is there */
+    c->keep_probes = 0;
     if (c->state == STK_SYN_SENT)
         syn_sent_input(s, c, &g);
     else

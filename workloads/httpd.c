@@ -20,6 +20,8 @@ struct hconn {
     uint64_t body_skip;  /* request body bytes still to discard */
     struct resp *q, *qt; /* sent, not yet fully acknowledged */
     uint64_t acked_partial;
+    uint64_t idle_since; /* server time the idle timeout counts from */
+    struct sock_id id;
     bool closing, rclosed, closed;
 };
 
@@ -30,6 +32,7 @@ struct httpd {
     uint64_t lid;
     struct connmap conns;
     struct httpd_stats st;
+    uint64_t now, idle_timeout, next_scan; /* picoseconds (httpd_poll) */
 };
 
 struct httpd *httpd_create(const struct httpd_file *files, unsigned n) {
@@ -37,6 +40,7 @@ struct httpd *httpd_create(const struct httpd_file *files, unsigned n) {
     if (!h) return NULL;
     h->files = files;
     h->nfiles = n;
+    h->idle_timeout = 60000000000000ull; /* 60 s */
     connmap_init(&h->conns);
     return h;
 }
@@ -74,6 +78,8 @@ static void on_new_conn(void *ctx, struct sock_id id, uint64_t lid, bool active,
         free(c);
         return;
     }
+    c->id = id;
+    c->idle_since = h->now;
     h->st.conns++;
     sock_accept(h->k, id, lid);
 }
@@ -201,6 +207,7 @@ static void process(struct httpd *h, struct sock_id id, struct hconn *c) {
             return;
         }
         h->st.requests++;
+        c->idle_since = h->now;
         size_t used = (size_t)(end - c->in);
         /* Request line: METHOD SP target SP HTTP/1.x CRLF */
         char *eol = memchr(c->in, '\r', used);
@@ -280,7 +287,10 @@ static void on_data_acked(void *ctx, struct sock_id id, uint64_t count) {
         struct resp *r = c->q;
         c->acked_partial -= r->total;
         c->q = r->next;
-        if (!c->q) c->qt = NULL;
+        if (!c->q) {
+            c->qt = NULL;
+            c->idle_since = h->now; /* waiting for the next request from now */
+        }
         free(r);
     }
 }
@@ -300,4 +310,37 @@ static void on_cleanup(void *ctx, struct sock_id id) {
 struct sock_events httpd_events(void) {
     return (struct sock_events){on_new_conn, on_new_data, on_data_acked, on_remote_closed,
                                 on_cleanup};
+}
+
+void httpd_set_idle_timeout(struct httpd *h, uint64_t ps) {
+    h->idle_timeout = ps;
+    h->next_scan = 0;
+}
+
+void httpd_poll(struct httpd *h, uint64_t now) {
+    if (now > h->now) h->now = now;
+    if (!h->idle_timeout || h->now < h->next_scan) return;
+    uint64_t step = h->idle_timeout / 4;
+    h->next_scan = h->now + (step < 100000000000ull ? step : 100000000000ull);
+    /* Collect first: closing may deliver events that change the map. */
+    size_t n = 0, cap = 0;
+    struct sock_id *ids = NULL;
+    for (size_t i = 0; i < h->conns.cap; i++) {
+        struct hconn *c = h->conns.t[i].key ? h->conns.t[i].val : NULL;
+        if (!c || c->closed || c->q || h->now - c->idle_since < h->idle_timeout) continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            struct sock_id *m = realloc(ids, cap * sizeof *ids);
+            if (!m) break;
+            ids = m;
+        }
+        ids[n++] = c->id;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct hconn *c = connmap_get(&h->conns, ids[i]);
+        if (!c || c->closed) continue;
+        h->st.idle_closed++;
+        close_conn(h, ids[i], c);
+    }
+    free(ids);
 }

@@ -24,6 +24,7 @@ struct httpd_file {
 
 struct httpd_stats {
     uint64_t conns, requests, r200, r400, r404, r413, r501, body_bytes;
+    uint64_t idle_closed;
 };
 
 struct httpd;
@@ -34,5 +35,14 @@ struct sock_events httpd_events(void);
 int httpd_start(struct httpd *h, struct sock *k, uint64_t listen_id, uint16_t port,
                 unsigned backlog);
 const struct httpd_stats *httpd_stats(const struct httpd *h);
+/* Idle timeout, picoseconds (0: none; default 60 s, nginx's
+ * client_header_timeout): a connection with no response in flight that has
+ * not completed a request for this long (since it opened, or since its last
+ * response was acknowledged, or since its last request head or body bytes)
+ * is closed (stats.idle_closed). Partial request heads do not restart it
+ * (slowloris). The server has no clock of its own: httpd_poll gives it the
+ * time (call it at least every timeout / 4). */
+void httpd_set_idle_timeout(struct httpd *h, uint64_t ps);
+void httpd_poll(struct httpd *h, uint64_t now);
 
 #endif

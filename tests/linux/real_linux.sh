@@ -4,7 +4,10 @@
 # clients talk to it. Usage: real_linux.sh TESSERA_HOST CASE
 #   CASE: http (ARP + ping + curl 1 KB/1 MB/64 MB), ab, wrk, netpipe, echo,
 #         slowread (a client that stops reading, then resumes: zero window),
-#         abclose (ab without keep-alive: the server closes first, TIME-WAIT)
+#         abclose (ab without keep-alive: the server closes first, TIME-WAIT),
+#         idle (slowloris and idle keep-alive clients closed by the HTTP
+#         server's idle timeout), keepalive (clients that vanish are reaped
+#         by TCP keep-alive)
 # Every case also checks the pcap of the run with tshark (the first 400 MB
 # of frames, which keeps /tmp and tshark's time bounded). Exit 77 (CTest
 # SKIP_RETURN_CODE) when the machine cannot create a namespace or TAP device
@@ -34,7 +37,7 @@ http) need curl; need ping ;;
 ab|abclose) need ab ;;
 wrk) need wrk ;;
 netpipe) need NPtcp ;;
-echo|slowread) [ -x /usr/bin/python3 ] || skip "/usr/bin/python3 missing" ;;
+echo|slowread|idle|keepalive) [ -x /usr/bin/python3 ] || skip "/usr/bin/python3 missing" ;;
 *) echo "unknown case $CASE"; exit 2 ;;
 esac
 
@@ -109,6 +112,74 @@ abclose)
     grep -q "Failed requests: *0$" "$WORK/ab.out" || fail "ab failed requests"
     grep -q "Complete requests: *10000" "$WORK/ab.out" || fail "ab incomplete"
     stop_host
+    ;;
+idle)
+    # Issue 18 item 3: with --idle-timeout 1, a client that never finishes
+    # its request head (silent, or dripping a byte every 0.2 s) and an idle
+    # keep-alive client are closed after about a second; not before.
+    mkdir "$WORK/www"; head -c 1024 /dev/urandom >"$WORK/www/1k.bin"
+    start_host --http "$WORK/www" --idle-timeout 1
+    cat >"$WORK/idle.py" <<'PY'
+import select, socket, sys, threading, time
+res = {}
+def client(name, send):
+    s = socket.create_connection(("10.0.0.2", 80), timeout=6)
+    t0 = time.time()
+    try:
+        send(s)
+        while s.recv(65536): pass
+        res[name] = time.time() - t0
+    except (socket.timeout, OSError) as e:
+        res[name] = "not closed: %s" % e
+def silent(s): s.sendall(b"GET /1k.bin HTTP/1.1\r\nHost: x\r\n")
+def drip(s):
+    for ch in b"GET /1k.bin HTTP/1.1\r\nHost: x\r\nX-Slow: yes\r\n":
+        s.sendall(bytes([ch]))
+        if select.select([s], [], [], 0.2)[0]: return  # closed by the server
+def keepalive(s):
+    s.sendall(b"GET /1k.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+ts = [threading.Thread(target=client, args=a) for a in
+      (("silent", silent), ("drip", drip), ("keepalive", keepalive))]
+for t in ts: t.start()
+for t in ts: t.join()
+print(res)
+sys.exit(0 if all(isinstance(v, float) and 0.8 < v < 3.5 for v in res.values()) else 1)
+PY
+    X /usr/bin/python3 "$WORK/idle.py" || fail "idle clients not closed in time"
+    stop_host
+    grep -q "idle_closed:3" "$WORK/host.log" || fail "idle_closed is not 3"
+    ;;
+keepalive)
+    # Issue 18 item 3: 20 echo clients vanish without a word (the link is
+    # down while they reset, so Linux forgets them and the server never
+    # hears); TCP keep-alive (2 s idle, 0.5 s interval, 2 probes) finds out.
+    start_host --echo --keepalive 2,0.5,2
+    cat >"$WORK/ka.py" <<'PY'
+import socket, struct, sys
+ss = []
+for i in range(20):
+    s = socket.create_connection(("10.0.0.2", 7), timeout=5)
+    s.sendall(b"hi"); assert s.recv(2) == b"hi"
+    ss.append(s)
+print("20 connections up", flush=True)
+sys.stdin.readline()  # the link goes down
+for s in ss:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()  # a RST that never leaves
+PY
+    mkfifo "$WORK/ka.in"
+    X /usr/bin/python3 "$WORK/ka.py" <"$WORK/ka.in" &
+    KPID=$!
+    exec 3>"$WORK/ka.in"
+    sleep 1.5
+    X ip link set tap0 down
+    echo go >&3; exec 3>&-
+    wait $KPID || fail "keep-alive clients"
+    X ip link set tap0 up
+    sleep 5
+    stop_host
+    grep -q "tessera-host: 0 connections" "$WORK/host.log" || fail "vanished clients still hold slots"
+    grep -q "stk.tcp_keepalive_probes" "$WORK/host.log" || fail "no keep-alive probe was sent"
     ;;
 wrk)
     mkdir "$WORK/www"; head -c 1024 /dev/urandom >"$WORK/www/1k.bin"

@@ -774,3 +774,63 @@ Test(frames, time_wait_table_full_recycles_oldest) {
     cr_assert_eq(parse(&t->out[1]).flags, ACK);
     teardown(t);
 }
+
+static void keepalive_on(struct stk_config *c) {
+    c->keepalive = true;
+    c->keepalive_idle = 10 * STK_SEC;
+    c->keepalive_intvl = 1 * STK_SEC;
+    c->keepalive_probes = 3;
+}
+
+/* Issue 18 item 3: an idle connection whose peer vanished is probed
+ * (RFC 9293 3.8.4: SEQ = SND.NXT - 1, no data) and, after
+ * keepalive_probes unanswered probes, aborted: its slot comes back. A peer
+ * that answers keeps its connection. */
+Test(frames, keepalive_probes_then_aborts_a_vanished_peer) {
+    struct t *t = setup(keepalive_on);
+    uint32_t id = establish(t);
+    stk_time_t t0 = t->now;
+    (void)id;
+    /* 10 s idle: the first probe. */
+    t->now = t0 + 10 * STK_SEC;
+    stk_poll(t->s, t->now);
+    cr_assert_eq(t->nout, 1, "a keep-alive probe after the idle time");
+    struct seg g = parse(&t->out[0]);
+    cr_assert_eq(g.flags, ACK);
+    cr_assert_eq(g.seq, OISN, "SND.NXT - 1");
+    cr_assert_eq(g.ack, PISN + 1);
+    cr_assert_eq(g.plen, 0);
+    /* The peer answers: the connection stays, the next probe is 10 s later. */
+    t->now += 100 * STK_MS;
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK, 1000, NULL, 0, NULL, 0));
+    t->nout = 0;
+    t->now += 9 * STK_SEC;
+    stk_poll(t->s, t->now);
+    cr_assert_eq(t->nout, 0, "no probe before 10 s of silence");
+    /* Now the peer is gone: probes at +10 s, +11 s, +12 s, abort at +13 s. */
+    stk_time_t last = t->now - 9 * STK_SEC;
+    for (unsigned k = 0; k < 3; k++) {
+        t->now = last + 10 * STK_SEC + k * STK_SEC;
+        stk_poll(t->s, t->now);
+        cr_assert_eq(t->nout, k + 1, "probe %u", k + 1);
+    }
+    cr_assert_eq(t->remote_closed, 0);
+    t->now = last + 13 * STK_SEC;
+    stk_poll(t->s, t->now);
+    cr_assert_eq(t->remote_closed, 1, "aborted after 3 unanswered probes");
+    cr_assert_eq(t->cleanup, 1);
+    cr_assert_eq(stk_counters(t->s)->tcp_keepalive_probes, 4);
+    cr_assert_eq(stk_counters(t->s)->tcp_keepalive_drop, 1);
+    g = parse(&t->out[t->nout - 1]);
+    cr_assert_eq(g.flags & RST, RST, "a RST tells a peer that came back");
+    cr_assert_eq(stk_tcp_conns(t->s), 0, "the slot is free");
+    teardown(t);
+}
+
+/* Off by default (RFC 1122 4.2.3.6): an idle connection is never probed. */
+Test(frames, keepalive_off_by_default) {
+    struct t *t = setup(NULL);
+    establish(t);
+    cr_assert_eq(stk_poll_at(t->s), STK_NEVER);
+    teardown(t);
+}

@@ -218,6 +218,77 @@ Test(httpd, http10_closes_unless_keepalive) {
     httpd_destroy(h);
 }
 
+/* Runs the wire for dt in 10 ms steps, giving the server the time. */
+static stk_time_t clock_at; /* the test's clock: the wire's stops when idle */
+static void run_polled(struct env *e, struct httpd *h, stk_time_t dt) {
+    if (clock_at < wire_now(e->w)) clock_at = wire_now(e->w);
+    for (stk_time_t end = clock_at + dt; clock_at < end;) {
+        clock_at += 10 * STK_MS;
+        wire_run(e->w, clock_at);
+        httpd_poll(h, clock_at);
+    }
+}
+
+/* Issue 18 item 3: a client that never completes its request head
+ * (slowloris), even one that keeps dripping bytes, is closed after the idle
+ * timeout; so is an idle keep-alive connection; a connection with a
+ * response in flight is not. */
+Test(httpd, idle_timeout_closes_slowloris_and_idle_keepalive) {
+    const char *partial = "GET /a.html HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n";
+    for (int k = 0; k < 3; k++) {
+        struct httpd *h = mk_httpd();
+        httpd_set_idle_timeout(h, 200 * STK_MS);
+        struct sock_events ev = httpd_events();
+        struct env e;
+        env_init(&e, &ev, h);
+        cr_assert_eq(httpd_start(h, sock_rtc_sock(e.rtc), 1, 80, 16), 0);
+        clock_at = 0;
+        httpd_poll(h, wire_now(e.w));
+        connect_to(&e, 80);
+        if (k == 0) {
+            send_str(&e, partial); /* then silence */
+        } else if (k == 1) {
+            for (const char *p = partial; *p; p++) { /* one byte every 20 ms */
+                struct stk_sendv v = {p, 1, 0};
+                if (e.cli.rclosed) break;
+                cr_assert_eq(stk_tcp_send(e.s[0], e.cli.id, &v, 1), 0);
+                run_polled(&e, h, 20 * STK_MS);
+            }
+        } else {
+            send_str(&e, "GET /a.html HTTP/1.1\r\nHost: x\r\n\r\n");
+            run_polled(&e, h, 100 * STK_MS);
+            cr_assert(strstr((const char *)e.cli.rx, "200 OK"), "case %d", k);
+            cr_assert(!e.cli.rclosed);
+        }
+        run_polled(&e, h, 400 * STK_MS);
+        cr_assert(e.cli.rclosed, "case %d: closed after the idle timeout", k);
+        cr_assert_eq(httpd_stats(h)->idle_closed, 1, "case %d", k);
+        env_fini(&e);
+        httpd_destroy(h);
+    }
+}
+
+/* The big body takes longer than the idle timeout to send (the client reads
+ * slowly): the response in flight keeps the connection. */
+Test(httpd, idle_timeout_spares_a_response_in_flight) {
+    struct httpd *h = mk_httpd();
+    httpd_set_idle_timeout(h, 50 * STK_MS);
+    struct sock_events ev = httpd_events();
+    struct env e;
+    env_init(&e, &ev, h);
+    cr_assert_eq(httpd_start(h, sock_rtc_sock(e.rtc), 1, 80, 16), 0);
+    clock_at = 0;
+    httpd_poll(h, wire_now(e.w));
+    connect_to(&e, 80);
+    send_str(&e, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+    run_polled(&e, h, 30 * STK_MS);
+    cr_assert_eq(httpd_stats(h)->r200, 1);
+    cr_assert_eq(httpd_stats(h)->idle_closed, 0);
+    cr_assert(!e.cli.rclosed);
+    env_fini(&e);
+    httpd_destroy(h);
+}
+
 Test(echo, one_megabyte_round_trip) {
     struct echo_srv *es = echo_create();
     struct sock_events ev = echo_events();
