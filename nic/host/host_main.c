@@ -209,8 +209,8 @@ static int stack_config(const struct host_opts *o, struct stk_config *cfg) {
 
 /* Step: the TAP device (and its pcap file, *pf) and the stack on it.
  * Returns 0 or the exit code (1). */
-static int open_tap_and_stack(const struct host_opts *o, const struct stk_config *cfg,
-                              uint64_t *seed, struct tap **tp, FILE **pf, struct stk **sp) {
+static int open_tap_and_stack(const struct host_opts *o, struct stk_config *cfg, uint64_t *seed,
+                              struct tap **tp, FILE **pf, struct stk **sp) {
     char err[256];
     struct tap *t = tap_open(o->tapname, err, sizeof err);
     if (!t) {
@@ -218,6 +218,9 @@ static int open_tap_and_stack(const struct host_opts *o, const struct stk_config
         return 1;
     }
     *tp = t;
+    /* The stack's MTU (and so the MSS it offers) follows the device's. */
+    unsigned mtu = tap_mtu(t);
+    cfg->mtu = (uint16_t)(mtu < 576 ? 576 : mtu > 9000 ? 9000 : mtu);
     if (o->pcap) {
         *pf = fopen(o->pcap, "wb");
         if (!*pf) {
