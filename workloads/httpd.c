@@ -7,6 +7,12 @@
 #include <strings.h>
 
 #define IN_START 2048 /* first size of a connection's parse buffer */
+/* Backpressure (issue 18 item 5, as nginx, which reads the next request only
+ * once the response is written): a connection whose unacknowledged output
+ * passes either bound is not read further until its peer acknowledges;
+ * its bytes stay in the stack, so its receive window closes. */
+#define OUT_MAX_BYTES (256 * 1024)
+#define OUT_MAX_RESPONSES 64
 
 struct resp {
     struct resp *next;
@@ -26,6 +32,13 @@ struct hconn {
     const struct httpd_file *pend_f;
     struct resp *q, *qt; /* sent, not yet fully acknowledged */
     uint64_t acked_partial;
+    uint64_t out_bytes; /* in q */
+    unsigned out_resps; /* in q */
+    /* received bytes not read yet (backpressure): references into the
+     * stack's buffers, valid until recv_done */
+    struct sock_buf *held;
+    unsigned nheld, held_cap;
+    size_t held_off;     /* bytes of held[0] already read */
     uint64_t idle_since; /* server time the idle timeout counts from */
     struct sock_id id;
     bool closing, rclosed, closed;
@@ -59,6 +72,7 @@ static void conn_free(struct hconn *c) {
         free(r);
     }
     free(c->in);
+    free(c->held);
     free(c);
 }
 
@@ -138,6 +152,8 @@ static void respond(struct httpd *h, struct sock_id id, struct hconn *c, int cod
     else
         c->q = r;
     c->qt = r;
+    c->out_bytes += r->total;
+    c->out_resps++;
     if (!head_only) h->st.body_bytes += blen;
     switch (code) {
     case 200: h->st.r200++; break;
@@ -544,12 +560,17 @@ static bool body_input(struct httpd *h, struct sock_id id, struct hconn *c) {
     return true;
 }
 
-/* Parses and answers every complete request in the buffer. */
+static bool out_full(const struct hconn *c) {
+    return c->out_bytes >= OUT_MAX_BYTES || c->out_resps >= OUT_MAX_RESPONSES;
+}
+
+/* Parses and answers the complete requests in the buffer while the
+ * connection's output is below the bounds. */
 static void process(struct httpd *h, struct sock_id id, struct hconn *c) {
     for (;;) {
         if (c->closed) return;
         if ((c->in_chunked || c->body_left || c->pend) && !body_input(h, id, c)) return;
-        if (c->closed || !c->inlen) return;
+        if (c->closed || !c->inlen || out_full(c)) return;
         struct httpd_req r;
         int rc = httpd_parse_request(c->in, c->inlen, HTTPD_HEAD_MAX, &r, h->path);
         if (rc == HTTPD_REQ_MORE) return;
@@ -586,38 +607,62 @@ static void process(struct httpd *h, struct sock_id id, struct hconn *c) {
     }
 }
 
+/* Reads held bytes into the parse buffer and answers requests while the
+ * output bounds allow; returns the bytes read to the stack. A peer that
+ * closed is closed once everything it sent has been read. */
+static void pump(struct httpd *h, struct sock_id id, struct hconn *c) {
+    size_t done = 0;
+    process(h, id, c);
+    while (c->nheld && !c->closed && !out_full(c)) {
+        if (c->inlen == c->incap) {
+            size_t cap = c->incap ? 2 * c->incap : IN_START;
+            if (cap > HTTPD_HEAD_MAX) cap = HTTPD_HEAD_MAX;
+            char *m = cap > c->incap ? realloc(c->in, cap) : NULL;
+            if (!m) { /* full at HTTPD_HEAD_MAX cannot happen: the parser
+                       * answers 431 first; or out of memory */
+                close_conn(h, id, c);
+                break;
+            }
+            c->in = m;
+            c->incap = cap;
+        }
+        const struct sock_buf *b = &c->held[0];
+        size_t left = b->len - c->held_off, room = c->incap - c->inlen;
+        size_t k = left < room ? left : room;
+        memcpy(c->in + c->inlen, (const char *)b->ptr + c->held_off, k);
+        c->inlen += k;
+        c->held_off += k;
+        done += k;
+        if (c->held_off == b->len) {
+            memmove(c->held, c->held + 1, (c->nheld - 1) * sizeof *c->held);
+            c->nheld--;
+            c->held_off = 0;
+        }
+        process(h, id, c);
+    }
+    if (c->closed) return;
+    if (done) sock_recv_done(h->k, id, done);
+    if (c->rclosed && !c->nheld && !out_full(c)) close_conn(h, id, c);
+}
+
 static void on_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, unsigned n) {
     struct httpd *h = ctx;
     struct hconn *c = connmap_get(&h->conns, id);
-    if (!c) return;
-    size_t total = 0;
-    for (unsigned i = 0; i < n; i++) {
-        const uint8_t *p = b[i].ptr;
-        size_t len = b[i].len;
-        total += len;
-        while (len && !c->closed) {
-            if (c->inlen == c->incap) {
-                size_t cap = c->incap ? 2 * c->incap : IN_START;
-                if (cap > HTTPD_HEAD_MAX) cap = HTTPD_HEAD_MAX;
-                char *m = cap > c->incap ? realloc(c->in, cap) : NULL;
-                if (!m) { /* full at HTTPD_HEAD_MAX cannot happen: the parser
-                           * answers 431 first; or out of memory */
-                    close_conn(h, id, c);
-                    break;
-                }
-                c->in = m;
-                c->incap = cap;
-            }
-            size_t room = c->incap - c->inlen;
-            size_t k = len < room ? len : room;
-            memcpy(c->in + c->inlen, p, k);
-            c->inlen += k;
-            p += k;
-            len -= k;
-            process(h, id, c);
+    if (!c || c->closed) return;
+    if (c->nheld + n > c->held_cap) {
+        unsigned cap = c->held_cap ? c->held_cap : 8;
+        while (cap < c->nheld + n) cap *= 2;
+        struct sock_buf *m = realloc(c->held, cap * sizeof *m);
+        if (!m) {
+            close_conn(h, id, c);
+            return;
         }
+        c->held = m;
+        c->held_cap = cap;
     }
-    if (!c->closed) sock_recv_done(h->k, id, total);
+    for (unsigned i = 0; i < n; i++)
+        if (b[i].len) c->held[c->nheld++] = b[i];
+    pump(h, id, c);
 }
 
 static void on_data_acked(void *ctx, struct sock_id id, uint64_t count) {
@@ -628,6 +673,8 @@ static void on_data_acked(void *ctx, struct sock_id id, uint64_t count) {
     while (c->q && c->acked_partial >= c->q->total) {
         struct resp *r = c->q;
         c->acked_partial -= r->total;
+        c->out_bytes -= r->total;
+        c->out_resps--;
         c->q = r->next;
         if (!c->q) {
             c->qt = NULL;
@@ -635,12 +682,16 @@ static void on_data_acked(void *ctx, struct sock_id id, uint64_t count) {
         }
         free(r);
     }
+    if (!c->closed && (c->nheld || c->inlen)) pump(h, id, c);
 }
 
+/* The peer sent everything: answer what is still held, then close. */
 static void on_remote_closed(void *ctx, struct sock_id id) {
     struct httpd *h = ctx;
     struct hconn *c = connmap_get(&h->conns, id);
-    if (c) close_conn(h, id, c);
+    if (!c || c->closed) return;
+    c->rclosed = true;
+    pump(h, id, c);
 }
 
 static void on_cleanup(void *ctx, struct sock_id id) {

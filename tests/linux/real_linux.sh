@@ -7,7 +7,8 @@
 #         abclose (ab without keep-alive: the server closes first, TIME-WAIT),
 #         idle (slowloris and idle keep-alive clients closed by the HTTP
 #         server's idle timeout), keepalive (clients that vanish are reaped
-#         by TCP keep-alive), jumbo (MTU 9000: ping -s 3000, curl 8 MB)
+#         by TCP keep-alive), jumbo (MTU 9000: ping -s 3000, curl 8 MB),
+#         hog (a client that pipelines 700k requests and never reads)
 # Every case also checks the pcap of the run with tshark (the first 400 MB
 # of frames, which keeps /tmp and tshark's time bounded). Exit 77 (CTest
 # SKIP_RETURN_CODE) when the machine cannot create a namespace or TAP device
@@ -34,6 +35,7 @@ need() { command -v "$1" >/dev/null 2>&1 || skip "$1 not installed (scripts/pack
 need ip; need tshark
 case $CASE in
 http|jumbo) need curl; need ping ;;
+hog) need curl; [ -x /usr/bin/python3 ] || skip "/usr/bin/python3 missing" ;;
 ab|abclose) need ab ;;
 wrk) need wrk ;;
 netpipe) need NPtcp ;;
@@ -195,6 +197,40 @@ jumbo)
     stop_host
     tshark -r "$WORK/run.pcap" -Y "frame.len > 8000 && tcp.len > 0" 2>/dev/null | head -1 | grep -q . \
         || fail "no jumbo TCP segment in the pcap"
+    ;;
+hog)
+    # Issue 18 item 5: one connection (4 KB receive buffer) pipelines 700k
+    # GETs and never reads; the server must stop reading it (backpressure)
+    # instead of queueing 700k responses, and a second client is served.
+    mkdir "$WORK/www"; echo hello >"$WORK/www/a.txt"
+    start_host --http "$WORK/www"
+    cat >"$WORK/hog.py" <<'PY'
+import socket, subprocess, sys, threading, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("10.0.0.2", 80))
+reqs = b"GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n" * 700000
+def hog():
+    try: s.sendall(reqs)
+    except OSError: pass
+threading.Thread(target=hog, daemon=True).start()
+time.sleep(2)
+worst = 0
+for i in range(5):
+    t0 = time.time()
+    r = subprocess.run(["curl", "-sS", "--max-time", "5", "http://10.0.0.2/a.txt"], capture_output=True)
+    dt = time.time() - t0; worst = max(worst, dt)
+    if r.returncode != 0 or r.stdout != b"hello\n":
+        sys.exit("second client failed while the hog runs: %r" % r.stderr)
+print("second client: 5 GETs served while the hog runs, worst %.3f s" % worst)
+s.close()
+PY
+    X /usr/bin/python3 "$WORK/hog.py" || fail "hog"
+    stop_host
+    grep -q "stk.tcp_send_no_seg" "$WORK/host.log" && fail "the segment pool ran out"
+    req=$(sed -n 's/^httpd.requests \([0-9]*\).*/\1/p' "$WORK/host.log")
+    [ "${req:-0}" -lt 350000 ] || fail "the server read $req of the hog's requests: no backpressure"
+    echo "the server read $req of the hog's 700000 requests"
     ;;
 wrk)
     mkdir "$WORK/www"; head -c 1024 /dev/urandom >"$WORK/www/1k.bin"

@@ -20,6 +20,8 @@ struct cli {
     uint8_t *rx;
     size_t nrx, cap;
     uint64_t acked;
+    bool no_read; /* a client that stops reading: bytes stay unreturned */
+    size_t held;
 };
 
 static void c_new_conn(void *ctx, uint32_t id, uint64_t tag, bool active, int status) {
@@ -42,7 +44,10 @@ static void c_new_data(void *ctx, uint32_t id, const struct stk_iov *v, unsigned
         c->nrx += v[i].len;
         t += v[i].len;
     }
-    stk_tcp_recv_done(c->s, id, t);
+    if (c->no_read)
+        c->held += t;
+    else
+        stk_tcp_recv_done(c->s, id, t);
 }
 static void c_acked(void *ctx, uint32_t id, uint64_t n) {
     (void)id;
@@ -445,6 +450,46 @@ Test(httpd, idle_timeout_spares_a_response_in_flight) {
     cr_assert(!e.cli.rclosed);
     env_fini(&e);
     httpd_destroy(h);
+}
+
+/* Issue 18 item 5: a client pipelines 40,000 GETs and does not read. The
+ * server must stop reading that connection once its queued output passes a
+ * bound (backpressure) instead of queueing a response per request until the
+ * segment pool runs out (tcp_send_no_seg, then the connection was closed);
+ * when the client reads again, every response arrives. */
+Test(httpd, backpressure_on_a_client_that_does_not_read) {
+    enum { N = 40000 };
+    static const char one[] = "GET /a.html HTTP/1.1\r\nHost: x\r\n\r\n";
+    size_t ol = sizeof one - 1;
+    char *reqs = malloc(N * ol);
+    for (unsigned i = 0; i < N; i++) memcpy(reqs + i * ol, one, ol);
+    struct httpd *h = mk_httpd();
+    struct sock_events ev = httpd_events();
+    struct env e;
+    env_init(&e, &ev, h);
+    cr_assert_eq(httpd_start(h, sock_rtc_sock(e.rtc), 1, 80, 16), 0);
+    connect_to(&e, 80);
+    e.cli.no_read = true;
+    struct stk_sendv v = {reqs, N * ol, 0};
+    cr_assert_eq(stk_tcp_send(e.s[0], e.cli.id, &v, 1), 0);
+    run(&e, 3 * STK_SEC);
+    const struct stk_counters *sc = stk_counters(e.s[1]);
+    cr_assert_eq(sc->tcp_send_no_seg, 0, "the server never ran out of segment references");
+    cr_assert(!e.cli.rclosed, "the connection stays open");
+    cr_assert_lt(httpd_stats(h)->requests, N / 4, "the server stopped reading (%llu requests)",
+                 (unsigned long long)httpd_stats(h)->requests);
+    /* The client reads again: everything comes. */
+    e.cli.no_read = false;
+    stk_tcp_recv_done(e.s[0], e.cli.id, e.cli.held);
+    run(&e, 30 * STK_SEC);
+    int *codes = malloc(N * sizeof *codes);
+    unsigned n = statuses(e.cli.rx, e.cli.nrx, codes, N);
+    cr_assert_eq(n, N, "%u responses", n);
+    for (unsigned i = 0; i < n; i++) cr_assert_eq(codes[i], 200);
+    free(codes);
+    env_fini(&e);
+    httpd_destroy(h);
+    free(reqs);
 }
 
 Test(echo, one_megabyte_round_trip) {
