@@ -162,7 +162,8 @@ struct stk_config {
     X(tcp_time_wait_recycled) \
     X(tcp_time_wait_acks) \
     X(tcp_keepalive_probes) \
-    X(tcp_keepalive_drop)
+    X(tcp_keepalive_drop) \
+    X(tcp_send_over_share)
 // clang-format on
 
 struct stk_counters {

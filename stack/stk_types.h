@@ -88,6 +88,7 @@ struct stk_tcb {
     bool persist;
     struct stk_seg *txh, *txt; /* queued data from snd_una on */
     uint64_t tx_queued;        /* bytes in txh.. */
+    uint32_t tx_segs;          /* segment references in txh.. */
     struct stk_seg *tx_cur;    /* cursor cache: segment holding tx_cur_seq */
     uint32_t tx_cur_seq;
     bool fin_pending, fin_sent;

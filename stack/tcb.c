@@ -154,6 +154,7 @@ void tcb_free(struct stk *s, struct stk_tcb *c) {
     tcb_rx_release(s, c);
     seg_free_list(s, c->txh);
     c->txh = c->txt = c->tx_cur = NULL;
+    c->tx_segs = 0;
     twheel_cancel(&s->wheel, &c->t_rto);
     twheel_cancel(&s->wheel, &c->t_delack);
     twheel_cancel(&s->wheel, &c->t_wait);

@@ -194,9 +194,18 @@ int tcp_send(struct stk *s, uint32_t id, const struct stk_sendv *v, unsigned n) 
         s->ctr.tcp_send_no_seg++;
         return -ENOBUFS;
     }
+    /* A fair share of the pool once it runs low (three-quarters used): half
+     * the pool split among the connections, at least 16, so one connection
+     * queueing without bound cannot starve the others. */
+    uint32_t fair = umax(16, s->cfg.seg_pool / 2 / umax(s->nconns, 1));
+    if (s->segs_free - need < s->cfg.seg_pool / 4 && c->tx_segs + need > fair) {
+        s->ctr.tcp_send_over_share++;
+        return -ENOBUFS;
+    }
     for (unsigned i = 0; i < n; i++) {
         if (!v[i].len) continue;
         struct stk_seg *g = seg_alloc(s);
+        c->tx_segs++;
         g->ptr = v[i].ptr;
         g->len = (uint32_t)v[i].len;
         g->flags = v[i].flags;

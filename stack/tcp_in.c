@@ -157,6 +157,7 @@ static void tx_drop_acked(struct stk *s, struct stk_tcb *c, uint32_t bytes) {
             c->txh = g->next;
             if (!c->txh) c->txt = NULL;
             if (c->tx_cur == g) c->tx_cur = NULL;
+            c->tx_segs--;
             seg_free(s, g);
         } else {
             g->ptr += bytes;

@@ -834,3 +834,30 @@ Test(frames, keepalive_off_by_default) {
     cr_assert_eq(stk_poll_at(t->s), STK_NEVER);
     teardown(t);
 }
+
+static void small_pool(struct stk_config *c) { c->seg_pool = 256; }
+
+/* Issue 18 item 5, the stack's side: a connection that queues without
+ * bound (its peer's window is closed) must not take the whole segment pool:
+ * once the pool is three-quarters used, a connection over its fair share
+ * (pool / 2 / connections, at least 16) is refused, so another connection
+ * can still send. */
+Test(frames, segment_pool_fair_share) {
+    struct t *t = setup(small_pool);
+    cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
+    inject(t, mk_tcp(4000, 80, PISN, 0, SYN, 65535, NULL, 0, NULL, 0));
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK, 0, NULL, 0, NULL, 0));
+    uint32_t hog = t->last_id;
+    inject(t, mk_tcp(4001, 80, PISN, 0, SYN, 65535, NULL, 0, NULL, 0));
+    inject(t, mk_tcp(4001, 80, PISN + 1, OISN + 1, ACK, 1000, NULL, 0, NULL, 0));
+    uint32_t other = t->last_id;
+    cr_assert_neq(hog, other);
+    static const char b[] = "x";
+    struct stk_sendv v = {b, 1, 0};
+    unsigned queued = 0;
+    while (queued < 1000 && stk_tcp_send(t->s, hog, &v, 1) == 0) queued++;
+    cr_assert_lt(queued, 256, "the hog was refused before the pool ran out (%u queued)", queued);
+    cr_assert_eq(stk_tcp_send(t->s, other, &v, 1), 0, "another connection can still send");
+    cr_assert_eq(stk_tcp_send(t->s, other, &v, 1), 0);
+    teardown(t);
+}
