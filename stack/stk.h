@@ -5,7 +5,9 @@
  * reply, and TCP per RFC 9293 with MSS, window scaling (RFC 7323), RTO per
  * RFC 6298 (Karn, exponential backoff), NewReno congestion control (RFC 5681,
  * RFC 6582), delayed ACKs, zero-window probing, RST validation (RFC 5961 3.2
- * challenge ACKs), listen backlog with counted SYN drops. Read RFC 9293 3.10
+ * challenge ACKs), listen backlog with counted SYN drops, TIME-WAIT kept in a
+ * compact bounded table (not a connection slot), keep-alive (off by
+ * default), a fair share of the segment pool per connection when it runs low. Read RFC 9293 3.10
  * ("Event Processing") first: tcp_in.c follows its SEGMENT ARRIVES steps.
  *
  * Sans-IO: everything lives in `struct stk` (no globals); frames come in
@@ -35,7 +37,7 @@
  * TCP state has reached CLOSED.
  *
  * Left out: IP options and fragment reassembly, IPv6, TCP timestamps/PAWS,
- * SACK, Nagle, keepalive, urgent data (the URG bit is ignored), SYN cookies,
+ * SACK, Nagle, urgent data (the URG bit is ignored), SYN cookies,
  * path MTU discovery, ICMP errors to TCP.
  *
  * Modules (a .c with its .h; a header without a .c is a module of its own),
