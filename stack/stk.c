@@ -47,8 +47,13 @@ void stk_config_default(struct stk_config *c) {
     c->rto_max = 60 * STK_SEC;    /* RFC 6298 2.5 */
     c->delack = 40 * STK_MS;      /* Linux TCP_DELACK_MIN; RFC 5681 allows <= 500 ms */
     c->time_wait = 60 * STK_SEC;  /* Linux TCP_TIMEWAIT_LEN */
+    c->time_wait_max = 4096;      /* 48 bytes each; the oldest is recycled when full */
     c->fin_wait2 = 60 * STK_SEC;  /* Linux tcp_fin_timeout */
     c->syn_retries = 6;
+    c->keepalive = false;               /* RFC 1122 4.2.3.6: MUST default to off */
+    c->keepalive_idle = 7200 * STK_SEC; /* RFC 1122: no less than two hours */
+    c->keepalive_intvl = 75 * STK_SEC;  /* Linux tcp_keepalive_intvl */
+    c->keepalive_probes = 9;            /* Linux tcp_keepalive_probes */
     c->data_retries = 15;
     c->init_cwnd_segs = 0;
     c->ephemeral_lo = 32768;
@@ -74,6 +79,9 @@ static bool config_check(const struct stk_config *c, char *err, size_t n) {
         BAD("stk: need 0 < rto_min <= rto_initial <= rto_max");
     if (c->ephemeral_lo == 0 || c->ephemeral_lo > c->ephemeral_hi)
         BAD("stk: bad ephemeral port range");
+    if (c->keepalive && (c->keepalive_idle == 0 || c->keepalive_intvl == 0))
+        BAD("stk: keepalive needs keepalive_idle and keepalive_intvl > 0");
+    if (c->time_wait_max > (1u << 24)) BAD("stk: time_wait_max %u above 2^24", c->time_wait_max);
     if (c->ip == 0) BAD("stk: ip must be set");
     if (c->mac[0] & 1) BAD("stk: mac must be unicast");
     return true;
@@ -191,3 +199,4 @@ int stk_tcp_info(const struct stk *s, uint32_t id, struct stk_tcp_info *out) {
 }
 
 uint32_t stk_tcp_conns(const struct stk *s) { return tcp_conns(s); }
+uint32_t stk_tcp_time_waits(const struct stk *s) { return s->ntw; }

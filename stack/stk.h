@@ -5,7 +5,9 @@
  * reply, and TCP per RFC 9293 with MSS, window scaling (RFC 7323), RTO per
  * RFC 6298 (Karn, exponential backoff), NewReno congestion control (RFC 5681,
  * RFC 6582), delayed ACKs, zero-window probing, RST validation (RFC 5961 3.2
- * challenge ACKs), listen backlog with counted SYN drops. Read RFC 9293 3.10
+ * challenge ACKs), listen backlog with counted SYN drops, TIME-WAIT kept in a
+ * compact bounded table (not a connection slot), keep-alive (off by
+ * default), a fair share of the segment pool per connection when it runs low. Read RFC 9293 3.10
  * ("Event Processing") first: tcp_in.c follows its SEGMENT ARRIVES steps.
  *
  * Sans-IO: everything lives in `struct stk` (no globals); frames come in
@@ -35,7 +37,7 @@
  * TCP state has reached CLOSED.
  *
  * Left out: IP options and fragment reassembly, IPv6, TCP timestamps/PAWS,
- * SACK, Nagle, keepalive, urgent data (the URG bit is ignored), SYN cookies,
+ * SACK, Nagle, urgent data (the URG bit is ignored), SYN cookies,
  * path MTU discovery, ICMP errors to TCP.
  *
  * Modules (a .c with its .h; a header without a .c is a module of its own),
@@ -100,7 +102,10 @@ int stk_tcp_close(struct stk *s, uint32_t id);
 /* Introspection for tests and tools. */
 int stk_tcp_info(const struct stk *s, uint32_t id, struct stk_tcp_info *out);
 const char *stk_tcp_state_name(enum stk_tcp_state st);
-/* Number of connection slots in use (including TIME_WAIT). */
+/* Number of connection slots in use. A connection in TIME-WAIT leaves its
+ * slot for the compact TIME-WAIT table once the application has closed it. */
 uint32_t stk_tcp_conns(const struct stk *s);
+/* Entries in the TIME-WAIT table (at most cfg.time_wait_max). */
+uint32_t stk_tcp_time_waits(const struct stk *s);
 
 #endif

@@ -79,15 +79,23 @@ struct stk_config {
     uint32_t max_rx_segs;  /* segment references one connection may hold */
     stk_time_t timer_tick; /* timing wheel granularity */
     stk_time_t rto_initial, rto_min, rto_max;
-    stk_time_t delack;    /* 0: delayed ACKs off */
-    stk_time_t time_wait; /* 2*MSL */
-    stk_time_t fin_wait2; /* orphaned FIN-WAIT-2 timeout */
+    stk_time_t delack;      /* 0: delayed ACKs off */
+    stk_time_t time_wait;   /* 2*MSL */
+    uint32_t time_wait_max; /* TIME-WAIT table entries (0: no TIME-WAIT) */
+    stk_time_t fin_wait2;   /* orphaned FIN-WAIT-2 timeout */
     unsigned syn_retries, data_retries;
+    /* TCP keep-alive (RFC 9293 3.8.4, RFC 1122 4.2.3.6): after `keepalive_idle`
+     * without a segment from the peer, probe every `keepalive_intvl`; abort
+     * after `keepalive_probes` unanswered probes. */
+    bool keepalive;
+    stk_time_t keepalive_idle, keepalive_intvl;
+    unsigned keepalive_probes;
     uint32_t init_cwnd_segs; /* 0: RFC 5681 formula */
     uint16_t ephemeral_lo, ephemeral_hi;
 };
 
-/* Counters: every drop has a cause. */
+/* Counters: every drop has a cause (one per line; clang-format 14 does not
+ * settle on a layout for a long X-macro list, so it is left as written). */
 // clang-format off
 #define STK_COUNTERS(X) \
     X(rx_frames) X(tx_frames) X(rx_bytes) X(tx_bytes) X(eth_runt) X(eth_not_for_us) \
@@ -102,7 +110,9 @@ struct stk_config {
     X(tcp_dup_data) X(tcp_retransmits) X(tcp_fast_retransmits) X(tcp_rto_fired) X(tcp_zwp_sent) \
     X(tcp_delacks) X(tcp_conn_timeout) X(tcp_active_opens) X(tcp_passive_opens) \
     X(tcp_established) X(tcp_data_segs_out) X(tcp_data_segs_in) X(tcp_acks_out) \
-    X(tcp_dupacks_rx) X(tcp_send_no_seg) X(tcp_bad_id) X(tcp_time_wait_reuse)
+    X(tcp_dupacks_rx) X(tcp_send_no_seg) X(tcp_bad_id) X(tcp_time_wait_reuse) \
+    X(tcp_time_wait_recycled) X(tcp_time_wait_acks) X(tcp_keepalive_probes) \
+    X(tcp_keepalive_drop) X(tcp_send_over_share)
 // clang-format on
 
 struct stk_counters {

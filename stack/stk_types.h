@@ -88,6 +88,7 @@ struct stk_tcb {
     bool persist;
     struct stk_seg *txh, *txt; /* queued data from snd_una on */
     uint64_t tx_queued;        /* bytes in txh.. */
+    uint32_t tx_segs;          /* segment references in txh.. */
     struct stk_seg *tx_cur;    /* cursor cache: segment holding tx_cur_seq */
     uint32_t tx_cur_seq;
     bool fin_pending, fin_sent;
@@ -110,10 +111,26 @@ struct stk_tcb {
     struct twheel_entry t_rto; /* retransmission or persist */
     struct twheel_entry t_delack;
     struct twheel_entry t_wait; /* TIME-WAIT or orphaned FIN-WAIT-2 */
+    struct twheel_entry t_keep; /* keep-alive (cfg.keepalive) */
+    stk_time_t last_rx;         /* last segment from the peer (keep-alive) */
+    unsigned keep_probes;       /* unanswered keep-alive probes */
 
     uint8_t ev;
     bool on_work;
     uint32_t work_next;
+};
+
+/* A connection in TIME-WAIT, kept without its tcb (tcb.c): what it takes to
+ * answer the peer (RFC 9293 3.10.7.4) and to refuse an older SYN. */
+struct stk_tw {
+    uint32_t rip;
+    uint16_t rport, lport;
+    uint32_t snd_nxt, rcv_nxt;
+    uint16_t wnd; /* window field of our ACKs */
+    uint8_t rcv_wscale;
+    uint32_t hnext;        /* hash chain or free list: index or STK_NIL */
+    uint32_t older, newer; /* age list (also expiry order) */
+    stk_time_t expires;
 };
 
 struct stk_listener {
@@ -144,6 +161,11 @@ struct stk {
     uint32_t *hash;
     uint32_t hmask;
     uint32_t free_head; /* free tcb slots linked through hnext */
+    /* tcb.c: the TIME-WAIT table (cfg.time_wait_max entries, own hash) */
+    struct stk_tw *tws;
+    uint32_t *tw_hash;
+    uint32_t tw_hmask, tw_free, tw_oldest, tw_newest, ntw;
+    struct twheel_entry tw_timer;
     struct stk_listener listeners[STK_MAX_LISTENERS];
     uint16_t next_port;
     bool draining;

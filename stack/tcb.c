@@ -61,6 +61,24 @@ static void tcb_unhash(struct stk *s, struct stk_tcb *c) {
     }
 }
 
+static bool tw_init(struct stk *s) {
+    uint32_t n = s->cfg.time_wait_max, hs = 1;
+    s->tw_free = s->tw_oldest = s->tw_newest = STK_NIL;
+    twheel_entry_init(&s->tw_timer);
+    if (n == 0) return true;
+    while (hs < 2 * n) hs <<= 1;
+    s->tws = calloc(n, sizeof *s->tws);
+    s->tw_hash = malloc(hs * sizeof *s->tw_hash);
+    if (!s->tws || !s->tw_hash) return false;
+    s->tw_hmask = hs - 1;
+    for (uint32_t i = 0; i < hs; i++) s->tw_hash[i] = STK_NIL;
+    for (uint32_t i = n; i-- > 0;) {
+        s->tws[i].hnext = s->tw_free;
+        s->tw_free = i;
+    }
+    return true;
+}
+
 bool tcb_table_init(struct stk *s) {
     uint32_t n = s->cfg.max_conns, hs = 1;
     while (hs < 2 * n) hs <<= 1;
@@ -75,7 +93,7 @@ bool tcb_table_init(struct stk *s) {
         s->tcbs[i].work_next = STK_NIL;
         s->free_head = i;
     }
-    return true;
+    return tw_init(s);
 }
 
 void tcb_rx_release(struct stk *s, struct stk_tcb *c) {
@@ -97,8 +115,12 @@ void tcb_table_fini(struct stk *s) {
     }
     free(s->tcbs);
     free(s->hash);
+    free(s->tws);
+    free(s->tw_hash);
     s->tcbs = NULL;
     s->hash = NULL;
+    s->tws = NULL;
+    s->tw_hash = NULL;
 }
 
 struct stk_tcb *tcb_alloc(struct stk *s) {
@@ -120,6 +142,7 @@ struct stk_tcb *tcb_alloc(struct stk *s) {
     twheel_entry_init(&c->t_rto);
     twheel_entry_init(&c->t_delack);
     twheel_entry_init(&c->t_wait);
+    twheel_entry_init(&c->t_keep);
     c->rto = s->cfg.rto_initial;
     c->ssthresh = 0x7fffffff;
     return c;
@@ -131,9 +154,11 @@ void tcb_free(struct stk *s, struct stk_tcb *c) {
     tcb_rx_release(s, c);
     seg_free_list(s, c->txh);
     c->txh = c->txt = c->tx_cur = NULL;
+    c->tx_segs = 0;
     twheel_cancel(&s->wheel, &c->t_rto);
     twheel_cancel(&s->wheel, &c->t_delack);
     twheel_cancel(&s->wheel, &c->t_wait);
+    twheel_cancel(&s->wheel, &c->t_keep);
     if (c->counted_in_backlog && c->listener >= 0) s->listeners[c->listener].count--;
     c->in_use = false;
     c->gen++;
@@ -173,6 +198,7 @@ void tcb_abort(struct stk *s, struct stk_tcb *c, int status) {
     twheel_cancel(&s->wheel, &c->t_rto);
     twheel_cancel(&s->wheel, &c->t_delack);
     twheel_cancel(&s->wheel, &c->t_wait);
+    twheel_cancel(&s->wheel, &c->t_keep);
     if (!c->active && !c->new_conn_sent) {
         work_add(s, c); /* freed by tcp_work */
         return;
@@ -190,4 +216,124 @@ uint32_t tcb_data_end(const struct stk_tcb *c) { return c->snd_una + (uint32_t)c
 uint32_t tcb_rcv_space(const struct stk *s, const struct stk_tcb *c) {
     uint32_t held = c->rx_held + c->ooo_bytes;
     return held >= s->cfg.rcv_buf ? 0 : s->cfg.rcv_buf - held;
+}
+
+/* ---- The TIME-WAIT table ---- */
+
+static uint32_t tw_hash4(const struct stk *s, uint32_t rip, uint16_t rport, uint16_t lport) {
+    uint32_t h = rip * 0x9e3779b1u ^ ((uint32_t)rport << 16 | lport) * 0x85ebca6bu;
+    h ^= h >> 15;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 13;
+    return h & s->tw_hmask;
+}
+
+struct stk_tw *tw_lookup(struct stk *s, uint32_t rip, uint16_t rport, uint16_t lport) {
+    if (!s->ntw) return NULL;
+    for (uint32_t i = s->tw_hash[tw_hash4(s, rip, rport, lport)]; i != STK_NIL;
+         i = s->tws[i].hnext) {
+        struct stk_tw *w = &s->tws[i];
+        if (w->rip == rip && w->rport == rport && w->lport == lport) return w;
+    }
+    return NULL;
+}
+
+bool tw_is_timer(const struct stk *s, const struct twheel_entry *e) { return e == &s->tw_timer; }
+
+/* Arms the table's timer for its oldest entry. */
+static void tw_arm(struct stk *s) {
+    if (s->tw_oldest == STK_NIL) {
+        twheel_cancel(&s->wheel, &s->tw_timer);
+        return;
+    }
+    stk_time_t at = s->tws[s->tw_oldest].expires;
+    tcb_arm(s, &s->tw_timer, at > s->now ? at - s->now : 0);
+}
+
+static void tw_unlink(struct stk *s, struct stk_tw *w) {
+    if (w->older != STK_NIL)
+        s->tws[w->older].newer = w->newer;
+    else
+        s->tw_oldest = w->newer;
+    if (w->newer != STK_NIL)
+        s->tws[w->newer].older = w->older;
+    else
+        s->tw_newest = w->older;
+}
+
+static void tw_link_newest(struct stk *s, struct stk_tw *w) {
+    uint32_t idx = (uint32_t)(w - s->tws);
+    w->older = s->tw_newest;
+    w->newer = STK_NIL;
+    if (s->tw_newest != STK_NIL)
+        s->tws[s->tw_newest].newer = idx;
+    else
+        s->tw_oldest = idx;
+    s->tw_newest = idx;
+}
+
+static void tw_drop(struct stk *s, struct stk_tw *w) {
+    uint32_t idx = (uint32_t)(w - s->tws);
+    uint32_t *p = &s->tw_hash[tw_hash4(s, w->rip, w->rport, w->lport)];
+    while (*p != STK_NIL && *p != idx) p = &s->tws[*p].hnext;
+    if (*p == idx) *p = w->hnext;
+    tw_unlink(s, w);
+    w->hnext = s->tw_free;
+    s->tw_free = idx;
+    s->ntw--;
+}
+
+void tw_remove(struct stk *s, struct stk_tw *w) {
+    bool was_oldest = (uint32_t)(w - s->tws) == s->tw_oldest;
+    tw_drop(s, w);
+    if (was_oldest) tw_arm(s);
+}
+
+void tw_refresh(struct stk *s, struct stk_tw *w) {
+    bool was_oldest = (uint32_t)(w - s->tws) == s->tw_oldest;
+    tw_unlink(s, w);
+    w->expires = s->now + s->cfg.time_wait;
+    tw_link_newest(s, w);
+    if (was_oldest) tw_arm(s);
+}
+
+void tw_from_tcb(struct stk *s, struct stk_tcb *c) {
+    tcb_unhash(s, c);
+    twheel_cancel(&s->wheel, &c->t_rto);
+    twheel_cancel(&s->wheel, &c->t_delack);
+    twheel_cancel(&s->wheel, &c->t_wait);
+    twheel_cancel(&s->wheel, &c->t_keep);
+    c->persist = false;
+    c->state = STK_CLOSED;
+    if (s->cfg.time_wait == 0 || s->cfg.time_wait_max == 0) return;
+    struct stk_tw *old = tw_lookup(s, c->rip, c->rport, c->lport);
+    if (old) tw_drop(s, old);
+    if (s->tw_free == STK_NIL) {
+        s->ctr.tcp_time_wait_recycled++;
+        tw_drop(s, &s->tws[s->tw_oldest]);
+    }
+    uint32_t idx = s->tw_free;
+    struct stk_tw *w = &s->tws[idx];
+    s->tw_free = w->hnext;
+    s->ntw++;
+    w->rip = c->rip;
+    w->rport = c->rport;
+    w->lport = c->lport;
+    w->snd_nxt = c->snd_max;
+    w->rcv_nxt = c->rcv_nxt;
+    w->rcv_wscale = c->rcv_wscale;
+    uint32_t wnd = SEQ_GT(c->rcv_adv, c->rcv_nxt) ? (c->rcv_adv - c->rcv_nxt) >> c->rcv_wscale : 0;
+    w->wnd = (uint16_t)umin(wnd, 65535);
+    w->expires = s->now + s->cfg.time_wait;
+    uint32_t h = tw_hash4(s, w->rip, w->rport, w->lport);
+    w->hnext = s->tw_hash[h];
+    s->tw_hash[h] = idx;
+    tw_link_newest(s, w);
+    if (!twheel_armed(&s->tw_timer)) tw_arm(s);
+}
+
+void tw_expire(struct stk *s) {
+    while (s->tw_oldest != STK_NIL && s->tws[s->tw_oldest].expires <= s->now)
+        tw_drop(s, &s->tws[s->tw_oldest]);
+    tw_arm(s);
 }

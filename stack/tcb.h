@@ -48,6 +48,20 @@ void tcb_ev_set(struct stk *s, struct stk_tcb *c, uint8_t ev);
 void tcb_check_cleanup(struct stk *s, struct stk_tcb *c);
 void tcb_abort(struct stk *s, struct stk_tcb *c, int status);
 
+/* The TIME-WAIT table: a connection that reaches TIME-WAIT moves there
+ * (tw_from_tcb: unhashed, timers off, state CLOSED; its slot is freed as
+ * usual once cleanup is delivered). Entries expire cfg.time_wait after they
+ * were made or refreshed (in age order: one wheel timer for the table); when
+ * the table is full the oldest entry is recycled (tcp_time_wait_recycled). */
+struct stk_tw *tw_lookup(struct stk *s, uint32_t rip, uint16_t rport, uint16_t lport);
+void tw_from_tcb(struct stk *s, struct stk_tcb *c);
+void tw_remove(struct stk *s, struct stk_tw *w);
+/* Restarts the entry's 2*MSL (a retransmitted FIN). */
+void tw_refresh(struct stk *s, struct stk_tw *w);
+/* The table's timer: frees the expired entries. */
+bool tw_is_timer(const struct stk *s, const struct twheel_entry *e);
+void tw_expire(struct stk *s);
+
 /* Sequence number after the last queued byte (synchronized states). */
 uint32_t tcb_data_end(const struct stk_tcb *c);
 /* Free receive buffer space, bytes. */

@@ -76,6 +76,12 @@ static void tcp_work(struct stk *s, struct stk_tcb *c) {
     if (!c->in_use) return;
     if (c->app_closed && (c->rxh || c->ooo)) tcb_rx_release(s, c);
     if (c->state != STK_CLOSED) tcp_output(s, c);
+    if (c->state == STK_TIME_WAIT) {
+        /* The final ACK is out: the 4-tuple moves to the TIME-WAIT table
+         * and the slot is freed as soon as the application has closed. */
+        tw_from_tcb(s, c);
+        tcb_check_cleanup(s, c);
+    }
     if (c->state == STK_CLOSED && (c->cleanup_sent || (!c->active && !c->new_conn_sent)))
         tcb_free(s, c);
 }
@@ -113,7 +119,7 @@ int tcp_connect(struct stk *s, uint32_t dst_ip, uint16_t dst_port, uint64_t cook
     for (uint32_t k = 0; k < range; k++) {
         uint16_t p = s->next_port;
         s->next_port = p >= s->cfg.ephemeral_hi ? s->cfg.ephemeral_lo : (uint16_t)(p + 1);
-        if (!tcb_lookup(s, dst_ip, dst_port, p)) {
+        if (!tcb_lookup(s, dst_ip, dst_port, p) && !tw_lookup(s, dst_ip, dst_port, p)) {
             port = p;
             break;
         }
@@ -188,9 +194,18 @@ int tcp_send(struct stk *s, uint32_t id, const struct stk_sendv *v, unsigned n) 
         s->ctr.tcp_send_no_seg++;
         return -ENOBUFS;
     }
+    /* A fair share of the pool once it runs low (three-quarters used): half
+     * the pool split among the connections, at least 16, so one connection
+     * queueing without bound cannot starve the others. */
+    uint32_t fair = umax(16, s->cfg.seg_pool / 2 / umax(s->nconns, 1));
+    if (s->segs_free - need < s->cfg.seg_pool / 4 && c->tx_segs + need > fair) {
+        s->ctr.tcp_send_over_share++;
+        return -ENOBUFS;
+    }
     for (unsigned i = 0; i < n; i++) {
         if (!v[i].len) continue;
         struct stk_seg *g = seg_alloc(s);
+        c->tx_segs++;
         g->ptr = v[i].ptr;
         g->len = (uint32_t)v[i].len;
         g->flags = v[i].flags;

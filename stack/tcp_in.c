@@ -157,6 +157,7 @@ static void tx_drop_acked(struct stk *s, struct stk_tcb *c, uint32_t bytes) {
             c->txh = g->next;
             if (!c->txh) c->txt = NULL;
             if (c->tx_cur == g) c->tx_cur = NULL;
+            c->tx_segs--;
             seg_free(s, g);
         } else {
             g->ptr += bytes;
@@ -219,6 +220,7 @@ static void ack_new(struct stk *s, struct stk_tcb *c, uint32_t ack) {
 
 static void enter_established(struct stk *s, struct stk_tcb *c) {
     c->state = STK_ESTABLISHED;
+    if (s->cfg.keepalive) tcb_arm(s, &c->t_keep, s->cfg.keepalive_idle);
     s->ctr.tcp_established++;
     if (!c->new_conn_sent) tcb_ev_set(s, c, EV_NEW_CONN);
     if (c->fin_pending) c->state = STK_FIN_WAIT_1;
@@ -493,6 +495,7 @@ static void dupack_input(struct stk *s, struct stk_tcb *c, uint32_t ack) {
 /* Send window update (RFC 9293 3.10.7.4, SND.WL1/SND.WL2 rule). */
 static void snd_wnd_update(struct stk *s, struct stk_tcb *c, const struct seg_in *g, uint32_t wnd) {
     if (SEQ_LT(c->snd_wl1, g->seq) || (c->snd_wl1 == g->seq && SEQ_LEQ(c->snd_wl2, g->ack))) {
+        bool opened = wnd > c->snd_wnd;
         c->snd_wnd = wnd;
         c->snd_wl1 = g->seq;
         c->snd_wl2 = g->ack;
@@ -501,6 +504,11 @@ static void snd_wnd_update(struct stk *s, struct stk_tcb *c, const struct seg_in
             c->persist = false;
             twheel_cancel(&s->wheel, &c->t_rto);
         }
+        /* A wider window may let queued data out: a plain window update
+         * (ACK unchanged) after persist must restart output, or nothing
+         * would ever be sent again (the persist timer is off now). */
+        if (opened && SEQ_LT(c->snd_nxt, tcb_data_end(c) + (c->fin_pending ? 1u : 0u)))
+            work_add(s, c);
     }
 }
 
@@ -662,6 +670,42 @@ static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
     fin_input(s, c, g);
 }
 
+/* A segment for a 4-tuple in the TIME-WAIT table (RFC 9293 3.10.7.4 in
+ * TIME-WAIT, RFC 5961 for RST and SYN). Returns false when the segment is a
+ * SYN that may open a new incarnation (the entry is gone; RFC 9293 3.6.1:
+ * its sequence number is above the old connection's). */
+static bool time_wait_input(struct stk *s, struct stk_tw *w, uint32_t src, const struct seg_in *g) {
+    uint32_t rwnd = (uint32_t)w->wnd << w->rcv_wscale;
+    if (g->flags & TH_RST) {
+        s->ctr.tcp_rst_rx++;
+        if (g->seq == w->rcv_nxt) {
+            tw_remove(s, w); /* RFC 9293: CLOSED (RFC 1337 would ignore it) */
+            return true;
+        }
+        if (SEQ_LT(w->rcv_nxt, g->seq) && SEQ_LT(g->seq, w->rcv_nxt + rwnd)) {
+            s->ctr.tcp_challenge_ack++;
+        } else {
+            s->ctr.tcp_rst_bad_seq++;
+            return true;
+        }
+    } else if ((g->flags & (TH_SYN | TH_ACK)) == TH_SYN && SEQ_GT(g->seq, w->rcv_nxt)) {
+        s->ctr.tcp_time_wait_reuse++;
+        tw_remove(s, w);
+        return false;
+    } else if (g->flags & TH_FIN) {
+        /* The peer lost our last ACK: acknowledge again, restart 2*MSL. */
+        tw_refresh(s, w);
+    } else if (!(g->flags & TH_SYN) && !g->plen && g->seq == w->rcv_nxt &&
+               !((g->flags & TH_ACK) && SEQ_GT(g->ack, w->snd_nxt))) {
+        return true; /* an acceptable bare ACK: nothing to say */
+    } else if (g->flags & TH_SYN) {
+        s->ctr.tcp_challenge_ack++;
+    }
+    s->ctr.tcp_time_wait_acks++;
+    tcp_send_ack_raw(s, g->smac, src, w->lport, w->rport, w->snd_nxt, w->rcv_nxt, w->wnd);
+    return true;
+}
+
 void tcp_input(struct stk *s, struct stk_rxbuf *buf, uint32_t src, uint32_t dst, const uint8_t *th,
                size_t tlen) {
     s->ctr.tcp_rx++;
@@ -706,12 +750,9 @@ void tcp_input(struct stk *s, struct stk_rxbuf *buf, uint32_t src, uint32_t dst,
         return;
     }
     struct stk_tcb *c = tcb_lookup(s, src, g.sport, g.dport);
-    if (c && c->state == STK_TIME_WAIT && (g.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
-        SEQ_GT(g.seq, c->rcv_nxt) && c->cleanup_sent) {
-        /* A new incarnation may reuse a TIME-WAIT pair (RFC 9293 3.6.1). */
-        s->ctr.tcp_time_wait_reuse++;
-        tcb_free(s, c);
-        c = NULL;
+    if (!c) {
+        struct stk_tw *w = tw_lookup(s, src, g.sport, g.dport);
+        if (w && time_wait_input(s, w, src, &g)) return;
     }
     if (!c) {
         for (unsigned i = 0; i < STK_MAX_LISTENERS; i++) {
@@ -727,6 +768,8 @@ void tcp_input(struct stk *s, struct stk_rxbuf *buf, uint32_t src, uint32_t dst,
         return;
     }
     if (c->state == STK_CLOSED) return;
+    c->last_rx = s->now; /* keep-alive: the peer is there */
+    c->keep_probes = 0;
     if (c->state == STK_SYN_SENT)
         syn_sent_input(s, c, &g);
     else

@@ -129,6 +129,21 @@ void tcp_send_rst(struct stk *s, const uint8_t *smac, uint32_t src, uint16_t spo
     ip_output(s, 6, src, smac, STK_TCP_HLEN, 0);
 }
 
+void tcp_send_ack_raw(struct stk *s, const uint8_t *dmac, uint32_t rip, uint16_t lport,
+                      uint16_t rport, uint32_t seq, uint32_t ack, uint16_t wnd) {
+    uint8_t *th = TH(s);
+    wr16(th, lport);
+    wr16(th + 2, rport);
+    wr32(th + 4, seq);
+    wr32(th + 8, ack);
+    th[12] = 5 << 4;
+    th[13] = TH_ACK;
+    wr16(th + 14, wnd);
+    wr16(th + 18, 0);
+    s->ctr.tcp_acks_out++;
+    ip_output(s, 6, rip, dmac, STK_TCP_HLEN, 0);
+}
+
 void tcp_retransmit_head(struct stk *s, struct stk_tcb *c) {
     uint32_t end = tcb_data_end(c);
     uint32_t len = SEQ_LT(c->snd_una, end) ? umin(end - c->snd_una, c->mss) : 0;

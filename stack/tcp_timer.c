@@ -9,8 +9,42 @@
 #include <errno.h>
 #include <stddef.h>
 
+/* Keep-alive (RFC 9293 3.8.4, RFC 1122 4.2.3.6): only while the connection
+ * is idle in ESTABLISHED or CLOSE-WAIT (with data outstanding the
+ * retransmission timer finds a dead peer; the closing states have their own
+ * timers). The probe is an ACK with SEG.SEQ = SND.NXT - 1 and no data, which
+ * a live peer must answer. */
+static void keepalive_fire(struct stk *s, struct stk_tcb *c) {
+    if (c->state != STK_ESTABLISHED && c->state != STK_CLOSE_WAIT) return;
+    stk_time_t idle_end = c->last_rx + s->cfg.keepalive_idle;
+    if (c->keep_probes == 0 && s->now < idle_end) {
+        tcb_arm(s, &c->t_keep, idle_end - s->now);
+        return;
+    }
+    if (SEQ_LT(c->snd_una, c->snd_max) || c->persist) {
+        c->keep_probes = 0;
+        tcb_arm(s, &c->t_keep, s->cfg.keepalive_idle);
+        return;
+    }
+    if (c->keep_probes >= s->cfg.keepalive_probes) {
+        s->ctr.tcp_keepalive_drop++;
+        s->ctr.tcp_rst_sent++;
+        tcp_emit(s, c, c->snd_nxt, TH_RST, 0);
+        tcb_abort(s, c, -ETIMEDOUT);
+        return;
+    }
+    c->keep_probes++;
+    s->ctr.tcp_keepalive_probes++;
+    tcp_emit(s, c, c->snd_nxt - 1, TH_ACK, 0);
+    tcb_arm(s, &c->t_keep, s->cfg.keepalive_intvl);
+}
+
 void tcp_timer_fire(void *ctx, struct twheel_entry *e) {
     struct stk *s = ctx;
+    if (tw_is_timer(s, e)) {
+        tw_expire(s);
+        return;
+    }
     size_t off = (size_t)((char *)e - (char *)s->tcbs);
     struct stk_tcb *c = &s->tcbs[off / sizeof *c];
     size_t field = off % sizeof *c;
@@ -21,6 +55,10 @@ void tcp_timer_fire(void *ctx, struct twheel_entry *e) {
             c->ack_now = true;
             work_add(s, c);
         }
+        return;
+    }
+    if (field == offsetof(struct stk_tcb, t_keep)) {
+        keepalive_fire(s, c);
         return;
     }
     if (field == offsetof(struct stk_tcb, t_wait)) {

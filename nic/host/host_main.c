@@ -3,7 +3,13 @@
  *
  *   tessera-host --tap tap0 --ip 10.0.0.2 [--mac 02:00:00:00:00:02]
  *                (--http DIR | --echo | --netpipe) [--port N] [--pcap FILE]
- *                [--pcap-limit BYTES] [--seconds S]
+ *                [--pcap-limit BYTES] [--seconds S] [--idle-timeout S]
+ *                [--keepalive IDLE,INTVL,PROBES | --keepalive off]
+ *
+ * --idle-timeout: the HTTP server closes a connection that has not completed
+ * a request for S seconds (default 60, 0 = never). --keepalive: TCP
+ * keep-alive, on by default here (120 s idle, 10 s interval, 5 probes) so
+ * that vanished clients free their slots; times in seconds (fractions ok).
  *
  * Runs until SIGINT/SIGTERM (or S seconds), then prints the stack's and the
  * server's counters to stderr. Host time (CLOCK_MONOTONIC) drives the stack's
@@ -98,7 +104,8 @@ static int usage(void) {
     fprintf(
         stderr,
         "usage: tessera-host --tap IF --ip A.B.C.D [--mac M] (--http DIR | --echo | --netpipe)\n"
-        "                    [--port N] [--pcap FILE] [--pcap-limit BYTES] [--seconds S]\n");
+        "                    [--port N] [--pcap FILE] [--pcap-limit BYTES] [--seconds S]\n"
+        "                    [--idle-timeout S] [--keepalive IDLE,INTVL,PROBES | off]\n");
     return 2;
 }
 
@@ -110,11 +117,22 @@ struct host_opts {
     int port;
     double seconds;
     unsigned long long pcap_limit;
+    double idle_timeout;
+    bool keepalive;
+    double ka_idle, ka_intvl;
+    unsigned ka_probes;
 };
 
 /* Step: the command line into o. Returns 0, or the exit code (2). */
 static int parse_options(int argc, char **argv, struct host_opts *o) {
-    *o = (struct host_opts){.mac = "02:00:00:00:00:02", .mode = NONE, .port = -1};
+    *o = (struct host_opts){.mac = "02:00:00:00:00:02",
+                            .mode = NONE,
+                            .port = -1,
+                            .idle_timeout = 60,
+                            .keepalive = true,
+                            .ka_idle = 120,
+                            .ka_intvl = 10,
+                            .ka_probes = 5};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -139,7 +157,18 @@ static int parse_options(int argc, char **argv, struct host_opts *o) {
             o->pcap_limit = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(a, "--seconds") && v)
             o->seconds = atof(argv[++i]);
-        else
+        else if (!strcmp(a, "--idle-timeout") && v)
+            o->idle_timeout = atof(argv[++i]);
+        else if (!strcmp(a, "--keepalive") && v) {
+            i++;
+            if (!strcmp(v, "off")) {
+                o->keepalive = false;
+            } else if (sscanf(v, "%lf,%lf,%u", &o->ka_idle, &o->ka_intvl, &o->ka_probes) != 3 ||
+                       o->ka_idle <= 0 || o->ka_intvl <= 0) {
+                fprintf(stderr, "tessera-host: --keepalive %s: expected IDLE,INTVL,PROBES\n", v);
+                return 2;
+            }
+        } else
             return usage();
     }
     if (!o->tapname || !o->ip || o->mode == NONE) return usage();
@@ -167,16 +196,21 @@ static int stack_config(const struct host_opts *o, struct stk_config *cfg) {
     }
     for (int i = 0; i < 6; i++) cfg->mac[i] = (uint8_t)m[i];
     cfg->max_conns = 4096;
+    cfg->time_wait_max = 65536; /* ~1,100 closes/s for 60 s before recycling */
     cfg->seg_pool = 1u << 20;
     cfg->max_rx_segs = 4096;
     cfg->rcv_buf = 1u << 20;
+    cfg->keepalive = o->keepalive;
+    cfg->keepalive_idle = (stk_time_t)(o->ka_idle * 1e12);
+    cfg->keepalive_intvl = (stk_time_t)(o->ka_intvl * 1e12);
+    cfg->keepalive_probes = o->ka_probes;
     return 0;
 }
 
 /* Step: the TAP device (and its pcap file, *pf) and the stack on it.
  * Returns 0 or the exit code (1). */
-static int open_tap_and_stack(const struct host_opts *o, const struct stk_config *cfg,
-                              uint64_t *seed, struct tap **tp, FILE **pf, struct stk **sp) {
+static int open_tap_and_stack(const struct host_opts *o, struct stk_config *cfg, uint64_t *seed,
+                              struct tap **tp, FILE **pf, struct stk **sp) {
     char err[256];
     struct tap *t = tap_open(o->tapname, err, sizeof err);
     if (!t) {
@@ -184,6 +218,9 @@ static int open_tap_and_stack(const struct host_opts *o, const struct stk_config
         return 1;
     }
     *tp = t;
+    /* The stack's MTU (and so the MSS it offers) follows the device's. */
+    unsigned mtu = tap_mtu(t);
+    cfg->mtu = (uint16_t)(mtu < 576 ? 576 : mtu > 9000 ? 9000 : mtu);
     if (o->pcap) {
         *pf = fopen(o->pcap, "wb");
         if (!*pf) {
@@ -221,6 +258,7 @@ static int start_app(const struct host_opts *o, struct stk **s, struct host_app 
         if (load_dir(o->dir, &a->files, &a->nfiles) != 0) return 1;
         a->app = httpd_create(a->files, a->nfiles);
         a->ev = httpd_events();
+        if (a->app) httpd_set_idle_timeout(a->app, (uint64_t)(o->idle_timeout * 1e12));
     } else if (o->mode == ECHO) {
         a->app = echo_create();
         a->ev = echo_events();
@@ -244,7 +282,7 @@ static int start_app(const struct host_opts *o, struct stk **s, struct host_app 
 
 /* Step: poll the TAP device and the stack's timers until a signal or the
  * end of `seconds`. */
-static void run_loop(struct stk *s, struct tap *t, double seconds) {
+static void run_loop(struct stk *s, struct tap *t, double seconds, const struct host_app *a) {
     stk_time_t end = seconds > 0 ? now_ps() + (stk_time_t)(seconds * 1e12) : STK_NEVER;
     while (!stop_flag) {
         stk_time_t now = now_ps();
@@ -266,20 +304,24 @@ static void run_loop(struct stk *s, struct tap *t, double seconds) {
             }
         }
         stk_poll(s, now);
+        if (a->mode == HTTP) httpd_poll(a->app, now);
     }
 }
 
 /* Step: the stack's and the server's counters to stderr. */
 static void print_counters(struct stk *s, const struct host_app *a) {
+    fprintf(stderr, "tessera-host: %u connections, %u in TIME-WAIT\n", stk_tcp_conns(s),
+            stk_tcp_time_waits(s));
     for (unsigned i = 0; stk_counter_name(i); i++)
         if (stk_counter_value(s, i))
             fprintf(stderr, "stk.%s %llu\n", stk_counter_name(i),
                     (unsigned long long)stk_counter_value(s, i));
     if (a->mode == HTTP) {
         const struct httpd_stats *h = httpd_stats(a->app);
-        fprintf(stderr, "httpd.requests %llu 200:%llu 400:%llu 404:%llu\n",
+        fprintf(stderr, "httpd.requests %llu 200:%llu 400:%llu 404:%llu idle_closed:%llu\n",
                 (unsigned long long)h->requests, (unsigned long long)h->r200,
-                (unsigned long long)h->r400, (unsigned long long)h->r404);
+                (unsigned long long)h->r400, (unsigned long long)h->r404,
+                (unsigned long long)h->idle_closed);
     } else if (a->mode == NETPIPE) {
         const struct netpipe_stats *np = netpipe_stats(a->app);
         fprintf(stderr, "netpipe.completed %llu sizes %llu errors %llu\n",
@@ -325,7 +367,7 @@ int main(int argc, char **argv) {
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     fprintf(stderr, "tessera-host: %s on %s port %d\n", o.ip, o.tapname, o.port);
-    run_loop(s, t, o.seconds);
+    run_loop(s, t, o.seconds, &a);
     print_counters(s, &a);
     if (pf) fclose(pf);
     stop_app(&a);

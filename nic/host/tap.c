@@ -7,20 +7,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define BUF_SIZE 2048
+/* Receive buffers hold one frame of the device's MTU plus the Ethernet
+ * header and a VLAN tag; never less than a standard frame's 2 KiB. */
+#define FRAME_OVERHEAD (14 + 4)
+#define FRAME_MIN 2048
 
 struct rxb {
     struct stk_rxbuf b; /* first */
     struct rxb *next;
-    uint8_t data[BUF_SIZE];
+    uint8_t data[]; /* frame_max bytes */
 };
 
 struct tap {
     int fd;
+    unsigned mtu;     /* the device's, when opened */
+    size_t frame_max; /* receive buffer size */
     struct stk *s;
     struct rxb *free;
     FILE *pcap;
@@ -52,8 +58,22 @@ struct tap *tap_open(const char *ifname, char *err, size_t errlen) {
         return NULL;
     }
     t->fd = fd;
+    /* The device's MTU (ip link set tap0 mtu 9000 before starting). */
+    t->mtu = 1500;
+    int sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (sk >= 0) {
+        struct ifreq mr;
+        memset(&mr, 0, sizeof mr);
+        snprintf(mr.ifr_name, IFNAMSIZ, "%s", ifname);
+        if (ioctl(sk, SIOCGIFMTU, &mr) == 0 && mr.ifr_mtu > 0) t->mtu = (unsigned)mr.ifr_mtu;
+        close(sk);
+    }
+    t->frame_max = t->mtu + FRAME_OVERHEAD;
+    if (t->frame_max < FRAME_MIN) t->frame_max = FRAME_MIN;
     return t;
 }
+
+unsigned tap_mtu(const struct tap *t) { return t->mtu; }
 
 void tap_close(struct tap *t) {
     if (!t) return;
@@ -141,11 +161,11 @@ int tap_poll_rx(struct tap *t, stk_time_t now) {
         if (r) {
             t->free = r->next;
         } else {
-            r = malloc(sizeof *r);
+            r = malloc(sizeof *r + t->frame_max);
             if (!r) return got ? got : -ENOMEM;
             t->ctr.rx_bufs_allocated++;
         }
-        ssize_t n = read(t->fd, r->data, BUF_SIZE);
+        ssize_t n = read(t->fd, r->data, t->frame_max);
         if (n <= 0) {
             r->next = t->free;
             t->free = r;

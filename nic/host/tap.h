@@ -2,9 +2,11 @@
  * stack answers as a real host (recipe in facts/workloads.md: the stack opens
  * /dev/net/tun with IFF_TAP | IFF_NO_PI inside a network namespace).
  *
- * Receive buffers come from a free list grown on demand (2 KiB + headroom
- * each, never shrunk) because the zero-copy stack may hold them until the
- * application calls recv_done. Transmit is one writev per frame (the gather
+ * Receive buffers come from a free list grown on demand (each holds a frame
+ * of the device's MTU as it was at tap_open, plus the Ethernet header and a
+ * VLAN tag, at least 2 KiB; never shrunk) because the zero-copy stack may
+ * hold them until the application calls recv_done. Set a jumbo MTU on the
+ * device before tap_open. Transmit is one writev per frame (the gather
  * list as is: the kernel does the copy that a NIC's DMA would). TAP frames
  * carry complete checksums and no TSO, so no offload flags are needed.
  * Errors are returned as negative errno values with a message.
@@ -22,6 +24,8 @@ struct tap;
 struct tap *tap_open(const char *ifname, char *err, size_t errlen);
 void tap_close(struct tap *t);
 int tap_fd(const struct tap *t);
+/* The device's MTU when it was opened (1500 if it could not be read). */
+unsigned tap_mtu(const struct tap *t);
 /* Driver callbacks for stk_create (random: the caller's). */
 void tap_driver(struct tap *t, struct stk_driver *d, uint32_t (*random_fn)(void *ctx),
                 void *random_ctx);

@@ -372,12 +372,14 @@ Test(frames, simultaneous_close_to_time_wait) {
     cr_assert_eq(g.flags, ACK);
     cr_assert_eq(g.ack, PISN + 2);
     inject(t, mk_tcp(4000, 80, PISN + 2, OISN + 2, ACK, 1000, NULL, 0, NULL, 0));
-    cr_assert_eq(stk_tcp_info(t->s, id, &in), 0);
-    cr_assert_eq(in.state, STK_TIME_WAIT);
     cr_assert_eq(t->cleanup, 1, "cleanup once closed and in TIME-WAIT");
+    cr_assert_eq(stk_tcp_conns(t->s), 0, "the slot is free: TIME-WAIT is in its own table");
+    cr_assert_eq(stk_tcp_time_waits(t->s), 1);
+    cr_assert_eq(stk_poll_at(t->s), t->now + 1 * STK_SEC);
     t->now += 1 * STK_SEC;
     stk_poll(t->s, t->now);
-    cr_assert_eq(stk_tcp_conns(t->s), 0, "TIME-WAIT expired after the configured time");
+    cr_assert_eq(stk_tcp_time_waits(t->s), 0, "TIME-WAIT expired after the configured time");
+    cr_assert_eq(stk_poll_at(t->s), STK_NEVER);
     teardown(t);
 }
 
@@ -461,6 +463,60 @@ Test(frames, zero_window_probe) {
     g = parse(&t->out[t->nout - 1]);
     cr_assert_eq(g.seq, OISN + 2);
     cr_assert_eq(g.plen, 2);
+    teardown(t);
+}
+
+/* Issue 18 item 1: after persist, a plain window update (ACK unchanged: it
+ * does not acknowledge the probe byte, which the peer dropped while its
+ * window was zero) must restart output; it also cancels the persist timer,
+ * so without output nothing would ever be sent again. */
+Test(frames, zero_window_plain_window_update_restarts_output) {
+    struct t *t = setup(small_rto);
+    cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
+    inject(t, mk_tcp(4000, 80, PISN, 0, SYN, 65535, NULL, 0, NULL, 0));
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK, 0, NULL, 0, NULL, 0));
+    t->nout = 0;
+    static const char msg[] = "abc";
+    struct stk_sendv v = {msg, 3, 0};
+    cr_assert_eq(stk_tcp_send(t->s, t->last_id, &v, 1), 0);
+    cr_assert_eq(t->nout, 0, "zero window: nothing sent");
+    t->now = stk_poll_at(t->s);
+    stk_poll(t->s, t->now);
+    cr_assert_eq(t->nout, 1);
+    struct seg g = parse(&t->out[0]);
+    cr_assert_eq(g.plen, 1, "probe carries one byte");
+    /* The peer's window is still closed: it drops the probe and ACKs. */
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK, 0, NULL, 0, NULL, 0));
+    cr_assert_eq(t->nout, 1);
+    /* Its application reads: a plain window update, same ACK number. */
+    t->now += 10 * STK_MS;
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK, 1000, NULL, 0, NULL, 0));
+    cr_assert_eq(t->nout, 2, "the window update restarts output at once");
+    g = parse(&t->out[1]);
+    cr_assert_eq(g.seq, OISN + 1);
+    cr_assert_eq(g.plen, 3);
+    cr_assert_neq(stk_poll_at(t->s), STK_NEVER, "retransmission timer armed for the data");
+    teardown(t);
+}
+
+/* A window update that opens a small (not zero) window, again without a new
+ * ACK, also lets queued data out. */
+Test(frames, small_window_update_restarts_output) {
+    struct t *t = setup(small_rto);
+    cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
+    inject(t, mk_tcp(4000, 80, PISN, 0, SYN, 65535, NULL, 0, NULL, 0));
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK, 100, NULL, 0, NULL, 0));
+    t->nout = 0;
+    static char buf[1000];
+    struct stk_sendv v = {buf, sizeof buf, 0};
+    cr_assert_eq(stk_tcp_send(t->s, t->last_id, &v, 1), 0);
+    cr_assert_eq(t->nout, 1, "100 bytes fit");
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 101, ACK, 0, NULL, 0, NULL, 0));
+    unsigned before = t->nout;
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 101, ACK, 2000, NULL, 0, NULL, 0));
+    cr_assert_gt(t->nout, before, "the window update restarts output");
+    struct seg g = parse(&t->out[t->nout - 1]);
+    cr_assert_eq(g.seq + g.plen, OISN + 1001);
     teardown(t);
 }
 
@@ -596,9 +652,7 @@ Test(frames, time_wait_reused_by_newer_syn) {
      * closer: close, peer ACKs and FINs -> TIME-WAIT. */
     cr_assert_eq(stk_tcp_close(t->s, id), 0);
     inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 2, FIN | ACK, 1000, NULL, 0, NULL, 0));
-    struct stk_tcp_info in;
-    cr_assert_eq(stk_tcp_info(t->s, id, &in), 0);
-    cr_assert_eq(in.state, STK_TIME_WAIT);
+    cr_assert_eq(stk_tcp_time_waits(t->s), 1);
     t->nout = 0;
     inject(t, mk_tcp(4000, 80, PISN + 100000, 0, SYN, 65535, NULL, 0, NULL, 0));
     cr_assert_eq(stk_counters(t->s)->tcp_time_wait_reuse, 1);
@@ -606,5 +660,204 @@ Test(frames, time_wait_reused_by_newer_syn) {
     struct seg g = parse(&t->out[0]);
     cr_assert_eq(g.flags, SYN | ACK);
     cr_assert_eq(g.ack, PISN + 100001);
+    teardown(t);
+}
+
+static void few_slots(struct stk_config *c) { c->max_conns = 4; }
+
+/* Peer port p: handshake, a 1-byte request, the server answers and closes
+ * first, the peer ACKs and FINs, the server ACKs: it holds TIME-WAIT. */
+static void short_conn_server_closes(struct t *t, uint16_t p) {
+    unsigned n0 = t->nout, c0 = t->new_conn;
+    inject(t, mk_tcp(p, 80, PISN, 0, SYN, 65535, NULL, 0, NULL, 0));
+    cr_assert_eq(t->nout, n0 + 1, "SYN-ACK for peer port %u", p);
+    struct seg g = parse(&t->out[n0]);
+    cr_assert_eq(g.flags, SYN | ACK, "peer port %u", p);
+    inject(t, mk_tcp(p, 80, PISN + 1, OISN + 1, ACK, 1000, NULL, 0, "x", 1));
+    cr_assert_eq(t->new_conn, c0 + 1);
+    uint32_t id = t->last_id;
+    static const char resp[] = "y";
+    struct stk_sendv v = {resp, 1, 0};
+    cr_assert_eq(stk_tcp_send(t->s, id, &v, 1), 0);
+    cr_assert_eq(stk_tcp_close(t->s, id), 0);
+    g = parse(&t->out[t->nout - 1]);
+    cr_assert(g.flags & FIN);
+    inject(t, mk_tcp(p, 80, PISN + 2, OISN + 3, FIN | ACK, 1000, NULL, 0, NULL, 0));
+    g = parse(&t->out[t->nout - 1]);
+    cr_assert_eq(g.flags, ACK, "final ACK");
+    cr_assert_eq(g.ack, PISN + 3);
+    t->nout = 0;
+}
+
+/* Issue 18 item 2: TIME-WAIT must not hold connection slots: 3 x max_conns
+ * short connections closed by the server, one after the other, all served
+ * well within the TIME-WAIT time. */
+Test(frames, time_wait_does_not_exhaust_slots) {
+    struct t *t = setup(few_slots);
+    cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
+    for (uint16_t k = 0; k < 12; k++) {
+        short_conn_server_closes(t, (uint16_t)(5000 + k));
+        t->now += 1 * STK_MS;
+    }
+    cr_assert_eq(stk_counters(t->s)->tcp_syn_no_slot_drop, 0);
+    cr_assert_eq(stk_tcp_conns(t->s), 0, "no slot held by TIME-WAIT");
+    teardown(t);
+}
+
+/* RFC 9293 3.10.7.4 in TIME-WAIT, for a 4-tuple kept in the table: a
+ * retransmitted FIN is acknowledged again and restarts 2*MSL; an old SYN
+ * gets a challenge ACK (RFC 5961 4); a RST with a wrong sequence number is
+ * ignored (counted), an in-window one challenged, an exact one ends the
+ * TIME-WAIT; an acceptable bare ACK gets no answer. */
+Test(frames, time_wait_table_answers_per_rfc_9293) {
+    struct t *t = setup(NULL);
+    cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
+    short_conn_server_closes(t, 5000);
+    cr_assert_eq(stk_tcp_time_waits(t->s), 1);
+    stk_time_t exp0 = stk_poll_at(t->s);
+    /* Retransmitted FIN. */
+    t->now += 300 * STK_MS;
+    inject(t, mk_tcp(5000, 80, PISN + 2, OISN + 3, FIN | ACK, 1000, NULL, 0, NULL, 0));
+    cr_assert_eq(t->nout, 1);
+    struct seg g = parse(&t->out[0]);
+    cr_assert_eq(g.flags, ACK);
+    cr_assert_eq(g.seq, OISN + 3);
+    cr_assert_eq(g.ack, PISN + 3);
+    cr_assert_eq(g.sport, 80);
+    cr_assert_eq(g.dport, 5000);
+    cr_assert_eq(stk_poll_at(t->s), exp0 + 300 * STK_MS, "the FIN restarted 2*MSL");
+    t->now = exp0;
+    stk_poll(t->s, t->now);
+    cr_assert_eq(stk_tcp_time_waits(t->s), 1);
+    /* An acceptable bare ACK: silence. */
+    t->nout = 0;
+    inject(t, mk_tcp(5000, 80, PISN + 3, OISN + 3, ACK, 1000, NULL, 0, NULL, 0));
+    cr_assert_eq(t->nout, 0);
+    /* An old SYN (sequence number not above the old connection's). */
+    inject(t, mk_tcp(5000, 80, PISN - 10, 0, SYN, 65535, NULL, 0, NULL, 0));
+    cr_assert_eq(t->nout, 1);
+    g = parse(&t->out[0]);
+    cr_assert_eq(g.flags, ACK, "challenge ACK, not a SYN-ACK");
+    cr_assert_eq(g.ack, PISN + 3);
+    /* RST out of window: dropped and counted. */
+    uint64_t bad = stk_counters(t->s)->tcp_rst_bad_seq;
+    inject(t, mk_tcp(5000, 80, PISN + 3 + 10000000, 0, RST, 0, NULL, 0, NULL, 0));
+    cr_assert_eq(stk_counters(t->s)->tcp_rst_bad_seq, bad + 1);
+    cr_assert_eq(stk_tcp_time_waits(t->s), 1);
+    /* RST in window, not exact: challenge ACK. */
+    inject(t, mk_tcp(5000, 80, PISN + 3 + 100, 0, RST, 0, NULL, 0, NULL, 0));
+    cr_assert_eq(t->nout, 2);
+    cr_assert_eq(parse(&t->out[1]).flags, ACK);
+    cr_assert_eq(stk_tcp_time_waits(t->s), 1);
+    /* Exact RST: the entry goes. */
+    inject(t, mk_tcp(5000, 80, PISN + 3, 0, RST, 0, NULL, 0, NULL, 0));
+    cr_assert_eq(stk_tcp_time_waits(t->s), 0);
+    cr_assert_eq(stk_counters(t->s)->tcp_time_wait_acks, 3);
+    teardown(t);
+}
+
+static void tiny_tw_table(struct stk_config *c) { c->time_wait_max = 2; }
+
+/* A full table recycles its oldest entry, counted; the recycled 4-tuple is
+ * then unknown (a SYN opens a new connection); the others stay. */
+Test(frames, time_wait_table_full_recycles_oldest) {
+    struct t *t = setup(tiny_tw_table);
+    cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
+    for (uint16_t k = 0; k < 3; k++) short_conn_server_closes(t, (uint16_t)(5000 + k));
+    cr_assert_eq(stk_tcp_time_waits(t->s), 2);
+    cr_assert_eq(stk_counters(t->s)->tcp_time_wait_recycled, 1);
+    /* 5000 was recycled: its retransmitted FIN meets no connection (RST). */
+    inject(t, mk_tcp(5000, 80, PISN + 2, OISN + 3, FIN | ACK, 1000, NULL, 0, NULL, 0));
+    cr_assert_eq(parse(&t->out[0]).flags, RST);
+    /* 5002 is still there. */
+    inject(t, mk_tcp(5002, 80, PISN + 2, OISN + 3, FIN | ACK, 1000, NULL, 0, NULL, 0));
+    cr_assert_eq(parse(&t->out[1]).flags, ACK);
+    teardown(t);
+}
+
+static void keepalive_on(struct stk_config *c) {
+    c->keepalive = true;
+    c->keepalive_idle = 10 * STK_SEC;
+    c->keepalive_intvl = 1 * STK_SEC;
+    c->keepalive_probes = 3;
+}
+
+/* Issue 18 item 3: an idle connection whose peer vanished is probed
+ * (RFC 9293 3.8.4: SEQ = SND.NXT - 1, no data) and, after
+ * keepalive_probes unanswered probes, aborted: its slot comes back. A peer
+ * that answers keeps its connection. */
+Test(frames, keepalive_probes_then_aborts_a_vanished_peer) {
+    struct t *t = setup(keepalive_on);
+    uint32_t id = establish(t);
+    stk_time_t t0 = t->now;
+    (void)id;
+    /* 10 s idle: the first probe. */
+    t->now = t0 + 10 * STK_SEC;
+    stk_poll(t->s, t->now);
+    cr_assert_eq(t->nout, 1, "a keep-alive probe after the idle time");
+    struct seg g = parse(&t->out[0]);
+    cr_assert_eq(g.flags, ACK);
+    cr_assert_eq(g.seq, OISN, "SND.NXT - 1");
+    cr_assert_eq(g.ack, PISN + 1);
+    cr_assert_eq(g.plen, 0);
+    /* The peer answers: the connection stays, the next probe is 10 s later. */
+    t->now += 100 * STK_MS;
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK, 1000, NULL, 0, NULL, 0));
+    t->nout = 0;
+    t->now += 9 * STK_SEC;
+    stk_poll(t->s, t->now);
+    cr_assert_eq(t->nout, 0, "no probe before 10 s of silence");
+    /* Now the peer is gone: probes at +10 s, +11 s, +12 s, abort at +13 s. */
+    stk_time_t last = t->now - 9 * STK_SEC;
+    for (unsigned k = 0; k < 3; k++) {
+        t->now = last + 10 * STK_SEC + k * STK_SEC;
+        stk_poll(t->s, t->now);
+        cr_assert_eq(t->nout, k + 1, "probe %u", k + 1);
+    }
+    cr_assert_eq(t->remote_closed, 0);
+    t->now = last + 13 * STK_SEC;
+    stk_poll(t->s, t->now);
+    cr_assert_eq(t->remote_closed, 1, "aborted after 3 unanswered probes");
+    cr_assert_eq(t->cleanup, 1);
+    cr_assert_eq(stk_counters(t->s)->tcp_keepalive_probes, 4);
+    cr_assert_eq(stk_counters(t->s)->tcp_keepalive_drop, 1);
+    g = parse(&t->out[t->nout - 1]);
+    cr_assert_eq(g.flags & RST, RST, "a RST tells a peer that came back");
+    cr_assert_eq(stk_tcp_conns(t->s), 0, "the slot is free");
+    teardown(t);
+}
+
+/* Off by default (RFC 1122 4.2.3.6): an idle connection is never probed. */
+Test(frames, keepalive_off_by_default) {
+    struct t *t = setup(NULL);
+    establish(t);
+    cr_assert_eq(stk_poll_at(t->s), STK_NEVER);
+    teardown(t);
+}
+
+static void small_pool(struct stk_config *c) { c->seg_pool = 256; }
+
+/* Issue 18 item 5, the stack's side: a connection that queues without
+ * bound (its peer's window is closed) must not take the whole segment pool:
+ * once the pool is three-quarters used, a connection over its fair share
+ * (pool / 2 / connections, at least 16) is refused, so another connection
+ * can still send. */
+Test(frames, segment_pool_fair_share) {
+    struct t *t = setup(small_pool);
+    cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
+    inject(t, mk_tcp(4000, 80, PISN, 0, SYN, 65535, NULL, 0, NULL, 0));
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK, 0, NULL, 0, NULL, 0));
+    uint32_t hog = t->last_id;
+    inject(t, mk_tcp(4001, 80, PISN, 0, SYN, 65535, NULL, 0, NULL, 0));
+    inject(t, mk_tcp(4001, 80, PISN + 1, OISN + 1, ACK, 1000, NULL, 0, NULL, 0));
+    uint32_t other = t->last_id;
+    cr_assert_neq(hog, other);
+    static const char b[] = "x";
+    struct stk_sendv v = {b, 1, 0};
+    unsigned queued = 0;
+    while (queued < 1000 && stk_tcp_send(t->s, hog, &v, 1) == 0) queued++;
+    cr_assert_lt(queued, 256, "the hog was refused before the pool ran out (%u queued)", queued);
+    cr_assert_eq(stk_tcp_send(t->s, other, &v, 1), 0, "another connection can still send");
+    cr_assert_eq(stk_tcp_send(t->s, other, &v, 1), 0);
     teardown(t);
 }
