@@ -282,7 +282,7 @@ static const struct tile_prof *run(const char *path, struct chip **cp, struct si
     cfg.tile.handler_budget_cycles = 1000000000000ull;
     struct sim_engine *e = sim_engine_create();
     char err[256];
-    struct chip *c = chip_create(&cfg, &(struct chip_geom){2, 1, 32}, e, err, sizeof err);
+    struct chip *c = chip_create(&cfg, &(struct chip_geom){2, 1}, e, err, sizeof err);
     if (!c || chip_tile_start(c, 0, TILE_ROLE_RTC, 0, tile_main, NULL, err, sizeof err)) {
         fprintf(stderr, "counts: %s\n", err);
         exit(1);

@@ -52,7 +52,7 @@ int main(int argc, char **argv) {
         ncfg.mpipe.edma_rings = rings;
         char err[256];
         struct sim_engine *eng = sim_engine_create();
-        struct chip *chip = chip_create(&ccfg, &(struct chip_geom){6, 6, 32}, eng, err, sizeof err);
+        struct chip *chip = chip_create(&ccfg, &(struct chip_geom){6, 6}, eng, err, sizeof err);
         struct chip_nic *cn =
             chip ? chip_nic_create(chip, eng, &ncfg, "chip0", err, sizeof err) : NULL;
         if (!cn) {

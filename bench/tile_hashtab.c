@@ -55,7 +55,7 @@ static struct result run(int shared, uint64_t cap, uint64_t batches, uint64_t pe
     if (quantum_arg >= 0) cfg.tile.sync_quantum_cycles = (uint64_t)quantum_arg;
     struct sim_engine *e = sim_engine_create();
     char err[256];
-    struct chip_geom g = {6, 6, 32};
+    struct chip_geom g = {6, 6};
     struct chip *c = chip_create(&cfg, &g, e, err, sizeof err);
     if (!c) {
         fprintf(stderr, "bench_tile_hashtab: %s\n", err);

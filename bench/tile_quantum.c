@@ -36,7 +36,7 @@ static struct chip *make(uint64_t quantum, struct sim_engine **e) {
     cfg.protection.on_fault = CHIP_FAULT_STOP;
     *e = sim_engine_create();
     char err[256];
-    struct chip_geom g = {6, 6, 32};
+    struct chip_geom g = {6, 6};
     struct chip *c = chip_create(&cfg, &g, *e, err, sizeof err);
     if (!c) {
         fprintf(stderr, "bench_tile_quantum: %s\n", err);

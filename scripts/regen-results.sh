@@ -168,12 +168,12 @@ one-way message, the two sides' software included):
 $(udn_rows)
 
 Fitted: $(printf %.2f "$(metric $c stats.udn_latency.cycles_per_hop)") cycles per hop, $(printf %.1f "$(metric $c stats.udn_latency.cycles_at_0_hops)") at 0 hops
-(\`tile/udn-latency.csv\`). Measured on the tile runtime's direct UDN model
-(the tile-calib kind builds chips without the NoC's mesh), which charges
-\`chip.l3.hop_cycles\` (1 [P]) per hop: the slope reads that input back; the
-intercept is the network's fixed 2 cycles, a word each way on and off the
-network and the two sides' instructions (both block in a receive: no
-dispatch or poll cycles). (On the TILE-Gx, ~1 cycle
+(\`tile/udn-latency.csv\`). Measured over the NoC's flit-level mesh (the
+tile runtime has no UDN of its own), whose per-hop cost is an input
+(\`noc.link_delay_cycles\` 1 [P]): the slope reads it back; the intercept
+is the mesh's endpoint cycles, a word each way on and off the network and
+the two sides' instructions (both block in a receive: no dispatch or poll
+cycles). (On the TILE-Gx, ~1 cycle
 per hop and 61 cycles one way at 1 hop were measured with ~55-60 cycles of
 software [S SSMP].)
 

@@ -204,8 +204,7 @@ static int echo_build(struct echo_run *r) {
         if (gp.rate_pps == 0) gp.rate_pps = 1;
     }
     char err[256];
-    struct chip_geom geom = {(unsigned)cfg->noc.width, (unsigned)cfg->noc.height,
-                             cfg->noc.udn.demux_depth_words};
+    struct chip_geom geom = {(unsigned)cfg->noc.width, (unsigned)cfg->noc.height};
     r->chip = chip_create(&cfg->chip, &geom, eng, err, sizeof err);
     if (r->chip) r->cn = chip_nic_create(r->chip, eng, &cfg->nic, "chip0", err, sizeof err);
     if (r->cn) r->gen = eth_gen_create(eng, &cfg->nic.eth, &gp, "gen", err, sizeof err);

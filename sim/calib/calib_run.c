@@ -6,22 +6,26 @@
 
 #include "noc/noc_config.h"
 #include "sim/calib/calib.h"
+#include "sim/chip/chip_udn.h"
 #include "sim/kernel/json.h"
 #include "sim/tile/mem.h"
 #include "sim/tile/tile.h"
 
-static struct chip *make_chip(struct exp_run *run, struct sim_engine **e) {
+/* A fresh engine and chip, with the mesh's UDN plugged in (the tile runtime
+ * has no UDN of its own). */
+static struct chip *make_chip(struct exp_run *run, struct sim_engine **e, struct chip_mesh **cm) {
     char err[256];
-    const struct noc_config *noc = exp_run_section(run, "noc");
-    struct chip_geom g = {(unsigned)noc->width, (unsigned)noc->height, noc->udn.demux_depth_words};
     *e = sim_engine_create();
-    struct chip *c = *e ? chip_create(exp_run_section(run, "chip"), &g, *e, err, sizeof err) : NULL;
-    if (!c) {
+    *cm = *e ? chip_mesh_create(*e, exp_run_section(run, "chip"), exp_run_section(run, "noc"), err,
+                                sizeof err)
+             : NULL;
+    if (!*cm) {
         snprintf(run->stop_reason, sizeof run->stop_reason, "%s", *e ? err : "out of memory");
         if (*e) sim_engine_destroy(*e);
         *e = NULL;
+        return NULL;
     }
-    return c;
+    return chip_mesh_chip(*cm);
 }
 
 /* Each measurement runs on a fresh chip and engine; the run's totals add
@@ -42,7 +46,8 @@ static bool check_faults(struct exp_run *run, struct chip *c) {
 /* Cycles per step of a chase through `bytes` from `tile`; < 0 on failure. */
 static double chase(struct exp_run *run, unsigned tile, uint64_t bytes, uint64_t steps) {
     struct sim_engine *e;
-    struct chip *c = make_chip(run, &e);
+    struct chip_mesh *cm;
+    struct chip *c = make_chip(run, &e, &cm);
     if (!c) return -1;
     double cps = -1;
     struct mem_region *r = chip_region_create(c, MEM_SHARED, "chase", bytes, -1, -1);
@@ -60,7 +65,7 @@ static double chase(struct exp_run *run, unsigned tile, uint64_t bytes, uint64_t
             if (check_faults(run, c)) cps = job->cycles_per_step;
         }
     }
-    chip_destroy(c);
+    chip_mesh_destroy(cm);
     sim_engine_destroy(e);
     return cps;
 }
@@ -69,7 +74,8 @@ static double chase(struct exp_run *run, unsigned tile, uint64_t bytes, uint64_t
  * < 0 on failure. */
 static double udn_one_way(struct exp_run *run, unsigned peer) {
     struct sim_engine *e;
-    struct chip *c = make_chip(run, &e);
+    struct chip_mesh *cm;
+    struct chip *c = make_chip(run, &e, &cm);
     if (!c) return -1;
     double cyc = -1;
     struct calib_udnlat *a = mem_alloc(chip_private_region(c, 0), sizeof *a);
@@ -92,7 +98,7 @@ static double udn_one_way(struct exp_run *run, unsigned peer) {
                          "udn latency: tile 0 <-> %u did not finish", peer);
         }
     }
-    chip_destroy(c);
+    chip_mesh_destroy(cm);
     sim_engine_destroy(e);
     return cyc;
 }
@@ -129,8 +135,7 @@ int calib_run(struct exp_run *run) {
     if (w * h - 1 != peers[np ? np - 1 : 0] && w * h > 1) peers[np++] = w * h - 1;
 
     /* UDN latency per hop: one-way cycles vs hops and their least-squares
-     * line. The kind builds chips without a network plugged in, so the
-     * tile runtime's direct UDN model carries the messages (docs/tiles.md). */
+     * line, over the mesh each chip is built with (docs/tiles.md). */
     FILE *ucsv = exp_open_csv(run, "udn_latency.csv");
     if (!ucsv) return TSR_EXIT_RUN_FAILED;
     fprintf(ucsv, "peer,hops,cycles_one_way\n");
@@ -173,7 +178,8 @@ int calib_run(struct exp_run *run) {
     int rc = TSR_EXIT_OK;
     for (unsigned i = 0; i < np && rc == TSR_EXIT_OK; i++) {
         struct sim_engine *e;
-        struct chip *c = make_chip(run, &e);
+        struct chip_mesh *cm;
+        struct chip *c = make_chip(run, &e, &cm);
         if (!c) return TSR_EXIT_RUN_FAILED;
         unsigned p = peers[i];
         struct mem_region *line = chip_region_create(c, MEM_SHARED, "counter", 64, -1, 0);
@@ -225,7 +231,7 @@ int calib_run(struct exp_run *run) {
         } else {
             json_array_end(run->stats);
         }
-        chip_destroy(c);
+        chip_mesh_destroy(cm);
         sim_engine_destroy(e);
     }
     if (np == 0) json_array_end(run->stats);

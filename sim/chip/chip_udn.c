@@ -77,3 +77,46 @@ struct chip_udn *chip_udn_create(struct chip *c, struct udn *u, char *err, size_
 }
 
 void chip_udn_destroy(struct chip_udn *a) { free(a); }
+
+struct chip_mesh {
+    struct noc_mesh *mesh;
+    struct udn *udn;
+    struct chip *chip;
+    struct chip_udn *plug;
+};
+
+struct chip_mesh *chip_mesh_create(struct sim_engine *e, const struct chip_config *cfg,
+                                   const struct noc_config *noc, char *err, size_t errlen) {
+    struct chip_mesh *m = calloc(1, sizeof *m);
+    if (!m) {
+        snprintf(err, errlen, "chip_mesh_create: out of memory");
+        return NULL;
+    }
+    m->mesh = noc_mesh_create(e, noc, err, errlen);
+    m->udn = m->mesh ? udn_create(m->mesh, &noc->udn) : NULL;
+    if (m->mesh && !m->udn) snprintf(err, errlen, "noc.udn: cannot create the UDN endpoints");
+    struct chip_geom g = {(unsigned)noc->width, (unsigned)noc->height};
+    m->chip = m->udn ? chip_create(cfg, &g, e, err, errlen) : NULL;
+    m->plug = m->chip ? chip_udn_create(m->chip, m->udn, err, errlen) : NULL;
+    if (!m->plug) {
+        chip_mesh_destroy(m);
+        return NULL;
+    }
+    return m;
+}
+
+struct chip *chip_mesh_chip(struct chip_mesh *m) {
+    return m->chip;
+}
+struct udn *chip_mesh_udn(struct chip_mesh *m) {
+    return m->udn;
+}
+
+void chip_mesh_destroy(struct chip_mesh *m) {
+    if (!m) return;
+    chip_destroy(m->chip);
+    chip_udn_destroy(m->plug);
+    if (m->udn) udn_destroy(m->udn);
+    if (m->mesh) noc_mesh_destroy(m->mesh);
+    free(m);
+}

@@ -10,10 +10,9 @@
  * coverage context (sim/cov.h) current, and keeps the tile busy for the
  * measured cost (see tile_api.h and docs/tiles.md).
  *
- * UDN: by default a direct model carries messages (latency = 2 + hops x
- * chip.l3.hop_cycles + words x chip.tile.udn_word_cycles, demux queues of
- * geom.demux_words words per queue, credits = free space minus words in
- * flight). A NoC UDN plugs in with chip_set_net() (struct tile_net_ops).
+ * UDN: the runtime has no model of its own: the NoC's UDN (or a test
+ * double) plugs in with chip_set_net() (struct tile_net_ops;
+ * sim/chip/chip_udn.h); without one, the UDN calls of tile_api.h fail.
  *
  * NIC: a device plugged in with chip_set_nic() (struct tile_nic_ops;
  * nic/chip_nic.h) serves the tile_nic_* driver calls of tile_api.h; the
@@ -28,11 +27,13 @@
  * later), aborts the run (sim_engine_stop and chip_aborted()), or logs and
  * lets the access happen (budget faults always cut the handler short).
  *
- * Memory: the chip owns tiles, regions, caches and in-flight messages.
- * Cost: one engine event per handler run, per message, per timer.
- * Left out: interrupts, preemption, multiple processes per tile, handlers
- * seeing shared state updated by handlers that overlap them in time (they
- * see state as of their start; docs/tiles.md).
+ * Time: handlers run on coroutines and synchronise with global time at every
+ * operation that depends on other tiles, and within a quantum between them
+ * (tile_sync.h, docs/tiles.md).
+ *
+ * Memory: the chip owns tiles, regions, caches and timers.
+ * Cost: one engine event per handler run, per suspension, per timer.
+ * Left out: interrupts, preemption, multiple processes per tile.
  */
 #ifndef TESSERA_SIM_TILE_TILE_H
 #define TESSERA_SIM_TILE_TILE_H
@@ -52,14 +53,13 @@ struct chip;
 
 struct chip_geom {
     unsigned width, height;
-    uint64_t demux_words; /* per demux queue (direct UDN model) */
 };
 
-/* A UDN implementation (the NoC's, noc/udn.h) plugged into the chip. The
- * demux queues then live in the network. The chip calls send() at the
- * simulated time of the handler's action (an engine event), in order per
- * tile; the network calls chip_udn_arrived() when words arrive and
- * chip_udn_sent() when a stalled sender may go on. */
+/* The UDN plugged into the chip (the NoC's, noc/udn.h, through
+ * sim/chip/chip_udn.h). The demux queues live in the network. The runtime
+ * calls send() at the simulated time of the handler's action (handlers are
+ * synchronised with global time there); the network calls chip_udn_arrived()
+ * when words arrive and chip_udn_sent() when a stalled sender may go on. */
 enum tile_net_status {
     TILE_NET_SENT,    /* the whole message was taken */
     TILE_NET_STALLED, /* taken; the sender stalls until chip_udn_sent(src) */
@@ -156,9 +156,6 @@ void chip_set_nic(struct chip *c, const struct tile_nic_ops *ops, void *nic);
 void chip_set_net(struct chip *c, const struct tile_net_ops *ops, void *net);
 void chip_udn_arrived(struct chip *c, unsigned tile, sim_time_t t);
 void chip_udn_sent(struct chip *c, unsigned src, sim_time_t t);
-/* Direct model only: put words into a demux queue (as if they arrived at t). */
-void chip_udn_deliver(struct chip *c, unsigned dst, unsigned queue, const uint64_t *w, size_t n,
-                      sim_time_t t);
 
 /* Results. chip_finish closes the profiles at time end (idle to the end). */
 void chip_finish(struct chip *c, sim_time_t end);

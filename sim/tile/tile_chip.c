@@ -66,11 +66,10 @@ static void map_image(struct chip *c) {
     if (!c->image) c->mem.next_pa += IMAGE_RESERVE; /* the same addresses after it */
 }
 
-/* Tile i: its hooks, private and stack regions, coroutine and demux queues.
+/* Tile i: its hooks, private and stack regions and coroutine.
  * Returns false when something could not be allocated. */
 static bool tile_init(struct chip *c, unsigned i, char *err, size_t errlen) {
     const struct chip_config *cfg = &c->cfg;
-    bool ok = true;
     struct tile *t = &c->tiles[i];
     t->chip = c;
     t->id = i;
@@ -91,21 +90,11 @@ static bool tile_init(struct chip *c, unsigned i, char *err, size_t errlen) {
             t->stack_lo = t->stack_hi - t->stack->size;
         }
     }
-    for (unsigned q = 0; q < TILE_UDN_QUEUES; q++) {
-        t->q[q].cap = c->geom.demux_words;
-        t->q[q].w = calloc(c->geom.demux_words, sizeof(uint64_t));
-        ok = ok && t->q[q].w;
-    }
-    return ok && t->priv && t->stack && t->coro;
+    return t->priv && t->stack && t->coro;
 }
 
 struct chip *chip_create(const struct chip_config *cfg, const struct chip_geom *g,
                          struct sim_engine *e, char *err, size_t errlen) {
-    if (g->demux_words < 1 || g->demux_words > 1u << 20) {
-        snprintf(err, errlen, "noc.udn.demux_depth_words: %llu is outside 1..1048576",
-                 (unsigned long long)g->demux_words);
-        return NULL;
-    }
     struct chip *c = calloc(1, sizeof *c);
     if (!c) {
         snprintf(err, errlen, "chip: out of memory");
@@ -148,7 +137,6 @@ void chip_destroy(struct chip *c) {
     if (!c) return;
     for (unsigned i = 0; c->tiles && i < c->ntiles; i++) {
         struct tile *t = &c->tiles[i];
-        tile_udn_fini(t);
         tile_timer_fini(t);
         free(t->fn_instr);
         coro_destroy(t->coro);

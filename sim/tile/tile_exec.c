@@ -142,14 +142,6 @@ static void handler_after(struct tile *t, bool stopped) {
                 restart_ev, t, NULL);
         return;
     }
-    if (t->stall_head) {
-        /* remaining cycles after the first stalled send */
-        uint64_t off = t->stall_head->offset;
-        t->stall_remaining = cycles > off ? cycles - off : 0;
-        t->state = TS_STALLED;
-        tile_udn_retry(t, t->start_ps);
-        return;
-    }
     t->state = TS_IDLE;
     if (tile_udn_has_input(t)) tile_wake(t, t->busy_until);
 }
@@ -182,10 +174,6 @@ void tile_exec_run_ev(void *ctx, void *arg) {
     (void)arg;
     struct chip *c = t->chip;
     if (t->state != TS_SCHEDULED || c->aborted) return;
-    if (t->net_stalled) { /* woken again by chip_udn_sent */
-        t->state = TS_IDLE;
-        return;
-    }
     if (t->main_pending) {
         t->main_pending = false;
         run_handler(t, t->main, t->main_arg, NULL); /* same signature as a handler */

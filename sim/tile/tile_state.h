@@ -1,6 +1,5 @@
 /* sim/tile/tile_state.h: the tile runtime's shared state: struct tile,
- * struct chip and the records they hold (timers, UDN messages, demux queues,
- * handlers).
+ * struct chip and the records they hold (timers, handlers).
  *
  * Internal to the tile runtime (the tile_*.c modules of sim/tile); nothing
  * outside sim/tile includes it: the simulator sees struct chip and struct tile
@@ -10,8 +9,8 @@
  * names (timers: tile_timer, messages and queues: tile_udn, ...), which keeps
  * it consistent.
  *
- * Memory: the chip owns its tiles; a tile owns its demux queues' words, its
- * timers and its queued UDN messages (freed by chip_destroy).
+ * Memory: the chip owns its tiles; a tile owns its timers (freed by
+ * chip_destroy).
  * Cost: none (declarations only).
  */
 #ifndef TESSERA_SIM_TILE_TILE_STATE_H
@@ -34,18 +33,7 @@
 /* Locks one handler may hold at once (more is a lock fault). */
 #define TILE_MAX_HELD_LOCKS 16
 
-enum tile_state { TS_OFF, TS_IDLE, TS_SCHEDULED, TS_RUNNING, TS_STALLED, TS_STOPPED };
-
-/* A UDN message on its way (tile_udn.c). */
-struct udn_msg {
-    struct udn_msg *next;
-    struct chip *chip;
-    unsigned src, dst, queue;
-    size_t n;
-    uint64_t offset; /* handler cycles at which the send was issued */
-    sim_time_t at;   /* simulated time of the send */
-    uint64_t w[TILE_UDN_MAX_WORDS];
-};
+enum tile_state { TS_OFF, TS_IDLE, TS_SCHEDULED, TS_RUNNING, TS_STOPPED };
 
 /* An armed timer (tile_timer.c). */
 struct timer {
@@ -61,13 +49,6 @@ struct timer {
 struct handler {
     tile_handler_fn fn;
     void *ctx;
-};
-
-/* A demux queue of the direct UDN model (tile_udn.c). */
-struct wordq {
-    uint64_t *w;
-    size_t head, len, cap;
-    uint64_t inflight; /* direct model: words on their way here */
 };
 
 struct tile {
@@ -102,18 +83,11 @@ struct tile {
     /* inputs */
     struct handler udn_h[TILE_UDN_QUEUES], ring_h[TILE_RINGS];
     uint64_t ring_pending[TILE_RINGS];
-    struct wordq q[TILE_UDN_QUEUES];
     struct timer **timers;
     size_t ntimers, cap_timers;
     struct timer *fired_head, *fired_tail;
     unsigned rr;
-    /* stalled sends */
-    struct udn_msg *stall_head, *stall_tail; /* direct model */
-    struct udn_msg *out_head, *out_tail;     /* plugged-in network: sends to make */
-    bool net_stalled;
-    sim_event_id out_ev;
-    sim_time_t stall_since;
-    uint64_t stall_remaining; /* handler cycles after the first stalled send */
+    bool net_stalled; /* blocked in a send until chip_udn_sent (tile_udn.c) */
     /* regions */
     struct mem_region *priv, *stack;
     struct tile_prof prof;

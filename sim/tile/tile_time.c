@@ -61,7 +61,7 @@ void tile_charge(struct tile *t, uint64_t cycles) { t->extra += cycles; }
 /* ---- waking ---- */
 
 void tile_wake(struct tile *t, sim_time_t when) {
-    if (t->state != TS_IDLE || t->net_stalled) return;
+    if (t->state != TS_IDLE) return;
     struct sim_engine *e = t->chip->engine;
     sim_time_t at = when > t->busy_until ? when : t->busy_until;
     if (at < sim_engine_now(e)) at = sim_engine_now(e);

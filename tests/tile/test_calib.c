@@ -17,7 +17,8 @@ static double chase_cfg(const struct chip_config *with, unsigned tile, size_t by
     tt_defaults(&cfg);
     if (with) cfg = *with;
     struct sim_engine *e = sim_engine_create();
-    struct chip *c = tt_chip(&cfg, e);
+    struct chip_mesh *m;
+    struct chip *c = tt_mesh_chip(&cfg, e, &m);
     struct mem_region *r = chip_region_create(c, MEM_SHARED, "chase", bytes, -1, -1);
     cr_assert_not_null(r);
     struct calib_chase *job = mem_alloc(chip_shared_region(c), sizeof *job);
@@ -32,7 +33,7 @@ static double chase_cfg(const struct chip_config *with, unsigned tile, size_t by
     const struct tile_fault *f;
     cr_assert_eq(chip_faults(c, &f), 0, "no faults (%s)", chip_faults(c, &f) ? f[0].what : "");
     double cps = job->cycles_per_step;
-    chip_destroy(c);
+    chip_mesh_destroy(m);
     sim_engine_destroy(e);
     return cps;
 }
@@ -101,7 +102,8 @@ static double pingpong(unsigned peer, uint64_t rounds) {
     struct chip_config cfg;
     tt_defaults(&cfg);
     struct sim_engine *e = sim_engine_create();
-    struct chip *c = tt_chip(&cfg, e);
+    struct chip_mesh *m;
+    struct chip *c = tt_mesh_chip(&cfg, e, &m);
     struct mem_region *line = chip_region_create(c, MEM_SHARED, "counter", 64, -1, 0);
     struct calib_pingpong *a = mem_alloc(chip_private_region(c, 0), sizeof *a);
     struct calib_pingpong *b = mem_alloc(chip_private_region(c, peer), sizeof *b);
@@ -121,7 +123,7 @@ static double pingpong(unsigned peer, uint64_t rounds) {
                  (unsigned long long)*(uint64_t *)line->host);
     double mem = (double)(chip_tile_prof(c, 0)->mem_cycles + chip_tile_prof(c, peer)->mem_cycles) /
                  (double)rounds;
-    chip_destroy(c);
+    chip_mesh_destroy(m);
     sim_engine_destroy(e);
     return mem;
 }
@@ -149,7 +151,8 @@ static double udn_one_way(unsigned peer) {
     struct chip_config cfg;
     tt_defaults(&cfg);
     struct sim_engine *e = sim_engine_create();
-    struct chip *c = tt_chip(&cfg, e);
+    struct chip_mesh *m;
+    struct chip *c = tt_mesh_chip(&cfg, e, &m);
     struct calib_udnlat *a = mem_alloc(chip_private_region(c, 0), sizeof *a);
     struct calib_udnlat *b = mem_alloc(chip_private_region(c, peer), sizeof *b);
     cr_assert(a && b);
@@ -164,7 +167,7 @@ static double udn_one_way(unsigned peer) {
     cr_assert_eq(chip_faults(c, &f), 0, "no faults (%s)", chip_faults(c, &f) ? f[0].what : "");
     cr_assert_eq(a->round, 104);
     double cyc = a->cycles_one_way;
-    chip_destroy(c);
+    chip_mesh_destroy(m);
     sim_engine_destroy(e);
     return cyc;
 }

@@ -17,14 +17,14 @@
  * the shared region. */
 struct prog {
     unsigned peer;
-    uint64_t loop;        /* calib_loop iterations before acting */
-    uint64_t sends;       /* messages to send */
-    uint64_t send_at[64]; /* tile_now() at each send */
-    uint64_t start[64];   /* handler start times */
+    uint64_t loop;         /* calib_loop iterations before acting */
+    uint64_t sends;        /* messages to send */
+    uint64_t send_at[128]; /* tile_now() at each send */
+    uint64_t start[64];    /* handler start times */
     uint64_t cycles_at_send;
     unsigned nstart;
     uint64_t words;
-    int rc[64];
+    int rc[128];
     struct tile_lock *lock;
     uint64_t lock_at, unlock_at;
 };
@@ -61,7 +61,8 @@ Test(tile_exec, handler_runs_at_arrival_and_actions_are_time_stamped) {
     struct chip_config cfg;
     tt_defaults(&cfg);
     struct sim_engine *e = sim_engine_create();
-    struct chip *c = tt_chip(&cfg, e);
+    struct chip_mesh *m;
+    struct chip *c = tt_mesh_chip(&cfg, e, &m);
     struct prog *a = prog_new(c), *b = prog_new(c);
     a->peer = 9; /* (3,1): 3 hops from tile 1 (1,0) */
     a->loop = 1000;
@@ -92,7 +93,7 @@ Test(tile_exec, handler_runs_at_arrival_and_actions_are_time_stamped) {
      * native build by source line; tile_cov checks it against objdump) */
     cr_assert_gt(cyc1 - cyc0, 5000 * 13 * cfg.cpi, "second handler after the first one's cost");
     cr_assert_lt(cyc1 - cyc0, 5000 * 13 * cfg.cpi + 200);
-    chip_destroy(c);
+    chip_mesh_destroy(m);
     sim_engine_destroy(e);
 }
 
@@ -101,7 +102,8 @@ Test(tile_exec, poll_cost_is_charged_per_handler) {
     tt_defaults(&cfg);
     cfg.tile.poll_cycles = 1000;
     struct sim_engine *e = sim_engine_create();
-    struct chip *c = tt_chip(&cfg, e);
+    struct chip_mesh *m;
+    struct chip *c = tt_mesh_chip(&cfg, e, &m);
     struct prog *a = prog_new(c), *b = prog_new(c);
     a->peer = 2;
     a->sends = 3;
@@ -119,7 +121,7 @@ Test(tile_exec, poll_cost_is_charged_per_handler) {
         cr_assert_geq(d, 1000);
         cr_assert_lt(d, 1100);
     }
-    chip_destroy(c);
+    chip_mesh_destroy(m);
     sim_engine_destroy(e);
 }
 
@@ -141,21 +143,22 @@ Test(tile_exec, full_send_stalls_the_tile_until_injected) {
     struct chip_config cfg;
     tt_defaults(&cfg);
     struct sim_engine *e = sim_engine_create();
-    struct chip *c = tt_chip(&cfg, e); /* demux queues of 32 words */
+    struct chip_mesh *m;
+    struct chip *c = tt_mesh_chip(&cfg, e, &m); /* demux queues of 32 words */
     struct prog *a = prog_new(c), *b = prog_new(c), *d = prog_new(c);
     a->peer = 3;
-    a->sends = 40;
+    a->sends =
+        100; /* 200 flits: more than the demux queue, the path and the injection buffer hold */
     char err[200];
     chip_tile_start(c, 3, TILE_ROLE_APP, 0, lazy_receiver_main, b, err, sizeof err);
     chip_tile_start(c, 1, TILE_ROLE_APP, 0, sender_main, a, err, sizeof err);
     sim_engine_run_until(e, SIM_NS(200));
     /* while stalled, tile 1 gets a message on queue 1 and must not run it */
     tile_on_udn(chip_tile(c, 1), 1, poke, d);
-    uint64_t w = 9;
-    chip_udn_deliver(c, 1, 1, &w, 1, sim_engine_now(e));
+    tt_udn_inject(m, 2, 1, 1, 9);
     sim_engine_run_until(e, SIM_TIME_MAX);
-    cr_assert_eq(b->words, 40, "every message arrived");
-    for (int i = 0; i < 40; i++) cr_assert_eq(a->rc[i], 0);
+    cr_assert_eq(b->words, 100, "every message arrived");
+    for (int i = 0; i < 100; i++) cr_assert_eq(a->rc[i], 0);
     cr_assert_eq(d->nstart, 1);
     cr_assert_geq(d->start[0], SIM_US(1), "input waited for the stall to end");
     const struct tile_prof *pa = chip_tile_prof(c, 1);
@@ -163,7 +166,7 @@ Test(tile_exec, full_send_stalls_the_tile_until_injected) {
     sim_clock_init(&clk, cfg.core_freq_hz);
     cr_assert_gt(pa->cycles[TILE_LABEL_STALL], sim_clock_ps_to_cycles(&clk, SIM_US(1)) * 9 / 10,
                  "stall cycles %llu", (unsigned long long)pa->cycles[TILE_LABEL_STALL]);
-    chip_destroy(c);
+    chip_mesh_destroy(m);
     sim_engine_destroy(e);
 }
 
@@ -171,32 +174,42 @@ static void try_main(struct tile *t, void *arg) {
     struct prog *p = arg;
     uint64_t w[4] = {1, 2, 3, 4};
     p->rc[0] = (int)tile_udn_credits(t, p->peer, 0);
-    for (int i = 1; i < 12; i++) p->rc[i] = tile_udn_try_send(t, p->peer, 0, w, 4);
-    p->rc[12] = (int)tile_udn_credits(t, p->peer, 0);
-    p->rc[13] = tile_udn_try_send(t, 99, 0, w, 4);
-    p->rc[14] = tile_udn_send(t, p->peer, 7, w, 4);
-    p->rc[15] = tile_udn_send(t, p->peer, 0, w, 0);
+    /* try until the network refuses: the credits are the local injection
+     * buffer's, which drains into the mesh until the receiver's queue and
+     * the path are full */
+    p->sends = 0;
+    int got;
+    while ((got = tile_udn_try_send(t, p->peer, 0, w, 4)) == 1 && p->sends < 100) p->sends++;
+    p->rc[1] = got;
+    p->rc[2] = (int)tile_udn_credits(t, p->peer, 0);
+    p->rc[3] = tile_udn_try_send(t, 99, 0, w, 4);
+    p->rc[4] = tile_udn_send(t, p->peer, 7, w, 4);
+    p->rc[5] = tile_udn_send(t, p->peer, 0, w, 0);
 }
 
 Test(tile_exec, credit_checked_send_fails_instead_of_stalling) {
     struct chip_config cfg;
     tt_defaults(&cfg);
     struct sim_engine *e = sim_engine_create();
-    struct chip *c = tt_chip(&cfg, e);
+    struct chip_mesh *m;
+    struct chip *c = tt_mesh_chip(&cfg, e, &m);
     struct prog *a = prog_new(c);
-    a->peer = 5;
+    a->peer = 5; /* has no handler: its demux queue fills and the mesh backs up */
     char err[200];
     chip_tile_start(c, 0, TILE_ROLE_APP, 0, try_main, a, err, sizeof err);
     sim_engine_run_until(e, SIM_TIME_MAX);
-    cr_assert_eq(a->rc[0], 32);
-    for (int i = 1; i <= 8; i++) cr_assert_eq(a->rc[i], 1, "send %d", i);
-    for (int i = 9; i < 12; i++) cr_assert_eq(a->rc[i], 0, "send %d refused", i);
-    cr_assert_eq(a->rc[12], 0);
-    cr_assert_eq(a->rc[13], -1, "bad tile");
-    cr_assert_eq(a->rc[14], -1, "bad queue");
-    cr_assert_eq(a->rc[15], -1, "empty message");
-    cr_assert_eq(tile_udn_avail(chip_tile(c, 5), 0), 32);
-    chip_destroy(c);
+    /* the credit register: the injection buffer's 32 words less the header */
+    cr_assert_eq(a->rc[0], 31);
+    cr_assert_eq(a->rc[1], 0, "a send was refused at last");
+    cr_assert_lt(a->rc[2], 4, "refused because the credits were short");
+    cr_assert_gt(a->sends * 4, 32, "more was taken than the receiver's queue holds: %llu",
+                 (unsigned long long)a->sends);
+    cr_assert_eq(a->rc[3], -1, "bad tile");
+    cr_assert_eq(a->rc[4], -1, "bad queue");
+    cr_assert_eq(a->rc[5], -1, "empty message");
+    cr_assert_eq(chip_tile_prof(c, 0)->cycles[TILE_LABEL_STALL], 0, "a checked send never stalls");
+    cr_assert_eq(tile_udn_avail(chip_tile(c, 5), 0), 32, "the receiver's queue is full");
+    chip_mesh_destroy(m);
     sim_engine_destroy(e);
 }
 
@@ -220,7 +233,8 @@ Test(tile_exec, timers_fire_after_their_delay_and_cancel) {
     struct chip_config cfg;
     tt_defaults(&cfg);
     struct sim_engine *e = sim_engine_create();
-    struct chip *c = tt_chip(&cfg, e);
+    struct chip_mesh *m;
+    struct chip *c = tt_mesh_chip(&cfg, e, &m);
     struct prog *p = prog_new(c);
     char err[200];
     chip_tile_start(c, 0, TILE_ROLE_APP, 0, timer_main, p, err, sizeof err);
@@ -231,7 +245,7 @@ Test(tile_exec, timers_fire_after_their_delay_and_cancel) {
     cr_assert_geq(p->start[0], SIM_US(2));
     cr_assert_lt(p->start[0], SIM_US(2) + SIM_NS(100));
     cr_assert_geq(p->start[1], SIM_US(3));
-    chip_destroy(c);
+    chip_mesh_destroy(m);
     sim_engine_destroy(e);
 }
 
@@ -250,7 +264,8 @@ Test(tile_exec, contended_lock_waits_for_release_labelled_lock) {
     struct chip_config cfg;
     tt_defaults(&cfg);
     struct sim_engine *e = sim_engine_create();
-    struct chip *c = tt_chip(&cfg, e);
+    struct chip_mesh *m;
+    struct chip *c = tt_mesh_chip(&cfg, e, &m);
     struct tile_lock *l = mem_alloc(chip_shared_region(c), sizeof *l);
     tile_lock_init(NULL, l);
     struct prog *a = prog_new(c), *b = prog_new(c);
@@ -273,7 +288,7 @@ Test(tile_exec, contended_lock_waits_for_release_labelled_lock) {
     /* the lock word came from tile 0's cache across the mesh */
     cr_assert_gt(pb->mem_cycles, 2 * 10);
     cr_assert_eq(l->word, 0);
-    chip_destroy(c);
+    chip_mesh_destroy(m);
     sim_engine_destroy(e);
 }
 
@@ -292,7 +307,8 @@ Test(tile_exec, profile_splits_cycles_by_label_and_is_written) {
     struct chip_config cfg;
     tt_defaults(&cfg);
     struct sim_engine *e = sim_engine_create();
-    struct chip *c = tt_chip(&cfg, e);
+    struct chip_mesh *m;
+    struct chip *c = tt_mesh_chip(&cfg, e, &m);
     char err[200];
     chip_tile_start(c, 7, TILE_ROLE_APP, 0, labelled_main, NULL, err, sizeof err);
     sim_engine_run_until(e, SIM_TIME_MAX);
@@ -329,7 +345,7 @@ Test(tile_exec, profile_splits_cycles_by_label_and_is_written) {
     unlink(path);
     cr_assert_eq(rows, 1 + 36 * TILE_LABEL_COUNT);
     cr_assert(found);
-    chip_destroy(c);
+    chip_mesh_destroy(m);
     sim_engine_destroy(e);
 }
 
@@ -339,7 +355,8 @@ static char *pingpong_stats(void) {
     struct chip_config cfg;
     tt_defaults(&cfg);
     struct sim_engine *e = sim_engine_create();
-    struct chip *c = tt_chip(&cfg, e);
+    struct chip_mesh *m;
+    struct chip *c = tt_mesh_chip(&cfg, e, &m);
     struct mem_region *line = chip_region_create(c, MEM_SHARED, "counter", 64, -1, -1);
     struct calib_pingpong *a = mem_alloc(chip_private_region(c, 4), sizeof *a);
     struct calib_pingpong *b = mem_alloc(chip_private_region(c, 30), sizeof *b);
@@ -359,7 +376,7 @@ static char *pingpong_stats(void) {
     chip_write_stats(c, &w);
     fprintf(f, " end=%llu", (unsigned long long)sim_engine_now(e));
     fclose(f);
-    chip_destroy(c);
+    chip_mesh_destroy(m);
     sim_engine_destroy(e);
     return buf;
 }
@@ -411,7 +428,8 @@ Test(tile_exec, function_profile_samples_the_running_function) {
     struct chip_config cfg;
     tt_defaults(&cfg);
     struct sim_engine *e = sim_engine_create();
-    struct chip *c = tt_chip(&cfg, e);
+    struct chip_mesh *m;
+    struct chip *c = tt_mesh_chip(&cfg, e, &m);
     struct calib_hashtab *h = table_in(chip_private_region(c, 2), 1024, NULL, NULL, 5, 20000);
     calib_hashtab_fill_native(h);
     char err[200];
@@ -440,7 +458,7 @@ Test(tile_exec, function_profile_samples_the_running_function) {
     cr_assert_gt(look, 0);
     cr_assert(total <= p->instr && total + 1000 > p->instr, "samples %llu of %llu instructions",
               (unsigned long long)total, (unsigned long long)p->instr);
-    chip_destroy(c);
+    chip_mesh_destroy(m);
     sim_engine_destroy(e);
 }
 
@@ -461,7 +479,8 @@ Test(tile_exec, every_access_is_counted_at_one_cache_level) {
     struct chip_config cfg;
     tt_defaults(&cfg);
     struct sim_engine *e = sim_engine_create();
-    struct chip *c = tt_chip(&cfg, e);
+    struct chip_mesh *m;
+    struct chip *c = tt_mesh_chip(&cfg, e, &m);
     const uint64_t cap = 4096;
     struct mem_region *table = chip_region_create(c, MEM_SHARED, "table", 2 * cap * 8, -1, -1);
     cr_assert_not_null(table);
@@ -490,7 +509,7 @@ Test(tile_exec, every_access_is_counted_at_one_cache_level) {
         writes_to_home += cs->inval_sent;
     }
     cr_assert_gt(writes_to_home, 0, "the shared table's writers invalidated each other");
-    chip_destroy(c);
+    chip_mesh_destroy(m);
     sim_engine_destroy(e);
 }
 
@@ -605,7 +624,8 @@ Test(tile_exec, plugged_network_carries_messages_and_stalls_the_sender) {
     struct chip_config cfg;
     tt_defaults(&cfg);
     struct sim_engine *e = sim_engine_create();
-    struct chip *c = tt_chip(&cfg, e);
+    struct chip_mesh *m;
+    struct chip *c = tt_mesh_chip(&cfg, e, &m);
     struct fakenet *f = calloc(1, sizeof *f);
     f->chip = c;
     f->e = e;
@@ -628,7 +648,7 @@ Test(tile_exec, plugged_network_carries_messages_and_stalls_the_sender) {
     cr_assert_eq(a->nstart, 1, "the poke ran");
     cr_assert_geq(a->start[0], SIM_NS(100), "the poke waited for the stall to end (%llu ps)",
                   (unsigned long long)a->start[0]);
-    chip_destroy(c);
+    chip_mesh_destroy(m);
     sim_engine_destroy(e);
     free(f);
 }
@@ -646,7 +666,8 @@ Test(tile_exec, bad_runtime_calls_fail_cleanly) {
     struct chip_config cfg;
     tt_defaults(&cfg);
     struct sim_engine *e = sim_engine_create();
-    struct chip *c = tt_chip(&cfg, e);
+    struct chip_mesh *m;
+    struct chip *c = tt_mesh_chip(&cfg, e, &m);
     struct prog *p = prog_new(c);
     char err[200];
     cr_assert_eq(chip_tile_start(c, 36, TILE_ROLE_APP, 0, bad_timer_main, p, err, sizeof err), -1);
@@ -658,6 +679,6 @@ Test(tile_exec, bad_runtime_calls_fail_cleanly) {
     cr_assert_eq(p->rc[2], -1);
     cr_assert_eq(p->rc[3], -1);
     cr_assert_eq(p->rc[4], 0);
-    chip_destroy(c);
+    chip_mesh_destroy(m);
     sim_engine_destroy(e);
 }

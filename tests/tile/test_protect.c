@@ -259,7 +259,8 @@ Test(tile_protect, stopped_tile_restarts_and_keeps_its_input) {
     r.cfg.protection.restart = true;
     r.cfg.protection.restart_delay_cycles = 1200; /* 1 us */
     r.e = sim_engine_create();
-    r.c = tt_chip(&r.cfg, r.e);
+    struct chip_mesh *m;
+    r.c = tt_mesh_chip(&r.cfg, r.e, &m);
     struct mem_region *rx = chip_region_create(r.c, MEM_RX, "rx", 65536, -1, -1);
     struct restart_job *j = mem_alloc(chip_private_region(r.c, 6), sizeof *j);
     memset(j, 0, sizeof *j);
@@ -267,17 +268,17 @@ Test(tile_protect, stopped_tile_restarts_and_keeps_its_input) {
     char err[200];
     cr_assert_eq(chip_tile_start(r.c, 6, TILE_ROLE_APP, 0, restart_main, j, err, sizeof err), 0);
     sim_engine_run_until(r.e, SIM_NS(10));
-    uint64_t w = 1;
-    chip_udn_deliver(r.c, 6, 0, &w, 1, sim_engine_now(r.e));
+    tt_udn_inject(m, 7, 6, 0, 1); /* the handler faults on this one */
     sim_engine_run_until(r.e, SIM_NS(100));
-    w = 2;
-    chip_udn_deliver(r.c, 6, 0, &w, 1, SIM_NS(100));
+    tt_udn_inject(m, 7, 6, 0, 2);
     sim_engine_run_until(r.e, SIM_TIME_MAX);
     cr_assert_eq(chip_fault_count(r.c, TILE_FAULT_PROTECTION), 1);
     cr_assert_eq(j->handled, 1, "only the second message completed");
     cr_assert_eq(j->last, 2);
     cr_assert_geq(j->at, SIM_US(1), "after the restart delay");
     cr_assert_eq(*(uint64_t *)rx->host, 0);
+    r.c = NULL; /* (the mesh owns it) */
+    chip_mesh_destroy(m);
     run_fini(&r);
 }
 

@@ -28,8 +28,7 @@ static void rig_init(struct rig *r, uint64_t inj_words) {
     cr_assert_not_null(r->m, "%s", err);
     r->u = udn_create(r->m, &r->noc.udn);
     cr_assert_not_null(r->u);
-    struct chip_geom g = {(unsigned)r->noc.width, (unsigned)r->noc.height,
-                          r->noc.udn.demux_depth_words};
+    struct chip_geom g = {(unsigned)r->noc.width, (unsigned)r->noc.height};
     r->c = chip_create(&r->cfg, &g, r->e, err, sizeof err);
     cr_assert_not_null(r->c, "%s", err);
     r->a = chip_udn_create(r->c, r->u, err, sizeof err);

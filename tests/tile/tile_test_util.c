@@ -13,10 +13,26 @@ void tt_defaults(struct chip_config *cfg) {
 
 struct chip *tt_chip(const struct chip_config *cfg, struct sim_engine *e) {
     char err[256] = "";
-    struct chip_geom g = {6, 6, 32};
+    struct chip_geom g = {6, 6};
     struct chip *c = chip_create(cfg, &g, e, err, sizeof err);
     cr_assert_not_null(c, "chip_create: %s", err);
     return c;
+}
+
+struct chip *tt_mesh_chip(const struct chip_config *cfg, struct sim_engine *e,
+                          struct chip_mesh **m) {
+    struct noc_config noc;
+    memset(&noc, 0, sizeof noc);
+    cfg_defaults(&noc_config_section, &noc);
+    char err[256] = "";
+    *m = chip_mesh_create(e, cfg, &noc, err, sizeof err);
+    cfg_release(&noc_config_section, &noc);
+    cr_assert_not_null(*m, "chip_mesh_create: %s", err);
+    return chip_mesh_chip(*m);
+}
+
+void tt_udn_inject(struct chip_mesh *m, unsigned src, unsigned dst, unsigned queue, uint64_t w) {
+    cr_assert_eq(udn_send(chip_mesh_udn(m), src, dst, queue, &w, 1), UDN_SENT);
 }
 
 long tt_objdump_insns(const char *path, const char *fn, long *offs, size_t max, long *hook_calls,
