@@ -1,6 +1,6 @@
 #!/bin/sh
-# sim/tile_cc.sh OBJCOPY OBJDUMP COMPILER ARGS...: the compiler launcher of
-# tile code (sim/tiles.cmake). Compiles, then moves every data section of the
+# sim/tile_cc.sh OBJCOPY OBJDUMP RENAME COMPILER ARGS...: the compiler launcher
+# of tile code (sim/tile/CMakeLists.txt). Compiles, then moves every data section of the
 # object into one of four sections the tile runtime maps onto the simulated
 # program image (sim/tile/tile_chip.c, TILE_IMAGE_PARTS):
 #   .rodata*       -> tile_rodata   (constants, strings, jump tables)
@@ -9,6 +9,13 @@
 #   .bss*          -> tile_bss
 # so that the simulated address of tile code's static data depends only on
 # tile code, not on the simulator linked around it.
+#
+# With RENAME = 1 (all tile code but the helpers themselves), the calls to the
+# C library's helpers (memcpy, memset, ... snprintf: $libc below), including
+# those the compiler emits for struct copies, are renamed to tile_<name>,
+# the instrumented helpers of sim/tile/libc/tile_libc.c, so that their work
+# is charged (docs/tiles.md, "No invisible work"). The native object that
+# gives the counts below is not renamed (it is not linked).
 #
 # It also compiles the same source once more from the same command without
 # the coverage instrumentation (-fsanitize-coverage=...) and without the
@@ -19,8 +26,9 @@
 # line per function. The runtime (sim/tile/cov_sym.c, cov.c) scales each
 # function's block weights to its native count.
 set -eu
-objcopy=$1 objdump=$2
-shift 2
+objcopy=$1 objdump=$2 rename=$3
+shift 3
+libc="memcpy memmove memset memcmp bcmp memchr strlen strcmp strncmp strncasecmp snprintf vsnprintf"
 "$@"
 out=
 prev=
@@ -79,6 +87,12 @@ lines='
 rm -f "$native"
 "$objcopy" --add-section tile_native_counts="$counts" "$out"
 rm -f "$counts"
+if [ "$rename" = 1 ]; then
+  syms=
+  for f in $libc; do syms="$syms --redefine-sym $f=tile_$f"; done
+  # shellcheck disable=SC2086 # one word per option
+  "$objcopy" $syms "$out"
+fi
 renames=$("$objdump" -h "$out" | awk '
   $2 ~ /^\.data\.rel\.ro/ { print "--rename-section " $2 "=tile_relro"; next }
   $2 ~ /^\.rodata/        { print "--rename-section " $2 "=tile_rodata"; next }
