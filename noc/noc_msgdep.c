@@ -208,4 +208,18 @@ int noc_msgdep_run(struct exp_run *run) {
 }
 
 static const char *const noc_msgdep_sections[] = {"noc", NULL};
-const struct exp_kind noc_msgdep_kind = {"noc-msgdep", noc_msgdep_sections, noc_msgdep_run};
+/* The kind runs its own phases (the traffic until it deadlocks or drains):
+ * experiment.duration_ns would not take effect. */
+static bool noc_msgdep_check(const struct exp_run *run, char *msg, size_t len) {
+    if (run->duration_ns) {
+        snprintf(msg, len,
+                 "experiment.duration_ns: noc-msgdep runs until its traffic drains or "
+                 "deadlocks (noc.udn and noc.msgdep set it), so a duration would be ignored; "
+                 "remove it");
+        return false;
+    }
+    return true;
+}
+
+const struct exp_kind noc_msgdep_kind = {"noc-msgdep", noc_msgdep_sections, noc_msgdep_run,
+                                         noc_msgdep_check};

@@ -423,5 +423,17 @@ int noc_synthetic_run(struct exp_run *run) {
 }
 
 static const char *const noc_synthetic_sections[] = {"noc", NULL};
+/* The kind's phases are noc.traffic's warm-up, measurement and drain
+ * cycles: experiment.duration_ns would not take effect. */
+static bool noc_synthetic_check(const struct exp_run *run, char *msg, size_t len) {
+    if (run->duration_ns) {
+        snprintf(msg, len,
+                 "experiment.duration_ns: noc-synthetic runs noc.traffic.warmup_cycles + "
+                 "measure_cycles (+ a drain), so a duration would be ignored; set those instead");
+        return false;
+    }
+    return true;
+}
+
 const struct exp_kind noc_synthetic_kind = {"noc-synthetic", noc_synthetic_sections,
-                                            noc_synthetic_run};
+                                            noc_synthetic_run, noc_synthetic_check};

@@ -534,4 +534,13 @@ int nic_echo_run(struct exp_run *run) {
 }
 
 static const char *const nic_echo_sections[] = {"chip", "noc", "nic", NULL};
-const struct exp_kind nic_echo_kind = {"nic-echo", nic_echo_sections, nic_echo_run};
+/* The cross-section limits, before anything is written (validate, sweeps). */
+static bool nic_echo_check(const struct exp_run *run, char *msg, size_t len) {
+    const struct echo_cfg cfg = {*(const struct chip_config *)exp_run_section(run, "chip"),
+                                 *(const struct noc_config *)exp_run_section(run, "noc"),
+                                 *(const struct nic_config *)exp_run_section(run, "nic"),
+                                 run->duration_ns, run->warmup_ns};
+    return check_config(&cfg, msg, len);
+}
+
+const struct exp_kind nic_echo_kind = {"nic-echo", nic_echo_sections, nic_echo_run, nic_echo_check};

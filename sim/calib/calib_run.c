@@ -244,4 +244,23 @@ int calib_run(struct exp_run *run) {
 }
 
 static const char *const calib_sections[] = {"chip", "noc", NULL};
-const struct exp_kind calib_kind = {"tile-calib", calib_sections, calib_run};
+/* The microbenchmarks need a neighbour and run their own fixed phases. */
+static bool calib_check(const struct exp_run *run, char *msg, size_t len) {
+    const struct noc_config *noc = exp_run_section(run, "noc");
+    if (noc->width * noc->height < 2) {
+        snprintf(msg, len,
+                 "noc.width: tile-calib needs at least 2 tiles (its ping-pong and UDN latency "
+                 "pass messages between tiles), found a %llux%llu mesh",
+                 (unsigned long long)noc->width, (unsigned long long)noc->height);
+        return false;
+    }
+    if (run->duration_ns) {
+        snprintf(msg, len,
+                 "experiment.duration_ns: tile-calib runs each microbenchmark to its end, so a "
+                 "duration would be ignored; remove it");
+        return false;
+    }
+    return true;
+}
+
+const struct exp_kind calib_kind = {"tile-calib", calib_sections, calib_run, calib_check};

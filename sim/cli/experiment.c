@@ -88,14 +88,6 @@ static const struct {
 } root_checks[] = {
     {"experiment", check_experiment}, {"chip", check_chip}, {"noc", check_noc}, {"nic", check_nic}};
 
-/* What a kind checks across its sections and the experiment keys, given a
- * run as tsr_exp_run_init fills it (no engine): run by validate, sweep and
- * run before anything is written. One line per kind that has such checks. */
-static const struct {
-    const char *kind;
-    bool (*check)(const struct exp_run *run, char *msg, size_t len);
-} kind_checks[] = {{"hold", hold_check}};
-
 /* The root key of section `name`, or NULL. */
 static const struct cfg_key *root_key(const char *name) {
     for (size_t i = 0; i < tsr_config_section.nkeys; i++)
@@ -177,12 +169,12 @@ int tsr_config_load(const char *file, const char *const *sets, size_t nsets, str
             if (kind_reads(k, root_checks[i].name) &&
                 !root_checks[i].check(section_of(cfg, root_checks[i].name), msg, sizeof msg))
                 add_check_error(d, msg, &err);
-        for (size_t i = 0; i < sizeof kind_checks / sizeof kind_checks[0] && err.n == 0; i++) {
-            if (strcmp(kind_checks[i].kind, k->name) != 0) continue;
+        if (k->check && err.n == 0) {
+            /* the kind's own cross-section checks (struct exp_kind.check) */
             struct exp_section sections[TSR_MAX_SECTIONS];
             struct exp_run run = {0};
             tsr_exp_run_init(cfg, sections, &run);
-            if (!kind_checks[i].check(&run, msg, sizeof msg)) add_check_error(d, msg, &err);
+            if (!k->check(&run, msg, sizeof msg)) add_check_error(d, msg, &err);
         }
     }
     bool ok = err.n == 0;

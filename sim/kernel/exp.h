@@ -18,6 +18,7 @@
 #ifndef TESSERA_SIM_KERNEL_EXP_H
 #define TESSERA_SIM_KERNEL_EXP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,6 +52,12 @@ struct exp_kind {
      * run->summary with a few lines for a human, and returns an exit code
      * (enum tsr_exit), filling run->stop_reason when it stops early. */
     int (*run)(struct exp_run *run);
+    /* What the schema and the sections' own checks cannot see: limits that
+     * involve several sections or the kind itself (NULL: none). Runs in
+     * `tessera validate`, in a sweep's up-front check and before every run,
+     * so a run never starts and fails on them. false with a message that
+     * names the key first ("nic.echo.echo_tiles: ..."). */
+    bool (*check)(const struct exp_run *run, char *msg, size_t len);
 };
 
 /* One configuration section handed to a run: its name and bound struct. */

@@ -96,4 +96,4 @@ bool hold_check(const struct exp_run *run, char *msg, size_t len) {
 }
 
 static const char *const hold_sections[] = {"hold", NULL};
-const struct exp_kind hold_kind = {"hold", hold_sections, hold_run};
+const struct exp_kind hold_kind = {"hold", hold_sections, hold_run, hold_check};

@@ -107,6 +107,49 @@ Test(cli, usage_errors_exit_1) {
  * chosen kind does not read is refused before anything runs, naming the kind,
  * the key and where it was set (file:line:col or --set); summary.json lists
  * only the sections the kind read. */
+/* Each kind's own checks (struct exp_kind.check) run in validate, before
+ * anything is written: limits across sections (issue 17, item 15), a
+ * duration the kind would ignore (item 17), a mesh the kind cannot measure
+ * (item 20). Each failed validate (exit 0) before. */
+Test(cli, kind_checks_refuse_in_validate) {
+    char *err;
+    cr_assert_eq(tessera(NULL, &err,
+                         "validate configs/experiments/nic-echo.yaml "
+                         "--set nic.echo.echo_tiles=8"),
+                 2);
+    cr_assert(strstr(err, "nic.echo.echo_tiles: expected equal to nic.mpipe.rings"), "%s", err);
+    free(err);
+    cr_assert_eq(tessera(NULL, &err,
+                         "validate configs/experiments/nic-echo.yaml "
+                         "--set nic.echo.first_tile=4000"),
+                 2);
+    cr_assert(strstr(err, "nic.echo.first_tile + nic.echo.echo_tiles: expected at most"), "%s",
+              err);
+    free(err);
+    cr_assert_eq(tessera(NULL, &err,
+                         "validate configs/experiments/noc-uniform.yaml "
+                         "--set experiment.duration_ns=1000"),
+                 2);
+    cr_assert(strstr(err, "experiment.duration_ns: noc-synthetic runs"), "%s", err);
+    free(err);
+    cr_assert_eq(tessera(NULL, &err,
+                         "validate configs/experiments/noc-msgdep-stall.yaml "
+                         "--set experiment.duration_ns=1000"),
+                 2);
+    free(err);
+    cr_assert_eq(tessera(NULL, &err,
+                         "validate configs/experiments/tile-calib.yaml "
+                         "--set noc.width=1 --set noc.height=1"),
+                 2);
+    cr_assert(strstr(err, "noc.width: tile-calib needs at least 2 tiles"), "%s", err);
+    free(err);
+    cr_assert_eq(tessera(NULL, &err,
+                         "validate configs/experiments/tile-calib.yaml "
+                         "--set experiment.duration_ns=1000"),
+                 2);
+    free(err);
+}
+
 Test(cli, key_in_a_section_the_kind_does_not_read_is_refused) {
     char *cfg = write_tmp("unread.yaml", "experiment:\n  kind: hold\nhold:\n  events: 10\n"
                                          "chip:\n  cpi: 0.7\n");
