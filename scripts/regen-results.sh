@@ -15,7 +15,7 @@ work=out/results-work
 rm -rf "$work"
 mkdir -p "$work" results/noc results/tile
 
-# 1. The mesh model against BookSim2 (../shared/facts/noc-reference.md).
+# 1. The mesh model against BookSim2 (its reference curve on the same network).
 $T sweep configs/sweeps/noc-booksim-load.yaml -o "$work/booksim" -j "$jobs" >/dev/null
 gnuplot -e "dir='$work/booksim'; booksim=1" scripts/noc-latency.gp
 cp "$work/booksim/sweep.csv" results/noc/booksim-load.csv
@@ -99,7 +99,8 @@ edited by hand. Every number here is a pure function of the configs and seeds.
 ## The mesh model against BookSim2 (validation)
 
 \`configs/sweeps/noc-booksim-load.yaml\`: the network of
-../shared/facts/noc-reference.md (6x6, 3 cycles per hop, 1 VC of 4 flits,
+BookSim2 reference (BookSim2's iq router measured for this project on the same
+network: 6x6, 3 cycles per hop, 1 VC of 4 flits,
 5-flit packets, uniform with self-traffic), 3 seeds x 100,000 measured cycles per
 load. Table: mean packet latency (mean over seeds) vs BookSim2's.
 
