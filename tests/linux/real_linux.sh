@@ -43,10 +43,10 @@ echo|slowread|idle|keepalive) [ -x /usr/bin/python3 ] || skip "/usr/bin/python3 
 *) echo "unknown case $CASE"; exit 2 ;;
 esac
 
-ip netns add "$NS" 2>"$WORK/err" || skip "ip netns add: $(cat "$WORK/err")"
+ip netns add "$NS" 2>"$WORK/err" || skip "network namespaces are unavailable on this machine (ip netns add: $(cat "$WORK/err"))"
 X() { ip netns exec "$NS" "$@"; }
 X ip link set lo up
-X ip tuntap add dev tap0 mode tap 2>"$WORK/err" || skip "ip tuntap: $(cat "$WORK/err")"
+X ip tuntap add dev tap0 mode tap 2>"$WORK/err" || skip "TAP devices cannot be made in a network namespace here (ip tuntap: $(cat "$WORK/err"))"
 X sysctl -qw net.ipv6.conf.tap0.disable_ipv6=1 2>/dev/null
 X ip addr add 10.0.0.1/24 dev tap0
 X ip link set tap0 up
