@@ -17,7 +17,10 @@
  * rtc transport). The wire and the clock are this file's (not tile code:
  * uncounted on the tile, filtered out natively): frames are delivered in
  * order, each 1 us after the previous one, and acks are immediate (no
- * delayed ack), so both runs take the same path through the code. */
+ * delayed ack), so both runs take the same path through the code. The
+ * instances' memory comes from this file's allocator over the C library in
+ * both builds (the tile build of the stack has no default allocator; the
+ * chip runs in rtc mode: the wire is host memory too). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +42,18 @@
 #define RR_TRANSACTIONS 300
 #define HTTP_SMALL 150
 #define HTTP_LARGE 10
+
+/* ---- the instances' memory (this file's: not tile code) ---- */
+
+static void *host_alloc(void *ctx, size_t n) {
+    (void)ctx;
+    return calloc(1, n);
+}
+static void host_free(void *ctx, void *p) {
+    (void)ctx;
+    free(p);
+}
+static const struct stk_alloc HOST = {host_alloc, host_free, NULL};
 
 /* ---- the wire ---- */
 
@@ -111,6 +126,7 @@ static void net_up(const struct stk_app *a0, const struct stk_app *a1) {
         c.ip = 0x0a000001u + i;
         c.arp_static_only = true;
         c.delack = 0;
+        c.alloc = HOST;
         W.s[i] = stk_create(&c, &d, i ? a1 : a0, W.now, NULL, 0);
         if (!W.s[i]) abort();
     }
@@ -208,12 +224,12 @@ static void http(void) {
         {"/index.html", (const uint8_t *)body, sizeof body - 1, "text/html"},
         {"/big", big, sizeof big, NULL},
     };
-    struct httpd *h = httpd_create(files, 2);
+    struct httpd *h = httpd_create(files, 2, &HOST);
     struct stk_app a0 = {hc_conn, hc_data, NULL, NULL, NULL, NULL};
     memset(&HC, 0, sizeof HC);
     net_up(&a0, NULL);
     struct sock_events ev = httpd_events();
-    struct sock_rtc *rtc = sock_rtc_create(&W.s[1], 1, &ev, h);
+    struct sock_rtc *rtc = sock_rtc_create(&W.s[1], 1, &ev, h, &HOST);
     httpd_start(h, sock_rtc_sock(rtc), 1, 80, 8);
     stk_tcp_connect(W.s[0], 0x0a000002u, 80, 1, NULL);
     pump();

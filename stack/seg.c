@@ -1,12 +1,13 @@
 /* stack/seg.c: segment-reference pool and rx buffer references (seg.h). */
 #include "stack/seg.h"
 
+#include "stack/stk_alloc.h"
+
 #include <assert.h>
-#include <stdlib.h>
 #include <string.h>
 
 bool seg_init(struct stk *s) {
-    s->segs = calloc(s->cfg.seg_pool, sizeof *s->segs);
+    s->segs = stk_mem_array(&s->cfg.alloc, s->cfg.seg_pool, sizeof *s->segs);
     if (!s->segs) return false;
     for (uint32_t i = 0; i < s->cfg.seg_pool; i++) {
         s->segs[i].next = s->seg_free;
@@ -17,7 +18,7 @@ bool seg_init(struct stk *s) {
 }
 
 void seg_fini(struct stk *s) {
-    free(s->segs);
+    stk_mem_free(&s->cfg.alloc, s->segs);
     s->segs = NULL;
     s->seg_free = NULL;
     s->segs_free = 0;

@@ -3,10 +3,10 @@
  * the stack directly. Cost: one indirect call each way, no copies. */
 #include "stack/sock.h"
 #include "stack/stk.h"
+#include "stack/stk_alloc.h"
 
 #include <errno.h>
 #include <stddef.h>
-#include <stdlib.h>
 
 _Static_assert(sizeof(struct sock_buf) == sizeof(struct stk_iov) &&
                    offsetof(struct sock_buf, ptr) == offsetof(struct stk_iov, base) &&
@@ -32,6 +32,7 @@ struct sock_rtc {
     unsigned next_connect;
     struct stk *nets[SOCK_RTC_MAX_NETS];
     struct rtc_net ctx[SOCK_RTC_MAX_NETS];
+    struct stk_alloc alloc;
 };
 
 static struct sock_id mkid(const struct rtc_net *c, uint32_t id) {
@@ -110,10 +111,13 @@ static const struct sock_ops rtc_ops = {
 };
 
 struct sock_rtc *sock_rtc_create(struct stk *const *nets, unsigned n, const struct sock_events *ev,
-                                 void *app_ctx) {
+                                 void *app_ctx, const struct stk_alloc *alloc) {
     if (n == 0 || n > SOCK_RTC_MAX_NETS || !ev) return NULL;
-    struct sock_rtc *r = calloc(1, sizeof *r);
+    struct stk_alloc a = stk_alloc_or_default(alloc);
+    if (!stk_alloc_ok(&a)) return NULL;
+    struct sock_rtc *r = stk_mem_alloc(&a, sizeof *r);
     if (!r) return NULL;
+    r->alloc = a;
     r->sock.ops = &rtc_ops;
     r->sock.t = r;
     r->ev = *ev;
@@ -136,7 +140,11 @@ struct sock_rtc *sock_rtc_create(struct stk *const *nets, unsigned n, const stru
     return r;
 }
 
-void sock_rtc_destroy(struct sock_rtc *r) { free(r); }
+void sock_rtc_destroy(struct sock_rtc *r) {
+    if (!r) return;
+    struct stk_alloc a = r->alloc;
+    stk_mem_free(&a, r);
+}
 struct sock *sock_rtc_sock(struct sock_rtc *r) {
     return &r->sock;
 }

@@ -23,6 +23,10 @@
  * Transports implement `struct sock_ops`: this module provides `rtc` (direct
  * calls into stack instances on the same tile, paper 4.1); the UDN
  * transport comes with the chip. Application code sees only `struct sock`.
+ *
+ * Memory: a transport's state and the servers' instances come from the
+ * allocator passed in at creation (struct stk_alloc, stack/stk_defs.h; NULL:
+ * the default, stack/stk_alloc.h), never from anywhere else.
  */
 #ifndef TESSERA_STACK_SOCK_H
 #define TESSERA_STACK_SOCK_H
@@ -30,6 +34,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "stack/stk_defs.h"
 
 struct stk;
 
@@ -105,9 +111,10 @@ struct sock_rtc;
 
 /* Binds the application's handlers to `n` stack instances (net i is
  * nets[i]); replaces their application callbacks. connect() round-robins
- * over the instances; listen() listens on all of them. */
+ * over the instances; listen() listens on all of them. Its state comes
+ * from `alloc` (NULL: the default). */
 struct sock_rtc *sock_rtc_create(struct stk *const *nets, unsigned n, const struct sock_events *ev,
-                                 void *app_ctx);
+                                 void *app_ctx, const struct stk_alloc *alloc);
 void sock_rtc_destroy(struct sock_rtc *r);
 /* The command table to hand to the application. */
 struct sock *sock_rtc_sock(struct sock_rtc *r);

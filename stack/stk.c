@@ -6,6 +6,7 @@
 #include "stack/stk.h"
 #include "stack/ip.h"
 #include "stack/seg.h"
+#include "stack/stk_alloc.h"
 #include "stack/stk_types.h"
 #include "stack/tcp.h"
 #include "stack/tcp_in.h"
@@ -14,7 +15,6 @@
 #include "stack/work.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 static const char *const counter_names[] = {
@@ -96,12 +96,20 @@ struct stk *stk_create(const struct stk_config *cfg, const struct stk_driver *dr
         return NULL;
     }
     if (!config_check(cfg, err, errlen)) return NULL;
-    struct stk *s = calloc(1, sizeof *s);
+    struct stk_alloc a = stk_alloc_or_default(&cfg->alloc);
+    if (!stk_alloc_ok(&a)) {
+        if (err)
+            snprintf(err, errlen,
+                     "stk: no allocator (cfg.alloc; tile code passes the runtime's arenas)");
+        return NULL;
+    }
+    struct stk *s = stk_mem_alloc(&a, sizeof *s);
     if (!s) {
         if (err) snprintf(err, errlen, "stk: out of memory");
         return NULL;
     }
     s->cfg = *cfg;
+    s->cfg.alloc = a;
     s->drv = *drv;
     if (app) s->app = *app;
     s->now = now;
@@ -112,7 +120,7 @@ struct stk *stk_create(const struct stk_config *cfg, const struct stk_driver *dr
                      cfg->max_conns, cfg->seg_pool);
         tcp_fini(s);
         seg_fini(s);
-        free(s);
+        stk_mem_free(&a, s);
         return NULL;
     }
     work_init(s);
@@ -123,7 +131,8 @@ void stk_destroy(struct stk *s) {
     if (!s) return;
     tcp_fini(s);
     seg_fini(s);
-    free(s);
+    struct stk_alloc a = s->cfg.alloc;
+    stk_mem_free(&a, s);
 }
 
 void stk_set_app(struct stk *s, const struct stk_app *app) { s->app = *app; }

@@ -17,8 +17,10 @@
  * callback: ISNs, ephemeral ports) come from the caller. Commands issued
  * between calls use the time of the last stk_input()/stk_poll().
  *
- * Memory: stk_create allocates the connection table, the segment-reference
- * pool and the timer wheel once; nothing is allocated per packet. Receive is
+ * Memory: stk_create allocates the instance, the connection table, the
+ * segment-reference pool and the TIME-WAIT table once, from cfg.alloc (the
+ * allocator passed in: the tile runtime's arenas on a tile, the C library
+ * natively when zeroed; stack/stk_alloc.h); nothing is allocated per packet. Receive is
  * zero-copy: a frame is a driver-owned `struct stk_rxbuf`; TCP payload stays
  * in it and reaches the application as {ptr, len} references; the stack counts
  * references and hands the buffer back through driver.rx_release once the
@@ -52,7 +54,8 @@
  *   ip                 Ethernet, ARP, IPv4, ICMP echo; ip_output
  *   seg, work          segment-reference pool and rx buffer refs; work list
  *   stk_types          private structs (struct stk, stk_tcb), byte helpers
- *   stk_defs, twheel, cksum   public types; timing wheel; checksum
+ *   stk_defs, stk_alloc, twheel, cksum   public types; the default
+ *                      allocator; timing wheel; checksum
  *
  * ip hands a TCP segment or a resolved neighbour back to stk_input, which
  * passes it to tcp_in / tcp; tcp_out sends through ip_output.

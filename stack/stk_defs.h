@@ -23,6 +23,20 @@ typedef uint64_t stk_time_t; /* picoseconds, the unit of sim_time_t */
 
 struct stk;
 
+/* Memory for an instance's state (the stack's tables, the socket layer, the
+ * servers' instances and connections), passed in when the instance is
+ * created; the instance keeps a copy and never allocates elsewhere. alloc
+ * returns `size` bytes zeroed (as calloc), aligned for any type, or NULL;
+ * free takes a pointer alloc returned, or NULL (no-op). A zeroed struct (or a
+ * NULL pointer where one is taken) means the default: natively the C
+ * library (stk_alloc_libc, stack/stk_alloc.h); on a tile there is none, the
+ * caller passes the runtime's arenas (workloads/tile/tile_alloc.h). */
+struct stk_alloc {
+    void *(*alloc)(void *ctx, size_t size);
+    void (*free)(void *ctx, void *p);
+    void *ctx;
+};
+
 /* A received frame: owned by the driver; the stack only adjusts `refs`
  * (the driver sets it to 0) and calls rx_release once it holds no reference. */
 struct stk_rxbuf {
@@ -92,6 +106,7 @@ struct stk_config {
     unsigned keepalive_probes;
     uint32_t init_cwnd_segs; /* 0: RFC 5681 formula */
     uint16_t ephemeral_lo, ephemeral_hi;
+    struct stk_alloc alloc; /* the instance's memory (zeroed: the default) */
 };
 
 /* Counters: every drop has a cause (one per line; clang-format 14 does not

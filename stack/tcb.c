@@ -8,11 +8,11 @@
  * (txh..txt), from SND.UNA on. */
 #include "stack/tcb.h"
 #include "stack/seg.h"
+#include "stack/stk_alloc.h"
 #include "stack/twheel.h"
 #include "stack/work.h"
 
 #include <assert.h>
-#include <stdlib.h>
 #include <string.h>
 
 uint32_t tcb_id(const struct stk *s, const struct stk_tcb *c) {
@@ -67,8 +67,8 @@ static bool tw_init(struct stk *s) {
     twheel_entry_init(&s->tw_timer);
     if (n == 0) return true;
     while (hs < 2 * n) hs <<= 1;
-    s->tws = calloc(n, sizeof *s->tws);
-    s->tw_hash = malloc(hs * sizeof *s->tw_hash);
+    s->tws = stk_mem_array(&s->cfg.alloc, n, sizeof *s->tws);
+    s->tw_hash = stk_mem_array(&s->cfg.alloc, hs, sizeof *s->tw_hash);
     if (!s->tws || !s->tw_hash) return false;
     s->tw_hmask = hs - 1;
     for (uint32_t i = 0; i < hs; i++) s->tw_hash[i] = STK_NIL;
@@ -82,8 +82,8 @@ static bool tw_init(struct stk *s) {
 bool tcb_table_init(struct stk *s) {
     uint32_t n = s->cfg.max_conns, hs = 1;
     while (hs < 2 * n) hs <<= 1;
-    s->tcbs = calloc(n, sizeof *s->tcbs);
-    s->hash = malloc(hs * sizeof *s->hash);
+    s->tcbs = stk_mem_array(&s->cfg.alloc, n, sizeof *s->tcbs);
+    s->hash = stk_mem_array(&s->cfg.alloc, hs, sizeof *s->hash);
     if (!s->tcbs || !s->hash) return false;
     s->hmask = hs - 1;
     for (uint32_t i = 0; i < hs; i++) s->hash[i] = STK_NIL;
@@ -113,10 +113,10 @@ void tcb_table_fini(struct stk *s) {
             seg_free_list(s, c->txh);
         }
     }
-    free(s->tcbs);
-    free(s->hash);
-    free(s->tws);
-    free(s->tw_hash);
+    stk_mem_free(&s->cfg.alloc, s->tcbs);
+    stk_mem_free(&s->cfg.alloc, s->hash);
+    stk_mem_free(&s->cfg.alloc, s->tws);
+    stk_mem_free(&s->cfg.alloc, s->tw_hash);
     s->tcbs = NULL;
     s->hash = NULL;
     s->tws = NULL;

@@ -1,6 +1,6 @@
 #include "workloads/connmap.h"
 
-#include <stdlib.h>
+#include "stack/stk_alloc.h"
 
 static uint64_t key_of(struct sock_id id) { return ((uint64_t)id.net << 32 | id.idx) + 1; }
 static size_t slot_of(uint64_t k, size_t cap) {
@@ -8,12 +8,13 @@ static size_t slot_of(uint64_t k, size_t cap) {
     return (size_t)(k >> 20) & (cap - 1);
 }
 
-void connmap_init(struct connmap *m) {
+void connmap_init(struct connmap *m, const struct stk_alloc *alloc) {
     m->t = NULL;
     m->cap = m->n = 0;
+    m->alloc = stk_alloc_or_default(alloc);
 }
 void connmap_fini(struct connmap *m) {
-    free(m->t);
+    stk_mem_free(&m->alloc, m->t);
     m->t = NULL;
     m->cap = m->n = 0;
 }
@@ -29,7 +30,7 @@ void *connmap_get(const struct connmap *m, struct sock_id id) {
 
 static bool grow(struct connmap *m) {
     size_t nc = m->cap ? m->cap * 2 : 64;
-    struct connmap_slot *nt = calloc(nc, sizeof *nt);
+    struct connmap_slot *nt = stk_mem_array(&m->alloc, nc, sizeof *nt);
     if (!nt) return false;
     for (size_t i = 0; i < m->cap; i++) {
         if (!m->t[i].key) continue;
@@ -37,7 +38,7 @@ static bool grow(struct connmap *m) {
         while (nt[j].key) j = (j + 1) & (nc - 1);
         nt[j] = m->t[i];
     }
-    free(m->t);
+    stk_mem_free(&m->alloc, m->t);
     m->t = nt;
     m->cap = nc;
     return true;

@@ -15,9 +15,11 @@ struct connmap {
         void *val;
     } * t;
     size_t cap, n;
+    struct stk_alloc alloc; /* the table's memory */
 };
 
-void connmap_init(struct connmap *m);
+/* alloc: NULL for the default (stack/stk_alloc.h). */
+void connmap_init(struct connmap *m, const struct stk_alloc *alloc);
 void connmap_fini(struct connmap *m);
 void *connmap_get(const struct connmap *m, struct sock_id id);
 /* Returns false when out of memory. */

@@ -1,7 +1,7 @@
 #include "workloads/echo.h"
 #include "workloads/connmap.h"
 
-#include <stdlib.h>
+#include "stack/stk_alloc.h"
 
 struct echo_conn {
     uint64_t sent, acked;
@@ -13,20 +13,26 @@ struct echo_srv {
     uint64_t lid;
     struct connmap conns;
     struct echo_stats st;
+    struct stk_alloc alloc;
 };
 
-struct echo_srv *echo_create(void) {
-    struct echo_srv *e = calloc(1, sizeof *e);
-    if (e) connmap_init(&e->conns);
+struct echo_srv *echo_create(const struct stk_alloc *alloc) {
+    struct stk_alloc a = stk_alloc_or_default(alloc);
+    if (!stk_alloc_ok(&a)) return NULL;
+    struct echo_srv *e = stk_mem_alloc(&a, sizeof *e);
+    if (!e) return NULL;
+    e->alloc = a;
+    connmap_init(&e->conns, &a);
     return e;
 }
 
 void echo_destroy(struct echo_srv *e) {
     if (!e) return;
     for (size_t i = 0; i < e->conns.cap; i++)
-        if (e->conns.t[i].key) free(e->conns.t[i].val);
+        if (e->conns.t[i].key) stk_mem_free(&e->alloc, e->conns.t[i].val);
     connmap_fini(&e->conns);
-    free(e);
+    struct stk_alloc a = e->alloc;
+    stk_mem_free(&a, e);
 }
 
 int echo_start(struct echo_srv *e, struct sock *k, uint64_t lid, uint16_t port, unsigned backlog) {
@@ -47,9 +53,9 @@ static void maybe_close(struct echo_srv *e, struct sock_id id, struct echo_conn 
 static void on_new_conn(void *ctx, struct sock_id id, uint64_t lid, bool active, int status) {
     struct echo_srv *e = ctx;
     if (active || status < 0 || lid != e->lid) return;
-    struct echo_conn *c = calloc(1, sizeof *c);
+    struct echo_conn *c = stk_mem_alloc(&e->alloc, sizeof *c);
     if (!c || !connmap_put(&e->conns, id, c)) {
-        free(c);
+        stk_mem_free(&e->alloc, c);
         e->st.errors++;
         return;
     }
@@ -102,7 +108,7 @@ static void on_remote_closed(void *ctx, struct sock_id id) {
 
 static void on_cleanup(void *ctx, struct sock_id id) {
     struct echo_srv *e = ctx;
-    free(connmap_del(&e->conns, id));
+    stk_mem_free(&e->alloc, connmap_del(&e->conns, id));
 }
 
 struct sock_events echo_events(void) {

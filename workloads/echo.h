@@ -16,7 +16,8 @@ struct echo_stats {
     uint64_t conns, bytes, errors;
 };
 
-struct echo_srv *echo_create(void);
+/* Its instance and connections come from alloc (NULL: the default). */
+struct echo_srv *echo_create(const struct stk_alloc *alloc);
 void echo_destroy(struct echo_srv *e);
 /* Handlers to register with a transport; their ctx is the server. */
 struct sock_events echo_events(void);

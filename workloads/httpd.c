@@ -1,8 +1,9 @@
 #include "workloads/httpd.h"
 #include "workloads/connmap.h"
 
+#include "stack/stk_alloc.h"
+
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -53,35 +54,41 @@ struct httpd {
     struct httpd_stats st;
     uint64_t now, idle_timeout, next_scan; /* picoseconds (httpd_poll) */
     char path[HTTPD_HEAD_MAX];             /* the decoded path of the request being parsed */
+    struct stk_alloc alloc;
 };
 
-struct httpd *httpd_create(const struct httpd_file *files, unsigned n) {
-    struct httpd *h = calloc(1, sizeof *h);
+struct httpd *httpd_create(const struct httpd_file *files, unsigned n,
+                           const struct stk_alloc *alloc) {
+    struct stk_alloc a = stk_alloc_or_default(alloc);
+    if (!stk_alloc_ok(&a)) return NULL;
+    struct httpd *h = stk_mem_alloc(&a, sizeof *h);
     if (!h) return NULL;
+    h->alloc = a;
     h->files = files;
     h->nfiles = n;
     h->idle_timeout = 60000000000000ull; /* 60 s */
-    connmap_init(&h->conns);
+    connmap_init(&h->conns, &a);
     return h;
 }
 
-static void conn_free(struct hconn *c) {
+static void conn_free(struct httpd *h, struct hconn *c) {
     while (c->q) {
         struct resp *r = c->q;
         c->q = r->next;
-        free(r);
+        stk_mem_free(&h->alloc, r);
     }
-    free(c->in);
-    free(c->held);
-    free(c);
+    stk_mem_free(&h->alloc, c->in);
+    stk_mem_free(&h->alloc, c->held);
+    stk_mem_free(&h->alloc, c);
 }
 
 void httpd_destroy(struct httpd *h) {
     if (!h) return;
     for (size_t i = 0; i < h->conns.cap; i++)
-        if (h->conns.t[i].key) conn_free(h->conns.t[i].val);
+        if (h->conns.t[i].key) conn_free(h, h->conns.t[i].val);
     connmap_fini(&h->conns);
-    free(h);
+    struct stk_alloc a = h->alloc;
+    stk_mem_free(&a, h);
 }
 
 int httpd_start(struct httpd *h, struct sock *k, uint64_t lid, uint16_t port, unsigned backlog) {
@@ -95,9 +102,9 @@ const struct httpd_stats *httpd_stats(const struct httpd *h) { return &h->st; }
 static void on_new_conn(void *ctx, struct sock_id id, uint64_t lid, bool active, int status) {
     struct httpd *h = ctx;
     if (active || status < 0 || lid != h->lid) return;
-    struct hconn *c = calloc(1, sizeof *c);
+    struct hconn *c = stk_mem_alloc(&h->alloc, sizeof *c);
     if (!c || !connmap_put(&h->conns, id, c)) {
-        free(c);
+        stk_mem_free(&h->alloc, c);
         return;
     }
     c->id = id;
@@ -115,7 +122,7 @@ static void close_conn(struct httpd *h, struct sock_id id, struct hconn *c) {
 
 static void respond(struct httpd *h, struct sock_id id, struct hconn *c, int code,
                     const char *reason, const struct httpd_file *f, bool head_only, bool keep) {
-    struct resp *r = malloc(sizeof *r + 256);
+    struct resp *r = stk_mem_alloc(&h->alloc, sizeof *r + 256);
     if (!r) {
         close_conn(h, id, c);
         return;
@@ -143,7 +150,7 @@ static void respond(struct httpd *h, struct sock_id id, struct hconn *c, int cod
     r->total = (uint64_t)hl + (head_only ? 0 : blen);
     r->next = NULL;
     if (sock_send(h->k, id, v, n) != 0) {
-        free(r);
+        stk_mem_free(&h->alloc, r);
         close_conn(h, id, c);
         return;
     }
@@ -617,7 +624,7 @@ static void pump(struct httpd *h, struct sock_id id, struct hconn *c) {
         if (c->inlen == c->incap) {
             size_t cap = c->incap ? 2 * c->incap : IN_START;
             if (cap > HTTPD_HEAD_MAX) cap = HTTPD_HEAD_MAX;
-            char *m = cap > c->incap ? realloc(c->in, cap) : NULL;
+            char *m = cap > c->incap ? stk_mem_grow(&h->alloc, c->in, c->incap, cap) : NULL;
             if (!m) { /* full at HTTPD_HEAD_MAX cannot happen: the parser
                        * answers 431 first; or out of memory */
                 close_conn(h, id, c);
@@ -652,7 +659,8 @@ static void on_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, 
     if (c->nheld + n > c->held_cap) {
         unsigned cap = c->held_cap ? c->held_cap : 8;
         while (cap < c->nheld + n) cap *= 2;
-        struct sock_buf *m = realloc(c->held, cap * sizeof *m);
+        struct sock_buf *m =
+            stk_mem_grow(&h->alloc, c->held, c->held_cap * sizeof *m, cap * sizeof *m);
         if (!m) {
             close_conn(h, id, c);
             return;
@@ -680,7 +688,7 @@ static void on_data_acked(void *ctx, struct sock_id id, uint64_t count) {
             c->qt = NULL;
             c->idle_since = h->now; /* waiting for the next request from now */
         }
-        free(r);
+        stk_mem_free(&h->alloc, r);
     }
     if (!c->closed && (c->nheld || c->inlen)) pump(h, id, c);
 }
@@ -697,7 +705,7 @@ static void on_remote_closed(void *ctx, struct sock_id id) {
 static void on_cleanup(void *ctx, struct sock_id id) {
     struct httpd *h = ctx;
     struct hconn *c = connmap_del(&h->conns, id);
-    if (c) conn_free(c);
+    if (c) conn_free(h, c);
 }
 
 struct sock_events httpd_events(void) {
@@ -723,7 +731,7 @@ void httpd_poll(struct httpd *h, uint64_t now) {
         if (!c || c->closed || c->q || h->now - c->idle_since < h->idle_timeout) continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 16;
-            struct sock_id *m = realloc(ids, cap * sizeof *ids);
+            struct sock_id *m = stk_mem_grow(&h->alloc, ids, n * sizeof *ids, cap * sizeof *ids);
             if (!m) break;
             ids = m;
         }
@@ -735,5 +743,5 @@ void httpd_poll(struct httpd *h, uint64_t now) {
         h->st.idle_closed++;
         close_conn(h, ids[i], c);
     }
-    free(ids);
+    stk_mem_free(&h->alloc, ids);
 }

@@ -35,7 +35,10 @@ struct httpd_stats {
 
 struct httpd;
 /* Files are referenced, not copied: they must outlive the server. */
-struct httpd *httpd_create(const struct httpd_file *files, unsigned n);
+/* Its instance, connections, parse buffers and responses come from alloc
+ * (NULL: the default); `files` stay the caller's. */
+struct httpd *httpd_create(const struct httpd_file *files, unsigned n,
+                           const struct stk_alloc *alloc);
 void httpd_destroy(struct httpd *h);
 struct sock_events httpd_events(void);
 int httpd_start(struct httpd *h, struct sock *k, uint64_t listen_id, uint16_t port,

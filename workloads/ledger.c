@@ -1,16 +1,20 @@
 #include "workloads/ledger.h"
 
-#include <assert.h>
-#include <stdlib.h>
+#include "stack/stk_alloc.h"
 
-void ledger_init(struct ledger *l) {
+#include <assert.h>
+
+void ledger_init(struct ledger *l, const struct stk_alloc *alloc) {
     l->m = NULL;
     l->head = l->n = l->cap = 0;
     l->tx_sent = l->tx_acked = 0;
+    l->alloc = stk_alloc_or_default(alloc);
 }
 void ledger_fini(struct ledger *l) {
-    free(l->m);
-    ledger_init(l);
+    stk_mem_free(&l->alloc, l->m);
+    l->m = NULL;
+    l->head = l->n = l->cap = 0;
+    l->tx_sent = l->tx_acked = 0;
 }
 
 void ledger_add(struct ledger *l, uint64_t sent, uint64_t rx_bytes) {
@@ -25,10 +29,10 @@ void ledger_add(struct ledger *l, uint64_t sent, uint64_t rx_bytes) {
     }
     if (l->n == l->cap) {
         size_t nc = l->cap ? 2 * l->cap : 16;
-        struct ledger_mark *nm = malloc(nc * sizeof *nm);
+        struct ledger_mark *nm = stk_mem_array(&l->alloc, nc, sizeof *nm);
         assert(nm);
         for (size_t i = 0; i < l->n; i++) nm[i] = l->m[(l->head + i) % l->cap];
-        free(l->m);
+        stk_mem_free(&l->alloc, l->m);
         l->m = nm;
         l->cap = nc;
         l->head = 0;

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stack/stk_defs.h"
+
 struct ledger {
     struct ledger_mark {
         uint64_t tx_pos;
@@ -16,9 +18,11 @@ struct ledger {
     } * m;
     size_t head, n, cap;
     uint64_t tx_sent, tx_acked;
+    struct stk_alloc alloc; /* the marks' memory */
 };
 
-void ledger_init(struct ledger *l);
+/* alloc: NULL for the default (stack/stk_alloc.h). */
+void ledger_init(struct ledger *l, const struct stk_alloc *alloc);
 void ledger_fini(struct ledger *l);
 /* rx_bytes may be released once tx_acked >= tx_sent (+ sent, already added). */
 void ledger_add(struct ledger *l, uint64_t sent, uint64_t rx_bytes);

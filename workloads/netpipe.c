@@ -2,7 +2,8 @@
 #include "workloads/connmap.h"
 #include "workloads/ledger.h"
 
-#include <stdlib.h>
+#include "stack/stk_alloc.h"
+
 #include <string.h>
 
 void netpipe_sizes_init(struct netpipe_sizes *s, unsigned start, unsigned pert) {
@@ -64,30 +65,36 @@ struct netpipe_srv {
     uint64_t lid;
     struct connmap conns;
     struct netpipe_stats st;
+    struct stk_alloc alloc;
 };
 
 static const uint8_t SYNC_MSG[6] = {'S', 'y', 'n', 'c', 'M', 'e'};
 static const uint8_t QUIT_MSG[5] = {'Q', 'U', 'I', 'T', 0};
 
-struct netpipe_srv *netpipe_create(const struct netpipe_config *cfg) {
-    struct netpipe_srv *n = calloc(1, sizeof *n);
+struct netpipe_srv *netpipe_create(const struct netpipe_config *cfg,
+                                   const struct stk_alloc *alloc) {
+    struct stk_alloc a = stk_alloc_or_default(alloc);
+    if (!stk_alloc_ok(&a)) return NULL;
+    struct netpipe_srv *n = stk_mem_alloc(&a, sizeof *n);
     if (!n) return NULL;
+    n->alloc = a;
     if (cfg) n->cfg = *cfg;
-    connmap_init(&n->conns);
+    connmap_init(&n->conns, &a);
     return n;
 }
 
-static void conn_free(struct np_conn *c) {
+static void conn_free(struct netpipe_srv *n, struct np_conn *c) {
     ledger_fini(&c->led);
-    free(c);
+    stk_mem_free(&n->alloc, c);
 }
 
 void netpipe_destroy(struct netpipe_srv *n) {
     if (!n) return;
     for (size_t i = 0; i < n->conns.cap; i++)
-        if (n->conns.t[i].key) conn_free(n->conns.t[i].val);
+        if (n->conns.t[i].key) conn_free(n, n->conns.t[i].val);
     connmap_fini(&n->conns);
-    free(n);
+    struct stk_alloc a = n->alloc;
+    stk_mem_free(&a, n);
 }
 
 int netpipe_start(struct netpipe_srv *n, struct sock *k, uint64_t lid, uint16_t port,
@@ -109,12 +116,12 @@ static void expect_sync(struct np_conn *c, enum np_after after) {
 static void on_new_conn(void *ctx, struct sock_id id, uint64_t lid, bool active, int status) {
     struct netpipe_srv *n = ctx;
     if (active || status < 0 || lid != n->lid) return;
-    struct np_conn *c = calloc(1, sizeof *c);
+    struct np_conn *c = stk_mem_alloc(&n->alloc, sizeof *c);
     if (!c || !connmap_put(&n->conns, id, c)) {
-        free(c);
+        stk_mem_free(&n->alloc, c);
         return;
     }
-    ledger_init(&c->led);
+    ledger_init(&c->led, &n->alloc);
     c->learn = n->cfg.start == 0;
     c->start = n->cfg.start;
     c->pert = n->cfg.perturbation;
@@ -283,7 +290,7 @@ static void on_remote_closed(void *ctx, struct sock_id id) {
 static void on_cleanup(void *ctx, struct sock_id id) {
     struct netpipe_srv *n = ctx;
     struct np_conn *c = connmap_del(&n->conns, id);
-    if (c) conn_free(c);
+    if (c) conn_free(n, c);
 }
 
 struct sock_events netpipe_events(void) {

@@ -30,7 +30,8 @@ struct netpipe_stats {
     uint64_t conns, sizes_done, bytes_echoed, protocol_errors, completed;
 };
 
-struct netpipe_srv *netpipe_create(const struct netpipe_config *cfg);
+/* Its instance and connections come from alloc (NULL: the default). */
+struct netpipe_srv *netpipe_create(const struct netpipe_config *cfg, const struct stk_alloc *alloc);
 void netpipe_destroy(struct netpipe_srv *n);
 struct sock_events netpipe_events(void);
 int netpipe_start(struct netpipe_srv *n, struct sock *k, uint64_t listen_id, uint16_t port,

@@ -256,18 +256,18 @@ static int start_app(const struct host_opts *o, struct stk **s, struct host_app 
     a->mode = o->mode;
     if (o->mode == HTTP) {
         if (load_dir(o->dir, &a->files, &a->nfiles) != 0) return 1;
-        a->app = httpd_create(a->files, a->nfiles);
+        a->app = httpd_create(a->files, a->nfiles, NULL);
         a->ev = httpd_events();
         if (a->app) httpd_set_idle_timeout(a->app, (uint64_t)(o->idle_timeout * 1e12));
     } else if (o->mode == ECHO) {
-        a->app = echo_create();
+        a->app = echo_create(NULL);
         a->ev = echo_events();
     } else {
         struct netpipe_config nc = {0, 0, 0};
-        a->app = netpipe_create(&nc);
+        a->app = netpipe_create(&nc, NULL);
         a->ev = netpipe_events();
     }
-    a->rtc = sock_rtc_create(s, 1, &a->ev, a->app);
+    a->rtc = sock_rtc_create(s, 1, &a->ev, a->app, NULL);
     struct sock *k = sock_rtc_sock(a->rtc);
     uint16_t port = (uint16_t)o->port;
     int rc = o->mode == HTTP   ? httpd_start(a->app, k, 1, port, 1024)

@@ -162,6 +162,8 @@ void chip_finish(struct chip *c, sim_time_t end);
 const struct tile_prof *chip_tile_prof(const struct chip *c, unsigned id);
 size_t chip_faults(const struct chip *c, const struct tile_fault **out);
 uint64_t chip_fault_count(const struct chip *c, enum tile_fault_kind k);
+/* Instrumented accesses outside every region (host memory; faults when protected). */
+uint64_t chip_unmapped_accesses(const struct chip *c);
 bool chip_aborted(const struct chip *c);
 struct cache_sys *chip_caches(struct chip *c);
 /* {"tiles":[{id, role, handlers, instructions, cycles:{app,...,idle}, ...}],

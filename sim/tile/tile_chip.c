@@ -244,4 +244,6 @@ uint64_t chip_fault_count(const struct chip *c, enum tile_fault_kind k) {
     return (unsigned)k < TILE_FAULT_KIND_COUNT ? c->fault_count[k] : 0;
 }
 
+uint64_t chip_unmapped_accesses(const struct chip *c) { return c->unmapped_accesses; }
+
 bool chip_aborted(const struct chip *c) { return c->aborted; }

@@ -46,7 +46,7 @@ struct side {
 static void side_init(struct side *s, struct stk *st, bool source, unsigned pair) {
     s->app = calloc(1, sizeof *s->app);
     struct sock_events ev = h_xfer_events();
-    s->rtc = sock_rtc_create(&st, 1, &ev, s->app);
+    s->rtc = sock_rtc_create(&st, 1, &ev, s->app, NULL);
     s->app->sock = sock_rtc_sock(s->rtc);
     s->app->pattern = h_pattern();
     if (source) {

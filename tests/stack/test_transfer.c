@@ -35,8 +35,8 @@ static void pair_init(struct pair *p, const struct wire_config *wc, uint64_t see
     p->src = calloc(1, sizeof *p->src);
     p->dst = calloc(1, sizeof *p->dst);
     struct sock_events ev = h_xfer_events();
-    p->src_rtc = sock_rtc_create(&p->net.s[0], 1, &ev, p->src);
-    p->dst_rtc = sock_rtc_create(&p->net.s[1], 1, &ev, p->dst);
+    p->src_rtc = sock_rtc_create(&p->net.s[0], 1, &ev, p->src, NULL);
+    p->dst_rtc = sock_rtc_create(&p->net.s[1], 1, &ev, p->dst, NULL);
     p->src->sock = sock_rtc_sock(p->src_rtc);
     p->dst->sock = sock_rtc_sock(p->dst_rtc);
     p->src->pattern = p->dst->pattern = h_pattern();

@@ -27,15 +27,6 @@ ALLOWED = {
     "__assert_fail": (None,
                       "reached only when an assertion fails: it prints and aborts the "
                       "simulator, so no run goes on with work left uncharged"),
-    "calloc": (("tessera_stack_tile.dir", "tessera_workloads_tile.dir"),
-               "host allocation until the stack and the servers take an allocator "
-               "when an instance is created (issue 14, item 5, second half)"),
-    "malloc": (("tessera_stack_tile.dir", "tessera_workloads_tile.dir"),
-               "host allocation until the allocator change (issue 14, item 5)"),
-    "realloc": (("tessera_stack_tile.dir", "tessera_workloads_tile.dir"),
-                "host allocation until the allocator change (issue 14, item 5)"),
-    "free": (("tessera_stack_tile.dir", "tessera_workloads_tile.dir"),
-             "host allocation until the allocator change (issue 14, item 5)"),
 }
 
 

@@ -1,27 +1,31 @@
 /* tests/tile/test_stack_tile.c: the instrumented TCP/IP stack (stack/, built
- * as tile code) running on two simulated tiles.
+ * as tile code) running on two simulated tiles, protected.
  *
- * Tile 0 runs a client instance, tile 1 a server instance. The "wire" is
- * test code (simulator side, not instrumented): a frame a stack emits is
- * copied into a FIFO of the peer and announced on the peer's ring 0 at the
- * sender's tile_now() + 1 us; the peer's ring handler feeds it to stk_input.
- * Each tile arms a timer for its instance's next deadline (stk_poll_at).
- * The stack's own memory comes from host malloc (stk_create), so the chip
- * runs in rtc mode (no protection checks). What the test shows: a TCP
- * connection is set up, data crosses it, and the stack code is charged by
- * the instrumentation (instructions and memory accesses on both tiles). */
+ * Tile 0 runs a client instance, tile 1 a server instance, each created by
+ * its tile's main with the tile's private arena as its allocator
+ * (workloads/tile/stk_arena.h), so every table of the stack lies in
+ * simulated memory. The "wire" is test code (simulator side, not
+ * instrumented): a frame a stack emits is copied into a block of the shared
+ * region, queued for the peer and announced on the peer's ring 0 at the
+ * sender's tile_now() + 1 us; the peer's ring handler feeds it to stk_input
+ * and returns the block in rx_release. The payload the client sends lies in
+ * its private arena. Each tile arms a timer for its instance's next deadline
+ * (stk_poll_at). What the test shows: in protected mode, with no fault and
+ * no access outside every region, a TCP connection is set up, data crosses
+ * it, and the stack code is charged by the instrumentation (instructions and
+ * memory accesses through the caches on both tiles). */
 #include <criterion/criterion.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "sim/tile/cov.h"
 #include "stack/stk.h"
 #include "tile_test_util.h"
+#include "workloads/tile/stk_arena.h"
 
 #define WIRE_DELAY SIM_US(1)
 #define MSG_BYTES 20000u
 
-struct frame {
+struct frame { /* one block of the shared region: the frame follows */
     struct stk_rxbuf buf;
     struct frame *next;
 };
@@ -41,15 +45,16 @@ struct node {
     uint32_t conn;
     bool connected;
     uint64_t rx_bytes, acked;
-    uint8_t msg[MSG_BYTES];
+    uint8_t *msg; /* MSG_BYTES in the client's private arena */
+    char err[200];
 };
 
 static void out(void *ctx, const struct stk_iov *iov, unsigned n, size_t total) {
     struct node *me = ctx;
-    struct frame *f = calloc(1, sizeof *f);
+    struct frame *f = tile_shared_alloc(me->tile, sizeof *f + total);
     cr_assert_not_null(f);
-    f->buf.data = malloc(total);
-    cr_assert_not_null(f->buf.data);
+    memset(f, 0, sizeof *f);
+    f->buf.data = (uint8_t *)(f + 1);
     size_t off = 0;
     for (unsigned i = 0; i < n; i++) {
         memcpy(f->buf.data + off, iov[i].base, iov[i].len);
@@ -66,10 +71,8 @@ static void out(void *ctx, const struct stk_iov *iov, unsigned n, size_t total) 
 }
 
 static void rx_release(void *ctx, struct stk_rxbuf *b) {
-    (void)ctx;
-    struct frame *f = (struct frame *)b; /* buf is the first member */
-    free(f->buf.data);
-    free(f);
+    struct node *me = ctx;
+    tile_shared_free(me->tile, (struct frame *)b); /* buf is the first member */
 }
 
 static uint32_t rnd(void *ctx) {
@@ -85,7 +88,7 @@ static void new_conn(void *ctx, uint32_t id, uint64_t tag, bool active, int stat
     me->conn = id;
     me->connected = true;
     if (me->client) {
-        struct stk_sendv v = {me->msg, sizeof me->msg, 0};
+        struct stk_sendv v = {me->msg, MSG_BYTES, 0};
         cr_assert_eq(stk_tcp_send(me->s, id, &v, 1), 0);
     } else {
         cr_assert_eq(stk_tcp_accept(me->s, id), 0);
@@ -144,13 +147,39 @@ static void on_frames(struct tile *t, void *ctx) {
     rearm(me, t);
 }
 
+/* Creates the instance on its tile: its tables come from the tile's private
+ * arena. The config and the callbacks are locals of this handler (the tile's
+ * stack region), read by stk_create, which copies them. */
 static void node_main(struct tile *t, void *arg) {
     struct node *me = arg;
     me->tile = t;
+    struct stk_config sc;
+    stk_config_default(&sc);
+    uint8_t mac[6] = {2, 0, 0, 0, 0, (uint8_t)(1 + me->id)};
+    memcpy(sc.mac, mac, 6);
+    sc.ip = 0x0a000001u + me->id;
+    sc.netmask = 0xffffff00u;
+    sc.arp_static_only = true;
+    sc.max_conns = 16; /* a tile's instance: 16 connections, 1024 segments */
+    sc.seg_pool = 1024;
+    sc.max_rx_segs = 256;
+    sc.time_wait_max = 16;
+    sc.alloc = stk_arena_private(t);
+    struct stk_driver d = {out, rx_release, rnd, me};
+    struct stk_app a = {new_conn, new_data, data_acked, remote_closed, cleanup, me};
+    me->s = stk_create(&sc, &d, &a, tile_now(t), me->err, sizeof me->err);
+    cr_assert_not_null(me->s, "stk_create: %s", me->err);
+    uint8_t peer_mac[6] = {2, 0, 0, 0, 0, (uint8_t)(1 + me->peer_id)};
+    uint32_t peer_ip = 0x0a000001u + me->peer_id;
+    stk_arp_add_static(me->s, peer_ip, peer_mac);
     cr_assert_eq(tile_on_ring(t, 0, on_frames, me), 0);
     if (me->client) {
-        uint32_t ip = stk_config(me->peer->s)->ip;
-        cr_assert_eq(stk_tcp_connect(me->s, ip, 80, 1, &me->conn), 0);
+        me->msg = tile_alloc(t, MSG_BYTES);
+        cr_assert_not_null(me->msg);
+        for (unsigned i = 0; i < MSG_BYTES; i++) me->msg[i] = (uint8_t)(i * 7);
+        uint32_t id; /* (on the tile's stack: stk_tcp_connect writes it) */
+        cr_assert_eq(stk_tcp_connect(me->s, peer_ip, 80, 1, &id), 0);
+        me->conn = id;
     } else {
         cr_assert_eq(stk_tcp_listen(me->s, 80, 4, 1), 0);
     }
@@ -164,25 +193,13 @@ static void node_init(struct node *n, struct chip *c, unsigned id, unsigned peer
     n->peer_id = peer;
     n->client = client;
     n->seed = 1 + id;
-    for (unsigned i = 0; i < MSG_BYTES; i++) n->msg[i] = (uint8_t)(i * 7);
-    struct stk_config sc;
-    stk_config_default(&sc);
-    uint8_t mac[6] = {2, 0, 0, 0, 0, (uint8_t)(1 + id)};
-    memcpy(sc.mac, mac, 6);
-    sc.ip = 0x0a000001u + id;
-    sc.netmask = 0xffffff00u;
-    sc.arp_static_only = true;
-    struct stk_driver d = {out, rx_release, rnd, n};
-    struct stk_app a = {new_conn, new_data, data_acked, remote_closed, cleanup, n};
-    char err[200];
-    n->s = stk_create(&sc, &d, &a, 0, err, sizeof err);
-    cr_assert_not_null(n->s, "stk_create: %s", err);
 }
 
-Test(tile_stack, tcp_between_two_tiles_is_charged_by_the_hooks) {
+Test(tile_stack, tcp_between_two_tiles_protected_and_charged) {
     struct chip_config cfg;
     tt_defaults(&cfg);
-    cfg.protection.mode = CHIP_PROT_RTC; /* the stack's memory is host malloc */
+    cfg.protection.mode = CHIP_PROT_PROTECTED; /* every access checked against the regions */
+    cfg.protection.on_fault = CHIP_FAULT_ABORT;
     struct sim_engine *e = sim_engine_create();
     struct chip *c = tt_chip(&cfg, e);
     static struct node n[2];
@@ -190,10 +207,6 @@ Test(tile_stack, tcp_between_two_tiles_is_charged_by_the_hooks) {
     node_init(&n[1], c, 1, 0, false);
     n[0].peer = &n[1];
     n[1].peer = &n[0];
-    for (unsigned i = 0; i < 2; i++) {
-        uint8_t mac[6] = {2, 0, 0, 0, 0, (uint8_t)(1 + (1 - i))};
-        stk_arp_add_static(n[i].s, stk_config(n[1 - i].s)->ip, mac);
-    }
     char err[200];
     cr_assert_eq(chip_tile_start(c, 0, TILE_ROLE_RTC, 0, node_main, &n[0], err, sizeof err), 0,
                  "%s", err);
@@ -201,6 +214,15 @@ Test(tile_stack, tcp_between_two_tiles_is_charged_by_the_hooks) {
                  "%s", err);
     sim_engine_run_until(e, SIM_MS(50));
     chip_finish(c, SIM_MS(50));
+    const struct tile_fault *fl;
+    size_t nf = chip_faults(c, &fl);
+    cr_log_info("%zu faults, %llu accesses outside every region", nf,
+                (unsigned long long)chip_unmapped_accesses(c));
+    cr_assert_eq(nf, 0, "fault: %s at %s", nf ? fl[0].what : "", nf ? fl[0].where : "");
+    cr_assert(!chip_aborted(c));
+    cr_assert_eq(chip_unmapped_accesses(c), 0, "the stack's state is all in simulated memory");
+    cr_assert_not_null(n[0].s);
+    cr_assert_not_null(n[1].s);
 
     cr_assert(n[0].connected && n[1].connected, "the connection is set up");
     cr_assert_eq(n[1].rx_bytes, MSG_BYTES, "the server got %llu bytes",
@@ -226,16 +248,29 @@ Test(tile_stack, tcp_between_two_tiles_is_charged_by_the_hooks) {
     }
     /* the receiver checksums 20 kB of payload: far more work than the sender's acks */
     cr_assert_gt(chip_tile_prof(c, 1)->instr, MSG_BYTES / 4);
+    /* outside a handler: the arenas' blocks go back without cost */
     for (unsigned i = 0; i < 2; i++) {
         while (n[i].head) {
             struct frame *f = n[i].head;
             n[i].head = f->next;
-            free(f->buf.data);
-            free(f);
+            tile_shared_free(n[i].tile, f);
         }
     }
+    tile_free(n[0].tile, n[0].msg);
     stk_destroy(n[0].s);
     stk_destroy(n[1].s);
     chip_destroy(c);
     sim_engine_destroy(e);
+}
+
+/* The tile build has no default allocator: an instance created by tile code
+ * without one is refused, never placed in host memory. */
+Test(tile_stack, no_allocator_no_instance) {
+    struct stk_config sc;
+    stk_config_default(&sc);
+    sc.ip = 0x0a000001u;
+    struct stk_driver d = {out, rx_release, rnd, NULL};
+    char err[200] = "";
+    cr_assert_null(stk_create(&sc, &d, NULL, 0, err, sizeof err));
+    cr_assert(strstr(err, "no allocator"), "%s", err);
 }

@@ -103,7 +103,7 @@ static void server_run(const uint8_t *d, size_t n, unsigned piece) {
     static const uint8_t body[] = "hello\n";
     struct httpd_file files[2] = {{"/a.html", body, sizeof body - 1, "text/html"},
                                   {"/k b", body, 3, NULL}};
-    struct httpd *h = httpd_create(files, 2);
+    struct httpd *h = httpd_create(files, 2, NULL);
     struct fake f = {0, false};
     struct sock k = {&fake_ops, &f};
     struct sock_events ev = httpd_events();

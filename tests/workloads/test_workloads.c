@@ -95,7 +95,7 @@ static void env_init(struct env *e, const struct sock_events *ev, void *app) {
         wire_bind(e->w, (unsigned)i, e->s[i]);
     }
     e->cli.s = e->s[0];
-    e->rtc = sock_rtc_create(&e->s[1], 1, ev, app);
+    e->rtc = sock_rtc_create(&e->s[1], 1, ev, app, NULL);
 }
 
 static void env_fini(struct env *e) {
@@ -128,7 +128,7 @@ static struct httpd *mk_httpd(void) {
     files[0] =
         (struct httpd_file){"/a.html", (const uint8_t *)BODY_A, sizeof BODY_A - 1, "text/html"};
     files[1] = (struct httpd_file){"/big", big, sizeof big, NULL};
-    return httpd_create(files, 2);
+    return httpd_create(files, 2, NULL);
 }
 
 Test(httpd, keepalive_pipelined_and_404) {
@@ -493,7 +493,7 @@ Test(httpd, backpressure_on_a_client_that_does_not_read) {
 }
 
 Test(echo, one_megabyte_round_trip) {
-    struct echo_srv *es = echo_create();
+    struct echo_srv *es = echo_create(NULL);
     struct sock_events ev = echo_events();
     struct env e;
     env_init(&e, &ev, es);
