@@ -8,7 +8,7 @@
  * (stk_alloc_tile.c), so tile code that passes none fails to create its
  * instance with a message instead of taking host memory that no region
  * covers (docs/tiles.md, "No invisible work"). Tile code passes the
- * runtime's arenas (workloads/tile/tile_alloc.h).
+ * runtime's arenas (workloads/tile/stk_arena.h).
  *
  * Contract: every helper takes a resolved allocator (stk_alloc_or_default);
  * memory comes back zeroed; sizes that overflow return NULL.

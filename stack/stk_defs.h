@@ -30,7 +30,7 @@ struct stk;
  * free takes a pointer alloc returned, or NULL (no-op). A zeroed struct (or a
  * NULL pointer where one is taken) means the default: natively the C
  * library (stk_alloc_libc, stack/stk_alloc.h); on a tile there is none, the
- * caller passes the runtime's arenas (workloads/tile/tile_alloc.h). */
+ * caller passes the runtime's arenas (workloads/tile/stk_arena.h). */
 struct stk_alloc {
     void *(*alloc)(void *ctx, size_t size);
     void (*free)(void *ctx, void *p);
