@@ -2,7 +2,7 @@
 # Real-Linux proofs for the Tessera stack: tessera-host runs on a TAP device
 # inside a private network namespace (facts/workloads.md) and real Linux
 # clients talk to it. Usage: real_linux.sh TESSERA_HOST CASE
-#   CASE: http (ARP + ping + curl 1 KB/1 MB/64 MB), ab, wrk, netpipe, echo,
+#   CASE: http (ARP + ping + curl 1 KB/1 MB/8 MB), ab, wrk, netpipe, echo,
 #         slowread (a client that stops reading, then resumes: zero window),
 #         abclose (ab without keep-alive: the server closes first, TIME-WAIT),
 #         idle (slowloris and idle keep-alive clients closed by the HTTP
@@ -80,11 +80,11 @@ http)
     mkdir "$WORK/www"
     head -c 1024 /dev/urandom >"$WORK/www/1k.bin"
     head -c 1048576 /dev/urandom >"$WORK/www/1m.bin"
-    head -c 67108864 /dev/urandom >"$WORK/www/64m.bin"
+    head -c 8388608 /dev/urandom >"$WORK/www/8m.bin"
     start_host --http "$WORK/www"
     X ping -c 3 -W 2 10.0.0.2 || fail "ping"
     X ip neigh show dev tap0 | grep -q "10.0.0.2 lladdr 02:00:00:00:00:02" || fail "no ARP entry for 10.0.0.2"
-    for f in 1k.bin 1m.bin 64m.bin; do
+    for f in 1k.bin 1m.bin 8m.bin; do
         X curl -sS --max-time 60 -o "$WORK/got.$f" "http://10.0.0.2/$f" || fail "curl $f"
         a=$(sha256sum <"$WORK/www/$f"); b=$(sha256sum <"$WORK/got.$f")
         [ "$a" = "$b" ] || fail "checksum mismatch for $f"
