@@ -13,6 +13,7 @@
 
 #include "sim/cli/experiment.h"
 #include "sim/kernel/config.h"
+#include "sim/kernel/json.h"
 #include "sim/kernel/results.h"
 
 /* The most points a sweep may have: each is a run (and a folder), and all
@@ -36,7 +37,8 @@ struct sweep {
     const char **collect;
     size_t ncollect;
     size_t npoints;
-    char **owned; /* strings to free */
+    uint64_t build; /* hash of the tessera program (see build_hash) */
+    char **owned;   /* strings to free */
     size_t nowned;
 };
 
@@ -253,13 +255,54 @@ static char *slurp(const char *path) {
     return buf;
 }
 
-/* The text identifying what a point runs: experiment path + overrides. */
-static char *point_id_text(const struct sweep *s, const char **sets, size_t n) {
+/* 64-bit FNV-1a, continued from h (start: FNV_OFFSET). */
+#define FNV_OFFSET 0xcbf29ce484222325ull
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len) {
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++) h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* The build: a hash of the running program's bytes (/proc/self/exe), so
+ * that any rebuild that changes the code keys its points apart (the
+ * version string is a constant). 0 if it cannot be read. Cost: one read of
+ * the program per sweep. */
+static uint64_t build_hash(void) {
+    FILE *f = fopen("/proc/self/exe", "rb");
+    if (!f) return 0;
+    uint64_t h = FNV_OFFSET;
+    unsigned char chunk[65536];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) h = fnv1a(h, chunk, got);
+    fclose(f);
+    return h;
+}
+
+/* A hash of the resolved configuration: the JSON a run writes as its
+ * summary's "config" (every key bound, includes and overrides applied). */
+static uint64_t config_hash(const struct tsr_config *cfg) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    struct json_writer w;
+    json_init(&w, m);
+    tsr_config_write_json(cfg, &w);
+    fclose(m);
+    uint64_t h = fnv1a(FNV_OFFSET, buf, len);
+    free(buf);
+    return h;
+}
+
+/* The text identifying what a point runs (its point.txt): experiment path,
+ * overrides, and the hashes of the resolved configuration and the build. */
+static char *point_id_text(const struct sweep *s, const char **sets, size_t n, uint64_t cfg) {
     char *buf = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
     fprintf(m, "experiment %s\n", s->experiment);
     for (size_t i = 0; i < n; i++) fprintf(m, "set %s\n", sets[i]);
+    fprintf(m, "config %016llx\nbuild %016llx\n", (unsigned long long)cfg,
+            (unsigned long long)s->build);
     fclose(m);
     return buf;
 }
@@ -268,6 +311,7 @@ struct point {
     char *dir;
     const char **sets;
     size_t nsets;
+    uint64_t cfg; /* config_hash of its resolved configuration */
     bool reuse;
     int rc; /* exit code, -1 before it ends */
     pid_t pid;
@@ -481,6 +525,7 @@ static int check_points(struct sweep *s, struct point *pts, const char *dir) {
             }
         } else {
             free(text);
+            pts[p].cfg = config_hash(&cfg);
         }
         cfg_release(&tsr_config_section, &cfg);
     }
@@ -494,12 +539,12 @@ static int check_points(struct sweep *s, struct point *pts, const char *dir) {
 }
 
 /* Marks the points whose folder holds a finished run of the same
- * experiment and overrides (unless force); prepares the others' folders
+ * experiment, overrides, resolved configuration and build (unless force); prepares the others' folders
  * (unless dry). Returns how many are to run. */
 static size_t plan_points(struct sweep *s, struct point *pts, bool force, bool dry) {
     size_t to_run = 0;
     for (size_t p = 0; p < s->npoints; p++) {
-        char *id = point_id_text(s, pts[p].sets, pts[p].nsets);
+        char *id = point_id_text(s, pts[p].sets, pts[p].nsets, pts[p].cfg);
         char *idp = NULL, *sum = NULL;
         if (asprintf(&idp, "%s/point.txt", pts[p].dir) < 0) idp = NULL;
         if (asprintf(&sum, "%s/summary.json", pts[p].dir) < 0) sum = NULL;
@@ -646,6 +691,7 @@ int tsr_sweep_main(int argc, char **argv) {
         return TSR_EXIT_BAD_INPUT;
     }
     add_command_line_sets(&s, o.sets, o.nsets);
+    s.build = build_hash();
     char *dir = sweep_dir(&s, o.out);
     struct point *pts = calloc(s.npoints, sizeof *pts);
     int bad = check_points(&s, pts, dir);

@@ -708,3 +708,45 @@ Test(cli, empty_samples_are_none_not_zero, .timeout = 300) {
     cr_assert(strstr(out, "round trip: none (0 frames echoed after the warm-up"), "%s", out);
     free(out);
 }
+
+/* Item 14: a point is reused only if its resolved configuration and the
+ * build are those it was run with: editing an included file, or running
+ * another build of tessera, runs it again. */
+Test(cli, sweep_reuse_is_keyed_by_config_and_build, .timeout = 300) {
+    free(write_tmp("base.yaml", "hold:\n  mean_delay_ps: 1000000\n"));
+    free(write_tmp("exp.yaml", "include: base.yaml\n"
+                               "experiment: {name: h, kind: hold, seed: 1}\n"
+                               "hold: {pending: 10, events: 2000}\n"));
+    char *sw = write_tmp("sw.yaml", "experiment: exp.yaml\n"
+                                    "axes: {experiment.seed: [1, 2]}\n"
+                                    "collect: [config.hold.mean_delay_ps]\n");
+    char *out;
+    cr_assert_eq(tessera(&out, NULL, "sweep %s -o %s/k -j 2", sw, tmpdir), 0);
+    cr_assert(strstr(out, "(2 to run, 0 already done)"), "%s", out);
+    free(out);
+    cr_assert_eq(tessera(&out, NULL, "sweep %s -o %s/k -j 2", sw, tmpdir), 0);
+    cr_assert(strstr(out, "(0 to run, 2 already done)"), "%s", out);
+    free(out);
+    /* the included file changes: both points run again */
+    free(write_tmp("base.yaml", "hold:\n  mean_delay_ps: 2000000\n"));
+    cr_assert_eq(tessera(&out, NULL, "sweep %s -o %s/k -j 2", sw, tmpdir), 0);
+    cr_assert(strstr(out, "(2 to run, 0 already done)"), "stale points reused: %s", out);
+    free(out);
+    char p[256];
+    snprintf(p, sizeof p, "%s/k/sweep.csv", tmpdir);
+    char *csv = slurp(p);
+    cr_assert(strstr(csv, "\n0,1,ok,2000000\n") && strstr(csv, "\n1,2,ok,2000000\n"), "%s", csv);
+    free(csv);
+    /* another build (here: the same program with one byte appended) */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "cp %s/tessera %s/tessera2 && printf x >>%s/tessera2 && cd %s && "
+             "%s/tessera2 sweep %s -o %s/k -j 2 >%s/out2.txt 2>&1",
+             bin, tmpdir, tmpdir, src, tmpdir, sw, tmpdir, tmpdir);
+    cr_assert_eq(system(cmd), 0);
+    snprintf(p, sizeof p, "%s/out2.txt", tmpdir);
+    out = slurp(p);
+    cr_assert(strstr(out, "(2 to run, 0 already done)"), "points of another build reused: %s", out);
+    free(out);
+    free(sw);
+}
