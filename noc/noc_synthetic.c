@@ -17,6 +17,12 @@
 
 #define NODE_BITS 17u /* tiles up to 2^17 in a heap key */
 
+/* Packets a source's injection queue holds at most; beyond, it keeps its
+ * time lag (as BookSim). At least 2, so that a lagging source's next packet
+ * is always queued before the mesh could take it: packets leave at the same
+ * cycles as with an unbounded queue, and the statistics are unchanged. */
+#define SOURCE_QUEUE_PACKETS 4
+
 struct noc_synth {
     struct sim_engine *engine;
     struct noc_mesh *mesh;
@@ -27,6 +33,13 @@ struct noc_synth {
     struct sim_rng *rng; /* per node */
     uint64_t *heap;      /* (cycle << NODE_BITS) | node, min-heap */
     uint32_t nheap;
+    /* Sources whose injection queue is full (SOURCE_QUEUE_PACKETS): each keeps
+     * its time lag, the creation cycle of the next packet it could not
+     * create yet (lag[node]), not the packets; it leaves the heap meanwhile. */
+    uint64_t *lag;
+    uint32_t *blocked;
+    uint32_t nblocked;
+    uint64_t queue_limit_words; /* SOURCE_QUEUE_PACKETS packets */
     uint64_t w_start, w_end, drain_end;
     bool window_open, window_done, done;
     uint64_t outstanding; /* sample packets not yet delivered */
@@ -161,8 +174,11 @@ static void close_window(struct noc_synth *s) {
     s->window_done = true;
 }
 
+static void count_uncreated_sample(struct noc_synth *s);
+
 static void finish(struct noc_synth *s, uint64_t c, bool drain_limit) {
     s->done = true;
+    count_uncreated_sample(s);
     s->res.drain_limit_reached = drain_limit;
     /* beyond saturation: the network does not carry what is offered (2% slack
      * for the flits in flight at the window's edges), or the sample never drained */
@@ -172,12 +188,74 @@ static void finish(struct noc_synth *s, uint64_t c, bool drain_limit) {
     sim_engine_stop(s->engine);
 }
 
+/* A packet of src created at cycle `created`, handed to the mesh at cycle
+ * now (later than created if the source was lagging). Its creation cycle
+ * and whether it belongs to the sample travel in the packet's user field. */
+static void create_packet(struct noc_synth *s, uint32_t src, uint64_t created, uint64_t now) {
+    uint32_t dst = pick_dest(s, src);
+    bool measured = created >= s->w_start && created < s->w_end;
+    uint32_t len = (uint32_t)s->tc.packet_flits;
+    noc_mesh_inject(s->mesh, src, dst, len, 0, NULL, len, now, created << 1 | (measured ? 1 : 0));
+    if (measured) {
+        s->outstanding++;
+        s->created_in_window++;
+        s->res.packets_measured++;
+    }
+}
+
+/* Whether every packet of the sample has been created (no lagging source
+ * still owes one created before the window's end). */
+static bool sample_created(const struct noc_synth *s) {
+    for (uint32_t i = 0; i < s->nblocked; i++)
+        if (s->lag[s->blocked[i]] < s->w_end) return false;
+    return true;
+}
+
+/* The lagging sources create what their queues have room for, in the order
+ * they would have (same draws from their RNG streams), with their creation
+ * cycles; a source that catches up returns to the heap. */
+static void serve_lagging(struct noc_synth *s, uint64_t c) {
+    for (uint32_t i = 0; i < s->nblocked;) {
+        uint32_t src = s->blocked[i];
+        while (s->lag[src] <= c && noc_mesh_inject_backlog(s->mesh, src) < s->queue_limit_words) {
+            create_packet(s, src, s->lag[src], c);
+            s->lag[src] += 1 + geometric_gap(s, src);
+        }
+        if (s->lag[src] > c) {
+            heap_push(s, (s->lag[src] << NODE_BITS) | src);
+            s->blocked[i] = s->blocked[--s->nblocked];
+        } else {
+            i++;
+        }
+    }
+}
+
+/* At the end of a run, the sample packets lagging sources never created
+ * still count as offered and measured (not delivered): their creation is
+ * drawn as it would have been, without the packets. */
+static void count_uncreated_sample(struct noc_synth *s) {
+    for (uint32_t i = 0; i < s->nblocked; i++) {
+        uint32_t src = s->blocked[i];
+        while (s->lag[src] < s->w_end) {
+            (void)pick_dest(s, src);
+            if (s->lag[src] >= s->w_start) {
+                s->created_in_window++;
+                s->res.packets_measured++;
+            }
+            s->lag[src] += 1 + geometric_gap(s, src);
+        }
+    }
+    double denom = (double)s->n * (double)s->tc.measure_cycles;
+    if (s->window_done)
+        s->res.offered = (double)s->created_in_window * (double)s->tc.packet_flits / denom;
+}
+
 static uint64_t on_cycle(void *ctx, uint64_t c) {
     struct noc_synth *s = ctx;
     if (s->done) return UINT64_MAX;
     if (c == s->w_start && !s->window_open && !s->window_done) open_window(s);
     if (c == s->w_end && s->window_open) close_window(s);
-    if (s->window_done && s->outstanding == 0) {
+    if (s->window_done && s->outstanding == 0 && sample_created(s)) {
         finish(s, c, false);
         return UINT64_MAX;
     }
@@ -185,22 +263,21 @@ static uint64_t on_cycle(void *ctx, uint64_t c) {
         finish(s, c, true);
         return UINT64_MAX;
     }
+    serve_lagging(s, c);
     while (s->nheap && (s->heap[0] >> NODE_BITS) <= c) {
         uint64_t key = heap_pop(s);
         uint32_t src = (uint32_t)(key & ((1u << NODE_BITS) - 1));
         assert((key >> NODE_BITS) == c && "a packet start was missed");
-        uint32_t dst = pick_dest(s, src);
-        bool measured = s->window_open;
-        uint32_t len = (uint32_t)s->tc.packet_flits;
-        noc_mesh_inject(s->mesh, src, dst, len, 0, NULL, len, c, measured ? 1 : 0);
-        if (measured) {
-            s->outstanding++;
-            s->created_in_window++;
-            s->res.packets_measured++;
+        if (noc_mesh_inject_backlog(s->mesh, src) >= s->queue_limit_words) {
+            s->lag[src] = c; /* the queue is full: keep the time, not the packet */
+            s->blocked[s->nblocked++] = src;
+            continue;
         }
+        create_packet(s, src, c, c);
         heap_push(s, ((c + 1 + geometric_gap(s, src)) << NODE_BITS) | src);
     }
     uint64_t next = s->nheap ? s->heap[0] >> NODE_BITS : UINT64_MAX;
+    if (s->nblocked && c + 1 < next) next = c + 1;
     if (c < s->w_start && s->w_start < next) next = s->w_start;
     if (c < s->w_end && s->w_end < next) next = s->w_end;
     if (s->window_done && s->drain_end < next) next = s->drain_end;
@@ -213,10 +290,11 @@ static bool on_eject(void *ctx, uint32_t tile, const struct noc_packet *p, uint3
     struct noc_synth *s = ctx;
     (void)tile;
     if (flit + 1 == p->len && (p->user & 1)) {
-        stat_hist_record(&s->res.latency, c - p->created_cycle);
+        stat_hist_record(&s->res.latency, c - (p->user >> 1)); /* from its creation */
         s->res.packets_delivered++;
         assert(s->outstanding > 0);
-        if (--s->outstanding == 0 && s->window_done && !s->done) finish(s, c, false);
+        if (--s->outstanding == 0 && s->window_done && !s->done && sample_created(s))
+            finish(s, c, false);
     }
     return true;
 }
@@ -258,8 +336,11 @@ struct noc_synth *noc_synth_create(struct sim_engine *e, const struct noc_config
     s->log1m_p = s->p < 1.0 ? log1p(-s->p) : 0;
     s->rng = calloc(s->n, sizeof *s->rng);
     s->heap = calloc(s->n, sizeof *s->heap);
+    s->lag = calloc(s->n, sizeof *s->lag);
+    s->blocked = calloc(s->n, sizeof *s->blocked);
+    s->queue_limit_words = (uint64_t)SOURCE_QUEUE_PACKETS * (uint64_t)s->tc.packet_flits;
     s->res.port_flits = calloc((size_t)s->n * NOC_PORTS, sizeof *s->res.port_flits);
-    if (!s->rng || !s->heap || !s->res.port_flits ||
+    if (!s->rng || !s->heap || !s->lag || !s->blocked || !s->res.port_flits ||
         !stat_hist_init(&s->res.latency, STAT_HIST_DEFAULT_SUB_BITS)) {
         snprintf(err, errlen, "out of memory");
         noc_synth_destroy(s);
@@ -291,6 +372,8 @@ void noc_synth_destroy(struct noc_synth *s) {
     free(s->res.port_flits);
     free(s->rng);
     free(s->heap);
+    free(s->lag);
+    free(s->blocked);
     free(s->dl.nodes);
     free(s);
 }

@@ -4,8 +4,10 @@
  * Each node starts a packet of noc.traffic.packet_flits flits in a cycle with
  * probability injection_rate / packet_flits (a Bernoulli process, drawn as
  * geometric gaps from the node's own RNG stream so idle cycles cost nothing);
- * the destination follows noc.traffic.pattern. Source queues are unbounded, so
- * latency counts source queueing (creation to tail arrival, as BookSim).
+ * the destination follows noc.traffic.pattern. A source queues at most 4
+ * packets; beyond, it keeps its time lag (the next creation cycle) rather
+ * than packets, as BookSim, so a saturated run's memory is bounded; latency
+ * counts source queueing (creation to tail arrival, as BookSim).
  * Phases: warm-up, then a measurement window whose packets are the sample,
  * then a drain (traffic goes on) until every sample packet has arrived or
  * drain_max_cycles have passed (the load is then beyond saturation). Accepted

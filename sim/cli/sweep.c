@@ -7,12 +7,14 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "sim/cli/experiment.h"
 #include "sim/kernel/config.h"
+#include "sim/kernel/json.h"
 #include "sim/kernel/results.h"
 
 /* The most points a sweep may have: each is a run (and a folder), and all
@@ -36,7 +38,8 @@ struct sweep {
     const char **collect;
     size_t ncollect;
     size_t npoints;
-    char **owned; /* strings to free */
+    uint64_t build; /* hash of the tessera program (see build_hash) */
+    char **owned;   /* strings to free */
     size_t nowned;
 };
 
@@ -253,13 +256,54 @@ static char *slurp(const char *path) {
     return buf;
 }
 
-/* The text identifying what a point runs: experiment path + overrides. */
-static char *point_id_text(const struct sweep *s, const char **sets, size_t n) {
+/* 64-bit FNV-1a, continued from h (start: FNV_OFFSET). */
+#define FNV_OFFSET 0xcbf29ce484222325ull
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len) {
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++) h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* The build: a hash of the running program's bytes (/proc/self/exe), so
+ * that any rebuild that changes the code keys its points apart (the
+ * version string is a constant). 0 if it cannot be read. Cost: one read of
+ * the program per sweep. */
+static uint64_t build_hash(void) {
+    FILE *f = fopen("/proc/self/exe", "rb");
+    if (!f) return 0;
+    uint64_t h = FNV_OFFSET;
+    unsigned char chunk[65536];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) h = fnv1a(h, chunk, got);
+    fclose(f);
+    return h;
+}
+
+/* A hash of the resolved configuration: the JSON a run writes as its
+ * summary's "config" (every key bound, includes and overrides applied). */
+static uint64_t config_hash(const struct tsr_config *cfg) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    struct json_writer w;
+    json_init(&w, m);
+    tsr_config_write_json(cfg, &w);
+    fclose(m);
+    uint64_t h = fnv1a(FNV_OFFSET, buf, len);
+    free(buf);
+    return h;
+}
+
+/* The text identifying what a point runs (its point.txt): experiment path,
+ * overrides, and the hashes of the resolved configuration and the build. */
+static char *point_id_text(const struct sweep *s, const char **sets, size_t n, uint64_t cfg) {
     char *buf = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
     fprintf(m, "experiment %s\n", s->experiment);
     for (size_t i = 0; i < n; i++) fprintf(m, "set %s\n", sets[i]);
+    fprintf(m, "config %016llx\nbuild %016llx\n", (unsigned long long)cfg,
+            (unsigned long long)s->build);
     fclose(m);
     return buf;
 }
@@ -268,6 +312,8 @@ struct point {
     char *dir;
     const char **sets;
     size_t nsets;
+    uint64_t cfg; /* config_hash of its resolved configuration */
+    char *id;     /* point_id_text */
     bool reuse;
     int rc; /* exit code, -1 before it ends */
     pid_t pid;
@@ -481,6 +527,7 @@ static int check_points(struct sweep *s, struct point *pts, const char *dir) {
             }
         } else {
             free(text);
+            pts[p].cfg = config_hash(&cfg);
         }
         cfg_release(&tsr_config_section, &cfg);
     }
@@ -493,38 +540,86 @@ static int check_points(struct sweep *s, struct point *pts, const char *dir) {
     return bad;
 }
 
-/* Marks the points whose folder holds a finished run of the same
- * experiment and overrides (unless force); prepares the others' folders
- * (unless dry). Returns how many are to run. */
+/* DIR/point-NNN/point.txt: the point's id, then "exit N" once its run has
+ * ended (so a run killed or torn midway is never taken as done). */
+static void write_point_txt(const struct point *pt, int rc) {
+    char *path = NULL, *text = NULL;
+    int n = rc < 0 ? asprintf(&text, "%s", pt->id) : asprintf(&text, "%sexit %d\n", pt->id, rc);
+    if (n < 0 || asprintf(&path, "%s/point.txt", pt->dir) < 0 ||
+        tsr_write_file_atomic(path, text, strlen(text)) != 0)
+        fprintf(stderr, "tessera sweep: cannot write %s/point.txt: %s\n", pt->dir, strerror(errno));
+    free(path);
+    free(text);
+}
+
+/* Whether `old` (a point.txt) is `id` followed by an exit record. */
+static bool completed_same(const char *old, const char *id) {
+    size_t il = strlen(id);
+    return old && strncmp(old, id, il) == 0 && strncmp(old + il, "exit ", 5) == 0 &&
+           strchr(old + il, '\n');
+}
+
+/* Marks the points whose folder holds a completed run of the same
+ * experiment, overrides, resolved configuration and build (unless force):
+ * point.txt records the id and the exit, and summary.json and metrics.tsv
+ * are there (both are written whole or not at all, sim/cli/cli.c).
+ * Prepares the others' folders (unless dry). Returns how many are to run. */
 static size_t plan_points(struct sweep *s, struct point *pts, bool force, bool dry) {
     size_t to_run = 0;
     for (size_t p = 0; p < s->npoints; p++) {
-        char *id = point_id_text(s, pts[p].sets, pts[p].nsets);
-        char *idp = NULL, *sum = NULL;
+        char *id = own(s, point_id_text(s, pts[p].sets, pts[p].nsets, pts[p].cfg));
+        pts[p].id = id;
+        char *idp = NULL, *sum = NULL, *tsv = NULL;
         if (asprintf(&idp, "%s/point.txt", pts[p].dir) < 0) idp = NULL;
         if (asprintf(&sum, "%s/summary.json", pts[p].dir) < 0) sum = NULL;
-        char *old = idp ? slurp(idp) : NULL;
-        char *tsv = NULL;
         if (asprintf(&tsv, "%s/metrics.tsv", pts[p].dir) < 0) tsv = NULL;
-        pts[p].reuse = !force && old && strcmp(old, id) == 0 && sum && access(sum, F_OK) == 0;
+        char *old = idp ? slurp(idp) : NULL;
+        pts[p].reuse = !force && completed_same(old, id) && sum && access(sum, F_OK) == 0 && tsv &&
+                       access(tsv, F_OK) == 0;
         if (!pts[p].reuse && !dry) {
             tsr_mkdir_p(pts[p].dir);
-            unlink(sum);
+            if (sum) unlink(sum);
             if (tsv) unlink(tsv); /* a stale table would be read as this run's */
-            FILE *f = idp ? fopen(idp, "w") : NULL;
-            if (f) {
-                fputs(id, f);
-                fclose(f);
-            }
+            write_point_txt(&pts[p], -1);
         }
         to_run += !pts[p].reuse;
         free(old);
         free(tsv);
-        free(id);
         free(idp);
         free(sum);
     }
     return to_run;
+}
+
+/* Locks the output folder (flock on DIR/.lock) for the whole sweep: a
+ * second sweep into the same folder refuses at once rather than waiting
+ * (a sweep may last hours, and a waiting one would then only find the
+ * points done). The descriptor (close it to unlock; not inherited by the
+ * points), -2 if another sweep holds the lock, -1 on another error. */
+static int lock_dir(const char *dir) {
+    char *path = NULL;
+    if (asprintf(&path, "%s/.lock", dir) < 0) return -1;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        fprintf(stderr, "tessera sweep: cannot create %s: %s\n", path, strerror(errno));
+        free(path);
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(fd);
+        if (e == EWOULDBLOCK)
+            fprintf(stderr,
+                    "tessera sweep: %s is in use by another sweep (%s is locked); nothing was "
+                    "run: wait until it ends, or write to another folder (-o)\n",
+                    dir, path);
+        else
+            fprintf(stderr, "tessera sweep: cannot lock %s: %s\n", path, strerror(e));
+        free(path);
+        return e == EWOULDBLOCK ? -2 : -1;
+    }
+    free(path);
+    return fd;
 }
 
 static void print_dry_run(const struct sweep *s, const struct point *pts) {
@@ -562,6 +657,7 @@ static void run_points(const struct sweep *s, struct point *pts, size_t to_run, 
             pts[p].rc = WIFEXITED(st) ? WEXITSTATUS(st) : TSR_EXIT_RUN_FAILED;
             running--;
             finished++;
+            write_point_txt(&pts[p], pts[p].rc);
             printf("  [%zu/%zu] point-%03zu %s\n", finished, to_run, p, tsr_exit_word(pts[p].rc));
             fflush(stdout);
         }
@@ -574,7 +670,9 @@ static int write_table(struct sweep *s, const struct point *pts, const char *dir
     char *csv_path = NULL;
     if (asprintf(&csv_path, "%s/sweep.csv", dir) < 0) csv_path = NULL;
     own(s, csv_path);
-    FILE *csv = csv_path ? fopen(csv_path, "w") : NULL;
+    char *text = NULL;
+    size_t text_len = 0;
+    FILE *csv = csv_path ? open_memstream(&text, &text_len) : NULL;
     if (!csv) {
         fprintf(stderr, "tessera sweep: cannot write %s/sweep.csv: %s\n", dir, strerror(errno));
         return TSR_EXIT_RUN_FAILED;
@@ -618,6 +716,11 @@ static int write_table(struct sweep *s, const struct point *pts, const char *dir
         free(tsv);
     }
     fclose(csv);
+    if (tsr_write_file_atomic(csv_path, text, text_len) != 0) {
+        fprintf(stderr, "tessera sweep: cannot write %s: %s\n", csv_path, strerror(errno));
+        rc = TSR_EXIT_RUN_FAILED;
+    }
+    free(text);
     printf("sweep: %zu of %zu points ok; table: %s\n", nok, s->npoints, csv_path);
     if (nok != s->npoints && rc == TSR_EXIT_OK) rc = TSR_EXIT_RUN_FAILED;
     return rc;
@@ -646,9 +749,11 @@ int tsr_sweep_main(int argc, char **argv) {
         return TSR_EXIT_BAD_INPUT;
     }
     add_command_line_sets(&s, o.sets, o.nsets);
+    s.build = build_hash();
     char *dir = sweep_dir(&s, o.out);
     struct point *pts = calloc(s.npoints, sizeof *pts);
     int bad = check_points(&s, pts, dir);
+    int lock = -1;
     if (bad) {
         fprintf(stderr, "tessera sweep: %s: %d of %zu points refused; nothing was run\n", s.file,
                 bad, s.npoints);
@@ -656,6 +761,8 @@ int tsr_sweep_main(int argc, char **argv) {
     } else if (tsr_mkdir_p(dir) != 0) {
         fprintf(stderr, "tessera sweep: cannot create %s: %s\n", dir, strerror(errno));
         rc = TSR_EXIT_RUN_FAILED;
+    } else if (!o.dry && (lock = lock_dir(dir)) < 0) {
+        rc = lock == -2 ? TSR_EXIT_BAD_INPUT : TSR_EXIT_RUN_FAILED;
     } else {
         size_t to_run = plan_points(&s, pts, o.force, o.dry);
         printf("sweep %s: %zu points (%zu to run, %zu already done), %ld at a time, into %s\n",
@@ -667,6 +774,7 @@ int tsr_sweep_main(int argc, char **argv) {
             rc = write_table(&s, pts, dir);
         }
     }
+    if (lock >= 0) close(lock); /* releases the lock */
     for (size_t p = 0; p < s.npoints; p++) free(pts[p].sets);
     free(pts);
     cfg_errors_fini(&err);

@@ -708,3 +708,119 @@ Test(cli, empty_samples_are_none_not_zero, .timeout = 300) {
     cr_assert(strstr(out, "round trip: none (0 frames echoed after the warm-up"), "%s", out);
     free(out);
 }
+
+/* Item 14: a point is reused only if its resolved configuration and the
+ * build are those it was run with: editing an included file, or running
+ * another build of tessera, runs it again. */
+Test(cli, sweep_reuse_is_keyed_by_config_and_build, .timeout = 300) {
+    free(write_tmp("base.yaml", "hold:\n  mean_delay_ps: 1000000\n"));
+    free(write_tmp("exp.yaml", "include: base.yaml\n"
+                               "experiment: {name: h, kind: hold, seed: 1}\n"
+                               "hold: {pending: 10, events: 2000}\n"));
+    char *sw = write_tmp("sw.yaml", "experiment: exp.yaml\n"
+                                    "axes: {experiment.seed: [1, 2]}\n"
+                                    "collect: [config.hold.mean_delay_ps]\n");
+    char *out;
+    cr_assert_eq(tessera(&out, NULL, "sweep %s -o %s/k -j 2", sw, tmpdir), 0);
+    cr_assert(strstr(out, "(2 to run, 0 already done)"), "%s", out);
+    free(out);
+    cr_assert_eq(tessera(&out, NULL, "sweep %s -o %s/k -j 2", sw, tmpdir), 0);
+    cr_assert(strstr(out, "(0 to run, 2 already done)"), "%s", out);
+    free(out);
+    /* the included file changes: both points run again */
+    free(write_tmp("base.yaml", "hold:\n  mean_delay_ps: 2000000\n"));
+    cr_assert_eq(tessera(&out, NULL, "sweep %s -o %s/k -j 2", sw, tmpdir), 0);
+    cr_assert(strstr(out, "(2 to run, 0 already done)"), "stale points reused: %s", out);
+    free(out);
+    char p[256];
+    snprintf(p, sizeof p, "%s/k/sweep.csv", tmpdir);
+    char *csv = slurp(p);
+    cr_assert(strstr(csv, "\n0,1,ok,2000000\n") && strstr(csv, "\n1,2,ok,2000000\n"), "%s", csv);
+    free(csv);
+    /* another build (here: the same program with one byte appended) */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "cp %s/tessera %s/tessera2 && printf x >>%s/tessera2 && cd %s && "
+             "%s/tessera2 sweep %s -o %s/k -j 2 >%s/out2.txt 2>&1",
+             bin, tmpdir, tmpdir, src, tmpdir, sw, tmpdir, tmpdir);
+    cr_assert_eq(system(cmd), 0);
+    snprintf(p, sizeof p, "%s/out2.txt", tmpdir);
+    out = slurp(p);
+    cr_assert(strstr(out, "(2 to run, 0 already done)"), "points of another build reused: %s", out);
+    free(out);
+    free(sw);
+}
+
+/* Item 13: two sweeps started at once into one folder: the output folder is
+ * locked, so one runs and the other refuses (exit 2) and writes nothing; the
+ * files are whole, and a resume reuses every point. */
+Test(cli, two_sweeps_into_one_folder, .timeout = 300) {
+    char *sw = hold_sweep("set: {hold.events: 1000000}\n"
+                          "axes: {experiment.seed: [1, 2, 3, 4]}\n"
+                          "collect: [stats.events]\n");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && (%s/tessera sweep %s -o %s/two -j 2 >%s/a.txt 2>&1; echo $? >%s/a.rc) & "
+             "(cd %s && %s/tessera sweep %s -o %s/two -j 2 >%s/b.txt 2>&1; echo $? >%s/b.rc) & "
+             "wait",
+             src, bin, sw, tmpdir, tmpdir, tmpdir, src, bin, sw, tmpdir, tmpdir, tmpdir);
+    cr_assert_eq(system(cmd), 0);
+    char p[256];
+    int rc[2];
+    char *txt[2];
+    for (int i = 0; i < 2; i++) {
+        snprintf(p, sizeof p, "%s/%c.rc", tmpdir, "ab"[i]);
+        char *r = slurp(p);
+        rc[i] = atoi(r);
+        free(r);
+        snprintf(p, sizeof p, "%s/%c.txt", tmpdir, "ab"[i]);
+        txt[i] = slurp(p);
+    }
+    int refused = rc[0] == 2 ? 0 : 1;
+    cr_assert((rc[0] == 0 && rc[1] == 2) || (rc[0] == 2 && rc[1] == 0),
+              "exit codes %d and %d:\n%s\n---\n%s", rc[0], rc[1], txt[0], txt[1]);
+    cr_assert(strstr(txt[refused], "another sweep"), "%s", txt[refused]);
+    cr_assert(strstr(txt[1 - refused], "4 of 4 points ok"), "%s", txt[1 - refused]);
+    free(txt[0]);
+    free(txt[1]);
+    snprintf(p, sizeof p, "%s/two/sweep.csv", tmpdir);
+    char *csv = slurp(p);
+    for (int i = 0; i < 4; i++) {
+        char row[64];
+        snprintf(row, sizeof row, "\n%d,%d,ok,1000000\n", i, i + 1);
+        cr_assert(strstr(csv, row), "%s", csv);
+    }
+    free(csv);
+    char *out;
+    cr_assert_eq(tessera(&out, NULL, "sweep %s -o %s/two", sw, tmpdir), 0);
+    cr_assert(strstr(out, "(0 to run, 4 already done)"), "%s", out);
+    free(out);
+    free(sw);
+}
+
+/* Item 13: a point whose run did not complete (its point.txt has no exit
+ * record, e.g. killed or corrupted) is run again, not reused. */
+Test(cli, sweep_reuses_only_completed_points, .timeout = 300) {
+    char *sw = hold_sweep("set: {hold.events: 2000}\naxes: {experiment.seed: [1, 2]}\n");
+    char *out;
+    cr_assert_eq(tessera(&out, NULL, "sweep %s -o %s/c", sw, tmpdir), 0);
+    free(out);
+    char p[256];
+    snprintf(p, sizeof p, "%s/c/point-001/summary.json", tmpdir);
+    FILE *f = fopen(p, "w");
+    fputs("{\n  \"tessera_version\": \"0.", f); /* a torn file */
+    fclose(f);
+    snprintf(p, sizeof p, "%s/c/point-001/point.txt", tmpdir);
+    char *id = slurp(p);
+    char *ex = strstr(id, "exit ");
+    cr_assert_not_null(ex, "point.txt records no exit: %s", id);
+    *ex = '\0'; /* as the file stands while the point runs */
+    f = fopen(p, "w");
+    fputs(id, f);
+    fclose(f);
+    free(id);
+    cr_assert_eq(tessera(&out, NULL, "sweep %s -o %s/c", sw, tmpdir), 0);
+    cr_assert(strstr(out, "(1 to run, 1 already done)"), "%s", out);
+    free(out);
+    free(sw);
+}
