@@ -10,6 +10,7 @@
 
 #include "noc/noc_deadlock.h"
 #include "sim/cli/experiment.h"
+#include "sim/cli/layout_cmd.h"
 #include "sim/cli/sweep.h"
 #include "sim/kernel/json.h"
 #include "sim/kernel/progress.h"
@@ -27,6 +28,8 @@ static const char usage_text[] =
     "                          [--dry-run]\n"
     "  check-deadlock FILE.yaml  check statically that the routing function of the\n"
     "                          mesh cannot deadlock (prints a cycle if it can)\n"
+    "  layout FILE.yaml        check a tile layout and print its map (docs/chip.md)\n"
+    "                          [-o PNG] [--rings N]\n"
     "  config-reference        print the configuration reference (Markdown)\n"
     "\n"
     "options of run and validate:\n"
@@ -269,6 +272,7 @@ int tsr_cli_main(int argc, char **argv) {
         return TSR_EXIT_OK;
     }
     if (strcmp(cmd, "sweep") == 0) return tsr_sweep_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "layout") == 0) return tsr_layout_main(argc - 1, argv + 1);
     if (strcmp(cmd, "run") == 0 || strcmp(cmd, "validate") == 0 ||
         strcmp(cmd, "check-deadlock") == 0) {
         struct cli_opts o;

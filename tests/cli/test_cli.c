@@ -824,3 +824,51 @@ Test(cli, sweep_reuses_only_completed_points, .timeout = 300) {
     free(out);
     free(sw);
 }
+
+/* tessera layout: the map of a shipped layout as text; -o draws a PNG when
+ * gnuplot is present; a bad layout exits 2 naming file:line:col. */
+Test(cli, layout_prints_the_map_and_draws_it) {
+    char *out, *err;
+    cr_assert_eq(tessera(&out, &err, "layout configs/layouts/d12-q.yaml"), 0, "%s", err);
+    static const char *const want[] = {
+        "layout configs/layouts/d12-q.yaml: 6x6 mesh, 12 net : 24 app,",
+        " 0 rtc, 0 idle; reach quadrant\n",
+        "  y  0:  N  N  A |  A  N  N\n",
+        "       ----------+---------\n",
+        "  y  5:  N  N  A |  A  N  N\n",
+        "  SE: 3 net, 6 app, 0 rtc, 0 idle\n",
+        "    0 (x 0, y 0, NW) quadrant ->  6: 2 7 8 12 13 14\n",
+        "   35 (x 5, y 5, SE) quadrant ->  6: 21 22 23 27 28 33\n",
+        "  each application tile is reached by 3 network tiles\n",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        cr_assert_not_null(strstr(out, want[i]), "missing \"%s\" in:\n%s", want[i], out);
+    free(out);
+    free(err);
+    char *bad = write_tmp("bad-layout.yaml", "width: 2\nheight: 1\ntiles:\n  - N A\nraech: all\n");
+    cr_assert_eq(tessera(&out, &err, "layout %s", bad), 2);
+    char want_err[512];
+    snprintf(want_err, sizeof want_err, "%s:5:8: raech: unknown key; did you mean \"reach\"?", bad);
+    cr_assert_not_null(strstr(err, want_err), "%s", err);
+    free(out);
+    free(err);
+    cr_assert_eq(tessera(NULL, &err, "layout configs/layouts/d24-q.yaml --rings 4"), 2);
+    cr_assert_not_null(strstr(err, "configs/layouts/d24-q.yaml:11:3: tiles: 24 network stacks"),
+                       "%s", err);
+    free(err);
+    cr_assert_eq(tessera(NULL, NULL, "layout"), 1);
+    free(bad);
+    if (system("command -v gnuplot >/dev/null 2>&1") != 0) return; /* no PNG without gnuplot */
+    cr_assert_eq(tessera(&out, &err, "layout configs/layouts/d18-q.yaml -o %s/d18-q.png", tmpdir),
+                 0, "%s", err);
+    char png[256];
+    snprintf(png, sizeof png, "%s/d18-q.png", tmpdir);
+    FILE *f = fopen(png, "rb");
+    cr_assert_not_null(f, "no PNG written");
+    unsigned char magic[8] = {0};
+    cr_assert_eq(fread(magic, 1, 8, f), 8);
+    fclose(f);
+    cr_assert_eq(memcmp(magic, "\x89PNG\r\n\x1a\n", 8), 0);
+    free(out);
+    free(err);
+}
