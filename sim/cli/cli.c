@@ -171,7 +171,7 @@ static int cmd_run(const struct cli_opts *o) {
     engine = sim_engine_create();
     sim_time_t end_time = cfg.experiment.duration_ns ? SIM_NS(cfg.experiment.duration_ns) : 0;
     prog = sim_progress_create(o->progress, stderr, end_time, 0);
-    sim_engine_set_tick(engine, cfg.experiment.progress_every, sim_progress_tick, prog);
+    sim_progress_attach(prog, engine, cfg.experiment.progress_every);
     struct exp_run run = {.engine = engine, .out_dir = out_dir, .stats = &w, .progress = prog};
     struct exp_section sections[TSR_MAX_SECTIONS];
     tsr_exp_run_init(&cfg, sections, &run);

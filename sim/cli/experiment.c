@@ -51,9 +51,10 @@ static const struct cfg_key exp_keys[] = {
                  "Simulated time to run; 0 runs until the workload ends by itself."),
     CFG_UINT_KEY(struct exp_config, warmup_ns, "0", 0, 1e15, "ns",
                  "Statistics gathered before this simulated time are discarded."),
-    CFG_UINT_KEY(struct exp_config, progress_every, "1048576", 1, 1e12, "events",
-                 "Events between two looks at the wall clock for the progress line "
-                 "(stderr only; never affects results)."),
+    CFG_UINT_KEY(struct exp_config, progress_every, "1024", 1, 1e12, "events",
+                 "Events before the first look at the wall clock for the progress line; "
+                 "then the interval adapts to the event rate (about every 0.1 s of wall "
+                 "time). Stderr only; never affects results."),
 };
 static CFG_SECTION_DEF(exp_section, "experiment", "What to run and for how long.", exp_keys);
 

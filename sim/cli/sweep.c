@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sim/cli/experiment.h"
@@ -631,8 +632,15 @@ static void print_dry_run(const struct sweep *s, const struct point *pts) {
 }
 
 /* Runs the points not reused, up to `jobs` child processes at once. */
+static double sweep_clock(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static void run_points(const struct sweep *s, struct point *pts, size_t to_run, long jobs) {
     size_t next = 0, running = 0, finished = 0;
+    const double t0 = sweep_clock(); /* for the overall ETA (stdout only) */
     while (finished < to_run) {
         while (running < (size_t)jobs && next < s->npoints) {
             if (pts[next].reuse) {
@@ -658,7 +666,10 @@ static void run_points(const struct sweep *s, struct point *pts, size_t to_run, 
             running--;
             finished++;
             write_point_txt(&pts[p], pts[p].rc);
-            printf("  [%zu/%zu] point-%03zu %s\n", finished, to_run, p, tsr_exit_word(pts[p].rc));
+            double el = sweep_clock() - t0;
+            printf("  [%zu/%zu] point-%03zu %s  (%.0f s, ~%.0f s left)\n", finished, to_run, p,
+                   tsr_exit_word(pts[p].rc), el,
+                   el / (double)finished * (double)(to_run - finished));
             fflush(stdout);
         }
     }

@@ -13,7 +13,15 @@ struct sim_progress {
     uint64_t end_events;
     double start, last_draw;
     bool drawn;
+    /* the engine's tick: every `every` events, adapted so that the clock is
+     * read about every TICK_TARGET_S of wall time whatever the event rate */
+    uint64_t every;
+    double last_tick;
 };
+
+#define TICK_TARGET_S 0.1
+#define TICK_MIN_EVENTS 64
+#define TICK_MAX_EVENTS (UINT64_C(1) << 30)
 
 static double wall_now(void) {
     struct timespec ts;
@@ -30,7 +38,7 @@ struct sim_progress *sim_progress_create(enum sim_progress_mode mode, FILE *out,
     p->tty = isatty(fileno(out));
     p->end_time = end_time;
     p->end_events = end_events;
-    p->start = p->last_draw = wall_now();
+    p->start = p->last_draw = p->last_tick = wall_now();
     return p;
 }
 
@@ -95,5 +103,30 @@ void sim_progress_finish(struct sim_progress *p, sim_time_t now, uint64_t events
 }
 
 void sim_progress_tick(void *ctx, struct sim_engine *e) {
-    sim_progress_update(ctx, sim_engine_now(e), sim_engine_events_run(e));
+    struct sim_progress *p = ctx;
+    sim_progress_update(p, sim_engine_now(e), sim_engine_events_run(e));
+    if (!p || !p->every) return;
+    /* adapt the interval to the event rate: aim at TICK_TARGET_S between
+     * looks at the clock (never more than 4x, never less than a quarter at
+     * once, so one slow event does not swing it) */
+    double t = wall_now(), dt = t - p->last_tick;
+    p->last_tick = t;
+    double f = dt > 0 ? TICK_TARGET_S / dt : 4.0;
+    if (f > 4.0) f = 4.0;
+    if (f < 0.25) f = 0.25;
+    double next = (double)p->every * f;
+    uint64_t every = next < TICK_MIN_EVENTS   ? TICK_MIN_EVENTS
+                     : next > TICK_MAX_EVENTS ? TICK_MAX_EVENTS
+                                              : (uint64_t)next;
+    if (every != p->every) {
+        p->every = every;
+        sim_engine_set_tick(e, every, sim_progress_tick, p);
+    }
+}
+
+void sim_progress_attach(struct sim_progress *p, struct sim_engine *e, uint64_t first_every) {
+    if (!p) return;
+    p->every = first_every ? first_every : 1;
+    p->last_tick = wall_now();
+    sim_engine_set_tick(e, p->every, sim_progress_tick, p);
 }

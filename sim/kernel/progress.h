@@ -7,7 +7,9 @@
  * only to draw this line: nothing it sees reaches results.
  *
  * Memory: heap object (_create/_destroy). Cost: one clock read per call;
- * callers call it every experiment.progress_every events.
+ * attached to an engine (sim_progress_attach) it is called every
+ * experiment.progress_every events at first, then at an interval adapted to
+ * the event rate.
  */
 #ifndef TESSERA_SIM_KERNEL_PROGRESS_H
 #define TESSERA_SIM_KERNEL_PROGRESS_H
@@ -36,5 +38,9 @@ double sim_progress_elapsed(const struct sim_progress *p);
 
 /* Engine tick callback: ctx is a struct sim_progress. */
 void sim_progress_tick(void *ctx, struct sim_engine *e);
+/* Look at the clock every first_every events of e at first, then at an
+ * interval that adapts to the event rate (about every 0.1 s of wall time),
+ * so the line updates on time whether an event costs 50 ns or 50 us. */
+void sim_progress_attach(struct sim_progress *p, struct sim_engine *e, uint64_t first_every);
 
 #endif

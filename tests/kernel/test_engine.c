@@ -1,11 +1,14 @@
 /* Engine ordering, ties, cancellation, limits; clocks; RNG streams; links. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "sim/kernel/clock.h"
 #include "sim/kernel/engine.h"
 #include "sim/kernel/link.h"
+#include "sim/kernel/progress.h"
 #include "sim/kernel/rng.h"
 
 struct trace {
@@ -344,4 +347,42 @@ Test(link, delivers_after_latency_in_order) {
     cr_assert_eq(t.ids[1], 2);
     cr_assert_eq(l.sent, 2);
     sim_engine_destroy(t.e);
+}
+
+/* The progress line's clock reads adapt to the event rate (issue 17, item
+ * 23): with slow events (about 20 us of host time each) it is drawn about
+ * twice a second from the start, where a fixed 2^20-event interval drew
+ * nothing for the whole run; with fast events the interval grows. */
+static double spin_until;
+static void slow_event(void *ctx, void *arg) {
+    (void)arg;
+    struct sim_engine *e = ctx;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double t0 = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9, t = t0;
+    while (t - t0 < spin_until) {
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        t = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    }
+    sim_engine_schedule_in(e, 1000, slow_event, e, NULL);
+}
+
+Test(engine, progress_line_adapts_to_the_event_rate) {
+    struct sim_engine *e = sim_engine_create();
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    struct sim_progress *p = sim_progress_create(SIM_PROGRESS_FORCE, out, 0, 0);
+    sim_progress_attach(p, e, 1024);
+    spin_until = 20e-6;
+    sim_engine_schedule_in(e, 1000, slow_event, e, NULL);
+    sim_engine_run_until(e, 1000ull * 60000); /* 60,000 events of ~20 us: ~1.2 s */
+    fflush(out);
+    size_t lines = 0;
+    for (size_t i = 0; i < len; i++) lines += buf[i] == '\n';
+    cr_assert_geq(lines, 2, "the progress line was drawn %zu times in a run of ~1.2 s", lines);
+    sim_progress_destroy(p);
+    fclose(out);
+    free(buf);
+    sim_engine_destroy(e);
 }
