@@ -22,7 +22,7 @@ static const char usage_text[] =
     "\n"
     "commands:\n"
     "  run EXPERIMENT.yaml     run an experiment, write DIR/summary.json and CSV tables\n"
-    "  validate FILE.yaml      check a configuration without running it\n"
+    "  validate FILE.yaml      check a configuration or a sweep file without running it\n"
     "  sweep SWEEP.yaml        run an experiment over a grid of values (docs/sweeps.md)\n"
     "                          [--set path.to.key=VALUE]... [-o DIR] [-j JOBS] [--force]\n"
     "                          [--dry-run]\n"
@@ -243,6 +243,7 @@ static int cmd_check_deadlock(const struct cli_opts *o) {
 }
 
 static int cmd_validate(const struct cli_opts *o) {
+    if (tsr_sweep_file_p(o->file)) return tsr_sweep_validate(o->file, o->sets, o->nsets);
     struct tsr_config cfg;
     memset(&cfg, 0, sizeof cfg);
     int rc = load_config(o, &cfg);

@@ -737,6 +737,56 @@ static int write_table(struct sweep *s, const struct point *pts, const char *dir
     return rc;
 }
 
+/* Loads and parses s->file and adds the command line's overrides. The
+ * document (free it after s), or NULL with the errors printed on stderr. */
+static struct cfg_doc *sweep_load(struct sweep *s, const char **sets, size_t nsets,
+                                  struct cfg_errors *err) {
+    struct cfg_doc *d = cfg_doc_load(s->file, err);
+    if (!(d && err->n == 0 && sweep_parse(s, d, err))) {
+        cfg_errors_print(err, stderr);
+        fprintf(stderr, "tessera: %s: %zu error%s; nothing was run\n", s->file, err->n,
+                err->n == 1 ? "" : "s");
+        cfg_errors_fini(err);
+        cfg_doc_free(d);
+        return NULL;
+    }
+    add_command_line_sets(s, sets, nsets);
+    return d;
+}
+
+bool tsr_sweep_file_p(const char *file) {
+    struct cfg_errors err = {0};
+    struct cfg_doc *d = cfg_doc_load(file, &err);
+    const struct cfg_node *root = d ? cfg_doc_root(d) : NULL;
+    bool sweep = root && cfg_node_kind(root) == CFG_NODE_MAP && cfg_node_get(root, "axes");
+    cfg_errors_fini(&err);
+    cfg_doc_free(d);
+    return sweep;
+}
+
+int tsr_sweep_validate(const char *file, const char **sets, size_t nsets) {
+    struct sweep s = {.file = file};
+    struct cfg_errors err = {0};
+    struct cfg_doc *d = sweep_load(&s, sets, nsets, &err);
+    if (!d) {
+        sweep_free(&s);
+        return TSR_EXIT_BAD_INPUT;
+    }
+    struct point *pts = calloc(s.npoints, sizeof *pts);
+    int bad = check_points(&s, pts, sweep_dir(&s, NULL));
+    if (bad)
+        fprintf(stderr, "tessera: %s: %d of %zu points refused\n", file, bad, s.npoints);
+    else
+        printf("%s: ok (sweep of %zu point%s over %s)\n", file, s.npoints,
+               s.npoints == 1 ? "" : "s", s.experiment);
+    for (size_t p = 0; p < s.npoints; p++) free(pts[p].sets);
+    free(pts);
+    cfg_errors_fini(&err);
+    cfg_doc_free(d);
+    sweep_free(&s);
+    return bad ? TSR_EXIT_BAD_INPUT : TSR_EXIT_OK;
+}
+
 int tsr_sweep_main(int argc, char **argv) {
     struct sweep_opts o;
     int rc = parse_sweep_opts(argc, argv, &o);
@@ -747,19 +797,12 @@ int tsr_sweep_main(int argc, char **argv) {
     }
     struct sweep s = {.file = o.file};
     struct cfg_errors err = {0};
-    struct cfg_doc *d = cfg_doc_load(s.file, &err);
-    bool ok = d && err.n == 0 && sweep_parse(&s, d, &err);
-    if (!ok) {
-        cfg_errors_print(&err, stderr);
-        fprintf(stderr, "tessera: %s: %zu error%s; nothing was run\n", s.file, err.n,
-                err.n == 1 ? "" : "s");
-        cfg_errors_fini(&err);
-        cfg_doc_free(d);
+    struct cfg_doc *d = sweep_load(&s, o.sets, o.nsets, &err);
+    if (!d) {
         sweep_free(&s);
         free(o.sets);
         return TSR_EXIT_BAD_INPUT;
     }
-    add_command_line_sets(&s, o.sets, o.nsets);
     s.build = build_hash();
     char *dir = sweep_dir(&s, o.out);
     struct point *pts = calloc(s.npoints, sizeof *pts);

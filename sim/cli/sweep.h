@@ -17,7 +17,20 @@
 #ifndef TESSERA_SIM_CLI_SWEEP_H
 #define TESSERA_SIM_CLI_SWEEP_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 /* argv[0] is "sweep". Returns an exit code (enum tsr_exit). */
 int tsr_sweep_main(int argc, char **argv);
+
+/* Whether `file` reads as a sweep file (a mapping with `axes:`); false for
+ * anything else, including a file that does not load. */
+bool tsr_sweep_file_p(const char *file);
+
+/* `tessera validate SWEEP.yaml`: checks the sweep file and every point's
+ * configuration (with the overrides `sets`, applied to every point), as
+ * `sweep --dry-run` does, but creates no folder and lists no points. Prints
+ * "FILE: ok (...)" or the errors; returns TSR_EXIT_OK or _BAD_INPUT. */
+int tsr_sweep_validate(const char *file, const char **sets, size_t nsets);
 
 #endif

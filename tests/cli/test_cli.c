@@ -872,3 +872,39 @@ Test(cli, layout_prints_the_map_and_draws_it) {
     free(out);
     free(err);
 }
+
+/* Item 22: `validate` on a sweep file checks the sweep and every point
+ * (it reported the sweep's own keys as unknown experiment keys, exit 2),
+ * and creates no folder. */
+Test(cli, validate_takes_a_sweep_file) {
+    const char *base = strrchr(tmpdir, '/') + 1;
+    char *name = NULL, *dir = NULL;
+    cr_assert(asprintf(&name, "%s.yaml", base) > 0);
+    cr_assert(asprintf(&dir, "%s/out/sweeps/%s", src, base) > 0);
+    char *sw = NULL;
+    cr_assert(asprintf(&sw,
+                       "experiment: %s/configs/experiments/hold.yaml\nset: {hold.events: 2000}\n"
+                       "axes: {hold.pending: [10, 20, 30]}\n",
+                       src) > 0);
+    char *path = write_tmp(name, sw);
+    char *out, *err;
+    cr_assert_eq(tessera(&out, &err, "validate %s", path), 0, "%s", err);
+    cr_assert(strstr(out, ": ok (sweep of 3 points over "), "%s", out);
+    cr_assert_neq(access(dir, F_OK), 0, "validate created %s", dir);
+    free(out);
+    free(err);
+    /* A --set every point refuses, and a mistake in the sweep's own keys. */
+    cr_assert_eq(tessera(NULL, &err, "validate %s --set hold.nope=1", path), 2);
+    cr_assert(strstr(err, "3 of 3 points refused"), "%s", err);
+    free(err);
+    char *bad = hold_sweep("mode: diagonal\naxes: {hold.pending: [3]}\n");
+    cr_assert_eq(tessera(NULL, &err, "validate %s", bad), 2);
+    cr_assert(strstr(err, "mode"), "%s", err);
+    cr_assert_null(strstr(err, "points refused"), "%s", err);
+    free(err);
+    free(bad);
+    free(path);
+    free(sw);
+    free(dir);
+    free(name);
+}
