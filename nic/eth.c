@@ -112,15 +112,14 @@ static void frame_end(void *ctx, void *arg) {
     p->st.tx_busy_ps += eth_wire_time(p->cfg, f->len);
     if (p->pcap) pcap_writer_frame(p->pcap, now, f->data, f->len);
     sim_link_send(&p->out, f);
-    /* The next frame starts after the inter-frame gap. */
-    if (p->qlen > 0) {
-        struct eth_frame *n = dequeue(p);
-        wire_start(p, n, now + bytes_time(p->cfg, p->cfg->ifg_bytes));
-    } else {
-        /* Idle once the gap is over; a send before then starts at the gap's end. */
+    /* The next frame starts after the inter-frame gap; with nothing queued
+     * the port is idle once the gap is over, and a send before then starts
+     * at the gap's end. */
+    p->idle_at = now + bytes_time(p->cfg, p->cfg->ifg_bytes);
+    if (p->qlen > 0)
+        wire_start(p, dequeue(p), p->idle_at);
+    else
         p->tx_active = false;
-        p->idle_at = now + bytes_time(p->cfg, p->cfg->ifg_bytes);
-    }
     if (p->tx_waiting && p->qlen < p->qcap) {
         p->tx_waiting = false;
         if (p->ops && p->ops->tx_space) p->ops->tx_space(p->client, p);

@@ -90,7 +90,7 @@ struct eth_port {
     struct eth_frame **q;
     uint32_t qcap, qhead, qlen;
     bool tx_active;     /* a frame is on the wire */
-    sim_time_t idle_at; /* end of the last inter-frame gap */
+    sim_time_t idle_at; /* end of the gap after the last frame sent (set at every frame) */
     bool tx_waiting;    /* a send was refused: call tx_space when room opens */
     const struct eth_client_ops *ops;
     void *client;

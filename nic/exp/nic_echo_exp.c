@@ -152,6 +152,7 @@ struct echo_run {
     struct eth_gen *gen;
     struct echo_tile *x[256];
     sim_time_t end;
+    bool cut; /* experiment.duration_ns ended the run with work left */
     /* ports in nic_echo_port_name order, their capture (NULL: none) */
     size_t nports;
     struct eth_port *port[ECHO_PORTS_MAX];
@@ -288,6 +289,7 @@ static int echo_simulate(struct echo_run *r) {
     sim_progress_set_end(r->run->progress, dur ? SIM_NS(dur) : 0, 0);
     sim_engine_run_until(eng, dur ? SIM_NS(dur) : SIM_TIME_MAX);
     r->end = sim_engine_now(eng);
+    r->cut = dur && sim_engine_pending_count(eng) > 0; /* work left at the duration */
     chip_finish(r->chip, r->end);
 
     const struct tile_fault *faults;
@@ -319,11 +321,14 @@ static void echo_count(const struct echo_run *r, struct echo_counts *c) {
     uint64_t accounted = c->echoed + c->dropped;
     c->unaccounted = c->generated > accounted ? c->generated - accounted : 0;
 
-    /* offered: frames over the wire time they took at the generator's port
-     * (from the first hand-over to the end of the last frame's gap), so the
-     * first frames filling the MAC FIFO at once do not inflate it */
-    c->offered = c->generated && gen->port.idle_at > gen->tx_first
-                     ? (double)c->generated * 1e12 / (double)(gen->port.idle_at - gen->tx_first)
+    /* offered: the frames that left the generator's port over the wire time
+     * they took (from the first hand-over to the end of the last frame's
+     * gap), so the first frames filling the MAC FIFO at once do not inflate
+     * it, and frames still in the FIFO when a run's duration ends do not
+     * count (the port's idle_at is set at every frame, not only when idle) */
+    uint64_t sent = gen->port.st.tx_frames;
+    c->offered = sent && gen->port.idle_at > gen->tx_first
+                     ? (double)sent * 1e12 / (double)(gen->port.idle_at - gen->tx_first)
                      : 0.0;
     c->achieved = rate_pps(c->echoed, gen->rx_first, gen->rx_last);
     c->bits = (double)r->ec->frame_bytes * 8.0;
@@ -490,6 +495,23 @@ static void echo_write_summary(const struct echo_run *r, const struct echo_count
     echo_summary_pcap(r, r->run->summary + used, sizeof r->run->summary - used);
 }
 
+/* Whether experiment.duration_ns ended the run before it measured a round
+ * trip (no frame sent after the warm-up came back): then the run measured
+ * nothing and says so in `why` rather than reporting ok. A run that ended
+ * by itself with nothing echoed is not too short (its drops say why). */
+static bool echo_too_short(const struct echo_run *r, const struct echo_counts *c, char *why,
+                           size_t len) {
+    uint64_t dur = r->cfg->duration_ns;
+    if (!r->cut || r->lat.h.count) return false;
+    snprintf(why, len,
+             "nic-echo: too short to measure: experiment.duration_ns %llu ended the run before "
+             "any frame sent after the warm-up (experiment.warmup_ns %llu) came back (%llu of %llu "
+             "frames echoed in all); lengthen the run",
+             (unsigned long long)dur, (unsigned long long)r->cfg->warmup_ns,
+             (unsigned long long)c->echoed, (unsigned long long)c->generated);
+    return true;
+}
+
 static void echo_free(struct echo_run *r) {
     char err[256]; /* (a run that stopped early: its captures are not reported) */
     capture_ports_close(r->port, r->nports, r->pcap, err, sizeof err);
@@ -528,6 +550,8 @@ int nic_echo_run(struct exp_run *run) {
         int prc = echo_write_profile(&r);
         if (prc != TSR_EXIT_OK) rc = prc;
         echo_write_summary(&r, &c);
+        if (rc == TSR_EXIT_OK && echo_too_short(&r, &c, run->stop_reason, sizeof run->stop_reason))
+            rc = TSR_EXIT_RUN_FAILED;
     }
     echo_free(&r);
     return rc;

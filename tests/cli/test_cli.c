@@ -908,3 +908,33 @@ Test(cli, validate_takes_a_sweep_file) {
     free(dir);
     free(name);
 }
+
+/* Item 17: a nic-echo run whose duration ends before any frame comes back
+ * measured nothing: it fails (exit 3) and says so, and still writes its
+ * results (it reported ok, "busy 100.0%" and 0 frames echoed). The offered
+ * rate of a run cut by its duration counts the frames that left the port
+ * (it read 0.000 Mpps: the port's idle time was set only when it idled). */
+Test(cli, nic_echo_too_short_to_measure_says_so, .timeout = 300) {
+    char *out, *err;
+    int rc = tessera(&out, &err,
+                     "run configs/experiments/nic-echo.yaml -o %s/tiny --set "
+                     "experiment.duration_ns=100",
+                     tmpdir);
+    cr_assert_eq(rc, 3, "%s%s", out, err);
+    cr_assert(strstr(err, "too short to measure: experiment.duration_ns 100"), "%s", err);
+    free(out);
+    free(err);
+    char p[256];
+    snprintf(p, sizeof p, "%s/tiny/summary.json", tmpdir);
+    char *sum = slurp(p);
+    cr_assert(sum && strstr(sum, "\"status\": \"failed\""), "%s", sum ? sum : "no summary");
+    free(sum);
+    rc = tessera(&out, &err,
+                 "run configs/experiments/nic-echo.yaml -o %s/short --set "
+                 "experiment.duration_ns=2000",
+                 tmpdir);
+    cr_assert_eq(rc, 0, "%s%s", out, err);
+    cr_assert(strstr(out, "offered ") && !strstr(out, "offered 0.000"), "%s", out);
+    free(out);
+    free(err);
+}
