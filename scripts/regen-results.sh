@@ -17,13 +17,13 @@ mkdir -p "$work" results/noc results/tile
 
 # 1. The mesh model against BookSim2 (its reference curve on the same network).
 $T sweep configs/sweeps/noc-booksim-load.yaml -o "$work/booksim" -j "$jobs" >/dev/null
-gnuplot -e "dir='$work/booksim'; booksim=1" scripts/noc-latency.gp
+gnuplot -e "dir='$work/booksim'; booksim=1; net='6x6 mesh, BookSim2 iq router (3 cycles/hop)'" scripts/noc-latency.gp
 cp "$work/booksim/sweep.csv" results/noc/booksim-load.csv
 cp "$work/booksim/latency.png" results/noc/booksim-latency.png
 
 # 2. The TILE-Gx36-like UDN mesh (1 cycle per hop) under uniform load.
 $T sweep configs/sweeps/noc-uniform-load.yaml -o "$work/uniform" -j "$jobs" >/dev/null
-gnuplot -e "dir='$work/uniform'" scripts/noc-latency.gp
+gnuplot -e "dir='$work/uniform'; net='6x6 UDN mesh (1 cycle/hop)'" scripts/noc-latency.gp
 cp "$work/uniform/sweep.csv" results/noc/uniform-load.csv
 cp "$work/uniform/latency.png" results/noc/uniform-latency.png
 
