@@ -24,11 +24,12 @@ import concurrent.futures
 import os
 import random
 import shutil
-import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from campaign import parse_args, tessera  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-WORDS = {0: "ok", 1: "bad-command-line", 2: "bad-input", 3: "failed", 4: "deadlock"}
 VALUES = ["0", "-1", "1e30", "18446744073709551616", "99999999999999999999999",
           "abc", "~", "''", "-0", "0x10", "1.5", ".nan", "true", "[1, 2]", "{a: 1}",
           "x" * 100000]
@@ -87,18 +88,6 @@ def mutate(rng, data, name):
     return "duplicate", data + b"\n" + data
 
 
-def tessera(binary, args, timeout, cwd):
-    """Runs tessera; the outcome word and whether stderr holds a sanitizer report."""
-    try:
-        p = subprocess.run([binary] + args, cwd=cwd, capture_output=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return "time limit", ""
-    err = p.stderr.decode("utf-8", "replace")
-    if p.returncode < 0 or "Sanitizer" in err or "runtime error:" in err:
-        return "crash", err[-2000:]
-    return WORDS.get(p.returncode, "exit %d" % p.returncode), err[-400:]
-
-
 def one_mutant(a, k, src, data):
     """Writes mutant k of configs/src beside its original and runs it."""
     rng = random.Random(a.seed * 1000003 + k)
@@ -140,14 +129,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-n", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("-j", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--timeout", type=float, default=5.0)
-    ap.add_argument("--tessera", default=os.path.join(ROOT, "build/asan/tessera"))
-    ap.add_argument("--work", default=os.path.join(ROOT, "out/mutants"))
-    a = ap.parse_args()
-    a.tessera = os.path.abspath(a.tessera)
-    a.work = os.path.abspath(a.work)
-    shutil.rmtree(a.work, ignore_errors=True)
+    a = parse_args(ap, ROOT, "mutants")
     shutil.copytree(os.path.join(ROOT, "configs"), os.path.join(a.work, "configs"))
     for d in ("experiments", "sweeps", "chip", "layouts"):
         cd = os.path.join(a.work, "configs", d)

@@ -14,6 +14,7 @@
 #include "sim/kernel/json.h"
 #include "sim/kernel/progress.h"
 #include "sim/kernel/stats.h"
+#include "sim/tile/cache.h"
 #include "sim/tile/chip_config.h"
 #include "sim/tile/mem.h"
 #include "sim/tile/tile.h"
@@ -74,7 +75,13 @@ static bool check_config(const struct echo_cfg *c, char *err, size_t errlen) {
     const struct nic_echo_config *e = &c->nic.echo;
     /* (tessera run has checked it already; a run built by hand has not) */
     if (!nic_config_check(&c->nic, err, errlen)) return false;
+    if (!cache_mesh_check(c->noc.width, c->noc.height, err, errlen)) return false;
     uint64_t tiles = (uint64_t)c->noc.width * (uint64_t)c->noc.height;
+    if (c->nic.mpipe.shim_tile >= tiles) {
+        snprintf(err, errlen, "nic.mpipe.shim_tile: %llu is not a tile of this chip (0..%llu)",
+                 (unsigned long long)c->nic.mpipe.shim_tile, (unsigned long long)tiles - 1);
+        return false;
+    }
     if (e->first_tile + e->echo_tiles > tiles) {
         snprintf(err, errlen,
                  "nic.echo.first_tile + nic.echo.echo_tiles: expected at most the %llu tiles of "

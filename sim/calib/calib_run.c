@@ -8,6 +8,7 @@
 #include "sim/calib/calib.h"
 #include "sim/chip/chip_udn.h"
 #include "sim/kernel/json.h"
+#include "sim/tile/cache.h"
 #include "sim/tile/mem.h"
 #include "sim/tile/tile.h"
 
@@ -254,6 +255,7 @@ static bool calib_check(const struct exp_run *run, char *msg, size_t len) {
                  (unsigned long long)noc->width, (unsigned long long)noc->height);
         return false;
     }
+    if (!cache_mesh_check(noc->width, noc->height, msg, len)) return false;
     if (run->duration_ns) {
         snprintf(msg, len,
                  "experiment.duration_ns: tile-calib runs each microbenchmark to its end, so a "

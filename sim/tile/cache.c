@@ -118,16 +118,22 @@ static unsigned dist(int x0, int y0, int x1, int y1) {
     return (unsigned)(abs(x0 - x1) + abs(y0 - y1));
 }
 
+bool cache_mesh_check(uint64_t width, uint64_t height, char *err, size_t errlen) {
+    if (width == 0 || height == 0 || width * height > 64) {
+        snprintf(err, errlen,
+                 "noc.width x noc.height: %llu x %llu tiles; the cache directory supports 1..64 "
+                 "tiles",
+                 (unsigned long long)width, (unsigned long long)height);
+        return false;
+    }
+    return true;
+}
+
 bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned width,
                     unsigned height, char *err, size_t errlen) {
     memset(s, 0, sizeof *s);
     if (!chip_config_check(cfg, err, errlen)) return false;
-    if (width == 0 || height == 0 || width * height > 64) {
-        snprintf(err, errlen,
-                 "noc.width x noc.height: %u x %u tiles; the cache directory supports 1..64 tiles",
-                 width, height);
-        return false;
-    }
+    if (!cache_mesh_check(width, height, err, errlen)) return false;
     s->cfg = *cfg;
     s->width = width;
     s->height = height;

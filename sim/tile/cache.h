@@ -314,6 +314,12 @@ struct cache_sys {
     void *lost_ctx;
 };
 
+/* Whether the cache directory can hold a width x height mesh (1..64
+ * tiles: its sharer sets are 64-bit masks); false with a message naming
+ * noc.width x noc.height. The kinds' checks call it, so `validate` refuses
+ * a mesh the run could not build. */
+bool cache_mesh_check(uint64_t width, uint64_t height, char *err, size_t errlen);
+
 /* Returns false (with a message naming the key) on a bad configuration. */
 bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned width,
                     unsigned height, char *err, size_t errlen);

@@ -938,3 +938,21 @@ Test(cli, nic_echo_too_short_to_measure_says_so, .timeout = 300) {
     free(out);
     free(err);
 }
+
+/* Found by scripts/boundary-keys.py: values validate accepted and the run
+ * then refused (a mesh the cache directory cannot hold, a shim tile off the
+ * chip) are refused by validate. */
+Test(cli, validate_refuses_what_the_chip_cannot_build) {
+    const char *cases[][2] = {
+        {"nic-echo", "noc.width=256"},
+        {"nic-echo", "nic.mpipe.shim_tile=4095"},
+        {"tile-calib", "noc.height=256"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *err;
+        cr_assert_eq(tessera(NULL, &err, "validate configs/experiments/%s.yaml --set %s",
+                             cases[i][0], cases[i][1]),
+                     2, "%s %s accepted", cases[i][0], cases[i][1]);
+        free(err);
+    }
+}
