@@ -8,7 +8,8 @@ WORDS = {0: "ok", 1: "bad-command-line", 2: "bad-input", 3: "failed", 4: "deadlo
 
 
 def tessera(binary, args, timeout, cwd):
-    """Runs tessera; the outcome word and whether stderr holds a sanitizer report."""
+    """Runs tessera: (outcome word, tail of stderr). "crash" if killed by a
+    signal or stderr holds a sanitizer report; "time limit" past timeout."""
     try:
         p = subprocess.run([binary] + args, cwd=cwd, capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
