@@ -441,7 +441,9 @@ Test(frames, fast_retransmit_newreno) {
     teardown(t);
 }
 
-Test(frames, zero_window_probe) {
+/* A connection whose peer opened with a zero window, "abc" queued on it, and
+ * the persist timer's first probe sent (t->out[0], one byte). */
+static struct t *zero_window_probed(void) {
     struct t *t = setup(small_rto);
     cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
     inject(t, mk_tcp(4000, 80, PISN, 0, SYN, 65535, NULL, 0, NULL, 0));
@@ -454,8 +456,13 @@ Test(frames, zero_window_probe) {
     t->now = stk_poll_at(t->s);
     stk_poll(t->s, t->now);
     cr_assert_eq(t->nout, 1);
+    cr_assert_eq(parse(&t->out[0]).plen, 1, "probe carries one byte");
+    return t;
+}
+
+Test(frames, zero_window_probe) {
+    struct t *t = zero_window_probed();
     struct seg g = parse(&t->out[0]);
-    cr_assert_eq(g.plen, 1, "probe carries one byte");
     cr_assert_eq(g.seq, OISN + 1);
     cr_assert_eq(stk_counters(t->s)->tcp_zwp_sent, 1);
     /* Window opens: the rest goes out. */
@@ -471,20 +478,8 @@ Test(frames, zero_window_probe) {
  * window was zero) must restart output; it also cancels the persist timer,
  * so without output nothing would ever be sent again. */
 Test(frames, zero_window_plain_window_update_restarts_output) {
-    struct t *t = setup(small_rto);
-    cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
-    inject(t, mk_tcp(4000, 80, PISN, 0, SYN, 65535, NULL, 0, NULL, 0));
-    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK, 0, NULL, 0, NULL, 0));
-    t->nout = 0;
-    static const char msg[] = "abc";
-    struct stk_sendv v = {msg, 3, 0};
-    cr_assert_eq(stk_tcp_send(t->s, t->last_id, &v, 1), 0);
-    cr_assert_eq(t->nout, 0, "zero window: nothing sent");
-    t->now = stk_poll_at(t->s);
-    stk_poll(t->s, t->now);
-    cr_assert_eq(t->nout, 1);
+    struct t *t = zero_window_probed();
     struct seg g = parse(&t->out[0]);
-    cr_assert_eq(g.plen, 1, "probe carries one byte");
     /* The peer's window is still closed: it drops the probe and ACKs. */
     inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK, 0, NULL, 0, NULL, 0));
     cr_assert_eq(t->nout, 1);
