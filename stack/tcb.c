@@ -27,12 +27,18 @@ struct stk_tcb *tcb_get(struct stk *s, uint32_t id) {
     return c;
 }
 
-static uint32_t hash4(const struct stk *s, uint32_t rip, uint16_t rport, uint16_t lport) {
+/* The connection table and the TIME-WAIT table hash a flow alike (the
+ * local address is the stack's own); each masks it to its size. */
+static uint32_t flow_hash(uint32_t rip, uint16_t rport, uint16_t lport) {
     uint32_t h = rip * 0x9e3779b1u ^ ((uint32_t)rport << 16 | lport) * 0x85ebca6bu;
     h ^= h >> 15;
     h *= 0xc2b2ae35u;
     h ^= h >> 13;
-    return h & s->hmask;
+    return h;
+}
+
+static uint32_t hash4(const struct stk *s, uint32_t rip, uint16_t rport, uint16_t lport) {
+    return flow_hash(rip, rport, lport) & s->hmask;
 }
 
 struct stk_tcb *tcb_lookup(struct stk *s, uint32_t rip, uint16_t rport, uint16_t lport) {
@@ -221,11 +227,7 @@ uint32_t tcb_rcv_space(const struct stk *s, const struct stk_tcb *c) {
 /* ---- The TIME-WAIT table ---- */
 
 static uint32_t tw_hash4(const struct stk *s, uint32_t rip, uint16_t rport, uint16_t lport) {
-    uint32_t h = rip * 0x9e3779b1u ^ ((uint32_t)rport << 16 | lport) * 0x85ebca6bu;
-    h ^= h >> 15;
-    h *= 0xc2b2ae35u;
-    h ^= h >> 13;
-    return h & s->tw_hmask;
+    return flow_hash(rip, rport, lport) & s->tw_hmask;
 }
 
 struct stk_tw *tw_lookup(struct stk *s, uint32_t rip, uint16_t rport, uint16_t lport) {
