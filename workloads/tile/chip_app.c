@@ -1,0 +1,35 @@
+/* workloads/tile/chip_app.c: the servers as chip applications. See chip_app.h. */
+#include "workloads/tile/chip_app.h"
+
+#include "workloads/echo.h"
+
+static void *http_create(const void *params, const struct stk_alloc *alloc) {
+    const struct chip_app_http *p = params;
+    struct httpd *h = httpd_create(p->files, p->nfiles, alloc);
+    if (h) httpd_set_idle_timeout(h, p->idle_timeout_ps);
+    return h;
+}
+static int http_start(void *inst, const void *params, struct sock *k) {
+    const struct chip_app_http *p = params;
+    return httpd_start(inst, k, 1, p->port, p->backlog);
+}
+static void http_poll(void *inst, uint64_t now) { httpd_poll(inst, now); }
+static uint64_t http_poll_every(const void *params) {
+    const struct chip_app_http *p = params;
+    return p->idle_timeout_ps / 4;
+}
+
+const struct chip_app chip_app_httpd = {"http",     http_create, httpd_events,
+                                        http_start, http_poll,   http_poll_every};
+
+static void *echo_app_create(const void *params, const struct stk_alloc *alloc) {
+    (void)params;
+    return echo_create(alloc);
+}
+static int echo_app_start(void *inst, const void *params, struct sock *k) {
+    const struct chip_app_echo *p = params;
+    return echo_start(inst, k, 1, p->port, p->backlog);
+}
+
+const struct chip_app chip_app_echo = {"echo", echo_app_create, echo_events, echo_app_start, NULL,
+                                       NULL};
