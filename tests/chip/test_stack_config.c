@@ -1,14 +1,17 @@
 /* The stack's settings as keys (sim/chip/stack_config.h): YAML to struct
  * stk_config, defaults equal to stk_config_default() field by field, every
  * end of every range accepted by stk_create(), bad values refused naming
- * the key. */
+ * the key; the root schema's `stack:` section, which `tessera validate`
+ * refuses for a kind that does not read it. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sim/chip/stack_config.h"
+#include "sim/cli/experiment.h"
 #include "stack/stk.h"
 
 static char path[64];
@@ -318,4 +321,76 @@ Test(stack_config, orders_the_schema_cannot_see_are_refused_naming_the_key) {
                   "stack.ephemeral_lo: expected at most stack.ephemeral_hi (60999), found 61000");
     check_refuses("ephemeral_hi=1024",
                   "stack.ephemeral_lo: expected at most stack.ephemeral_hi (1024), found 32768");
+}
+
+/* The root schema has the section as `stack:`. */
+Test(stack_config, root_schema_has_the_stack_section) {
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("experiment:\n  kind: hold\nstack:\n  mtu: 4000\n  time_wait_us: 1000\n", f);
+    fclose(f);
+    const struct cfg_key *key = NULL;
+    for (size_t i = 0; i < tsr_config_section.nkeys; i++)
+        if (strcmp(tsr_config_section.keys[i].name, "stack") == 0)
+            key = &tsr_config_section.keys[i];
+    cr_assert_not_null(key, "no root key stack");
+    cr_assert_eq(key->section, &stack_config_section);
+    struct cfg_errors err = {0};
+    struct cfg_doc *d = cfg_doc_load(path, &err);
+    cr_assert_not_null(d, "%s", errs(&err));
+    struct tsr_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cr_assert(cfg_bind(d, &tsr_config_section, &cfg, &err), "%s", errs(&err));
+    cfg_doc_free(d);
+    struct stk_config c;
+    stk_config_default(&c);
+    stack_config_to_stk((const struct stack_config *)((const char *)&cfg + key->offset), &c);
+    cr_assert_eq(c.mtu, 4000);
+    cr_assert_eq(c.time_wait, 1 * STK_MS);
+    cr_assert_eq(c.rto_min, 200 * STK_MS);
+    cfg_release(&tsr_config_section, &cfg);
+}
+
+/* `tessera ARGS` from the source folder: its exit code, stderr in err. */
+static int tessera(char *err, size_t len, const char *args) {
+    const char *src = getenv("TESSERA_SOURCE_DIR"), *bin = getenv("TESSERA_BINARY_DIR");
+    cr_assert(src && bin, "TESSERA_SOURCE_DIR/TESSERA_BINARY_DIR not set (run through ctest)");
+    char cmd[1024], errf[96];
+    snprintf(errf, sizeof errf, "%s.err", path);
+    snprintf(cmd, sizeof cmd, "cd %s && %s/tessera %s >/dev/null 2>%s", src, bin, args, errf);
+    int st = system(cmd);
+    FILE *f = fopen(errf, "r");
+    cr_assert_not_null(f);
+    size_t n = fread(err, 1, len - 1, f);
+    err[n] = '\0';
+    fclose(f);
+    unlink(errf);
+    cr_assert(WIFEXITED(st), "%s", cmd);
+    return WEXITSTATUS(st);
+}
+
+/* No kind reads `stack` yet: a key of it is refused (exit 2, bad input),
+ * naming the kind and the key, in a file or with --set. */
+Test(stack_config, validate_refuses_stack_keys_for_a_kind_that_does_not_read_them) {
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("experiment:\n  kind: hold\nhold:\n  events: 10\nstack:\n  mtu: 9000\n", f);
+    fclose(f);
+    char err[4096], args[256], want[256];
+    snprintf(args, sizeof args, "validate %s", path);
+    cr_assert_eq(tessera(err, sizeof err, args), 2, "%s", err);
+    snprintf(want, sizeof want,
+             "%s:6:8: stack.mtu: experiment kind hold does not read the stack section (it "
+             "reads experiment, hold)",
+             path);
+    cr_assert(strstr(err, want), "%s", err);
+    cr_assert_eq(tessera(err, sizeof err,
+                         "validate configs/experiments/nic-echo.yaml --set stack.rto_min_us=1000"),
+                 2, "%s", err);
+    cr_assert(strstr(err, "--set stack.rto_min_us=1000: stack.rto_min_us: experiment kind "
+                          "nic-echo does not read the stack section"),
+              "%s", err);
+    /* without it, the same experiment is fine */
+    cr_assert_eq(tessera(err, sizeof err, "validate configs/experiments/nic-echo.yaml"), 0, "%s",
+                 err);
 }
