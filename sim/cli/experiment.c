@@ -64,6 +64,7 @@ static const struct cfg_key root_keys[] = {
     CFG_SECTION_KEY(struct tsr_config, chip, chip_config_section),
     CFG_SECTION_KEY(struct tsr_config, noc, noc_config_section),
     CFG_SECTION_KEY(struct tsr_config, nic, nic_config_section),
+    CFG_SECTION_KEY(struct tsr_config, stack, stack_config_section),
 };
 CFG_SECTION_DEF(tsr_config_section, "", "An experiment file.", root_keys);
 
@@ -83,11 +84,15 @@ static bool check_experiment(const void *c, char *m, size_t n) {
 static bool check_chip(const void *c, char *m, size_t n) { return chip_config_check(c, m, n); }
 static bool check_noc(const void *c, char *m, size_t n) { return noc_config_check(c, m, n); }
 static bool check_nic(const void *c, char *m, size_t n) { return nic_config_check(c, m, n); }
+static bool check_stack(const void *c, char *m, size_t n) { return stack_config_check(c, m, n); }
 static const struct {
     const char *name;
     bool (*check)(const void *cfg, char *msg, size_t len);
-} root_checks[] = {
-    {"experiment", check_experiment}, {"chip", check_chip}, {"noc", check_noc}, {"nic", check_nic}};
+} root_checks[] = {{"experiment", check_experiment},
+                   {"chip", check_chip},
+                   {"noc", check_noc},
+                   {"nic", check_nic},
+                   {"stack", check_stack}};
 
 /* The root key of section `name`, or NULL. */
 static const struct cfg_key *root_key(const char *name) {

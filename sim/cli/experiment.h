@@ -28,6 +28,7 @@
 
 #include "nic/nic_config.h"
 #include "noc/noc_config.h"
+#include "sim/chip/stack_config.h"
 #include "sim/kernel/config.h"
 #include "sim/kernel/exp.h"
 #include "sim/kernel/hold.h"
@@ -49,6 +50,7 @@ struct tsr_config {
     struct chip_config chip;
     struct noc_config noc;
     struct nic_config nic;
+    struct stack_config stack; /* read by no kind yet (sim/chip/stack_config.h) */
 };
 
 extern const struct cfg_section tsr_config_section;
