@@ -47,6 +47,7 @@ sim_time_t eth_wire_time(const struct nic_eth_config *cfg, size_t len) {
 
 static void port_deliver(void *ctx, void *arg);
 static void frame_end(void *ctx, void *arg);
+static void frame_release(void *ctx, void *arg);
 static void frame_discard(void *arg) { eth_frame_free(arg); }
 
 void eth_port_init(struct eth_port *p, struct sim_engine *e, const struct nic_eth_config *cfg,
@@ -61,6 +62,7 @@ void eth_port_init(struct eth_port *p, struct sim_engine *e, const struct nic_et
     /* frames on the wire and on the cable are freed if the run stops first */
     sim_engine_on_discard(e, frame_end, frame_discard);
     sim_engine_on_discard(e, port_deliver, frame_discard);
+    sim_engine_on_discard(e, frame_release, frame_discard);
 }
 
 void eth_port_fini(struct eth_port *p) {
@@ -86,6 +88,36 @@ void eth_cable_connect(struct eth_port *a, struct eth_port *b) {
     b->peer = a;
 }
 
+bool eth_impair_check(const struct nic_impair_config *cfg, char *err, size_t errlen) {
+    if (cfg->reorder > 0 && cfg->reorder_delay_ns == 0) {
+        snprintf(err, errlen,
+                 "nic.impair.reorder_delay_ns: expected above 0 when nic.impair.reorder is above "
+                 "0 (%g): a frame held back by 0 ns is overtaken by nothing",
+                 cfg->reorder);
+        return false;
+    }
+    return true;
+}
+
+bool eth_impair_applies(const struct nic_impair_config *cfg, bool client_cable) {
+    return cfg->cables == NIC_IMPAIR_ALL || client_cable;
+}
+
+void eth_cable_impair(struct eth_port *from, const struct nic_impair_config *cfg, uint64_t seed) {
+    char err[160], name[sizeof from->name + 16];
+    bool ok = eth_impair_check(cfg, err, sizeof err);
+    assert(ok && cfg->loss >= 0 && cfg->loss <= 1 && cfg->reorder >= 0 && cfg->reorder <= 1);
+    (void)ok;
+    struct eth_impair *im = &from->impair;
+    im->loss = cfg->loss;
+    im->reorder = cfg->reorder;
+    im->delay = SIM_NS(cfg->reorder_delay_ns);
+    snprintf(name, sizeof name, "wire-loss:%s", from->name);
+    sim_rng_init_named(&im->loss_rng, seed, name);
+    snprintf(name, sizeof name, "wire-reorder:%s", from->name);
+    sim_rng_init_named(&im->reorder_rng, seed, name);
+}
+
 bool eth_port_can_send(const struct eth_port *p) { return p->qlen < p->qcap; }
 
 void eth_port_want_space(struct eth_port *p) { p->tx_waiting = true; }
@@ -94,6 +126,30 @@ void eth_port_want_space(struct eth_port *p) { p->tx_waiting = true; }
 static void wire_start(struct eth_port *p, struct eth_frame *f, sim_time_t start) {
     p->tx_active = true;
     sim_engine_schedule_at(p->engine, start + eth_frame_time(p->cfg, f->len), frame_end, p, f);
+}
+
+/* A held-back frame goes on along the cable. */
+static void frame_release(void *ctx, void *arg) {
+    struct eth_port *p = ctx;
+    sim_link_send(&p->out, arg);
+}
+
+/* The last bit of f has left p: it reaches the peer after the cable's delay,
+ * unless the impairment loses it or holds it back first (nothing is drawn
+ * from a stream whose probability is 0, so an unimpaired port is as before). */
+static void wire_send(struct eth_port *p, struct eth_frame *f) {
+    struct eth_impair *im = &p->impair;
+    if (im->loss > 0 && sim_rng_bernoulli(&im->loss_rng, im->loss)) {
+        p->st.wire_loss++;
+        eth_frame_free(f);
+        return;
+    }
+    if (im->reorder > 0 && sim_rng_bernoulli(&im->reorder_rng, im->reorder)) {
+        p->st.wire_reordered++;
+        sim_engine_schedule_in(p->engine, im->delay, frame_release, p, f);
+        return;
+    }
+    sim_link_send(&p->out, f);
 }
 
 static struct eth_frame *dequeue(struct eth_port *p) {
@@ -111,7 +167,7 @@ static void frame_end(void *ctx, void *arg) {
     p->st.tx_bytes += f->len;
     p->st.tx_busy_ps += eth_wire_time(p->cfg, f->len);
     if (p->pcap) pcap_writer_frame(p->pcap, now, f->data, f->len);
-    sim_link_send(&p->out, f);
+    wire_send(p, f);
     /* The next frame starts after the inter-frame gap; with nothing queued
      * the port is idle once the gap is over, and a send before then starts
      * at the gap's end. */
@@ -212,6 +268,7 @@ void eth_port_write_stats(const struct eth_port *p, struct json_writer *w) {
     json_kv_uint(w, "rx_bytes", s->rx_bytes);
     json_kv_uint(w, "tx_refused_full", s->tx_refused_full);
     json_kv_double(w, "tx_busy_ns", (double)s->tx_busy_ps / 1000.0);
+    json_kv_uint(w, "wire_reordered", s->wire_reordered);
     json_key(w, "drops");
     json_object_begin(w);
     json_kv_uint(w, "tx_oversize", s->tx_drop_oversize);
@@ -221,6 +278,7 @@ void eth_port_write_stats(const struct eth_port *p, struct json_writer *w) {
     json_kv_uint(w, "rx_runt", s->rx_drop_runt);
     json_kv_uint(w, "rx_overrun", s->rx_drop_overrun);
     json_kv_uint(w, "rx_no_client", s->rx_drop_no_client);
+    json_kv_uint(w, "wire_loss", s->wire_loss);
     json_object_end(w);
     json_object_end(w);
 }

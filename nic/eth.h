@@ -14,6 +14,14 @@
  * control on Ethernet (no pause frames, facts): a client that cannot take a
  * frame returns false and the port counts an overrun drop.
  *
+ * Impairment (eth_cable_impair, nic.impair): frames a port sends can be lost
+ * on the wire or held back so that later frames overtake them, decided per
+ * frame from the port's own random streams. The sender's wire timing is
+ * unchanged either way: a lost frame occupied the wire and is counted sent
+ * (and in the sender's pcap); a held-back frame reaches the peer
+ * reorder_delay_ns later than it would have, where the receiver counts and
+ * captures it at its arrival. Without it (the default) a cable is perfect.
+ *
  * Frames are stored without the FCS (as pcap files hold them). Outside input
  * is counted and dropped, never asserted on: a frame longer than the maximum
  * or shorter than an Ethernet header is dropped with its cause counted.
@@ -22,9 +30,11 @@
  * (to eth_port_send when it returns true, to the client when its receive
  * returns true). A port is embedded in its owner (_init/_fini); _fini frees
  * frames still queued. The nic_eth_config must outlive the port.
- * Cost: one engine event per frame on the sending side, one on the link.
+ * Cost: one engine event per frame on the sending side, one on the link; an
+ * impaired port draws one or two random numbers per frame and a held-back
+ * frame costs one more event.
  * Left out: bit errors and the FCS check, pause frames, auto-negotiation,
- * half duplex.
+ * half duplex; burst (correlated) loss, corruption and duplication.
  */
 #ifndef TESSERA_NIC_ETH_H
 #define TESSERA_NIC_ETH_H
@@ -36,6 +46,7 @@
 #include "nic/nic_config.h"
 #include "sim/kernel/engine.h"
 #include "sim/kernel/link.h"
+#include "sim/kernel/rng.h"
 
 struct json_writer;
 struct pcap_writer;
@@ -76,7 +87,16 @@ struct eth_port_stats {
     uint64_t rx_drop_runt;
     uint64_t rx_drop_overrun; /* the client could not take the frame */
     uint64_t rx_drop_no_client;
-    sim_time_t tx_busy_ps; /* wire time used by transmissions */
+    uint64_t wire_loss;      /* sent frames the impairment lost on the wire (in tx_frames) */
+    uint64_t wire_reordered; /* sent frames it held back by reorder_delay_ns (not lost) */
+    sim_time_t tx_busy_ps;   /* wire time used by transmissions */
+};
+
+/* The impairment of the frames a port sends (eth_cable_impair). */
+struct eth_impair {
+    double loss, reorder; /* 0: no draw from that stream */
+    sim_time_t delay;     /* of a held-back frame */
+    struct sim_rng loss_rng, reorder_rng;
 };
 
 struct eth_port {
@@ -95,6 +115,7 @@ struct eth_port {
     const struct eth_client_ops *ops;
     void *client;
     struct pcap_writer *pcap; /* not owned; NULL: no capture */
+    struct eth_impair impair; /* of the frames it sends; zero: none */
     struct eth_port_stats st;
 };
 
@@ -110,6 +131,30 @@ void eth_port_set_pcap(struct eth_port *p, struct pcap_writer *w);
  * propagation delay (nic.eth.propagation_ns of a's config). Each port may be
  * cabled once (asserted: wiring is done by code, not by packets). */
 void eth_cable_connect(struct eth_port *a, struct eth_port *b);
+
+/* Impair the frames `from` sends over its cable: one direction (impair both
+ * ends of a cable for both). Each frame, when its last bit has left, is lost
+ * with probability cfg->loss (counted wire_loss), else held back with
+ * probability cfg->reorder (counted wire_reordered): it reaches the peer
+ * cfg->reorder_delay_ns later than the cable's delay, so frames sent after
+ * it within that delay arrive first. The draws come from two sim/kernel/rng.h
+ * streams seeded by (seed, "wire-loss:" + port name) and (seed,
+ * "wire-reorder:" + port name): the same seed gives the same frames lost and
+ * held, the two directions of a cable (ports of different names) are
+ * independent, and which frames are lost does not depend on cfg->reorder.
+ * loss = reorder = 0 leaves the port exactly as it was (nothing drawn).
+ * cfg->cables is the caller's choice (eth_impair_applies); cfg must pass
+ * eth_impair_check (asserted). Call before or after eth_cable_connect, before
+ * the port sends; a second call replaces the first. cfg is copied. */
+void eth_cable_impair(struct eth_port *from, const struct nic_impair_config *cfg, uint64_t seed);
+/* Whether nic.impair.cables selects a cable: client_cable says it joins a
+ * load generator or a client host (to a switch or a chip). */
+bool eth_impair_applies(const struct nic_impair_config *cfg, bool client_cable);
+/* What the schema cannot check of nic.impair: a reorder fraction above 0
+ * with a reorder_delay_ns of 0 (nothing would be overtaken). Returns false
+ * with a message naming the key in err. A kind that applies nic.impair calls
+ * it from its check. */
+bool eth_impair_check(const struct nic_impair_config *cfg, char *err, size_t errlen);
 
 bool eth_port_can_send(const struct eth_port *p);
 /* Queue f for transmission. Returns false (f not taken, tx_refused_full
@@ -127,7 +172,8 @@ sim_time_t eth_wire_time(const struct nic_eth_config *cfg, size_t len);
 /* Time from the first bit to the last bit of the frame (no IFG). */
 sim_time_t eth_frame_time(const struct nic_eth_config *cfg, size_t len);
 
-/* {"tx_frames",..., "drops":{cause: n}} */
+/* {"tx_frames",..., "wire_reordered", "drops":{cause: n, ..., "wire_loss"}}:
+ * the same keys for every port, impaired or not. */
 void eth_port_write_stats(const struct eth_port *p, struct json_writer *w);
 
 #endif

@@ -10,6 +10,7 @@
 const char *const mpipe_bucket_mode_names[] = {"static", "round-robin", "sticky", "sticky-locality",
                                                NULL};
 const char *const nic_topology_names[] = {"switch", "direct", NULL};
+const char *const nic_impair_cables_names[] = {"clients", "all", NULL};
 
 static const struct cfg_key eth_keys[] = {
     CFG_UINT_KEY(struct nic_eth_config, rate_bps, "10000000000", 1e6, 4e11, "bit/s",
@@ -167,6 +168,28 @@ static CFG_SECTION_DEF(echo_section, "echo",
                        "programs (nic/nic_echo_exp.h).",
                        echo_keys);
 
+static const struct cfg_key impair_keys[] = {
+    CFG_DOUBLE_KEY(struct nic_impair_config, loss, "0", 0.0, 1.0, "",
+                   "Fraction of frames lost on the wire, in each direction of every cable "
+                   "nic.impair.cables selects: each frame is lost or not independently (no "
+                   "bursts), counted by the sending port as drops.wire_loss; 0: no loss [A]."),
+    CFG_DOUBLE_KEY(struct nic_impair_config, reorder, "0", 0.0, 1.0, "",
+                   "Fraction of the frames not lost that are held back on the wire by "
+                   "nic.impair.reorder_delay_ns, so frames sent after them within that delay "
+                   "arrive first; counted by the sending port as wire_reordered; 0: none [A]."),
+    CFG_UINT_KEY(struct nic_impair_config, reorder_delay_ns, "1000", 0, 1e9, "ns",
+                 "Extra delay of a held-back frame (1 us: about 15 minimum frames at 10 Gb/s "
+                 "overtake it at line rate); must be above 0 when nic.impair.reorder is [A]."),
+    CFG_ENUM_KEY(struct nic_impair_config, cables, "clients", nic_impair_cables_names,
+                 "Which cables are impaired (both directions): clients: the cables of load "
+                 "generators and client hosts (nic-echo: the generator's); all: every cable the "
+                 "kind builds (nic-echo has only the generator's) [A]."),
+};
+static CFG_SECTION_DEF(impair_section, "impair",
+                       "Loss and reordering on the wire, per direction of a cable, from a random "
+                       "stream per sending port (nic/eth.h, eth_cable_impair).",
+                       impair_keys);
+
 static const struct cfg_key nic_keys[] = {
     CFG_ENUM_KEY(struct nic_config, topology, "switch", nic_topology_names,
                  "switch: chip ports bonded (L3+L4 hash) at a switch with the clients; "
@@ -182,6 +205,7 @@ static const struct cfg_key nic_keys[] = {
     {"switch", CFG_SECTION, offsetof(struct nic_config, sw), "", "", NULL, CFG_NO_RANGE, NULL,
      &switch_section},
     CFG_SECTION_KEY(struct nic_config, echo, echo_section),
+    CFG_SECTION_KEY(struct nic_config, impair, impair_section),
 };
 CFG_SECTION_DEF(nic_config_section, "nic",
                 "The NIC: Ethernet ports and cables, the mPIPE-like device, driver costs, the "

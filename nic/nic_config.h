@@ -97,6 +97,22 @@ struct nic_echo_config {
     uint64_t batch;       /* descriptors per poll of an echo tile */
 };
 
+/* Which cables nic.impair applies to. */
+enum nic_impair_cables {
+    NIC_IMPAIR_CLIENTS, /* cables of load generators and client hosts */
+    NIC_IMPAIR_ALL,     /* every cable a kind builds */
+};
+extern const char *const nic_impair_cables_names[];
+
+/* nic.impair: loss and reordering on the wire (nic/eth.h, eth_cable_impair),
+ * per direction of each cable it applies to. All 0: a perfect wire. */
+struct nic_impair_config {
+    double loss;               /* fraction of frames lost */
+    double reorder;            /* fraction of the rest held back by reorder_delay_ns */
+    uint64_t reorder_delay_ns; /* extra delay of a held-back frame */
+    int cables;                /* enum nic_impair_cables */
+};
+
 enum nic_topology { NIC_TOPO_SWITCH, NIC_TOPO_DIRECT };
 extern const char *const nic_topology_names[];
 
@@ -108,6 +124,7 @@ struct nic_config {
     struct nic_driver_config driver;
     struct nic_switch_config sw; /* key `switch` */
     struct nic_echo_config echo;
+    struct nic_impair_config impair;
 };
 
 extern const struct cfg_section nic_config_section;

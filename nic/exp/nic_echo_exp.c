@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "nic/capture.h"
+#include "nic/eth.h"
 #include "nic/eth_gen.h"
 #include "nic/nic_config.h"
 #include "noc/noc_config.h"
@@ -75,6 +76,7 @@ static bool check_config(const struct echo_cfg *c, char *err, size_t errlen) {
     const struct nic_echo_config *e = &c->nic.echo;
     /* (tessera run has checked it already; a run built by hand has not) */
     if (!nic_config_check(&c->nic, err, errlen)) return false;
+    if (!eth_impair_check(&c->nic.impair, err, errlen)) return false;
     if (!cache_mesh_check(c->noc.width, c->noc.height, err, errlen)) return false;
     uint64_t tiles = (uint64_t)c->noc.width * (uint64_t)c->noc.height;
     if (c->nic.mpipe.shim_tile >= tiles) {
@@ -172,6 +174,7 @@ struct echo_run {
 struct echo_counts {
     uint64_t generated, echoed, dropped, unaccounted;
     uint64_t dev_drop, port_drop, echo_drop, egress_refused;
+    uint64_t wire_drop;       /* lost on the generator's cable, either way */
     double offered, achieved; /* frames per second */
     double bits;              /* of a frame with its FCS */
     double busy, drv_busy;    /* of the echo tiles together */
@@ -284,10 +287,17 @@ static int echo_capture_close(struct echo_run *r) {
     return TSR_EXIT_OK;
 }
 
-/* Step: cable the generator to port 0, run the engine, collect the faults. */
+/* Step: cable the generator to port 0 (a client's cable: nic.impair
+ * applies to it both ways, whichever cables it names), run the engine,
+ * collect the faults. */
 static int echo_simulate(struct echo_run *r) {
     struct sim_engine *eng = r->run->engine;
     eth_cable_connect(&r->gen->port, mpipe_port(r->m, 0));
+    const struct nic_impair_config *im = &r->cfg->nic.impair;
+    if (eth_impair_applies(im, true)) {
+        eth_cable_impair(&r->gen->port, im, r->run->seed);
+        eth_cable_impair(mpipe_port(r->m, 0), im, r->run->seed);
+    }
     eth_gen_on_tx(r->gen, lat_tx, &r->lat);
     eth_gen_on_rx(r->gen, lat_rx, &r->lat);
     eth_gen_start(r->gen, 0);
@@ -322,7 +332,8 @@ static void echo_count(const struct echo_run *r, struct echo_counts *c) {
     c->dev_drop = st->drop_classifier_full + st->drop_runt + st->drop_bad_ip +
                   st->drop_bad_ip_csum + st->drop_too_big + st->drop_no_buffer +
                   st->drop_ring_full + st->drop_dma_error;
-    c->dropped = c->dev_drop + c->port_drop + c->echo_drop + c->egress_refused;
+    c->wire_drop = gen->port.st.wire_loss + mpipe_port(r->m, 0)->st.wire_loss;
+    c->dropped = c->dev_drop + c->port_drop + c->echo_drop + c->egress_refused + c->wire_drop;
     c->generated = gen->sent;
     c->echoed = gen->rx_frames;
     uint64_t accounted = c->echoed + c->dropped;
@@ -368,6 +379,7 @@ static void write_traffic(const struct echo_run *r, const struct echo_counts *c,
     json_kv_uint(w, "port_rx", c->port_drop);
     json_kv_uint(w, "echo_edma_full", c->echo_drop);
     json_kv_uint(w, "egress_refused", c->egress_refused);
+    json_kv_uint(w, "wire_loss", c->wire_drop);
     json_object_end(w);
 
     json_key(w, "rate");
@@ -486,8 +498,8 @@ static void echo_write_summary(const struct echo_run *r, const struct echo_count
     snprintf(r->run->summary, sizeof r->run->summary,
              "nic-echo: %llu frames of %llu B over %llu flows at %.2f of line rate into %u echo "
              "tiles (%u..%u)\n"
-             "echoed %llu, dropped %llu (device %llu, port %llu, echo tiles %llu, egress %llu), "
-             "unaccounted %llu\n"
+             "echoed %llu, dropped %llu (device %llu, port %llu, echo tiles %llu, egress %llu, "
+             "wire %llu), unaccounted %llu\n"
              "offered %.3f Mpps (%.2f Gb/s), echoed %.3f Mpps (%.2f Gb/s); line %.3f Mpps\n"
              "round trip%s; echo tiles busy %.1f%%, driver %.1f%% of busy cycles",
              (unsigned long long)c->generated, (unsigned long long)ec->frame_bytes,
@@ -495,9 +507,9 @@ static void echo_write_summary(const struct echo_run *r, const struct echo_count
              (unsigned long long)c->echoed, (unsigned long long)c->dropped,
              (unsigned long long)c->dev_drop, (unsigned long long)c->port_drop,
              (unsigned long long)c->echo_drop, (unsigned long long)c->egress_refused,
-             (unsigned long long)c->unaccounted, c->offered / 1e6, c->offered * c->bits / 1e9,
-             c->achieved / 1e6, c->achieved * c->bits / 1e9, r->line_pps / 1e6, rtt,
-             100.0 * c->busy, 100.0 * c->drv_busy);
+             (unsigned long long)c->wire_drop, (unsigned long long)c->unaccounted, c->offered / 1e6,
+             c->offered * c->bits / 1e9, c->achieved / 1e6, c->achieved * c->bits / 1e9,
+             r->line_pps / 1e6, rtt, 100.0 * c->busy, 100.0 * c->drv_busy);
     size_t used = strlen(r->run->summary);
     echo_summary_pcap(r, r->run->summary + used, sizeof r->run->summary - used);
 }

@@ -216,6 +216,83 @@ Test(nic_echo_exp, config_check_names_frame_bytes) {
     cr_assert(strstr(err, "nic.echo.frame_bytes") != NULL, "%s", err);
 }
 
+/* The port's object in the stats' "ports" (name: "gen", "chip0.p0"). */
+static const char *port_stats(const char *s, const char *name) {
+    char key[32];
+    snprintf(key, sizeof key, "\"%s\":", name);
+    const char *ports = strstr(s, "\"ports\"");
+    cr_assert_not_null(ports, "%s", s);
+    const char *at = strstr(ports, key);
+    cr_assert_not_null(at, "%s in %s", key, s);
+    return at;
+}
+
+Test(nic_echo_exp, wire_loss_on_the_generator_cable_is_a_counted_drop) {
+    cfg.nic.impair.loss = 0.1;
+    struct result r, all;
+    run_echo(&cfg, 1, &r);
+    cr_assert_eq(r.rc, TSR_EXIT_OK, "%s", r.stop_reason);
+    const char *s = r.stats;
+    uint64_t to = stat_uint(port_stats(s, "gen"), "\"drops\"", "wire_loss");
+    uint64_t back = stat_uint(port_stats(s, "chip0.p0"), "\"drops\"", "wire_loss");
+    uint64_t wire = stat_uint(s, "\"drops\"", "wire_loss");
+    /* 10% of 3000 on the way in (standard deviation 16.4), 10% of the rest back */
+    cr_assert(to > 3000 / 10 - 80 && to < 3000 / 10 + 80, "lost on the way in %llu",
+              (unsigned long long)to);
+    cr_assert(back > 0, "%s", s);
+    cr_assert_eq(wire, to + back, "%s", s);
+    /* every frame is echoed or a counted drop; at half the line rate the wire
+     * is the only cause */
+    cr_assert_eq(stat_uint(s, "\"frames\"", "generated"), 3000, "%s", s);
+    cr_assert_eq(stat_uint(s, "\"frames\"", "dropped"), wire, "%s", s);
+    cr_assert_eq(stat_uint(s, "\"frames\"", "echoed"), 3000 - wire, "%s", s);
+    cr_assert_eq(stat_uint(s, "\"frames\"", "unaccounted"), 0, "%s", s);
+    cr_assert_eq(stat_uint(s, "\"latency_ns\"", "count"), 3000 - wire, "%s", s);
+    cr_assert_eq(stat_uint(s, NULL, "latency_unmatched"), 0, "%s", s);
+    char line[64];
+    snprintf(line, sizeof line, "wire %llu), unaccounted 0", (unsigned long long)wire);
+    cr_assert(strstr(r.summary, line) != NULL, "%s", r.summary);
+    /* nic-echo's only cable is the generator's: "all" impairs the same one */
+    cfg.nic.impair.cables = NIC_IMPAIR_ALL;
+    run_echo(&cfg, 1, &all);
+    cr_assert_str_eq(all.stats, r.stats);
+    clean(&r);
+    clean(&all);
+}
+
+Test(nic_echo_exp, wire_reorder_loses_nothing_and_repeats_with_the_seed) {
+    cfg.nic.impair.reorder = 0.1; /* held back 1 us (the default delay) */
+    struct result a, b;
+    run_echo(&cfg, 1, &a);
+    run_echo(&cfg, 1, &b);
+    cr_assert_eq(a.rc, TSR_EXIT_OK, "%s", a.stop_reason);
+    const char *s = a.stats;
+    cr_assert_str_eq(a.stats, b.stats);
+    cr_assert(stat_uint(port_stats(s, "gen"), NULL, "wire_reordered") > 0, "%s", s);
+    cr_assert(stat_uint(port_stats(s, "chip0.p0"), NULL, "wire_reordered") > 0, "%s", s);
+    cr_assert_eq(stat_uint(s, "\"frames\"", "echoed"), 3000, "%s", s);
+    cr_assert_eq(stat_uint(s, "\"frames\"", "dropped"), 0, "%s", s);
+    cr_assert_eq(stat_uint(s, "\"frames\"", "unaccounted"), 0, "%s", s);
+    cr_assert_eq(stat_uint(s, "\"latency_ns\"", "count"), 3000, "%s", s);
+    cr_assert_eq(stat_uint(s, NULL, "latency_unmatched"), 0, "%s", s);
+    /* about one frame in five is held back once: the p99 round trip has the 1 us */
+    double p99 = stat_double(s, "\"latency_ns\"", "p99");
+    cr_assert(p99 > 1000, "%f", p99);
+    clean(&a);
+    clean(&b);
+}
+
+Test(nic_echo_exp, refuses_reordering_without_a_delay_before_running) {
+    cfg.nic.impair.reorder = 0.1;
+    cfg.nic.impair.reorder_delay_ns = 0;
+    struct result r;
+    run_echo(&cfg, 1, &r);
+    cr_assert_eq(r.rc, TSR_EXIT_BAD_INPUT);
+    cr_assert(strstr(r.stop_reason, "nic.impair.reorder_delay_ns") != NULL, "%s", r.stop_reason);
+    cr_assert_eq(files_in(&r), 0);
+    clean(&r);
+}
+
 static void set_pcap_ports(const char *spec) {
     free(cfg.nic.pcap_ports);
     cfg.nic.pcap_ports = strdup(spec);
