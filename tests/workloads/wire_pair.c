@@ -23,6 +23,7 @@ void wire_pair_init(struct wire_pair *p, stk_time_t delay, const struct wire_sid
         c.mac[5] = (uint8_t)(i + 1);
         c.ip = WIRE_PAIR_CLIENT_IP + i;
         c.time_wait = 10 * STK_MS;
+        if (side[i].max_conns) c.max_conns = side[i].max_conns;
         p->s[i] = stk_create(&c, &d, side[i].app, 0, NULL, 0);
         cr_assert(p->s[i]);
         wire_bind(p->w, i, p->s[i]);

@@ -16,11 +16,12 @@
 #define WIRE_PAIR_SERVER_IP 0x0a000002u
 
 /* One side's application: app (the stack API), or ev + ctx (the socket
- * layer); neither: no application. */
+ * layer); neither: no application. max_conns: the stack's (0: default). */
 struct wire_side {
     const struct stk_app *app;
     const struct sock_events *ev;
     void *ctx;
+    unsigned max_conns;
 };
 
 struct wire_pair {
