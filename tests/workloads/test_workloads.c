@@ -4,6 +4,7 @@
 #include "stack/sock.h"
 #include "stack/stk.h"
 #include "stack/wire.h"
+#include "wire_pair.h"
 #include "workloads/echo.h"
 #include "workloads/httpd.h"
 #include "workloads/netpipe.h"
@@ -62,61 +63,39 @@ static void c_cleanup(void *ctx, uint32_t id) {
     ((struct cli *)ctx)->cleaned = true;
 }
 
-static uint32_t rnd(void *ctx) {
-    uint32_t *s = ctx;
-    *s = *s * 1664525u + 1013904223u;
-    return *s;
-}
-
 struct env {
-    struct wire *w;
-    struct stk *s[2];
-    uint32_t seeds[2];
+    struct wire_pair p;
     struct cli cli;
-    struct sock_rtc *rtc;
 };
 
+/* The test's client on the stack API (side 0), the server on the socket
+ * layer (side 1) with handlers ev and context app. */
 static void env_init(struct env *e, const struct sock_events *ev, void *app) {
     memset(e, 0, sizeof *e);
-    struct wire_config wc = {.delay = 10 * STK_US};
-    e->w = wire_create(&wc);
-    for (int i = 0; i < 2; i++) {
-        e->seeds[i] = (uint32_t)i + 7;
-        struct stk_driver d;
-        wire_add_port(e->w, &d, rnd, &e->seeds[i]);
-        struct stk_config c;
-        stk_config_default(&c);
-        c.mac[5] = (uint8_t)(i + 1);
-        c.ip = 0x0a000001u + (uint32_t)i;
-        c.time_wait = 10 * STK_MS;
-        struct stk_app a = {c_new_conn, c_new_data, c_acked, c_rclosed, c_cleanup, &e->cli};
-        e->s[i] = stk_create(&c, &d, i == 0 ? &a : NULL, 0, NULL, 0);
-        cr_assert(e->s[i]);
-        wire_bind(e->w, (unsigned)i, e->s[i]);
-    }
-    e->cli.s = e->s[0];
-    e->rtc = sock_rtc_create(&e->s[1], 1, ev, app, NULL);
+    struct stk_app a = {c_new_conn, c_new_data, c_acked, c_rclosed, c_cleanup, &e->cli};
+    struct wire_side sides[2] = {{.app = &a}, {.ev = ev, .ctx = app}};
+    wire_pair_init(&e->p, 10 * STK_US, sides);
+    e->cli.s = e->p.s[0];
 }
 
 static void env_fini(struct env *e) {
-    sock_rtc_destroy(e->rtc);
-    stk_destroy(e->s[0]);
-    stk_destroy(e->s[1]);
-    wire_destroy(e->w);
+    wire_pair_fini(&e->p);
     free(e->cli.rx);
 }
 
-static void run(struct env *e, stk_time_t dt) { wire_run(e->w, wire_now(e->w) + dt); }
+static struct sock *env_sock(struct env *e) { return wire_pair_sock(&e->p, 1); }
+
+static void run(struct env *e, stk_time_t dt) { wire_pair_run(&e->p, dt); }
 
 static void connect_to(struct env *e, uint16_t port) {
-    cr_assert_eq(stk_tcp_connect(e->s[0], 0x0a000002u, port, 1, NULL), 0);
+    cr_assert_eq(stk_tcp_connect(e->p.s[0], 0x0a000002u, port, 1, NULL), 0);
     run(e, 10 * STK_MS);
     cr_assert(e->cli.up, "connected (ARP resolved dynamically)");
 }
 
 static void send_str(struct env *e, const char *str) {
     struct stk_sendv v = {str, strlen(str), 0};
-    cr_assert_eq(stk_tcp_send(e->s[0], e->cli.id, &v, 1), 0);
+    cr_assert_eq(stk_tcp_send(e->p.s[0], e->cli.id, &v, 1), 0);
 }
 
 static const char BODY_A[] = "<html>hello</html>\n";
@@ -136,7 +115,7 @@ Test(httpd, keepalive_pipelined_and_404) {
     struct sock_events ev = httpd_events();
     struct env e;
     env_init(&e, &ev, h);
-    cr_assert_eq(httpd_start(h, sock_rtc_sock(e.rtc), 1, 80, 16), 0);
+    cr_assert_eq(httpd_start(h, env_sock(&e), 1, 80, 16), 0);
     connect_to(&e, 80);
     send_str(&e,
              "GET /a.html HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -172,9 +151,9 @@ Test(httpd, keepalive_pipelined_and_404) {
     cr_assert_eq(st->requests, 4);
     cr_assert_eq(st->r200, 3);
     cr_assert_eq(st->r404, 1);
-    stk_tcp_close(e.s[0], e.cli.id);
+    stk_tcp_close(e.p.s[0], e.cli.id);
     run(&e, 1 * STK_SEC);
-    cr_assert_eq(stk_tcp_conns(e.s[1]), 0, "server side freed after close");
+    cr_assert_eq(stk_tcp_conns(e.p.s[1]), 0, "server side freed after close");
     env_fini(&e);
     httpd_destroy(h);
 }
@@ -191,7 +170,7 @@ Test(httpd, malformed_gets_400_and_close) {
         struct sock_events ev = httpd_events();
         struct env e;
         env_init(&e, &ev, h);
-        cr_assert_eq(httpd_start(h, sock_rtc_sock(e.rtc), 1, 80, 16), 0);
+        cr_assert_eq(httpd_start(h, env_sock(&e), 1, 80, 16), 0);
         connect_to(&e, 80);
         send_str(&e, bad[k]);
         run(&e, 1 * STK_SEC);
@@ -234,10 +213,10 @@ static void http_case(const char *req, size_t len, const char *want, bool want_c
     struct sock_events ev = httpd_events();
     struct env e;
     env_init(&e, &ev, h);
-    cr_assert_eq(httpd_start(h, sock_rtc_sock(e.rtc), 1, 80, 16), 0);
+    cr_assert_eq(httpd_start(h, env_sock(&e), 1, 80, 16), 0);
     connect_to(&e, 80);
     struct stk_sendv v = {req, len ? len : strlen(req), 0};
-    cr_assert_eq(stk_tcp_send(e.s[0], e.cli.id, &v, 1), 0);
+    cr_assert_eq(stk_tcp_send(e.p.s[0], e.cli.id, &v, 1), 0);
     run(&e, 1 * STK_SEC);
     int codes[16];
     unsigned n = statuses(e.cli.rx, e.cli.nrx, codes, 16);
@@ -368,7 +347,7 @@ Test(httpd, http10_closes_unless_keepalive) {
     struct sock_events ev = httpd_events();
     struct env e;
     env_init(&e, &ev, h);
-    cr_assert_eq(httpd_start(h, sock_rtc_sock(e.rtc), 1, 80, 16), 0);
+    cr_assert_eq(httpd_start(h, env_sock(&e), 1, 80, 16), 0);
     connect_to(&e, 80);
     send_str(&e, "GET /a.html HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n");
     run(&e, 100 * STK_MS);
@@ -384,10 +363,10 @@ Test(httpd, http10_closes_unless_keepalive) {
 /* Runs the wire for dt in 10 ms steps, giving the server the time. */
 static stk_time_t clock_at; /* the test's clock: the wire's stops when idle */
 static void run_polled(struct env *e, struct httpd *h, stk_time_t dt) {
-    if (clock_at < wire_now(e->w)) clock_at = wire_now(e->w);
+    if (clock_at < wire_now(e->p.w)) clock_at = wire_now(e->p.w);
     for (stk_time_t end = clock_at + dt; clock_at < end;) {
         clock_at += 10 * STK_MS;
-        wire_run(e->w, clock_at);
+        wire_run(e->p.w, clock_at);
         httpd_poll(h, clock_at);
     }
 }
@@ -404,9 +383,9 @@ Test(httpd, idle_timeout_closes_slowloris_and_idle_keepalive) {
         struct sock_events ev = httpd_events();
         struct env e;
         env_init(&e, &ev, h);
-        cr_assert_eq(httpd_start(h, sock_rtc_sock(e.rtc), 1, 80, 16), 0);
+        cr_assert_eq(httpd_start(h, env_sock(&e), 1, 80, 16), 0);
         clock_at = 0;
-        httpd_poll(h, wire_now(e.w));
+        httpd_poll(h, wire_now(e.p.w));
         connect_to(&e, 80);
         if (k == 0) {
             send_str(&e, partial); /* then silence */
@@ -414,7 +393,7 @@ Test(httpd, idle_timeout_closes_slowloris_and_idle_keepalive) {
             for (const char *p = partial; *p; p++) { /* one byte every 20 ms */
                 struct stk_sendv v = {p, 1, 0};
                 if (e.cli.rclosed) break;
-                cr_assert_eq(stk_tcp_send(e.s[0], e.cli.id, &v, 1), 0);
+                cr_assert_eq(stk_tcp_send(e.p.s[0], e.cli.id, &v, 1), 0);
                 run_polled(&e, h, 20 * STK_MS);
             }
         } else {
@@ -439,9 +418,9 @@ Test(httpd, idle_timeout_spares_a_response_in_flight) {
     struct sock_events ev = httpd_events();
     struct env e;
     env_init(&e, &ev, h);
-    cr_assert_eq(httpd_start(h, sock_rtc_sock(e.rtc), 1, 80, 16), 0);
+    cr_assert_eq(httpd_start(h, env_sock(&e), 1, 80, 16), 0);
     clock_at = 0;
-    httpd_poll(h, wire_now(e.w));
+    httpd_poll(h, wire_now(e.p.w));
     connect_to(&e, 80);
     send_str(&e, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
     run_polled(&e, h, 30 * STK_MS);
@@ -467,20 +446,20 @@ Test(httpd, backpressure_on_a_client_that_does_not_read) {
     struct sock_events ev = httpd_events();
     struct env e;
     env_init(&e, &ev, h);
-    cr_assert_eq(httpd_start(h, sock_rtc_sock(e.rtc), 1, 80, 16), 0);
+    cr_assert_eq(httpd_start(h, env_sock(&e), 1, 80, 16), 0);
     connect_to(&e, 80);
     e.cli.no_read = true;
     struct stk_sendv v = {reqs, N * ol, 0};
-    cr_assert_eq(stk_tcp_send(e.s[0], e.cli.id, &v, 1), 0);
+    cr_assert_eq(stk_tcp_send(e.p.s[0], e.cli.id, &v, 1), 0);
     run(&e, 3 * STK_SEC);
-    const struct stk_counters *sc = stk_counters(e.s[1]);
+    const struct stk_counters *sc = stk_counters(e.p.s[1]);
     cr_assert_eq(sc->tcp_send_no_seg, 0, "the server never ran out of segment references");
     cr_assert(!e.cli.rclosed, "the connection stays open");
     cr_assert_lt(httpd_stats(h)->requests, N / 4, "the server stopped reading (%llu requests)",
                  (unsigned long long)httpd_stats(h)->requests);
     /* The client reads again: everything comes. */
     e.cli.no_read = false;
-    stk_tcp_recv_done(e.s[0], e.cli.id, e.cli.held);
+    stk_tcp_recv_done(e.p.s[0], e.cli.id, e.cli.held);
     run(&e, 30 * STK_SEC);
     int *codes = malloc(N * sizeof *codes);
     unsigned n = statuses(e.cli.rx, e.cli.nrx, codes, N);
@@ -497,13 +476,13 @@ Test(echo, one_megabyte_round_trip) {
     struct sock_events ev = echo_events();
     struct env e;
     env_init(&e, &ev, es);
-    cr_assert_eq(echo_start(es, sock_rtc_sock(e.rtc), 1, 7, 16), 0);
+    cr_assert_eq(echo_start(es, env_sock(&e), 1, 7, 16), 0);
     connect_to(&e, 7);
     static uint8_t buf[1 << 20];
     for (size_t i = 0; i < sizeof buf; i++) buf[i] = (uint8_t)(i * 131 + (i >> 9));
     struct stk_sendv v = {buf, sizeof buf, 0};
-    cr_assert_eq(stk_tcp_send(e.s[0], e.cli.id, &v, 1), 0);
-    stk_tcp_shutdown(e.s[0], e.cli.id, STK_SHUT_WR);
+    cr_assert_eq(stk_tcp_send(e.p.s[0], e.cli.id, &v, 1), 0);
+    stk_tcp_shutdown(e.p.s[0], e.cli.id, STK_SHUT_WR);
     run(&e, 10 * STK_SEC);
     cr_assert_eq(e.cli.nrx, sizeof buf);
     cr_assert_arr_eq(e.cli.rx, buf, sizeof buf);
