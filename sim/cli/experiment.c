@@ -10,15 +10,16 @@
 #include "noc/noc_msgdep.h"
 #include "noc/noc_synthetic.h"
 #include "sim/calib/calib_run.h"
+#include "sim/chip/exp/chip_exp.h"
 #include "sim/kernel/json.h"
 
 /* Registry: kind names (experiment.kind choices) and the kinds, in the same
  * order. Adding a kind is one line in each (and its doc on the key below). */
 const char *const exp_kind_names[] = {
-    "hold", "noc-synthetic", "noc-msgdep", "tile-calib", "nic-echo", NULL,
+    "hold", "noc-synthetic", "noc-msgdep", "tile-calib", "nic-echo", "chip", NULL,
 };
 static const struct exp_kind *const exp_kinds[] = {
-    &hold_kind, &noc_synthetic_kind, &noc_msgdep_kind, &calib_kind, &nic_echo_kind,
+    &hold_kind, &noc_synthetic_kind, &noc_msgdep_kind, &calib_kind, &nic_echo_kind, &chip_kind,
 };
 #define NKINDS (sizeof exp_kinds / sizeof exp_kinds[0])
 
@@ -43,7 +44,8 @@ static const struct cfg_key exp_keys[] = {
                  "the message-dependent deadlock example of DLibOS 4.3; tile-calib = "
                  "calibration microbenchmarks as tile code (docs/tiles.md); nic-echo = a "
                  "frame generator flooding port 0 of the NIC on the chip, echoed by tile "
-                 "code on network tiles (docs/nic.md)."),
+                 "code on network tiles (docs/nic.md); chip = DLibOS (or RTC) on the whole chip "
+                 "serving HTTP to client hosts through the switch (docs/chip.md)."),
     CFG_UINT_KEY(struct exp_config, seed, "1", 1, 0 /* no range */, "",
                  "Seed of every random stream (each component derives its own from it and "
                  "its id); --seed overrides it."),
@@ -65,6 +67,9 @@ static const struct cfg_key root_keys[] = {
     CFG_SECTION_KEY(struct tsr_config, noc, noc_config_section),
     CFG_SECTION_KEY(struct tsr_config, nic, nic_config_section),
     CFG_SECTION_KEY(struct tsr_config, stack, stack_config_section),
+    CFG_SECTION_KEY(struct tsr_config, dlibos, dlibos_config_section),
+    CFG_SECTION_KEY(struct tsr_config, workload, workload_config_section),
+    CFG_SECTION_KEY(struct tsr_config, clients, clients_config_section),
 };
 CFG_SECTION_DEF(tsr_config_section, "", "An experiment file.", root_keys);
 
@@ -92,7 +97,9 @@ static const struct {
                    {"chip", check_chip},
                    {"noc", check_noc},
                    {"nic", check_nic},
-                   {"stack", check_stack}};
+                   {"stack", check_stack},
+                   {"dlibos", dlibos_config_check},
+                   {"workload", workload_config_check}};
 
 /* The root key of section `name`, or NULL. */
 static const struct cfg_key *root_key(const char *name) {

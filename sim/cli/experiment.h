@@ -28,6 +28,7 @@
 
 #include "nic/nic_config.h"
 #include "noc/noc_config.h"
+#include "sim/chip/exp/chip_exp_config.h"
 #include "sim/chip/stack_config.h"
 #include "sim/kernel/config.h"
 #include "sim/kernel/exp.h"
@@ -50,7 +51,10 @@ struct tsr_config {
     struct chip_config chip;
     struct noc_config noc;
     struct nic_config nic;
-    struct stack_config stack; /* read by no kind yet (sim/chip/stack_config.h) */
+    struct stack_config stack;   /* sim/chip/stack_config.h */
+    struct dlibos_config dlibos; /* sim/chip/exp/chip_exp_config.h */
+    struct workload_config workload;
+    struct clients_config clients;
 };
 
 extern const struct cfg_section tsr_config_section;

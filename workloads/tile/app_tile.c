@@ -165,7 +165,7 @@ static void on_poll(struct tile *t, void *ctx) {
     a->poll_timer = tile_timer_arm(t, a->every, on_poll, a);
 }
 
-void app_tile_main(struct tile *t, void *arg) {
+static void app_tile_setup(struct tile *t, void *arg) {
     struct app_tile *a = arg;
     a->t = t;
     struct stk_alloc heap = stk_arena_proc(t);
@@ -183,4 +183,9 @@ void app_tile_main(struct tile *t, void *arg) {
     if (a->every) a->poll_timer = tile_timer_arm(t, a->every, on_poll, a);
     tile_label_set(t, TILE_LABEL_STACK);
     dmsg_flush(&a->port);
+}
+
+void app_tile_main(struct tile *t, void *arg) {
+    app_tile_setup(t, arg);
+    ((struct app_tile *)arg)->done = true;
 }

@@ -58,6 +58,7 @@ struct app_tile {
     uint64_t every; /* application poll interval (ps; 0: none) */
     tile_timer_id poll_timer;
     bool failed;
+    bool done; /* its main has returned: set-up over (or failed) */
     struct app_tile_stats as;
 };
 

@@ -271,7 +271,7 @@ static uint64_t net_hook(struct stk_tile *st, void *owner, uint64_t now) {
     return UINT64_MAX;
 }
 
-void net_tile_main(struct tile *t, void *arg) {
+static void net_tile_setup(struct tile *t, void *arg) {
     struct net_tile *n = arg;
     n->st.t = t;
     uint32_t conns = n->st.cfg.max_conns;
@@ -300,4 +300,9 @@ void net_tile_main(struct tile *t, void *arg) {
     n->st.d->hook_ctx = n;
     tile_on_udn(t, DMSG_Q_COMMANDS, on_commands, n);
     stk_tile_end(&n->st);
+}
+
+void net_tile_main(struct tile *t, void *arg) {
+    net_tile_setup(t, arg);
+    ((struct net_tile *)arg)->done = true;
 }

@@ -80,6 +80,7 @@ struct net_tile {
     uint16_t ports[16]; /* ports listened on */
     unsigned nports;
     bool failed;
+    bool done; /* its main has returned: set-up over (or failed) */
     struct net_tile_stats ns;
 };
 

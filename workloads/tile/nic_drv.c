@@ -135,6 +135,7 @@ struct nic_drv *nic_drv_create(struct tile *t, const struct nic_drv_params *p) {
     d->batch = p->batch;
     d->hdr_bytes = p->hdr_bytes;
     d->csum_offload = p->csum_offload;
+    d->rx_csum_trust = p->rx_csum_trust;
     d->elock = p->elock;
     d->rng = p->seed;
     for (unsigned i = 0; i < p->rx_descs; i++) {
@@ -162,6 +163,12 @@ uint64_t nic_drv_poll(struct nic_drv *d) {
         if (!r) {
             tile_nic_buffer_return(t, p[i].stack, p[i].data);
             d->st.rx_no_desc++;
+            continue;
+        }
+        if (d->rx_csum_trust && (p[i].flags & (TILE_PKT_TCP | TILE_PKT_UDP)) &&
+            !(p[i].flags & TILE_PKT_L4_CSUM_OK)) {
+            tile_nic_buffer_return(t, p[i].stack, p[i].data);
+            d->st.rx_bad_l4_csum++;
             continue;
         }
         int tag = d->admit ? d->admit(d->hook_ctx, p[i].data, p[i].size) : 0;

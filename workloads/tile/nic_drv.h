@@ -29,6 +29,9 @@
  *    posted and the doorbell rung under that spin lock. A frame that finds
  *    no header buffer, no room in the ring or too many pieces is dropped
  *    and counted; TCP retransmits it.
+ *  - Receive checksums: when the instance trusts the device
+ *    (rx_csum_offload), a TCP or UDP frame whose descriptor lacks
+ *    TILE_PKT_L4_CSUM_OK is dropped here and counted (rx_bad_l4_csum).
  *  - Randomness for the stack (ISNs, ephemeral ports): a 64-bit LCG seeded
  *    by the owner (the simulator derives the seed from the run's seed and
  *    the tile).
@@ -57,7 +60,7 @@
 #define NIC_DRV_MAX_PIECES 16u
 
 struct nic_drv_stats {
-    uint64_t polls, empty_polls, rx_frames, rx_no_desc, rx_refused;
+    uint64_t polls, empty_polls, rx_frames, rx_no_desc, rx_refused, rx_bad_l4_csum;
     uint64_t tx_frames, tx_copied, tx_gathered, doorbells;
     uint64_t tx_no_hdr, tx_ring_full, tx_too_many_pieces;
 };
@@ -70,6 +73,7 @@ struct nic_drv {
     unsigned ring, ering, batch;
     uint32_t hdr_bytes;      /* Tx header buffer size */
     bool csum_offload;       /* the instance's tx_csum_offload */
+    bool rx_csum_trust;      /* the instance's rx_csum_offload */
     struct tile_lock *elock; /* NULL: the eDMA ring is this tile's alone */
     bool pending;            /* posted since the last doorbell */
     uint64_t rng;
@@ -91,6 +95,7 @@ struct nic_drv_params {
     unsigned rx_descs;  /* frames the stack may hold at once */
     uint32_t hdr_bytes; /* nic.mpipe.tx_header_buffer_bytes */
     bool csum_offload;  /* = the instance's tx_csum_offload */
+    bool rx_csum_trust; /* = rx_csum_offload: drop TCP/UDP frames not flagged L4_CSUM_OK */
     struct tile_lock *elock;
     uint64_t seed;
 };

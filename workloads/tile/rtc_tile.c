@@ -76,7 +76,7 @@ static uint64_t rtc_hook(struct stk_tile *st, void *owner, uint64_t now) {
     return r->app_next;
 }
 
-void rtc_tile_main(struct tile *t, void *arg) {
+static void rtc_tile_setup(struct tile *t, void *arg) {
     struct rtc_tile *r = arg;
     r->st.t = t;
     struct stk_alloc heap = stk_arena_proc(t);
@@ -102,4 +102,9 @@ void rtc_tile_main(struct tile *t, void *arg) {
     r->app_next = tile_now(t) + r->every;
     if (r->app->start(r->inst, r->app_params, &r->sock) != 0) r->failed = true;
     stk_tile_end(&r->st);
+}
+
+void rtc_tile_main(struct tile *t, void *arg) {
+    rtc_tile_setup(t, arg);
+    ((struct rtc_tile *)arg)->done = true;
 }

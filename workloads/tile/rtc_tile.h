@@ -40,6 +40,7 @@ struct rtc_tile {
     uint64_t every;    /* application poll interval (ps; 0: none) */
     uint64_t app_next; /* next application poll (ps) */
     bool failed;       /* start failed: st.err says why */
+    bool done;         /* its main has returned: set-up over (or failed) */
 };
 
 /* Tile main (arg: struct rtc_tile *). */

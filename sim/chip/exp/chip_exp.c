@@ -1,0 +1,815 @@
+/* sim/chip/exp/chip_exp.c: the whole-chip experiment kind. See chip_exp.h. */
+#include "sim/chip/exp/chip_exp.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nic/host/client_host.h"
+#include "nic/nic_config.h"
+#include "nic/switch_topology.h"
+#include "noc/noc_config.h"
+#include "sim/chip/chip_nic.h"
+#include "sim/chip/chip_udn.h"
+#include "sim/chip/exp/chip_exp_config.h"
+#include "sim/chip/layout.h"
+#include "sim/chip/stack_config.h"
+#include "sim/kernel/json.h"
+#include "sim/kernel/progress.h"
+#include "sim/kernel/stats.h"
+#include "sim/tile/cache.h"
+#include "sim/tile/tile.h"
+#include "stack/sock.h"
+#include "workloads/httpc.h"
+#include "workloads/tile/app_tile.h"
+#include "workloads/tile/net_tile.h"
+#include "workloads/tile/rtc_tile.h"
+
+#define CHIP_IP 0x0a000001u
+#define CLIENT_IP(i) (0x0a00000bu + (uint32_t)(i))
+#define QUIET_CHECK_PS SIM_US(100)
+#define SETUP_CHECK_PS SIM_US(1)
+#define SETUP_MAX_PS SIM_MS(1000) /* a set-up longer than this is reported as failed */
+
+struct chip_cfg {
+    struct chip_config chip;
+    struct noc_config noc;
+    struct nic_config nic;
+    struct stack_config stack;
+    struct dlibos_config dl;
+    struct workload_config wl;
+    struct clients_config cl;
+    uint64_t duration_ns, warmup_ns, seed;
+};
+
+struct client {
+    struct chip_run *r;
+    struct client_host *h;
+    struct sock_rtc *rtc;
+    struct httpc *c;
+};
+
+/* Everything one run builds (freed by run_free). */
+struct chip_run {
+    struct exp_run *run;
+    const struct chip_cfg *cfg;
+    struct layout *lay;
+    unsigned ntiles, nstack;
+    struct chip_mesh *cm;
+    struct chip *chip;
+    struct chip_nic *cn;
+    struct mpipe *m;
+    struct switch_topology *topo;
+    struct client *cl;
+    unsigned ncl;
+    /* files (host copies for the clients' checks; the tiles' are in heaps) */
+    uint64_t sizes[WORKLOAD_FILES_MAX];
+    unsigned nfiles;
+    char (*paths)[24];
+    uint8_t **data;
+    struct httpd_file *files;
+    /* per tile: its program's struct (in its private memory) */
+    struct rtc_tile **rtc;
+    struct net_tile **net;
+    struct app_tile **app;
+    /* measurement */
+    struct stat_hist lat;
+    bool hist_ok;
+    uint64_t win_responses, win_bytes;
+    sim_time_t setup_end; /* every tile program's main has returned */
+    sim_time_t start;     /* the clients' start: setup_end + clients.start_us */
+    sim_time_t warmup, first_in_window, last_in_window;
+    bool stopped_quiet, setup_done;
+    char err[512];
+};
+
+static void fail(struct chip_run *r, const char *fmt, const char *a, const char *b) {
+    snprintf(r->run->stop_reason, sizeof r->run->stop_reason, fmt, a, b);
+}
+
+/* ---- checks ---- */
+
+static bool check_config(const struct chip_cfg *c, struct layout **out, char *err, size_t len) {
+    if (!nic_config_check(&c->nic, err, len) || !eth_impair_check(&c->nic.impair, err, len) ||
+        !stack_config_check(&c->stack, err, len) || !dlibos_config_check(&c->dl, err, len) ||
+        !workload_config_check(&c->wl, err, len) ||
+        !cache_mesh_check(c->noc.width, c->noc.height, err, len))
+        return false;
+    struct cfg_errors e = {0};
+    struct layout *l = layout_load(c->dl.layout, (unsigned)c->nic.mpipe.rings, &e);
+    if (!l) {
+        snprintf(err, len, "dlibos.layout: %s", e.n ? e.msg[0] : "cannot be loaded");
+        cfg_errors_fini(&e);
+        return false;
+    }
+    cfg_errors_fini(&e);
+    bool ok = false;
+    unsigned stack = layout_count(l, LAYOUT_NET) + layout_count(l, LAYOUT_RTC);
+    if (l->width != c->noc.width || l->height != c->noc.height)
+        snprintf(err, len,
+                 "dlibos.layout: %s is a %ux%u map, the mesh (noc.width x noc.height) is %llux%llu",
+                 c->dl.layout, l->width, l->height, (unsigned long long)c->noc.width,
+                 (unsigned long long)c->noc.height);
+    else if (stack != c->nic.mpipe.rings)
+        snprintf(err, len,
+                 "nic.mpipe.rings: expected %u (one notification ring per stack tile of %s: %u "
+                 "net + %u rtc), found %llu",
+                 stack, c->dl.layout, layout_count(l, LAYOUT_NET), layout_count(l, LAYOUT_RTC),
+                 (unsigned long long)c->nic.mpipe.rings);
+    else if (c->nic.mpipe.shim_tile >= (uint64_t)l->width * l->height)
+        snprintf(err, len, "nic.mpipe.shim_tile: %llu is not a tile of this chip",
+                 (unsigned long long)c->nic.mpipe.shim_tile);
+    else if (c->stack.max_conns > 65535)
+        snprintf(err, len, "stack.max_conns: at most 65535 on the chip");
+    else
+        ok = true;
+    if (ok && out)
+        *out = l;
+    else
+        layout_free(l);
+    return ok;
+}
+
+/* ---- clients ---- */
+
+static uint64_t client_now(void *ctx) {
+    struct client *c = ctx;
+    return sim_engine_now(c->r->run->engine);
+}
+
+static void client_record(void *ctx, const struct httpc_record *rec) {
+    struct client *c = ctx;
+    struct chip_run *r = c->r;
+    sim_time_t now = sim_engine_now(r->run->engine);
+    if (now < r->warmup || now - rec->latency_ps < r->warmup) return;
+    if (!r->win_responses) r->first_in_window = now;
+    r->last_in_window = now;
+    r->win_responses++;
+    r->win_bytes += rec->head_bytes + rec->body_bytes;
+    stat_hist_record(&r->lat, rec->latency_ps);
+}
+
+static void client_start(void *ctx, struct client_host *h) {
+    struct client *c = ctx;
+    (void)h;
+    httpc_start(c->c, sock_rtc_sock(c->rtc));
+}
+
+static int build_clients(struct chip_run *r) {
+    const struct chip_cfg *cfg = r->cfg;
+    r->ncl = (unsigned)cfg->cl.hosts;
+    r->cl = calloc(r->ncl, sizeof *r->cl);
+    if (!r->cl) return -1;
+    uint8_t chip_mac[6] = {2, 0, 0, 0, 0, 1};
+    for (unsigned i = 0; i < r->ncl; i++) {
+        struct client *c = &r->cl[i];
+        c->r = r;
+        struct stk_config sc;
+        stk_config_default(&sc);
+        uint8_t mac[6] = {2, 0, 0, 0, 1, (uint8_t)(i + 1)};
+        memcpy(sc.mac, mac, 6);
+        sc.ip = CLIENT_IP(i);
+        sc.arp_static_only = true;
+        if (sc.max_conns < 2 * cfg->cl.connections + 16)
+            sc.max_conns =
+                (uint32_t)(2 * cfg->cl.connections + 16 > 65535 ? 65535
+                                                                : 2 * cfg->cl.connections + 16);
+        struct client_host_params prm = {(unsigned)cfg->cl.cores, 4096, 4096,
+                                         cfg->seed * 1000003u + i};
+        char name[32];
+        snprintf(name, sizeof name, "client%u", i);
+        c->h = client_host_create(r->run->engine, &cfg->nic.eth, &cfg->chip.host, &prm, &sc, NULL,
+                                  name, r->err, sizeof r->err);
+        if (!c->h) return -1;
+        stk_arp_add_static(client_host_stack(c->h), CHIP_IP, chip_mac);
+        eth_cable_connect(client_host_port(c->h), switch_topology_client_port(r->topo, i));
+        if (eth_impair_applies(&cfg->nic.impair, true)) { /* nic.impair on the client wires */
+            eth_cable_impair(client_host_port(c->h), &cfg->nic.impair, cfg->seed);
+            eth_cable_impair(switch_topology_client_port(r->topo, i), &cfg->nic.impair, cfg->seed);
+        }
+        struct httpc_config hc = {.server_ip = CHIP_IP,
+                                  .port = (uint16_t)cfg->wl.port,
+                                  .conns = (unsigned)cfg->cl.connections,
+                                  .targets = r->files,
+                                  .ntargets = r->nfiles,
+                                  .verify = cfg->cl.verify,
+                                  .no_keepalive = !cfg->cl.keepalive,
+                                  .max_requests = cfg->cl.requests,
+                                  .now = client_now,
+                                  .record = client_record,
+                                  .ctx = c};
+        c->c = httpc_create(&hc, NULL);
+        struct sock_events ev = httpc_events();
+        struct stk *s = client_host_stack(c->h);
+        if (c->c) c->rtc = sock_rtc_create(&s, 1, &ev, c->c, NULL);
+        if (!c->rtc) {
+            snprintf(r->err, sizeof r->err, "client %u: out of memory", i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- files ---- */
+
+static uint8_t file_byte(unsigned file, uint64_t off) {
+    uint64_t x = (off + 1) * 0x9e3779b97f4a7c15ull ^ (uint64_t)(file + 1) * 0xc2b2ae3d27d4eb4full;
+    return (uint8_t)(x >> 56);
+}
+
+static int build_files(struct chip_run *r) {
+    r->nfiles = workload_file_sizes(&r->cfg->wl, r->sizes, r->err, sizeof r->err);
+    if (!r->nfiles) return -1;
+    r->paths = calloc(r->nfiles, sizeof *r->paths);
+    r->data = calloc(r->nfiles, sizeof *r->data);
+    r->files = calloc(r->nfiles, sizeof *r->files);
+    if (!r->paths || !r->data || !r->files) return -1;
+    for (unsigned i = 0; i < r->nfiles; i++) {
+        snprintf(r->paths[i], sizeof r->paths[i], "/f%u.bin", i);
+        r->data[i] = malloc(r->sizes[i] ? r->sizes[i] : 1);
+        if (!r->data[i]) return -1;
+        for (uint64_t k = 0; k < r->sizes[i]; k++) r->data[i][k] = file_byte(i, k);
+        r->files[i] =
+            (struct httpd_file){r->paths[i], r->data[i], r->sizes[i], "application/octet-stream"};
+    }
+    return 0;
+}
+
+/* A copy of [p, p + n) in region reg (NULL: full). */
+static void *region_copy(struct mem_region *reg, const void *p, size_t n) {
+    void *q = mem_alloc(reg, n ? n : 1);
+    if (q && n) memcpy(q, p, n);
+    return q;
+}
+
+/* The server's parameters in process p's heap (files preloaded there). */
+static const void *app_params(struct chip_run *r, unsigned proc, const void **cached) {
+    if (cached[proc]) return cached[proc];
+    struct mem_region *heap = chip_proc_heap(r->chip, proc);
+    if (!heap) return NULL;
+    const struct workload_config *w = &r->cfg->wl;
+    if (w->app == WORKLOAD_ECHO) {
+        struct chip_app_echo e = {(uint16_t)w->port, (unsigned)w->backlog};
+        cached[proc] = region_copy(heap, &e, sizeof e);
+    } else {
+        struct httpd_file *f = mem_alloc(heap, r->nfiles * sizeof *f);
+        for (unsigned i = 0; f && i < r->nfiles; i++) {
+            f[i].path = region_copy(heap, r->paths[i], strlen(r->paths[i]) + 1);
+            f[i].data = region_copy(heap, r->data[i], r->sizes[i]);
+            f[i].len = r->sizes[i];
+            f[i].content_type =
+                region_copy(heap, r->files[i].content_type, strlen(r->files[i].content_type) + 1);
+            if (!f[i].path || !f[i].data || !f[i].content_type) f = NULL;
+        }
+        struct chip_app_http h = {f, r->nfiles, (uint16_t)w->port, (unsigned)w->backlog,
+                                  w->idle_timeout_ms * SIM_MS(1)};
+        cached[proc] = f ? region_copy(heap, &h, sizeof h) : NULL;
+    }
+    /* the NIC may gather from the whole heap (zero-touch sends) */
+    if (cached[proc] && chip_nic_register(r->cn, heap->pa, heap->size)) cached[proc] = NULL;
+    return cached[proc];
+}
+
+/* ---- tiles ---- */
+
+static void stack_params(struct chip_run *r, struct stk_tile *st, unsigned idx,
+                         struct mem_region *priv, struct tile_lock *elock) {
+    const struct chip_cfg *cfg = r->cfg;
+    stk_config_default(&st->cfg);
+    stack_config_to_stk(&cfg->stack, &st->cfg);
+    uint8_t mac[6] = {2, 0, 0, 0, 0, 1};
+    memcpy(st->cfg.mac, mac, 6);
+    st->cfg.ip = CHIP_IP;
+    st->cfg.netmask = 0xffffff00u;
+    struct stk_tile_neigh *nb = mem_alloc(priv, r->ncl * sizeof *nb);
+    for (unsigned i = 0; nb && i < r->ncl; i++) {
+        nb[i].ip = CLIENT_IP(i);
+        uint8_t cm[6] = {2, 0, 0, 0, 1, (uint8_t)(i + 1)};
+        memcpy(nb[i].mac, cm, 6);
+    }
+    st->neigh = nb;
+    st->nneigh = nb ? r->ncl : 0;
+    st->drv = (struct nic_drv_params){.ring = 0,
+                                      .ering = idx % (unsigned)cfg->nic.mpipe.edma_rings,
+                                      .batch = (unsigned)cfg->dl.nic_batch,
+                                      .rx_descs = (unsigned)cfg->dl.rx_descs,
+                                      .hdr_bytes = (uint32_t)cfg->nic.mpipe.tx_header_buffer_bytes,
+                                      .csum_offload = st->cfg.tx_csum_offload,
+                                      .rx_csum_trust = st->cfg.rx_csum_offload,
+                                      .elock = elock,
+                                      .seed = cfg->seed * 0x9e3779b97f4a7c15ull + idx + 1};
+}
+
+static int start_tiles(struct chip_run *r) {
+    const struct chip_cfg *cfg = r->cfg;
+    const struct layout *l = r->lay;
+    unsigned erings = (unsigned)cfg->nic.mpipe.edma_rings;
+    bool shared = r->nstack > erings;
+    struct tile_lock *locks = NULL;
+    if (shared) {
+        locks = mem_alloc(chip_shared_region(r->chip), erings * sizeof *locks);
+        if (!locks) return snprintf(r->err, sizeof r->err, "shared memory exhausted"), -1;
+        memset(locks, 0, erings * sizeof *locks);
+    }
+    for (unsigned e = 0; e < erings && e < r->nstack; e++)
+        if (mpipe_edma_bind(r->m, e, e % (unsigned)cfg->nic.mpipe.ports))
+            return snprintf(r->err, sizeof r->err, "eDMA ring %u: cannot bind", e), -1;
+    /* process heaps: bases and sizes as the network tiles see them */
+    struct dl_mem *mem = mem_alloc(chip_shared_region(r->chip), r->ntiles * sizeof *mem);
+    if (!mem) return snprintf(r->err, sizeof r->err, "shared memory exhausted"), -1;
+    memset(mem, 0, r->ntiles * sizeof *mem);
+    const void *params[LAYOUT_MAX_TILES] = {0};
+    for (unsigned t = 0; t < r->ntiles; t++) {
+        if (l->tile[t].role != LAYOUT_APP && l->tile[t].role != LAYOUT_RTC) continue;
+        unsigned proc = l->tile[t].process;
+        if (!app_params(r, proc, params))
+            return snprintf(r->err, sizeof r->err, "process %u: heap exhausted (files)", proc), -1;
+        struct mem_region *heap = chip_proc_heap(r->chip, proc);
+        mem[t] = (struct dl_mem){heap->host, heap->size};
+    }
+    const struct chip_app *app = cfg->wl.app == WORKLOAD_ECHO ? &chip_app_echo : &chip_app_httpd;
+    unsigned idx = 0;
+    for (unsigned t = 0; t < r->ntiles; t++) {
+        struct mem_region *priv = chip_private_region(r->chip, t);
+        enum layout_role role = l->tile[t].role;
+        unsigned proc = l->tile[t].process;
+        int rc = 0;
+        if (role == LAYOUT_RTC) {
+            struct rtc_tile *x = r->rtc[t] = mem_alloc(priv, sizeof *x);
+            if (!x) return snprintf(r->err, sizeof r->err, "tile %u: private memory", t), -1;
+            memset(x, 0, sizeof *x);
+            stack_params(r, &x->st, idx, priv, shared ? &locks[idx % erings] : NULL);
+            x->app = app;
+            x->app_params = params[proc];
+            rc = chip_nic_map_ring(r->cn, idx, t, 0) ||
+                 chip_tile_start(r->chip, t, TILE_ROLE_RTC, proc, rtc_tile_main, x, r->err,
+                                 sizeof r->err);
+            idx++;
+        } else if (role == LAYOUT_NET) {
+            struct net_tile *x = r->net[t] = mem_alloc(priv, sizeof *x);
+            uint16_t *reach = mem_alloc(priv, r->ntiles * sizeof *reach);
+            if (!x || !reach)
+                return snprintf(r->err, sizeof r->err, "tile %u: private memory", t), -1;
+            memset(x, 0, sizeof *x);
+            stack_params(r, &x->st, idx, priv, shared ? &locks[idx % erings] : NULL);
+            for (unsigned a = 0; a < r->ntiles; a++)
+                if (layout_may_talk(l, t, a)) reach[x->nreach++] = (uint16_t)a;
+            x->reach = reach;
+            x->ntiles = r->ntiles;
+            x->mem = mem;
+            x->rx_base = r->cn->rx->host;
+            x->rx_len = r->cn->rx->size;
+            x->rx_credits = (unsigned)cfg->dl.rx_credits;
+            x->batch_words = (unsigned)cfg->dl.batch_words;
+            x->credit_checks = cfg->dl.credit_checks;
+            x->retry_ps = SIM_NS(cfg->dl.retry_ns);
+            rc = chip_nic_map_ring(r->cn, idx, t, 0) ||
+                 chip_tile_start(r->chip, t, TILE_ROLE_NET, 0, net_tile_main, x, r->err,
+                                 sizeof r->err);
+            idx++;
+        } else if (role == LAYOUT_APP) {
+            struct app_tile *x = r->app[t] = mem_alloc(priv, sizeof *x);
+            uint16_t *nets = mem_alloc(priv, r->ntiles * sizeof *nets);
+            if (!x || !nets)
+                return snprintf(r->err, sizeof r->err, "tile %u: private memory", t), -1;
+            memset(x, 0, sizeof *x);
+            for (unsigned n = 0; n < r->ntiles; n++)
+                if (l->tile[n].role == LAYOUT_NET && layout_may_talk(l, n, t))
+                    nets[x->nnets++] = (uint16_t)n;
+            x->nets = nets;
+            x->app = app;
+            x->app_params = params[proc];
+            x->ntiles = r->ntiles;
+            x->heap = mem[t].base;
+            x->heap_len = mem[t].len;
+            x->rx_base = r->cn->rx->host;
+            x->rx_len = r->cn->rx->size;
+            x->batch_words = (unsigned)cfg->dl.batch_words;
+            x->credit_checks = cfg->dl.credit_checks;
+            x->retry_ps = SIM_NS(cfg->dl.retry_ns);
+            rc = chip_tile_start(r->chip, t, TILE_ROLE_APP, proc, app_tile_main, x, r->err,
+                                 sizeof r->err);
+        }
+        if (rc) {
+            if (!r->err[0]) snprintf(r->err, sizeof r->err, "tile %u: cannot start", t);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- run ---- */
+
+static bool clients_quiet(const struct chip_run *r) {
+    for (unsigned i = 0; i < r->ncl; i++)
+        if (!httpc_quiet(r->cl[i].c)) return false;
+    return true;
+}
+
+static void quiet_check(void *ctx, void *arg) {
+    struct chip_run *r = ctx;
+    (void)arg;
+    if (clients_quiet(r)) {
+        r->stopped_quiet = true;
+        sim_engine_stop(r->run->engine);
+        return;
+    }
+    sim_engine_schedule_in(r->run->engine, QUIET_CHECK_PS, quiet_check, r, NULL);
+}
+
+static void stop_ev(void *ctx, void *arg) {
+    struct chip_run *r = ctx;
+    (void)arg;
+    sim_engine_stop(r->run->engine);
+}
+
+static bool tiles_done(const struct chip_run *r) {
+    for (unsigned t = 0; t < r->ntiles; t++)
+        if ((r->rtc[t] && !r->rtc[t]->done) || (r->net[t] && !r->net[t]->done) ||
+            (r->app[t] && !r->app[t]->done))
+            return false;
+    return true;
+}
+
+/* Every microsecond until the tile programs' set-up is over; then the
+ * clients start clients.start_us later, and the run's warm-up and duration
+ * count from there. */
+static void setup_check(void *ctx, void *arg) {
+    struct chip_run *r = ctx;
+    (void)arg;
+    struct sim_engine *e = r->run->engine;
+    const struct tile_fault *faults;
+    if (!tiles_done(r)) {
+        if (chip_faults(r->chip, &faults) || sim_engine_now(e) >= SETUP_MAX_PS)
+            sim_engine_stop(e); /* a main that faulted never returns: run_failure says why */
+        else
+            sim_engine_schedule_in(e, SETUP_CHECK_PS, setup_check, r, NULL);
+        return;
+    }
+    r->setup_done = true;
+    r->setup_end = sim_engine_now(e);
+    r->start = r->setup_end + SIM_US(r->cfg->cl.start_us);
+    r->warmup = r->start + SIM_NS(r->cfg->warmup_ns);
+    for (unsigned i = 0; i < r->ncl; i++)
+        client_host_at(r->cl[i].h, r->start, client_start, &r->cl[i]);
+    uint64_t dur = r->cfg->duration_ns;
+    if (dur) {
+        sim_engine_schedule_at(e, r->start + SIM_NS(dur), stop_ev, r, NULL);
+        sim_progress_set_end(r->run->progress, r->start + SIM_NS(dur), 0);
+    } else {
+        sim_engine_schedule_at(e, r->start + QUIET_CHECK_PS, quiet_check, r, NULL);
+    }
+}
+
+static int build(struct chip_run *r) {
+    const struct chip_cfg *cfg = r->cfg;
+    struct sim_engine *e = r->run->engine;
+    r->ntiles = r->lay->width * r->lay->height;
+    r->nstack = layout_count(r->lay, LAYOUT_NET) + layout_count(r->lay, LAYOUT_RTC);
+    r->rtc = calloc(r->ntiles, sizeof *r->rtc);
+    r->net = calloc(r->ntiles, sizeof *r->net);
+    r->app = calloc(r->ntiles, sizeof *r->app);
+    r->hist_ok = stat_hist_init(&r->lat, STAT_HIST_DEFAULT_SUB_BITS);
+    if (!r->rtc || !r->net || !r->app || !r->hist_ok || build_files(r)) return -1;
+    r->cm = chip_mesh_create(e, &cfg->chip, &cfg->noc, r->err, sizeof r->err);
+    if (!r->cm) return -1;
+    r->chip = chip_mesh_chip(r->cm);
+    r->cn = chip_nic_create(r->chip, e, &cfg->nic, "chip0", r->err, sizeof r->err);
+    if (!r->cn) return -1;
+    r->m = chip_nic_mpipe(r->cn);
+    r->topo = switch_topology_build(e, &cfg->nic, &r->m, 1, (unsigned)cfg->cl.hosts, r->err,
+                                    sizeof r->err);
+    if (!r->topo || build_clients(r) || start_tiles(r)) return -1;
+    if (eth_impair_applies(&cfg->nic.impair, false)) /* cables: all: the chip's too */
+        for (unsigned p = 0; p < r->topo->client_base; p++) {
+            eth_cable_impair(switch_port(r->topo->sw, p), &cfg->nic.impair, cfg->seed);
+            if (p < r->m->nports)
+                eth_cable_impair(mpipe_port(r->m, p), &cfg->nic.impair, cfg->seed);
+        }
+    return 0;
+}
+
+static sim_time_t simulate(struct chip_run *r) {
+    struct sim_engine *e = r->run->engine;
+    sim_engine_schedule_in(e, 0, setup_check, r, NULL);
+    sim_engine_run_until(e, SIM_TIME_MAX);
+    sim_time_t end = sim_engine_now(e);
+    chip_finish(r->chip, end);
+    return end;
+}
+
+/* ---- results ---- */
+
+struct totals {
+    struct httpc_stats c;
+    uint64_t events, commands, not_owner, bad_pointer, rx_credit_drops, cmd_errors;
+    uint64_t msgs, words, queued, lost, app_failed, stack_failed;
+    uint64_t drv_rx_no_desc, drv_tx_drops;
+};
+
+static void add_client_stats(struct httpc_stats *a, const struct httpc_stats *b) {
+    const uint64_t *s = (const uint64_t *)b;
+    uint64_t *d = (uint64_t *)a;
+    for (size_t i = 0; i < sizeof *a / sizeof(uint64_t); i++) d[i] += s[i];
+}
+
+static const struct stk_tile *stack_tile(const struct chip_run *r, unsigned t) {
+    return r->rtc[t] ? &r->rtc[t]->st : r->net[t] ? &r->net[t]->st : NULL;
+}
+
+static void count(const struct chip_run *r, struct totals *o) {
+    for (unsigned i = 0; i < r->ncl; i++) add_client_stats(&o->c, httpc_stats(r->cl[i].c));
+    for (unsigned t = 0; t < r->ntiles; t++) {
+        const struct dmsg_port *p = NULL;
+        if (r->net[t]) {
+            const struct net_tile_stats *s = &r->net[t]->ns;
+            o->commands += s->commands;
+            o->not_owner += s->not_owner;
+            o->bad_pointer += s->bad_pointer;
+            o->rx_credit_drops += s->rx_credit_drops;
+            o->cmd_errors += s->cmd_errors;
+            o->stack_failed += r->net[t]->failed;
+            p = &r->net[t]->port;
+        }
+        if (r->app[t]) {
+            o->events += r->app[t]->as.events;
+            o->bad_pointer += r->app[t]->as.bad_pointer;
+            o->app_failed += r->app[t]->failed;
+            p = &r->app[t]->port;
+        }
+        if (r->rtc[t]) o->app_failed += r->rtc[t]->failed;
+        const struct stk_tile *st = stack_tile(r, t);
+        if (st && st->d) {
+            o->drv_rx_no_desc += st->d->st.rx_no_desc;
+            o->drv_tx_drops +=
+                st->d->st.tx_no_hdr + st->d->st.tx_ring_full + st->d->st.tx_too_many_pieces;
+        }
+        if (p) {
+            o->msgs += p->st.messages;
+            o->words += p->st.words;
+            o->queued += p->st.queued;
+            o->lost += p->st.lost;
+        }
+    }
+}
+
+static void write_clients(const struct totals *o, struct json_writer *w) {
+    const struct httpc_stats *c = &o->c;
+    json_key(w, "clients");
+    json_object_begin(w);
+    json_kv_uint(w, "requests", c->requests);
+    json_kv_uint(w, "responses", c->responses);
+    json_kv_uint(w, "responses_ok", c->responses_ok);
+    json_kv_uint(w, "s2xx", c->s2xx);
+    json_kv_uint(w, "s4xx", c->s4xx);
+    json_kv_uint(w, "s5xx", c->s5xx);
+    json_kv_uint(w, "body_bytes", c->body_bytes);
+    json_kv_uint(w, "conns_opened", c->conns_opened);
+    json_kv_uint(w, "connect_failed", c->connect_failed);
+    json_kv_uint(w, "closed_mid_response", c->closed_mid_response);
+    json_kv_uint(w, "malformed", c->malformed);
+    json_kv_uint(w, "body_mismatch", c->body_mismatch);
+    json_kv_uint(w, "send_failed", c->send_failed);
+    json_object_end(w);
+}
+
+static void write_tiles(const struct chip_run *r, struct json_writer *w) {
+    json_key(w, "stack_tiles");
+    json_array_begin(w);
+    for (unsigned t = 0; t < r->ntiles; t++) {
+        const struct stk_tile *st = stack_tile(r, t);
+        if (!st || !st->s) continue;
+        json_object_begin(w);
+        json_kv_uint(w, "tile", t);
+        json_kv_string(w, "role", layout_role_name(r->lay->tile[t].role));
+        const struct nic_drv_stats *d = &st->d->st;
+        json_key(w, "driver");
+        json_object_begin(w);
+        json_kv_uint(w, "rx_frames", d->rx_frames);
+        json_kv_uint(w, "rx_no_desc", d->rx_no_desc);
+        json_kv_uint(w, "rx_refused", d->rx_refused);
+        json_kv_uint(w, "rx_bad_l4_csum", d->rx_bad_l4_csum);
+        json_kv_uint(w, "tx_frames", d->tx_frames);
+        json_kv_uint(w, "tx_copied", d->tx_copied);
+        json_kv_uint(w, "tx_gathered", d->tx_gathered);
+        json_kv_uint(w, "tx_no_hdr", d->tx_no_hdr);
+        json_kv_uint(w, "tx_ring_full", d->tx_ring_full);
+        json_kv_uint(w, "doorbells", d->doorbells);
+        json_object_end(w);
+        json_key(w, "stack");
+        json_object_begin(w);
+        for (unsigned i = 0; stk_counter_name(i); i++) {
+            uint64_t v = stk_counter_value(st->s, i);
+            if (v) json_kv_uint(w, stk_counter_name(i), v);
+        }
+        json_object_end(w);
+        json_object_end(w);
+    }
+    json_array_end(w);
+}
+
+static void write_udn(const struct chip_run *r, const struct totals *o, struct json_writer *w) {
+    json_key(w, "udn");
+    json_object_begin(w);
+    json_kv_uint(w, "messages", o->msgs);
+    json_kv_uint(w, "words", o->words);
+    json_kv_uint(w, "queued_for_credits", o->queued);
+    json_kv_uint(w, "lost", o->lost);
+    json_kv_uint(w, "events", o->events);
+    json_kv_uint(w, "commands", o->commands);
+    json_kv_uint(w, "not_owner", o->not_owner);
+    json_kv_uint(w, "bad_pointer", o->bad_pointer);
+    json_kv_uint(w, "cmd_errors", o->cmd_errors);
+    json_kv_uint(w, "rx_credit_drops", o->rx_credit_drops);
+    json_object_end(w);
+    FILE *f = exp_open_csv(r->run, "udn_pairs.csv");
+    if (!f) return;
+    fprintf(f, "src,dst,messages,words\n");
+    for (unsigned t = 0; t < r->ntiles; t++) {
+        const struct dmsg_port *p = r->net[t]   ? &r->net[t]->port
+                                    : r->app[t] ? &r->app[t]->port
+                                                : NULL;
+        if (!p || !p->to_msgs) continue;
+        for (unsigned d = 0; d < r->ntiles; d++)
+            if (p->to_msgs[d])
+                fprintf(f, "%u,%u,%" PRIu64 ",%" PRIu64 "\n", t, d, p->to_msgs[d], p->to_words[d]);
+    }
+    fclose(f);
+}
+
+static void write_links(const struct chip_run *r, sim_time_t end) {
+    FILE *f = exp_open_csv(r->run, "links.csv");
+    if (!f) return;
+    struct noc_mesh *m = udn_mesh(chip_mesh_udn(r->cm));
+    unsigned w = r->lay->width;
+    double cycles = (double)end / (1e12 / (double)r->cfg->noc.freq_hz);
+    fprintf(f, "tile,x,y,port,to_tile,to_x,to_y,flits,utilisation\n");
+    for (unsigned t = 0; t < r->ntiles; t++)
+        for (unsigned p = 0; p < NOC_PORTS; p++) {
+            if (p == NOC_PORT_LOCAL || !noc_mesh_port_exists(m, t, p)) continue;
+            unsigned to = p == NOC_PORT_E   ? t + 1
+                          : p == NOC_PORT_W ? t - 1
+                          : p == NOC_PORT_N ? t - w
+                                            : t + w;
+            uint64_t fl = noc_mesh_port_flits(m, t, p);
+            fprintf(f, "%u,%u,%u,%s,%u,%u,%u,%" PRIu64 ",%.6f\n", t, t % w, t / w,
+                    noc_port_names[p], to, to % w, to / w, fl, cycles > 0 ? fl / cycles : 0.0);
+        }
+    fclose(f);
+}
+
+static void write_stats(struct chip_run *r, const struct totals *o, sim_time_t end) {
+    struct json_writer *w = r->run->stats;
+    double win = r->last_in_window > r->first_in_window
+                     ? (double)(r->last_in_window - r->first_in_window) / 1e12
+                     : 0.0;
+    json_kv_uint(w, "sim_time_ns", end / 1000u);
+    json_kv_uint(w, "setup_ns", r->setup_end / 1000u);
+    json_kv_uint(w, "clients_start_ns", r->start / 1000u);
+    json_kv_string(w, "layout", r->cfg->dl.layout);
+    json_kv_uint(w, "net_tiles", layout_count(r->lay, LAYOUT_NET));
+    json_kv_uint(w, "app_tiles", layout_count(r->lay, LAYOUT_APP));
+    json_kv_uint(w, "rtc_tiles", layout_count(r->lay, LAYOUT_RTC));
+    json_kv_uint(w, "responses_in_window", r->win_responses);
+    json_kv_double(w, "requests_per_s", win > 0 ? (double)(r->win_responses - 1) / win : 0.0);
+    json_kv_double(w, "gbps", win > 0 ? (double)r->win_bytes * 8.0 / win / 1e9 : 0.0);
+    json_key(w, "latency_ns");
+    stat_hist_write_json(&r->lat, w, 1000.0, "ns");
+    write_clients(o, w);
+    write_udn(r, o, w);
+    write_tiles(r, w);
+    json_key(w, "chip_nic");
+    chip_nic_write_stats(r->cn, w);
+    json_key(w, "switch");
+    switch_topology_write_stats(r->topo, w);
+    json_key(w, "chip");
+    chip_write_stats(r->chip, w);
+    write_links(r, end);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tile_profile.csv", r->run->out_dir);
+    chip_write_profile_csv(r->chip, path);
+}
+
+static void write_summary(struct chip_run *r, const struct totals *o, sim_time_t end) {
+    const struct stat_hist *h = &r->lat;
+    char lat[160];
+    if (h->count)
+        snprintf(lat, sizeof lat, "p50 %.1f us, p99 %.1f us, max %.1f us",
+                 (double)stat_hist_quantile(h, 0.5) / 1e6,
+                 (double)stat_hist_quantile(h, 0.99) / 1e6, (double)h->max / 1e6);
+    else
+        snprintf(lat, sizeof lat, "none (no response after the warm-up)");
+    double win = r->last_in_window > r->first_in_window
+                     ? (double)(r->last_in_window - r->first_in_window) / 1e12
+                     : 0.0;
+    char rate[96];
+    if (win > 0)
+        snprintf(rate, sizeof rate, "%.0f requests/s, %.2f Gb/s",
+                 (double)(r->win_responses - 1) / win, (double)r->win_bytes * 8.0 / win / 1e9);
+    else
+        snprintf(rate, sizeof rate, "rate: none (fewer than 2 responses after the warm-up)");
+    snprintf(r->run->summary, sizeof r->run->summary,
+             "chip: %s (%u net, %u app, %u rtc), %s server, %u client hosts x %llu connections; "
+             "%.3f ms simulated\n"
+             "responses %llu (ok %llu) of %llu requests; %s; latency %s\n"
+             "client errors: connect %llu, closed mid-response %llu, malformed %llu, body "
+             "mismatch %llu\n"
+             "UDN: %llu messages, %llu words, %llu waited for credits; Rx credit drops %llu",
+             r->cfg->dl.layout, layout_count(r->lay, LAYOUT_NET), layout_count(r->lay, LAYOUT_APP),
+             layout_count(r->lay, LAYOUT_RTC), workload_app_names[r->cfg->wl.app], r->ncl,
+             (unsigned long long)r->cfg->cl.connections, (double)end / 1e9,
+             (unsigned long long)o->c.responses, (unsigned long long)o->c.responses_ok,
+             (unsigned long long)o->c.requests, rate, lat, (unsigned long long)o->c.connect_failed,
+             (unsigned long long)o->c.closed_mid_response, (unsigned long long)o->c.malformed,
+             (unsigned long long)o->c.body_mismatch, (unsigned long long)o->msgs,
+             (unsigned long long)o->words, (unsigned long long)o->queued,
+             (unsigned long long)o->rx_credit_drops);
+}
+
+/* Why a finished run failed, or NULL. */
+static const char *run_failure(struct chip_run *r, const struct totals *o) {
+    const struct tile_fault *faults;
+    size_t nf = chip_faults(r->chip, &faults);
+    if (nf) {
+        snprintf(r->err, sizeof r->err, "tile %u: %s fault: %s at %s", faults[0].tile,
+                 tile_fault_kind_names[faults[0].kind], faults[0].what, faults[0].where);
+        return r->err;
+    }
+    if (o->app_failed || o->stack_failed) return "a tile program failed to start (memory?)";
+    if (!r->setup_done) return "the tile programs' set-up did not end within 1 s simulated";
+    if (o->c.body_mismatch) return "a response body differed from the file served";
+    if (o->lost) return "UDN messages were lost (no memory to queue them)";
+    return NULL;
+}
+
+static void run_free(struct chip_run *r) {
+    for (unsigned i = 0; r->cl && i < r->ncl; i++) {
+        sock_rtc_destroy(r->cl[i].rtc);
+    }
+    for (unsigned i = 0; r->cl && i < r->ncl; i++) {
+        client_host_destroy(r->cl[i].h);
+        httpc_destroy(r->cl[i].c);
+    }
+    free(r->cl);
+    switch_topology_destroy(r->topo);
+    chip_nic_destroy(r->cn);
+    chip_mesh_destroy(r->cm);
+    for (unsigned i = 0; r->data && i < r->nfiles; i++) free(r->data[i]);
+    free(r->data);
+    free(r->paths);
+    free(r->files);
+    free(r->rtc);
+    free(r->net);
+    free(r->app);
+    if (r->hist_ok) stat_hist_fini(&r->lat);
+    layout_free(r->lay);
+}
+
+static struct chip_cfg read_cfg(const struct exp_run *run) {
+    return (struct chip_cfg){*(const struct chip_config *)exp_run_section(run, "chip"),
+                             *(const struct noc_config *)exp_run_section(run, "noc"),
+                             *(const struct nic_config *)exp_run_section(run, "nic"),
+                             *(const struct stack_config *)exp_run_section(run, "stack"),
+                             *(const struct dlibos_config *)exp_run_section(run, "dlibos"),
+                             *(const struct workload_config *)exp_run_section(run, "workload"),
+                             *(const struct clients_config *)exp_run_section(run, "clients"),
+                             run->duration_ns,
+                             run->warmup_ns,
+                             run->seed};
+}
+
+static int chip_exp_run(struct exp_run *run) {
+    const struct chip_cfg cfg = read_cfg(run);
+    struct chip_run r = {.run = run, .cfg = &cfg};
+    if (!check_config(&cfg, &r.lay, run->stop_reason, sizeof run->stop_reason))
+        return TSR_EXIT_BAD_INPUT;
+    if (build(&r)) {
+        fail(&r, "chip: %s%s", r.err[0] ? r.err : "out of memory", "");
+        run_free(&r);
+        return TSR_EXIT_RUN_FAILED;
+    }
+    sim_time_t end = simulate(&r);
+    struct totals o = {0};
+    count(&r, &o);
+    write_stats(&r, &o, end);
+    write_summary(&r, &o, end);
+    const char *why = run_failure(&r, &o);
+    int rc = TSR_EXIT_OK;
+    if (why) {
+        fail(&r, "chip: %s%s", why, "");
+        rc = TSR_EXIT_RUN_FAILED;
+    }
+    run_free(&r);
+    return rc;
+}
+
+static const char *const chip_sections[] = {"chip",   "noc",      "nic",     "stack",
+                                            "dlibos", "workload", "clients", NULL};
+
+static bool chip_exp_check(const struct exp_run *run, char *msg, size_t len) {
+    const struct chip_cfg cfg = read_cfg(run);
+    return check_config(&cfg, NULL, msg, len);
+}
+
+const struct exp_kind chip_kind = {"chip", chip_sections, chip_exp_run, chip_exp_check};

@@ -1,0 +1,112 @@
+/* sim/chip/exp/chip_exp_config.c: the `dlibos`, `workload` and `clients`
+ * sections. See chip_exp_config.h. */
+#include "sim/chip/exp/chip_exp_config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "sim/tile/tile_api.h"
+
+static const struct cfg_key dlibos_keys[] = {
+    CFG_STRING_KEY(struct dlibos_config, layout, "configs/layouts/d12-all.yaml",
+                   "The tile map: roles, reach, processes (docs/chip.md); a path relative to the "
+                   "current folder. Its stack tiles (net + rtc) must equal nic.mpipe.rings."),
+    CFG_UINT_KEY(struct dlibos_config, batch_words, "126", 2, TILE_UDN_MAX_WORDS, "words",
+                 "Batching bound: the most words of one UDN message carrying events or commands "
+                 "for one tile (TILE-Gx: 126 data words per message [S tilegx.md])."),
+    CFG_BOOL_KEY(struct dlibos_config, credit_checks, "true",
+                 "Read the credit register before each send and queue in memory what does not "
+                 "fit (DLibOS 4.3, NoCMsg); false: plain sends that stall (the paper's deadlock, "
+                 "C16)."),
+    CFG_UINT_KEY(struct dlibos_config, retry_ns, "1000", 1, 1e9, "ns",
+                 "Retry interval of messages waiting for credits [A]."),
+    CFG_UINT_KEY(struct dlibos_config, rx_credits, "256", 1, 1e6, "frames",
+                 "Rx frames the flows of one application tile may hold before the network tile "
+                 "drops their data frames (DLibOS 4.6) [A]."),
+    CFG_UINT_KEY(struct dlibos_config, nic_batch, "32", 1, 64, "descriptors",
+                 "Ingress descriptors a stack tile takes per poll (bounded batching, DLibOS 4) "
+                 "[A]."),
+    CFG_UINT_KEY(struct dlibos_config, rx_descs, "1024", 1, 1e6, "frames",
+                 "Frames a stack tile's instance may hold at once (its driver's receive "
+                 "descriptors); more are returned to the NIC and counted [A]."),
+};
+CFG_SECTION_DEF(dlibos_config_section, "dlibos",
+                "The DLibOS system on the chip: layout and UDN transport (docs/chip.md).",
+                dlibos_keys);
+
+const char *const workload_app_names[] = {"http", "echo", NULL};
+static const struct cfg_key workload_keys[] = {
+    CFG_ENUM_KEY(struct workload_config, app, "http", workload_app_names,
+                 "The server on the application (or RTC) tiles: http = workloads/httpd.c, "
+                 "echo = workloads/echo.c."),
+    CFG_STRING_KEY(struct workload_config, files, "1024",
+                   "http: sizes of the files served, bytes, comma-separated (file i is "
+                   "/f<i>.bin, contents a fixed pattern); the clients request them in turn."),
+    CFG_UINT_KEY(struct workload_config, port, "80", 1, 65535, "",
+                 "TCP port the server listens on."),
+    CFG_UINT_KEY(struct workload_config, backlog, "1024", 1, 65535, "connections",
+                 "Listen backlog of each stack instance [A]."),
+    CFG_UINT_KEY(struct workload_config, idle_timeout_ms, "60000", 0, 1e9, "ms",
+                 "http: close connections without a complete request for this long (nginx "
+                 "client_header_timeout 60 s); 0: never."),
+};
+CFG_SECTION_DEF(workload_config_section, "workload", "The server the chip runs (docs/chip.md).",
+                workload_keys);
+
+static const struct cfg_key clients_keys[] = {
+    CFG_UINT_KEY(struct clients_config, hosts, "8", 1, 200, "hosts",
+                 "Client hosts, each on its own 10 GbE switch port (DLibOS 5: 8 clients)."),
+    CFG_UINT_KEY(struct clients_config, connections, "32", 1, 60000, "connections",
+                 "Closed-loop connections per host (workloads/httpc.h; the paper's wrk: 256)."),
+    CFG_BOOL_KEY(struct clients_config, keepalive, "true",
+                 "HTTP keep-alive; false: one request per connection (Connection: close)."),
+    CFG_UINT_KEY(struct clients_config, requests, "0", 0, 1e12, "requests",
+                 "Requests per host, then the host stops; 0: until experiment.duration_ns."),
+    CFG_BOOL_KEY(struct clients_config, verify, "true",
+                 "Compare every response body byte for byte with the file served."),
+    CFG_UINT_KEY(struct clients_config, cores, "8", 1, 64, "cores",
+                 "Cores of each client host (chip.host is their CPU model) [A]."),
+    CFG_UINT_KEY(struct clients_config, start_us, "20", 0, 1e9, "us",
+                 "When the clients start connecting: after the server's set-up (its listen "
+                 "commands cross the UDN in a few microseconds; a SYN before is refused) [A]."),
+};
+CFG_SECTION_DEF(clients_config_section, "clients",
+                "The client hosts and their load generator (docs/chip.md).", clients_keys);
+
+unsigned workload_file_sizes(const struct workload_config *w, uint64_t *sizes, char *err,
+                             size_t errlen) {
+    const char *p = w->files;
+    unsigned n = 0;
+    while (*p) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(p, &end, 10);
+        if (end == p || errno || v > (1ull << 30) || *p == '-' || *p == '+' || *p == ' ' ||
+            (*end && *end != ',') || n == WORKLOAD_FILES_MAX) {
+            snprintf(err, errlen,
+                     "workload.files: expected up to %d sizes in bytes (0..2^30) separated by "
+                     "commas, found \"%s\"",
+                     WORKLOAD_FILES_MAX, w->files);
+            return 0;
+        }
+        sizes[n++] = v;
+        p = *end ? end + 1 : end;
+    }
+    if (!n) snprintf(err, errlen, "workload.files: expected at least one size, found \"\"");
+    return n;
+}
+
+bool dlibos_config_check(const void *cfg, char *err, size_t errlen) {
+    const struct dlibos_config *d = cfg;
+    if (!d->layout[0]) {
+        snprintf(err, errlen, "dlibos.layout: expected a layout file, found \"\"");
+        return false;
+    }
+    return true;
+}
+
+bool workload_config_check(const void *cfg, char *err, size_t errlen) {
+    uint64_t sizes[WORKLOAD_FILES_MAX];
+    return workload_file_sizes(cfg, sizes, err, errlen) > 0;
+}

@@ -1,0 +1,64 @@
+/* sim/chip/exp/chip_exp_config.h: the configuration sections of the whole-
+ * chip experiment kind `chip` (chip_exp.h): `dlibos` (the layout and the
+ * UDN transport), `workload` (the server on the application or RTC tiles)
+ * and `clients` (the client hosts and their load generator). The stack's
+ * settings are the `stack` section (sim/chip/stack_config.h); the chip,
+ * mesh and NIC are `chip`, `noc` and `nic`.
+ *
+ * Memory: bound structs own copies of their strings (cfg_release).
+ * Cost: start-up only.
+ */
+#ifndef TESSERA_SIM_CHIP_EXP_CHIP_EXP_CONFIG_H
+#define TESSERA_SIM_CHIP_EXP_CHIP_EXP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/kernel/config.h"
+
+struct dlibos_config {
+    char *layout;         /* a layout file (configs/layouts/) */
+    uint64_t batch_words; /* words per UDN message (batching bound) */
+    bool credit_checks;   /* credit-checked sends (false: stalling sends) */
+    uint64_t retry_ns;    /* retry of messages waiting for credits */
+    uint64_t rx_credits;  /* frames an application tile's flows may hold */
+    uint64_t nic_batch;   /* descriptors per poll of a stack tile */
+    uint64_t rx_descs;    /* frames a stack tile's instance may hold */
+};
+
+enum workload_app { WORKLOAD_HTTP, WORKLOAD_ECHO };
+extern const char *const workload_app_names[];
+
+struct workload_config {
+    int app;     /* enum workload_app */
+    char *files; /* file sizes in bytes, comma-separated */
+    uint64_t port;
+    uint64_t backlog;
+    uint64_t idle_timeout_ms;
+};
+
+struct clients_config {
+    uint64_t hosts;
+    uint64_t connections; /* per host */
+    bool keepalive;
+    uint64_t requests; /* per host; 0: until the run's duration */
+    bool verify;
+    uint64_t cores;    /* per host */
+    uint64_t start_us; /* the clients' first connect */
+};
+
+extern const struct cfg_section dlibos_config_section;
+extern const struct cfg_section workload_config_section;
+extern const struct cfg_section clients_config_section;
+
+#define WORKLOAD_FILES_MAX 64
+/* Parses workload.files into sizes (at most WORKLOAD_FILES_MAX). Returns
+ * the count, or 0 with a message naming the key. */
+unsigned workload_file_sizes(const struct workload_config *w, uint64_t *sizes, char *err,
+                             size_t errlen);
+
+bool dlibos_config_check(const void *cfg, char *err, size_t errlen);
+bool workload_config_check(const void *cfg, char *err, size_t errlen);
+
+#endif
