@@ -37,7 +37,7 @@ def run(out, *sets, expect=0):
 
 
 def small(layout, rings, erings, hosts=2, conns=4, requests=16):
-    return [f"dlibos.layout=configs/layouts/{layout}.yaml", f"nic.mpipe.rings={rings}",
+    return [f"dlibos.layout={layout}", f"nic.mpipe.rings={rings}",
             f"nic.mpipe.edma_rings={erings}", f"clients.hosts={hosts}",
             f"clients.connections={conns}", f"clients.requests={requests}",
             "experiment.duration_ns=0", "experiment.warmup_ns=0",
@@ -90,7 +90,7 @@ def refusals_case(tmp):
     p = run(os.path.join(tmp, "a"), "nic.mpipe.rings=4", expect=2)
     if "nic.mpipe.rings" not in p.stderr:
         sys.exit("rings mismatch: message does not name nic.mpipe.rings:\n" + p.stderr)
-    p = run(os.path.join(tmp, "b"), "dlibos.layout=configs/layouts/nope.yaml", expect=2)
+    p = run(os.path.join(tmp, "b"), "dlibos.layout=nope", expect=2)
     if "dlibos.layout" not in p.stderr:
         sys.exit("missing layout: message does not name dlibos.layout:\n" + p.stderr)
     print("refused: rings mismatch, missing layout")

@@ -97,7 +97,9 @@ static bool check_config(const struct chip_cfg *c, struct layout **out, char *er
         !cache_mesh_check(c->noc.width, c->noc.height, err, len))
         return false;
     struct cfg_errors e = {0};
-    struct layout *l = layout_load(c->dl.layout, (unsigned)c->nic.mpipe.rings, &e);
+    char path[4096];
+    dlibos_layout_path(c->dl.layout, path, sizeof path);
+    struct layout *l = layout_load(path, (unsigned)c->nic.mpipe.rings, &e);
     if (!l) {
         snprintf(err, len, "dlibos.layout: %s", e.n ? e.msg[0] : "cannot be loaded");
         cfg_errors_fini(&e);

@@ -5,13 +5,17 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim/tile/tile_api.h"
 
 static const struct cfg_key dlibos_keys[] = {
-    CFG_STRING_KEY(struct dlibos_config, layout, "configs/layouts/d12-all.yaml",
-                   "The tile map: roles, reach, processes (docs/chip.md); a path relative to the "
-                   "current folder. Its stack tiles (net + rtc) must equal nic.mpipe.rings."),
+    CFG_STRING_KEY(struct dlibos_config, layout, "d12-all",
+                   "The tile map: roles, reach, processes (docs/chip.md): a shipped layout by "
+                   "name (rtc, n12, d12-all, d12-q, d18-all, d18-q, d24-all, d24-q: "
+                   "configs/layouts/<name>.yaml), or a file (a path with '/' or ending in .yaml, "
+                   "relative to the current folder). Its stack tiles (net + rtc) must equal "
+                   "nic.mpipe.rings."),
     CFG_UINT_KEY(struct dlibos_config, batch_words, "126", 2, TILE_UDN_MAX_WORDS, "words",
                  "Batching bound: the most words of one UDN message carrying events or commands "
                  "for one tile (TILE-Gx: 126 data words per message [S tilegx.md])."),
@@ -95,6 +99,15 @@ unsigned workload_file_sizes(const struct workload_config *w, uint64_t *sizes, c
     }
     if (!n) snprintf(err, errlen, "workload.files: expected at least one size, found \"\"");
     return n;
+}
+
+void dlibos_layout_path(const char *v, char *out, size_t len) {
+    size_t n = strlen(v);
+    bool file = strchr(v, '/') || (n >= 5 && strcmp(v + n - 5, ".yaml") == 0);
+    if (file)
+        snprintf(out, len, "%s", v);
+    else
+        snprintf(out, len, "%s/%s.yaml", TESSERA_LAYOUTS_DIR, v);
 }
 
 bool dlibos_config_check(const void *cfg, char *err, size_t errlen) {

@@ -58,6 +58,12 @@ extern const struct cfg_section clients_config_section;
 unsigned workload_file_sizes(const struct workload_config *w, uint64_t *sizes, char *err,
                              size_t errlen);
 
+/* The file dlibos.layout names: a name without '/' or ".yaml" (e.g.
+ * "d12-all") is a shipped layout, TESSERA_LAYOUTS_DIR/<name>.yaml (the
+ * source tree's configs/layouts/); anything else is a path as given
+ * (relative to the current folder). */
+void dlibos_layout_path(const char *value, char *out, size_t len);
+
 bool dlibos_config_check(const void *cfg, char *err, size_t errlen);
 bool workload_config_check(const void *cfg, char *err, size_t errlen);
 
