@@ -72,8 +72,10 @@ void tile_access_one(struct tile *t, uintptr_t a, unsigned kind, uintptr_t pc, b
             return; /* charged as an L1 hit */
         }
         unsigned rights = COV_READ | COV_WRITE;
-        if (c->cfg.protection.mode == CHIP_PROT_PROTECTED)
+        if (c->cfg.protection.mode == CHIP_PROT_PROTECTED) {
             rights = mem_rights(r, (int)t->role, (int)t->id, (int)t->process);
+            t->prof.rights_checks++;
+        }
         if (!(rights & kind)) {
             char what[128];
             snprintf(what, sizeof what, "%s of %s region '%s' by a %s tile",

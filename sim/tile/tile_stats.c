@@ -44,6 +44,7 @@ static void write_tile(const struct tile *t, unsigned i, struct json_writer *w) 
     json_kv_uint(w, "stores", p->stores);
     json_kv_uint(w, "memory_cycles", p->mem_cycles);
     json_kv_uint(w, "faults", p->faults);
+    json_kv_uint(w, "rights_checks", p->rights_checks);
     json_key(w, "cycles");
     json_object_begin(w);
     for (unsigned l = 0; l < TILE_LABEL_COUNT; l++)

@@ -131,6 +131,11 @@ static void run_event(struct app_tile *a, const uint64_t *r) {
             }
             b[k++] = (struct sock_buf){a->rx_base + off, (size_t)len};
         }
+        if (k && a->inject_rx_write) { /* the test's violation: Rx memory is read-only here */
+            a->inject_rx_write = false;
+            volatile uint8_t *w = (volatile uint8_t *)(uintptr_t)b[0].ptr;
+            w[0] = w[0];
+        }
         if (k) a->ev.new_data(a->inst, id, b, k);
         break;
     }

@@ -48,6 +48,7 @@ struct app_tile {
     unsigned batch_words;
     bool credit_checks;
     uint64_t retry_ps;
+    bool inject_rx_write; /* fault injection: write the first Rx frame received */
     /* state */
     struct tile *t;
     struct dmsg_port port;

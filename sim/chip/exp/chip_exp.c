@@ -10,6 +10,8 @@
 #include "nic/nic_config.h"
 #include "nic/switch_topology.h"
 #include "noc/noc_config.h"
+#include "noc/noc_mesh.h"
+#include "noc/udn.h"
 #include "sim/chip/chip_nic.h"
 #include "sim/chip/chip_udn.h"
 #include "sim/chip/exp/chip_exp_config.h"
@@ -81,6 +83,8 @@ struct chip_run {
     sim_time_t start;     /* the clients' start: setup_end + clients.start_us */
     sim_time_t warmup, first_in_window, last_in_window;
     bool stopped_quiet, setup_done;
+    struct noc_deadlock_report dl; /* the mesh's detector found a wait-for cycle */
+    bool deadlocked;
     char err[512];
 };
 
@@ -122,6 +126,12 @@ static bool check_config(const struct chip_cfg *c, struct layout **out, char *er
     else if (c->nic.mpipe.shim_tile >= (uint64_t)l->width * l->height)
         snprintf(err, len, "nic.mpipe.shim_tile: %llu is not a tile of this chip",
                  (unsigned long long)c->nic.mpipe.shim_tile);
+    else if (c->dl.inject_rx_write_tile >= 0 &&
+             ((uint64_t)c->dl.inject_rx_write_tile >= (uint64_t)l->width * l->height ||
+              l->tile[c->dl.inject_rx_write_tile].role != LAYOUT_APP))
+        snprintf(err, len,
+                 "dlibos.inject_rx_write_tile: expected an application tile of %s, found %lld",
+                 c->dl.layout, (long long)c->dl.inject_rx_write_tile);
     else if (c->stack.max_conns > 65535)
         snprintf(err, len, "stack.max_conns: at most 65535 on the chip");
     else
@@ -390,6 +400,7 @@ static int start_tiles(struct chip_run *r) {
             x->batch_words = (unsigned)cfg->dl.batch_words;
             x->credit_checks = cfg->dl.credit_checks;
             x->retry_ps = SIM_NS(cfg->dl.retry_ns);
+            x->inject_rx_write = cfg->dl.inject_rx_write_tile == (int64_t)t;
             rc = chip_tile_start(r->chip, t, TILE_ROLE_APP, proc, app_tile_main, x, r->err,
                                  sizeof r->err);
         }
@@ -464,6 +475,18 @@ static void setup_check(void *ctx, void *arg) {
     }
 }
 
+static void on_deadlock(void *ctx, const struct noc_deadlock_report *rep) {
+    struct chip_run *r = ctx;
+    r->dl = *rep;
+    r->dl.nodes = malloc(rep->n * sizeof *rep->nodes);
+    if (r->dl.nodes)
+        memcpy(r->dl.nodes, rep->nodes, rep->n * sizeof *rep->nodes);
+    else
+        r->dl.n = 0;
+    r->deadlocked = true;
+    sim_engine_stop(r->run->engine);
+}
+
 static int build(struct chip_run *r) {
     const struct chip_cfg *cfg = r->cfg;
     struct sim_engine *e = r->run->engine;
@@ -477,6 +500,7 @@ static int build(struct chip_run *r) {
     r->cm = chip_mesh_create(e, &cfg->chip, &cfg->noc, r->err, sizeof r->err);
     if (!r->cm) return -1;
     r->chip = chip_mesh_chip(r->cm);
+    noc_mesh_set_deadlock_hook(udn_mesh(chip_mesh_udn(r->cm)), on_deadlock, r);
     r->cn = chip_nic_create(r->chip, e, &cfg->nic, "chip0", r->err, sizeof r->err);
     if (!r->cn) return -1;
     r->m = chip_nic_mpipe(r->cn);
@@ -688,6 +712,11 @@ static void write_stats(struct chip_run *r, const struct totals *o, sim_time_t e
     json_key(w, "chip");
     chip_write_stats(r->chip, w);
     write_links(r, end);
+    json_kv_bool(w, "deadlocked", r->deadlocked);
+    if (r->deadlocked) {
+        json_key(w, "deadlock");
+        noc_deadlock_report_write_json(&r->dl, w);
+    }
     char path[4096];
     snprintf(path, sizeof path, "%s/tile_profile.csv", r->run->out_dir);
     chip_write_profile_csv(r->chip, path);
@@ -764,6 +793,7 @@ static void run_free(struct chip_run *r) {
     free(r->rtc);
     free(r->net);
     free(r->app);
+    free(r->dl.nodes);
     if (r->hist_ok) stat_hist_fini(&r->lat);
     layout_free(r->lay);
 }
@@ -798,7 +828,25 @@ static int chip_exp_run(struct exp_run *run) {
     write_summary(&r, &o, end);
     const char *why = run_failure(&r, &o);
     int rc = TSR_EXIT_OK;
-    if (why) {
+    if (r.deadlocked) {
+        size_t stalled = 0;
+        char tiles[256] = "";
+        for (size_t i = 0, at = 0; i < r.dl.n; i++) {
+            if (r.dl.nodes[i].kind != NOC_WAIT_INJECT) continue;
+            stalled++;
+            int k =
+                snprintf(tiles + at, sizeof tiles - at, "%s%u", at ? " " : "", r.dl.nodes[i].tile);
+            if (k > 0 && (size_t)k < sizeof tiles - at) at += (size_t)k;
+        }
+        snprintf(run->stop_reason, sizeof run->stop_reason,
+                 "chip: UDN deadlock at mesh cycle %llu: a wait-for cycle of %zu nodes, %zu of "
+                 "them tiles stalled on a send (tiles %s; stats.deadlock lists every queue and "
+                 "link); dlibos.credit_checks: %s",
+                 (unsigned long long)r.dl.cycle, r.dl.n, stalled, tiles,
+                 cfg.dl.credit_checks ? "true" : "false");
+        if (run->progress) noc_deadlock_report_print(&r.dl, stderr);
+        rc = TSR_EXIT_DEADLOCK;
+    } else if (why) {
         fail(&r, "chip: %s%s", why, "");
         rc = TSR_EXIT_RUN_FAILED;
     }

@@ -34,6 +34,11 @@ static const struct cfg_key dlibos_keys[] = {
     CFG_UINT_KEY(struct dlibos_config, rx_descs, "1024", 1, 1e6, "frames",
                  "Frames a stack tile's instance may hold at once (its driver's receive "
                  "descriptors); more are returned to the NIC and counted [A]."),
+    CFG_INT_KEY(struct dlibos_config, inject_rx_write_tile, "-1", -1, 65535, "tile",
+                "Fault injection (protection and isolation tests, DLibOS 4.5): this application "
+                "tile writes one byte of the first Rx frame it receives, which it may only read; "
+                "in chip.protection.mode protected it faults and chip.protection.on_fault "
+                "decides; -1: none."),
 };
 CFG_SECTION_DEF(dlibos_config_section, "dlibos",
                 "The DLibOS system on the chip: layout and UDN transport (docs/chip.md).",

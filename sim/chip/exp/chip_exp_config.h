@@ -18,13 +18,14 @@
 #include "sim/kernel/config.h"
 
 struct dlibos_config {
-    char *layout;         /* a layout file (configs/layouts/) */
-    uint64_t batch_words; /* words per UDN message (batching bound) */
-    bool credit_checks;   /* credit-checked sends (false: stalling sends) */
-    uint64_t retry_ns;    /* retry of messages waiting for credits */
-    uint64_t rx_credits;  /* frames an application tile's flows may hold */
-    uint64_t nic_batch;   /* descriptors per poll of a stack tile */
-    uint64_t rx_descs;    /* frames a stack tile's instance may hold */
+    char *layout;                 /* a layout file (configs/layouts/) */
+    uint64_t batch_words;         /* words per UDN message (batching bound) */
+    bool credit_checks;           /* credit-checked sends (false: stalling sends) */
+    uint64_t retry_ns;            /* retry of messages waiting for credits */
+    uint64_t rx_credits;          /* frames an application tile's flows may hold */
+    uint64_t nic_batch;           /* descriptors per poll of a stack tile */
+    uint64_t rx_descs;            /* frames a stack tile's instance may hold */
+    int64_t inject_rx_write_tile; /* an app tile that writes Rx memory (-1: none) */
 };
 
 enum workload_app { WORKLOAD_HTTP, WORKLOAD_ECHO };
