@@ -11,13 +11,12 @@
 const char *const mem_kind_names[] = {"app_heap", "rx",    "tx_hdr", "private",
                                       "shared",   "stack", "image",  NULL};
 
-#define PAGE (64u * 1024u) /* 64 KB pages [S K-pg] */
 #define HDR 16u
 #define MIN_CLASS 4u /* 16 B */
 
 void mem_map_init(struct mem_map *m) {
     memset(m, 0, sizeof *m);
-    m->next_pa = PAGE; /* keep 0 unused */
+    m->next_pa = MEM_REGION_ALIGN; /* keep 0 unused */
 }
 
 /* Gives back a region's host memory (from host_block()). */
@@ -90,11 +89,16 @@ static bool host_block(struct mem_region *r, size_t n, uint64_t sz) {
     return true;
 }
 
+uint64_t mem_region_bytes(uint64_t size) {
+    if (size > UINT64_MAX / MEM_REGION_ALIGN * MEM_REGION_ALIGN) return UINT64_MAX;
+    uint64_t sz = (size + MEM_REGION_ALIGN - 1) / MEM_REGION_ALIGN * MEM_REGION_ALIGN;
+    return sz ? sz : MEM_REGION_ALIGN;
+}
+
 struct mem_region *mem_region_create(struct mem_map *m, enum mem_kind kind, const char *name,
                                      uint64_t size, int owner, int home, bool with_host) {
-    uint64_t sz = (size + PAGE - 1) / PAGE * PAGE;
-    if (!sz) sz = PAGE;
-    if (size > MEM_PA_LIMIT || m->next_pa + sz > MEM_PA_LIMIT) return NULL;
+    uint64_t sz = mem_region_bytes(size);
+    if (sz > MEM_PA_LIMIT || m->next_pa + sz > MEM_PA_LIMIT) return NULL;
     struct mem_region *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     if (with_host) {

@@ -51,6 +51,14 @@ extern const char *const mem_kind_names[];
  * numbers); mem_region_create() refuses regions beyond it. */
 #define MEM_PA_LIMIT ((uint64_t)1 << 36)
 
+/* Regions are laid out on 64 KB boundaries (TILE-Gx pages [S K-pg]). */
+#define MEM_REGION_ALIGN ((uint64_t)64 << 10)
+
+/* The simulated address space a region asked for with `size` bytes takes:
+ * size rounded up to MEM_REGION_ALIGN, at least one (UINT64_MAX past the
+ * largest multiple). mem_region_create() lays regions out by it. */
+uint64_t mem_region_bytes(uint64_t size);
+
 struct mem_region {
     unsigned id;
     enum mem_kind kind;
