@@ -48,7 +48,8 @@ extern const char *const mem_kind_names[];
 /* Roles as in sim/tile_api.h (enum tile_role); repeated here as ints. */
 
 /* Simulated physical addresses stay below this (the caches keep 32-bit line
- * numbers); mem_region_create() refuses regions beyond it. */
+ * numbers); mem_region_create() refuses regions beyond it. It bounds the
+ * simulated memory of a chip: chip_sim_memory_check() (chip_config.h). */
 #define MEM_PA_LIMIT ((uint64_t)1 << 36)
 
 /* Regions are laid out on 64 KB boundaries (TILE-Gx pages [S K-pg]). */
