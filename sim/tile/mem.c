@@ -46,7 +46,8 @@ void *mem_host_huge(size_t *bytes) {
      * zeroed by the kernel) only when first touched: map one huge page more,
      * keep the aligned part, give back the rest. */
     const size_t span = *bytes + huge;
-    uint8_t *raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    uint8_t *raw = mmap(NULL, span, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (raw == MAP_FAILED) return NULL;
     uint8_t *p = (uint8_t *)(((uintptr_t)raw + huge - 1) & ~(uintptr_t)(huge - 1));
     const size_t head = (size_t)(p - raw), tail = span - head - *bytes;

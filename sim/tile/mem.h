@@ -112,7 +112,10 @@ void *mem_alloc(struct mem_region *r, size_t size);
  * give it back with mem_host_huge_free(p, *bytes). For arrays walked at
  * random (regions, the cache model). Cost: a mapping; each page costs its
  * fault and the kernel's zeroing when first touched, not before, so memory
- * a run never touches costs nothing. */
+ * a run never touches costs nothing. The mapping reserves no swap
+ * (MAP_NORESERVE): a region larger than the host's memory is mapped like a
+ * small one (the kernel's overcommit heuristic would refuse it whole), and
+ * only what tile code touches must fit. */
 void *mem_host_huge(size_t *bytes);
 void mem_host_huge_free(void *p, size_t bytes);
 /* p must come from mem_alloc on r; returns false (and frees nothing) when p
