@@ -344,3 +344,22 @@ bool nic_config_check(const struct nic_config *c, char *err, size_t errlen) {
     }
     return check_pcap_ports(c, err, errlen);
 }
+
+struct nic_buffer_memory nic_buffer_memory(const struct nic_config *c) {
+    const struct nic_mpipe_config *m = &c->mpipe;
+    const struct {
+        const char *key;
+        uint64_t bytes;
+    } rx[] = {{"nic.mpipe.small_buffers", m->small_buffers * m->small_buffer_bytes},
+              {"nic.mpipe.large_buffers", m->large_buffers * m->large_buffer_bytes},
+              {"nic.mpipe.jumbo_buffers", m->jumbo_buffers * m->jumbo_buffer_bytes}};
+    /* (the schema bounds each product below 2^38: no overflow) */
+    struct nic_buffer_memory out = {0, rx[0].key, m->tx_header_buffers * m->tx_header_buffer_bytes,
+                                    "nic.mpipe.tx_header_buffers"};
+    uint64_t most = 0;
+    for (size_t i = 0; i < sizeof rx / sizeof rx[0]; i++) {
+        out.rx_bytes += rx[i].bytes;
+        if (rx[i].bytes > most) most = rx[i].bytes, out.rx_key = rx[i].key;
+    }
+    return out;
+}

@@ -137,6 +137,22 @@ extern const struct cfg_section nic_config_section;
  * that uses it: nic_echo_run.) */
 bool nic_config_check(const struct nic_config *c, char *err, size_t errlen);
 
+/* The chip memory the device's buffers take: the two regions chip_nic_create
+ * (sim/chip/chip_nic.h) lays out on a chip, Rx buffers (the small, large and
+ * jumbo stacks, buffers x buffer bytes each) and Tx headers
+ * (tx_header_buffers x tx_header_buffer_bytes), the sums mpipe_rx_bytes()
+ * and mpipe_tx_bytes() give the device. rx_key names the count key of the Rx
+ * stack that takes the most ("nic.mpipe.jumbo_buffers"), tx_key the Tx one,
+ * for a kind's check of the chip's simulated memory (chip_sim_memory_check,
+ * sim/tile/chip_config.h). */
+struct nic_buffer_memory {
+    uint64_t rx_bytes;
+    const char *rx_key;
+    uint64_t tx_bytes;
+    const char *tx_key;
+};
+struct nic_buffer_memory nic_buffer_memory(const struct nic_config *c);
+
 /* The ports of the nic-echo experiment, the names nic.pcap_ports may use:
  * the generator's port NIC_ECHO_GEN_NAME, then the device's ports
  * NIC_ECHO_CHIP_NAME.p0 .. .p<nic.mpipe.ports - 1>. */

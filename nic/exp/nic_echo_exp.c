@@ -107,7 +107,11 @@ static bool check_config(const struct echo_cfg *c, char *err, size_t errlen) {
                  (unsigned long long)c->nic.mpipe.edma_rings, (unsigned long long)e->echo_tiles);
         return false;
     }
-    return true;
+    /* the chip's regions and the device's (the echo tiles use no process heap) */
+    const struct nic_buffer_memory nm = nic_buffer_memory(&c->nic);
+    const struct chip_mem_need dev[] = {{nm.rx_key, "Rx buffers", nm.rx_bytes, 1},
+                                        {nm.tx_key, "Tx headers", nm.tx_bytes, 1}};
+    return chip_sim_memory_check(&c->chip, tiles, dev, 2, err, errlen);
 }
 
 /* n arrivals at first .. last: n - 1 intervals */

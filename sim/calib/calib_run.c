@@ -9,6 +9,7 @@
 #include "sim/chip/chip_udn.h"
 #include "sim/kernel/json.h"
 #include "sim/tile/cache.h"
+#include "sim/tile/chip_config.h"
 #include "sim/tile/mem.h"
 #include "sim/tile/tile.h"
 
@@ -256,6 +257,17 @@ static bool calib_check(const struct exp_run *run, char *msg, size_t len) {
         return false;
     }
     if (!cache_mesh_check(noc->width, noc->height, msg, len)) return false;
+    /* Each measurement's chip holds one region of its own besides the
+     * chip's: the largest is a chase buffer (calib_run's table: half the
+     * L1, half the L2, 8 L2s, 3x the L3 = 3 x tiles L2s); a ping-pong's
+     * counter line is smaller. */
+    const struct chip_config *cc = exp_run_section(run, "chip");
+    uint64_t tiles = noc->width * noc->height;
+    struct chip_mem_need chase = {"chip.l1d.size_bytes", "the largest chase buffer",
+                                  cc->l1d.size_bytes / 2, 1};
+    uint64_t l2s = cc->l2.size_bytes * (tiles * 3 > 8 ? tiles * 3 : 8);
+    if (l2s > chase.bytes) chase.key = "chip.l2.size_bytes", chase.bytes = l2s;
+    if (!chip_sim_memory_check(cc, tiles, &chase, 1, msg, len)) return false;
     if (run->duration_ns) {
         snprintf(msg, len,
                  "experiment.duration_ns: tile-calib runs each microbenchmark to its end, so a "

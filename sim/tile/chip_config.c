@@ -2,6 +2,8 @@
 
 #include <stdio.h>
 
+#include "sim/tile/mem.h"
+
 const char *const chip_prot_mode_names[] = {"protected", "rtc", NULL};
 const char *const chip_fault_action_names[] = {"stop", "abort", "log", NULL};
 const char *const chip_profile_mode_names[] = {"sampled", "exact", NULL};
@@ -192,4 +194,60 @@ bool chip_config_check(const struct chip_config *c, char *err, size_t errlen) {
     }
     return check_cache("l1d", c->l1d.size_bytes, c->l1d.ways, c->line_bytes, err, errlen) &&
            check_cache("l2", c->l2.size_bytes, c->l2.ways, c->line_bytes, err, errlen);
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+static uint64_t mul_sat(uint64_t a, uint64_t b) {
+    return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+/* Address space of one part of the layout: count regions of bytes each. */
+static uint64_t part_bytes(const struct chip_mem_need *p) {
+    return mul_sat(mem_region_bytes(p->bytes), p->count);
+}
+
+/* What chip_create() lays out, in its order (sim/tile/tile_chip.c): the
+ * first page (mem_map_init keeps address 0 unused), the shared region, the
+ * image reserve, then each tile's private and stack regions. */
+static void chip_parts(const struct chip_config *c, uint64_t tiles, struct chip_mem_need p[5]) {
+    p[0] = (struct chip_mem_need){NULL, "the unused first page", MEM_REGION_ALIGN, 1};
+    p[1] = (struct chip_mem_need){"chip.tile.shared_bytes", "the shared region",
+                                  c->tile.shared_bytes, 1};
+    p[2] = (struct chip_mem_need){NULL, "the program image's reserve", CHIP_IMAGE_RESERVE_BYTES, 1};
+    p[3] = (struct chip_mem_need){"chip.tile.private_bytes", "private regions (one per tile)",
+                                  c->tile.private_bytes, tiles};
+    p[4] = (struct chip_mem_need){"chip.tile.stack_bytes", "stack regions (one per tile)",
+                                  c->tile.stack_bytes, tiles};
+}
+
+uint64_t chip_sim_memory_bytes(const struct chip_config *c, uint64_t tiles,
+                               const struct chip_mem_need *needs, size_t n) {
+    struct chip_mem_need own[5];
+    chip_parts(c, tiles, own);
+    uint64_t sum = 0;
+    for (size_t i = 0; i < 5; i++) sum = add_sat(sum, part_bytes(&own[i]));
+    for (size_t i = 0; i < n; i++) sum = add_sat(sum, part_bytes(&needs[i]));
+    return sum;
+}
+
+bool chip_sim_memory_check(const struct chip_config *c, uint64_t tiles,
+                           const struct chip_mem_need *needs, size_t n, char *err, size_t errlen) {
+    uint64_t total = chip_sim_memory_bytes(c, tiles, needs, n);
+    if (total <= MEM_PA_LIMIT) return true;
+    /* the part with a key that takes the most (the first of equals) */
+    struct chip_mem_need own[5];
+    chip_parts(c, tiles, own);
+    const struct chip_mem_need *big = NULL;
+    for (size_t i = 0; i < 5 + n; i++) {
+        const struct chip_mem_need *p = i < 5 ? &own[i] : &needs[i - 5];
+        if (p->key && (!big || part_bytes(p) > part_bytes(big))) big = p;
+    }
+    char count[32] = "";
+    if (big->count != 1) snprintf(count, sizeof count, "%llu x ", (unsigned long long)big->count);
+    snprintf(err, errlen,
+             "%s: expected the chip's regions to fit in its simulated physical address space of "
+             "%llu B (64 GiB), found %s%llu B, of which %s%llu B of %s",
+             big->key, (unsigned long long)MEM_PA_LIMIT, total == UINT64_MAX ? "more than " : "",
+             (unsigned long long)total, count, (unsigned long long)big->bytes, big->what);
+    return false;
 }

@@ -98,4 +98,52 @@ extern const struct cfg_section chip_config_section;
  * and returns false on the first problem. */
 bool chip_config_check(const struct chip_config *c, char *err, size_t errlen);
 
+/* ---- Simulated memory of a chip ----
+ *
+ * Every region of a chip takes simulated physical address space (regions
+ * are laid out one after the other, each rounded up to 64 KB: sim/tile/mem.h),
+ * and that space ends at MEM_PA_LIMIT (64 GiB): a region past it is not
+ * created, and the chip, or the kind's run, fails. These functions compute
+ * the layout of a configuration without building it, so that a kind's check
+ * (struct exp_kind.check: validate, a sweep's up-front check, before every
+ * run) refuses it instead. The bound is the address space itself, not a
+ * key: it is what the chip can lay out, the same on every host. Host memory
+ * is another matter: a region costs the host only the pages tile code
+ * touches (mem_host_huge), so a layout that fits runs on a host with far
+ * less memory than 64 GiB unless tile code fills it (docs/tiles.md,
+ * "Memory: regions, arenas, protection"). */
+
+/* Address space set aside for the program image after the shared region
+ * (tile code's static data; sim/tile/tile_chip.c lays it out). */
+#define CHIP_IMAGE_RESERVE_BYTES ((uint64_t)256 << 20)
+
+/* Regions a kind creates on the chip besides chip_create()'s own: `count`
+ * regions of `bytes` each (the size asked of chip_region_create(); the
+ * layout rounds each up as mem_region_create() does), sized by the key
+ * `key`, which the message of chip_sim_memory_check() names first when
+ * these take the most (`what` says what they are: "Rx buffers"). A kind whose
+ * tile programs use process heaps (created on first use) lists them here:
+ * {"chip.tile.heap_bytes", "process heaps", c->tile.heap_bytes, processes}. */
+struct chip_mem_need {
+    const char *key;
+    const char *what;
+    uint64_t bytes;
+    uint64_t count;
+};
+
+/* Bytes of simulated physical address space a chip of configuration c with
+ * `tiles` tiles takes: what chip_create() lays out (the unused first page,
+ * the shared region, the image reserve, each tile's private and stack
+ * regions), plus the n regions of `needs` (NULL when n is 0). UINT64_MAX
+ * when the sum does not fit in 64 bits. */
+uint64_t chip_sim_memory_bytes(const struct chip_config *c, uint64_t tiles,
+                               const struct chip_mem_need *needs, size_t n);
+
+/* false, with a message in err, when chip_sim_memory_bytes() passes
+ * MEM_PA_LIMIT. The message names first the key whose regions take the most
+ * ("chip.tile.private_bytes: ..."), then the total, the bound and that
+ * part's size. */
+bool chip_sim_memory_check(const struct chip_config *c, uint64_t tiles,
+                           const struct chip_mem_need *needs, size_t n, char *err, size_t errlen);
+
 #endif

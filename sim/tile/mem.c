@@ -11,13 +11,12 @@
 const char *const mem_kind_names[] = {"app_heap", "rx",    "tx_hdr", "private",
                                       "shared",   "stack", "image",  NULL};
 
-#define PAGE (64u * 1024u) /* 64 KB pages [S K-pg] */
 #define HDR 16u
 #define MIN_CLASS 4u /* 16 B */
 
 void mem_map_init(struct mem_map *m) {
     memset(m, 0, sizeof *m);
-    m->next_pa = PAGE; /* keep 0 unused */
+    m->next_pa = MEM_REGION_ALIGN; /* keep 0 unused */
 }
 
 /* Gives back a region's host memory (from host_block()). */
@@ -47,7 +46,8 @@ void *mem_host_huge(size_t *bytes) {
      * zeroed by the kernel) only when first touched: map one huge page more,
      * keep the aligned part, give back the rest. */
     const size_t span = *bytes + huge;
-    uint8_t *raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    uint8_t *raw = mmap(NULL, span, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (raw == MAP_FAILED) return NULL;
     uint8_t *p = (uint8_t *)(((uintptr_t)raw + huge - 1) & ~(uintptr_t)(huge - 1));
     const size_t head = (size_t)(p - raw), tail = span - head - *bytes;
@@ -90,11 +90,16 @@ static bool host_block(struct mem_region *r, size_t n, uint64_t sz) {
     return true;
 }
 
+uint64_t mem_region_bytes(uint64_t size) {
+    if (size > UINT64_MAX / MEM_REGION_ALIGN * MEM_REGION_ALIGN) return UINT64_MAX;
+    uint64_t sz = (size + MEM_REGION_ALIGN - 1) / MEM_REGION_ALIGN * MEM_REGION_ALIGN;
+    return sz ? sz : MEM_REGION_ALIGN;
+}
+
 struct mem_region *mem_region_create(struct mem_map *m, enum mem_kind kind, const char *name,
                                      uint64_t size, int owner, int home, bool with_host) {
-    uint64_t sz = (size + PAGE - 1) / PAGE * PAGE;
-    if (!sz) sz = PAGE;
-    if (size > MEM_PA_LIMIT || m->next_pa + sz > MEM_PA_LIMIT) return NULL;
+    uint64_t sz = mem_region_bytes(size);
+    if (sz > MEM_PA_LIMIT || m->next_pa + sz > MEM_PA_LIMIT) return NULL;
     struct mem_region *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     if (with_host) {

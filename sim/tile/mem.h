@@ -48,8 +48,17 @@ extern const char *const mem_kind_names[];
 /* Roles as in sim/tile_api.h (enum tile_role); repeated here as ints. */
 
 /* Simulated physical addresses stay below this (the caches keep 32-bit line
- * numbers); mem_region_create() refuses regions beyond it. */
+ * numbers); mem_region_create() refuses regions beyond it. It bounds the
+ * simulated memory of a chip: chip_sim_memory_check() (chip_config.h). */
 #define MEM_PA_LIMIT ((uint64_t)1 << 36)
+
+/* Regions are laid out on 64 KB boundaries (TILE-Gx pages [S K-pg]). */
+#define MEM_REGION_ALIGN ((uint64_t)64 << 10)
+
+/* The simulated address space a region asked for with `size` bytes takes:
+ * size rounded up to MEM_REGION_ALIGN, at least one (UINT64_MAX past the
+ * largest multiple). mem_region_create() lays regions out by it. */
+uint64_t mem_region_bytes(uint64_t size);
 
 struct mem_region {
     unsigned id;
@@ -103,7 +112,10 @@ void *mem_alloc(struct mem_region *r, size_t size);
  * give it back with mem_host_huge_free(p, *bytes). For arrays walked at
  * random (regions, the cache model). Cost: a mapping; each page costs its
  * fault and the kernel's zeroing when first touched, not before, so memory
- * a run never touches costs nothing. */
+ * a run never touches costs nothing. The mapping reserves no swap
+ * (MAP_NORESERVE): a region larger than the host's memory is mapped like a
+ * small one (the kernel's overcommit heuristic would refuse it whole), and
+ * only what tile code touches must fit. */
 void *mem_host_huge(size_t *bytes);
 void mem_host_huge_free(void *p, size_t bytes);
 /* p must come from mem_alloc on r; returns false (and frees nothing) when p

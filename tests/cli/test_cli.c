@@ -956,3 +956,34 @@ Test(cli, validate_refuses_what_the_chip_cannot_build) {
         free(err);
     }
 }
+
+/* Found by scripts/boundary-keys.py: regions past the chip's 64 GiB of
+ * simulated physical address space (private regions of 36 tiles, the shared
+ * region, the NIC's Rx buffers) were accepted by validate and refused by
+ * run ("out of memory"); validate refuses them, naming the key and the
+ * bound, and run refuses them before anything runs
+ * (tests/cli/test_sim_memory.c: the bound itself). */
+Test(cli, validate_refuses_more_memory_than_the_chip_addresses) {
+    const char *cases[][2] = {
+        {"tile-calib", "chip.tile.private_bytes=1e10"},
+        {"tile-calib", "chip.tile.shared_bytes=1e11"},
+        {"nic-echo", "nic.mpipe.jumbo_buffers=1e7"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char key[64], want[160], *err;
+        snprintf(key, sizeof key, "%.*s", (int)strcspn(cases[i][1], "="), cases[i][1]);
+        snprintf(want, sizeof want, "--set %s: %s: expected the chip's regions to fit", cases[i][1],
+                 key);
+        char out[128];
+        snprintf(out, sizeof out, "--quiet -o %s/never", tmpdir);
+        for (int run = 0; run < 2; run++) {
+            cr_assert_eq(tessera(NULL, &err, "%s configs/experiments/%s.yaml --set %s %s",
+                                 run ? "run" : "validate", cases[i][0], cases[i][1],
+                                 run ? out : ""),
+                         2, "%s %s: %s", cases[i][0], cases[i][1], err);
+            cr_assert(strstr(err, want) && strstr(err, "68719476736 B (64 GiB)"), "%s", err);
+            cr_assert(strstr(err, "nothing was run"), "%s", err);
+            free(err);
+        }
+    }
+}
