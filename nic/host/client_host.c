@@ -45,6 +45,7 @@ static void on_output(void *ctx, const struct stk_iov *iov, unsigned n, size_t t
         memcpy(f->data + off, iov[i].base, iov[i].len);
         off += iov[i].len;
     }
+    if (h->tap) h->tap(h->tap_ctx, h, f->data, f->len, true, sim_engine_now(h->engine));
     if (h->blen == 0 && eth_port_send(&h->port, f)) {
         h->st.tx_frames++;
         return;
@@ -172,6 +173,7 @@ static void kick(struct client_host *h, struct client_host_core *c) {
 static bool on_receive(void *ctx, struct eth_port *p, struct eth_frame *f) {
     (void)p;
     struct client_host *h = ctx;
+    if (h->tap) h->tap(h->tap_ctx, h, f->data, f->len, false, sim_engine_now(h->engine));
     if (h->queued_frames >= h->prm.rx_queue) {
         h->st.rx_refused++;
         return false;
@@ -321,4 +323,9 @@ void client_host_write_stats(const struct client_host *h, struct json_writer *w)
         json_kv_uint(w, stk_counter_name(i), stk_counter_value(h->stk, i));
     json_object_end(w);
     json_object_end(w);
+}
+
+void client_host_set_tap(struct client_host *h, client_host_tap_fn fn, void *ctx) {
+    h->tap = fn;
+    h->tap_ctx = ctx;
 }

@@ -36,6 +36,7 @@
 #ifndef TESSERA_NIC_HOST_CLIENT_HOST_H
 #define TESSERA_NIC_HOST_CLIENT_HOST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,12 @@
 
 struct json_writer;
 struct client_host;
+
+/* Sees every frame the host's stack emits (tx, at the time it leaves the
+ * stack) and every frame its port receives (rx, at its arrival), before
+ * either is queued; it must not keep the pointer. */
+typedef void (*client_host_tap_fn)(void *ctx, const struct client_host *h, const uint8_t *frame,
+                                   size_t len, bool tx, sim_time_t t);
 
 /* A command run on the host's core (e.g. stk_tcp_connect on h's stack). */
 typedef void (*client_host_fn)(void *ctx, struct client_host *h);
@@ -94,6 +101,8 @@ struct client_host {
     sim_event_id timer_ev;
     sim_time_t timer_at;
     bool timer_queued;
+    client_host_tap_fn tap;
+    void *tap_ctx;
     struct eth_frame **backlog;
     uint64_t bhead, blen;
     struct client_host_stats st;
@@ -112,6 +121,8 @@ void client_host_destroy(struct client_host *h);
 
 struct eth_port *client_host_port(struct client_host *h);
 struct stk *client_host_stack(struct client_host *h);
+/* Install a tap (NULL removes it); measurements such as ACK delays. */
+void client_host_set_tap(struct client_host *h, client_host_tap_fn fn, void *ctx);
 /* Run fn(ctx, h) on the host's core 0 at time t or when it is next free. */
 void client_host_at(struct client_host *h, sim_time_t t, client_host_fn fn, void *ctx);
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """tests/chip/chip_e2e.py: the whole-chip kind end to end, through the CLI.
 
-Usage: chip_e2e.py TESSERA ROOT CASE   (CASE: files, determinism, refusals)
+Usage: chip_e2e.py TESSERA ROOT CASE
+  (CASE: files, determinism, refusals, c15, c16, protection)
 
 files:        a client fetches files of 1 B, 1 KB, 64 KB and 1 MB from the
               HTTP server on the application tiles of d12-all (DLibOS over
@@ -14,6 +15,20 @@ determinism:  the same config and seed twice: summary.json identical but
 refusals:     a layout whose stack tiles do not match nic.mpipe.rings, and a
               layout file that does not exist, are refused before the run
               (exit 2) naming the key.
+c15:          ACKs while the application is busy (workload.busy_ns 1 ms,
+              stack.delack_us 0): under DLibOS (d12-all) the network tile
+              acknowledges within 100 us (p99 of ack_delay_ns); under RTC
+              the median ACK waits at least the busy time.
+c16:          with dlibos.credit_checks false, 128 connections per host
+              deadlock the UDN: exit 4, the detector names the wait-for
+              cycle with tiles stalled on a send; with checks on, the same
+              load completes and messages waited for credits.
+protection:   the same load with chip.protection.mode protected and rtc:
+              both complete, the protected run checked rights (non-zero
+              rights_checks) with no fault; with one injected write into Rx
+              memory (dlibos.inject_rx_write_tile) the protected run reports
+              the protection fault (exit 3), that tile stops, and the other
+              tiles go on serving.
 Standard library only."""
 import json
 import os
@@ -96,5 +111,74 @@ def refusals_case(tmp):
     print("refused: rings mismatch, missing layout")
 
 
+def stats(out):
+    return json.load(open(os.path.join(out, "summary.json")))["stats"]
+
+
+def c15_case(tmp):
+    common = ["workload.busy_ns=1000000", "stack.delack_us=0", "clients.hosts=2",
+              "clients.connections=8", "experiment.duration_ns=6000000",
+              "experiment.warmup_ns=1000000"]
+    d = os.path.join(tmp, "dlibos")
+    run(d, *common)
+    r = os.path.join(tmp, "rtc")
+    run(r, *common, "dlibos.layout=rtc", "nic.mpipe.rings=36", "nic.mpipe.edma_rings=24")
+    ad, ar = stats(d)["ack_delay_ns"], stats(r)["ack_delay_ns"]
+    if not ad.get("count") or not ar.get("count"):
+        sys.exit(f"no ACK delay measured: dlibos {ad}, rtc {ar}")
+    if ad["p99"] > 100e3:
+        sys.exit(f"DLibOS: p99 ACK delay {ad['p99']:.0f} ns, expected well below the 1 ms busy time")
+    if ar["p50"] < 1e6:
+        sys.exit(f"RTC: median ACK delay {ar['p50']:.0f} ns, expected at least the 1 ms busy time")
+    print(f"ACK delay, application busy 1 ms: DLibOS p50 {ad['p50']:.0f} ns p99 {ad['p99']:.0f} ns; "
+          f"RTC p50 {ar['p50']:.0f} ns p99 {ar['p99']:.0f} ns")
+
+
+def c16_case(tmp):
+    load = ["clients.connections=128", "experiment.duration_ns=1000000"]
+    p = run(os.path.join(tmp, "off"), *load, "dlibos.credit_checks=false", expect=4)
+    st = stats(os.path.join(tmp, "off"))
+    if "UDN deadlock" not in p.stderr or not st.get("deadlocked"):
+        sys.exit("credit checks off: no deadlock reported:\n" + p.stderr)
+    nodes = st["deadlock"]["cycle_nodes"]
+    if not any(n.get("kind") == "inject" for n in nodes):
+        sys.exit(f"the wait-for cycle has no tile stalled on a send: {nodes}")
+    run(os.path.join(tmp, "on"), *load, "dlibos.credit_checks=true")
+    on = stats(os.path.join(tmp, "on"))
+    if on["deadlocked"] or not on["udn"]["queued_for_credits"] or not on["clients"]["responses_ok"]:
+        sys.exit(f"credit checks on: deadlocked {on['deadlocked']}, queued "
+                 f"{on['udn']['queued_for_credits']}, responses {on['clients']['responses_ok']}")
+    print(f"checks off: deadlock ({len(nodes)} nodes in the wait-for cycle); checks on: "
+          f"{on['clients']['responses_ok']} responses, {on['udn']['queued_for_credits']} "
+          f"messages waited for credits")
+
+
+def protection_case(tmp):
+    out = {}
+    for mode in ("protected", "rtc"):
+        out[mode] = os.path.join(tmp, mode)
+        run(out[mode], f"chip.protection.mode={mode}")
+    sp, sr = stats(out["protected"]), stats(out["rtc"])
+    checks = sum(t["rights_checks"] for t in sp["chip"]["tiles"])
+    if not checks or sp["chip"]["faults"]["protection"] or sum(
+            t["rights_checks"] for t in sr["chip"]["tiles"]):
+        sys.exit(f"protected: {checks} rights checks, faults {sp['chip']['faults']}")
+    inj = os.path.join(tmp, "inject")
+    p = run(inj, "dlibos.inject_rx_write_tile=2", expect=3)
+    si = stats(inj)
+    tiles = {t["id"]: t for t in si["chip"]["tiles"]}
+    if si["chip"]["faults"]["protection"] != 1 or "protection fault" not in p.stderr:
+        sys.exit("injected write into Rx memory: not caught:\n" + p.stderr)
+    others = [t["handlers"] for i, t in tiles.items() if i != 2 and t["role"] == "app"]
+    if tiles[2]["handlers"] > 10 or min(others) < 10 or si["clients"]["responses_ok"] < 1000:
+        sys.exit(f"after the fault: tile 2 ran {tiles[2]['handlers']} handlers, the others at "
+                 f"least {min(others)}, {si['clients']['responses_ok']} responses")
+    print(f"protected {sp['requests_per_s']:.0f} requests/s vs rtc {sr['requests_per_s']:.0f} "
+          f"({checks} rights checks, 0 faults); injected fault caught, tile 2 stopped, "
+          f"{si['clients']['responses_ok']} responses from the other tiles")
+
+
+CASES = {"files": files_case, "determinism": determinism_case, "refusals": refusals_case,
+         "c15": c15_case, "c16": c16_case, "protection": protection_case}
 with tempfile.TemporaryDirectory() as tmp:
-    {"files": files_case, "determinism": determinism_case, "refusals": refusals_case}[CASE](tmp)
+    CASES[CASE](tmp)

@@ -136,6 +136,7 @@ static void run_event(struct app_tile *a, const uint64_t *r) {
             volatile uint8_t *w = (volatile uint8_t *)(uintptr_t)b[0].ptr;
             w[0] = w[0];
         }
+        if (k && a->busy_cycles) chip_app_busy(a->t, a->busy_cycles);
         if (k) a->ev.new_data(a->inst, id, b, k);
         break;
     }

@@ -49,6 +49,7 @@ struct app_tile {
     bool credit_checks;
     uint64_t retry_ps;
     bool inject_rx_write; /* fault injection: write the first Rx frame received */
+    uint64_t busy_cycles; /* computation before each new_data (workload.busy_ns) */
     /* state */
     struct tile *t;
     struct dmsg_port port;

@@ -33,3 +33,9 @@ static int echo_app_start(void *inst, const void *params, struct sock *k) {
 
 const struct chip_app chip_app_echo = {"echo", echo_app_create, echo_events, echo_app_start, NULL,
                                        NULL};
+
+void chip_app_busy(struct tile *t, uint64_t cycles) {
+    uint64_t end = tile_handler_cycles(t) + cycles;
+    volatile uint64_t spins = 0;
+    while (tile_handler_cycles(t) < end) spins = spins + 1;
+}

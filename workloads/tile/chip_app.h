@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 
+#include "sim/tile/tile_api.h"
 #include "stack/sock.h"
 #include "workloads/httpd.h"
 
@@ -47,6 +48,11 @@ struct chip_app_echo {
     uint16_t port;
     unsigned backlog;
 };
+
+/* The application computing for `cycles` (an instrumented loop: its cost
+ * is measured like any code), for tests of what the network side does
+ * meanwhile (workload.busy_ns; DLibOS C15). */
+void chip_app_busy(struct tile *t, uint64_t cycles);
 
 extern const struct chip_app chip_app_httpd;
 extern const struct chip_app chip_app_echo;

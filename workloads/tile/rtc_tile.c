@@ -18,6 +18,7 @@ static void ev_new_conn(void *ctx, struct sock_id id, uint64_t lid, bool active,
 static void ev_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, unsigned n) {
     enum tile_label old;
     struct rtc_tile *r = label_app(ctx, &old);
+    if (r->busy_cycles) chip_app_busy(r->st.t, r->busy_cycles);
     r->ev.new_data(r->inst, id, b, n);
     tile_label_set(r->st.t, old);
 }

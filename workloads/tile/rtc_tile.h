@@ -31,6 +31,7 @@ struct rtc_tile {
     struct stk_tile st; /* the stack's parameters and state */
     const struct chip_app *app;
     const void *app_params;
+    uint64_t busy_cycles; /* computation before each new_data (workload.busy_ns) */
     /* state */
     void *inst;
     struct sock_events ev; /* the application's handlers */

@@ -14,6 +14,7 @@
 #include "noc/udn.h"
 #include "sim/chip/chip_nic.h"
 #include "sim/chip/chip_udn.h"
+#include "sim/chip/exp/ack_track.h"
 #include "sim/chip/exp/chip_exp_config.h"
 #include "sim/chip/layout.h"
 #include "sim/chip/stack_config.h"
@@ -78,6 +79,8 @@ struct chip_run {
     /* measurement */
     struct stat_hist lat;
     bool hist_ok;
+    struct ack_track acks;
+    bool acks_ok;
     uint64_t win_responses, win_bytes;
     sim_time_t setup_end; /* every tile program's main has returned */
     sim_time_t start;     /* the clients' start: setup_end + clients.start_us */
@@ -136,6 +139,19 @@ static bool check_config(const struct chip_cfg *c, struct layout **out, char *er
         snprintf(err, len, "stack.max_conns: at most 65535 on the chip");
     else
         ok = true;
+    if (ok) { /* the regions the chip will lay out: tiles, NIC buffers, process heaps */
+        unsigned procs = 0;
+        for (unsigned t = 0; t < l->width * l->height; t++)
+            if ((l->tile[t].role == LAYOUT_APP || l->tile[t].role == LAYOUT_RTC) &&
+                l->tile[t].process + 1 > procs)
+                procs = l->tile[t].process + 1;
+        const struct nic_buffer_memory nm = nic_buffer_memory(&c->nic);
+        const struct chip_mem_need need[] = {
+            {nm.rx_key, "Rx buffers", nm.rx_bytes, 1},
+            {nm.tx_key, "Tx headers", nm.tx_bytes, 1},
+            {"chip.tile.heap_bytes", "process heaps", c->chip.tile.heap_bytes, procs}};
+        ok = chip_sim_memory_check(&c->chip, (uint64_t)l->width * l->height, need, 3, err, len);
+    }
     if (ok && out)
         *out = l;
     else
@@ -160,6 +176,12 @@ static void client_record(void *ctx, const struct httpc_record *rec) {
     r->win_responses++;
     r->win_bytes += rec->head_bytes + rec->body_bytes;
     stat_hist_record(&r->lat, rec->latency_ps);
+}
+
+static void client_tap(void *ctx, const struct client_host *h, const uint8_t *f, size_t len,
+                       bool tx, sim_time_t t) {
+    (void)h;
+    ack_track_frame(ctx, f, len, tx, t);
 }
 
 static void client_start(void *ctx, struct client_host *h) {
@@ -195,6 +217,7 @@ static int build_clients(struct chip_run *r) {
                                   name, r->err, sizeof r->err);
         if (!c->h) return -1;
         stk_arp_add_static(client_host_stack(c->h), CHIP_IP, chip_mac);
+        client_host_set_tap(c->h, client_tap, &r->acks);
         eth_cable_connect(client_host_port(c->h), switch_topology_client_port(r->topo, i));
         if (eth_impair_applies(&cfg->nic.impair, true)) { /* nic.impair on the client wires */
             eth_cable_impair(client_host_port(c->h), &cfg->nic.impair, cfg->seed);
@@ -341,7 +364,7 @@ static int start_tiles(struct chip_run *r) {
         mem[t] = (struct dl_mem){heap->host, heap->size};
     }
     const struct chip_app *app = cfg->wl.app == WORKLOAD_ECHO ? &chip_app_echo : &chip_app_httpd;
-    unsigned idx = 0;
+    unsigned idx = 0, net_seen = 0, nnet = layout_count(l, LAYOUT_NET);
     for (unsigned t = 0; t < r->ntiles; t++) {
         struct mem_region *priv = chip_private_region(r->chip, t);
         enum layout_role role = l->tile[t].role;
@@ -354,6 +377,8 @@ static int start_tiles(struct chip_run *r) {
             stack_params(r, &x->st, idx, priv, shared ? &locks[idx % erings] : NULL);
             x->app = app;
             x->app_params = params[proc];
+            x->busy_cycles =
+                (r->cfg->wl.busy_ns * r->cfg->chip.core_freq_hz + 999999999u) / 1000000000u;
             rc = chip_nic_map_ring(r->cn, idx, t, 0) ||
                  chip_tile_start(r->chip, t, TILE_ROLE_RTC, proc, rtc_tile_main, x, r->err,
                                  sizeof r->err);
@@ -368,6 +393,10 @@ static int start_tiles(struct chip_run *r) {
             for (unsigned a = 0; a < r->ntiles; a++)
                 if (layout_may_talk(l, t, a)) reach[x->nreach++] = (uint16_t)a;
             x->reach = reach;
+            /* each network tile starts its round-robin at its own share of
+             * the application tiles, so that their first connections do
+             * not all go to the same tile */
+            x->rr = x->nreach * net_seen++ / nnet;
             x->ntiles = r->ntiles;
             x->mem = mem;
             x->rx_base = r->cn->rx->host;
@@ -401,6 +430,8 @@ static int start_tiles(struct chip_run *r) {
             x->credit_checks = cfg->dl.credit_checks;
             x->retry_ps = SIM_NS(cfg->dl.retry_ns);
             x->inject_rx_write = cfg->dl.inject_rx_write_tile == (int64_t)t;
+            x->busy_cycles =
+                (r->cfg->wl.busy_ns * r->cfg->chip.core_freq_hz + 999999999u) / 1000000000u;
             rc = chip_tile_start(r->chip, t, TILE_ROLE_APP, proc, app_tile_main, x, r->err,
                                  sizeof r->err);
         }
@@ -464,6 +495,7 @@ static void setup_check(void *ctx, void *arg) {
     r->setup_end = sim_engine_now(e);
     r->start = r->setup_end + SIM_US(r->cfg->cl.start_us);
     r->warmup = r->start + SIM_NS(r->cfg->warmup_ns);
+    r->acks.from = r->warmup;
     for (unsigned i = 0; i < r->ncl; i++)
         client_host_at(r->cl[i].h, r->start, client_start, &r->cl[i]);
     uint64_t dur = r->cfg->duration_ns;
@@ -496,7 +528,8 @@ static int build(struct chip_run *r) {
     r->net = calloc(r->ntiles, sizeof *r->net);
     r->app = calloc(r->ntiles, sizeof *r->app);
     r->hist_ok = stat_hist_init(&r->lat, STAT_HIST_DEFAULT_SUB_BITS);
-    if (!r->rtc || !r->net || !r->app || !r->hist_ok || build_files(r)) return -1;
+    r->acks_ok = ack_track_init(&r->acks, 4 * cfg->cl.hosts * cfg->cl.connections);
+    if (!r->rtc || !r->net || !r->app || !r->hist_ok || !r->acks_ok || build_files(r)) return -1;
     r->cm = chip_mesh_create(e, &cfg->chip, &cfg->noc, r->err, sizeof r->err);
     if (!r->cm) return -1;
     r->chip = chip_mesh_chip(r->cm);
@@ -702,6 +735,10 @@ static void write_stats(struct chip_run *r, const struct totals *o, sim_time_t e
     json_kv_double(w, "gbps", win > 0 ? (double)r->win_bytes * 8.0 / win / 1e9 : 0.0);
     json_key(w, "latency_ns");
     stat_hist_write_json(&r->lat, w, 1000.0, "ns");
+    json_key(w, "ack_delay_ns"); /* client segment sent -> its ACK back at the client */
+    stat_hist_write_json(&r->acks.h, w, 1000.0, "ns");
+    json_kv_uint(w, "ack_untracked", r->acks.untracked);
+    json_kv_uint(w, "ack_retransmitted", r->acks.retransmitted);
     write_clients(o, w);
     write_udn(r, o, w);
     write_tiles(r, w);
@@ -767,7 +804,18 @@ static const char *run_failure(struct chip_run *r, const struct totals *o) {
                  tile_fault_kind_names[faults[0].kind], faults[0].what, faults[0].where);
         return r->err;
     }
-    if (o->app_failed || o->stack_failed) return "a tile program failed to start (memory?)";
+    for (unsigned t = 0; t < r->ntiles; t++) {
+        const struct stk_tile *st = stack_tile(r, t);
+        bool failed = (r->rtc[t] && r->rtc[t]->failed) || (r->net[t] && r->net[t]->failed) ||
+                      (r->app[t] && r->app[t]->failed);
+        if (!failed) continue;
+        snprintf(r->err, sizeof r->err,
+                 "tile %u (%s): its program failed to start: %s (chip.tile.private_bytes, "
+                 "chip.tile.heap_bytes and the stack.* sizes decide what fits)",
+                 t, layout_role_name(r->lay->tile[t].role),
+                 st && st->err[0] ? st->err : "memory exhausted");
+        return r->err;
+    }
     if (!r->setup_done) return "the tile programs' set-up did not end within 1 s simulated";
     if (o->c.body_mismatch) return "a response body differed from the file served";
     if (o->lost) return "UDN messages were lost (no memory to queue them)";
@@ -795,6 +843,7 @@ static void run_free(struct chip_run *r) {
     free(r->app);
     free(r->dl.nodes);
     if (r->hist_ok) stat_hist_fini(&r->lat);
+    if (r->acks_ok) ack_track_fini(&r->acks);
     layout_free(r->lay);
 }
 

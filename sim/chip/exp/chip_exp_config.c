@@ -59,6 +59,10 @@ static const struct cfg_key workload_keys[] = {
     CFG_UINT_KEY(struct workload_config, idle_timeout_ms, "60000", 0, 1e9, "ms",
                  "http: close connections without a complete request for this long (nginx "
                  "client_header_timeout 60 s); 0: never."),
+    CFG_UINT_KEY(struct workload_config, busy_ns, "0", 0, 1e9, "ns",
+                 "The application computes this long (an instrumented loop, measured like any "
+                 "code) before handling each batch of received data: what the network side does "
+                 "meanwhile is the paper's C15 (ACKs while the application is busy); 0: none."),
 };
 CFG_SECTION_DEF(workload_config_section, "workload", "The server the chip runs (docs/chip.md).",
                 workload_keys);

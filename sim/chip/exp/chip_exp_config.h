@@ -37,6 +37,7 @@ struct workload_config {
     uint64_t port;
     uint64_t backlog;
     uint64_t idle_timeout_ms;
+    uint64_t busy_ns; /* computation per received data event */
 };
 
 struct clients_config {
