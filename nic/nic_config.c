@@ -197,8 +197,9 @@ static const struct cfg_key nic_keys[] = {
     CFG_STRING_KEY(struct nic_config, pcap_ports, "",
                    "Ports that write a pcap file (output folder)/(port name).pcap, listed in the "
                    "run's stats (pcap_files): a comma-separated list of port names, \"all\", or "
-                   "empty for none. The nic-echo ports are gen (the generator) and chip0.p0 .. "
-                   "chip0.p(nic.mpipe.ports - 1); another name is refused [A]."),
+                   "empty for none. nic-echo's ports are gen (the generator) and chip0.p0 .. "
+                   "chip0.p(nic.mpipe.ports - 1); the chip kind's chip0.p0 .. and client0 .. "
+                   "client(clients.hosts - 1); another name is refused [A]."),
     CFG_SECTION_KEY(struct nic_config, eth, eth_section),
     CFG_SECTION_KEY(struct nic_config, mpipe, mpipe_section),
     CFG_SECTION_KEY(struct nic_config, driver, driver_section),
@@ -279,8 +280,7 @@ void nic_echo_port_name(const struct nic_config *c, size_t i, char name[NIC_PORT
         snprintf(name, NIC_PORT_NAME_MAX, "%s.p%zu", NIC_ECHO_CHIP_NAME, i - 1);
 }
 
-/* nic.pcap_ports against the ports of nic-echo. */
-static bool check_pcap_ports(const struct nic_config *c, char *err, size_t errlen) {
+bool nic_echo_pcap_check(const struct nic_config *c, char *err, size_t errlen) {
     if (!c->pcap_ports || !*c->pcap_ports) return true;
     char names[1 + 16][NIC_PORT_NAME_MAX]; /* nic.mpipe.ports is at most 16 */
     const char *np[1 + 16];
@@ -342,7 +342,7 @@ bool nic_config_check(const struct nic_config *c, char *err, size_t errlen) {
                  (unsigned long long)c->echo.frame_bytes);
         return false;
     }
-    return check_pcap_ports(c, err, errlen);
+    return true;
 }
 
 struct nic_buffer_memory nic_buffer_memory(const struct nic_config *c) {

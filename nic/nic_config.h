@@ -130,11 +130,11 @@ struct nic_config {
 extern const struct cfg_section nic_config_section;
 
 /* Checks what the schema cannot. Returns false and writes one message naming
- * the key (nic.mpipe.rss_key, ...) into err. nic.pcap_ports must name ports
- * of the nic-echo experiment (nic_echo_port_name), the one kind that builds
- * ports from this section. (What depends on other sections,
- * such as nic.echo.echo_tiles against the mesh, is checked by the experiment
- * that uses it: nic_echo_run.) */
+ * the key (nic.mpipe.rss_key, ...) into err. nic.pcap_ports names ports of
+ * the experiment, so each kind that builds ports checks it against its own
+ * (nic_echo_pcap_check for nic-echo; the chip kind its chip and client
+ * ports). (What depends on other sections, such as nic.echo.echo_tiles
+ * against the mesh, is checked by the experiment that uses it.) */
 bool nic_config_check(const struct nic_config *c, char *err, size_t errlen);
 
 /* The chip memory the device's buffers take: the two regions chip_nic_create
@@ -159,6 +159,8 @@ struct nic_buffer_memory nic_buffer_memory(const struct nic_config *c);
 #define NIC_ECHO_GEN_NAME "gen"
 #define NIC_ECHO_CHIP_NAME "chip0"
 #define NIC_PORT_NAME_MAX 48 /* bytes of a port name with its NUL (struct eth_port) */
+/* nic.pcap_ports against the ports of nic-echo (nic_echo_port_name). */
+bool nic_echo_pcap_check(const struct nic_config *c, char *err, size_t errlen);
 /* How many ports nic-echo has (1 + nic.mpipe.ports). */
 size_t nic_echo_port_count(const struct nic_config *c);
 /* The name of its port i < nic_echo_port_count(c). */

@@ -12,9 +12,14 @@ static bool sw_receive(void *ctx, struct eth_port *p, struct eth_frame *f);
 static void sw_tx_space(void *ctx, struct eth_port *p);
 static const struct eth_client_ops sw_ops = {sw_receive, sw_tx_space};
 
+static void sw_forward(void *ctx, void *arg);
+static void frame_discard(void *arg) { eth_frame_free(arg); }
+
 struct nic_switch *switch_create(struct sim_engine *e, const struct nic_config *cfg,
                                  unsigned nports, const char *name) {
     if (nports == 0) return NULL;
+    /* frames waiting for their forwarding latency are freed if the run stops first */
+    sim_engine_on_discard(e, sw_forward, frame_discard);
     struct nic_switch *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->engine = e;

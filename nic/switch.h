@@ -16,7 +16,9 @@
  * full is dropped and counted; frames for the port they came from are
  * filtered (counted).
  *
- * Memory: the switch owns its ports, queues and MAC table; frames in its
+ * Memory: the switch owns its ports, queues and MAC table; frames waiting
+ * for the forwarding latency are freed by the engine if the run stops
+ * first (sim_engine_on_discard); frames in its
  * queues are freed by _destroy. Cost: one event per forwarded frame plus
  * the ports' events; a flood copies the frame once per output.
  * Left out: VLANs, spanning tree, MAC ageing, per-priority queues, shared

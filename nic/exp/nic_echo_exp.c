@@ -75,7 +75,8 @@ struct echo_cfg {
 static bool check_config(const struct echo_cfg *c, char *err, size_t errlen) {
     const struct nic_echo_config *e = &c->nic.echo;
     /* (tessera run has checked it already; a run built by hand has not) */
-    if (!nic_config_check(&c->nic, err, errlen)) return false;
+    if (!nic_config_check(&c->nic, err, errlen) || !nic_echo_pcap_check(&c->nic, err, errlen))
+        return false;
     if (!eth_impair_check(&c->nic.impair, err, errlen)) return false;
     if (!cache_mesh_check(c->noc.width, c->noc.height, err, errlen)) return false;
     uint64_t tiles = (uint64_t)c->noc.width * (uint64_t)c->noc.height;

@@ -12,9 +12,10 @@ files:        a client fetches files of 1 B, 1 KB, 64 KB and 1 MB from the
               client wires (nic.impair.loss), where TCP must retransmit.
 determinism:  the same config and seed twice: summary.json identical but
               for the host section; another seed differs.
-refusals:     a layout whose stack tiles do not match nic.mpipe.rings, and a
-              layout file that does not exist, are refused before the run
-              (exit 2) naming the key.
+refusals:     a layout whose stack tiles do not match nic.mpipe.rings, a
+              layout file that does not exist and a pcap port the kind does
+              not have are refused before the run (exit 2) naming the key.
+(files also captures client0's port: nic.pcap_ports writes client0.pcap.)
 c15:          ACKs while the application is busy (workload.busy_ns 1 ms,
               stack.delack_us 0): under DLibOS (d12-all) the network tile
               acknowledges within 100 us (p99 of ack_delay_ns); under RTC
@@ -63,7 +64,8 @@ def files_case(tmp):
     for layout, rings, erings, loss in [("d12-all", 12, 12, 0), ("rtc", 36, 24, 0),
                                         ("n12", 12, 12, 0), ("d12-all", 12, 12, 0.01)]:
         out = os.path.join(tmp, f"{layout}-{loss}")
-        run(out, *small(layout, rings, erings), f"nic.impair.loss={loss}")
+        run(out, *small(layout, rings, erings), f"nic.impair.loss={loss}",
+            "nic.pcap_ports=client0")
         st = json.load(open(os.path.join(out, "summary.json")))["stats"]
         c = st["clients"]
         want = 2 * 16
@@ -78,6 +80,10 @@ def files_case(tmp):
                      f"body bytes {c['body_bytes']}, errors {bad}")
         if layout != "rtc" and st["udn"]["messages"] == 0:
             sys.exit(f"{layout}: no UDN message: the transport was not used")
+        pc = st["pcap_files"]
+        if (len(pc) != 1 or pc[0]["port"] != "client0" or not pc[0]["frames"]
+                or os.path.getsize(os.path.join(out, "client0.pcap")) < 24 + 16 * pc[0]["frames"]):
+            sys.exit(f"{layout}: nic.pcap_ports=client0: {pc}")
         rtx = sum(t["stack"].get("tcp_retransmits", 0) for t in st["stack_tiles"])
         if loss and not rtx:
             sys.exit(f"{layout}: {loss} loss on the client wires, yet no retransmission")
@@ -108,7 +114,10 @@ def refusals_case(tmp):
     p = run(os.path.join(tmp, "b"), "dlibos.layout=nope", expect=2)
     if "dlibos.layout" not in p.stderr:
         sys.exit("missing layout: message does not name dlibos.layout:\n" + p.stderr)
-    print("refused: rings mismatch, missing layout")
+    p = run(os.path.join(tmp, "c"), "nic.pcap_ports=gen", expect=2)
+    if 'nic.pcap_ports: no port named "gen"' not in p.stderr or "client7" not in p.stderr:
+        sys.exit("a port nic-echo has but the chip kind has not: not refused:\n" + p.stderr)
+    print("refused: rings mismatch, missing layout, unknown pcap port")
 
 
 def stats(out):

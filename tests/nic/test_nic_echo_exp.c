@@ -365,7 +365,7 @@ Test(nic_echo_exp, pcap_ports_names_one_port) {
 Test(nic_echo_exp, pcap_ports_refuses_an_unknown_port_before_running) {
     set_pcap_ports("chip0.p0,bogus.p9");
     char err[512];
-    cr_assert_not(nic_config_check(&cfg.nic, err, sizeof err));
+    cr_assert_not(nic_echo_pcap_check(&cfg.nic, err, sizeof err));
     cr_assert(strstr(err, "nic.pcap_ports") && strstr(err, "\"bogus.p9\"") &&
                   strstr(err, "gen, chip0.p0, chip0.p1, chip0.p2, chip0.p3"),
               "%s", err);
@@ -379,7 +379,7 @@ Test(nic_echo_exp, pcap_ports_refuses_an_unknown_port_before_running) {
     /* a device with 2 ports has no chip0.p3 */
     cfg.nic.mpipe.ports = 2;
     set_pcap_ports("chip0.p3");
-    cr_assert_not(nic_config_check(&cfg.nic, err, sizeof err));
+    cr_assert_not(nic_echo_pcap_check(&cfg.nic, err, sizeof err));
     set_pcap_ports("gen,chip0.p1");
-    cr_assert(nic_config_check(&cfg.nic, err, sizeof err), "%s", err);
+    cr_assert(nic_echo_pcap_check(&cfg.nic, err, sizeof err), "%s", err);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nic/capture.h"
 #include "nic/host/client_host.h"
 #include "nic/nic_config.h"
 #include "nic/switch_topology.h"
@@ -32,6 +33,7 @@
 #define CHIP_IP 0x0a000001u
 #define CLIENT_IP(i) (0x0a00000bu + (uint32_t)(i))
 #define QUIET_CHECK_PS SIM_US(100)
+#define CHIP_MAX_PORTS (16 + 200) /* nic.mpipe.ports, clients.hosts */
 #define SETUP_CHECK_PS SIM_US(1)
 #define SETUP_MAX_PS SIM_MS(1000) /* a set-up longer than this is reported as failed */
 
@@ -81,6 +83,11 @@ struct chip_run {
     bool hist_ok;
     struct ack_track acks;
     bool acks_ok;
+    unsigned nports;
+    struct eth_port *port[CHIP_MAX_PORTS];
+    struct pcap_writer *pcap[CHIP_MAX_PORTS];
+    uint64_t pcap_frames[CHIP_MAX_PORTS];
+    bool pcap_opened[CHIP_MAX_PORTS];
     uint64_t win_responses, win_bytes;
     sim_time_t setup_end; /* every tile program's main has returned */
     sim_time_t start;     /* the clients' start: setup_end + clients.start_us */
@@ -95,12 +102,44 @@ static void fail(struct chip_run *r, const char *fmt, const char *a, const char 
     snprintf(r->run->stop_reason, sizeof r->run->stop_reason, fmt, a, b);
 }
 
+/* ---- ports (nic.pcap_ports names them) ---- */
+
+/* Port i of the run: the chip's ports chip0.p0.., then the clients'. */
+static unsigned port_count(const struct chip_cfg *c) {
+    return (unsigned)(c->nic.mpipe.ports + c->cl.hosts);
+}
+static void port_name(const struct chip_cfg *c, unsigned i, char name[NIC_PORT_NAME_MAX]) {
+    if (i < c->nic.mpipe.ports)
+        snprintf(name, NIC_PORT_NAME_MAX, "chip0.p%u", i);
+    else
+        snprintf(name, NIC_PORT_NAME_MAX, "client%u", (unsigned)(i - c->nic.mpipe.ports));
+}
+
+static bool check_pcap(const struct chip_cfg *c, char *err, size_t len) {
+    if (!c->nic.pcap_ports || !*c->nic.pcap_ports) return true;
+    char(*names)[NIC_PORT_NAME_MAX] = malloc(CHIP_MAX_PORTS * sizeof *names);
+    if (!names) {
+        snprintf(err, len, "nic.pcap_ports: out of memory");
+        return false;
+    }
+    const char *np[CHIP_MAX_PORTS];
+    bool want[CHIP_MAX_PORTS];
+    unsigned n = port_count(c);
+    for (unsigned i = 0; i < n && i < CHIP_MAX_PORTS; i++) {
+        port_name(c, i, names[i]);
+        np[i] = names[i];
+    }
+    bool ok = nic_pcap_ports_select(c->nic.pcap_ports, np, n, want, err, len);
+    free(names);
+    return ok;
+}
+
 /* ---- checks ---- */
 
 static bool check_config(const struct chip_cfg *c, struct layout **out, char *err, size_t len) {
-    if (!nic_config_check(&c->nic, err, len) || !eth_impair_check(&c->nic.impair, err, len) ||
-        !stack_config_check(&c->stack, err, len) || !dlibos_config_check(&c->dl, err, len) ||
-        !workload_config_check(&c->wl, err, len) ||
+    if (!nic_config_check(&c->nic, err, len) || !check_pcap(c, err, len) ||
+        !eth_impair_check(&c->nic.impair, err, len) || !stack_config_check(&c->stack, err, len) ||
+        !dlibos_config_check(&c->dl, err, len) || !workload_config_check(&c->wl, err, len) ||
         !cache_mesh_check(c->noc.width, c->noc.height, err, len))
         return false;
     struct cfg_errors e = {0};
@@ -540,6 +579,13 @@ static int build(struct chip_run *r) {
     r->topo = switch_topology_build(e, &cfg->nic, &r->m, 1, (unsigned)cfg->cl.hosts, r->err,
                                     sizeof r->err);
     if (!r->topo || build_clients(r) || start_tiles(r)) return -1;
+    r->nports = port_count(cfg);
+    for (unsigned i = 0; i < r->nports; i++)
+        r->port[i] =
+            i < r->m->nports ? mpipe_port(r->m, i) : client_host_port(r->cl[i - r->m->nports].h);
+    if (capture_ports_open(r->port, r->nports, cfg->nic.pcap_ports, r->run->out_dir, r->pcap,
+                           r->err, sizeof r->err) < 0)
+        return -1;
     if (eth_impair_applies(&cfg->nic.impair, false)) /* cables: all: the chip's too */
         for (unsigned p = 0; p < r->topo->client_base; p++) {
             eth_cable_impair(switch_port(r->topo->sw, p), &cfg->nic.impair, cfg->seed);
@@ -749,6 +795,19 @@ static void write_stats(struct chip_run *r, const struct totals *o, sim_time_t e
     json_key(w, "chip");
     chip_write_stats(r->chip, w);
     write_links(r, end);
+    json_key(w, "pcap_files");
+    json_array_begin(w);
+    for (unsigned i = 0; i < r->nports; i++) {
+        if (!r->pcap_opened[i]) continue;
+        char file[NIC_PORT_NAME_MAX + 8];
+        snprintf(file, sizeof file, "%s.pcap", r->port[i]->name);
+        json_object_begin(w);
+        json_kv_string(w, "port", r->port[i]->name);
+        json_kv_string(w, "file", file);
+        json_kv_uint(w, "frames", r->pcap_frames[i]);
+        json_object_end(w);
+    }
+    json_array_end(w);
     json_kv_bool(w, "deadlocked", r->deadlocked);
     if (r->deadlocked) {
         json_key(w, "deadlock");
@@ -823,6 +882,8 @@ static const char *run_failure(struct chip_run *r, const struct totals *o) {
 }
 
 static void run_free(struct chip_run *r) {
+    char err[256]; /* (a run that stopped early: its captures are not reported) */
+    capture_ports_close(r->port, r->nports, r->pcap, err, sizeof err);
     for (unsigned i = 0; r->cl && i < r->ncl; i++) {
         sock_rtc_destroy(r->cl[i].rtc);
     }
@@ -871,11 +932,16 @@ static int chip_exp_run(struct exp_run *run) {
         return TSR_EXIT_RUN_FAILED;
     }
     sim_time_t end = simulate(&r);
+    for (unsigned i = 0; i < r.nports; i++) {
+        r.pcap_opened[i] = r.pcap[i] != NULL;
+        r.pcap_frames[i] = r.pcap[i] ? r.pcap[i]->records : 0;
+    }
+    bool pcap_ok = capture_ports_close(r.port, r.nports, r.pcap, r.err, sizeof r.err);
     struct totals o = {0};
     count(&r, &o);
     write_stats(&r, &o, end);
     write_summary(&r, &o, end);
-    const char *why = run_failure(&r, &o);
+    const char *why = pcap_ok ? run_failure(&r, &o) : r.err;
     int rc = TSR_EXIT_OK;
     if (r.deadlocked) {
         size_t stalled = 0;
