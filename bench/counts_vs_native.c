@@ -119,7 +119,7 @@ static void net_up(const struct stk_app *a0, const struct stk_app *a1) {
     W.now = STK_MS;
     for (unsigned i = 0; i < 2; i++) {
         W.seed[i] = 7 + i;
-        struct stk_driver d = {out, rx_release, rnd, &W.seed[i]}; /* (the port's seed) */
+        struct stk_driver d = {out, rx_release, rnd, &W.seed[i], NULL}; /* (the port's seed) */
         struct stk_config c;
         stk_config_default(&c);
         c.mac[5] = (uint8_t)(i + 1);

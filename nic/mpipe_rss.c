@@ -3,20 +3,11 @@
 
 #include <assert.h>
 
+#include "stack/rss.h"
+
 uint32_t mpipe_rss_toeplitz(const uint8_t key[RSS_KEY_BYTES], const uint8_t *in, size_t len) {
     assert(len + 4 <= RSS_KEY_BYTES);
-    /* `window` holds the 32 key bits aligned with the current input bit. */
-    uint32_t window =
-        (uint32_t)key[0] << 24 | (uint32_t)key[1] << 16 | (uint32_t)key[2] << 8 | key[3];
-    uint32_t h = 0;
-    for (size_t i = 0; i < len; i++) {
-        uint8_t next = key[i + 4];
-        for (int b = 7; b >= 0; b--) {
-            if (in[i] >> b & 1u) h ^= window;
-            window = window << 1 | (uint32_t)(next >> b & 1u);
-        }
-    }
-    return h;
+    return stk_rss_toeplitz(key, in, len); /* (one implementation: stack/rss.h) */
 }
 
 static void put32(uint8_t *p, uint32_t v) {

@@ -13,7 +13,7 @@ a failure: the maximum of a duration is legitimately long.
 Fails (exit 1) on a crash (a signal or a sanitizer report) or on a value
 validate accepts and run then refuses as bad input.
 
-  scripts/boundary-keys.py [-j 2] [--timeout 5] [--tessera build/asan/tessera]
+  scripts/boundary-keys.py [-j 2] [--timeout 5] [--tessera build/asan/tessera] [--kind K]...
 """
 import argparse
 import collections
@@ -33,7 +33,9 @@ KINDS = [("hold", "configs/experiments/hold.yaml", ["experiment", "hold"]),
          ("noc-synthetic", "configs/experiments/noc-uniform.yaml", ["experiment", "noc"]),
          ("noc-msgdep", "configs/experiments/noc-msgdep-stall.yaml", ["experiment", "noc"]),
          ("tile-calib", "configs/experiments/tile-calib.yaml", ["experiment", "chip", "noc"]),
-         ("nic-echo", "configs/experiments/nic-echo.yaml", ["experiment", "chip", "noc", "nic"])]
+         ("nic-echo", "configs/experiments/nic-echo.yaml", ["experiment", "chip", "noc", "nic"]),
+         ("chip", "configs/experiments/chip-http.yaml",
+          ["experiment", "chip", "noc", "nic", "stack", "dlibos", "workload", "clients"])]
 
 
 def schema(binary):
@@ -71,11 +73,12 @@ def one_case(a, n, kind, exp, key, value):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--kind", action="append", help="only these kinds (default: all)")
     a = parse_args(ap, ROOT, "boundary-keys")
     os.makedirs(a.work)
     keys = schema(a.tessera)
     cases = [(kind, exp, key, v) for kind, exp, sections in KINDS for key, values in keys
-             if key.split(".")[0] in sections for v in values]
+             if key.split(".")[0] in sections and (not a.kind or kind in a.kind) for v in values]
     counts = collections.Counter()
     long_runs, problems = [], []
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.j) as ex:

@@ -56,6 +56,7 @@
  *   stk_types          private structs (struct stk, stk_tcb), byte helpers
  *   stk_defs, stk_alloc, twheel, cksum   public types; the default
  *                      allocator; timing wheel; checksum
+ *   rss                the RSS flow hash, for drivers (used by no module)
  *
  * ip hands a TCP segment or a resolved neighbour back to stk_input, which
  * passes it to tcp_in / tcp; tcp_out sends through ip_output.

@@ -64,6 +64,10 @@ struct stk_driver {
     void (*rx_release)(void *ctx, struct stk_rxbuf *buf);
     uint32_t (*random)(void *ctx); /* ISNs, ephemeral ports */
     void *ctx;
+    /* Optional: may an active open to (dst_ip, dst_port) use local port
+     * src_port? A driver whose device steers frames by a flow hash (RSS)
+     * answers whether the replies would reach this instance. NULL: any. */
+    bool (*port_ok)(void *ctx, uint32_t dst_ip, uint16_t dst_port, uint16_t src_port);
 };
 
 /* Application events (DLibOS Table 1). `id` is the connection index in this

@@ -119,7 +119,8 @@ int tcp_connect(struct stk *s, uint32_t dst_ip, uint16_t dst_port, uint64_t cook
     for (uint32_t k = 0; k < range; k++) {
         uint16_t p = s->next_port;
         s->next_port = p >= s->cfg.ephemeral_hi ? s->cfg.ephemeral_lo : (uint16_t)(p + 1);
-        if (!tcb_lookup(s, dst_ip, dst_port, p) && !tw_lookup(s, dst_ip, dst_port, p)) {
+        if (!tcb_lookup(s, dst_ip, dst_port, p) && !tw_lookup(s, dst_ip, dst_port, p) &&
+            (!s->drv.port_ok || s->drv.port_ok(s->drv.ctx, dst_ip, dst_port, p))) {
             port = p;
             break;
         }

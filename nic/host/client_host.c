@@ -253,7 +253,7 @@ struct client_host *client_host_create(struct sim_engine *e, const struct nic_et
     sim_rng_init_named(&h->rng, prm->seed, name);
     eth_port_init(&h->port, e, eth, name);
     eth_port_attach(&h->port, &host_port_ops, h);
-    struct stk_driver drv = {on_output, on_rx_release, on_random, h};
+    struct stk_driver drv = {on_output, on_rx_release, on_random, h, NULL};
     char serr[200] = "";
     h->stk = stk_create(scfg, &drv, app, sim_engine_now(e), serr, sizeof serr);
     if (!h->stk) {

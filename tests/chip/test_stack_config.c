@@ -63,7 +63,7 @@ static uint32_t four(void *ctx) {
     (void)ctx;
     return 4;
 }
-static const struct stk_driver drv = {noop_output, noop_release, four, NULL};
+static const struct stk_driver drv = {noop_output, noop_release, four, NULL, NULL};
 
 /* y as the experiment would use it: the defaults, the section's fields, an
  * address; true if stk_create() takes it (else its message in err). */

@@ -7,6 +7,7 @@
 #include "nic/mpipe_rss.h"
 #include "nic_test_util.h"
 #include "sim/kernel/rng.h"
+#include "stack/rss.h"
 
 /* A time after every DMA write of a test has landed. */
 #define LATER SIM_MS(100000)
@@ -19,6 +20,25 @@ static uint32_t ip(unsigned a, unsigned b, unsigned c, unsigned d) {
 
 /* Microsoft's RSS verification vectors; the first is in
  * ../shared/facts/workloads.md, the others are the rest of that table. */
+/* A driver choosing a port for an active open (stack/rss.h) must hash a
+ * 4-tuple exactly as the device hashes the frame. */
+Test(ingress, stack_rss_hash4_equals_the_devices_hash) {
+    uint8_t key[40];
+    cr_assert(nic_config_parse_rss_key(nic_cfg.mpipe.rss_key, key));
+    uint64_t x = 12345;
+    for (int i = 0; i < 2000; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        struct eth_parsed p = {.is_ipv4 = true, .is_tcp = true};
+        p.src_ip = (uint32_t)(x >> 32);
+        p.dst_ip = i % 3 ? (uint32_t)x : p.src_ip; /* equal ips too */
+        p.src_port = (uint16_t)(x >> 16);
+        p.dst_port = (uint16_t)(x >> 48);
+        for (int sym = 0; sym < 2; sym++)
+            cr_assert_eq(stk_rss_hash4(key, p.src_ip, p.dst_ip, p.src_port, p.dst_port, sym),
+                         mpipe_rss_hash(key, &p, sym), "tuple %d sym %d", i, sym);
+    }
+}
+
 Test(ingress, toeplitz_matches_the_rss_test_vectors) {
     static const struct {
         uint32_t sip, dip;

@@ -135,7 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
     cfg.seg_pool = 256;
     cfg.max_rx_segs = 32;
     cfg.rcv_buf = 8192;
-    struct stk_driver drv = {out, rel, rnd, &f};
+    struct stk_driver drv = {out, rel, rnd, &f, NULL};
     struct stk_app app = {nc, nd, da, rc, cu, &f};
     uint64_t now = STK_SEC;
     f.s = stk_create(&cfg, &drv, &app, now, NULL, 0);

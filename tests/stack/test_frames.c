@@ -110,7 +110,11 @@ static void a_cleanup(void *ctx, uint32_t id) {
     ((struct t *)ctx)->cleanup++;
 }
 
-static struct t *setup(void (*tweak)(struct stk_config *)) {
+static struct t *setup_with(void (*tweak)(struct stk_config *),
+                            bool (*port_ok)(void *, uint32_t, uint16_t, uint16_t));
+static struct t *setup(void (*tweak)(struct stk_config *)) { return setup_with(tweak, NULL); }
+static struct t *setup_with(void (*tweak)(struct stk_config *),
+                            bool (*port_ok)(void *, uint32_t, uint16_t, uint16_t)) {
     struct t *t = calloc(1, sizeof *t);
     struct stk_config c;
     stk_config_default(&c);
@@ -119,7 +123,7 @@ static struct t *setup(void (*tweak)(struct stk_config *)) {
     c.rcv_buf = 256 * 1024;
     c.time_wait = 1 * STK_SEC;
     if (tweak) tweak(&c);
-    struct stk_driver d = {out_fn, rel_fn, rnd_fn, t};
+    struct stk_driver d = {out_fn, rel_fn, rnd_fn, t, port_ok};
     struct stk_app a = {a_new_conn, a_new_data, a_acked, a_rclosed, a_cleanup, t};
     t->auto_accept = true;
     t->now = 1 * STK_SEC;
@@ -324,6 +328,37 @@ Test(frames, backlog_overload_counts_drops) {
         inject(t, mk_tcp((uint16_t)(4000 + p), 80, PISN, 0, SYN, 65535, NULL, 0, NULL, 0));
     cr_assert_eq(t->nout, 2);
     cr_assert_eq(stk_counters(t->s)->tcp_syn_backlog_drop, 3);
+    teardown(t);
+}
+
+/* The driver's port_ok (e.g. RSS: the replies must reach this instance's
+ * ring) decides which local ports an active open may use. */
+static bool port_multiple_of_7(void *ctx, uint32_t ip, uint16_t dport, uint16_t sport) {
+    (void)ctx;
+    cr_assert_eq(ip, PEER_IP);
+    cr_assert_eq(dport, 5000);
+    return sport % 7 == 0;
+}
+static bool port_never(void *ctx, uint32_t ip, uint16_t dport, uint16_t sport) {
+    (void)ctx, (void)ip, (void)dport, (void)sport;
+    return false;
+}
+
+Test(frames, active_open_takes_only_a_port_the_driver_accepts) {
+    struct t *t = setup_with(NULL, port_multiple_of_7);
+    uint32_t id;
+    for (int i = 0; i < 5; i++) {
+        t->nout = 0;
+        cr_assert_eq(stk_tcp_connect(t->s, PEER_IP, 5000, 77, &id), 0);
+        cr_assert_eq(t->nout, 1);
+        struct seg g = parse(&t->out[0]);
+        cr_assert_eq(g.flags, SYN);
+        cr_assert_eq(g.sport % 7, 0, "source port %u", g.sport);
+    }
+    teardown(t);
+    t = setup_with(NULL, port_never);
+    cr_assert_eq(stk_tcp_connect(t->s, PEER_IP, 5000, 77, &id), -EADDRNOTAVAIL);
+    cr_assert_eq(t->nout, 0);
     teardown(t);
 }
 

@@ -165,7 +165,7 @@ static void node_main(struct tile *t, void *arg) {
     sc.max_rx_segs = 256;
     sc.time_wait_max = 16;
     sc.alloc = stk_arena_private(t);
-    struct stk_driver d = {out, rx_release, rnd, me};
+    struct stk_driver d = {out, rx_release, rnd, me, NULL};
     struct stk_app a = {new_conn, new_data, data_acked, remote_closed, cleanup, me};
     me->s = stk_create(&sc, &d, &a, tile_now(t), me->err, sizeof me->err);
     cr_assert_not_null(me->s, "stk_create: %s", me->err);
@@ -269,7 +269,7 @@ Test(tile_stack, no_allocator_no_instance) {
     struct stk_config sc;
     stk_config_default(&sc);
     sc.ip = 0x0a000001u;
-    struct stk_driver d = {out, rx_release, rnd, NULL};
+    struct stk_driver d = {out, rx_release, rnd, NULL, NULL};
     char err[200] = "";
     cr_assert_null(stk_create(&sc, &d, NULL, 0, err, sizeof err));
     cr_assert(strstr(err, "no allocator"), "%s", err);

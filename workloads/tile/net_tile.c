@@ -1,7 +1,6 @@
 /* workloads/tile/net_tile.c: the DLibOS network tile program. See net_tile.h. */
 #include "workloads/tile/net_tile.h"
 
-#include <errno.h>
 #include <string.h>
 
 #include "stack/stk.h"
@@ -81,16 +80,24 @@ static void released(void *ctx, int tag) {
 
 /* ---- events: stack -> application tile ---- */
 
+static unsigned owner_of(const struct net_tile *n, uint32_t id);
+
 static void ev_new_conn(void *ctx, uint32_t id, uint64_t tag, bool active, int status) {
     struct net_tile *n = ctx;
-    (void)active, (void)status; /* (active opens are refused: see net_tile.h) */
     uint32_t slot = id & 0xffffu;
-    if (n->nreach == 0 || slot >= n->st.cfg.max_conns) return;
-    unsigned app = n->reach[n->rr++ % n->nreach];
-    n->conn[slot] = (struct net_conn){id, (uint16_t)(app + 1), 0};
+    unsigned app, aux = 0;
+    if (active) { /* the application tile that asked for it (cmd_connect) */
+        app = owner_of(n, id);
+        if (app == UINT32_MAX) return;
+        aux = DMSG_AUX_ACTIVE | ((unsigned)(status < 0 ? -status : 0) & 0x7ffu);
+    } else {
+        if (n->nreach == 0 || slot >= n->st.cfg.max_conns) return;
+        app = n->reach[n->rr++ % n->nreach];
+        n->conn[slot] = (struct net_conn){id, (uint16_t)(app + 1), 0};
+    }
     uint64_t *w = dmsg_reserve(&n->port, app, 2);
     if (!w) return;
-    w[0] = dmsg_hdr(DMSG_NEW_CONN, tile_id(n->st.t), 0, 0, id);
+    w[0] = dmsg_hdr(DMSG_NEW_CONN, tile_id(n->st.t), 0, aux, id);
     w[1] = tag;
     n->ns.new_conns++;
     n->ns.events++;
@@ -160,16 +167,21 @@ static uint32_t owned(struct net_tile *n, uint64_t h, unsigned app) {
     return id;
 }
 
-static void cmd_accept(struct net_tile *n, uint32_t id, unsigned app) {
-    if (stk_tcp_accept(n->st.s, id) != 0) {
-        n->ns.cmd_errors++;
-        return;
-    }
+/* The flow of connection id for the Rx credits (admit). */
+static void flow_track(struct net_tile *n, uint32_t id, unsigned app) {
     struct stk_tcp_info in;
     struct net_conn *c = &n->conn[id & 0xffffu];
     if (stk_tcp_info(n->st.s, id, &in) == 0 && !c->flow1)
         c->flow1 =
             flow_add(n, flow_key(in.remote_ip, in.remote_port, in.local_port), (uint16_t)app);
+}
+
+static void cmd_accept(struct net_tile *n, uint32_t id, unsigned app) {
+    if (stk_tcp_accept(n->st.s, id) != 0) {
+        n->ns.cmd_errors++;
+        return;
+    }
+    flow_track(n, id, app);
 }
 
 static void cmd_send(struct net_tile *n, const uint64_t *r, uint32_t id, unsigned app) {
@@ -205,11 +217,24 @@ static void cmd_listen(struct net_tile *n, const uint64_t *r) {
     n->ports[n->nports++] = port;
 }
 
+/* An active open: the stack takes a local port whose replies the device
+ * steers to this tile's ring (the driver's port_ok, nic_drv.h); the
+ * connection belongs to the tile that asked. A connect the stack refuses at
+ * once is answered with a failed new_conn and cleanup (id UINT32_MAX). */
 static void cmd_connect(struct net_tile *n, const uint64_t *r, unsigned app) {
+    uint32_t id;
+    int rc = stk_tcp_connect(n->st.s, (uint32_t)(r[2] >> 16), (uint16_t)r[2], r[1], &id);
+    if (rc == 0) {
+        n->conn[id & 0xffffu] = (struct net_conn){id, (uint16_t)(app + 1), 0};
+        flow_track(n, id, app);
+        n->ns.connects++;
+        return;
+    }
     n->ns.connect_refused++;
     uint64_t *w = dmsg_reserve(&n->port, app, 3);
     if (!w) return;
-    w[0] = dmsg_hdr(DMSG_NEW_CONN, tile_id(n->st.t), 0, DMSG_AUX_ACTIVE | EOPNOTSUPP, UINT32_MAX);
+    w[0] = dmsg_hdr(DMSG_NEW_CONN, tile_id(n->st.t), 0, DMSG_AUX_ACTIVE | ((unsigned)-rc & 0x7ffu),
+                    UINT32_MAX);
     w[1] = r[1];
     w[2] = dmsg_hdr(DMSG_CLEANUP, tile_id(n->st.t), 0, 0, UINT32_MAX);
 }

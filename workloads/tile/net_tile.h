@@ -22,9 +22,11 @@
  *    counted per application tile; a data frame for a tile already holding
  *    `rx_credits` frames is dropped before TCP sees it (counted
  *    rx_credit_drops; TCP retransmits it).
- *  - connect (an active open from an application tile) is answered with a
- *    failed new_conn (-EOPNOTSUPP) and cleanup: a source port whose reply
- *    hashes to this tile's ring is not chosen yet (docs/chip.md).
+ *  - connect (an active open from an application tile): the stack takes a
+ *    local port whose replies the device steers to this tile's ring (the
+ *    driver's port_ok: the RSS hash of the reply's 4-tuple, nic_drv.h); the
+ *    connection belongs to the tile that asked; a connect the stack refuses
+ *    at once is answered with a failed new_conn and cleanup.
  * Everything it does is labelled `stack` (the runtime's default on a
  * network tile), except the driver calls (`driver`) and UDN stalls.
  *
@@ -46,7 +48,7 @@ struct dl_mem {
 
 struct net_tile_stats {
     uint64_t new_conns, events, commands, not_owner, bad_pointer, bad_command;
-    uint64_t rx_credit_drops, connect_refused, listen_dup;
+    uint64_t rx_credit_drops, connects, connect_refused, listen_dup;
     uint64_t cmd_errors; /* commands the stack refused (stale ids, states) */
 };
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "stack/cksum.h"
+#include "stack/rss.h"
 #include "stack/stk.h"
 
 #define ETH_HLEN 14u
@@ -138,6 +139,7 @@ struct nic_drv *nic_drv_create(struct tile *t, const struct nic_drv_params *p) {
     d->rx_csum_trust = p->rx_csum_trust;
     d->elock = p->elock;
     d->rng = p->seed;
+    d->prm = *p;
     for (unsigned i = 0; i < p->rx_descs; i++) {
         pool[i].next = d->free_rx;
         d->free_rx = &pool[i];
@@ -145,8 +147,16 @@ struct nic_drv *nic_drv_create(struct tile *t, const struct nic_drv_params *p) {
     return d;
 }
 
+/* Would the device steer the replies of (dst_ip:dst_port -> our ip:port) to our ring? */
+static bool drv_port_ok(void *ctx, uint32_t dst_ip, uint16_t dst_port, uint16_t port) {
+    const struct nic_drv_params *p = &((struct nic_drv *)ctx)->prm;
+    if (!p->rss_key || !p->buckets || !p->rings) return true;
+    uint32_t h = stk_rss_hash4(p->rss_key, dst_ip, p->ip, dst_port, port, p->rss_symmetric);
+    return (h % p->buckets) % p->rings == p->dev_ring;
+}
+
 struct stk_driver nic_drv_stk_driver(struct nic_drv *d) {
-    return (struct stk_driver){drv_output, drv_rx_release, drv_random, d};
+    return (struct stk_driver){drv_output, drv_rx_release, drv_random, d, drv_port_ok};
 }
 
 uint64_t nic_drv_poll(struct nic_drv *d) {

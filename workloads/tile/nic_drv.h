@@ -32,6 +32,12 @@
  *  - Receive checksums: when the instance trusts the device
  *    (rx_csum_offload), a TCP or UDP frame whose descriptor lacks
  *    TILE_PKT_L4_CSUM_OK is dropped here and counted (rx_bad_l4_csum).
+ *  - Active opens (the stack's port_ok): a local port is accepted only if
+ *    the device's flow hash of the replies (stack/rss.h: their 4-tuple,
+ *    the device's RSS key, buckets and static bucket-to-ring map, bucket b
+ *    on ring b mod rings) sends them to this tile's device ring; with n
+ *    rings about n ports are tried per connect. Without an RSS key (NULL)
+ *    every port is accepted.
  *  - Randomness for the stack (ISNs, ephemeral ports): a 64-bit LCG seeded
  *    by the owner (the simulator derives the seed from the run's seed and
  *    the tile).
@@ -65,29 +71,6 @@ struct nic_drv_stats {
     uint64_t tx_no_hdr, tx_ring_full, tx_too_many_pieces;
 };
 
-struct nic_drv_rx; /* a receive descriptor of the pool */
-
-struct nic_drv {
-    struct tile *t;
-    struct stk *s; /* set by the owner after stk_create */
-    unsigned ring, ering, batch;
-    uint32_t hdr_bytes;      /* Tx header buffer size */
-    bool csum_offload;       /* the instance's tx_csum_offload */
-    bool rx_csum_trust;      /* the instance's rx_csum_offload */
-    struct tile_lock *elock; /* NULL: the eDMA ring is this tile's alone */
-    bool pending;            /* posted since the last doorbell */
-    uint64_t rng;
-    struct nic_drv_rx *free_rx;
-    /* Optional (set by the owner): admit decides for each frame before the
-     * stack sees it: a tag > 0 is kept with the frame and handed to
-     * released when the stack lets go of it, 0 means no tag, -1 drops the
-     * frame (counted rx_refused). */
-    int (*admit)(void *ctx, const uint8_t *frame, uint32_t len);
-    void (*released)(void *ctx, int tag);
-    void *hook_ctx;
-    struct nic_drv_stats st;
-};
-
 struct nic_drv_params {
     unsigned ring;      /* the tile ring the device notifies */
     unsigned ering;     /* the device eDMA ring frames leave on */
@@ -98,6 +81,34 @@ struct nic_drv_params {
     bool rx_csum_trust; /* = rx_csum_offload: drop TCP/UDP frames not flagged L4_CSUM_OK */
     struct tile_lock *elock;
     uint64_t seed;
+    /* RSS, for active opens (NULL key: any port) */
+    const uint8_t *rss_key; /* 40 bytes, in tile memory */
+    bool rss_symmetric;
+    uint32_t buckets, rings, dev_ring, ip;
+};
+
+struct nic_drv_rx; /* a receive descriptor of the pool */
+
+struct nic_drv {
+    struct tile *t;
+    struct stk *s; /* set by the owner after stk_create */
+    unsigned ring, ering, batch;
+    uint32_t hdr_bytes;      /* Tx header buffer size */
+    bool csum_offload;       /* the instance's tx_csum_offload */
+    bool rx_csum_trust;      /* the instance's rx_csum_offload */
+    struct tile_lock *elock; /* NULL: the eDMA ring is this tile's alone */
+    struct nic_drv_params prm;
+    bool pending; /* posted since the last doorbell */
+    uint64_t rng;
+    struct nic_drv_rx *free_rx;
+    /* Optional (set by the owner): admit decides for each frame before the
+     * stack sees it: a tag > 0 is kept with the frame and handed to
+     * released when the stack lets go of it, 0 means no tag, -1 drops the
+     * frame (counted rx_refused). */
+    int (*admit)(void *ctx, const uint8_t *frame, uint32_t len);
+    void (*released)(void *ctx, int tag);
+    void *hook_ctx;
+    struct nic_drv_stats st;
 };
 
 /* Creates the driver in t's private arena. NULL when it is full or a

@@ -168,6 +168,12 @@ static bool check_config(const struct chip_cfg *c, struct layout **out, char *er
     else if (c->nic.mpipe.shim_tile >= (uint64_t)l->width * l->height)
         snprintf(err, len, "nic.mpipe.shim_tile: %llu is not a tile of this chip",
                  (unsigned long long)c->nic.mpipe.shim_tile);
+    else if (stack > 1 && c->nic.mpipe.bucket_mode != MPIPE_BUCKET_STATIC)
+        snprintf(err, len,
+                 "nic.mpipe.bucket_mode: expected static with %u stack tiles (each holds the TCP "
+                 "state of its flows, so a flow's frames must always reach the same ring), "
+                 "found %s",
+                 stack, mpipe_bucket_mode_names[c->nic.mpipe.bucket_mode]);
     else if (c->dl.inject_rx_write_tile >= 0 &&
              ((uint64_t)c->dl.inject_rx_write_tile >= (uint64_t)l->width * l->height ||
               l->tile[c->dl.inject_rx_write_tile].role != LAYOUT_APP))
@@ -372,7 +378,14 @@ static void stack_params(struct chip_run *r, struct stk_tile *st, unsigned idx,
                                       .csum_offload = st->cfg.tx_csum_offload,
                                       .rx_csum_trust = st->cfg.rx_csum_offload,
                                       .elock = elock,
-                                      .seed = cfg->seed * 0x9e3779b97f4a7c15ull + idx + 1};
+                                      .seed = cfg->seed * 0x9e3779b97f4a7c15ull + idx + 1,
+                                      .rss_symmetric = cfg->nic.mpipe.rss_symmetric,
+                                      .buckets = (uint32_t)cfg->nic.mpipe.buckets,
+                                      .rings = (uint32_t)cfg->nic.mpipe.rings,
+                                      .dev_ring = idx,
+                                      .ip = CHIP_IP};
+    uint8_t *key = mem_alloc(priv, 40);
+    if (key && nic_config_parse_rss_key(cfg->nic.mpipe.rss_key, key)) st->drv.rss_key = key;
 }
 
 static int start_tiles(struct chip_run *r) {
