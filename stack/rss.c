@@ -24,9 +24,8 @@ uint32_t stk_rss_hash4(const uint8_t key[STK_RSS_KEY_BYTES], uint32_t sip, uint3
         uint16_t u = sp;
         sp = dp, dp = u;
     }
-    uint8_t in[12] = {(uint8_t)(sip >> 24), (uint8_t)(sip >> 16), (uint8_t)(sip >> 8),
-                      (uint8_t)sip,         (uint8_t)(dip >> 24), (uint8_t)(dip >> 16),
-                      (uint8_t)(dip >> 8),  (uint8_t)dip,         (uint8_t)(sp >> 8),
-                      (uint8_t)sp,          (uint8_t)(dp >> 8),   (uint8_t)dp};
+    uint8_t in[12] = {(uint8_t)(sip >> 24), (uint8_t)(sip >> 16), (uint8_t)(sip >> 8), (uint8_t)sip,
+                      (uint8_t)(dip >> 24), (uint8_t)(dip >> 16), (uint8_t)(dip >> 8), (uint8_t)dip,
+                      (uint8_t)(sp >> 8),   (uint8_t)sp,          (uint8_t)(dp >> 8),  (uint8_t)dp};
     return stk_rss_toeplitz(key, in, sizeof in);
 }

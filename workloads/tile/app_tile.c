@@ -177,7 +177,7 @@ static void app_tile_setup(struct tile *t, void *arg) {
     struct stk_alloc heap = stk_arena_proc(t);
     if (!dmsg_init(&a->port, t, a->ntiles, DMSG_Q_COMMANDS, a->batch_words, a->credit_checks,
                    a->retry_ps) ||
-        !(a->inst = a->app->create(a->app_params, &heap))) {
+        !(a->inst = a->app->create(t, a->app_params, &heap))) {
         a->failed = true;
         return;
     }

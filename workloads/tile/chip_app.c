@@ -3,7 +3,8 @@
 
 #include "workloads/echo.h"
 
-static void *http_create(const void *params, const struct stk_alloc *alloc) {
+static void *http_create(struct tile *t, const void *params, const struct stk_alloc *alloc) {
+    (void)t;
     const struct chip_app_http *p = params;
     struct httpd *h = httpd_create(p->files, p->nfiles, alloc);
     if (h) httpd_set_idle_timeout(h, p->idle_timeout_ps);
@@ -22,8 +23,8 @@ static uint64_t http_poll_every(const void *params) {
 const struct chip_app chip_app_httpd = {"http",     http_create, httpd_events,
                                         http_start, http_poll,   http_poll_every};
 
-static void *echo_app_create(const void *params, const struct stk_alloc *alloc) {
-    (void)params;
+static void *echo_app_create(struct tile *t, const void *params, const struct stk_alloc *alloc) {
+    (void)t, (void)params;
     return echo_create(alloc);
 }
 static int echo_app_start(void *inst, const void *params, struct sock *k) {
@@ -33,6 +34,32 @@ static int echo_app_start(void *inst, const void *params, struct sock *k) {
 
 const struct chip_app chip_app_echo = {"echo", echo_app_create, echo_events, echo_app_start, NULL,
                                        NULL};
+
+/* ---- the HTTP client ---- */
+
+static uint64_t tile_clock(void *ctx) { return tile_now(ctx); }
+
+static void *httpc_app_create(struct tile *t, const void *params, const struct stk_alloc *alloc) {
+    struct httpc_config c = ((const struct chip_app_http_client *)params)->cfg;
+    c.now = tile_clock;
+    c.ctx = t;
+    return httpc_create(&c, alloc);
+}
+static int httpc_app_start(void *inst, const void *params, struct sock *k) {
+    (void)params;
+    return httpc_start(inst, k);
+}
+static void httpc_app_poll(void *inst, uint64_t now) {
+    (void)now;
+    httpc_poll(inst);
+}
+static uint64_t httpc_app_poll_every(const void *params) {
+    (void)params;
+    return 100000000; /* 100 us: retry connects the transport refused at once */
+}
+
+const struct chip_app chip_app_httpc = {"http-client",   httpc_app_create, httpc_events,
+                                        httpc_app_start, httpc_app_poll,   httpc_app_poll_every};
 
 void chip_app_busy(struct tile *t, uint64_t cycles) {
     uint64_t end = tile_handler_cycles(t) + cycles;

@@ -5,8 +5,9 @@
  * What it does: a table of four functions around a server of workloads/
  * (create its instance from an allocator, its event handlers, start it on a
  * socket, poll it with the time), and the tables of the servers the chip
- * runs today: chip_app_httpd (workloads/httpd.h) and chip_app_echo
- * (workloads/echo.h).
+ * runs today: chip_app_httpd (workloads/httpd.h), chip_app_echo
+ * (workloads/echo.h) and chip_app_httpc (workloads/httpc.h: the chip as
+ * the client, its connections active opens).
  *
  * Memory: the instance comes from the allocator given to create (the
  * process heap on a tile, so the network tiles and the NIC may read what it
@@ -20,12 +21,13 @@
 
 #include "sim/tile/tile_api.h"
 #include "stack/sock.h"
+#include "workloads/httpc.h"
 #include "workloads/httpd.h"
 
 struct chip_app {
     const char *name;
     /* The instance, or NULL (memory exhausted, bad params). */
-    void *(*create)(const void *params, const struct stk_alloc *alloc);
+    void *(*create)(struct tile *t, const void *params, const struct stk_alloc *alloc);
     struct sock_events (*events)(void);
     /* Listen on k; 0 or a negative errno. */
     int (*start)(void *inst, const void *params, struct sock *k);
@@ -43,6 +45,12 @@ struct chip_app_http {
     unsigned backlog;
     uint64_t idle_timeout_ps; /* 0: none */
 };
+/* Parameters of chip_app_httpc: the HTTP client (workloads/httpc.h) on the
+ * chip, against servers outside it. cfg.now and cfg.ctx are set by create
+ * (the tile's clock); cfg.record may stay NULL. */
+struct chip_app_http_client {
+    struct httpc_config cfg;
+};
 /* Parameters of chip_app_echo. */
 struct chip_app_echo {
     uint16_t port;
@@ -56,5 +64,6 @@ void chip_app_busy(struct tile *t, uint64_t cycles);
 
 extern const struct chip_app chip_app_httpd;
 extern const struct chip_app chip_app_echo;
+extern const struct chip_app chip_app_httpc;
 
 #endif

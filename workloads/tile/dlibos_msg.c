@@ -38,6 +38,14 @@ bool dmsg_init(struct dmsg_port *p, struct tile *t, unsigned ntiles, unsigned qu
     if (max_words < 2 || max_words > TILE_UDN_MAX_WORDS || !ntiles) return false;
     p->t = t;
     p->queue = queue;
+    /* A credit-checked message must fit the injection buffer as a whole:
+     * the credit register, read while nothing is queued, says how much that
+     * is (without it, a longer message would wait for credits forever). */
+    if (checks) {
+        uint64_t room = tile_udn_credits(t, 0, queue);
+        if (room < 2) return false;
+        if (room < max_words) max_words = (unsigned)room;
+    }
     p->max_words = max_words;
     p->checks = checks;
     p->retry_ps = retry_ps;

@@ -30,8 +30,11 @@
  *
  * Batching: records for the same destination within one handler run are
  * appended to that destination's outbox and leave as one UDN message of at
- * most `max_words` words (dlibos.batch_words, at most TILE_UDN_MAX_WORDS);
- * a record that does not fit sends the outbox first. dmsg_flush sends every
+ * most `max_words` words (dlibos.batch_words, at most TILE_UDN_MAX_WORDS;
+ * with credit checks also at most what the tile's injection buffer holds,
+ * read from the credit register at start: a longer message could never be
+ * sent without stalling); a record that does not fit sends the outbox
+ * first. dmsg_flush sends every
  * outbox (the tile programs call it at the end of each handler run).
  *
  * Credits (checks on): before sending, the sender reads the credit register
@@ -130,7 +133,9 @@ struct dmsg_port {
     struct dmsg_stats st;
 };
 
-/* Sets the port up (arrays from t's private arena). false: memory. */
+/* Sets the port up (arrays from t's private arena); with checks, reads the
+ * credit register (nothing may be queued yet). false: memory, or an
+ * injection buffer too small for a record. */
 bool dmsg_init(struct dmsg_port *p, struct tile *t, unsigned ntiles, unsigned queue,
                unsigned max_words, bool checks, uint64_t retry_ps);
 /* Room for a record of `words` words (header included) in dst's outbox;

@@ -81,7 +81,7 @@ static void rtc_tile_setup(struct tile *t, void *arg) {
     struct rtc_tile *r = arg;
     r->st.t = t;
     struct stk_alloc heap = stk_arena_proc(t);
-    r->inst = r->app->create(r->app_params, &heap);
+    r->inst = r->app->create(t, r->app_params, &heap);
     if (!r->inst) {
         r->failed = true;
         return;

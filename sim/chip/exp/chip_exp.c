@@ -35,6 +35,7 @@
 #define QUIET_CHECK_PS SIM_US(100)
 #define CHIP_MAX_PORTS (16 + 200) /* nic.mpipe.ports, clients.hosts */
 #define SETUP_CHECK_PS SIM_US(1)
+#define STALL_PS SIM_MS(10000) /* duration 0: no response nor close for this long fails the run */
 #define SETUP_MAX_PS SIM_MS(1000) /* a set-up longer than this is reported as failed */
 
 struct chip_cfg {
@@ -52,7 +53,8 @@ struct client {
     struct chip_run *r;
     struct client_host *h;
     struct sock_rtc *rtc;
-    struct httpc *c;
+    struct httpc *c; /* workload.app http: the host's client */
+    struct httpd *d; /* http-client: the host's server */
 };
 
 /* Everything one run builds (freed by run_free). */
@@ -92,7 +94,14 @@ struct chip_run {
     sim_time_t setup_end; /* every tile program's main has returned */
     sim_time_t start;     /* the clients' start: setup_end + clients.start_us */
     sim_time_t warmup, first_in_window, last_in_window;
+    /* http-client (the tiles' clients have no per-response record): totals
+     * at the end of the warm-up */
+    uint64_t snap_responses, snap_bytes;
+    bool snapped;
     bool stopped_quiet, setup_done;
+    bool stalled; /* duration 0 and no progress for STALL_PS */
+    uint64_t progress_mark;
+    sim_time_t progress_at;
     struct noc_deadlock_report dl; /* the mesh's detector found a wait-for cycle */
     bool deadlocked;
     char err[512];
@@ -250,10 +259,13 @@ static int build_clients(struct chip_run *r) {
         memcpy(sc.mac, mac, 6);
         sc.ip = CLIENT_IP(i);
         sc.arp_static_only = true;
-        if (sc.max_conns < 2 * cfg->cl.connections + 16)
-            sc.max_conns =
-                (uint32_t)(2 * cfg->cl.connections + 16 > 65535 ? 65535
-                                                                : 2 * cfg->cl.connections + 16);
+        uint64_t conns = cfg->cl.connections; /* http-client: the chip's, spread over hosts */
+        if (cfg->wl.app == WORKLOAD_HTTP_CLIENT)
+            conns = (layout_count(r->lay, LAYOUT_APP) + layout_count(r->lay, LAYOUT_RTC)) *
+                        cfg->cl.connections / cfg->cl.hosts +
+                    cfg->cl.connections;
+        if (sc.max_conns < 2 * conns + 16)
+            sc.max_conns = (uint32_t)(2 * conns + 16 > 65535 ? 65535 : 2 * conns + 16);
         struct client_host_params prm = {(unsigned)cfg->cl.cores, 4096, 4096,
                                          cfg->seed * 1000003u + i};
         char name[32];
@@ -267,6 +279,18 @@ static int build_clients(struct chip_run *r) {
         if (eth_impair_applies(&cfg->nic.impair, true)) { /* nic.impair on the client wires */
             eth_cable_impair(client_host_port(c->h), &cfg->nic.impair, cfg->seed);
             eth_cable_impair(switch_topology_client_port(r->topo, i), &cfg->nic.impair, cfg->seed);
+        }
+        if (cfg->wl.app == WORKLOAD_HTTP_CLIENT) { /* the host serves the files */
+            struct sock_events ev = httpd_events();
+            struct stk *s = client_host_stack(c->h);
+            c->d = httpd_create(r->files, r->nfiles, NULL);
+            if (c->d) c->rtc = sock_rtc_create(&s, 1, &ev, c->d, NULL);
+            if (!c->rtc || httpd_start(c->d, sock_rtc_sock(c->rtc), 1, (uint16_t)cfg->wl.port,
+                                       (unsigned)cfg->wl.backlog)) {
+                snprintf(r->err, sizeof r->err, "client %u: cannot start its server", i);
+                return -1;
+            }
+            continue;
         }
         struct httpc_config hc = {.server_ip = CHIP_IP,
                                   .port = (uint16_t)cfg->wl.port,
@@ -323,16 +347,14 @@ static void *region_copy(struct mem_region *reg, const void *p, size_t n) {
     return q;
 }
 
-/* The server's parameters in process p's heap (files preloaded there). */
+/* The server's parameters in process p's heap, the files preloaded there
+ * (http-client: the expected bodies of the tiles' clients, client_params). */
 static const void *app_params(struct chip_run *r, unsigned proc, const void **cached) {
     if (cached[proc]) return cached[proc];
     struct mem_region *heap = chip_proc_heap(r->chip, proc);
     if (!heap) return NULL;
     const struct workload_config *w = &r->cfg->wl;
-    if (w->app == WORKLOAD_ECHO) {
-        struct chip_app_echo e = {(uint16_t)w->port, (unsigned)w->backlog};
-        cached[proc] = region_copy(heap, &e, sizeof e);
-    } else {
+    {
         struct httpd_file *f = mem_alloc(heap, r->nfiles * sizeof *f);
         for (unsigned i = 0; f && i < r->nfiles; i++) {
             f[i].path = region_copy(heap, r->paths[i], strlen(r->paths[i]) + 1);
@@ -349,6 +371,23 @@ static const void *app_params(struct chip_run *r, unsigned proc, const void **ca
     /* the NIC may gather from the whole heap (zero-touch sends) */
     if (cached[proc] && chip_nic_register(r->cn, heap->pa, heap->size)) cached[proc] = NULL;
     return cached[proc];
+}
+
+/* http-client: tile t's client, the rank-th application tile, connects to
+ * client host rank mod hosts (its parameters in the process's heap). */
+static const void *client_params(struct chip_run *r, unsigned proc, const void *http,
+                                 unsigned rank) {
+    const struct chip_app_http *h = http;
+    const struct chip_cfg *cfg = r->cfg;
+    struct chip_app_http_client p = {{.server_ip = CLIENT_IP(rank % cfg->cl.hosts),
+                                      .port = (uint16_t)cfg->wl.port,
+                                      .conns = (unsigned)cfg->cl.connections,
+                                      .targets = h->files,
+                                      .ntargets = h->nfiles,
+                                      .verify = cfg->cl.verify,
+                                      .no_keepalive = !cfg->cl.keepalive,
+                                      .max_requests = cfg->cl.requests}};
+    return region_copy(chip_proc_heap(r->chip, proc), &p, sizeof p);
 }
 
 /* ---- tiles ---- */
@@ -415,20 +454,25 @@ static int start_tiles(struct chip_run *r) {
         struct mem_region *heap = chip_proc_heap(r->chip, proc);
         mem[t] = (struct dl_mem){heap->host, heap->size};
     }
-    const struct chip_app *app = cfg->wl.app == WORKLOAD_ECHO ? &chip_app_echo : &chip_app_httpd;
-    unsigned idx = 0, net_seen = 0, nnet = layout_count(l, LAYOUT_NET);
+    bool client = cfg->wl.app == WORKLOAD_HTTP_CLIENT;
+    const struct chip_app *app = client ? &chip_app_httpc : &chip_app_httpd;
+    unsigned idx = 0, net_seen = 0, nnet = layout_count(l, LAYOUT_NET), rank = 0;
     for (unsigned t = 0; t < r->ntiles; t++) {
         struct mem_region *priv = chip_private_region(r->chip, t);
         enum layout_role role = l->tile[t].role;
         unsigned proc = l->tile[t].process;
         int rc = 0;
+        const void *prm = params[proc];
+        if (client && (role == LAYOUT_APP || role == LAYOUT_RTC) &&
+            !(prm = client_params(r, proc, params[proc], rank++)))
+            return snprintf(r->err, sizeof r->err, "process %u: heap exhausted", proc), -1;
         if (role == LAYOUT_RTC) {
             struct rtc_tile *x = r->rtc[t] = mem_alloc(priv, sizeof *x);
             if (!x) return snprintf(r->err, sizeof r->err, "tile %u: private memory", t), -1;
             memset(x, 0, sizeof *x);
             stack_params(r, &x->st, idx, priv, shared ? &locks[idx % erings] : NULL);
             x->app = app;
-            x->app_params = params[proc];
+            x->app_params = prm;
             x->busy_cycles =
                 (r->cfg->wl.busy_ns * r->cfg->chip.core_freq_hz + 999999999u) / 1000000000u;
             rc = chip_nic_map_ring(r->cn, idx, t, 0) ||
@@ -471,8 +515,9 @@ static int start_tiles(struct chip_run *r) {
                 if (l->tile[n].role == LAYOUT_NET && layout_may_talk(l, n, t))
                     nets[x->nnets++] = (uint16_t)n;
             x->nets = nets;
+            x->rr = rank; /* connect: each application tile starts at its own network tile */
             x->app = app;
-            x->app_params = params[proc];
+            x->app_params = prm;
             x->ntiles = r->ntiles;
             x->heap = mem[t].base;
             x->heap_len = mem[t].len;
@@ -497,21 +542,67 @@ static int start_tiles(struct chip_run *r) {
 
 /* ---- run ---- */
 
+/* The client of tile t (workload.app http-client), or NULL. */
+static const struct httpc *tile_client(const struct chip_run *r, unsigned t) {
+    if (r->cfg->wl.app != WORKLOAD_HTTP_CLIENT) return NULL;
+    return r->app[t] ? r->app[t]->inst : r->rtc[t] ? r->rtc[t]->inst : NULL;
+}
+
 static bool clients_quiet(const struct chip_run *r) {
     for (unsigned i = 0; i < r->ncl; i++)
-        if (!httpc_quiet(r->cl[i].c)) return false;
+        if (r->cl[i].c && !httpc_quiet(r->cl[i].c)) return false;
+    for (unsigned t = 0; t < r->ntiles; t++)
+        if (tile_client(r, t) && !httpc_quiet(tile_client(r, t))) return false;
     return true;
 }
 
+/* Responses and closed connections of every client so far: what a run
+ * without a duration must keep making. */
+static uint64_t clients_progress(const struct chip_run *r) {
+    uint64_t n = 0;
+    for (unsigned i = 0; i < r->ncl; i++)
+        if (r->cl[i].c)
+            n += httpc_stats(r->cl[i].c)->responses + httpc_stats(r->cl[i].c)->conns_closed;
+    for (unsigned t = 0; t < r->ntiles; t++)
+        if (tile_client(r, t))
+            n += httpc_stats(tile_client(r, t))->responses +
+                 httpc_stats(tile_client(r, t))->conns_closed;
+    return n;
+}
+
+/* experiment.duration_ns 0: every QUIET_CHECK_PS, stop once the clients are
+ * done, or (a failure) once they have made no progress for STALL_PS. */
 static void quiet_check(void *ctx, void *arg) {
     struct chip_run *r = ctx;
     (void)arg;
+    sim_time_t now = sim_engine_now(r->run->engine);
     if (clients_quiet(r)) {
         r->stopped_quiet = true;
         sim_engine_stop(r->run->engine);
         return;
     }
+    uint64_t p = clients_progress(r);
+    if (p != r->progress_mark || !r->progress_at) {
+        r->progress_mark = p;
+        r->progress_at = now;
+    } else if (now - r->progress_at >= STALL_PS) {
+        r->stalled = true;
+        sim_engine_stop(r->run->engine);
+        return;
+    }
     sim_engine_schedule_in(r->run->engine, QUIET_CHECK_PS, quiet_check, r, NULL);
+}
+
+static void snapshot_ev(void *ctx, void *arg) {
+    struct chip_run *r = ctx;
+    (void)arg;
+    for (unsigned t = 0; t < r->ntiles; t++) {
+        const struct httpc *c = tile_client(r, t);
+        if (!c) continue;
+        r->snap_responses += httpc_stats(c)->responses;
+        r->snap_bytes += httpc_stats(c)->rx_bytes;
+    }
+    r->snapped = true;
 }
 
 static void stop_ev(void *ctx, void *arg) {
@@ -548,8 +639,10 @@ static void setup_check(void *ctx, void *arg) {
     r->start = r->setup_end + SIM_US(r->cfg->cl.start_us);
     r->warmup = r->start + SIM_NS(r->cfg->warmup_ns);
     r->acks.from = r->warmup;
-    for (unsigned i = 0; i < r->ncl; i++)
-        client_host_at(r->cl[i].h, r->start, client_start, &r->cl[i]);
+    if (r->cfg->wl.app == WORKLOAD_HTTP_CLIENT)
+        sim_engine_schedule_at(e, r->warmup, snapshot_ev, r, NULL);
+    for (unsigned i = 0; i < r->ncl; i++) /* (http-client: the hosts serve) */
+        if (r->cl[i].c) client_host_at(r->cl[i].h, r->start, client_start, &r->cl[i]);
     uint64_t dur = r->cfg->duration_ns;
     if (dur) {
         sim_engine_schedule_at(e, r->start + SIM_NS(dur), stop_ev, r, NULL);
@@ -623,6 +716,7 @@ struct totals {
     struct httpc_stats c;
     uint64_t events, commands, not_owner, bad_pointer, rx_credit_drops, cmd_errors;
     uint64_t msgs, words, queued, lost, app_failed, stack_failed;
+    uint64_t waiting; /* destinations with messages still queued for credits at the end */
     uint64_t drv_rx_no_desc, drv_tx_drops;
 };
 
@@ -637,7 +731,10 @@ static const struct stk_tile *stack_tile(const struct chip_run *r, unsigned t) {
 }
 
 static void count(const struct chip_run *r, struct totals *o) {
-    for (unsigned i = 0; i < r->ncl; i++) add_client_stats(&o->c, httpc_stats(r->cl[i].c));
+    for (unsigned i = 0; i < r->ncl; i++)
+        if (r->cl[i].c) add_client_stats(&o->c, httpc_stats(r->cl[i].c));
+    for (unsigned t = 0; t < r->ntiles; t++)
+        if (tile_client(r, t)) add_client_stats(&o->c, httpc_stats(tile_client(r, t)));
     for (unsigned t = 0; t < r->ntiles; t++) {
         const struct dmsg_port *p = NULL;
         if (r->net[t]) {
@@ -664,6 +761,7 @@ static void count(const struct chip_run *r, struct totals *o) {
                 st->d->st.tx_no_hdr + st->d->st.tx_ring_full + st->d->st.tx_too_many_pieces;
         }
         if (p) {
+            o->waiting += p->waiting;
             o->msgs += p->st.messages;
             o->words += p->st.words;
             o->queued += p->st.queued;
@@ -733,6 +831,7 @@ static void write_udn(const struct chip_run *r, const struct totals *o, struct j
     json_kv_uint(w, "messages", o->msgs);
     json_kv_uint(w, "words", o->words);
     json_kv_uint(w, "queued_for_credits", o->queued);
+    json_kv_uint(w, "still_queued_destinations", o->waiting);
     json_kv_uint(w, "lost", o->lost);
     json_kv_uint(w, "events", o->events);
     json_kv_uint(w, "commands", o->commands);
@@ -777,11 +876,36 @@ static void write_links(const struct chip_run *r, sim_time_t end) {
     fclose(f);
 }
 
+/* Responses, bytes and seconds of the measurement window: from the first to
+ * the last response after the warm-up (their times recorded by the hosts'
+ * clients), or, when the tiles are the clients, from the end of the
+ * warm-up to the end of the run (totals taken at both ends). */
+struct rate {
+    uint64_t responses, bytes;
+    double secs, rps, gbps;
+};
+static struct rate window_rate(const struct chip_run *r, const struct totals *o, sim_time_t end) {
+    struct rate x = {0};
+    if (r->cfg->wl.app == WORKLOAD_HTTP_CLIENT) {
+        if (!r->snapped || end <= r->warmup) return x;
+        x.responses = o->c.responses - r->snap_responses;
+        x.bytes = o->c.rx_bytes - r->snap_bytes;
+        x.secs = (double)(end - r->warmup) / 1e12;
+        x.rps = (double)x.responses / x.secs;
+    } else {
+        x.responses = r->win_responses;
+        x.bytes = r->win_bytes;
+        if (r->last_in_window <= r->first_in_window) return x;
+        x.secs = (double)(r->last_in_window - r->first_in_window) / 1e12;
+        x.rps = (double)(r->win_responses - 1) / x.secs;
+    }
+    x.gbps = (double)x.bytes * 8.0 / x.secs / 1e9;
+    return x;
+}
+
 static void write_stats(struct chip_run *r, const struct totals *o, sim_time_t end) {
     struct json_writer *w = r->run->stats;
-    double win = r->last_in_window > r->first_in_window
-                     ? (double)(r->last_in_window - r->first_in_window) / 1e12
-                     : 0.0;
+    struct rate rt = window_rate(r, o, end);
     json_kv_uint(w, "sim_time_ns", end / 1000u);
     json_kv_uint(w, "setup_ns", r->setup_end / 1000u);
     json_kv_uint(w, "clients_start_ns", r->start / 1000u);
@@ -789,9 +913,9 @@ static void write_stats(struct chip_run *r, const struct totals *o, sim_time_t e
     json_kv_uint(w, "net_tiles", layout_count(r->lay, LAYOUT_NET));
     json_kv_uint(w, "app_tiles", layout_count(r->lay, LAYOUT_APP));
     json_kv_uint(w, "rtc_tiles", layout_count(r->lay, LAYOUT_RTC));
-    json_kv_uint(w, "responses_in_window", r->win_responses);
-    json_kv_double(w, "requests_per_s", win > 0 ? (double)(r->win_responses - 1) / win : 0.0);
-    json_kv_double(w, "gbps", win > 0 ? (double)r->win_bytes * 8.0 / win / 1e9 : 0.0);
+    json_kv_uint(w, "responses_in_window", rt.responses);
+    json_kv_double(w, "requests_per_s", rt.rps);
+    json_kv_double(w, "gbps", rt.gbps);
     json_key(w, "latency_ns");
     stat_hist_write_json(&r->lat, w, 1000.0, "ns");
     json_key(w, "ack_delay_ns"); /* client segment sent -> its ACK back at the client */
@@ -840,31 +964,29 @@ static void write_summary(struct chip_run *r, const struct totals *o, sim_time_t
                  (double)stat_hist_quantile(h, 0.99) / 1e6, (double)h->max / 1e6);
     else
         snprintf(lat, sizeof lat, "none (no response after the warm-up)");
-    double win = r->last_in_window > r->first_in_window
-                     ? (double)(r->last_in_window - r->first_in_window) / 1e12
-                     : 0.0;
+    struct rate rt = window_rate(r, o, end);
     char rate[96];
-    if (win > 0)
-        snprintf(rate, sizeof rate, "%.0f requests/s, %.2f Gb/s",
-                 (double)(r->win_responses - 1) / win, (double)r->win_bytes * 8.0 / win / 1e9);
+    if (rt.secs > 0)
+        snprintf(rate, sizeof rate, "%.0f requests/s, %.2f Gb/s", rt.rps, rt.gbps);
     else
         snprintf(rate, sizeof rate, "rate: none (fewer than 2 responses after the warm-up)");
-    snprintf(r->run->summary, sizeof r->run->summary,
-             "chip: %s (%u net, %u app, %u rtc), %s server, %u client hosts x %llu connections; "
-             "%.3f ms simulated\n"
-             "responses %llu (ok %llu) of %llu requests; %s; latency %s\n"
-             "client errors: connect %llu, closed mid-response %llu, malformed %llu, body "
-             "mismatch %llu\n"
-             "UDN: %llu messages, %llu words, %llu waited for credits; Rx credit drops %llu",
-             r->cfg->dl.layout, layout_count(r->lay, LAYOUT_NET), layout_count(r->lay, LAYOUT_APP),
-             layout_count(r->lay, LAYOUT_RTC), workload_app_names[r->cfg->wl.app], r->ncl,
-             (unsigned long long)r->cfg->cl.connections, (double)end / 1e9,
-             (unsigned long long)o->c.responses, (unsigned long long)o->c.responses_ok,
-             (unsigned long long)o->c.requests, rate, lat, (unsigned long long)o->c.connect_failed,
-             (unsigned long long)o->c.closed_mid_response, (unsigned long long)o->c.malformed,
-             (unsigned long long)o->c.body_mismatch, (unsigned long long)o->msgs,
-             (unsigned long long)o->words, (unsigned long long)o->queued,
-             (unsigned long long)o->rx_credit_drops);
+    snprintf(
+        r->run->summary, sizeof r->run->summary,
+        "chip: %s (%u net, %u app, %u rtc), workload %s, %u client hosts, %llu connections each; "
+        "%.3f ms simulated\n"
+        "responses %llu (ok %llu) of %llu requests; %s; latency %s\n"
+        "client errors: connect %llu, closed mid-response %llu, malformed %llu, body "
+        "mismatch %llu\n"
+        "UDN: %llu messages, %llu words, %llu waited for credits; Rx credit drops %llu",
+        r->cfg->dl.layout, layout_count(r->lay, LAYOUT_NET), layout_count(r->lay, LAYOUT_APP),
+        layout_count(r->lay, LAYOUT_RTC), workload_app_names[r->cfg->wl.app], r->ncl,
+        (unsigned long long)r->cfg->cl.connections, (double)end / 1e9,
+        (unsigned long long)o->c.responses, (unsigned long long)o->c.responses_ok,
+        (unsigned long long)o->c.requests, rate, lat, (unsigned long long)o->c.connect_failed,
+        (unsigned long long)o->c.closed_mid_response, (unsigned long long)o->c.malformed,
+        (unsigned long long)o->c.body_mismatch, (unsigned long long)o->msgs,
+        (unsigned long long)o->words, (unsigned long long)o->queued,
+        (unsigned long long)o->rx_credit_drops);
 }
 
 /* Why a finished run failed, or NULL. */
@@ -889,6 +1011,10 @@ static const char *run_failure(struct chip_run *r, const struct totals *o) {
         return r->err;
     }
     if (!r->setup_done) return "the tile programs' set-up did not end within 1 s simulated";
+    if (r->stalled)
+        return "no response completed and no connection closed for 10 s simulated "
+               "(experiment.duration_ns 0 runs until the clients are done); see the clients' "
+               "errors and the stack counters";
     if (o->c.body_mismatch) return "a response body differed from the file served";
     if (o->lost) return "UDN messages were lost (no memory to queue them)";
     return NULL;
@@ -903,6 +1029,7 @@ static void run_free(struct chip_run *r) {
     for (unsigned i = 0; r->cl && i < r->ncl; i++) {
         client_host_destroy(r->cl[i].h);
         httpc_destroy(r->cl[i].c);
+        httpd_destroy(r->cl[i].d);
     }
     free(r->cl);
     switch_topology_destroy(r->topo);

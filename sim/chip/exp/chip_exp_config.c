@@ -44,11 +44,14 @@ CFG_SECTION_DEF(dlibos_config_section, "dlibos",
                 "The DLibOS system on the chip: layout and UDN transport (docs/chip.md).",
                 dlibos_keys);
 
-const char *const workload_app_names[] = {"http", "echo", NULL};
+const char *const workload_app_names[] = {"http", "http-client", NULL};
 static const struct cfg_key workload_keys[] = {
     CFG_ENUM_KEY(struct workload_config, app, "http", workload_app_names,
-                 "The server on the application (or RTC) tiles: http = workloads/httpd.c, "
-                 "echo = workloads/echo.c."),
+                 "What the application (or RTC) tiles run: http = the HTTP server "
+                 "(workloads/httpd.c) and the client hosts the closed-loop client "
+                 "(workloads/httpc.c); http-client = the other way round: each application "
+                 "tile runs clients.connections client connections (active opens from the "
+                 "chip) to the HTTP server of client host (its rank mod clients.hosts)."),
     CFG_STRING_KEY(struct workload_config, files, "1024",
                    "http: sizes of the files served, bytes, comma-separated (file i is "
                    "/f<i>.bin, contents a fixed pattern); the clients request them in turn."),
@@ -71,11 +74,13 @@ static const struct cfg_key clients_keys[] = {
     CFG_UINT_KEY(struct clients_config, hosts, "8", 1, 200, "hosts",
                  "Client hosts, each on its own 10 GbE switch port (DLibOS 5: 8 clients)."),
     CFG_UINT_KEY(struct clients_config, connections, "32", 1, 60000, "connections",
-                 "Closed-loop connections per host (workloads/httpc.h; the paper's wrk: 256)."),
+                 "Closed-loop connections per host (workloads/httpc.h; the paper's wrk: 256); "
+                 "with workload.app http-client, per application tile."),
     CFG_BOOL_KEY(struct clients_config, keepalive, "true",
                  "HTTP keep-alive; false: one request per connection (Connection: close)."),
     CFG_UINT_KEY(struct clients_config, requests, "0", 0, 1e12, "requests",
-                 "Requests per host, then the host stops; 0: until experiment.duration_ns."),
+                 "Requests per host (http-client: per application tile), then it stops; 0: "
+                 "until experiment.duration_ns."),
     CFG_BOOL_KEY(struct clients_config, verify, "true",
                  "Compare every response body byte for byte with the file served."),
     CFG_UINT_KEY(struct clients_config, cores, "8", 1, 64, "cores",

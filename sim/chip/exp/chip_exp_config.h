@@ -28,7 +28,7 @@ struct dlibos_config {
     int64_t inject_rx_write_tile; /* an app tile that writes Rx memory (-1: none) */
 };
 
-enum workload_app { WORKLOAD_HTTP, WORKLOAD_ECHO };
+enum workload_app { WORKLOAD_HTTP, WORKLOAD_HTTP_CLIENT };
 extern const char *const workload_app_names[];
 
 struct workload_config {
