@@ -7,7 +7,7 @@
 # Reads DIR/links.csv (tile,x,y,port,to_tile,to_x,to_y,flits,utilisation:
 # noc-synthetic and chip runs write it); the mesh's size is read from it.
 # `what` (optional) is added to the title. Writes DIR/heatmap.png. A missing
-# input stops it (exit status 10) before anything is written.
+# input stops it (gnuplot exits 1) before anything is written.
 if (!exists("dir")) dir = "."
 f = dir."/links.csv"
 if (system("test -r '".f."' && echo 1 || echo 0") != 1) {
