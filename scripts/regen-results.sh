@@ -377,13 +377,12 @@ to the window's. By hand, for the whole run:
   number per host is an assumption ([A] in the yaml, whose note gives the
   paper's wrk 256).
 - **Uneven application tiles on d12-all.** Each network tile hands its new
-  connections round-robin to the application tiles it reaches, every one
-  starting from the same tile; with about as many connections per network
-  tile (the NIC's flow hash gave each $spread_conns of the $(chip_conns)) as application
-  tiles (24), the tiles early in that order get one from nearly every
-  network tile and those late in it from few: application tiles are
-  $spread_app busy (the profile; the empty cells of the UDN
-  matrix). The clients' connection count decides this too.
+  connections round-robin to the application tiles it reaches, each network
+  tile starting at its own share of them; but the NIC's flow hash gave the
+  network tiles $spread_conns of the $(chip_conns) connections each, so the application
+  tiles got unequal numbers of the few (about $(awk "BEGIN{printf \"%.0f\", $(chip_conns) / 24}")) connections each serves:
+  they are $spread_app busy (the profile; the UDN matrix).
+  The clients' connection count decides this too.
 - **Two levels on rtc.** 36 tiles share 24 eDMA rings (tiles i and i + 24
   share ring i for i < 12; tiles 12-23 have one each), and each port serves
   its rings in turn; with the ports full each ring gets about the same
