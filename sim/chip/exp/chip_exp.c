@@ -955,6 +955,15 @@ static void write_stats(struct chip_run *r, const struct totals *o, sim_time_t e
     chip_write_profile_csv(r->chip, path);
 }
 
+/* Mean share of the time since the clients started that the chip's ports
+ * spent sending (their wire time; the set-up sends nothing). */
+static double ports_busy(const struct chip_run *r, sim_time_t end) {
+    if (end <= r->start || !r->m->nports) return 0.0;
+    double busy = 0;
+    for (unsigned p = 0; p < r->m->nports; p++) busy += (double)mpipe_port(r->m, p)->st.tx_busy_ps;
+    return 100.0 * busy / r->m->nports / (double)(end - r->start);
+}
+
 static void write_summary(struct chip_run *r, const struct totals *o, sim_time_t end) {
     const struct stat_hist *h = &r->lat;
     char lat[160];
@@ -973,16 +982,20 @@ static void write_summary(struct chip_run *r, const struct totals *o, sim_time_t
     snprintf(
         r->run->summary, sizeof r->run->summary,
         "chip: %s (%u net, %u app, %u rtc), workload %s, %u client hosts, %llu connections each; "
-        "%.3f ms simulated\n"
+        "%.3f ms simulated (set-up %.3f ms, then the clients; measured after a %.3f ms "
+        "warm-up)\n"
         "responses %llu (ok %llu) of %llu requests; %s; latency %s\n"
+        "chip ports sending %.1f%% of the time since the clients started (at 100%% the "
+        "wire is the bottleneck)\n"
         "client errors: connect %llu, closed mid-response %llu, malformed %llu, body "
         "mismatch %llu\n"
         "UDN: %llu messages, %llu words, %llu waited for credits; Rx credit drops %llu",
         r->cfg->dl.layout, layout_count(r->lay, LAYOUT_NET), layout_count(r->lay, LAYOUT_APP),
         layout_count(r->lay, LAYOUT_RTC), workload_app_names[r->cfg->wl.app], r->ncl,
-        (unsigned long long)r->cfg->cl.connections, (double)end / 1e9,
-        (unsigned long long)o->c.responses, (unsigned long long)o->c.responses_ok,
-        (unsigned long long)o->c.requests, rate, lat, (unsigned long long)o->c.connect_failed,
+        (unsigned long long)r->cfg->cl.connections, (double)end / 1e9, (double)r->setup_end / 1e9,
+        (double)r->cfg->warmup_ns / 1e6, (unsigned long long)o->c.responses,
+        (unsigned long long)o->c.responses_ok, (unsigned long long)o->c.requests, rate, lat,
+        ports_busy(r, end), (unsigned long long)o->c.connect_failed,
         (unsigned long long)o->c.closed_mid_response, (unsigned long long)o->c.malformed,
         (unsigned long long)o->c.body_mismatch, (unsigned long long)o->msgs,
         (unsigned long long)o->words, (unsigned long long)o->queued,
