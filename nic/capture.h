@@ -20,9 +20,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "nic/eth.h"
 #include "nic/pcap.h"
+
+struct json_writer;
 
 /* Open a writer for each port of ports[0..n) that spec names as
  * dir/<name>.pcap and attach it to the port; writers[i] is the writer of
@@ -32,10 +35,22 @@
 int capture_ports_open(struct eth_port *const *ports, size_t n, const char *spec, const char *dir,
                        struct pcap_writer **writers, char *err, size_t errlen);
 
-/* Detach and close every writer of writers[0..n) (NULL slots are skipped).
- * Returns false, with a message naming the file, if any write failed; every
- * writer is closed either way. */
+/* What a closed capture wrote, for the run's stats. */
+struct capture_record {
+    bool opened;
+    uint64_t frames; /* pcap records written */
+};
+
+/* Detach and close every writer of writers[0..n) (NULL slots are skipped);
+ * rec (n entries, or NULL) keeps what each wrote. Returns false, with a
+ * message naming the file, if any write failed; every writer is closed
+ * either way. */
 bool capture_ports_close(struct eth_port *const *ports, size_t n, struct pcap_writer **writers,
-                         char *err, size_t errlen);
+                         struct capture_record *rec, char *err, size_t errlen);
+
+/* "pcap_files": [{"port", "file", "frames"}] for the ports rec says were
+ * captured (an empty array when none). */
+void capture_write_json(struct eth_port *const *ports, size_t n, const struct capture_record *rec,
+                        struct json_writer *w);
 
 #endif

@@ -172,6 +172,7 @@ unsigned wire_add_port(struct wire *w, struct stk_driver *drv, uint32_t (*random
     drv->rx_release = rx_release;
     drv->random = port_random;
     drv->ctx = p;
+    drv->port_ok = NULL; /* any local port */
     return i;
 }
 

@@ -171,8 +171,7 @@ struct echo_run {
     size_t nports;
     struct eth_port *port[ECHO_PORTS_MAX];
     struct pcap_writer *pcap[ECHO_PORTS_MAX];
-    bool pcap_opened[ECHO_PORTS_MAX];
-    uint64_t pcap_frames[ECHO_PORTS_MAX]; /* records written, kept after the close */
+    struct capture_record pcap_rec[ECHO_PORTS_MAX]; /* what each capture wrote */
 };
 
 /* What the run counted, for the stats and the summary. */
@@ -280,12 +279,8 @@ static int echo_capture_open(struct echo_run *r) {
 
 /* Step: close the captures, keeping their frame counts for the stats. */
 static int echo_capture_close(struct echo_run *r) {
-    for (size_t i = 0; i < r->nports; i++) {
-        r->pcap_opened[i] = r->pcap[i] != NULL;
-        r->pcap_frames[i] = r->pcap[i] ? r->pcap[i]->records : 0;
-    }
     char err[sizeof r->run->stop_reason];
-    if (!capture_ports_close(r->port, r->nports, r->pcap, err, sizeof err)) {
+    if (!capture_ports_close(r->port, r->nports, r->pcap, r->pcap_rec, err, sizeof err)) {
         snprintf(r->run->stop_reason, sizeof r->run->stop_reason, "nic-echo: %s", err);
         return TSR_EXIT_RUN_FAILED;
     }
@@ -420,24 +415,6 @@ static void write_echo_tiles(const struct echo_run *r, struct echo_counts *c,
     json_object_end(w);
 }
 
-/* Stats: "pcap_files": [{"port", "file", "frames"}] of nic.pcap_ports
- * (empty when none: the files are in the output folder). */
-static void write_pcap_files(const struct echo_run *r, struct json_writer *w) {
-    json_key(w, "pcap_files");
-    json_array_begin(w);
-    for (size_t i = 0; i < r->nports; i++) {
-        if (!r->pcap_opened[i]) continue;
-        char file[NIC_PORT_NAME_MAX + 8];
-        snprintf(file, sizeof file, "%s.pcap", r->port[i]->name);
-        json_object_begin(w);
-        json_kv_string(w, "port", r->port[i]->name);
-        json_kv_string(w, "file", file);
-        json_kv_uint(w, "frames", r->pcap_frames[i]);
-        json_object_end(w);
-    }
-    json_array_end(w);
-}
-
 /* Step: the "stats" object of summary.json. */
 static void echo_write_stats(const struct echo_run *r, struct echo_counts *c) {
     struct json_writer *w = r->run->stats;
@@ -459,7 +436,7 @@ static void echo_write_stats(const struct echo_run *r, struct echo_counts *c) {
     json_object_end(w);
     json_key(w, "chip");
     chip_write_stats(r->chip, w);
-    write_pcap_files(r, w);
+    capture_write_json(r->port, r->nports, r->pcap_rec, w);
 }
 
 /* Step: tile_profile.csv in the output folder. */
@@ -477,10 +454,10 @@ static int echo_write_profile(const struct echo_run *r) {
 static void echo_summary_pcap(const struct echo_run *r, char *out, size_t len) {
     size_t at = 0;
     for (size_t i = 0; i < r->nports && at < len; i++) {
-        if (!r->pcap_opened[i]) continue;
-        int k =
-            snprintf(out + at, len - at, "%s %s.pcap (%llu frames)",
-                     at ? "," : "\npcap:", r->port[i]->name, (unsigned long long)r->pcap_frames[i]);
+        if (!r->pcap_rec[i].opened) continue;
+        int k = snprintf(out + at, len - at, "%s %s.pcap (%llu frames)",
+                         at ? "," : "\npcap:", r->port[i]->name,
+                         (unsigned long long)r->pcap_rec[i].frames);
         if (k < 0) break;
         at += (size_t)k;
     }
@@ -538,7 +515,7 @@ static bool echo_too_short(const struct echo_run *r, const struct echo_counts *c
 
 static void echo_free(struct echo_run *r) {
     char err[256]; /* (a run that stopped early: its captures are not reported) */
-    capture_ports_close(r->port, r->nports, r->pcap, err, sizeof err);
+    capture_ports_close(r->port, r->nports, r->pcap, NULL, err, sizeof err);
     eth_gen_destroy(r->gen);
     chip_nic_destroy(r->cn);
     chip_destroy(r->chip);

@@ -150,6 +150,7 @@ void tap_driver(struct tap *t, struct stk_driver *d, uint32_t (*random_fn)(void 
     d->rx_release = rx_release;
     d->random = random_cb;
     d->ctx = t;
+    d->port_ok = NULL; /* any local port */
 }
 
 void tap_bind(struct tap *t, struct stk *s) { t->s = s; }

@@ -187,13 +187,13 @@ Test(pcap, ports_to_capture_are_chosen_by_name) {
     cr_assert_eq(capture_ports_open(ports, 2, "switch.p4", dir, w, err, sizeof err), 1);
     cr_assert_null(w[0]);
     cr_assert_eq(b.pcap, w[1]);
-    cr_assert(capture_ports_close(ports, 2, w, err, sizeof err), "%s", err);
+    cr_assert(capture_ports_close(ports, 2, w, NULL, err, sizeof err), "%s", err);
     cr_assert_null(b.pcap);
     cr_assert_null(w[1]);
     snprintf(file, sizeof file, "%s/switch.p4.pcap", dir);
     cr_assert_eq(unlink(file), 0);
     cr_assert_eq(capture_ports_open(ports, 2, "all", dir, w, err, sizeof err), 2);
-    cr_assert(capture_ports_close(ports, 2, w, err, sizeof err), "%s", err);
+    cr_assert(capture_ports_close(ports, 2, w, NULL, err, sizeof err), "%s", err);
     for (int i = 0; i < 2; i++) {
         snprintf(file, sizeof file, "%s/%s.pcap", dir, ports[i]->name);
         cr_assert_eq(unlink(file), 0);

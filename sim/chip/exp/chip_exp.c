@@ -88,8 +88,7 @@ struct chip_run {
     unsigned nports;
     struct eth_port *port[CHIP_MAX_PORTS];
     struct pcap_writer *pcap[CHIP_MAX_PORTS];
-    uint64_t pcap_frames[CHIP_MAX_PORTS];
-    bool pcap_opened[CHIP_MAX_PORTS];
+    struct capture_record pcap_rec[CHIP_MAX_PORTS]; /* what each capture wrote */
     uint64_t win_responses, win_bytes;
     sim_time_t setup_end; /* every tile program's main has returned */
     sim_time_t start;     /* the clients' start: setup_end + clients.start_us */
@@ -932,19 +931,7 @@ static void write_stats(struct chip_run *r, const struct totals *o, sim_time_t e
     json_key(w, "chip");
     chip_write_stats(r->chip, w);
     write_links(r, end);
-    json_key(w, "pcap_files");
-    json_array_begin(w);
-    for (unsigned i = 0; i < r->nports; i++) {
-        if (!r->pcap_opened[i]) continue;
-        char file[NIC_PORT_NAME_MAX + 8];
-        snprintf(file, sizeof file, "%s.pcap", r->port[i]->name);
-        json_object_begin(w);
-        json_kv_string(w, "port", r->port[i]->name);
-        json_kv_string(w, "file", file);
-        json_kv_uint(w, "frames", r->pcap_frames[i]);
-        json_object_end(w);
-    }
-    json_array_end(w);
+    capture_write_json(r->port, r->nports, r->pcap_rec, w);
     json_kv_bool(w, "deadlocked", r->deadlocked);
     if (r->deadlocked) {
         json_key(w, "deadlock");
@@ -1035,7 +1022,7 @@ static const char *run_failure(struct chip_run *r, const struct totals *o) {
 
 static void run_free(struct chip_run *r) {
     char err[256]; /* (a run that stopped early: its captures are not reported) */
-    capture_ports_close(r->port, r->nports, r->pcap, err, sizeof err);
+    capture_ports_close(r->port, r->nports, r->pcap, NULL, err, sizeof err);
     for (unsigned i = 0; r->cl && i < r->ncl; i++) {
         sock_rtc_destroy(r->cl[i].rtc);
     }
@@ -1085,11 +1072,7 @@ static int chip_exp_run(struct exp_run *run) {
         return TSR_EXIT_RUN_FAILED;
     }
     sim_time_t end = simulate(&r);
-    for (unsigned i = 0; i < r.nports; i++) {
-        r.pcap_opened[i] = r.pcap[i] != NULL;
-        r.pcap_frames[i] = r.pcap[i] ? r.pcap[i]->records : 0;
-    }
-    bool pcap_ok = capture_ports_close(r.port, r.nports, r.pcap, r.err, sizeof r.err);
+    bool pcap_ok = capture_ports_close(r.port, r.nports, r.pcap, r.pcap_rec, r.err, sizeof r.err);
     struct totals o = {0};
     count(&r, &o);
     write_stats(&r, &o, end);
