@@ -2,7 +2,7 @@
 """tests/chip/chip_e2e.py: the whole-chip kind end to end, through the CLI.
 
 Usage: chip_e2e.py TESSERA ROOT CASE
-  (CASE: files, determinism, refusals, c15, c16, protection, client)
+  (CASE: files, determinism, refusals, c15, c16, protection, isolation, client)
 
 files:        a client fetches files of 1 B, 1 KB, 64 KB and 1 MB from the
               HTTP server on the application tiles of d12-all (DLibOS over
@@ -24,6 +24,10 @@ c16:          with dlibos.credit_checks false, 128 connections per host
               deadlock the UDN: exit 4, the detector names the wait-for
               cycle with tiles stalled on a send; with checks on, the same
               load completes and messages waited for credits.
+isolation:    two applications (processes: each its own heap with its own
+              copy of the files, its own protection domain) on d12-all; a
+              tile of process 0 writes Rx memory and stops; the tiles of
+              process 1 go on serving, every response intact.
 client:       the chip as the client (workload.app http-client): every
               application (or RTC) tile opens connections to the HTTP server
               of a client host; the source port each stack tile picks makes
@@ -201,6 +205,35 @@ def protection_case(tmp):
           f"{si['clients']['responses_ok']} responses from the other tiles")
 
 
+P1 = [3, 9, 10, 15, 16, 17, 21, 22, 23, 27, 28, 33]  # the east half's application tiles
+
+
+def isolation_case(tmp):
+    lay = os.path.join(tmp, "two.yaml")
+    with open(os.path.join(ROOT, "configs/layouts/d12-all.yaml")) as f:
+        text = f.read()
+    with open(lay, "w") as f:
+        f.write(text + "processes:\n  1: [" + ", ".join(map(str, P1)) + "]\n")
+    runs = {}
+    for ms in (1, 2):
+        out = os.path.join(tmp, f"r{ms}")
+        p = run(out, f"dlibos.layout={lay}", "dlibos.inject_rx_write_tile=2",
+                f"experiment.duration_ns={ms}000000", expect=3)
+        st = stats(out)
+        if st["chip"]["faults"]["protection"] != 1 or "tile 2: protection fault" not in p.stderr:
+            sys.exit("the injected fault was not caught:\n" + p.stderr)
+        if st["clients"]["body_mismatch"] or st["clients"]["malformed"]:
+            sys.exit(f"responses damaged: {st['clients']}")
+        runs[ms] = ({t["id"]: t["handlers"] for t in st["chip"]["tiles"]},
+                    st["clients"]["responses_ok"])
+    (h1, r1), (h2, r2) = runs[1], runs[2]
+    if h2[2] != h1[2] or any(h2[t] <= h1[t] for t in P1) or r2 <= r1:
+        sys.exit(f"tile 2 {h1[2]} -> {h2[2]} handlers; process 1 "
+                 f"{[h2[t] - h1[t] for t in P1]} more; responses {r1} -> {r2}")
+    print(f"process 0's tile 2 stopped on its fault; process 1's 12 tiles went on; "
+          f"responses {r1} -> {r2}, all intact")
+
+
 def client_case(tmp):
     for layout, rings, erings, tiles in [("d12-all", 12, 12, 24), ("rtc", 36, 24, 36)]:
         out = os.path.join(tmp, layout)
@@ -221,6 +254,7 @@ def client_case(tmp):
 
 
 CASES = {"files": files_case, "determinism": determinism_case, "refusals": refusals_case,
-         "c15": c15_case, "c16": c16_case, "protection": protection_case, "client": client_case}
+         "c15": c15_case, "c16": c16_case, "protection": protection_case,
+         "isolation": isolation_case, "client": client_case}
 with tempfile.TemporaryDirectory() as tmp:
     CASES[CASE](tmp)
