@@ -217,7 +217,7 @@ static struct {
     size_t n;
     struct block *sorted; /* by pc */
     uint32_t *weight;     /* by idx: instructions of the instrumented block */
-    uint32_t *charged;    /* by idx: scaled to the native build (the function's factor) */
+    uint32_t *charged;    /* by idx: scaled to the native build, 1/COV_INSTR_ONE each */
     bool correct;         /* guards hold `charged` (else `weight`) */
     uintptr_t *fn_pcs;    /* function entries, sorted */
     size_t nfn;
@@ -366,10 +366,12 @@ static bool scale_by_line(size_t i, size_t j, uintptr_t fpc, double *per_block) 
  * blocks are charged what its native build executes instead (tile_cc.sh
  * compiled the same source without the instrumentation and embedded its
  * counts). With line information, per source line (scale_by_line); else by
- * the function's factor native / instrumented instructions. Rounding is
- * carried from block to block in address order, so any run of consecutive
- * blocks (a loop body) is within one instruction of its scaled weight. A
- * function without native counts keeps its weights. */
+ * the function's factor native / instrumented instructions. Weights are
+ * kept in 1/COV_INSTR_ONE instructions (rounded to whole ones, seg_init's
+ * loop of 11.2 scaled instructions was charged 12) and the rounding is carried from block to block in address order, so
+ * any run of consecutive blocks (a loop body) is within 1/COV_INSTR_ONE
+ * of its scaled weight. A function without native counts keeps its
+ * weights. */
 static void scale_to_native(void) {
     tab.charged = calloc(tab.n ? tab.n : 1, sizeof *tab.charged);
     double *w = calloc(tab.n ? tab.n : 1, sizeof *w);
@@ -392,7 +394,7 @@ static void scale_to_native(void) {
         double acc = 0;
         uint64_t out = 0;
         for (size_t k = i; k < j; k++) {
-            acc += w[k - i];
+            acc += w[k - i] * COV_INSTR_ONE;
             uint64_t upto = (uint64_t)(acc + 0.5);
             tab.charged[tab.sorted[k].idx] = (uint32_t)(upto - out);
             out = upto;
@@ -401,7 +403,7 @@ static void scale_to_native(void) {
         i = j;
     }
     free(w);
-    tab.st.charged_total = charged_total;
+    tab.st.charged_total = charged_total >> COV_INSTR_SHIFT;
     tab.st.scaled_functions = scaled;
     tab.st.by_line_functions = by_line;
 }
@@ -456,7 +458,7 @@ static void weights_compute_now(void) {
             hooks = 1;
         }
         tab.weight[b->idx] = (uint32_t)w;
-        tab.guards[b->idx] = (uint32_t)w;
+        tab.guards[b->idx] = (uint32_t)w << COV_INSTR_SHIFT;
         tab.st.hook_calls += hooks;
         tab.st.weight_total += (uint64_t)w;
     }
@@ -492,7 +494,8 @@ bool cov_set_native_scaling(bool on) {
     weights_compute_now();
     bool was = tab.correct;
     tab.correct = on;
-    for (size_t i = 0; i < tab.n; i++) tab.guards[i] = on ? tab.charged[i] : tab.weight[i];
+    for (size_t i = 0; i < tab.n; i++)
+        tab.guards[i] = on ? tab.charged[i] : tab.weight[i] << COV_INSTR_SHIFT;
     return was;
 }
 

@@ -25,8 +25,12 @@
  *    sim/tile/cov_sym.h reads it) over the sum of its blocks' weights, with
  *    the rounding carried from block to block so that the function's blocks
  *    add up to its native count. The scaled weight is written into the
- *    block's guard, so the guard hook is one add.
- *  - Each executed block adds its weight to the current context's `instr`.
+ *    block's guard in 1/COV_INSTR_ONE instructions (a block's native share is
+ *    rarely a whole number: rounded to whole instructions, a short loop's
+ *    charge per iteration was up to half an instruction per block off), so
+ *    the guard hook is one add.
+ *  - Each executed block adds its weight to the current context's `instr`
+ *    (1/COV_INSTR_ONE instructions; cov_instr() gives whole ones).
  *    Each load and store goes to the current context's memory model: a
  *    two-entry translation cache (region bounds, rights and fixed home; the
  *    slow path fills the first) gives the simulated address; a repeat of the
@@ -63,6 +67,11 @@
 
 enum { COV_READ = MEM_READ, COV_WRITE = MEM_WRITE }; /* (sim/tile/mem.h) */
 
+/* Instruction counts of the contexts and the guards are fixed point: one
+ * instruction is COV_INSTR_ONE units. */
+#define COV_INSTR_SHIFT 8
+#define COV_INSTR_ONE (1u << COV_INSTR_SHIFT)
+
 struct cov_ctx;
 typedef void (*cov_slow_fn)(struct cov_ctx *c, uintptr_t addr, unsigned size, unsigned kind,
                             uintptr_t pc);
@@ -70,8 +79,8 @@ typedef void (*cov_slow_fn)(struct cov_ctx *c, uintptr_t addr, unsigned size, un
 typedef void (*cov_limit_fn)(struct cov_ctx *c, uintptr_t pc);
 
 struct cov_ctx {
-    uint64_t instr;         /* simulated instructions so far */
-    uint64_t instr_limit;   /* crossing it calls on_limit (budget, profile sample) */
+    uint64_t instr;         /* simulated instructions so far, 1/COV_INSTR_ONE each */
+    uint64_t instr_limit;   /* crossing it (same unit) calls on_limit (budget, sample) */
     uint64_t stall;         /* cycles beyond L1 hits (memory, load-use) */
     uint64_t blocks;        /* block hits: counted by the null context only */
     uint64_t loads, stores; /* counted by the hooks on entry, whatever path follows */
@@ -115,6 +124,9 @@ struct cov_ctx {
 
 extern struct cov_ctx *cov_cur;
 
+/* Whole instructions counted by c so far. */
+static inline uint64_t cov_instr(const struct cov_ctx *c) { return c->instr >> COV_INSTR_SHIFT; }
+
 /* The context that counts hook calls made while no tile runs. */
 struct cov_ctx *cov_null_ctx(void);
 /* Make c current (NULL: the null context). Returns the previous one. */
@@ -130,7 +142,8 @@ struct cov_stats {
     uint64_t fallbacks;         /* blocks the decoder could not walk */
     uint64_t hook_calls;        /* instrumentation calls found in the code */
     uint64_t weight_total;      /* sum of weights (instructions of the instrumented blocks) */
-    uint64_t charged_total;     /* sum of the weights scaled to the native build */
+    uint64_t charged_total;     /* sum of the weights scaled to the native build
+                                   (whole instructions) */
     uint64_t scaled_functions;  /* functions with a native count (tile_cc.sh) */
     uint64_t by_line_functions; /* ... scaled line by line */
 };
@@ -138,8 +151,8 @@ struct cov_stats cov_stats(void);
 /* Block i (in PC-table order): its pc, weight and whether it is a function entry.
  * Returns false past the end. */
 bool cov_block(size_t i, uintptr_t *pc, uint32_t *weight, bool *fn_entry);
-/* Block i's weight scaled to the native build (what its guard adds while
- * the scaling is on). */
+/* Block i's weight scaled to the native build, in 1/COV_INSTR_ONE
+ * instructions (what its guard adds while the scaling is on). */
 uint32_t cov_block_charged(size_t i);
 /* Guards add the scaled weights (on, the default) or the instrumented
  * blocks' own counts (off: for validation). Process-wide; returns the
