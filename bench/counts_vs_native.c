@@ -359,8 +359,9 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < n; i++) printf("%s %llu %llu\n", fns[i].name, fns[i].raw, fns[i].scaled);
     printf("# total %llu %llu\n", raw, scaled);
     struct cov_stats s = cov_stats();
-    printf("# functions %llu, with a native count %llu\n", (unsigned long long)s.functions,
-           (unsigned long long)s.scaled_functions);
+    printf("# functions %llu, with a native count %llu, scaled by source line %llu\n",
+           (unsigned long long)s.functions, (unsigned long long)s.scaled_functions,
+           (unsigned long long)s.by_line_functions);
     chip_destroy(c0);
     chip_destroy(c1);
     sim_engine_destroy(e0);

@@ -216,8 +216,8 @@ static struct {
     const uintptr_t *pcs, *pcs_end;
     size_t n;
     struct block *sorted; /* by pc */
-    uint32_t *weight;     /* by idx: instructions of the instrumented block */
-    uint32_t *charged;    /* by idx: scaled to the native build (the function's factor) */
+    uint32_t *weight;     /* by idx: instructions of the instrumented block (1/COV_INSTR_ONE) */
+    uint32_t *charged;    /* by idx: scaled to the native build (1/COV_INSTR_ONE) */
     bool correct;         /* guards hold `charged` (else `weight`) */
     uintptr_t *fn_pcs;    /* function entries, sorted */
     size_t nfn;
@@ -257,9 +257,201 @@ static bool is_hook(uintptr_t target) {
     return false;
 }
 
-/* cov_weigh_code(); with `at`, also the offsets (from p) of the counted
- * instructions (at most n of them: the caller gives room for len). */
-static long weigh(const uint8_t *p, size_t len, bool past_jumps, unsigned *hooks, uint32_t *at) {
+#define MAX_BLOCK_BYTES 4096u
+
+/* ---- a function's code and the charge of its blocks ---- */
+
+/* One function's code, decoded from its entry to its end: per
+ * instruction its offset, control flow, direct jump target (instruction
+ * index; -1 if indirect or outside the code), whether it is counted (an
+ * instruction of the program: not nop padding, not a hook call or the
+ * set-up of the hook's argument just before it) and whether a guarded
+ * block starts there. */
+struct fcode {
+    size_t n;
+    uint32_t *off;
+    int32_t *to;
+    uint8_t *flow, *counted, *guarded;
+    unsigned hooks, static_counted;
+};
+
+static void fcode_free(struct fcode *fc) {
+    free(fc->off), free(fc->to), free(fc->flow), free(fc->counted), free(fc->guarded);
+    memset(fc, 0, sizeof *fc);
+}
+
+static long index_of(const struct fcode *fc, uint64_t off) {
+    size_t lo = 0, hi = fc->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (fc->off[mid] < off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < fc->n && fc->off[lo] == off ? (long)lo : -1;
+}
+
+/* Decodes [p, p + len) with blocks starting at offsets starts[0, nb).
+ * False if the decoder fails or a start is not an instruction. */
+static bool fcode_decode(const uint8_t *p, size_t len, const uint32_t *starts, size_t nb,
+                         struct fcode *fc) {
+    memset(fc, 0, sizeof *fc);
+    size_t cap = len ? len : 1;
+    fc->off = calloc(cap, sizeof *fc->off);
+    fc->to = calloc(cap, sizeof *fc->to);
+    fc->flow = calloc(cap, 1);
+    fc->counted = calloc(cap, 1);
+    fc->guarded = calloc(cap, 1);
+    int64_t *target = calloc(cap, sizeof *target);
+    assert(fc->off && fc->to && fc->flow && fc->counted && fc->guarded && target);
+    bool ok = true;
+    bool prev_rdi = false; /* the previous instruction set %rdi and counts */
+    size_t off = 0;
+    while (off < len) {
+        struct x86_insn in;
+        unsigned l = x86_decode(p + off, len - off, &in);
+        if (!l) {
+            ok = false;
+            break;
+        }
+        size_t i = fc->n++;
+        fc->off[i] = (uint32_t)off;
+        fc->flow[i] = (uint8_t)in.flow;
+        target[i] = in.has_target ? (int64_t)(off + l) + in.rel : -1;
+        off += l;
+        if (in.is_nop) { /* alignment padding: not an instruction of the program */
+            prev_rdi = false;
+            continue;
+        }
+        if (in.flow == X86_FLOW_CALL && in.has_target &&
+            is_hook((uintptr_t)(p + off) + (uintptr_t)in.rel)) {
+            fc->hooks++;
+            if (prev_rdi) fc->counted[i - 1] = 0; /* the argument set-up belongs to the hook */
+            prev_rdi = false;
+            continue;
+        }
+        fc->counted[i] = 1;
+        prev_rdi = in.writes_rdi;
+    }
+    for (size_t i = 0; ok && i < fc->n; i++) {
+        bool jump = fc->flow[i] == X86_FLOW_JMP || fc->flow[i] == X86_FLOW_JCC;
+        fc->to[i] = jump && target[i] >= 0 ? (int32_t)index_of(fc, (uint64_t)target[i]) : -1;
+        fc->static_counted += fc->counted[i];
+    }
+    for (size_t k = 0; ok && k < nb; k++) {
+        long i = index_of(fc, starts[k]);
+        if (i < 0)
+            ok = false;
+        else
+            fc->guarded[i] = 1;
+    }
+    free(target);
+    if (!ok) fcode_free(fc);
+    return ok;
+}
+
+/* Probability p reaches instruction k (it leaves the block if k starts
+ * another guarded block or lies past the code). */
+static void reach(const struct fcode *fc, double *prob, size_t *pending, long k, double p) {
+    if (k < 0 || (size_t)k >= fc->n || fc->guarded[k]) return;
+    if (prob[k] == 0) (*pending)++;
+    prob[k] += p;
+}
+
+/* The expected charge of one execution of the block starting at
+ * instruction s: control flow is followed from s until it reaches the
+ * start of another guarded block, a return or a jump out of the code;
+ * every instruction reached adds its probability times w[i]. Code that
+ * other blocks jump to (a tail they share) is charged to each of them; at
+ * a conditional branch, which code generation added inside the block
+ * (division by a 32-bit divisor or not, a condition `a && b` split into
+ * two branches, a select), each way is taken half of the time: the
+ * program's branch probabilities are not known, and the two ways of a
+ * diamond are alternatives, not a sequence. prob: n zeros (left zero). */
+static double walk(const struct fcode *fc, size_t s, const double *w, double *prob) {
+    double total = 0;
+    size_t pending = 1;
+    prob[s] = 1;
+    for (size_t i = s; i < fc->n && pending; i++) {
+        double p = prob[i];
+        if (p == 0) continue;
+        prob[i] = 0;
+        pending--;
+        if (i != s && fc->guarded[i]) continue;
+        total += p * w[i];
+        switch (fc->flow[i]) {
+        case X86_FLOW_END: break;
+        case X86_FLOW_JMP:
+            if (fc->to[i] > (long)i) reach(fc, prob, &pending, fc->to[i], p);
+            break;
+        case X86_FLOW_JCC:
+            if (fc->to[i] > (long)i) reach(fc, prob, &pending, fc->to[i], p / 2);
+            reach(fc, prob, &pending, (long)i + 1, p / 2);
+            break;
+        default: reach(fc, prob, &pending, (long)i + 1, p); break;
+        }
+    }
+    return total;
+}
+
+bool cov_walk_code(const uint8_t *p, size_t len, const uint32_t *starts, size_t nb, double *out) {
+    struct fcode fc;
+    if (!fcode_decode(p, len, starts, nb, &fc)) return false;
+    double *w = calloc(fc.n ? fc.n : 1, sizeof *w), *prob = calloc(fc.n ? fc.n : 1, sizeof *prob);
+    assert(w && prob);
+    for (size_t i = 0; i < fc.n; i++) w[i] = fc.counted[i];
+    for (size_t k = 0; k < nb; k++) out[k] = walk(&fc, (size_t)index_of(&fc, starts[k]), w, prob);
+    free(w), free(prob);
+    fcode_free(&fc);
+    return true;
+}
+
+/* The charge of each instruction of function fpc scaled to the native
+ * build by source line: a counted instruction on line L costs native(L) /
+ * instrumented(L), where native(L) is the number of the native build's
+ * instructions on L and instrumented(L) the number of counted
+ * instructions of the instrumented build on L; the native instructions on
+ * lines without instrumented code are spread evenly over the function.
+ * False without line information. */
+static bool line_charges(uintptr_t fpc, const struct fcode *fc, double *charge) {
+    const struct cov_sym_line *nat, *til;
+    size_t nn, nt;
+    if (!cov_sym_lines(fpc, &nat, &nn, &til, &nt) || !fc->static_counted) return false;
+    long *ins = calloc(nn + 1, sizeof *ins);       /* instrumented(L) per native line */
+    long *nat_of = calloc(nt + 1, sizeof *nat_of); /* tile line record -> native line, -1 */
+    int *line_of = calloc(fc->n + 1, sizeof *line_of);
+    assert(ins && nat_of && line_of);
+    for (size_t r = 0; r < nt; r++) {
+        nat_of[r] = -1;
+        for (size_t k = 0; k < nn; k++)
+            if (!strcmp(nat[k].loc, til[r].loc)) nat_of[r] = (long)k;
+    }
+    size_t r = 0; /* the last tile line record at or before the instruction */
+    for (size_t i = 0; i < fc->n; i++) {
+        while (r + 1 < nt && til[r + 1].off <= fc->off[i]) r++;
+        line_of[i] = fc->counted[i] && nt && til[r].off <= fc->off[i] ? (int)nat_of[r] : -1;
+        if (line_of[i] >= 0) ins[line_of[i]]++;
+    }
+    long native_total = 0, matched = 0;
+    for (size_t k = 0; k < nn; k++) {
+        native_total += nat[k].count;
+        if (ins[k]) matched += nat[k].count;
+    }
+    double spread = (double)(native_total - matched) / (double)fc->static_counted;
+    for (size_t i = 0; i < fc->n; i++)
+        charge[i] =
+            !fc->counted[i]
+                ? 0
+                : spread + (line_of[i] >= 0 ? (double)nat[line_of[i]].count / ins[line_of[i]] : 0);
+    free(ins), free(nat_of), free(line_of);
+    return true;
+}
+
+/* The old way, for code whose extent is unknown (no symbol): block k's
+ * code [pc, next block's pc) up to a ret or ud2, and up to the first jmp
+ * when the next block starts another function. */
+static long weigh(const uint8_t *p, size_t len, bool past_jumps, unsigned *hooks) {
     size_t off = 0;
     long n = 0;
     int prev_rdi = 0; /* previous instruction set %rdi and has not been discounted */
@@ -268,7 +460,6 @@ static long weigh(const uint8_t *p, size_t len, bool past_jumps, unsigned *hooks
         struct x86_insn in;
         unsigned l = x86_decode(p + off, len - off, &in);
         if (!l) return -1;
-        if (at) at[n] = (uint32_t)off; /* (overwritten unless counted) */
         off += l;
         if (in.is_nop) { /* alignment padding: not an instruction of the program */
             prev_rdi = 0;
@@ -288,122 +479,88 @@ static long weigh(const uint8_t *p, size_t len, bool past_jumps, unsigned *hooks
     return n;
 }
 
-long cov_weigh_code(const uint8_t *p, size_t len, bool past_jumps, unsigned *hooks) {
-    return weigh(p, len, past_jumps, hooks, NULL);
-}
-
-#define MAX_BLOCK_BYTES 4096u
-
-/* Block k's extent: bytes up to the next block (at most MAX_BLOCK_BYTES)
- * and whether code past a jump is its own (see weights_compute_now). */
-static size_t block_len(size_t k, bool *past_jumps) {
-    *past_jumps = k + 1 < tab.n && !tab.sorted[k + 1].fn_entry;
-    if (k + 1 >= tab.n) return MAX_BLOCK_BYTES;
-    uintptr_t next = tab.sorted[k + 1].pc;
-    return next - tab.sorted[k].pc < MAX_BLOCK_BYTES ? next - tab.sorted[k].pc : MAX_BLOCK_BYTES;
-}
-
-/* Charged weight of each instruction of function [i, j) (blocks in sorted
- * order, entry fpc) by source line: an instruction on line L costs
- * native(L) / instrumented(L), where native(L) is the number of the native
- * build's instructions on L and instrumented(L) the number of counted
- * instructions of the instrumented build on L; the native instructions on
- * lines without instrumented code are spread evenly over the function.
- * Fills per_block[k - i]; false without line information. */
-static bool scale_by_line(size_t i, size_t j, uintptr_t fpc, double *per_block) {
-    const struct cov_sym_line *nat, *til;
-    size_t nn, nt;
-    if (!cov_sym_lines(fpc, &nat, &nn, &til, &nt)) return false;
-    size_t total = 0;
-    for (size_t k = i; k < j; k++) total += tab.weight[tab.sorted[k].idx];
-    uint32_t *at = calloc(MAX_BLOCK_BYTES, sizeof *at);
-    long *ins = calloc(nn + 1, sizeof *ins);           /* instrumented(L) per native line */
-    int *line_of = calloc(total + 1, sizeof *line_of); /* per counted instruction */
-    assert(at && ins && line_of);
-    /* pass 1: the line of every counted instruction */
-    size_t q = 0;
-    for (size_t k = i; k < j; k++) {
-        bool pj;
-        size_t len = block_len(k, &pj);
-        unsigned hooks;
-        long w = weigh((const uint8_t *)tab.sorted[k].pc, len, pj, &hooks, at);
-        if (w != (long)tab.weight[tab.sorted[k].idx]) { /* (a fallback block) */
-            free(at), free(ins), free(line_of);
-            return false;
-        }
-        for (long m = 0; m < w && q < total; m++, q++) {
-            uintptr_t off = tab.sorted[k].pc + at[m] - fpc;
-            size_t lo = 0; /* last tile line record with off <= off */
-            for (size_t r = 0; r < nt && til[r].off <= off; r++) lo = r;
-            int li = -1;
-            for (size_t r = 0; r < nn; r++)
-                if (!strcmp(nat[r].loc, til[lo].loc)) li = (int)r;
-            line_of[q] = li;
-            if (li >= 0) ins[li]++;
-        }
+/* The blocks [i, j) of one function (sorted; entry fpc): raw[k - i] the
+ * expected instructions of the instrumented code per execution of block
+ * k, scaled[k - i] the same charged what the native build spends (see
+ * weights_compute_now). */
+static void function_weights(size_t i, size_t j, double *raw, double *scaled) {
+    uintptr_t fpc = tab.sorted[i].pc;
+    bool entry = tab.sorted[i].fn_entry;
+    uint64_t size = entry ? cov_sym_size(fpc) : 0;
+    long native = entry ? cov_sym_native_count(fpc) : -1;
+    uint32_t *starts = calloc(j - i, sizeof *starts);
+    assert(starts);
+    bool in_code = size > 0 && size < (1u << 24);
+    for (size_t k = i; in_code && k < j; k++) {
+        in_code = tab.sorted[k].pc - fpc < size;
+        starts[k - i] = (uint32_t)(tab.sorted[k].pc - fpc);
     }
-    long native_total = 0, matched = 0;
-    for (size_t r = 0; r < nn; r++) {
-        native_total += nat[r].count;
-        if (ins[r]) matched += nat[r].count;
-    }
-    double spread = q ? (double)(native_total - matched) / (double)q : 0;
-    /* pass 2: each block's weight */
-    q = 0;
-    for (size_t k = i; k < j; k++) {
-        double w = 0;
-        for (uint32_t m = 0; m < tab.weight[tab.sorted[k].idx] && q < total; m++, q++)
-            w += spread + (line_of[q] >= 0 ? (double)nat[line_of[q]].count / ins[line_of[q]] : 0);
-        per_block[k - i] = w;
-    }
-    free(at);
-    free(ins);
-    free(line_of);
-    return true;
-}
-
-/* The instrumentation inflates the code it measures; each function's
- * blocks are charged what its native build executes instead (tile_cc.sh
- * compiled the same source without the instrumentation and embedded its
- * counts). With line information, per source line (scale_by_line); else by
- * the function's factor native / instrumented instructions. Rounding is
- * carried from block to block in address order, so any run of consecutive
- * blocks (a loop body) is within one instruction of its scaled weight. A
- * function without native counts keeps its weights. */
-static void scale_to_native(void) {
-    tab.charged = calloc(tab.n ? tab.n : 1, sizeof *tab.charged);
-    double *w = calloc(tab.n ? tab.n : 1, sizeof *w);
-    assert(tab.charged && w);
-    uint64_t charged_total = 0, scaled = 0, by_line = 0;
-    for (size_t i = 0; i < tab.n;) {
-        size_t j = i + 1;
-        while (j < tab.n && !tab.sorted[j].fn_entry) j++;
-        uint64_t sum = 0;
-        for (size_t k = i; k < j; k++) sum += tab.weight[tab.sorted[k].idx];
-        uintptr_t fpc = tab.sorted[i].pc;
-        long native = tab.sorted[i].fn_entry ? cov_sym_native_count(fpc) : -1;
-        if (native >= 0 && sum && tab.sorted[i].fn_entry && scale_by_line(i, j, fpc, w)) {
-            by_line++;
+    struct fcode fc;
+    if (in_code && fcode_decode((const uint8_t *)fpc, size, starts, j - i, &fc)) {
+        double *w = calloc(fc.n + 1, sizeof *w), *prob = calloc(fc.n + 1, sizeof *prob);
+        assert(w && prob);
+        for (size_t q = 0; q < fc.n; q++) w[q] = fc.counted[q];
+        for (size_t k = i; k < j; k++)
+            raw[k - i] = walk(&fc, (size_t)index_of(&fc, starts[k - i]), w, prob);
+        if (native >= 0 && fc.static_counted) {
+            if (line_charges(fpc, &fc, w)) {
+                tab.st.by_line_functions++;
+            } else {
+                for (size_t q = 0; q < fc.n; q++)
+                    w[q] = fc.counted[q] * (double)native / fc.static_counted;
+            }
+            tab.st.scaled_functions++;
+            for (size_t k = i; k < j; k++)
+                scaled[k - i] = walk(&fc, (size_t)index_of(&fc, starts[k - i]), w, prob);
         } else {
-            double f = native >= 0 && sum ? (double)native / (double)sum : 1.0;
-            for (size_t k = i; k < j; k++) w[k - i] = f * tab.weight[tab.sorted[k].idx];
+            memcpy(scaled, raw, (j - i) * sizeof *raw);
         }
-        scaled += native >= 0 && sum;
-        double acc = 0;
-        uint64_t out = 0;
-        for (size_t k = i; k < j; k++) {
-            acc += w[k - i];
-            uint64_t upto = (uint64_t)(acc + 0.5);
-            tab.charged[tab.sorted[k].idx] = (uint32_t)(upto - out);
-            out = upto;
-        }
-        charged_total += out;
-        i = j;
+        tab.st.hook_calls += fc.hooks;
+        free(w), free(prob);
+        fcode_free(&fc);
+        free(starts);
+        return;
     }
-    free(w);
-    tab.st.charged_total = charged_total;
-    tab.st.scaled_functions = scaled;
-    tab.st.by_line_functions = by_line;
+    /* no extent (or undecodable): block by block, scaled by the function's
+     * factor */
+    double sum = 0;
+    for (size_t k = i; k < j; k++) {
+        uintptr_t pc = tab.sorted[k].pc;
+        bool past_jumps = k + 1 < tab.n && !tab.sorted[k + 1].fn_entry;
+        size_t len = MAX_BLOCK_BYTES;
+        if (k + 1 < tab.n && tab.sorted[k + 1].pc - pc < MAX_BLOCK_BYTES)
+            len = tab.sorted[k + 1].pc - pc;
+        unsigned hooks = 0;
+        long w = len ? weigh((const uint8_t *)pc, len, past_jumps, &hooks) : 0;
+        if (w < 0) {
+            /* decoder failed: estimate from bytes (12 per hook call, 4 per instruction) */
+            tab.st.fallbacks++;
+            w = (long)(len > 24 ? (len - 12) / 4 : 1);
+            hooks = 1;
+        }
+        tab.st.hook_calls += hooks;
+        raw[k - i] = (double)w;
+        sum += (double)w;
+    }
+    double f = native >= 0 && sum > 0 ? (double)native / sum : 1.0;
+    tab.st.scaled_functions += native >= 0 && sum > 0;
+    for (size_t k = i; k < j; k++) scaled[k - i] = f * raw[k - i];
+    free(starts);
+}
+
+/* Fixed-point weights of blocks [i, j) from w, the rounding carried from
+ * block to block in address order (a run of consecutive blocks, a loop
+ * body, is within 1/COV_INSTR_ONE of its weight); returns their sum. */
+static uint64_t to_fixed(size_t i, size_t j, const double *w, uint32_t *out) {
+    double acc = 0;
+    uint64_t done = 0;
+    for (size_t k = i; k < j; k++) {
+        acc += w[k - i] * COV_INSTR_ONE;
+        uint64_t upto = (uint64_t)(acc + 0.5);
+        out[tab.sorted[k].idx] = (uint32_t)(upto - done);
+        done = upto;
+    }
+    return done;
 }
 
 static int cmp_block(const void *a, const void *b) {
@@ -411,6 +568,17 @@ static int cmp_block(const void *a, const void *b) {
     return x->pc < y->pc ? -1 : x->pc > y->pc ? 1 : (x->idx < y->idx ? -1 : x->idx > y->idx);
 }
 
+/* Block weights. Each function's code is decoded from its entry to its
+ * end (the symbol's size) and a block's weight is what one execution of
+ * it runs until control reaches the next guarded block (walk()): counted
+ * instructions only (not the instrumentation's own: each hook call and
+ * the instruction before it that loads the hook's argument into %rdi; not
+ * nop padding). The instrumentation inflates the code it measures, so
+ * each counted instruction is charged what the native build spends on the
+ * same source line (line_charges(); tile_cc.sh compiled the same source
+ * without the instrumentation and embedded its counts), or by the
+ * function's factor native / instrumented instructions without line
+ * information. A function without native counts keeps its own weights. */
 static void weights_compute_now(void) {
     if (tab.sorted || !tab.pcs || !tab.guards) return;
     size_t n = (size_t)(tab.pcs_end - tab.pcs) / 2;
@@ -421,7 +589,9 @@ static void weights_compute_now(void) {
     tab.n = n;
     tab.sorted = calloc(n ? n : 1, sizeof *tab.sorted);
     tab.weight = calloc(n ? n : 1, sizeof *tab.weight);
-    assert(tab.sorted && tab.weight);
+    tab.charged = calloc(n ? n : 1, sizeof *tab.charged);
+    double *raw = calloc(n ? n : 1, sizeof *raw), *scaled = calloc(n ? n : 1, sizeof *scaled);
+    assert(tab.sorted && tab.weight && tab.charged && raw && scaled);
     size_t nfn = 0;
     for (size_t i = 0; i < n; i++) {
         tab.sorted[i].pc = tab.pcs[2 * i];
@@ -434,35 +604,21 @@ static void weights_compute_now(void) {
     assert(tab.fn_pcs);
     tab.nfn = 0;
     memset(&tab.st, 0, sizeof tab.st);
-    for (size_t i = 0; i < n; i++) {
-        struct block *b = &tab.sorted[i];
-        if (b->fn_entry) tab.fn_pcs[tab.nfn++] = b->pc;
-        size_t len = MAX_BLOCK_BYTES;
-        /* Past an unconditional jump lies either padding or a machine block
-         * without a guard that codegen split off this block (select and
-         * division lowering): counted here while the next guarded block is
-         * in the same function. */
-        bool past_jumps = i + 1 < n && !tab.sorted[i + 1].fn_entry;
-        if (i + 1 < n) {
-            uintptr_t next = tab.sorted[i + 1].pc;
-            len = next - b->pc < MAX_BLOCK_BYTES ? next - b->pc : MAX_BLOCK_BYTES;
-        }
-        unsigned hooks = 0;
-        long w = len ? cov_weigh_code((const uint8_t *)b->pc, len, past_jumps, &hooks) : 0;
-        if (w < 0) {
-            /* decoder failed: estimate from bytes (12 per hook call, 4 per instruction) */
-            tab.st.fallbacks++;
-            w = (long)(len > 24 ? (len - 12) / 4 : 1);
-            hooks = 1;
-        }
-        tab.weight[b->idx] = (uint32_t)w;
-        tab.guards[b->idx] = (uint32_t)w;
-        tab.st.hook_calls += hooks;
-        tab.st.weight_total += (uint64_t)w;
+    uint64_t weight_total = 0, charged_total = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && !tab.sorted[j].fn_entry) j++;
+        if (tab.sorted[i].fn_entry) tab.fn_pcs[tab.nfn++] = tab.sorted[i].pc;
+        function_weights(i, j, raw, scaled);
+        weight_total += to_fixed(i, j, raw, tab.weight);
+        charged_total += to_fixed(i, j, scaled, tab.charged);
+        i = j;
     }
+    free(raw), free(scaled);
     tab.st.blocks = n;
     tab.st.functions = tab.nfn;
-    scale_to_native();
+    tab.st.weight_total = weight_total >> COV_INSTR_SHIFT;
+    tab.st.charged_total = charged_total >> COV_INSTR_SHIFT;
     tab.correct = true;
     for (size_t i = 0; i < n; i++) tab.guards[i] = tab.charged[i];
 }

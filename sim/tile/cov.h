@@ -6,27 +6,36 @@
  * hooks the compiler calls.
  *  - At start-up, __sanitizer_cov_trace_pc_guard_init and
  *    __sanitizer_cov_pcs_init hand over the guard array and the PC table
- *    (one entry per basic block, same order). cov_weights_compute() sorts the
- *    block PCs, takes each block's code [pc, next block pc) (up to a ret or
- *    ud2; up to the first jmp when the next block starts another function),
- *    walks it with an x86-64 length decoder (sim/cov_x86.h) and counts its
- *    instructions, minus nop padding and the instrumentation's own: each call
- *    to a hook and the instruction before it that loads the hook's argument
- *    into %rdi. Code after a jmp and before the next guarded block is a
- *    machine block without a guard (codegen split it off this block) and is
- *    counted with it. That count is the block's
- *    weight. Blocks the decoder cannot walk fall back to (bytes - 12 per hook
- *    call) / 4 and are counted in cov_stats().
+ *    (one entry per basic block, same order). cov_weights_compute() decodes
+ *    each instrumented function from its entry to its end (its symbol's
+ *    size; sim/tile/cov_sym.h) with an x86-64 length decoder
+ *    (sim/tile/cov_x86.h) and follows the control flow from each block's
+ *    pc until it reaches another block: the block's weight is the
+ *    instructions one execution runs on the way, minus nop padding and the
+ *    instrumentation's own (each call to a hook and the instruction before
+ *    it that loads the hook's argument into %rdi). Code without a guard
+ *    that code generation added (the two ways of a division by a divisor
+ *    that may or may not fit 32 bits, a condition `a && b` split into two
+ *    branches, a tail several blocks jump to) is charged to every block
+ *    that reaches it, each way of a conditional branch half of the time.
+ *    A function whose extent is unknown falls back to each block's code
+ *    [pc, next block pc) up to a ret, ud2 or jmp; blocks the decoder cannot
+ *    walk fall back to (bytes - 12 per hook call) / 4 and are counted in
+ *    cov_stats().
  *  - The instrumentation inflates the code it measures (spills around the
  *    hook calls, addresses kept live for them, read-modify-write
- *    instructions split into load/op/store). Each function's weights are
- *    therefore scaled by native / instrumented: its instruction count in the
- *    same source compiled without instrumentation (tile_cc.sh embeds it,
- *    sim/tile/cov_sym.h reads it) over the sum of its blocks' weights, with
- *    the rounding carried from block to block so that the function's blocks
- *    add up to its native count. The scaled weight is written into the
- *    block's guard, so the guard hook is one add.
- *  - Each executed block adds its weight to the current context's `instr`.
+ *    instructions split into load/op/store). Each counted instruction is
+ *    therefore charged what the same source compiled without
+ *    instrumentation spends (tile_cc.sh embeds those counts, sim/tile/
+ *    cov_sym.h reads them): on its source line, native(L) /
+ *    instrumented(L); without line information, the function's native /
+ *    instrumented instructions. The charged weight is written into the
+ *    block's guard in 1/COV_INSTR_ONE instructions (a block's native share is
+ *    rarely a whole number: rounded to whole instructions, a short loop's
+ *    charge per iteration was up to half an instruction per block off), so
+ *    the guard hook is one add.
+ *  - Each executed block adds its weight to the current context's `instr`
+ *    (1/COV_INSTR_ONE instructions; cov_instr() gives whole ones).
  *    Each load and store goes to the current context's memory model: a
  *    two-entry translation cache (region bounds, rights and fixed home; the
  *    slow path fills the first) gives the simulated address; a repeat of the
@@ -63,6 +72,11 @@
 
 enum { COV_READ = MEM_READ, COV_WRITE = MEM_WRITE }; /* (sim/tile/mem.h) */
 
+/* Instruction counts of the contexts and the guards are fixed point: one
+ * instruction is COV_INSTR_ONE units. */
+#define COV_INSTR_SHIFT 8
+#define COV_INSTR_ONE (1u << COV_INSTR_SHIFT)
+
 struct cov_ctx;
 typedef void (*cov_slow_fn)(struct cov_ctx *c, uintptr_t addr, unsigned size, unsigned kind,
                             uintptr_t pc);
@@ -70,8 +84,8 @@ typedef void (*cov_slow_fn)(struct cov_ctx *c, uintptr_t addr, unsigned size, un
 typedef void (*cov_limit_fn)(struct cov_ctx *c, uintptr_t pc);
 
 struct cov_ctx {
-    uint64_t instr;         /* simulated instructions so far */
-    uint64_t instr_limit;   /* crossing it calls on_limit (budget, profile sample) */
+    uint64_t instr;         /* simulated instructions so far, 1/COV_INSTR_ONE each */
+    uint64_t instr_limit;   /* crossing it (same unit) calls on_limit (budget, sample) */
     uint64_t stall;         /* cycles beyond L1 hits (memory, load-use) */
     uint64_t blocks;        /* block hits: counted by the null context only */
     uint64_t loads, stores; /* counted by the hooks on entry, whatever path follows */
@@ -115,6 +129,9 @@ struct cov_ctx {
 
 extern struct cov_ctx *cov_cur;
 
+/* Whole instructions counted by c so far. */
+static inline uint64_t cov_instr(const struct cov_ctx *c) { return c->instr >> COV_INSTR_SHIFT; }
+
 /* The context that counts hook calls made while no tile runs. */
 struct cov_ctx *cov_null_ctx(void);
 /* Make c current (NULL: the null context). Returns the previous one. */
@@ -130,16 +147,18 @@ struct cov_stats {
     uint64_t fallbacks;         /* blocks the decoder could not walk */
     uint64_t hook_calls;        /* instrumentation calls found in the code */
     uint64_t weight_total;      /* sum of weights (instructions of the instrumented blocks) */
-    uint64_t charged_total;     /* sum of the weights scaled to the native build */
+    uint64_t charged_total;     /* sum of the weights scaled to the native build
+                                   (whole instructions) */
     uint64_t scaled_functions;  /* functions with a native count (tile_cc.sh) */
     uint64_t by_line_functions; /* ... scaled line by line */
 };
 struct cov_stats cov_stats(void);
-/* Block i (in PC-table order): its pc, weight and whether it is a function entry.
- * Returns false past the end. */
+/* Block i (in PC-table order): its pc, weight (instructions of the
+ * instrumented code per execution, in 1/COV_INSTR_ONE) and whether it is a
+ * function entry. Returns false past the end. */
 bool cov_block(size_t i, uintptr_t *pc, uint32_t *weight, bool *fn_entry);
-/* Block i's weight scaled to the native build (what its guard adds while
- * the scaling is on). */
+/* Block i's weight scaled to the native build, in 1/COV_INSTR_ONE
+ * instructions (what its guard adds while the scaling is on). */
 uint32_t cov_block_charged(size_t i);
 /* Guards add the scaled weights (on, the default) or the instrumented
  * blocks' own counts (off: for validation). Process-wide; returns the
@@ -150,10 +169,13 @@ bool cov_set_native_scaling(bool on);
 bool cov_function_of(uintptr_t pc, size_t *fn_index, uintptr_t *fn_pc);
 /* Entry pc of function fi (index as given by cov_function_of). */
 bool cov_function_pc(size_t fi, uintptr_t *pc);
-/* Weight computation of one code range, as used for blocks (exposed for
- * tests): instructions in [p, p + len) up to the first ret/ud2 (and the first
- * unconditional jump unless past_jumps), minus instrumentation and nop
- * padding; *hooks gets the hook calls found. Returns -1 if the decoder failed. */
-long cov_weigh_code(const uint8_t *p, size_t len, bool past_jumps, unsigned *hooks);
+/* Block weights of one piece of code laid out as a function, as computed
+ * for the instrumented functions (exposed for tests): code [p, p + len),
+ * blocks starting at offsets starts[0, nb); out[k] gets the instructions
+ * one execution of block k runs until control reaches another block
+ * (hook calls, their argument set-up and nop padding left out; each way of
+ * a conditional branch inside a block taken half of the time). False if
+ * the decoder failed or a start is not an instruction. */
+bool cov_walk_code(const uint8_t *p, size_t len, const uint32_t *starts, size_t nb, double *out);
 
 #endif

@@ -234,6 +234,11 @@ bool cov_sym_lines(uintptr_t entry, const struct cov_sym_line **native, size_t *
     return *nnative && *ntile;
 }
 
+uint64_t cov_sym_size(uintptr_t entry) {
+    size_t i = find(entry);
+    return i == SIZE_MAX || tab.syms[i].addr != entry ? 0 : tab.syms[i].size;
+}
+
 long cov_sym_native_count(uintptr_t entry) {
     size_t i = find(entry);
     if (i == SIZE_MAX || tab.syms[i].addr != entry) return -1;

@@ -37,6 +37,9 @@
 /* The function holding pc: its name (valid for the process's lifetime) and
  * entry address. False if no function symbol covers pc. */
 bool cov_sym_lookup(uintptr_t pc, const char **name, uintptr_t *start);
+/* The size in bytes of the function starting at entry (its symbol's), or 0
+ * if unknown. */
+uint64_t cov_sym_size(uintptr_t entry);
 /* The native instruction count of the function starting at entry (a
  * tile-code function), as embedded by tile_cc.sh; -1 if unknown. */
 long cov_sym_native_count(uintptr_t entry);

@@ -142,6 +142,12 @@ unsigned x86_decode(const uint8_t *p, size_t avail, struct x86_insn *out) {
             if (op2 >= 0x80 && op2 <= 0x8F) {
                 i += 4;
                 out->flow = X86_FLOW_JCC;
+                if (i <= avail) {
+                    int32_t r;
+                    memcpy(&r, p + i - 4, 4);
+                    out->has_target = 1;
+                    out->rel = r;
+                }
             }
             if (op2 == 0x0B) out->flow = X86_FLOW_END; /* ud2 */
             if (op2 == 0x1F) out->is_nop = 1;
@@ -181,10 +187,20 @@ unsigned x86_decode(const uint8_t *p, size_t avail, struct x86_insn *out) {
         out->rel = r;
     } else if (op == 0xE9 || op == 0xEB) {
         out->flow = X86_FLOW_JMP;
+        out->has_target = 1;
+        if (op == 0xEB) {
+            out->rel = (int8_t)p[i - 1];
+        } else {
+            int32_t r;
+            memcpy(&r, p + i - 4, 4);
+            out->rel = r;
+        }
     } else if (op == 0xC3 || op == 0xC2 || op == 0xF4 || op == 0xCC) {
         out->flow = X86_FLOW_END;
     } else if ((op >= 0x70 && op <= 0x7F) || (op >= 0xE0 && op <= 0xE3)) {
         out->flow = X86_FLOW_JCC;
+        out->has_target = 1;
+        out->rel = (int8_t)p[i - 1];
     } else if (op == 0xFF) {
         unsigned reg = (p[modrm_at] >> 3) & 7;
         if (reg == 2 || reg == 3) out->flow = X86_FLOW_CALL;

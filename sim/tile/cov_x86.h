@@ -25,7 +25,7 @@ enum x86_flow {
 struct x86_insn {
     unsigned len;
     enum x86_flow flow;
-    int has_target; /* call/jmp rel: target = address of next insn + rel */
+    int has_target; /* direct call, jmp or jcc: target = address of next insn + rel */
     int64_t rel;
     int is_nop;     /* 90 (xchg %eax,%eax), 0F 1F /0: alignment padding */
     int writes_rdi; /* mov/lea with destination %rdi/%edi (sanitizer hook argument) */

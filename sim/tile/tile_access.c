@@ -131,7 +131,7 @@ static void exact_block(struct tile *t, struct cov_ctx *c, uintptr_t pc) {
 
 static void budget_hit(struct cov_ctx *c, uintptr_t pc) {
     struct tile *t = c->owner;
-    uint64_t period = t->chip->cfg.tile.profile_sample_instr;
+    uint64_t period = t->chip->cfg.tile.profile_sample_instr << COV_INSTR_SHIFT;
     if (t->chip->cfg.tile.profile == CHIP_PROFILE_EXACT) {
         exact_block(t, c, pc);
         if (c->instr < t->budget_instr) {

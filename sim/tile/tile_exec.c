@@ -74,9 +74,10 @@ static void handler_begin(struct tile *t, sim_time_t now) {
     cc->last_val = 0;
     t->exact_mark = 0; /* (the exact profile counts from here) */
     uint64_t budget = c->cfg.tile.handler_budget_cycles;
-    t->budget_instr = (uint64_t)(((unsigned __int128)budget << 16) / c->cpi_q16) + 1;
-    uint64_t period = c->cfg.tile.profile_sample_instr;
-    t->next_sample = period ? period - (t->prof.instr % period) : UINT64_MAX;
+    t->budget_instr =
+        (uint64_t)(((unsigned __int128)budget << (16 + COV_INSTR_SHIFT)) / c->cpi_q16) + 1;
+    uint64_t period = c->cfg.tile.profile_sample_instr << COV_INSTR_SHIFT;
+    t->next_sample = period ? period - (t->instr_units % period) : UINT64_MAX;
     tile_sync_quantum_arm(t); /* sets the guard hook's limit */
 }
 
@@ -91,7 +92,8 @@ static uint64_t handler_end(struct tile *t, uint64_t loads0, uint64_t stores0) {
     t->prof.cycles[t->label] += c->cfg.tile.poll_cycles;
     t->in_handler = false;
     t->prof.handlers++;
-    t->prof.instr += cc->instr;
+    t->instr_units += cc->instr;
+    t->prof.instr = t->instr_units >> COV_INSTR_SHIFT;
     c->caches.st[t->id].l1_hits += cc->l1_fast_hits;
     cc->l1_fast_hits = 0;
     t->prof.mem_cycles += cc->mem_cycles;

@@ -91,9 +91,13 @@ struct tile {
     /* regions */
     struct mem_region *priv, *stack;
     struct tile_prof prof;
+    uint64_t instr_units; /* prof.instr in 1/COV_INSTR_ONE (handlers' fractions add up) */
+    /* thresholds of cov.instr (1/COV_INSTR_ONE instructions, as it) */
     uint64_t budget_instr, next_sample;
     uint64_t quantum_instr, quantum_stall; /* the quantum's thresholds (tile_sync.c) */
-    uint64_t *fn_instr; /* instructions per instrumented function (sampled or exact) */
+    /* instructions per instrumented function (sampled or exact), in
+     * 1/COV_INSTR_ONE */
+    uint64_t *fn_instr;
     /* exact profile: instructions counted up to the last block attributed,
      * and the function range the last block fell in */
     uint64_t exact_mark;

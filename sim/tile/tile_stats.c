@@ -25,7 +25,7 @@ static void write_top_functions(const struct tile *t, struct json_writer *w) {
         tile_fault_function_name(best, name, sizeof name);
         json_object_begin(w);
         json_kv_string(w, "function", name);
-        json_kv_uint(w, "instructions", t->fn_instr[best]);
+        json_kv_uint(w, "instructions", t->fn_instr[best] >> COV_INSTR_SHIFT);
         json_object_end(w);
         shown_above = t->fn_instr[best];
         shown_idx = best;
@@ -98,13 +98,20 @@ int chip_write_function_csv(const struct chip *c, const char *path) {
     if (!f) return -1;
     fprintf(f, "tile,function,instructions\n");
     size_t nfn = cov_stats().functions;
-    for (unsigned i = 0; i < c->ntiles; i++)
+    for (unsigned i = 0; i < c->ntiles; i++) {
+        /* whole instructions, the rounding carried from function to
+         * function: the rows add up to the tile's count (exact profile) */
+        uint64_t cum = 0, shown = 0;
         for (size_t k = 0; c->tiles[i].fn_instr && k < nfn; k++)
             if (c->tiles[i].fn_instr[k]) {
                 char name[128];
                 tile_fault_function_name(k, name, sizeof name);
-                fprintf(f, "%u,%s,%llu\n", i, name, (unsigned long long)c->tiles[i].fn_instr[k]);
+                cum += c->tiles[i].fn_instr[k];
+                uint64_t upto = cum >> COV_INSTR_SHIFT;
+                fprintf(f, "%u,%s,%llu\n", i, name, (unsigned long long)(upto - shown));
+                shown = upto;
             }
+    }
     int rc = ferror(f) ? -1 : 0;
     if (fclose(f) != 0) rc = -1;
     return rc;

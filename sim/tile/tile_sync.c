@@ -79,7 +79,8 @@ void tile_sync_quantum_arm(struct tile *t) {
         uint64_t local = tile_now_cycles(t);
         uint64_t room = global + q > local ? global + q - local : 0;
         t->quantum_instr =
-            t->cov.instr + (uint64_t)(((unsigned __int128)room << 16) / c->cpi_q16) + 1;
+            t->cov.instr +
+            (uint64_t)(((unsigned __int128)room << (16 + COV_INSTR_SHIFT)) / c->cpi_q16) + 1;
         t->quantum_stall = t->cov.stall + room + 1;
     }
     tile_sync_set_limit(t);

@@ -8,9 +8,12 @@ const char *const tile_role_names[] = {"none", "net", "app", "rtc", NULL};
 uint64_t tile_handler_cycles(struct tile *t) {
     if (!t->in_handler) return 0;
     const struct chip *c = t->chip;
+    /* (instr in 1/COV_INSTR_ONE instructions, cpi and the load-use stall in
+     * 1/65536 cycles) */
     unsigned __int128 q = (unsigned __int128)t->cov.instr * c->cpi_q16 +
-                          (unsigned __int128)t->cov.dep_hits * c->dep_q16 + 0xFFFF;
-    return (uint64_t)(q >> 16) + t->cov.stall + t->extra;
+                          ((unsigned __int128)t->cov.dep_hits * c->dep_q16 << COV_INSTR_SHIFT) +
+                          (((unsigned __int128)1 << (16 + COV_INSTR_SHIFT)) - 1);
+    return (uint64_t)(q >> (16 + COV_INSTR_SHIFT)) + t->cov.stall + t->extra;
 }
 
 uint64_t tile_now_cycles(struct tile *t) {

@@ -60,7 +60,8 @@ Test(tile_cov, decoder_matches_objdump) {
 }
 
 /* Sum of block weights of a function vs objdump's count minus the hook
- * calls and their argument set-up. */
+ * calls and their argument set-up (not equal: a tail several blocks jump
+ * to counts for each of them, each way of a diamond half). */
 Test(tile_cov, function_weights_match_objdump) {
     const char *names[] = {"calib_loop", "calib_hashtab_lookups", "calib_chase_walk"};
     const void *addrs[] = {(const void *)calib_loop, (const void *)calib_hashtab_lookups,
@@ -82,6 +83,7 @@ Test(tile_cov, function_weights_match_objdump) {
             uintptr_t p2;
             if (cov_function_of(pc, &f2, &p2) && f2 == fi) sum += w;
         }
+        sum = (sum + COV_INSTR_ONE / 2) / COV_INSTR_ONE; /* (weights in 1/COV_INSTR_ONE) */
         long expect = n - 2 * hooks - nops;
         cr_assert_gt(hooks, 0);
         cr_log_info("%s: objdump %ld instructions, %ld hook calls, %ld nops -> %ld; weights %llu",
@@ -89,6 +91,43 @@ Test(tile_cov, function_weights_match_objdump) {
         cr_assert(sum >= (uint64_t)(expect * 0.95) && sum <= (uint64_t)(expect * 1.05),
                   "%s: weights %llu vs objdump %ld", names[k], (unsigned long long)sum, expect);
     }
+}
+
+/* A block's weight follows its code: of a diamond code generation put in
+ * a block (a division by a 32-bit divisor or not), each way counts half;
+ * a tail two blocks jump to counts for both. */
+Test(tile_cov, block_weights_follow_control_flow) {
+    static const uint8_t diamond[] = {
+        0x48, 0x85, 0xc0,       /* 0: test %rax,%rax */
+        0x74, 0x05,             /* 3: je 0xa */
+        0x48, 0x89, 0xc1,       /* 5: mov %rax,%rcx (one way) */
+        0xeb, 0x03,             /* 8: jmp 0xd */
+        0x48, 0x89, 0xd1,       /* a: mov %rdx,%rcx (the other way) */
+        0x48, 0x01, 0xc8,       /* d: add %rcx,%rax */
+        0xc3,                   /* 10: ret */
+        0x0f, 0x1f, 0x40, 0x00, /* 11: nop padding */
+    };
+    uint32_t one = 0;
+    double w[2];
+    cr_assert(cov_walk_code(diamond, sizeof diamond, &one, 1, w));
+    /* test, je; half of (mov, jmp); half of mov; add, ret */
+    cr_assert_float_eq(w[0], 5.5, 1e-9, "diamond block: %g", w[0]);
+
+    static const uint8_t tail[] = {
+        0x48, 0x85, 0xc0,             /* 0: test %rax,%rax (block 0) */
+        0x75, 0x04,                   /* 3: jne 0x9 (block 1) */
+        0x31, 0xc0,                   /* 5: xor %eax,%eax */
+        0xeb, 0x05,                   /* 7: jmp 0xe (the shared tail) */
+        0xb8, 0x01, 0x00, 0x00, 0x00, /* 9: mov $1,%eax (block 1) */
+        0x48, 0xff, 0xc0,             /* e: inc %rax */
+        0xc3,                         /* 11: ret */
+    };
+    uint32_t starts[] = {0, 9};
+    cr_assert(cov_walk_code(tail, sizeof tail, starts, 2, w));
+    /* block 0: test, jne; then half of the time xor, jmp, inc, ret */
+    cr_assert_float_eq(w[0], 4.0, 1e-9, "block 0: %g", w[0]);
+    /* block 1: mov, inc, ret (the tail is its code too) */
+    cr_assert_float_eq(w[1], 3.0, 1e-9, "block 1: %g", w[1]);
 }
 
 static const char *find_obj(const char *list, const char *suffix, char *out, size_t len) {
@@ -154,7 +193,7 @@ Test(tile_cov, loop_charged_objdump_count) {
     cov_set_current(NULL);
     cr_assert_eq(r1, calib_loop_native(1000, 7), "same result instrumented and native");
     cr_assert_eq(r2, calib_loop_native(11000, 7));
-    double per_iter = (double)(i2 - i1) / 10000.0;
+    double per_iter = (double)(i2 - i1) / COV_INSTR_ONE / 10000.0; /* (instr: fixed point) */
     cr_log_info("loop body: objdump %ld instructions, charged %.3f", body, per_iter);
     /* (20%: scaled by source line, the loop is charged 13 of the native 16;
      * docs/tiles.md, "Accuracy") */
