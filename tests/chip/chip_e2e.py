@@ -9,7 +9,9 @@ files:        a client fetches files of 1 B, 1 KB, 64 KB and 1 MB from the
               the UDN), of rtc and of n12; every body is compared byte for
               byte by the client (clients.verify); every request must come
               back 200 and intact; and again on d12-all with 1% loss on the
-              client wires (nic.impair.loss), where TCP must retransmit.
+              client wires (nic.impair.loss), where TCP must retransmit,
+              and with the smallest batching bound (3 words: every record of
+              more than one piece splits, many messages per handler run).
 determinism:  the same config and seed twice: summary.json identical but
               for the host section; another seed differs.
 refusals:     a layout whose stack tiles do not match nic.mpipe.rings, a
@@ -71,11 +73,12 @@ def small(layout, rings, erings, hosts=2, conns=4, requests=16):
 
 
 def files_case(tmp):
-    for layout, rings, erings, loss in [("d12-all", 12, 12, 0), ("rtc", 36, 24, 0),
-                                        ("n12", 12, 12, 0), ("d12-all", 12, 12, 0.01)]:
-        out = os.path.join(tmp, f"{layout}-{loss}")
+    for layout, rings, erings, loss, batch in [
+            ("d12-all", 12, 12, 0, 126), ("rtc", 36, 24, 0, 126), ("n12", 12, 12, 0, 126),
+            ("d12-all", 12, 12, 0.01, 126), ("d12-all", 12, 12, 0, 3)]:
+        out = os.path.join(tmp, f"{layout}-{loss}-{batch}")
         run(out, *small(layout, rings, erings), f"nic.impair.loss={loss}",
-            "nic.pcap_ports=client0")
+            "nic.pcap_ports=client0", f"dlibos.batch_words={batch}")
         st = json.load(open(os.path.join(out, "summary.json")))["stats"]
         c = st["clients"]
         want = 2 * 16
@@ -97,7 +100,7 @@ def files_case(tmp):
         rtx = sum(t["stack"].get("tcp_retransmits", 0) for t in st["stack_tiles"])
         if loss and not rtx:
             sys.exit(f"{layout}: {loss} loss on the client wires, yet no retransmission")
-        print(f"{layout}, loss {loss}: {want} responses intact ({rtx} retransmissions), {c['body_bytes']} body bytes, "
+        print(f"{layout}, loss {loss}, batch {batch} words: {want} responses intact ({rtx} retransmissions), {c['body_bytes']} body bytes, "
               f"UDN {st['udn']['messages']} messages")
 
 

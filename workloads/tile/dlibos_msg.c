@@ -5,6 +5,7 @@
 
 struct dmsg_box {
     unsigned used;
+    bool listed;  /* in the dirty list (once, even when sent and refilled) */
     uint64_t w[]; /* max_words */
 };
 
@@ -35,7 +36,8 @@ int dmsg_tail_words(uint64_t h) {
 bool dmsg_init(struct dmsg_port *p, struct tile *t, unsigned ntiles, unsigned queue,
                unsigned max_words, bool checks, uint64_t retry_ps) {
     memset(p, 0, sizeof *p);
-    if (max_words < 2 || max_words > TILE_UDN_MAX_WORDS || !ntiles) return false;
+    if (max_words < DMSG_RECORD_MAX_FIXED || max_words > TILE_UDN_MAX_WORDS || !ntiles)
+        return false;
     p->t = t;
     p->queue = queue;
     /* A credit-checked message must fit the injection buffer as a whole:
@@ -43,7 +45,7 @@ bool dmsg_init(struct dmsg_port *p, struct tile *t, unsigned ntiles, unsigned qu
      * is (without it, a longer message would wait for credits forever). */
     if (checks) {
         uint64_t room = tile_udn_credits(t, 0, queue);
-        if (room < 2) return false;
+        if (room < DMSG_RECORD_MAX_FIXED) return false; /* no record could ever be sent */
         if (room < max_words) max_words = (unsigned)room;
     }
     p->max_words = max_words;
@@ -75,13 +77,17 @@ uint64_t *dmsg_reserve(struct dmsg_port *p, unsigned dst, unsigned words) {
         b = tile_alloc(p->t, sizeof *b + p->max_words * sizeof b->w[0]);
         if (!b) return NULL;
         b->used = 0;
+        b->listed = false;
         p->box[dst] = b;
     }
     if (b->used + words > p->max_words) { /* full: this message leaves now */
         send_or_queue(p, dst, b->w, b->used);
         b->used = 0;
     }
-    if (b->used == 0) p->dirty[p->ndirty++] = (uint16_t)dst;
+    if (!b->listed) { /* (at most ntiles entries: each destination once) */
+        b->listed = true;
+        p->dirty[p->ndirty++] = (uint16_t)dst;
+    }
     uint64_t *at = b->w + b->used;
     b->used += words;
     p->st.records++;
@@ -148,6 +154,7 @@ void dmsg_flush(struct dmsg_port *p) {
         struct dmsg_box *b = p->box[dst];
         if (b->used) send_or_queue(p, dst, b->w, b->used);
         b->used = 0;
+        b->listed = false;
     }
     p->ndirty = 0;
     for (unsigned dst = 0; p->waiting && dst < p->ntiles; dst++)

@@ -86,6 +86,7 @@ enum dmsg_op {
 };
 
 #define DMSG_PIECE_MAX ((1u << 24) - 1u) /* bytes of one piece */
+#define DMSG_RECORD_MAX_FIXED 3u         /* the longest record without pieces (listen, connect) */
 #define DMSG_OFF_BITS_RX 40u
 #define DMSG_OFF_BITS_SEND 38u
 #define DMSG_SEND_RX (1ull << 63)

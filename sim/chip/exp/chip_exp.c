@@ -176,6 +176,13 @@ static bool check_config(const struct chip_cfg *c, struct layout **out, char *er
     else if (c->nic.mpipe.shim_tile >= (uint64_t)l->width * l->height)
         snprintf(err, len, "nic.mpipe.shim_tile: %llu is not a tile of this chip",
                  (unsigned long long)c->nic.mpipe.shim_tile);
+    else if (c->dl.credit_checks && c->noc.udn.injection_depth_words < DMSG_RECORD_MAX_FIXED + 1)
+        snprintf(err, len,
+                 "noc.udn.injection_depth_words: expected at least %u with "
+                 "dlibos.credit_checks (a credit-checked message of the longest record, %u "
+                 "words, plus its header must fit), found %llu",
+                 DMSG_RECORD_MAX_FIXED + 1, DMSG_RECORD_MAX_FIXED,
+                 (unsigned long long)c->noc.udn.injection_depth_words);
     else if (stack > 1 && c->nic.mpipe.bucket_mode != MPIPE_BUCKET_STATIC)
         snprintf(err, len,
                  "nic.mpipe.bucket_mode: expected static with %u stack tiles (each holds the TCP "
@@ -555,13 +562,14 @@ static bool clients_quiet(const struct chip_run *r) {
     return true;
 }
 
-/* Responses and closed connections of every client so far: what a run
- * without a duration must keep making. */
+/* Responses and established connections of every client so far: what a
+ * run without a duration must keep making (connects that fail over and
+ * over are not progress). */
 static uint64_t clients_progress(const struct chip_run *r) {
     uint64_t n = 0;
     for (unsigned i = 0; i < r->ncl; i++)
         if (r->cl[i].c)
-            n += httpc_stats(r->cl[i].c)->responses + httpc_stats(r->cl[i].c)->conns_closed;
+            n += httpc_stats(r->cl[i].c)->responses + httpc_stats(r->cl[i].c)->conns_opened;
     for (unsigned t = 0; t < r->ntiles; t++)
         if (tile_client(r, t))
             n += httpc_stats(tile_client(r, t))->responses +
@@ -1012,7 +1020,7 @@ static const char *run_failure(struct chip_run *r, const struct totals *o) {
     }
     if (!r->setup_done) return "the tile programs' set-up did not end within 1 s simulated";
     if (r->stalled)
-        return "no response completed and no connection closed for 10 s simulated "
+        return "no response completed and no connection opened for 10 s simulated "
                "(experiment.duration_ns 0 runs until the clients are done); see the clients' "
                "errors and the stack counters";
     if (o->c.body_mismatch) return "a response body differed from the file served";

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sim/tile/tile_api.h"
+#include "workloads/tile/dlibos_msg.h"
 
 static const struct cfg_key dlibos_keys[] = {
     CFG_STRING_KEY(struct dlibos_config, layout, "d12-all",
@@ -16,9 +17,12 @@ static const struct cfg_key dlibos_keys[] = {
                    "configs/layouts/<name>.yaml), or a file (a path with '/' or ending in .yaml, "
                    "relative to the current folder). Its stack tiles (net + rtc) must equal "
                    "nic.mpipe.rings."),
-    CFG_UINT_KEY(struct dlibos_config, batch_words, "126", 2, TILE_UDN_MAX_WORDS, "words",
+    CFG_UINT_KEY(struct dlibos_config, batch_words, "126", DMSG_RECORD_MAX_FIXED,
+                 TILE_UDN_MAX_WORDS, "words",
                  "Batching bound: the most words of one UDN message carrying events or commands "
-                 "for one tile (TILE-Gx: 126 data words per message [S tilegx.md])."),
+                 "for one tile (TILE-Gx: 126 data words per message [S tilegx.md]); at least the "
+                 "longest record (3 words: listen, connect). With credit checks also at most what "
+                 "the injection buffer holds (docs/chip.md)."),
     CFG_BOOL_KEY(struct dlibos_config, credit_checks, "true",
                  "Read the credit register before each send and queue in memory what does not "
                  "fit (DLibOS 4.3, NoCMsg); false: plain sends that stall (the paper's deadlock, "
