@@ -16,7 +16,8 @@ determinism:  the same config and seed twice: summary.json identical but
               for the host section; another seed differs.
 refusals:     a layout whose stack tiles do not match nic.mpipe.rings, a
               layout file that does not exist and a pcap port the kind does
-              not have are refused before the run (exit 2) naming the key.
+              not have, and files that do not fit a process heap are refused
+              before the run (exit 2) naming the key.
 (files also captures client0's port: nic.pcap_ports writes client0.pcap.)
 c15:          ACKs while the application is busy (workload.busy_ns 1 ms,
               stack.delack_us 0): under DLibOS (d12-all) the network tile
@@ -130,7 +131,10 @@ def refusals_case(tmp):
     p = run(os.path.join(tmp, "c"), "nic.pcap_ports=gen", expect=2)
     if 'nic.pcap_ports: no port named "gen"' not in p.stderr or "client7" not in p.stderr:
         sys.exit("a port nic-echo has but the chip kind has not: not refused:\n" + p.stderr)
-    print("refused: rings mismatch, missing layout, unknown pcap port")
+    p = run(os.path.join(tmp, "d"), "workload.files=1073741824,1073741824", expect=2)
+    if "workload.files: expected the files to take at most half of a process heap" not in p.stderr:
+        sys.exit("files larger than the heap: not refused:\n" + p.stderr)
+    print("refused: rings mismatch, missing layout, unknown pcap port, files over the heap")
 
 
 def stats(out):

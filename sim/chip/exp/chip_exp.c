@@ -144,6 +144,15 @@ static bool check_pcap(const struct chip_cfg *c, char *err, size_t len) {
 
 /* ---- checks ---- */
 
+/* The bytes of workload.files (0 if it does not parse: its own check says why). */
+static uint64_t files_bytes(const struct workload_config *w) {
+    uint64_t sizes[WORKLOAD_FILES_MAX], sum = 0;
+    char err[256];
+    unsigned n = workload_file_sizes(w, sizes, err, sizeof err);
+    for (unsigned i = 0; i < n; i++) sum += sizes[i];
+    return sum;
+}
+
 static bool check_config(const struct chip_cfg *c, struct layout **out, char *err, size_t len) {
     if (!nic_config_check(&c->nic, err, len) || !check_pcap(c, err, len) ||
         !eth_impair_check(&c->nic.impair, err, len) || !stack_config_check(&c->stack, err, len) ||
@@ -176,6 +185,12 @@ static bool check_config(const struct chip_cfg *c, struct layout **out, char *er
     else if (c->nic.mpipe.shim_tile >= (uint64_t)l->width * l->height)
         snprintf(err, len, "nic.mpipe.shim_tile: %llu is not a tile of this chip",
                  (unsigned long long)c->nic.mpipe.shim_tile);
+    else if (files_bytes(&c->wl) > c->chip.tile.heap_bytes / 2)
+        snprintf(err, len,
+                 "workload.files: expected the files to take at most half of a process heap "
+                 "(chip.tile.heap_bytes %llu: the rest is the servers' state), found %llu bytes",
+                 (unsigned long long)c->chip.tile.heap_bytes,
+                 (unsigned long long)files_bytes(&c->wl));
     else if (c->dl.credit_checks && c->noc.udn.injection_depth_words < DMSG_RECORD_MAX_FIXED + 1)
         snprintf(err, len,
                  "noc.udn.injection_depth_words: expected at least %u with "
