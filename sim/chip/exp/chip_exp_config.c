@@ -58,7 +58,8 @@ static const struct cfg_key workload_keys[] = {
                  "chip) to the HTTP server of client host (its rank mod clients.hosts)."),
     CFG_STRING_KEY(struct workload_config, files, "1024",
                    "http: sizes of the files served, bytes, comma-separated (file i is "
-                   "/f<i>.bin, contents a fixed pattern); the clients request them in turn."),
+                   "/f<i>.bin, contents a fixed pattern; in all at most half of "
+                   "chip.tile.heap_bytes); the clients request them in turn."),
     CFG_UINT_KEY(struct workload_config, port, "80", 1, 65535, "",
                  "TCP port the server listens on."),
     CFG_UINT_KEY(struct workload_config, backlog, "1024", 1, 65535, "connections",
