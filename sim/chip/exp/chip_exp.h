@@ -12,14 +12,20 @@
  * workloads/tile/rtc_tile.h, with the server of `workload` (its files
  * preloaded into each process's heap, which is registered with the NIC);
  * the client hosts run the closed-loop HTTP client (workloads/httpc.h)
- * over their native stacks. Addresses: the chip is 10.0.0.1 (MAC
+ * over their native stacks (workload.app http-client: the other way round,
+ * the tiles run the clients and the hosts httpd). The clients start
+ * clients.start_us after every tile program's set-up; warm-up and duration
+ * count from there (duration 0: until the clients are done, failing after
+ * 10 s simulated without progress). The mesh's deadlock detector stops a
+ * run (exit 4). Addresses: the chip is 10.0.0.1 (MAC
  * 02:00:00:00:00:01), client i is 10.0.0.(11 + i); every stack knows the
  * others' MACs (static neighbours).
  *
  * Outputs: summary.json stats (requests, rates, latency percentiles, client
- * errors, per-tile cycles by label, stack counters per stack tile, UDN
- * traffic, NIC drops by cause, the chip's stats), tile_profile.csv,
- * udn_pairs.csv, links.csv.
+ * errors, ACK delays, per-tile cycles by label, stack counters per stack
+ * tile, UDN traffic, NIC drops by cause, the chip's stats, a deadlock's
+ * wait-for cycle), tile_profile.csv, udn_pairs.csv, links.csv, and the pcap
+ * files nic.pcap_ports names.
  *
  * Memory: everything is built and freed inside chip_exp_run. Cost: the
  * tiles' handlers, the mesh's cycles while messages are in flight, the
