@@ -344,6 +344,20 @@ bool noc_mesh_port_exists(const struct noc_mesh *m, uint32_t tile, unsigned port
     assert(tile < m->n && port < NOC_PORTS);
     return port != NOC_PORT_LOCAL && m->r[tile].out[port].exists;
 }
+void noc_mesh_write_links_csv(const struct noc_mesh *m, FILE *f, const uint64_t *port_flits,
+                              double cycles) {
+    fprintf(f, "tile,x,y,port,to_tile,to_x,to_y,flits,utilisation\n");
+    for (uint32_t t = 0; t < m->n; t++)
+        for (unsigned p = 0; p < NOC_PORTS; p++) {
+            if (!noc_mesh_port_exists(m, t, p)) continue;
+            uint32_t to = neighbour(m, t, p);
+            uint64_t fl = port_flits ? port_flits[(size_t)t * NOC_PORTS + p] : m->r[t].out[p].flits;
+            fprintf(f, "%u,%u,%u,%s,%u,%u,%u,%" PRIu64 ",%.6f\n", t, tile_x(m, t), tile_y(m, t),
+                    noc_port_names[p], to, tile_x(m, to), tile_y(m, to), fl,
+                    cycles > 0 ? (double)fl / cycles : 0.0);
+        }
+}
+
 void noc_mesh_reset_counters(struct noc_mesh *m) {
     memset(&m->ctr, 0, sizeof m->ctr);
     for (uint32_t t = 0; t < m->n; t++)

@@ -169,6 +169,13 @@ uint64_t noc_mesh_port_flits(const struct noc_mesh *m, uint32_t tile, unsigned p
 void noc_mesh_reset_counters(struct noc_mesh *m);
 /* True if a port leads to another router (false at the mesh edge). */
 bool noc_mesh_port_exists(const struct noc_mesh *m, uint32_t tile, unsigned port);
+/* links.csv (the table scripts/noc-heatmap.gp draws): one row per link,
+ * "tile,x,y,port,to_tile,to_x,to_y,flits,utilisation" with a header line;
+ * flits from port_flits (tile x NOC_PORTS, e.g. a measurement window's) or,
+ * NULL, the mesh's own counts; utilisation is flits / cycles (0 when cycles
+ * is not positive). */
+void noc_mesh_write_links_csv(const struct noc_mesh *m, FILE *f, const uint64_t *port_flits,
+                              double cycles);
 
 /* Something outside the mesh changed what a sink would accept (a receive
  * queue was drained): evaluate from the next cycle. A mesh in which nothing

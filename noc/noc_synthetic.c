@@ -402,18 +402,7 @@ static void write_csv(struct exp_run *run, struct noc_synth *s) {
     double m = (double)s->tc.measure_cycles;
     FILE *f = exp_open_csv(run, "links.csv");
     if (f) {
-        fprintf(f, "tile,x,y,port,to_tile,to_x,to_y,flits,utilisation\n");
-        for (uint32_t t = 0; t < s->n; t++)
-            for (unsigned p = 0; p < NOC_PORTS; p++) {
-                if (!noc_mesh_port_exists(s->mesh, t, p)) continue;
-                uint32_t to = p == NOC_PORT_E   ? t + 1
-                              : p == NOC_PORT_W ? t - 1
-                              : p == NOC_PORT_N ? t - s->w
-                                                : t + s->w;
-                uint64_t fl = r->port_flits[(size_t)t * NOC_PORTS + p];
-                fprintf(f, "%u,%u,%u,%s,%u,%u,%u,%" PRIu64 ",%.6f\n", t, t % s->w, t / s->w,
-                        noc_port_names[p], to, to % s->w, to / s->w, fl, (double)fl / m);
-            }
+        noc_mesh_write_links_csv(s->mesh, f, r->port_flits, m);
         fclose(f);
     }
     f = exp_open_csv(run, "routers.csv");

@@ -50,17 +50,17 @@ static uint32_t flow_add(struct net_tile *n, uint64_t key, uint16_t app) {
 
 /* ---- Rx credits (the driver's admit / released hooks) ---- */
 
-/* Tag: the owner tile + 1 for a data frame of a known flow, 0 otherwise. */
-static int admit(void *ctx, const uint8_t *f, uint32_t len) {
+/* Tag: the owner tile + 1 for a data frame of a known flow, 0 otherwise.
+ * The device's classifier already parsed the headers: the descriptor says
+ * TCP and where the IP and TCP headers start. */
+static int admit(void *ctx, const struct tile_pkt *pk) {
     struct net_tile *n = ctx;
-    if (len < 14 + 20 + 20 || f[12] != 0x08 || f[13] != 0x00 || f[23] != 6) return 0;
-    const uint8_t *ip = f + 14;
-    unsigned ihl = (ip[0] & 15u) * 4u;
+    if (!(pk->flags & TILE_PKT_TCP)) return 0;
+    const uint8_t *ip = (const uint8_t *)pk->data + pk->l3_off;
+    const uint8_t *th = (const uint8_t *)pk->data + pk->l4_off;
     unsigned total = (unsigned)ip[2] << 8 | ip[3];
-    if (ihl < 20 || 14u + ihl + 20u > len || total < ihl + 20u) return 0;
-    const uint8_t *th = ip + ihl;
-    unsigned doff = (th[12] >> 4) * 4u;
-    if (total <= ihl + doff) return 0; /* no payload: ACKs always pass */
+    if (total <= (unsigned)(pk->l4_off - pk->l3_off) + (th[12] >> 4) * 4u)
+        return 0; /* no payload: ACKs always pass */
     uint32_t src = (uint32_t)ip[12] << 24 | (uint32_t)ip[13] << 16 | (uint32_t)ip[14] << 8 | ip[15];
     uint16_t sport = (uint16_t)(th[0] << 8 | th[1]), dport = (uint16_t)(th[2] << 8 | th[3]);
     struct net_flow *fl = flow_find(n, flow_key(src, sport, dport));

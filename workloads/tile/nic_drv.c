@@ -72,7 +72,7 @@ static void drv_output(void *ctx, const struct stk_iov *iov, unsigned n, size_t 
     unsigned k = 0;
     size_t hlen = 0;
     unsigned first_payload = 1;
-    if (total <= d->hdr_bytes) { /* the whole frame, padding included */
+    if (total <= d->prm.hdr_bytes) { /* the whole frame, padding included */
         for (unsigned i = 0; i < n; i++) {
             memcpy(hdr + hlen, iov[i].base, iov[i].len);
             hlen += iov[i].len;
@@ -80,7 +80,7 @@ static void drv_output(void *ctx, const struct stk_iov *iov, unsigned n, size_t 
         first_payload = n;
         d->st.tx_copied++;
     } else {
-        if (n > NIC_DRV_MAX_PIECES || iov[0].len > d->hdr_bytes) {
+        if (n > NIC_DRV_MAX_PIECES || iov[0].len > d->prm.hdr_bytes) {
             tile_nic_buffer_return(t, TILE_NIC_STACK_TX_HDR, hdr);
             d->st.tx_too_many_pieces++;
             return;
@@ -94,7 +94,7 @@ static void drv_output(void *ctx, const struct stk_iov *iov, unsigned n, size_t 
     x[0].size = (uint16_t)hlen;
     x[0].hwb = true;
     x[0].stack = TILE_NIC_STACK_TX_HDR;
-    if (d->csum_offload) offload_prepare(hdr, hlen, &x[0]);
+    if (d->prm.csum_offload) offload_prepare(hdr, hlen, &x[0]);
     k = 1;
     for (unsigned i = first_payload; i < n; i++, k++) {
         memset(&x[k], 0, sizeof x[k]);
@@ -102,19 +102,19 @@ static void drv_output(void *ctx, const struct stk_iov *iov, unsigned n, size_t 
         x[k].size = (uint16_t)iov[i].len;
     }
     x[k - 1].eop = true;
-    if (d->elock) tile_lock_acquire(t, d->elock);
-    bool posted = tile_nic_post(t, d->ering, x, k) == k;
-    if (posted && d->elock) {
-        tile_nic_doorbell(t, d->ering);
+    if (d->prm.elock) tile_lock_acquire(t, d->prm.elock);
+    bool posted = tile_nic_post(t, d->prm.ering, x, k) == k;
+    if (posted && d->prm.elock) {
+        tile_nic_doorbell(t, d->prm.ering);
         d->st.doorbells++;
     }
-    if (d->elock) tile_lock_release(t, d->elock);
+    if (d->prm.elock) tile_lock_release(t, d->prm.elock);
     if (!posted) {
         tile_nic_buffer_return(t, TILE_NIC_STACK_TX_HDR, hdr);
         d->st.tx_ring_full++;
         return;
     }
-    if (!d->elock) d->pending = true;
+    if (!d->prm.elock) d->pending = true;
     d->st.tx_frames++;
 }
 
@@ -131,13 +131,6 @@ struct nic_drv *nic_drv_create(struct tile *t, const struct nic_drv_params *p) {
     }
     memset(d, 0, sizeof *d);
     d->t = t;
-    d->ring = p->ring;
-    d->ering = p->ering;
-    d->batch = p->batch;
-    d->hdr_bytes = p->hdr_bytes;
-    d->csum_offload = p->csum_offload;
-    d->rx_csum_trust = p->rx_csum_trust;
-    d->elock = p->elock;
     d->rng = p->seed;
     d->prm = *p;
     for (unsigned i = 0; i < p->rx_descs; i++) {
@@ -162,7 +155,7 @@ struct stk_driver nic_drv_stk_driver(struct nic_drv *d) {
 uint64_t nic_drv_poll(struct nic_drv *d) {
     struct tile *t = d->t;
     struct tile_pkt p[NIC_DRV_BATCH_MAX];
-    uint64_t n = tile_nic_poll(t, d->ring, p, d->batch);
+    uint64_t n = tile_nic_poll(t, d->prm.ring, p, d->prm.batch);
     d->st.polls++;
     if (n == 0) {
         d->st.empty_polls++;
@@ -175,13 +168,13 @@ uint64_t nic_drv_poll(struct nic_drv *d) {
             d->st.rx_no_desc++;
             continue;
         }
-        if (d->rx_csum_trust && (p[i].flags & (TILE_PKT_TCP | TILE_PKT_UDP)) &&
+        if (d->prm.rx_csum_trust && (p[i].flags & (TILE_PKT_TCP | TILE_PKT_UDP)) &&
             !(p[i].flags & TILE_PKT_L4_CSUM_OK)) {
             tile_nic_buffer_return(t, p[i].stack, p[i].data);
             d->st.rx_bad_l4_csum++;
             continue;
         }
-        int tag = d->admit ? d->admit(d->hook_ctx, p[i].data, p[i].size) : 0;
+        int tag = d->admit ? d->admit(d->hook_ctx, &p[i]) : 0;
         if (tag < 0) {
             tile_nic_buffer_return(t, p[i].stack, p[i].data);
             d->st.rx_refused++;
@@ -196,13 +189,13 @@ uint64_t nic_drv_poll(struct nic_drv *d) {
         d->st.rx_frames++;
         stk_input(d->s, tile_now(t), &r->b);
     }
-    tile_nic_credit(t, d->ring, n);
+    tile_nic_credit(t, d->prm.ring, n);
     return n;
 }
 
 void nic_drv_flush(struct nic_drv *d) {
     if (!d->pending) return;
-    tile_nic_doorbell(d->t, d->ering);
+    tile_nic_doorbell(d->t, d->prm.ering);
     d->pending = false;
     d->st.doorbells++;
 }

@@ -91,21 +91,17 @@ struct nic_drv_rx; /* a receive descriptor of the pool */
 
 struct nic_drv {
     struct tile *t;
-    struct stk *s; /* set by the owner after stk_create */
-    unsigned ring, ering, batch;
-    uint32_t hdr_bytes;      /* Tx header buffer size */
-    bool csum_offload;       /* the instance's tx_csum_offload */
-    bool rx_csum_trust;      /* the instance's rx_csum_offload */
-    struct tile_lock *elock; /* NULL: the eDMA ring is this tile's alone */
-    struct nic_drv_params prm;
-    bool pending; /* posted since the last doorbell */
+    struct stk *s;             /* set by the owner after stk_create */
+    struct nic_drv_params prm; /* as created (prm.elock NULL: the eDMA ring is ours alone) */
+    bool pending;              /* posted since the last doorbell */
     uint64_t rng;
     struct nic_drv_rx *free_rx;
-    /* Optional (set by the owner): admit decides for each frame before the
+    /* Optional (set by the owner): admit decides for each frame (its ingress
+     * descriptor: the classifier's offsets and flags) before the
      * stack sees it: a tag > 0 is kept with the frame and handed to
      * released when the stack lets go of it, 0 means no tag, -1 drops the
      * frame (counted rx_refused). */
-    int (*admit)(void *ctx, const uint8_t *frame, uint32_t len);
+    int (*admit)(void *ctx, const struct tile_pkt *pkt);
     void (*released)(void *ctx, int tag);
     void *hook_ctx;
     struct nic_drv_stats st;

@@ -3,43 +3,24 @@
 
 #include "workloads/tile/stk_arena.h"
 
-/* The application's events, labelled app (ctx: the rtc_tile). */
-static struct rtc_tile *label_app(void *ctx, enum tile_label *old) {
-    struct rtc_tile *r = ctx;
-    *old = tile_label_set(r->st.t, TILE_LABEL_APP);
-    return r;
-}
-static void ev_new_conn(void *ctx, struct sock_id id, uint64_t lid, bool active, int status) {
-    enum tile_label old;
-    struct rtc_tile *r = label_app(ctx, &old);
-    r->ev.new_conn(r->inst, id, lid, active, status);
-    tile_label_set(r->st.t, old);
-}
-static void ev_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, unsigned n) {
-    enum tile_label old;
-    struct rtc_tile *r = label_app(ctx, &old);
-    if (r->busy_cycles) chip_app_busy(r->st.t, r->busy_cycles);
-    r->ev.new_data(r->inst, id, b, n);
-    tile_label_set(r->st.t, old);
-}
-static void ev_data_acked(void *ctx, struct sock_id id, uint64_t count) {
-    enum tile_label old;
-    struct rtc_tile *r = label_app(ctx, &old);
-    r->ev.data_acked(r->inst, id, count);
-    tile_label_set(r->st.t, old);
-}
-static void ev_remote_closed(void *ctx, struct sock_id id) {
-    enum tile_label old;
-    struct rtc_tile *r = label_app(ctx, &old);
-    r->ev.remote_closed(r->inst, id);
-    tile_label_set(r->st.t, old);
-}
-static void ev_cleanup(void *ctx, struct sock_id id) {
-    enum tile_label old;
-    struct rtc_tile *r = label_app(ctx, &old);
-    r->ev.cleanup(r->inst, id);
-    tile_label_set(r->st.t, old);
-}
+/* The application's events, labelled app (ctx: the rtc_tile); `first` runs
+ * before the handler. */
+#define EV(name, params, args, first)                                                              \
+    static void ev_##name params {                                                                 \
+        struct rtc_tile *r = ctx;                                                                  \
+        enum tile_label old = tile_label_set(r->st.t, TILE_LABEL_APP);                             \
+        first;                                                                                     \
+        r->ev.name args;                                                                           \
+        tile_label_set(r->st.t, old);                                                              \
+    }
+EV(new_conn, (void *ctx, struct sock_id id, uint64_t lid, bool active, int status),
+   (r->inst, id, lid, active, status), (void)0)
+EV(new_data, (void *ctx, struct sock_id id, const struct sock_buf *b, unsigned n),
+   (r->inst, id, b, n), if (r->busy_cycles) chip_app_busy(r->st.t, r->busy_cycles))
+EV(data_acked, (void *ctx, struct sock_id id, uint64_t count), (r->inst, id, count), (void)0)
+EV(remote_closed, (void *ctx, struct sock_id id), (r->inst, id), (void)0)
+EV(cleanup, (void *ctx, struct sock_id id), (r->inst, id), (void)0)
+#undef EV
 static const struct sock_events labelled_events = {ev_new_conn, ev_new_data, ev_data_acked,
                                                    ev_remote_closed, ev_cleanup};
 

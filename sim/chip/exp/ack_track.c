@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 
+#include "nic/eth_pkt.h"
+
 bool ack_track_init(struct ack_track *a, uint64_t flows) {
     uint32_t slots = 1024;
     while (slots < 2 * flows && slots < (1u << 24)) slots <<= 1;
@@ -21,10 +23,6 @@ void ack_track_fini(struct ack_track *a) {
     if (!a->flows) return;
     free(a->flows);
     stat_hist_fini(&a->h);
-}
-
-static uint32_t rd32(const uint8_t *p) {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 static struct ack_flow *flow_of(struct ack_track *a, uint64_t key, bool add) {
@@ -46,17 +44,16 @@ static struct ack_flow *flow_of(struct ack_track *a, uint64_t key, bool add) {
 static int32_t seq_diff(uint32_t a, uint32_t b) { return (int32_t)(a - b); }
 
 void ack_track_frame(struct ack_track *a, const uint8_t *f, size_t len, bool tx, sim_time_t t) {
-    if (len < 14 + 20 + 20 || f[12] != 0x08 || f[13] != 0x00 || f[23] != 6) return;
-    const uint8_t *ip = f + 14;
-    unsigned ihl = (ip[0] & 15u) * 4u, total = (unsigned)ip[2] << 8 | ip[3];
-    if (ihl < 20 || 14u + ihl + 20u > len || total < ihl + 20u) return;
-    const uint8_t *th = ip + ihl;
+    struct eth_parsed p;
+    enum eth_parse_status st = eth_parse(f, len, &p);
+    if ((st != ETH_PARSE_OK && st != ETH_PARSE_BAD_IP_CSUM) || !p.is_tcp || p.l4_len < 20) return;
+    const uint8_t *th = f + p.l4_off;
     unsigned doff = (th[12] >> 4) * 4u, flags = th[13];
-    if (total < ihl + doff) return;
-    uint32_t payload = total - ihl - doff;
+    if (p.l4_len < doff) return;
+    uint32_t payload = p.l4_len - doff;
     /* the client's end of the flow */
-    uint32_t cip = rd32(tx ? ip + 12 : ip + 16);
-    uint16_t cport = (uint16_t)(tx ? (th[0] << 8 | th[1]) : (th[2] << 8 | th[3]));
+    uint32_t cip = tx ? p.src_ip : p.dst_ip;
+    uint16_t cport = tx ? p.src_port : p.dst_port;
     uint64_t key = ((uint64_t)cip << 16 | cport) + 1;
     if (tx) {
         uint32_t len_seq = payload + ((flags & 0x02) ? 1u : 0u) + ((flags & 0x01) ? 1u : 0u);
@@ -66,7 +63,7 @@ void ack_track_frame(struct ack_track *a, const uint8_t *f, size_t len, bool tx,
             a->untracked++;
             return;
         }
-        uint32_t end = rd32(th + 4) + len_seq;
+        uint32_t end = eth_get32(th + 4) + len_seq;
         if (flags & 0x02) fl->have_high = false; /* a new connection on this port */
         if (fl->have_high && seq_diff(end, fl->high) <= 0) {
             a->retransmitted++; /* Karn: what waits can no longer be attributed */
@@ -85,7 +82,7 @@ void ack_track_frame(struct ack_track *a, const uint8_t *f, size_t len, bool tx,
     } else if (flags & 0x10) {
         struct ack_flow *fl = flow_of(a, key, false);
         if (!fl) return;
-        uint32_t ack = rd32(th + 8);
+        uint32_t ack = eth_get32(th + 8);
         while (fl->n && seq_diff(ack, fl->p[fl->head].seq_end) >= 0) {
             sim_time_t sent = fl->p[fl->head].t;
             if (sent >= a->from && t >= sent) {

@@ -12,7 +12,7 @@
  * beyond the table's size, are counted as untracked.
  *
  * Memory: the table and the histogram are the tracker's (_init/_fini).
- * Cost: a parse and a hash lookup per frame.
+ * Cost: a parse (nic/eth_pkt.h) and a hash lookup per frame.
  */
 #ifndef TESSERA_SIM_CHIP_EXP_ACK_TRACK_H
 #define TESSERA_SIM_CHIP_EXP_ACK_TRACK_H

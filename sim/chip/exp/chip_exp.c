@@ -32,6 +32,13 @@
 
 #define CHIP_IP 0x0a000001u
 #define CLIENT_IP(i) (0x0a00000bu + (uint32_t)(i))
+/* The addresses of chip_exp.h: the chip's MAC 02:00:00:00:00:01, client i's
+ * 02:00:00:00:01:(i + 1). */
+static const uint8_t chip_mac[6] = {2, 0, 0, 0, 0, 1};
+static void client_mac(unsigned i, uint8_t mac[6]) {
+    const uint8_t m[6] = {2, 0, 0, 0, 1, (uint8_t)(i + 1)};
+    memcpy(mac, m, 6);
+}
 #define QUIET_CHECK_PS SIM_US(100)
 #define CHIP_MAX_PORTS (16 + 200) /* nic.mpipe.ports, clients.hosts */
 #define SETUP_CHECK_PS SIM_US(1)
@@ -270,14 +277,12 @@ static int build_clients(struct chip_run *r) {
     r->ncl = (unsigned)cfg->cl.hosts;
     r->cl = calloc(r->ncl, sizeof *r->cl);
     if (!r->cl) return -1;
-    uint8_t chip_mac[6] = {2, 0, 0, 0, 0, 1};
     for (unsigned i = 0; i < r->ncl; i++) {
         struct client *c = &r->cl[i];
         c->r = r;
         struct stk_config sc;
         stk_config_default(&sc);
-        uint8_t mac[6] = {2, 0, 0, 0, 1, (uint8_t)(i + 1)};
-        memcpy(sc.mac, mac, 6);
+        client_mac(i, sc.mac);
         sc.ip = CLIENT_IP(i);
         sc.arp_static_only = true;
         uint64_t conns = cfg->cl.connections; /* http-client: the chip's, spread over hosts */
@@ -418,15 +423,13 @@ static void stack_params(struct chip_run *r, struct stk_tile *st, unsigned idx,
     const struct chip_cfg *cfg = r->cfg;
     stk_config_default(&st->cfg);
     stack_config_to_stk(&cfg->stack, &st->cfg);
-    uint8_t mac[6] = {2, 0, 0, 0, 0, 1};
-    memcpy(st->cfg.mac, mac, 6);
+    memcpy(st->cfg.mac, chip_mac, 6);
     st->cfg.ip = CHIP_IP;
     st->cfg.netmask = 0xffffff00u;
     struct stk_tile_neigh *nb = mem_alloc(priv, r->ncl * sizeof *nb);
     for (unsigned i = 0; nb && i < r->ncl; i++) {
         nb[i].ip = CLIENT_IP(i);
-        uint8_t cm[6] = {2, 0, 0, 0, 1, (uint8_t)(i + 1)};
-        memcpy(nb[i].mac, cm, 6);
+        client_mac(i, nb[i].mac);
     }
     st->neigh = nb;
     st->nneigh = nb ? r->ncl : 0;
@@ -880,21 +883,8 @@ static void write_udn(const struct chip_run *r, const struct totals *o, struct j
 static void write_links(const struct chip_run *r, sim_time_t end) {
     FILE *f = exp_open_csv(r->run, "links.csv");
     if (!f) return;
-    struct noc_mesh *m = udn_mesh(chip_mesh_udn(r->cm));
-    unsigned w = r->lay->width;
     double cycles = (double)end / (1e12 / (double)r->cfg->noc.freq_hz);
-    fprintf(f, "tile,x,y,port,to_tile,to_x,to_y,flits,utilisation\n");
-    for (unsigned t = 0; t < r->ntiles; t++)
-        for (unsigned p = 0; p < NOC_PORTS; p++) {
-            if (p == NOC_PORT_LOCAL || !noc_mesh_port_exists(m, t, p)) continue;
-            unsigned to = p == NOC_PORT_E   ? t + 1
-                          : p == NOC_PORT_W ? t - 1
-                          : p == NOC_PORT_N ? t - w
-                                            : t + w;
-            uint64_t fl = noc_mesh_port_flits(m, t, p);
-            fprintf(f, "%u,%u,%u,%s,%u,%u,%u,%" PRIu64 ",%.6f\n", t, t % w, t / w,
-                    noc_port_names[p], to, to % w, to / w, fl, cycles > 0 ? fl / cycles : 0.0);
-        }
+    noc_mesh_write_links_csv(udn_mesh(chip_mesh_udn(r->cm)), f, NULL, cycles);
     fclose(f);
 }
 
