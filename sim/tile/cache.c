@@ -575,8 +575,8 @@ uint64_t cache_dma_read(struct cache_sys *s, uint64_t pa, int home, sim_time_t n
     return s->cfg.l3.hit_cycles + dram_cost(s, h, pa, now);
 }
 
-void cache_write_stats(const struct cache_sys *s, struct json_writer *w) {
-    struct cache_tile_stats sum = {0};
+void cache_write_stats(const struct cache_sys *s, uint64_t pending_l1_hits, struct json_writer *w) {
+    struct cache_tile_stats sum = {.l1_hits = pending_l1_hits};
     for (unsigned t = 0; t < s->ntiles; t++) {
         const struct cache_tile_stats *x = &s->st[t];
         sum.l1_hits += x->l1_hits;

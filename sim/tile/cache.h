@@ -387,6 +387,9 @@ unsigned cache_dma_write(struct cache_sys *s, uint64_t pa, int home);
 uint64_t cache_dma_read(struct cache_sys *s, uint64_t pa, int home, sim_time_t now,
                         unsigned *home_out);
 
-void cache_write_stats(const struct cache_sys *s, struct json_writer *w);
+/* pending_l1_hits: L1 hits counted elsewhere and not yet added to the
+ * tiles' stats (the hooks' count of a handler still running), added to the
+ * total. */
+void cache_write_stats(const struct cache_sys *s, uint64_t pending_l1_hits, struct json_writer *w);
 
 #endif

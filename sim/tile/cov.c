@@ -24,6 +24,7 @@ static void null_limit(struct cov_ctx *c, uintptr_t pc) {
 
 static struct cov_ctx null_ctx = {
     .instr_limit = 0,
+    .stall_limit = UINT64_MAX,
     .last_line = UINT64_MAX,
     .slow = null_slow,
     .on_limit = null_limit,
@@ -37,15 +38,14 @@ struct cov_ctx *cov_null_ctx(void) {
 struct cov_ctx *cov_set_current(struct cov_ctx *c) {
     struct cov_ctx *prev = cov_cur;
     cov_cur = c ? c : &null_ctx;
-    cov_cur->r2_size = 0; /* (the stack's mapping changes from handler to handler) */
     return prev == &null_ctx ? NULL : prev;
 }
 
 void cov_ctx_init(struct cov_ctx *c, void *owner, cov_slow_fn slow, cov_limit_fn on_limit) {
     memset(c, 0, sizeof *c);
     c->instr_limit = UINT64_MAX;
+    c->stall_limit = UINT64_MAX;
     c->last_line = UINT64_MAX;
-    c->r_home = c->r2_home = -1;
     c->line_shift = 6;
     c->slow = slow;
     c->on_limit = on_limit;
@@ -107,6 +107,7 @@ static __attribute__((noinline)) void miss(struct cov_ctx *c, uint64_t pa, unsig
     c->last_line = pa >> c->line_shift;
     c->last_excl = r & 1;
     if (dep) dep_check(c, a);
+    if (UNLIKELY(c->stall >= c->stall_limit)) c->on_stall(c);
 }
 
 /* access_line() for an L1 of any geometry (out of line: the shipped one
@@ -143,27 +144,19 @@ access_line(struct cov_ctx *c, uint64_t pa, unsigned kind, int home, uintptr_t a
     access_any(c, pa, kind, home, a, dep);
 }
 
-/* Neither translation entry let the access through: the slow path, which
- * replaces the first entry (it moves to the second). dep: an 8-byte load
+/* The translation cache did not let the access through: the slow path
+ * (which fills its slot when the access is allowed). dep: an 8-byte load
  * (dep_check once the access is allowed). */
 static __attribute__((noinline)) void untranslated(struct cov_ctx *c, uintptr_t a, unsigned size,
                                                    unsigned kind, uintptr_t pc, bool dep) {
-    if (c->r_size) {
-        c->r2_host = c->r_host;
-        c->r2_size = c->r_size;
-        c->r2_pa = c->r_pa;
-        c->r2_rights = c->r_rights;
-        c->r2_home = c->r_home;
-    }
     c->slow(c, a, size, kind, pc);
     /* (a fault that stops the handler does not come back here) */
     if (dep) dep_check(cov_cur, a);
 }
 
 /* One access of the tile code; dep: an 8-byte load (the load-use check).
- * The first translation entry, then the second (code that alternates
- * between two regions: a table and its descriptor), then the slow path.
- * Every path ends in a call in tail position or a return. */
+ * The translation cache's slot of the address, else the slow path. Every
+ * path ends in a call in tail position or a return. */
 static inline __attribute__((always_inline)) void mem(uintptr_t a, unsigned size, unsigned kind,
                                                       uintptr_t pc, bool dep) {
     /* The tile code reads or writes a right after this hook returns (and the
@@ -178,14 +171,10 @@ static inline __attribute__((always_inline)) void mem(uintptr_t a, unsigned size
         c->loads++;
     else
         c->stores++;
-    const uintptr_t off = a - c->r_host;
-    if (LIKELY(off < c->r_size && (c->r_rights & kind))) {
-        access_line(c, c->r_pa + off, kind, c->r_home, a, dep);
-        return;
-    }
-    const uintptr_t off2 = a - c->r2_host;
-    if (off2 < c->r2_size && (c->r2_rights & kind)) {
-        access_line(c, c->r2_pa + off2, kind, c->r2_home, a, dep);
+    const struct cov_xlat *e = cov_xlat_of(c, a);
+    const uintptr_t off = a - e->host;
+    if (LIKELY(off < e->size && (e->rights & kind))) {
+        access_line(c, e->pa + off, kind, e->home, a, dep);
         return;
     }
     untranslated(c, a, size, kind, pc, dep);

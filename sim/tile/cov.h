@@ -37,8 +37,8 @@
  *  - Each executed block adds its weight to the current context's `instr`
  *    (1/COV_INSTR_ONE instructions; cov_instr() gives whole ones).
  *    Each load and store goes to the current context's memory model: a
- *    two-entry translation cache (region bounds, rights and fixed home; the
- *    slow path fills the first) gives the simulated address; a repeat of the
+ *    translation cache direct mapped by host page (region bounds, rights
+ *    and fixed home; the slow path fills it) gives the simulated address; a repeat of the
  *    last line or an L1 set lookup (sim/cache.h layout) is the fast path, and
  *    a translated access that is not an L1 hit goes straight to
  *    cache_access() from the hook. Only a translation miss calls the
@@ -77,6 +77,19 @@ enum { COV_READ = MEM_READ, COV_WRITE = MEM_WRITE }; /* (sim/tile/mem.h) */
 #define COV_INSTR_SHIFT 8
 #define COV_INSTR_ONE (1u << COV_INSTR_SHIFT)
 
+/* A translation entry: host [host, host + size) -> simulated pa, the rights
+ * granted without a check (COV_READ | COV_WRITE) and the fixed home tile of
+ * its region (-1: hash for home). */
+struct cov_xlat {
+    uintptr_t host;
+    uint64_t size;
+    uint64_t pa;
+    unsigned rights;
+    int home;
+};
+#define COV_XLAT_PAGE_SHIFT 12
+#define COV_XLAT_N 256u
+
 struct cov_ctx;
 typedef void (*cov_slow_fn)(struct cov_ctx *c, uintptr_t addr, unsigned size, unsigned kind,
                             uintptr_t pc);
@@ -89,21 +102,6 @@ struct cov_ctx {
     uint64_t stall;         /* cycles beyond L1 hits (memory, load-use) */
     uint64_t blocks;        /* block hits: counted by the null context only */
     uint64_t loads, stores; /* counted by the hooks on entry, whatever path follows */
-    /* translation cache, first entry: host [r_host, r_host + r_size) -> r_pa */
-    uintptr_t r_host;
-    uint64_t r_size;
-    uint64_t r_pa;
-    unsigned r_rights; /* COV_READ | COV_WRITE allowed without a check */
-    int r_home;        /* fixed home tile of the entry's region, or -1 */
-    /* a second entry: the translation the first one held before the slow
-     * path last replaced it, so code that alternates between two regions (a
-     * table and its descriptor) never looks a region up. Cleared whenever
-     * the context is made current. */
-    uintptr_t r2_host;
-    uint64_t r2_size;
-    uint64_t r2_pa;
-    unsigned r2_rights;
-    int r2_home;
     unsigned line_shift;
     uint64_t last_line; /* a line known to be in this tile's L1 (UINT64_MAX: none) */
     /* this tile's caches: with l1 set (a copy of the tile's L1 level: its
@@ -124,10 +122,29 @@ struct cov_ctx {
     uintptr_t last_val;    /* value of the previous 8-byte load */
     cov_slow_fn slow;
     cov_limit_fn on_limit;
+    /* an access that takes stall to stall_limit or beyond (UINT64_MAX:
+     * never) calls on_stall once it is done (the synchronisation quantum's
+     * memory threshold; the slow function must do the same, so that the
+     * point does not depend on the path an access took) */
+    uint64_t stall_limit;
+    void (*on_stall)(struct cov_ctx *c);
     void *owner; /* the tile (NULL for the null context) */
+    /* the translation cache: direct mapped by host page (entry
+     * cov_xlat_of(c, a)), each entry a whole region's bounds, so any page of
+     * a region the entry's slot maps to hits it. Filled by the slow path,
+     * kept across handlers (a tile's stack and rights do not change while
+     * it runs; regions are never removed during a run). Which accesses miss
+     * depends on host addresses: the slow path must not change what is
+     * simulated (it only translates, checks rights and runs the access). */
+    struct cov_xlat xlat[COV_XLAT_N];
 };
 
 extern struct cov_ctx *cov_cur;
+
+/* The translation cache slot of host address a. */
+static inline struct cov_xlat *cov_xlat_of(struct cov_ctx *c, uintptr_t a) {
+    return &c->xlat[(a >> COV_XLAT_PAGE_SHIFT) & (COV_XLAT_N - 1)];
+}
 
 /* Whole instructions counted by c so far. */
 static inline uint64_t cov_instr(const struct cov_ctx *c) { return c->instr >> COV_INSTR_SHIFT; }

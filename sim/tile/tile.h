@@ -116,8 +116,8 @@ struct tile_prof {
     uint64_t cycles[TILE_LABEL_COUNT];
     uint64_t handlers, instr, mem_cycles, loads, stores, faults;
     uint64_t syncs; /* suspensions until global time caught up (tile_sync.h) */
-    /* rights evaluated against a region (chip.protection.mode protected: on
-     * every access to a region other than the last one's; 0 in rtc mode) */
+    /* regions whose rights the tile evaluated (chip.protection.mode
+     * protected: each region once; 0 in rtc mode) */
     uint64_t rights_checks;
 };
 

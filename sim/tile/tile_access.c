@@ -45,16 +45,37 @@ static struct mem_region *translate(struct tile *t, uintptr_t a, uint64_t *pa, u
     return NULL;
 }
 
+/* Protected mode: the first evaluation of region r's rights for tile t is
+ * counted (later ones come from the translation cache, whose misses depend
+ * on host addresses: counting them would make the stat differ run to run). */
+static void count_rights_check(struct tile *t, const struct mem_region *r) {
+    const size_t word = r->id / 64;
+    if (word >= t->rights_seen_words) {
+        size_t n = word + 1 > 2 * t->rights_seen_words ? word + 1 : 2 * t->rights_seen_words;
+        uint64_t *b = realloc(t->rights_seen, n * sizeof *b);
+        if (!b) return; /* (not counted: the stat only) */
+        memset(b + t->rights_seen_words, 0, (n - t->rights_seen_words) * sizeof *b);
+        t->rights_seen = b;
+        t->rights_seen_words = n;
+    }
+    const uint64_t bit = (uint64_t)1 << (r->id % 64);
+    if (!(t->rights_seen[word] & bit)) {
+        t->rights_seen[word] |= bit;
+        t->prof.rights_checks++;
+    }
+}
+
 void tile_access_one(struct tile *t, uintptr_t a, unsigned kind, uintptr_t pc, bool extra_atomic) {
     struct chip *c = t->chip;
     struct cov_ctx *cc = &t->cov;
     uint64_t pa;
     int home;
-    uintptr_t off = a - cc->r_host;
-    if (off < cc->r_size && (cc->r_rights & kind)) {
-        /* same region as the last access, right already checked */
-        home = cc->r_home;
-        pa = cc->r_pa + off;
+    struct cov_xlat *e = cov_xlat_of(cc, a);
+    uintptr_t off = a - e->host;
+    if (off < e->size && (e->rights & kind)) {
+        /* a region the translation cache holds, right already checked */
+        home = e->home;
+        pa = e->pa + off;
     } else {
         uint64_t size;
         uintptr_t base;
@@ -74,7 +95,7 @@ void tile_access_one(struct tile *t, uintptr_t a, unsigned kind, uintptr_t pc, b
         unsigned rights = COV_READ | COV_WRITE;
         if (c->cfg.protection.mode == CHIP_PROT_PROTECTED) {
             rights = mem_rights(r, (int)t->role, (int)t->id, (int)t->process);
-            t->prof.rights_checks++;
+            count_rights_check(t, r);
         }
         if (!(rights & kind)) {
             char what[128];
@@ -85,11 +106,11 @@ void tile_access_one(struct tile *t, uintptr_t a, unsigned kind, uintptr_t pc, b
                 tile_fault_cut_short(t);
             /* logged: let it happen */
         } else {
-            cc->r_host = base;
-            cc->r_size = size;
-            cc->r_pa = pa - (a - base);
-            cc->r_rights = rights;
-            cc->r_home = r->home;
+            e->host = base;
+            e->size = size;
+            e->pa = pa - (a - base);
+            e->rights = rights;
+            e->home = r->home;
         }
         home = r->home;
     }
@@ -102,13 +123,18 @@ void tile_access_one(struct tile *t, uintptr_t a, unsigned kind, uintptr_t pc, b
     cc->last_excl = excl;
 }
 
+/* The quantum's memory threshold, reached by an access (tile code's: the
+ * hooks' misses or the slow path). */
+static void stall_hit(struct cov_ctx *c) {
+    struct tile *t = c->owner;
+    if (c->stall >= t->quantum_stall) tile_sync_quantum(t);
+}
+
 static void mem_slow(struct cov_ctx *c, uintptr_t a, unsigned size, unsigned kind, uintptr_t pc) {
     (void)size;
     struct tile *t = c->owner;
-    /* memory stalls moved the handler past the quantum: wait for global
-     * time before this access (one compare when not) */
-    if (c->stall >= t->quantum_stall) tile_sync_quantum(t);
     tile_access_one(t, a, kind, pc, false);
+    if (c->stall >= c->stall_limit) stall_hit(c);
 }
 
 /* The exact profile: the block just counted (instructions since the last
@@ -172,6 +198,7 @@ void tile_access_tile_init(struct tile *t) {
     struct chip *c = t->chip;
     unsigned i = t->id;
     cov_ctx_init(&t->cov, t, mem_slow, budget_hit);
+    t->cov.on_stall = stall_hit;
     t->cov.port = &c->caches.port[i];
     t->cov.now = tile_time_now_of;
     t->cov.now_ctx = t;

@@ -6,7 +6,7 @@
  * translated to a region and a simulated address (the tile's stack, the
  * regions of the memory map, the program image), checked against the tile's
  * rights when chip.protection.mode is protected (a fault otherwise, see
- * tile_fault.h), remembered in the tile's one-region translation cache, and
+ * tile_fault.h), remembered in the tile's translation cache (sim/tile/cov.h), and
  * timed by the cache model (cache_access); the cycles beyond an L1 hit stall
  * the tile. The same hook takes the handler budget and the profile samples
  * (per-function instruction counts). Also: tile_copy and the arenas of

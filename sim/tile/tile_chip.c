@@ -139,6 +139,7 @@ void chip_destroy(struct chip *c) {
         struct tile *t = &c->tiles[i];
         tile_timer_fini(t);
         free(t->fn_instr);
+        free(t->rights_seen);
         coro_destroy(t->coro);
     }
     if (cov_cur->owner && ((struct tile *)cov_cur->owner)->chip == c) cov_set_current(NULL);

@@ -101,7 +101,6 @@ static uint64_t handler_end(struct tile *t, uint64_t loads0, uint64_t stores0) {
     t->prof.loads += cc->loads - loads0;
     t->prof.stores += cc->stores - stores0;
     cc->instr_limit = UINT64_MAX;
-    cc->r_size = 0; /* the translation cache is per handler */
     t->busy_until = sim_clock_cycles_to_ps(&c->clock, t->start_cycle + cycles);
     return cycles;
 }

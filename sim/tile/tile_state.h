@@ -98,6 +98,8 @@ struct tile {
     /* instructions per instrumented function (sampled or exact), in
      * 1/COV_INSTR_ONE */
     uint64_t *fn_instr;
+    uint64_t *rights_seen; /* bitmap by region id: rights evaluated (tile_access.c) */
+    size_t rights_seen_words;
     /* exact profile: instructions counted up to the last block attributed,
      * and the function range the last block fell in */
     uint64_t exact_mark;

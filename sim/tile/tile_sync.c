@@ -71,6 +71,7 @@ void tile_sync_quantum_arm(struct tile *t) {
     uint64_t q = c->cfg.tile.sync_quantum_cycles;
     if (!q || !t->in_handler) {
         t->quantum_instr = t->quantum_stall = UINT64_MAX;
+        t->cov.stall_limit = UINT64_MAX;
     } else {
         /* the handler's cycles grow by at least cpi per instruction and by
          * the memory stalls: neither can take it past global + q before its
@@ -82,6 +83,7 @@ void tile_sync_quantum_arm(struct tile *t) {
             t->cov.instr +
             (uint64_t)(((unsigned __int128)room << (16 + COV_INSTR_SHIFT)) / c->cpi_q16) + 1;
         t->quantum_stall = t->cov.stall + room + 1;
+        t->cov.stall_limit = t->quantum_stall;
     }
     tile_sync_set_limit(t);
 }

@@ -255,6 +255,37 @@ Test(clock, exact_rational_periods) {
     cr_assert_eq(sim_clock_ps_to_cycles(&ten_g, 1299), 12);
 }
 
+/* The conversions' 64-bit paths (products that fit) and their 128-bit ones
+ * give the same values: checked against 128-bit references on both sides of
+ * each path's bound, for clocks whose num and den are small and large. */
+Test(clock, wide_and_narrow_paths_agree) {
+    const uint64_t freqs[] = {1200000000ull, 1000000007ull, 3ull, 999999999989ull};
+    for (size_t f = 0; f < sizeof freqs / sizeof freqs[0]; f++) {
+        struct sim_clock c;
+        sim_clock_init(&c, freqs[f]);
+        const uint64_t bounds[] = {UINT64_MAX / c.num, UINT64_MAX / c.den,
+                                   (UINT64_MAX - c.num) / c.den};
+        for (size_t b = 0; b < 3; b++) {
+            for (uint64_t d = 0; d < 5; d++) {
+                for (int side = -1; side <= 1; side += 2) {
+                    const uint64_t v = side < 0 ? bounds[b] - d : bounds[b] + d;
+                    const unsigned __int128 ps = (unsigned __int128)v * c.num / c.den;
+                    if (ps <= SIM_TIME_MAX)
+                        cr_assert_eq(sim_clock_cycles_to_ps(&c, v), (uint64_t)ps, "f %llu v %llu",
+                                     (unsigned long long)freqs[f], (unsigned long long)v);
+                    const unsigned __int128 k = ((unsigned __int128)v + 1) * c.den;
+                    uint64_t q = (uint64_t)(k / c.num);
+                    if ((unsigned __int128)q * c.num == k) q--;
+                    cr_assert_eq(sim_clock_ps_to_cycles(&c, v), q);
+                    const unsigned __int128 n = (unsigned __int128)v * c.den;
+                    cr_assert_eq(sim_clock_cycle_at_or_after(&c, v),
+                                 (uint64_t)((n + c.num - 1) / c.num));
+                }
+            }
+        }
+    }
+}
+
 Test(rng, streams_are_deterministic_and_independent) {
     struct sim_rng a, b, c, d;
     sim_rng_init_named(&a, 42, "client.0");

@@ -45,4 +45,9 @@ run calib "$src/configs/experiments/tile-calib.yaml"
 run echo "$src/configs/experiments/nic-echo.yaml" --set experiment.duration_ns=2000000
 run echo-protected "$src/configs/experiments/nic-echo.yaml" --set experiment.duration_ns=2000000 \
   --set chip.protection.mode=protected
+# the whole chip: the translation cache's misses follow host addresses, the
+# results must not (sim/tile/cov.h)
+run chip-http "$src/configs/experiments/chip-http.yaml" --set experiment.duration_ns=300000
+run chip-http-protected "$src/configs/experiments/chip-http.yaml" \
+  --set experiment.duration_ns=300000 --set chip.protection.mode=protected
 exit $fail
