@@ -1,3 +1,4 @@
+/* workloads/netpipe.c: NetPIPE's receiver on the socket layer. See netpipe.h. */
 #include "workloads/netpipe.h"
 #include "workloads/connmap.h"
 #include "workloads/ledger.h"
@@ -41,6 +42,8 @@ uint64_t netpipe_sizes_next(struct netpipe_sizes *s) {
     }
 }
 
+const char *const netpipe_mode_names[] = {"zerocopy", "copy", "nocopy", NULL};
+
 enum np_state { NP_SYNC, NP_QUIT, NP_PING, NP_COUNT, NP_DATA, NP_DONE };
 enum np_after { AFTER_SYNC0, AFTER_SYNC1, AFTER_SIZE_SYNC, AFTER_TRIAL_SYNC };
 
@@ -57,6 +60,21 @@ struct np_conn {
     struct netpipe_sizes sizes;
     struct ledger led;
     bool rclosed, closed;
+    /* copy and nocopy */
+    uint64_t msg_got;       /* bytes of the current message received */
+    uint64_t rx_free;       /* received bytes to return at once (nothing refers to them) */
+    struct np_txbuf *cur;   /* copy: the message being filled */
+    struct np_txbuf *fixed; /* nocopy: the current size's buffer */
+    uint64_t fixed_len;
+    bool fixed_filled;
+    struct np_txbuf *fly_head, *fly_tail; /* sent, freed once acknowledged */
+};
+
+/* A Tx buffer: freed once TCP has acknowledged the stream up to `end`. */
+struct np_txbuf {
+    struct np_txbuf *next;
+    uint64_t end; /* tx position after the last send from it */
+    uint8_t data[];
 };
 
 struct netpipe_srv {
@@ -66,6 +84,10 @@ struct netpipe_srv {
     struct connmap conns;
     struct netpipe_stats st;
     struct stk_alloc alloc;
+    /* the replies to a sync and a quit, sent from here: from the
+     * allocator's memory, which a transport may send from (the UDN one only
+     * sends from the process heap and Rx memory, not the program image) */
+    uint8_t sync_tx[6], quit_tx[5];
 };
 
 static const uint8_t SYNC_MSG[6] = {'S', 'y', 'n', 'c', 'M', 'e'};
@@ -79,12 +101,21 @@ struct netpipe_srv *netpipe_create(const struct netpipe_config *cfg,
     if (!n) return NULL;
     n->alloc = a;
     if (cfg) n->cfg = *cfg;
+    memcpy(n->sync_tx, SYNC_MSG, sizeof n->sync_tx);
+    memcpy(n->quit_tx, QUIT_MSG, sizeof n->quit_tx);
     connmap_init(&n->conns, &a);
     return n;
 }
 
 static void conn_free(struct netpipe_srv *n, struct np_conn *c) {
     ledger_fini(&c->led);
+    while (c->fly_head) {
+        struct np_txbuf *b = c->fly_head;
+        c->fly_head = b->next;
+        stk_mem_free(&n->alloc, b);
+    }
+    stk_mem_free(&n->alloc, c->cur);
+    stk_mem_free(&n->alloc, c->fixed);
     stk_mem_free(&n->alloc, c);
 }
 
@@ -137,6 +168,15 @@ static void send_const(struct netpipe_srv *n, struct sock_id id, struct np_conn 
     if (sock_send(n->k, id, &v, 1) == 0) ledger_add(&c->led, len, 0);
 }
 
+/* The connection is given up (closed; what arrives later is counted). */
+static void conn_abort(struct netpipe_srv *n, struct sock_id id, struct np_conn *c) {
+    c->st = NP_DONE;
+    if (!c->closed) {
+        c->closed = true;
+        sock_close(n->k, id);
+    }
+}
+
 static void proto_error(struct netpipe_srv *n, struct sock_id id, struct np_conn *c) {
     n->st.protocol_errors++;
     c->st = NP_DONE;
@@ -157,13 +197,13 @@ static void token_done(struct netpipe_srv *n, struct sock_id id, struct np_conn 
     switch (c->st) {
     case NP_QUIT:
         if (memcmp(c->tok, QUIT_MSG, 5) != 0) return proto_error(n, id, c);
-        send_const(n, id, c, QUIT_MSG, 5);
+        send_const(n, id, c, n->quit_tx, sizeof n->quit_tx);
         n->st.completed++;
         c->st = NP_DONE;
         return;
     case NP_SYNC:
         if (memcmp(c->tok, SYNC_MSG, 6) != 0) return proto_error(n, id, c);
-        send_const(n, id, c, SYNC_MSG, 6);
+        send_const(n, id, c, n->sync_tx, sizeof n->sync_tx);
         switch (c->after) {
         case AFTER_SYNC0:
             c->st = NP_PING;
@@ -210,6 +250,81 @@ static void echo_done(struct netpipe_srv *n, struct np_conn *c) {
         next_size(n, c);
 }
 
+/* Received bytes nothing refers to any more: zerocopy returns them in
+ * order through the ledger (behind the echoes that refer to earlier ones);
+ * copy and nocopy at the end of this event. */
+static void rx_consumed(struct netpipe_srv *n, struct np_conn *c, uint64_t bytes) {
+    if (n->cfg.mode == NETPIPE_ZEROCOPY)
+        ledger_add(&c->led, 0, bytes);
+    else
+        c->rx_free += bytes;
+}
+
+static struct np_txbuf *txbuf_new(struct netpipe_srv *n, uint64_t len) {
+    struct np_txbuf *b = stk_mem_alloc(&n->alloc, sizeof *b + (len ? len : 1));
+    if (!b) n->st.no_memory++;
+    return b;
+}
+
+/* Puts b on the list of buffers in flight (freed once acknowledged). */
+static void txbuf_fly(struct np_conn *c, struct np_txbuf *b) {
+    b->next = NULL;
+    b->end = c->led.tx_sent;
+    if (c->fly_tail)
+        c->fly_tail->next = b;
+    else
+        c->fly_head = b;
+    c->fly_tail = b;
+}
+
+/* copy and nocopy: up to the end of the current message of [p, p + len)
+ * is taken in (copied where the mode copies); a complete message is sent
+ * back from its Tx buffer. Returns the bytes taken; 0 when the connection
+ * was closed (no memory or a failed send). */
+static size_t copy_echo(struct netpipe_srv *n, struct sock_id id, struct np_conn *c,
+                        const uint8_t *p, size_t len) {
+    const uint64_t mlen = c->st == NP_PING ? c->start : c->len;
+    size_t take = len < c->remaining ? len : (size_t)c->remaining;
+    if (take > mlen - c->msg_got) take = (size_t)(mlen - c->msg_got);
+    struct np_txbuf *b;
+    if (n->cfg.mode == NETPIPE_COPY) {
+        if (!c->cur && !(c->cur = txbuf_new(n, mlen))) return conn_abort(n, id, c), 0;
+        b = c->cur;
+        memcpy(b->data + c->msg_got, p, take);
+        n->st.bytes_copied += take;
+    } else {
+        if (c->msg_got == 0 && (!c->fixed || c->fixed_len != mlen)) {
+            if (c->fixed) txbuf_fly(c, c->fixed); /* (its end: its last send) */
+            c->fixed = NULL;
+            if (!(c->fixed = txbuf_new(n, mlen))) return conn_abort(n, id, c), 0;
+            c->fixed_len = mlen;
+            c->fixed_filled = false;
+        }
+        b = c->fixed;
+        if (!c->fixed_filled) {
+            memcpy(b->data + c->msg_got, p, take);
+            n->st.bytes_copied += take;
+        }
+    }
+    rx_consumed(n, c, take);
+    c->msg_got += take;
+    c->remaining -= take;
+    if (c->msg_got < mlen) return take;
+    c->msg_got = 0;
+    struct sock_sendbuf v = {b->data, (size_t)mlen, 0};
+    if (sock_send(n->k, id, &v, 1) != 0) return proto_error(n, id, c), 0;
+    ledger_add(&c->led, mlen, 0);
+    n->st.bytes_echoed += mlen;
+    if (n->cfg.mode == NETPIPE_COPY) {
+        txbuf_fly(c, b);
+        c->cur = NULL;
+    } else {
+        c->fixed_filled = true;
+        b->end = c->led.tx_sent;
+    }
+    return take;
+}
+
 static void on_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, unsigned nb) {
     struct netpipe_srv *n = ctx;
     struct np_conn *c = connmap_get(&n->conns, id);
@@ -226,6 +341,14 @@ static void on_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, 
                 c->trials = c->start == 1 ? 3 : 1;
                 c->remaining = 100ull * c->start;
             }
+            if ((c->st == NP_PING || c->st == NP_DATA) && n->cfg.mode != NETPIPE_ZEROCOPY) {
+                size_t take = copy_echo(n, id, c, p, len);
+                if (!take) return;
+                p += take;
+                len -= take;
+                if (!c->remaining) echo_done(n, c);
+                continue;
+            }
             if (c->st == NP_PING || c->st == NP_DATA) {
                 size_t take = len < c->remaining ? len : (size_t)c->remaining;
                 struct sock_sendbuf v = {p, take, 0};
@@ -239,7 +362,7 @@ static void on_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, 
                 continue;
             }
             if (c->st == NP_DONE) {
-                ledger_add(&c->led, 0, len);
+                rx_consumed(n, c, len);
                 n->st.protocol_errors++;
                 len = 0;
                 continue;
@@ -255,12 +378,13 @@ static void on_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, 
             c->tok_got += (unsigned)take;
             p += take;
             len -= take;
-            ledger_add(&c->led, 0, take);
+            rx_consumed(n, c, take);
             if (c->tok_got == c->tok_need) token_done(n, id, c);
         }
     }
     if (c->closed) return;
-    uint64_t release_now = ledger_take_ready(&c->led);
+    uint64_t release_now = ledger_take_ready(&c->led) + c->rx_free;
+    c->rx_free = 0;
     if (release_now) sock_recv_done(n->k, id, release_now);
 }
 
@@ -270,6 +394,12 @@ static void on_data_acked(void *ctx, struct sock_id id, uint64_t count) {
     if (!c || c->closed) return;
     uint64_t r = ledger_acked(&c->led, count);
     if (r) sock_recv_done(n->k, id, r);
+    while (c->fly_head && c->fly_head->end <= c->led.tx_acked) {
+        struct np_txbuf *b = c->fly_head;
+        c->fly_head = b->next;
+        if (!c->fly_head) c->fly_tail = NULL;
+        stk_mem_free(&n->alloc, b);
+    }
     if (c->rclosed && c->led.tx_acked == c->led.tx_sent) {
         c->closed = true;
         sock_close(n->k, id);

@@ -263,7 +263,7 @@ static int start_app(const struct host_opts *o, struct stk **s, struct host_app 
         a->app = echo_create(NULL);
         a->ev = echo_events();
     } else {
-        struct netpipe_config nc = {0, 0, 0};
+        struct netpipe_config nc = {.start = 0};
         a->app = netpipe_create(&nc, NULL);
         a->ev = netpipe_events();
     }

@@ -2,7 +2,8 @@
 """tests/chip/chip_e2e.py: the whole-chip kind end to end, through the CLI.
 
 Usage: chip_e2e.py TESSERA ROOT CASE
-  (CASE: files, determinism, refusals, c15, c16, protection, isolation, client)
+  (CASE: files, determinism, refusals, c15, c16, protection, isolation, client,
+   netpipe)
 
 files:        a client fetches files of 1 B, 1 KB, 64 KB and 1 MB from the
               HTTP server on the application tiles of d12-all (DLibOS over
@@ -43,6 +44,14 @@ protection:   the same load with chip.protection.mode protected and rtc:
               memory (dlibos.inject_rx_write_tile) the protected run reports
               the protection fault (exit 3), that tile stops, and the other
               tiles go on serving.
+netpipe:      NetPIPE (workload.app netpipe): client host 0's NPtcp-like
+              client against the server on the chip, in each echo mode
+              (copy and nocopy on d12-all, zerocopy with NPtcp -i on rtc):
+              the exchange completes, every size of NetPIPE's schedule is
+              measured once (netpipe.csv), no echoed byte differs, copy
+              copies every byte echoed, nocopy one message per size,
+              zerocopy none; the one-way time of 1 byte lies between 0.5
+              and 50 us.
 Standard library only."""
 import json
 import os
@@ -260,8 +269,55 @@ def client_case(tmp):
         print(f"{layout}: {want} responses intact over {sum(opens)} active opens, no reset")
 
 
+def np_sizes(start, pert, mx):
+    """NetPIPE's message sizes up to base size mx (workloads/netpipe.c)."""
+    out, length, inc, nq = [], start, start // 2 if start > 1 else 1, 1 if start > 1 else 0
+    while length <= mx:
+        if nq > 2 and nq % 2:
+            inc *= 2
+        wide = inc > pert + 1
+        p = -pert if wide else 0
+        while p <= pert:
+            if length + p > 0:
+                out.append(length + p)
+            p += pert if wide and pert > 0 else pert + 1
+        length += inc
+        nq += 1
+    return out
+
+
+def netpipe_case(tmp):
+    mx = 8192
+    for layout, rings, erings, mode, integrity in [
+            ("d12-all", 12, 12, "copy", False), ("d12-all", 12, 12, "nocopy", False),
+            ("rtc", 36, 24, "zerocopy", True)]:
+        out = os.path.join(tmp, f"{layout}-{mode}")
+        run(out, "workload.app=netpipe", f"workload.netpipe_mode={mode}",
+            f"clients.netpipe_max_bytes={mx}", "clients.netpipe_repeats=3",
+            f"clients.netpipe_integrity={str(integrity).lower()}",
+            "experiment.duration_ns=0", f"dlibos.layout={layout}", f"nic.mpipe.rings={rings}",
+            f"nic.mpipe.edma_rings={erings}")
+        n = stats(out)["netpipe"]
+        want = np_sizes(5, 0, mx) if integrity else np_sizes(1, 3, mx)
+        with open(os.path.join(out, "netpipe.csv")) as f:
+            rows = [line.split(",") for line in f.read().split()[1:]]
+        got = [int(r[0]) for r in rows]
+        if not n["completed"] or n["mismatched_bytes"] or n["protocol_errors"] or got != want:
+            sys.exit(f"{layout} {mode}: {n}; sizes {got[:8]}... ({len(got)}), want "
+                     f"{want[:8]}... ({len(want)})")
+        echoed, copied = n["server_bytes_echoed"], n["server_bytes_copied"]
+        if ((mode == "copy" and copied != echoed) or (mode == "zerocopy" and copied)
+                or (mode == "nocopy" and not 0 < copied <= sum(want) + 1)):
+            sys.exit(f"{layout} {mode}: copied {copied} of {echoed} echoed bytes")
+        one_way_us = float(rows[0][2])
+        if not 0.5 <= one_way_us <= 50:
+            sys.exit(f"{layout} {mode}: one way {one_way_us} us for {rows[0][0]} B")
+        print(f"{layout} {mode}: {len(got)} sizes, one way {one_way_us:.2f} us at {got[0]} B, "
+              f"{copied} of {echoed} bytes copied")
+
+
 CASES = {"files": files_case, "determinism": determinism_case, "refusals": refusals_case,
          "c15": c15_case, "c16": c16_case, "protection": protection_case,
-         "isolation": isolation_case, "client": client_case}
+         "isolation": isolation_case, "client": client_case, "netpipe": netpipe_case}
 with tempfile.TemporaryDirectory() as tmp:
     CASES[CASE](tmp)

@@ -281,8 +281,9 @@ Test(tile_cov, stack_and_servers_instrumented_native_builds_not) {
         "cksum.c.o", "twheel.c.o",  "seg.c.o",    "work.c.o",          "ip.c.o",
         "tcb.c.o",   "tcp_out.c.o", "tcp_in.c.o", "tcp_timer.c.o",     "tcp.c.o",
         "stk.c.o",   "sock.c.o",    "rss.c.o",    "stk_alloc_tile.c.o"};
-    static const char *const wl_src[] = {"httpd.c.o",   "httpc.c.o",   "echo.c.o",
-                                         "netpipe.c.o", "connmap.c.o", "ledger.c.o"};
+    static const char *const wl_src[] = {"httpd.c.o",   "httpc.c.o",          "echo.c.o",
+                                         "netpipe.c.o", "netpipe_client.c.o", "connmap.c.o",
+                                         "ledger.c.o"};
     const size_t nst = sizeof stack_src / sizeof stack_src[0];
     const size_t nwl = sizeof wl_src / sizeof wl_src[0];
     struct room_check st = {stack_src, nst, 0}, wl = {wl_src, nwl, 0};

@@ -35,6 +35,20 @@ static int echo_app_start(void *inst, const void *params, struct sock *k) {
 const struct chip_app chip_app_echo = {"echo", echo_app_create, echo_events, echo_app_start, NULL,
                                        NULL};
 
+static void *netpipe_app_create(struct tile *t, const void *params, const struct stk_alloc *alloc) {
+    (void)t;
+    const struct chip_app_netpipe *p = params;
+    struct netpipe_config c = {.mode = p->mode}; /* (start 0: learnt from the first ping) */
+    return netpipe_create(&c, alloc);
+}
+static int netpipe_app_start(void *inst, const void *params, struct sock *k) {
+    const struct chip_app_netpipe *p = params;
+    return netpipe_start(inst, k, 1, p->port, p->backlog);
+}
+
+const struct chip_app chip_app_netpipe = {
+    "netpipe", netpipe_app_create, netpipe_events, netpipe_app_start, NULL, NULL};
+
 /* ---- the HTTP client ---- */
 
 static uint64_t tile_clock(void *ctx) { return tile_now(ctx); }

@@ -6,8 +6,9 @@
  * (create its instance from an allocator, its event handlers, start it on a
  * socket, poll it with the time), and the tables of the servers the chip
  * runs today: chip_app_httpd (workloads/httpd.h), chip_app_echo
- * (workloads/echo.h) and chip_app_httpc (workloads/httpc.h: the chip as
- * the client, its connections active opens).
+ * (workloads/echo.h), chip_app_netpipe (workloads/netpipe.h: NetPIPE's
+ * receiver) and chip_app_httpc (workloads/httpc.h: the chip as the client,
+ * its connections active opens).
  *
  * Memory: the instance comes from the allocator given to create (the
  * process heap on a tile, so the network tiles and the NIC may read what it
@@ -23,6 +24,7 @@
 #include "stack/sock.h"
 #include "workloads/httpc.h"
 #include "workloads/httpd.h"
+#include "workloads/netpipe.h"
 
 struct chip_app {
     const char *name;
@@ -51,6 +53,12 @@ struct chip_app_http {
 struct chip_app_http_client {
     struct httpc_config cfg;
 };
+/* Parameters of chip_app_netpipe. */
+struct chip_app_netpipe {
+    uint16_t port;
+    unsigned backlog;
+    enum netpipe_mode mode;
+};
 /* Parameters of chip_app_echo. */
 struct chip_app_echo {
     uint16_t port;
@@ -64,6 +72,7 @@ void chip_app_busy(struct tile *t, uint64_t cycles);
 
 extern const struct chip_app chip_app_httpd;
 extern const struct chip_app chip_app_echo;
+extern const struct chip_app chip_app_netpipe;
 extern const struct chip_app chip_app_httpc;
 
 #endif

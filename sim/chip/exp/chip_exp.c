@@ -2,6 +2,7 @@
 #include "sim/chip/exp/chip_exp.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "sim/tile/tile.h"
 #include "stack/sock.h"
 #include "workloads/httpc.h"
+#include "workloads/netpipe_client.h"
 #include "workloads/tile/app_tile.h"
 #include "workloads/tile/net_tile.h"
 #include "workloads/tile/rtc_tile.h"
@@ -60,8 +62,14 @@ struct client {
     struct chip_run *r;
     struct client_host *h;
     struct sock_rtc *rtc;
-    struct httpc *c; /* workload.app http: the host's client */
-    struct httpd *d; /* http-client: the host's server */
+    struct httpc *c;           /* workload.app http: the host's client */
+    struct httpd *d;           /* http-client: the host's server */
+    struct netpipe_client *np; /* netpipe: host 0's client */
+};
+
+/* netpipe: one measured size (NPtcp's output line) */
+struct np_row {
+    uint64_t bytes, one_way_ps;
 };
 
 /* Everything one run builds (freed by run_free). */
@@ -100,6 +108,9 @@ struct chip_run {
     sim_time_t setup_end; /* every tile program's main has returned */
     sim_time_t start;     /* the clients' start: setup_end + clients.start_us */
     sim_time_t warmup, first_in_window, last_in_window;
+    /* netpipe: the sizes measured */
+    struct np_row *np_rows;
+    size_t np_n, np_cap;
     /* http-client (the tiles' clients have no per-response record): totals
      * at the end of the warm-up */
     uint64_t snap_responses, snap_bytes;
@@ -272,6 +283,50 @@ static void client_start(void *ctx, struct client_host *h) {
     httpc_start(c->c, sock_rtc_sock(c->rtc));
 }
 
+static void np_record(void *ctx, uint64_t bytes, uint64_t one_way_ps) {
+    struct client *c = ctx;
+    struct chip_run *r = c->r;
+    if (r->np_n == r->np_cap) {
+        size_t cap = r->np_cap ? 2 * r->np_cap : 64;
+        struct np_row *rows = realloc(r->np_rows, cap * sizeof *rows);
+        if (!rows) return; /* (the row is lost; np_lost in the stats says so) */
+        r->np_rows = rows;
+        r->np_cap = cap;
+    }
+    r->np_rows[r->np_n++] = (struct np_row){bytes, one_way_ps};
+}
+
+static void np_start(void *ctx, struct client_host *h) {
+    struct client *c = ctx;
+    (void)h;
+    netpipe_client_start(c->np, sock_rtc_sock(c->rtc));
+}
+
+/* netpipe: client host 0 runs NetPIPE's transmitter against the chip. */
+static int build_np_client(struct chip_run *r, struct client *c) {
+    const struct clients_config *cl = &r->cfg->cl;
+    struct netpipe_client_config nc = {.server_ip = CHIP_IP,
+                                       .port = (uint16_t)r->cfg->wl.port,
+                                       .start = 1,
+                                       .perturbation = 3, /* NPtcp's (integrity: 0) */
+                                       .max_bytes = cl->netpipe_max_bytes,
+                                       .repeats = (unsigned)cl->netpipe_repeats,
+                                       .trials = 3, /* NPtcp's (integrity: 1) */
+                                       .integrity = cl->netpipe_integrity,
+                                       .now = client_now,
+                                       .record = np_record,
+                                       .ctx = c};
+    c->np = netpipe_client_create(&nc, NULL);
+    struct sock_events ev = netpipe_client_events();
+    struct stk *s = client_host_stack(c->h);
+    if (c->np) c->rtc = sock_rtc_create(&s, 1, &ev, c->np, NULL);
+    if (!c->rtc) {
+        snprintf(r->err, sizeof r->err, "client 0: out of memory (NetPIPE client)");
+        return -1;
+    }
+    return 0;
+}
+
 static int build_clients(struct chip_run *r) {
     const struct chip_cfg *cfg = r->cfg;
     r->ncl = (unsigned)cfg->cl.hosts;
@@ -316,6 +371,10 @@ static int build_clients(struct chip_run *r) {
                 snprintf(r->err, sizeof r->err, "client %u: cannot start its server", i);
                 return -1;
             }
+            continue;
+        }
+        if (cfg->wl.app == WORKLOAD_NETPIPE) { /* host 0 runs NetPIPE; the others idle */
+            if (i == 0 && build_np_client(r, c)) return -1;
             continue;
         }
         struct httpc_config hc = {.server_ip = CHIP_IP,
@@ -380,7 +439,11 @@ static const void *app_params(struct chip_run *r, unsigned proc, const void **ca
     struct mem_region *heap = chip_proc_heap(r->chip, proc);
     if (!heap) return NULL;
     const struct workload_config *w = &r->cfg->wl;
-    {
+    if (w->app == WORKLOAD_NETPIPE) {
+        struct chip_app_netpipe np = {(uint16_t)w->port, (unsigned)w->backlog,
+                                      (enum netpipe_mode)w->netpipe_mode};
+        cached[proc] = region_copy(heap, &np, sizeof np);
+    } else {
         struct httpd_file *f = mem_alloc(heap, r->nfiles * sizeof *f);
         for (unsigned i = 0; f && i < r->nfiles; i++) {
             f[i].path = region_copy(heap, r->paths[i], strlen(r->paths[i]) + 1);
@@ -479,7 +542,9 @@ static int start_tiles(struct chip_run *r) {
         mem[t] = (struct dl_mem){heap->host, heap->size};
     }
     bool client = cfg->wl.app == WORKLOAD_HTTP_CLIENT;
-    const struct chip_app *app = client ? &chip_app_httpc : &chip_app_httpd;
+    const struct chip_app *app = client                            ? &chip_app_httpc
+                                 : cfg->wl.app == WORKLOAD_NETPIPE ? &chip_app_netpipe
+                                                                   : &chip_app_httpd;
     unsigned idx = 0, net_seen = 0, nnet = layout_count(l, LAYOUT_NET), rank = 0;
     for (unsigned t = 0; t < r->ntiles; t++) {
         struct mem_region *priv = chip_private_region(r->chip, t);
@@ -574,7 +639,9 @@ static const struct httpc *tile_client(const struct chip_run *r, unsigned t) {
 
 static bool clients_quiet(const struct chip_run *r) {
     for (unsigned i = 0; i < r->ncl; i++)
-        if (r->cl[i].c && !httpc_quiet(r->cl[i].c)) return false;
+        if ((r->cl[i].c && !httpc_quiet(r->cl[i].c)) ||
+            (r->cl[i].np && !netpipe_client_done(r->cl[i].np)))
+            return false;
     for (unsigned t = 0; t < r->ntiles; t++)
         if (tile_client(r, t) && !httpc_quiet(tile_client(r, t))) return false;
     return true;
@@ -585,6 +652,8 @@ static bool clients_quiet(const struct chip_run *r) {
  * over are not progress). */
 static uint64_t clients_progress(const struct chip_run *r) {
     uint64_t n = 0;
+    for (unsigned i = 0; i < r->ncl; i++)
+        if (r->cl[i].np) n += netpipe_client_stats(r->cl[i].np)->bytes_received;
     for (unsigned i = 0; i < r->ncl; i++)
         if (r->cl[i].c)
             n += httpc_stats(r->cl[i].c)->responses + httpc_stats(r->cl[i].c)->conns_opened;
@@ -666,8 +735,10 @@ static void setup_check(void *ctx, void *arg) {
     r->acks.from = r->warmup;
     if (r->cfg->wl.app == WORKLOAD_HTTP_CLIENT)
         sim_engine_schedule_at(e, r->warmup, snapshot_ev, r, NULL);
-    for (unsigned i = 0; i < r->ncl; i++) /* (http-client: the hosts serve) */
+    for (unsigned i = 0; i < r->ncl; i++) { /* (http-client: the hosts serve) */
         if (r->cl[i].c) client_host_at(r->cl[i].h, r->start, client_start, &r->cl[i]);
+        if (r->cl[i].np) client_host_at(r->cl[i].h, r->start, np_start, &r->cl[i]);
+    }
     uint64_t dur = r->cfg->duration_ns;
     if (dur) {
         sim_engine_schedule_at(e, r->start + SIM_NS(dur), stop_ev, r, NULL);
@@ -915,6 +986,70 @@ static struct rate window_rate(const struct chip_run *r, const struct totals *o,
     return x;
 }
 
+/* netpipe: the server instances' counters, summed over the tiles. */
+static struct netpipe_stats np_server_stats(const struct chip_run *r) {
+    struct netpipe_stats s = {0};
+    for (unsigned t = 0; t < r->ntiles; t++) {
+        const void *inst = r->app[t] ? r->app[t]->inst : r->rtc[t] ? r->rtc[t]->inst : NULL;
+        if (!inst) continue;
+        const struct netpipe_stats *x = netpipe_stats(inst);
+        s.conns += x->conns;
+        s.sizes_done += x->sizes_done;
+        s.bytes_echoed += x->bytes_echoed;
+        s.bytes_copied += x->bytes_copied;
+        s.protocol_errors += x->protocol_errors;
+        s.no_memory += x->no_memory;
+        s.completed += x->completed;
+    }
+    return s;
+}
+
+static double np_mbps(const struct np_row *x) {
+    return x->one_way_ps ? (double)x->bytes * 8.0 / ((double)x->one_way_ps / 1e12) / 1e6 : 0.0;
+}
+
+/* netpipe: netpipe.csv (NPtcp's -o columns: bytes, Mb/s, one-way time) and
+ * the stats' "netpipe" object. */
+static void write_netpipe(struct chip_run *r, struct json_writer *w) {
+    const struct netpipe_client_stats *c = netpipe_client_stats(r->cl[0].np);
+    struct netpipe_stats s = np_server_stats(r);
+    FILE *f = exp_open_csv(r->run, "netpipe.csv");
+    if (f) {
+        fprintf(f, "bytes,mbps,one_way_us\n");
+        for (size_t i = 0; i < r->np_n; i++)
+            fprintf(f, "%" PRIu64 ",%.3f,%.4f\n", r->np_rows[i].bytes, np_mbps(&r->np_rows[i]),
+                    (double)r->np_rows[i].one_way_ps / 1e6);
+        fclose(f);
+    }
+    json_key(w, "netpipe");
+    json_object_begin(w);
+    json_kv_string(w, "mode", netpipe_mode_names[r->cfg->wl.netpipe_mode]);
+    json_kv_bool(w, "completed", c->completed);
+    json_kv_uint(w, "sizes", c->sizes_done);
+    json_kv_uint(w, "rows_lost", c->sizes_done - r->np_n);
+    json_kv_uint(w, "mismatched_bytes", c->mismatched_bytes);
+    json_kv_uint(w, "connect_failed", c->connect_failed);
+    json_kv_uint(w, "closed_early", c->closed_early);
+    json_kv_uint(w, "send_failed", c->send_failed);
+    json_kv_uint(w, "protocol_errors", c->protocol_errors + s.protocol_errors);
+    json_kv_uint(w, "server_bytes_echoed", s.bytes_echoed);
+    json_kv_uint(w, "server_bytes_copied", s.bytes_copied);
+    json_kv_uint(w, "server_no_memory", s.no_memory);
+    size_t peak = 0;
+    for (size_t i = 1; i < r->np_n; i++)
+        if (np_mbps(&r->np_rows[i]) > np_mbps(&r->np_rows[peak])) peak = i;
+    if (r->np_n) {
+        json_kv_uint(w, "first_size_bytes", r->np_rows[0].bytes);
+        json_kv_double(w, "first_size_one_way_ns", (double)r->np_rows[0].one_way_ps / 1e3);
+        json_kv_uint(w, "peak_bytes", r->np_rows[peak].bytes);
+        json_kv_double(w, "peak_mbps", np_mbps(&r->np_rows[peak]));
+    } else { /* no size measured: null, not 0 */
+        json_kv_double(w, "first_size_one_way_ns", NAN);
+        json_kv_double(w, "peak_mbps", NAN);
+    }
+    json_object_end(w);
+}
+
 static void write_stats(struct chip_run *r, const struct totals *o, sim_time_t end) {
     struct json_writer *w = r->run->stats;
     struct rate rt = window_rate(r, o, end);
@@ -935,6 +1070,7 @@ static void write_stats(struct chip_run *r, const struct totals *o, sim_time_t e
     json_kv_uint(w, "ack_untracked", r->acks.untracked);
     json_kv_uint(w, "ack_retransmitted", r->acks.retransmitted);
     write_clients(o, w);
+    if (r->cfg->wl.app == WORKLOAD_NETPIPE) write_netpipe(r, w);
     write_udn(r, o, w);
     write_tiles(r, w);
     json_key(w, "chip_nic");
@@ -1000,6 +1136,29 @@ static void write_summary(struct chip_run *r, const struct totals *o, sim_time_t
         (unsigned long long)o->c.body_mismatch, (unsigned long long)o->msgs,
         (unsigned long long)o->words, (unsigned long long)o->queued,
         (unsigned long long)o->rx_credit_drops);
+    if (r->cfg->wl.app == WORKLOAD_NETPIPE) {
+        const struct netpipe_client_stats *c = netpipe_client_stats(r->cl[0].np);
+        size_t len = strlen(r->run->summary);
+        char *p = r->run->summary + len;
+        size_t room = sizeof r->run->summary - len;
+        if (!r->np_n) {
+            snprintf(p, room, "\nNetPIPE (%s): no size measured; mismatched bytes %llu",
+                     netpipe_mode_names[r->cfg->wl.netpipe_mode],
+                     (unsigned long long)c->mismatched_bytes);
+            return;
+        }
+        size_t peak = 0;
+        for (size_t i = 1; i < r->np_n; i++)
+            if (np_mbps(&r->np_rows[i]) > np_mbps(&r->np_rows[peak])) peak = i;
+        snprintf(p, room,
+                 "\nNetPIPE (%s): %llu sizes%s; one way %.2f us at %llu B; peak %.0f Mb/s at "
+                 "%llu B; mismatched bytes %llu (netpipe.csv)",
+                 netpipe_mode_names[r->cfg->wl.netpipe_mode], (unsigned long long)c->sizes_done,
+                 c->completed ? ", completed" : " (not completed)",
+                 (double)r->np_rows[0].one_way_ps / 1e6, (unsigned long long)r->np_rows[0].bytes,
+                 np_mbps(&r->np_rows[peak]), (unsigned long long)r->np_rows[peak].bytes,
+                 (unsigned long long)c->mismatched_bytes);
+    }
 }
 
 /* Why a finished run failed, or NULL. */
@@ -1029,6 +1188,13 @@ static const char *run_failure(struct chip_run *r, const struct totals *o) {
                "(experiment.duration_ns 0 runs until the clients are done); see the clients' "
                "errors and the stack counters";
     if (o->c.body_mismatch) return "a response body differed from the file served";
+    if (r->cfg->wl.app == WORKLOAD_NETPIPE) {
+        const struct netpipe_client_stats *c = netpipe_client_stats(r->cl[0].np);
+        if (c->mismatched_bytes) return "NetPIPE: echoed bytes differed from those sent";
+        if (!r->cfg->duration_ns && !c->completed)
+            return "NetPIPE did not complete (see netpipe in the stats: connect, close, send "
+                   "and protocol errors)";
+    }
     if (o->lost) return "UDN messages were lost (no memory to queue them)";
     return NULL;
 }
@@ -1043,7 +1209,9 @@ static void run_free(struct chip_run *r) {
         client_host_destroy(r->cl[i].h);
         httpc_destroy(r->cl[i].c);
         httpd_destroy(r->cl[i].d);
+        netpipe_client_destroy(r->cl[i].np);
     }
+    free(r->np_rows);
     free(r->cl);
     switch_topology_destroy(r->topo);
     chip_nic_destroy(r->cn);

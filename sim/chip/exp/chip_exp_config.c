@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sim/tile/tile_api.h"
+#include "workloads/netpipe.h"
 #include "workloads/tile/dlibos_msg.h"
 
 static const struct cfg_key dlibos_keys[] = {
@@ -48,14 +49,18 @@ CFG_SECTION_DEF(dlibos_config_section, "dlibos",
                 "The DLibOS system on the chip: layout and UDN transport (docs/chip.md).",
                 dlibos_keys);
 
-const char *const workload_app_names[] = {"http", "http-client", NULL};
+const char *const workload_app_names[] = {"http", "http-client", "netpipe", NULL};
 static const struct cfg_key workload_keys[] = {
     CFG_ENUM_KEY(struct workload_config, app, "http", workload_app_names,
                  "What the application (or RTC) tiles run: http = the HTTP server "
                  "(workloads/httpd.c) and the client hosts the closed-loop client "
                  "(workloads/httpc.c); http-client = the other way round: each application "
                  "tile runs clients.connections client connections (active opens from the "
-                 "chip) to the HTTP server of client host (its rank mod clients.hosts)."),
+                 "chip) to the HTTP server of client host (its rank mod clients.hosts); "
+                 "netpipe = NetPIPE's receiver (workloads/netpipe.c, workload.netpipe_mode) "
+                 "and on client host 0 NetPIPE's transmitter (workloads/netpipe_client.c, "
+                 "clients.netpipe_*): one connection, ping-pong over NetPIPE's message sizes "
+                 "(DLibOS Figure 5; the other hosts stay idle)."),
     CFG_STRING_KEY(struct workload_config, files, "1024",
                    "http: sizes of the files served, bytes, comma-separated (file i is "
                    "/f<i>.bin, contents a fixed pattern; in all at most half of "
@@ -71,6 +76,13 @@ static const struct cfg_key workload_keys[] = {
                  "The application computes this long (an instrumented loop, measured like any "
                  "code) before handling each batch of received data: what the network side does "
                  "meanwhile is the paper's C15 (ACKs while the application is busy); 0: none."),
+    CFG_ENUM_KEY(struct workload_config, netpipe_mode, "copy", netpipe_mode_names,
+                 "netpipe: how the server echoes (workloads/netpipe.h): copy = each message "
+                 "copied into a Tx buffer and sent back when complete (the paper's \"copy "
+                 "mod\"); nocopy = sent back from a buffer copied once from the first message "
+                 "of each size (\"nocopy mod\"); zerocopy = the received bytes sent back by "
+                 "reference as they arrive (cut through, not NPtcp's receiver: large messages' "
+                 "one-way times fall below the wire's)."),
 };
 CFG_SECTION_DEF(workload_config_section, "workload", "The server the chip runs (docs/chip.md).",
                 workload_keys);
@@ -93,6 +105,17 @@ static const struct cfg_key clients_keys[] = {
     CFG_UINT_KEY(struct clients_config, start_us, "20", 0, 1e9, "us",
                  "When the clients start connecting: after the server's set-up (its listen "
                  "commands cross the UDN in a few microseconds; a SYN before is refused) [A]."),
+    CFG_UINT_KEY(struct clients_config, netpipe_max_bytes, "131072", 1, 1 << 30, "bytes",
+                 "netpipe: the largest base message size (NPtcp -u; the last size may exceed it "
+                 "by the perturbation)."),
+    CFG_UINT_KEY(struct clients_config, netpipe_repeats, "10", 1, 1e6, "round trips",
+                 "netpipe: ping-pongs per trial of each size (NPtcp -n; NPtcp picks it from "
+                 "host time when not given, a simulation cannot)."),
+    CFG_BOOL_KEY(struct clients_config, netpipe_integrity, "false",
+                 "netpipe: NPtcp -i: sizes from 5 without perturbation, one trial per size, a "
+                 "counting payload (every echoed byte is compared in either mode); false: "
+                 "NPtcp's defaults, sizes from 1 with a perturbation of 3, 3 trials per size "
+                 "(the server learns which from the first ping, as against NPtcp)."),
 };
 CFG_SECTION_DEF(clients_config_section, "clients",
                 "The client hosts and their load generator (docs/chip.md).", clients_keys);

@@ -28,7 +28,7 @@ struct dlibos_config {
     int64_t inject_rx_write_tile; /* an app tile that writes Rx memory (-1: none) */
 };
 
-enum workload_app { WORKLOAD_HTTP, WORKLOAD_HTTP_CLIENT };
+enum workload_app { WORKLOAD_HTTP, WORKLOAD_HTTP_CLIENT, WORKLOAD_NETPIPE };
 extern const char *const workload_app_names[];
 
 struct workload_config {
@@ -38,6 +38,7 @@ struct workload_config {
     uint64_t backlog;
     uint64_t idle_timeout_ms;
     uint64_t busy_ns; /* computation per received data event */
+    int netpipe_mode; /* enum netpipe_mode (workloads/netpipe.h) */
 };
 
 struct clients_config {
@@ -48,6 +49,9 @@ struct clients_config {
     bool verify;
     uint64_t cores;    /* per host */
     uint64_t start_us; /* the clients' first connect */
+    /* workload.app netpipe: client host 0's NetPIPE client */
+    uint64_t netpipe_max_bytes, netpipe_repeats;
+    bool netpipe_integrity;
 };
 
 extern const struct cfg_section dlibos_config_section;
