@@ -9,10 +9,13 @@
 bool seg_init(struct stk *s) {
     s->segs = stk_mem_array(&s->cfg.alloc, s->cfg.seg_pool, sizeof *s->segs);
     if (!s->segs) return false;
-    for (uint32_t i = 0; i < s->cfg.seg_pool; i++) {
-        s->segs[i].next = s->seg_free;
-        s->seg_free = &s->segs[i];
-    }
+    /* Nothing is linked (or touched) here: seg_alloc takes freed segments
+     * first, then fresh ones from the top of the array down, which is the
+     * order a list linked from index 0 up at start would give (the same
+     * addresses in the same order), without writing the whole pool before
+     * the first packet (a simulated tile's set-up paid for every line). */
+    s->seg_free = NULL;
+    s->seg_fresh = s->cfg.seg_pool;
     s->segs_free = s->cfg.seg_pool;
     return true;
 }
@@ -21,13 +24,18 @@ void seg_fini(struct stk *s) {
     stk_mem_free(&s->cfg.alloc, s->segs);
     s->segs = NULL;
     s->seg_free = NULL;
+    s->seg_fresh = 0;
     s->segs_free = 0;
 }
 
 struct stk_seg *seg_alloc(struct stk *s) {
     struct stk_seg *g = s->seg_free;
-    if (!g) return NULL;
-    s->seg_free = g->next;
+    if (g)
+        s->seg_free = g->next;
+    else if (s->seg_fresh)
+        g = &s->segs[--s->seg_fresh];
+    else
+        return NULL;
     s->segs_free--;
     memset(g, 0, sizeof *g);
     return g;

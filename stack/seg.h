@@ -3,7 +3,8 @@
  *
  * What it does: hands out `struct stk_seg` (a {ptr, len, seq} reference to
  * payload in an rx buffer or to application memory) from a pool allocated
- * once by seg_init, and counts references on rx buffers, returning a buffer
+ * once by seg_init (and not touched until used: freed segments are reused
+ * first, then never-used ones), and counts references on rx buffers, returning a buffer
  * to the driver (driver.rx_release) when its count drops to zero.
  *
  * Memory: the pool (cfg.seg_pool entries) is owned by the instance and

@@ -172,8 +172,9 @@ struct stk {
 
     /* seg.c */
     struct stk_seg *segs;
-    struct stk_seg *seg_free;
-    uint32_t segs_free;
+    struct stk_seg *seg_free; /* segments freed, reused first (LIFO) */
+    uint32_t seg_fresh;       /* segs[0 .. seg_fresh) never handed out yet */
+    uint32_t segs_free;       /* on the list + fresh */
 
     /* ip.c */
     struct stk_arp_entry arp[STK_ARP_ENTRIES];

@@ -196,6 +196,12 @@ static unsigned size_class(size_t total) {
 }
 
 void *mem_alloc(struct mem_region *r, size_t size) {
+    bool fresh;
+    return mem_alloc_fresh(r, size, &fresh);
+}
+
+void *mem_alloc_fresh(struct mem_region *r, size_t size, bool *fresh) {
+    *fresh = false;
     if (!r->host || size == 0 || size > r->size) {
         r->alloc_failures++;
         return NULL;
@@ -215,6 +221,7 @@ void *mem_alloc(struct mem_region *r, size_t size) {
         }
         off = r->bump;
         r->bump += bsize;
+        *fresh = true;
     }
     uint64_t h = c;
     memcpy(r->host + off, &h, sizeof h);

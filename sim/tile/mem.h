@@ -105,6 +105,10 @@ unsigned mem_rights(const struct mem_region *r, int role, int tile, int process)
 
 /* Arena: NULL when the region is full or size is 0; 16-byte aligned. */
 void *mem_alloc(struct mem_region *r, size_t size);
+/* mem_alloc, and *fresh = whether the block was never handed out before
+ * (taken from the region's untouched end: all zero, as the region was
+ * created) rather than recycled from a free list. */
+void *mem_alloc_fresh(struct mem_region *r, size_t size, bool *fresh);
 
 /* Zeroed host memory of *bytes bytes, rounded up (and *bytes with it) to
  * whole 2 MB pages, aligned to one and backed by huge pages where the host

@@ -228,10 +228,16 @@ void tile_copy(struct tile *t, void *dst, const void *src, size_t n) {
 
 /* ---- arenas ---- */
 
-static void *arena_alloc(struct tile *t, struct mem_region *r, size_t size) {
+static void *arena_alloc_fresh(struct tile *t, struct mem_region *r, size_t size, bool *fresh) {
+    *fresh = false;
     if (!r) return NULL;
     if (t->in_handler) t->extra += t->chip->cfg.tile.alloc_cycles;
-    return mem_alloc(r, size);
+    return mem_alloc_fresh(r, size, fresh);
+}
+
+static void *arena_alloc(struct tile *t, struct mem_region *r, size_t size) {
+    bool fresh;
+    return arena_alloc_fresh(t, r, size, &fresh);
 }
 
 static void arena_free(struct tile *t, struct mem_region *r, void *p) {
@@ -273,6 +279,12 @@ void *tile_alloc(struct tile *t, size_t size) { return arena_alloc(t, t->priv, s
 void tile_free(struct tile *t, void *p) { arena_free(t, t->priv, p); }
 void *tile_proc_alloc(struct tile *t, size_t size) {
     return arena_alloc(t, chip_proc_heap(t->chip, t->process), size);
+}
+void *tile_alloc_fresh(struct tile *t, size_t size, bool *fresh) {
+    return arena_alloc_fresh(t, t->priv, size, fresh);
+}
+void *tile_proc_alloc_fresh(struct tile *t, size_t size, bool *fresh) {
+    return arena_alloc_fresh(t, chip_proc_heap(t->chip, t->process), size, fresh);
 }
 void tile_proc_free(struct tile *t, void *p) {
     arena_free(t, chip_proc_heap(t->chip, t->process), p);

@@ -85,6 +85,11 @@ void *tile_alloc(struct tile *t, size_t size);
 void tile_free(struct tile *t, void *p);
 void *tile_proc_alloc(struct tile *t, size_t size);
 void tile_proc_free(struct tile *t, void *p);
+/* tile_alloc and tile_proc_alloc that also say whether the block is fresh:
+ * never handed out since the region was made, so all zero (as an OS's
+ * fresh pages are: a calloc need not clear it). */
+void *tile_alloc_fresh(struct tile *t, size_t size, bool *fresh);
+void *tile_proc_alloc_fresh(struct tile *t, size_t size, bool *fresh);
 void *tile_shared_alloc(struct tile *t, size_t size);
 void tile_shared_free(struct tile *t, void *p);
 
