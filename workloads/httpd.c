@@ -45,9 +45,17 @@ struct hconn {
     bool closing, rclosed, closed;
 };
 
+/* A file's 200 response heads, built once at create (the paper's webserver
+ * sends prebuilt headers: no formatting per response). */
+struct prebuilt {
+    char *head[2]; /* [0]: Connection: close, [1]: keep-alive */
+    size_t len[2];
+};
+
 struct httpd {
     const struct httpd_file *files;
     unsigned nfiles;
+    struct prebuilt *pre; /* per file */
     struct sock *k;
     uint64_t lid;
     struct connmap conns;
@@ -56,6 +64,17 @@ struct httpd {
     char path[HTTPD_HEAD_MAX];             /* the decoded path of the request being parsed */
     struct stk_alloc alloc;
 };
+
+/* A response head into buf (cap bytes): snprintf's result. */
+static int format_head(char *buf, size_t cap, int code, const char *reason,
+                       const struct httpd_file *f, size_t blen, bool keep) {
+    const char *ctype =
+        f ? (f->content_type ? f->content_type : "application/octet-stream") : "text/plain";
+    return snprintf(buf, cap,
+                    "HTTP/1.1 %d %s\r\nServer: tessera\r\nContent-Type: %s\r\nContent-Length: "
+                    "%zu\r\nConnection: %s\r\n\r\n",
+                    code, reason, ctype, blen, keep ? "keep-alive" : "close");
+}
 
 struct httpd *httpd_create(const struct httpd_file *files, unsigned n,
                            const struct stk_alloc *alloc) {
@@ -68,6 +87,26 @@ struct httpd *httpd_create(const struct httpd_file *files, unsigned n,
     h->nfiles = n;
     h->idle_timeout = 60000000000000ull; /* 60 s */
     connmap_init(&h->conns, &a);
+    if (n && !(h->pre = stk_mem_array(&a, n, sizeof *h->pre))) {
+        httpd_destroy(h);
+        return NULL;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        for (int keep = 0; keep < 2; keep++) {
+            char *p = stk_mem_alloc(&a, 256);
+            if (!p) {
+                httpd_destroy(h);
+                return NULL;
+            }
+            int len = format_head(p, 256, 200, "OK", &files[i], files[i].len, keep);
+            if (len < 0 || len >= 256) { /* (a content type too long for a head) */
+                stk_mem_free(&a, p);
+                continue;
+            }
+            h->pre[i].head[keep] = p;
+            h->pre[i].len[keep] = (size_t)len;
+        }
+    }
     return h;
 }
 
@@ -87,6 +126,11 @@ void httpd_destroy(struct httpd *h) {
     for (size_t i = 0; i < h->conns.cap; i++)
         if (h->conns.t[i].key) conn_free(h, h->conns.t[i].val);
     connmap_fini(&h->conns);
+    for (unsigned i = 0; h->pre && i < h->nfiles; i++) {
+        stk_mem_free(&h->alloc, h->pre[i].head[0]);
+        stk_mem_free(&h->alloc, h->pre[i].head[1]);
+    }
+    stk_mem_free(&h->alloc, h->pre);
     struct stk_alloc a = h->alloc;
     stk_mem_free(&a, h);
 }
@@ -122,13 +166,15 @@ static void close_conn(struct httpd *h, struct sock_id id, struct hconn *c) {
 
 static void respond(struct httpd *h, struct sock_id id, struct hconn *c, int code,
                     const char *reason, const struct httpd_file *f, bool head_only, bool keep) {
-    struct resp *r = stk_mem_alloc(&h->alloc, sizeof *r + 256);
+    /* a file's 200: its prebuilt head (the record only counts the bytes
+     * until they are acknowledged); anything else is formatted here */
+    const struct prebuilt *pre = code == 200 && f ? &h->pre[f - h->files] : NULL;
+    if (pre && !pre->head[keep]) pre = NULL;
+    struct resp *r = stk_mem_alloc(&h->alloc, sizeof *r + (pre ? 0 : 256));
     if (!r) {
         close_conn(h, id, c);
         return;
     }
-    const char *ctype =
-        f ? (f->content_type ? f->content_type : "application/octet-stream") : "text/plain";
     static const char *const body_of[] = {"Bad Request\n", "Not Found\n",
                                           "Request Header Fields Too Large\n", "Not Implemented\n"};
     const char *small = code == 400   ? body_of[0]
@@ -137,14 +183,10 @@ static void respond(struct httpd *h, struct sock_id id, struct hconn *c, int cod
                         : code == 501 ? body_of[3]
                                       : NULL;
     size_t blen = f ? f->len : strlen(small);
-    int hl =
-        snprintf(r->head, 256,
-                 "HTTP/1.1 %d %s\r\nServer: tessera\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-                 "Connection: %s\r\n\r\n",
-                 code, reason, ctype, blen, keep ? "keep-alive" : "close");
+    int hl = pre ? (int)pre->len[keep] : format_head(r->head, 256, code, reason, f, blen, keep);
     struct sock_sendbuf v[2];
     unsigned n = 0;
-    v[n++] = (struct sock_sendbuf){r->head, (size_t)hl, 0};
+    v[n++] = (struct sock_sendbuf){pre ? pre->head[keep] : r->head, (size_t)hl, 0};
     if (!head_only && blen)
         v[n++] = (struct sock_sendbuf){f ? (const void *)f->data : (const void *)small, blen, 0};
     r->total = (uint64_t)hl + (head_only ? 0 : blen);

@@ -11,8 +11,11 @@
  * framing, a missing or doubled Host on HTTP/1.1, obs-fold, NUL or control
  * characters give 400, an unknown transfer coding 501, a head over 16 KiB
  * 431; each of these closes the connection. Bodies are sent zero-touch
- * (references to the file memory, shared by all connections); each response
- * head lives in its own small allocation until data_acked covers it. Request
+ * (references to the file memory, shared by all connections), and so are
+ * the heads of 200 responses: built once per file at create (keep-alive and
+ * close), as the DLibOS paper's webserver sends prebuilt headers; the heads
+ * of other statuses are formatted per response into a small allocation.
+ * Each response keeps a record (its bytes) until data_acked covers it. Request
  * bytes are copied into a per-connection parse buffer that grows from 2 KiB
  * to 16 KiB as a head needs.
  */
