@@ -4,7 +4,7 @@
  * wrk-like closed-loop HTTP load (workloads/wrkload.h). docs/loadgen.md has
  * the flags, outputs and models.
  *
- *   tessera-load --tap IF --ip A.B.C.D [--mac M] [--pcap FILE]
+ *   tessera-load --tap IF --ip A.B.C.D [--mac M] [--pcap FILE] [--static-arp] [--spin]
  *     --memcached HOST:PORT[,HOST:PORT...] [--qps Q] [--conns C] [--depth D]
  *       [--keyspace N] [--get-frac F] [--dist usr|etc] [--ia exp|gpareto]
  *       [--key-size B] [--value-size B] [--no-preload] [--latency-conns N]
@@ -12,14 +12,23 @@
  *       [--sla-p99 US --qps-lo Q --qps-hi Q [--sla-runs N]]
  *     --http HOST:PORT/path [--conns C] [--warmup S] [--seconds S]
  *
+ * --static-arp: the servers' addresses are entered as static neighbours at
+ * the TAP device's own (kernel-side) MAC address, so that the first SYNs
+ * are not dropped waiting for ARP (right when the servers are the Linux host
+ * at the other end of the TAP, or routed by it; not on a bridged TAP).
+ *
+ * --spin: the loop never sleeps (the lowest wake-up latency, a whole core);
+ * by default it sleeps in ppoll until a frame, the next intended send or
+ * the stack's next timer.
+ *
  * Prints a summary to stdout: one "key value" pair per line (rates,
  * latency percentiles in microseconds, counts), then the stack's non-zero
  * counters to stderr. Exit 0 when the run completed (whatever its
  * figures), 1 when it could not run, 2 for a bad command line.
  *
  * Host time (CLOCK_MONOTONIC) drives the stack's timers and the client's
- * schedule (the loop spins while the next intended send is less than a
- * millisecond away); getrandom seeds ISNs and ports. The load's own draws
+ * schedule (the loop sleeps in ppoll until a frame, the next intended send
+ * or the stack's next timer); getrandom seeds ISNs and ports. The load's own draws
  * (intended times, keys, operations) come from --seed only.
  */
 #include "nic/host/tap.h"
@@ -31,13 +40,18 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t stop_flag;
 static void on_signal(int sig) {
@@ -79,7 +93,7 @@ struct opts {
     unsigned long long keyspace, seed;
     enum mcload_dist dist;
     enum mcload_ia ia;
-    bool preload;
+    bool preload, static_arp, spin;
     double sla_p99, qps_lo, qps_hi;
     unsigned sla_runs;
 };
@@ -210,6 +224,10 @@ static int parse_options(int argc, char **argv, struct opts *o) {
             o->value_size = (unsigned)atoi(v);
         else if (!strcmp(a, "--no-preload"))
             o->preload = false;
+        else if (!strcmp(a, "--static-arp"))
+            o->static_arp = true;
+        else if (!strcmp(a, "--spin"))
+            o->spin = true;
         else if (OPT("--latency-conns"))
             o->latency_conns = (unsigned)atoi(v);
         else if (OPT("--latency-qps"))
@@ -276,6 +294,7 @@ static int stack_config(const struct opts *o, struct stk_config *cfg) {
 
 /* The host: the device, the stack, the socket layer the load runs on. */
 struct host {
+    bool spin;
     struct tap *t;
     struct stk *s;
     FILE *pf;
@@ -332,22 +351,39 @@ static int open_host(const struct opts *o, struct stk_config *cfg, struct host *
         return 1;
     }
     tap_bind(h->t, h->s);
+    if (o->static_arp) {
+        /* the device's MAC address, as the kernel side of the TAP has it */
+        struct ifreq ifr;
+        memset(&ifr, 0, sizeof ifr);
+        snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", o->tapname);
+        int fd = socket(AF_INET, SOCK_DGRAM, 0);
+        int rc = fd < 0 ? -1 : ioctl(fd, SIOCGIFHWADDR, &ifr);
+        if (fd >= 0) close(fd);
+        if (rc != 0) {
+            fprintf(stderr, "tessera-load: --static-arp: the MAC address of %s: %s\n", o->tapname,
+                    strerror(errno));
+            return 1;
+        }
+        for (unsigned i = 0; i < o->nservers; i++)
+            stk_arp_add_static(h->s, o->servers[i].ip, (const uint8_t *)ifr.ifr_hwaddr.sa_data);
+    }
     return 0;
 }
 
-/* One turn of the loop: wait for a frame (not past `due`, the client's next
- * intended send; spinning when it is under a millisecond away), read the
- * device, run the stack's timers. False on a device error. */
+/* One turn of the loop: wait for a frame, but not past `due` (the client's
+ * next intended send) nor the stack's next timer (ppoll: a nanosecond
+ * timeout, kept by the kernel's high-resolution timers with a timer slack of
+ * 1 ns, set in main), read the device, run the stack's timers. False on a
+ * device error. */
 static bool turn(struct host *h, stk_time_t due) {
     stk_time_t now = now_ps(), sd = stk_poll_at(h->s);
     if (sd < due) due = sd;
-    int timeout = 50;
-    if (due != STK_NEVER) {
-        stk_time_t left = due > now ? due - now : 0;
-        timeout = left < STK_MS ? 0 : left / STK_MS < 50 ? (int)(left / STK_MS) : 50;
-    }
+    stk_time_t left = due == STK_NEVER ? 50 * STK_MS : due > now ? due - now : 0;
+    if (left > 50 * STK_MS) left = 50 * STK_MS;
+    if (h->spin) left = 0;
+    struct timespec ts = {(time_t)(left / STK_SEC), (long)(left % STK_SEC / STK_NS)};
     struct pollfd p = {tap_fd(h->t), POLLIN, 0};
-    int n = poll(&p, 1, timeout);
+    int n = ppoll(&p, 1, &ts, NULL);
     now = now_ps();
     if (n > 0) {
         int r = tap_poll_rx(h->t, now);
@@ -585,11 +621,13 @@ int main(int argc, char **argv) {
     int rc = parse_options(argc, argv, &o);
     if (!rc) rc = stack_config(&o, &cfg);
     if (rc) return rc;
-    struct host h = {0};
+    struct host h = {.spin = o.spin};
     if (open_host(&o, &cfg, &h) != 0) return 1;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     setvbuf(stdout, NULL, _IOLBF, 0);
+    prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL,
+          0UL); /* ppoll's timeouts as given (default slack: 50 us) */
     rc = o.mode == MEMCACHED ? run_memcached(&o, &h) : run_http(&o, &h);
     print_counters(h.s);
     stk_destroy(h.s);
