@@ -163,7 +163,9 @@ struct mcload_stats {
     uint64_t server_errors;      /* ERROR, CLIENT_ERROR, SERVER_ERROR replies */
     uint64_t protocol_errors;    /* unparsable, wrong kind, unasked-for bytes */
     uint64_t rx_bytes, tx_bytes; /* reply bytes consumed; request bytes sent */
-    uint64_t waited;             /* requests that waited (depth or slots) */
+    /* times a due request found its connection full (depth or slots); the
+     * ones due behind it while it waits are not counted again */
+    uint64_t waited;
     uint64_t connects, connect_failed, conns_open, closed_by_server, send_failed, no_memory;
     /* the measured window */
     uint64_t win_intended; /* requests intended inside it */

@@ -488,6 +488,11 @@ static int mc_once(struct mc_run *r, double qps) {
             end = t0 + c.warmup + c.duration;
             drain_end = end + (stk_time_t)(o->drain * 1e12);
         }
+        if (end == STK_NEVER && mcload_quiet(m)) {
+            fprintf(stderr, "tessera-load: no connection to the servers could be opened\n");
+            ok = false;
+            break;
+        }
         if (end == STK_NEVER && now - start > 600 * STK_SEC) {
             fprintf(stderr, "tessera-load: the preload did not finish in 600 s\n");
             ok = false;
