@@ -1,8 +1,9 @@
 /* nic/host/load_main.c: tessera-load, one stack instance as a client host on
  * a TAP device driving real servers with the load generators of workloads/:
- * a mutilate-like open-loop memcached load (workloads/mcload.h) or a
- * wrk-like closed-loop HTTP load (workloads/wrkload.h). docs/loadgen.md has
- * the flags, outputs and models.
+ * a mutilate-like open-loop memcached load (workloads/mcload.h), a
+ * wrk-like closed-loop HTTP load (workloads/wrkload.h), or NetPIPE's
+ * transmitter (workloads/netpipe_client.h) against an NPtcp receiver.
+ * docs/loadgen.md has the flags, outputs and models.
  *
  *   tessera-load --tap IF --ip A.B.C.D [--mac M] [--pcap FILE] [--static-arp] [--spin]
  *     --memcached HOST:PORT[,HOST:PORT...] [--qps Q] [--conns C] [--depth D]
@@ -11,6 +12,7 @@
  *       [--latency-qps Q] [--warmup S] [--seconds S] [--drain S] [--seed N]
  *       [--sla-p99 US --qps-lo Q --qps-hi Q [--sla-runs N]]
  *     --http HOST:PORT/path [--conns C] [--warmup S] [--seconds S]
+ *     --netpipe HOST:PORT [--np-max BYTES] [--np-repeats N] [--np-integrity]
  *
  * --static-arp: the servers' addresses are entered as static neighbours at
  * the TAP device's own (kernel-side) MAC address, so that the first SYNs
@@ -35,6 +37,7 @@
 #include "stack/sock.h"
 #include "stack/stk.h"
 #include "workloads/mcload.h"
+#include "workloads/netpipe_client.h"
 #include "workloads/sla.h"
 #include "workloads/wrkload.h"
 
@@ -78,7 +81,7 @@ static uint32_t rnd(void *ctx) {
     return (uint32_t)((z ^ (z >> 31)) >> 16);
 }
 
-enum mode { NONE, MEMCACHED, HTTP };
+enum mode { NONE, MEMCACHED, HTTP, NETPIPE };
 
 #define MAX_SERVERS 16
 
@@ -96,6 +99,9 @@ struct opts {
     bool preload, static_arp, spin;
     double sla_p99, qps_lo, qps_hi;
     unsigned sla_runs;
+    unsigned long long np_max;
+    unsigned np_repeats;
+    bool np_integrity;
 };
 
 static int usage(void) {
@@ -105,7 +111,8 @@ static int usage(void) {
                     "    [--key-size B] [--value-size B] [--no-preload] [--latency-conns N]\n"
                     "    [--latency-qps Q] [--warmup S] [--seconds S] [--drain S] [--seed N]\n"
                     "    [--sla-p99 US --qps-lo Q --qps-hi Q [--sla-runs N]]\n"
-                    "  --http HOST:PORT/path [--conns C] [--warmup S] [--seconds S]\n");
+                    "  --http HOST:PORT/path [--conns C] [--warmup S] [--seconds S]\n"
+                    "  --netpipe HOST:PORT [--np-max BYTES] [--np-repeats N] [--np-integrity]\n");
     return 2;
 }
 
@@ -166,7 +173,9 @@ static int parse_options(int argc, char **argv, struct opts *o) {
                        .dist = MCLOAD_USR,
                        .ia = MCLOAD_IA_EXP,
                        .preload = true,
-                       .sla_runs = 12};
+                       .sla_runs = 12,
+                       .np_max = 131072,
+                       .np_repeats = 10};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -194,7 +203,23 @@ static int parse_options(int argc, char **argv, struct opts *o) {
                 fprintf(stderr, "tessera-load: --http %s: expected A.B.C.D:PORT/path\n", v);
                 return 2;
             }
-        } else if (OPT("--qps"))
+        } else if (OPT("--netpipe")) {
+            o->mode = NETPIPE;
+            o->target = v;
+            const char *end;
+            o->nservers = 0;
+            if (!host_port(v, &o->servers[0].ip, &o->servers[0].port, &end) || *end) {
+                fprintf(stderr, "tessera-load: --netpipe %s: expected A.B.C.D:PORT\n", v);
+                return 2;
+            }
+            o->nservers = 1;
+        } else if (OPT("--np-max"))
+            o->np_max = strtoull(v, NULL, 10);
+        else if (OPT("--np-repeats"))
+            o->np_repeats = (unsigned)atoi(v);
+        else if (!strcmp(a, "--np-integrity"))
+            o->np_integrity = true;
+        else if (OPT("--qps"))
             o->qps = atof(v);
         else if (OPT("--conns"))
             o->conns = (unsigned)atoi(v);
@@ -256,7 +281,8 @@ static int parse_options(int argc, char **argv, struct opts *o) {
     if (!o->conns) o->conns = o->mode == HTTP ? 64 : 16;
     if (!(o->seconds > 0) || o->warmup < 0 || o->drain < 0 || !o->depth || !o->keyspace ||
         !(o->get_frac >= 0 && o->get_frac <= 1) || !(o->qps > 0) ||
-        (o->latency_conns && !(o->latency_qps > 0)) || o->key_size > MCLOAD_KEY_MAX) {
+        (o->latency_conns && !(o->latency_qps > 0)) || o->key_size > MCLOAD_KEY_MAX || !o->np_max ||
+        o->np_max > (1ull << 31) || !o->np_repeats) {
         fprintf(stderr, "tessera-load: a value out of range\n");
         return 2;
     }
@@ -307,6 +333,7 @@ struct host {
     struct sock_rtc *rtc_kept[SLA_MAX_RUNS + 1];
     unsigned nmc_kept, nrtc_kept;
     struct wrkload *w_kept;
+    struct netpipe_client *np_kept;
 };
 
 /* The run's client is done with: freed now when quiet, else after the
@@ -611,6 +638,60 @@ static int run_http(const struct opts *o, struct host *h) {
     return stop_flag ? 1 : 0;
 }
 
+/* ---- NetPIPE ---- */
+
+static void np_print(void *ctx, uint64_t bytes, uint64_t one_way_ps) {
+    (void)ctx;
+    double us_ = (double)one_way_ps / 1e6;
+    printf("np %llu bytes %.2f Mbps %.3f us\n", (unsigned long long)bytes,
+           one_way_ps ? (double)bytes * 8.0 / ((double)one_way_ps / 1e12) / 1e6 : 0.0, us_);
+}
+
+static int run_netpipe(const struct opts *o, struct host *h) {
+    struct netpipe_client_config c = {.server_ip = o->servers[0].ip,
+                                      .port = o->servers[0].port,
+                                      .start = 1,
+                                      .perturbation = 3,
+                                      .max_bytes = o->np_max,
+                                      .repeats = o->np_repeats,
+                                      .trials = 3,
+                                      .integrity = o->np_integrity,
+                                      .now = now_cb,
+                                      .record = np_print};
+    struct netpipe_client *n = netpipe_client_create(&c, NULL);
+    struct sock_events ev = netpipe_client_events();
+    if (n) h->rtc = sock_rtc_create(&h->s, 1, &ev, n, NULL);
+    if (!h->rtc || netpipe_client_start(n, sock_rtc_sock(h->rtc)) != 0) {
+        fprintf(stderr, "tessera-load: cannot start the NetPIPE client\n");
+        sock_rtc_destroy(h->rtc);
+        h->rtc = NULL;
+        netpipe_client_destroy(n);
+        return 1;
+    }
+    printf("mode netpipe\ntarget %s\nmax_bytes %llu\nrepeats %u\nintegrity %d\n", o->target,
+           o->np_max, o->np_repeats, o->np_integrity);
+    while (!stop_flag && !netpipe_client_done(n) && turn(h, STK_NEVER)) {}
+    /* the close and the last ACKs */
+    stk_time_t end = now_ps() + STK_SEC;
+    while (!stop_flag && now_ps() < end && stk_tcp_conns(h->s) && turn(h, STK_NEVER)) {}
+    const struct netpipe_client_stats *s = netpipe_client_stats(n);
+    printf("sizes %llu\ncompleted %d\nmismatched_bytes %llu\n", (unsigned long long)s->sizes_done,
+           s->completed, (unsigned long long)s->mismatched_bytes);
+    printf("errors connect_failed %llu closed_early %llu send_failed %llu protocol %llu\n",
+           (unsigned long long)s->connect_failed, (unsigned long long)s->closed_early,
+           (unsigned long long)s->send_failed, (unsigned long long)s->protocol_errors);
+    int rc = s->completed ? 0 : 1;
+    if (stk_tcp_conns(h->s)) { /* the stack may still refer to both: freed after it */
+        h->rtc_kept[h->nrtc_kept++] = h->rtc;
+        h->np_kept = n;
+    } else {
+        sock_rtc_destroy(h->rtc);
+        netpipe_client_destroy(n);
+    }
+    h->rtc = NULL;
+    return rc;
+}
+
 static void print_counters(struct stk *s) {
     fprintf(stderr, "tessera-load: %u connections, %u in TIME-WAIT\n", stk_tcp_conns(s),
             stk_tcp_time_waits(s));
@@ -633,12 +714,15 @@ int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL,
           0UL); /* ppoll's timeouts as given (default slack: 50 us) */
-    rc = o.mode == MEMCACHED ? run_memcached(&o, &h) : run_http(&o, &h);
+    rc = o.mode == MEMCACHED ? run_memcached(&o, &h)
+         : o.mode == NETPIPE ? run_netpipe(&o, &h)
+                             : run_http(&o, &h);
     print_counters(h.s);
     stk_destroy(h.s);
     for (unsigned i = 0; i < h.nmc_kept; i++) mcload_destroy(h.mc_kept[i]);
     for (unsigned i = 0; i < h.nrtc_kept; i++) sock_rtc_destroy(h.rtc_kept[i]);
     wrkload_destroy(h.w_kept);
+    netpipe_client_destroy(h.np_kept);
     if (h.pf) fclose(h.pf);
     tap_close(h.t);
     return rc;

@@ -5,7 +5,9 @@
 # TAP (10.0.0.1), our stack is 10.0.0.2. Usage: real_load.sh TESSERA_LOAD CASE
 #   CASE: memcached (USR, 99% GET, open loop, depth 4, preload, an
 #         observer; then ETC with generalized Pareto inter-arrival times),
-#         memcached-sla (a short SLA bisection), http (nginx, wrk-like)
+#         memcached-sla (a short SLA bisection), http (nginx, wrk-like),
+#         netpipe (Debian's NPtcp 3.7.2 receiver against our transmitter,
+#         workloads/netpipe_client: NPtcp's sizes up to 64 KiB, then -i)
 # Checks: the run completes, the achieved rate is near the offered one (or,
 # for HTTP, above a floor), no protocol or server errors, no failed or
 # closed connections, latency percentiles present. Exit 77 (CTest
@@ -35,6 +37,7 @@ command -v ip >/dev/null 2>&1 || skip "ip not installed"
 case $CASE in
 memcached|memcached-sla) command -v memcached >/dev/null 2>&1 || skip "memcached not installed (scripts/packages/nic.txt)" ;;
 http) command -v nginx >/dev/null 2>&1 || skip "nginx not installed (nginx-light, scripts/packages/nic.txt)" ;;
+netpipe) command -v NPtcp >/dev/null 2>&1 || skip "NPtcp not installed (netpipe-tcp, scripts/packages/stack.txt)" ;;
 *) echo "unknown case $CASE"; exit 2 ;;
 esac
 
@@ -139,6 +142,28 @@ NGX
     grep -q "connect_failed 0 closed_mid_response 0 malformed 0 send_failed 0" "$WORK/http.out" || fail "http: errors"
     within "$(field http latency_us p99)" 1 10000000 || fail "http: no p99"
     within "$(val http bytes_per_s)" "$(awk -v r="$(val http rps)" 'BEGIN{print r*1024}')" 1e12 || fail "http: bytes/s below 1 KiB per response"
+    ;;
+netpipe)
+    # NPtcp's receiver (no -h) serves one run and exits; -u as the client's
+    # so that both walk the same sizes.
+    want=$(awk 'BEGIN { n = 0; len = 1; inc = 1; nq = 0
+        while (len <= 65536) { if (nq > 2 && nq % 2) inc *= 2
+          wide = inc > 4; for (p = wide ? -3 : 0; p <= 3; p += wide ? 3 : 4) if (len + p > 0) n++
+          len += inc; nq++ } print n }')
+    start_server NPtcp -u 65536
+    load np --netpipe 10.0.0.1:5002 --np-max 65536 --np-repeats 5 --static-arp
+    [ "$(val np completed)" = 1 ] || fail "np: the exchange did not complete"
+    [ "$(val np sizes)" = "$want" ] || fail "np: $(val np sizes) sizes measured, NPtcp's schedule has $want"
+    [ "$(grep -c '^np ' "$WORK/np.out")" = "$want" ] || fail "np: not one line per size"
+    [ "$(val np mismatched_bytes)" = 0 ] || fail "np: echoed bytes differ"
+    grep -q "connect_failed 0 closed_early 0 send_failed 0 protocol 0" "$WORK/np.out" || fail "np: errors"
+    wait_gone() { for _ in $(seq 50); do kill -0 "$SPID" 2>/dev/null || return 0; sleep 0.1; done; return 1; }
+    wait_gone || fail "np: NPtcp's receiver did not end its run"
+    start_server NPtcp -u 4096 -i
+    load npi --netpipe 10.0.0.1:5002 --np-max 4096 --np-repeats 3 --np-integrity --static-arp
+    [ "$(val npi completed)" = 1 ] || fail "npi: the -i exchange did not complete"
+    [ "$(val npi mismatched_bytes)" = 0 ] || fail "npi: echoed bytes differ"
+    wait_gone || fail "npi: NPtcp's receiver did not end its run"
     ;;
 esac
 echo "PASS: $CASE"
