@@ -193,7 +193,9 @@ static CFG_SECTION_DEF(impair_section, "impair",
 static const struct cfg_key nic_keys[] = {
     CFG_ENUM_KEY(struct nic_config, topology, "switch", nic_topology_names,
                  "switch: chip ports bonded (L3+L4 hash) at a switch with the clients; "
-                 "direct: port 0 of two chips joined by a cable (NetPIPE) [P]."),
+                 "direct: port 0 of two chips joined by a cable (NetPIPE; in the chip kind: a "
+                 "peer chip running NetPIPE's transmitter, workload.app netpipe, every eDMA ring "
+                 "sending on port 0, no client hosts) [P]."),
     CFG_STRING_KEY(struct nic_config, pcap_ports, "",
                    "Ports that write a pcap file (output folder)/(port name).pcap, listed in the "
                    "run's stats (pcap_files): a comma-separated list of port names, \"all\", or "

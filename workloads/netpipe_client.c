@@ -21,6 +21,10 @@ struct netpipe_client {
     uint8_t *buf; /* the message (its first `size` bytes), never written after create */
     uint64_t buf_len;
     uint8_t count[4]; /* the repeat count, big endian (the same for every size) */
+    /* the sync and quit tokens, sent from here: the allocator's memory,
+     * which a transport may send from (the UDN one refuses the program
+     * image) */
+    uint8_t sync_tx[6], quit_tx[5];
     enum npc_state st;
     enum npc_after after;
     uint8_t tok[8];
@@ -69,6 +73,8 @@ struct netpipe_client *netpipe_client_create(const struct netpipe_client_config 
     c->count[1] = (uint8_t)(c->cfg.repeats >> 16);
     c->count[2] = (uint8_t)(c->cfg.repeats >> 8);
     c->count[3] = (uint8_t)c->cfg.repeats;
+    memcpy(c->sync_tx, SYNC_MSG, sizeof c->sync_tx);
+    memcpy(c->quit_tx, QUIT_MSG, sizeof c->quit_tx);
     c->st = C_CONNECTING;
     return c;
 }
@@ -119,7 +125,7 @@ static void expect_token(struct netpipe_client *c, enum npc_state st, unsigned n
 static void send_sync(struct netpipe_client *c, enum npc_after after) {
     c->after = after;
     expect_token(c, C_SYNC, sizeof SYNC_MSG);
-    send_bytes(c, SYNC_MSG, sizeof SYNC_MSG);
+    send_bytes(c, c->sync_tx, sizeof c->sync_tx);
 }
 
 static void send_message(struct netpipe_client *c) {
@@ -132,7 +138,7 @@ static void next_size(struct netpipe_client *c) {
     c->size = netpipe_sizes_next(&c->sizes);
     if (!c->size || c->sizes.len > c->cfg.max_bytes) {
         expect_token(c, C_QUIT, sizeof QUIT_MSG);
-        send_bytes(c, QUIT_MSG, sizeof QUIT_MSG);
+        send_bytes(c, c->quit_tx, sizeof c->quit_tx);
         return;
     }
     send_sync(c, A_COUNT);

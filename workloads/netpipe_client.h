@@ -33,7 +33,9 @@
  * ends the run (netpipe_client_done() turns true).
  *
  * Memory: from the allocator passed in (NULL: the default): the instance
- * and the message buffer (max_bytes + perturbation bytes). The stack may
+ * (which holds the sync and quit tokens it sends: a transport may send only
+ * from memory it can reach, such as the allocator's) and the message buffer
+ * (max_bytes + perturbation bytes). The stack may
  * refer to the buffer until data_acked: destroy the client once it is done
  * and its connection cleaned up, or after the transport is gone.
  * Cost per event: O(bytes in it) (the comparison).

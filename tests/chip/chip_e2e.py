@@ -51,7 +51,11 @@ netpipe:      NetPIPE (workload.app netpipe): client host 0's NPtcp-like
               measured once (netpipe.csv), no echoed byte differs, copy
               copies every byte echoed, nocopy one message per size,
               zerocopy none; the one-way time of 1 byte lies between 0.5
-              and 50 us.
+              and 50 us. Then chip to chip (nic.topology direct: a second
+              chip cabled to port 0 runs the transmitter on a tile), copy
+              on d12-all and nocopy on rtc, with the same checks, a capture
+              of the peer's port that tshark reads without a warning, and
+              direct refused with another workload.
 Standard library only."""
 import json
 import os
@@ -288,15 +292,19 @@ def np_sizes(start, pert, mx):
 
 def netpipe_case(tmp):
     mx = 8192
-    for layout, rings, erings, mode, integrity in [
-            ("d12-all", 12, 12, "copy", False), ("d12-all", 12, 12, "nocopy", False),
-            ("rtc", 36, 24, "zerocopy", True)]:
-        out = os.path.join(tmp, f"{layout}-{mode}")
+    for layout, rings, erings, mode, integrity, topo in [
+            ("d12-all", 12, 12, "copy", False, "switch"),
+            ("d12-all", 12, 12, "nocopy", False, "switch"),
+            ("rtc", 36, 24, "zerocopy", True, "switch"),
+            ("d12-all", 12, 12, "copy", False, "direct"),
+            ("rtc", 36, 24, "nocopy", False, "direct")]:
+        out = os.path.join(tmp, f"{layout}-{mode}-{topo}")
         run(out, "workload.app=netpipe", f"workload.netpipe_mode={mode}",
             f"clients.netpipe_max_bytes={mx}", "clients.netpipe_repeats=3",
             f"clients.netpipe_integrity={str(integrity).lower()}",
             "experiment.duration_ns=0", f"dlibos.layout={layout}", f"nic.mpipe.rings={rings}",
-            f"nic.mpipe.edma_rings={erings}")
+            f"nic.mpipe.edma_rings={erings}", f"nic.topology={topo}",
+            *(["nic.pcap_ports=chip1.p0"] if topo == "direct" else []))
         n = stats(out)["netpipe"]
         want = np_sizes(5, 0, mx) if integrity else np_sizes(1, 3, mx)
         with open(os.path.join(out, "netpipe.csv")) as f:
@@ -312,8 +320,17 @@ def netpipe_case(tmp):
         one_way_us = float(rows[0][2])
         if not 0.5 <= one_way_us <= 50:
             sys.exit(f"{layout} {mode}: one way {one_way_us} us for {rows[0][0]} B")
-        print(f"{layout} {mode}: {len(got)} sizes, one way {one_way_us:.2f} us at {got[0]} B, "
-              f"{copied} of {echoed} bytes copied")
+        if topo == "direct":
+            p = subprocess.run(["tshark", "-r", os.path.join(out, "chip1.p0.pcap"), "-o",
+                                "tcp.check_checksum:TRUE", "-q", "-z", "expert,warn"],
+                               capture_output=True, text=True)
+            if p.returncode or "Malformed" in p.stdout or "Bad checksum" in p.stdout:
+                sys.exit(f"{layout} {mode} direct: tshark on chip1.p0.pcap: {p.stdout}{p.stderr}")
+        print(f"{layout} {mode} {topo}: {len(got)} sizes, one way {one_way_us:.2f} us at "
+              f"{got[0]} B, {copied} of {echoed} bytes copied")
+    p = run(os.path.join(tmp, "refused"), "nic.topology=direct", expect=2)
+    if "expected workload.app netpipe" not in p.stderr:
+        sys.exit(f"direct with http: {p.stderr}")
 
 
 CASES = {"files": files_case, "determinism": determinism_case, "refusals": refusals_case,

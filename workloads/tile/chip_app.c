@@ -1,6 +1,7 @@
 /* workloads/tile/chip_app.c: the servers as chip applications. See chip_app.h. */
 #include "workloads/tile/chip_app.h"
 
+#include "stack/stk_alloc.h"
 #include "workloads/echo.h"
 
 static void *http_create(struct tile *t, const void *params, const struct stk_alloc *alloc) {
@@ -48,6 +49,74 @@ static int netpipe_app_start(void *inst, const void *params, struct sock *k) {
 
 const struct chip_app chip_app_netpipe = {
     "netpipe", netpipe_app_create, netpipe_events, netpipe_app_start, NULL, NULL};
+
+/* ---- NetPIPE's transmitter ---- */
+
+static uint64_t npc_now(void *ctx) {
+    return tile_now(((struct chip_app_netpipe_client_inst *)ctx)->t);
+}
+static void npc_record(void *ctx, uint64_t bytes, uint64_t one_way_ps) {
+    const struct chip_app_netpipe_client *p = ((struct chip_app_netpipe_client_inst *)ctx)->p;
+    if (p->record) p->record(p->record_ctx, bytes, one_way_ps);
+}
+
+static void *npc_create(struct tile *t, const void *params, const struct stk_alloc *alloc) {
+    const struct chip_app_netpipe_client *p = params;
+    struct stk_alloc a = stk_alloc_or_default(alloc);
+    struct chip_app_netpipe_client_inst *g = stk_mem_alloc(&a, sizeof *g);
+    if (!g) return NULL;
+    g->t = t;
+    g->p = p;
+    struct netpipe_client_config c = p->cfg;
+    c.now = npc_now;
+    c.record = npc_record;
+    c.ctx = g;
+    if (!(g->c = netpipe_client_create(&c, &a))) {
+        stk_mem_free(&a, g);
+        return NULL;
+    }
+    return g;
+}
+/* The events go to the client (the instance is its glue). */
+static void npc_new_conn(void *ctx, struct sock_id id, uint64_t lid, bool active, int status) {
+    netpipe_client_events().new_conn(((struct chip_app_netpipe_client_inst *)ctx)->c, id, lid,
+                                     active, status);
+}
+static void npc_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, unsigned n) {
+    netpipe_client_events().new_data(((struct chip_app_netpipe_client_inst *)ctx)->c, id, b, n);
+}
+static void npc_data_acked(void *ctx, struct sock_id id, uint64_t count) {
+    netpipe_client_events().data_acked(((struct chip_app_netpipe_client_inst *)ctx)->c, id, count);
+}
+static void npc_remote_closed(void *ctx, struct sock_id id) {
+    netpipe_client_events().remote_closed(((struct chip_app_netpipe_client_inst *)ctx)->c, id);
+}
+static void npc_cleanup(void *ctx, struct sock_id id) {
+    netpipe_client_events().cleanup(((struct chip_app_netpipe_client_inst *)ctx)->c, id);
+}
+static struct sock_events npc_events(void) {
+    return (struct sock_events){npc_new_conn, npc_new_data, npc_data_acked, npc_remote_closed,
+                                npc_cleanup};
+}
+static int npc_start(void *inst, const void *params, struct sock *k) {
+    (void)params;
+    ((struct chip_app_netpipe_client_inst *)inst)->k = k; /* connects at a poll after go */
+    return 0;
+}
+static void npc_poll(void *inst, uint64_t now) {
+    (void)now;
+    struct chip_app_netpipe_client_inst *g = inst;
+    if (g->started || !g->p->go || !*g->p->go) return;
+    g->started = true;
+    g->connect_rc = netpipe_client_start(g->c, g->k);
+}
+static uint64_t npc_poll_every(const void *params) {
+    (void)params;
+    return 100000000; /* 100 us */
+}
+
+const struct chip_app chip_app_netpipe_client = {"netpipe-client", npc_create, npc_events,
+                                                 npc_start,        npc_poll,   npc_poll_every};
 
 /* ---- the HTTP client ---- */
 

@@ -7,7 +7,8 @@
  * socket, poll it with the time), and the tables of the servers the chip
  * runs today: chip_app_httpd (workloads/httpd.h), chip_app_echo
  * (workloads/echo.h), chip_app_netpipe (workloads/netpipe.h: NetPIPE's
- * receiver) and chip_app_httpc (workloads/httpc.h: the chip as the client,
+ * receiver), chip_app_netpipe_client (workloads/netpipe_client.h: its
+ * transmitter) and chip_app_httpc (workloads/httpc.h: the chip as the client,
  * its connections active opens).
  *
  * Memory: the instance comes from the allocator given to create (the
@@ -25,6 +26,7 @@
 #include "workloads/httpc.h"
 #include "workloads/httpd.h"
 #include "workloads/netpipe.h"
+#include "workloads/netpipe_client.h"
 
 struct chip_app {
     const char *name;
@@ -59,6 +61,29 @@ struct chip_app_netpipe {
     unsigned backlog;
     enum netpipe_mode mode;
 };
+/* Parameters of chip_app_netpipe_client: NetPIPE's transmitter on the chip
+ * (a second chip cabled to the one under test). cfg.now, cfg.ctx and
+ * cfg.record are set by create: the tile's clock, and each measured size
+ * goes to record(record_ctx, bytes, one-way ps), a call out of tile code
+ * into the experiment (a probe: it costs the tile nothing). The client
+ * connects at the first poll (every 100 us) after *go turns non-zero: the
+ * experiment sets it once the chip it connects to has set up (a connect
+ * before its listen would be refused). */
+struct chip_app_netpipe_client {
+    struct netpipe_client_config cfg;
+    void (*record)(void *ctx, uint64_t bytes, uint64_t one_way_ps);
+    void *record_ctx;
+    const volatile uint32_t *go;
+};
+/* chip_app_netpipe_client's instance: the client and what its calls need. */
+struct chip_app_netpipe_client_inst {
+    struct netpipe_client *c;
+    struct tile *t;
+    const struct chip_app_netpipe_client *p;
+    struct sock *k;
+    bool started;
+    int connect_rc;
+};
 /* Parameters of chip_app_echo. */
 struct chip_app_echo {
     uint16_t port;
@@ -73,6 +98,7 @@ void chip_app_busy(struct tile *t, uint64_t cycles);
 extern const struct chip_app chip_app_httpd;
 extern const struct chip_app chip_app_echo;
 extern const struct chip_app chip_app_netpipe;
+extern const struct chip_app chip_app_netpipe_client;
 extern const struct chip_app chip_app_httpc;
 
 #endif

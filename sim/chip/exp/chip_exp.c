@@ -72,16 +72,31 @@ struct np_row {
     uint64_t bytes, one_way_ps;
 };
 
+/* One chip of the run: its mesh, tiles, NIC, and per tile its program's
+ * struct (in the tile's private memory). */
+struct chip_side {
+    unsigned idx; /* 0: the chip under test, 1: the peer */
+    uint32_t ip;
+    uint8_t mac[6];
+    struct chip_mesh *cm;
+    struct chip *chip;
+    struct chip_nic *cn;
+    struct mpipe *m;
+    struct rtc_tile **rtc;
+    struct net_tile **net;
+    struct app_tile **app;
+};
+
 /* Everything one run builds (freed by run_free). */
 struct chip_run {
     struct exp_run *run;
     const struct chip_cfg *cfg;
     struct layout *lay;
     unsigned ntiles, nstack;
-    struct chip_mesh *cm;
-    struct chip *chip;
-    struct chip_nic *cn;
-    struct mpipe *m;
+    /* s[0]: the chip under test; s[1]: with nic.topology direct, the peer
+     * chip cabled to it, running NetPIPE's transmitter */
+    struct chip_side s[2];
+    unsigned nsides;
     struct switch_topology *topo;
     struct client *cl;
     unsigned ncl;
@@ -91,10 +106,6 @@ struct chip_run {
     char (*paths)[24];
     uint8_t **data;
     struct httpd_file *files;
-    /* per tile: its program's struct (in its private memory) */
-    struct rtc_tile **rtc;
-    struct net_tile **net;
-    struct app_tile **app;
     /* measurement */
     struct stat_hist lat;
     bool hist_ok;
@@ -105,6 +116,7 @@ struct chip_run {
     struct pcap_writer *pcap[CHIP_MAX_PORTS];
     struct capture_record pcap_rec[CHIP_MAX_PORTS]; /* what each capture wrote */
     uint64_t win_responses, win_bytes;
+    uint32_t *go; /* direct: set when the chip under test has set up (in the peer's memory) */
     sim_time_t setup_end; /* every tile program's main has returned */
     sim_time_t start;     /* the clients' start: setup_end + clients.start_us */
     sim_time_t warmup, first_in_window, last_in_window;
@@ -132,11 +144,14 @@ static void fail(struct chip_run *r, const char *fmt, const char *a, const char 
 
 /* Port i of the run: the chip's ports chip0.p0.., then the clients'. */
 static unsigned port_count(const struct chip_cfg *c) {
+    if (c->nic.topology == NIC_TOPO_DIRECT) return (unsigned)(2 * c->nic.mpipe.ports);
     return (unsigned)(c->nic.mpipe.ports + c->cl.hosts);
 }
 static void port_name(const struct chip_cfg *c, unsigned i, char name[NIC_PORT_NAME_MAX]) {
     if (i < c->nic.mpipe.ports)
         snprintf(name, NIC_PORT_NAME_MAX, "chip0.p%u", i);
+    else if (c->nic.topology == NIC_TOPO_DIRECT)
+        snprintf(name, NIC_PORT_NAME_MAX, "chip1.p%u", (unsigned)(i - c->nic.mpipe.ports));
     else
         snprintf(name, NIC_PORT_NAME_MAX, "client%u", (unsigned)(i - c->nic.mpipe.ports));
 }
@@ -230,6 +245,11 @@ static bool check_config(const struct chip_cfg *c, struct layout **out, char *er
                  c->dl.layout, (long long)c->dl.inject_rx_write_tile);
     else if (c->stack.max_conns > 65535)
         snprintf(err, len, "stack.max_conns: at most 65535 on the chip");
+    else if (c->nic.topology == NIC_TOPO_DIRECT && c->wl.app != WORKLOAD_NETPIPE)
+        snprintf(err, len,
+                 "nic.topology: direct cables a second chip to this one for NetPIPE; expected "
+                 "workload.app netpipe with it, found %s",
+                 workload_app_names[c->wl.app]);
     else
         ok = true;
     if (ok) { /* the regions the chip will lay out: tiles, NIC buffers, process heaps */
@@ -283,17 +303,21 @@ static void client_start(void *ctx, struct client_host *h) {
     httpc_start(c->c, sock_rtc_sock(c->rtc));
 }
 
+/* A measured size (ctx: the run; the peer chip's client calls it from tile
+ * code, a probe that costs the tile nothing). */
 static void np_record(void *ctx, uint64_t bytes, uint64_t one_way_ps) {
-    struct client *c = ctx;
-    struct chip_run *r = c->r;
+    struct chip_run *r = ctx;
     if (r->np_n == r->np_cap) {
         size_t cap = r->np_cap ? 2 * r->np_cap : 64;
         struct np_row *rows = realloc(r->np_rows, cap * sizeof *rows);
-        if (!rows) return; /* (the row is lost; np_lost in the stats says so) */
+        if (!rows) return; /* (the row is lost; rows_lost in the stats says so) */
         r->np_rows = rows;
         r->np_cap = cap;
     }
     r->np_rows[r->np_n++] = (struct np_row){bytes, one_way_ps};
+}
+static void np_host_record(void *ctx, uint64_t bytes, uint64_t one_way_ps) {
+    np_record(((struct client *)ctx)->r, bytes, one_way_ps);
 }
 
 static void np_start(void *ctx, struct client_host *h) {
@@ -314,7 +338,7 @@ static int build_np_client(struct chip_run *r, struct client *c) {
                                        .trials = 3, /* NPtcp's (integrity: 1) */
                                        .integrity = cl->netpipe_integrity,
                                        .now = client_now,
-                                       .record = np_record,
+                                       .record = np_host_record,
                                        .ctx = c};
     c->np = netpipe_client_create(&nc, NULL);
     struct sock_events ev = netpipe_client_events();
@@ -434,9 +458,10 @@ static void *region_copy(struct mem_region *reg, const void *p, size_t n) {
 
 /* The server's parameters in process p's heap, the files preloaded there
  * (http-client: the expected bodies of the tiles' clients, client_params). */
-static const void *app_params(struct chip_run *r, unsigned proc, const void **cached) {
+static const void *app_params(struct chip_run *r, struct chip_side *sd, unsigned proc,
+                              const void **cached) {
     if (cached[proc]) return cached[proc];
-    struct mem_region *heap = chip_proc_heap(r->chip, proc);
+    struct mem_region *heap = chip_proc_heap(sd->chip, proc);
     if (!heap) return NULL;
     const struct workload_config *w = &r->cfg->wl;
     if (w->app == WORKLOAD_NETPIPE) {
@@ -458,14 +483,14 @@ static const void *app_params(struct chip_run *r, unsigned proc, const void **ca
         cached[proc] = f ? region_copy(heap, &h, sizeof h) : NULL;
     }
     /* the NIC may gather from the whole heap (zero-touch sends) */
-    if (cached[proc] && chip_nic_register(r->cn, heap->pa, heap->size)) cached[proc] = NULL;
+    if (cached[proc] && chip_nic_register(sd->cn, heap->pa, heap->size)) cached[proc] = NULL;
     return cached[proc];
 }
 
 /* http-client: tile t's client, the rank-th application tile, connects to
  * client host rank mod hosts (its parameters in the process's heap). */
-static const void *client_params(struct chip_run *r, unsigned proc, const void *http,
-                                 unsigned rank) {
+static const void *client_params(struct chip_run *r, struct chip_side *sd, unsigned proc,
+                                 const void *http, unsigned rank) {
     const struct chip_app_http *h = http;
     const struct chip_cfg *cfg = r->cfg;
     struct chip_app_http_client p = {{.server_ip = CLIENT_IP(rank % cfg->cl.hosts),
@@ -476,26 +501,52 @@ static const void *client_params(struct chip_run *r, unsigned proc, const void *
                                       .verify = cfg->cl.verify,
                                       .no_keepalive = !cfg->cl.keepalive,
                                       .max_requests = cfg->cl.requests}};
-    return region_copy(chip_proc_heap(r->chip, proc), &p, sizeof p);
+    return region_copy(chip_proc_heap(sd->chip, proc), &p, sizeof p);
+}
+
+/* The peer chip (nic.topology direct): its first application (or RTC) tile
+ * runs NetPIPE's transmitter against the chip under test, from its
+ * process's heap; it connects once r->go is set (setup_check). */
+static const void *np_client_params(struct chip_run *r, struct chip_side *sd, unsigned proc) {
+    const struct clients_config *cl = &r->cfg->cl;
+    struct chip_app_netpipe_client p = {.cfg = {.server_ip = r->s[0].ip,
+                                                .port = (uint16_t)r->cfg->wl.port,
+                                                .start = 1,
+                                                .perturbation = 3,
+                                                .max_bytes = cl->netpipe_max_bytes,
+                                                .repeats = (unsigned)cl->netpipe_repeats,
+                                                .trials = 3,
+                                                .integrity = cl->netpipe_integrity},
+                                        .record = np_record,
+                                        .record_ctx = r,
+                                        .go = r->go};
+    return region_copy(chip_proc_heap(sd->chip, proc), &p, sizeof p);
 }
 
 /* ---- tiles ---- */
 
-static void stack_params(struct chip_run *r, struct stk_tile *st, unsigned idx,
-                         struct mem_region *priv, struct tile_lock *elock) {
+static void stack_params(struct chip_run *r, struct chip_side *sd, struct stk_tile *st,
+                         unsigned idx, struct mem_region *priv, struct tile_lock *elock) {
     const struct chip_cfg *cfg = r->cfg;
     stk_config_default(&st->cfg);
     stack_config_to_stk(&cfg->stack, &st->cfg);
-    memcpy(st->cfg.mac, chip_mac, 6);
-    st->cfg.ip = CHIP_IP;
+    memcpy(st->cfg.mac, sd->mac, 6);
+    st->cfg.ip = sd->ip;
     st->cfg.netmask = 0xffffff00u;
-    struct stk_tile_neigh *nb = mem_alloc(priv, r->ncl * sizeof *nb);
+    /* static neighbours: the client hosts, or the other chip */
+    unsigned nn = r->ncl + (r->nsides - 1);
+    struct stk_tile_neigh *nb = mem_alloc(priv, (nn ? nn : 1) * sizeof *nb);
     for (unsigned i = 0; nb && i < r->ncl; i++) {
         nb[i].ip = CLIENT_IP(i);
         client_mac(i, nb[i].mac);
     }
+    if (nb && r->nsides == 2) {
+        const struct chip_side *other = &r->s[1 - sd->idx];
+        nb[r->ncl].ip = other->ip;
+        memcpy(nb[r->ncl].mac, other->mac, 6);
+    }
     st->neigh = nb;
-    st->nneigh = nb ? r->ncl : 0;
+    st->nneigh = nb ? nn : 0;
     st->drv = (struct nic_drv_params){.ring = 0,
                                       .ering = idx % (unsigned)cfg->nic.mpipe.edma_rings,
                                       .batch = (unsigned)cfg->dl.nic_batch,
@@ -509,36 +560,41 @@ static void stack_params(struct chip_run *r, struct stk_tile *st, unsigned idx,
                                       .buckets = (uint32_t)cfg->nic.mpipe.buckets,
                                       .rings = (uint32_t)cfg->nic.mpipe.rings,
                                       .dev_ring = idx,
-                                      .ip = CHIP_IP};
+                                      .ip = sd->ip};
     uint8_t *key = mem_alloc(priv, 40);
     if (key && nic_config_parse_rss_key(cfg->nic.mpipe.rss_key, key)) st->drv.rss_key = key;
 }
 
-static int start_tiles(struct chip_run *r) {
+/* The tile programs of chip sd: stack tiles, and on the application (or
+ * RTC) tiles the workload's server; on the peer chip NetPIPE's transmitter
+ * on the first of them, the (idle) NetPIPE receiver on the others. */
+static int start_tiles(struct chip_run *r, struct chip_side *sd) {
     const struct chip_cfg *cfg = r->cfg;
     const struct layout *l = r->lay;
+    /* direct: only port 0 is cabled, so every eDMA ring sends on it */
+    bool direct = r->nsides == 2, peer = sd->idx == 1;
     unsigned erings = (unsigned)cfg->nic.mpipe.edma_rings;
     bool shared = r->nstack > erings;
     struct tile_lock *locks = NULL;
     if (shared) {
-        locks = mem_alloc(chip_shared_region(r->chip), erings * sizeof *locks);
+        locks = mem_alloc(chip_shared_region(sd->chip), erings * sizeof *locks);
         if (!locks) return snprintf(r->err, sizeof r->err, "shared memory exhausted"), -1;
         memset(locks, 0, erings * sizeof *locks);
     }
     for (unsigned e = 0; e < erings && e < r->nstack; e++)
-        if (mpipe_edma_bind(r->m, e, e % (unsigned)cfg->nic.mpipe.ports))
+        if (mpipe_edma_bind(sd->m, e, direct ? 0 : e % (unsigned)cfg->nic.mpipe.ports))
             return snprintf(r->err, sizeof r->err, "eDMA ring %u: cannot bind", e), -1;
     /* process heaps: bases and sizes as the network tiles see them */
-    struct dl_mem *mem = mem_alloc(chip_shared_region(r->chip), r->ntiles * sizeof *mem);
+    struct dl_mem *mem = mem_alloc(chip_shared_region(sd->chip), r->ntiles * sizeof *mem);
     if (!mem) return snprintf(r->err, sizeof r->err, "shared memory exhausted"), -1;
     memset(mem, 0, r->ntiles * sizeof *mem);
     const void *params[LAYOUT_MAX_TILES] = {0};
     for (unsigned t = 0; t < r->ntiles; t++) {
         if (l->tile[t].role != LAYOUT_APP && l->tile[t].role != LAYOUT_RTC) continue;
         unsigned proc = l->tile[t].process;
-        if (!app_params(r, proc, params))
+        if (!app_params(r, sd, proc, params))
             return snprintf(r->err, sizeof r->err, "process %u: heap exhausted (files)", proc), -1;
-        struct mem_region *heap = chip_proc_heap(r->chip, proc);
+        struct mem_region *heap = chip_proc_heap(sd->chip, proc);
         mem[t] = (struct dl_mem){heap->host, heap->size};
     }
     bool client = cfg->wl.app == WORKLOAD_HTTP_CLIENT;
@@ -547,34 +603,40 @@ static int start_tiles(struct chip_run *r) {
                                                                    : &chip_app_httpd;
     unsigned idx = 0, net_seen = 0, nnet = layout_count(l, LAYOUT_NET), rank = 0;
     for (unsigned t = 0; t < r->ntiles; t++) {
-        struct mem_region *priv = chip_private_region(r->chip, t);
+        struct mem_region *priv = chip_private_region(sd->chip, t);
         enum layout_role role = l->tile[t].role;
         unsigned proc = l->tile[t].process;
         int rc = 0;
         const void *prm = params[proc];
+        const struct chip_app *tapp = app;
         if (client && (role == LAYOUT_APP || role == LAYOUT_RTC) &&
-            !(prm = client_params(r, proc, params[proc], rank++)))
+            !(prm = client_params(r, sd, proc, params[proc], rank++)))
             return snprintf(r->err, sizeof r->err, "process %u: heap exhausted", proc), -1;
+        if (peer && (role == LAYOUT_APP || role == LAYOUT_RTC) && rank++ == 0) {
+            tapp = &chip_app_netpipe_client;
+            if (!(prm = np_client_params(r, sd, proc)))
+                return snprintf(r->err, sizeof r->err, "peer process %u: heap exhausted", proc), -1;
+        }
         if (role == LAYOUT_RTC) {
-            struct rtc_tile *x = r->rtc[t] = mem_alloc(priv, sizeof *x);
+            struct rtc_tile *x = sd->rtc[t] = mem_alloc(priv, sizeof *x);
             if (!x) return snprintf(r->err, sizeof r->err, "tile %u: private memory", t), -1;
             memset(x, 0, sizeof *x);
-            stack_params(r, &x->st, idx, priv, shared ? &locks[idx % erings] : NULL);
-            x->app = app;
+            stack_params(r, sd, &x->st, idx, priv, shared ? &locks[idx % erings] : NULL);
+            x->app = tapp;
             x->app_params = prm;
             x->busy_cycles =
                 (r->cfg->wl.busy_ns * r->cfg->chip.core_freq_hz + 999999999u) / 1000000000u;
-            rc = chip_nic_map_ring(r->cn, idx, t, 0) ||
-                 chip_tile_start(r->chip, t, TILE_ROLE_RTC, proc, rtc_tile_main, x, r->err,
+            rc = chip_nic_map_ring(sd->cn, idx, t, 0) ||
+                 chip_tile_start(sd->chip, t, TILE_ROLE_RTC, proc, rtc_tile_main, x, r->err,
                                  sizeof r->err);
             idx++;
         } else if (role == LAYOUT_NET) {
-            struct net_tile *x = r->net[t] = mem_alloc(priv, sizeof *x);
+            struct net_tile *x = sd->net[t] = mem_alloc(priv, sizeof *x);
             uint16_t *reach = mem_alloc(priv, r->ntiles * sizeof *reach);
             if (!x || !reach)
                 return snprintf(r->err, sizeof r->err, "tile %u: private memory", t), -1;
             memset(x, 0, sizeof *x);
-            stack_params(r, &x->st, idx, priv, shared ? &locks[idx % erings] : NULL);
+            stack_params(r, sd, &x->st, idx, priv, shared ? &locks[idx % erings] : NULL);
             for (unsigned a = 0; a < r->ntiles; a++)
                 if (layout_may_talk(l, t, a)) reach[x->nreach++] = (uint16_t)a;
             x->reach = reach;
@@ -584,18 +646,18 @@ static int start_tiles(struct chip_run *r) {
             x->rr = x->nreach * net_seen++ / nnet;
             x->ntiles = r->ntiles;
             x->mem = mem;
-            x->rx_base = r->cn->rx->host;
-            x->rx_len = r->cn->rx->size;
+            x->rx_base = sd->cn->rx->host;
+            x->rx_len = sd->cn->rx->size;
             x->rx_credits = (unsigned)cfg->dl.rx_credits;
             x->batch_words = (unsigned)cfg->dl.batch_words;
             x->credit_checks = cfg->dl.credit_checks;
             x->retry_ps = SIM_NS(cfg->dl.retry_ns);
-            rc = chip_nic_map_ring(r->cn, idx, t, 0) ||
-                 chip_tile_start(r->chip, t, TILE_ROLE_NET, 0, net_tile_main, x, r->err,
+            rc = chip_nic_map_ring(sd->cn, idx, t, 0) ||
+                 chip_tile_start(sd->chip, t, TILE_ROLE_NET, 0, net_tile_main, x, r->err,
                                  sizeof r->err);
             idx++;
         } else if (role == LAYOUT_APP) {
-            struct app_tile *x = r->app[t] = mem_alloc(priv, sizeof *x);
+            struct app_tile *x = sd->app[t] = mem_alloc(priv, sizeof *x);
             uint16_t *nets = mem_alloc(priv, r->ntiles * sizeof *nets);
             if (!x || !nets)
                 return snprintf(r->err, sizeof r->err, "tile %u: private memory", t), -1;
@@ -605,20 +667,20 @@ static int start_tiles(struct chip_run *r) {
                     nets[x->nnets++] = (uint16_t)n;
             x->nets = nets;
             x->rr = rank; /* connect: each application tile starts at its own network tile */
-            x->app = app;
+            x->app = tapp;
             x->app_params = prm;
             x->ntiles = r->ntiles;
             x->heap = mem[t].base;
             x->heap_len = mem[t].len;
-            x->rx_base = r->cn->rx->host;
-            x->rx_len = r->cn->rx->size;
+            x->rx_base = sd->cn->rx->host;
+            x->rx_len = sd->cn->rx->size;
             x->batch_words = (unsigned)cfg->dl.batch_words;
             x->credit_checks = cfg->dl.credit_checks;
             x->retry_ps = SIM_NS(cfg->dl.retry_ns);
-            x->inject_rx_write = cfg->dl.inject_rx_write_tile == (int64_t)t;
+            x->inject_rx_write = !peer && cfg->dl.inject_rx_write_tile == (int64_t)t;
             x->busy_cycles =
                 (r->cfg->wl.busy_ns * r->cfg->chip.core_freq_hz + 999999999u) / 1000000000u;
-            rc = chip_tile_start(r->chip, t, TILE_ROLE_APP, proc, app_tile_main, x, r->err,
+            rc = chip_tile_start(sd->chip, t, TILE_ROLE_APP, proc, app_tile_main, x, r->err,
                                  sizeof r->err);
         }
         if (rc) {
@@ -631,10 +693,34 @@ static int start_tiles(struct chip_run *r) {
 
 /* ---- run ---- */
 
+/* netpipe: the NetPIPE client, on client host 0 or (nic.topology direct)
+ * on the peer chip's first application (or RTC) tile; NULL if none. */
+static const struct netpipe_client *np_client(const struct chip_run *r) {
+    if (r->cfg->wl.app != WORKLOAD_NETPIPE) return NULL;
+    if (r->nsides == 1) return r->ncl ? r->cl[0].np : NULL;
+    const struct chip_side *sd = &r->s[1];
+    for (unsigned t = 0; t < r->ntiles; t++) {
+        const struct chip_app *a = sd->app[t]   ? sd->app[t]->app
+                                   : sd->rtc[t] ? sd->rtc[t]->app
+                                                : NULL;
+        const void *inst = sd->app[t] ? sd->app[t]->inst : sd->rtc[t] ? sd->rtc[t]->inst : NULL;
+        if (a == &chip_app_netpipe_client && inst)
+            return ((const struct chip_app_netpipe_client_inst *)inst)->c;
+    }
+    return NULL;
+}
+
+/* Its counters (all zero when there is no client: it could not be made). */
+static const struct netpipe_client_stats *np_client_stats(const struct chip_run *r) {
+    static const struct netpipe_client_stats none;
+    const struct netpipe_client *c = np_client(r);
+    return c ? netpipe_client_stats(c) : &none;
+}
+
 /* The client of tile t (workload.app http-client), or NULL. */
 static const struct httpc *tile_client(const struct chip_run *r, unsigned t) {
     if (r->cfg->wl.app != WORKLOAD_HTTP_CLIENT) return NULL;
-    return r->app[t] ? r->app[t]->inst : r->rtc[t] ? r->rtc[t]->inst : NULL;
+    return r->s[0].app[t] ? r->s[0].app[t]->inst : r->s[0].rtc[t] ? r->s[0].rtc[t]->inst : NULL;
 }
 
 static bool clients_quiet(const struct chip_run *r) {
@@ -642,6 +728,7 @@ static bool clients_quiet(const struct chip_run *r) {
         if ((r->cl[i].c && !httpc_quiet(r->cl[i].c)) ||
             (r->cl[i].np && !netpipe_client_done(r->cl[i].np)))
             return false;
+    if (r->nsides == 2 && (!np_client(r) || !netpipe_client_done(np_client(r)))) return false;
     for (unsigned t = 0; t < r->ntiles; t++)
         if (tile_client(r, t) && !httpc_quiet(tile_client(r, t))) return false;
     return true;
@@ -654,6 +741,7 @@ static uint64_t clients_progress(const struct chip_run *r) {
     uint64_t n = 0;
     for (unsigned i = 0; i < r->ncl; i++)
         if (r->cl[i].np) n += netpipe_client_stats(r->cl[i].np)->bytes_received;
+    if (r->nsides == 2 && np_client(r)) n += netpipe_client_stats(np_client(r))->bytes_received;
     for (unsigned i = 0; i < r->ncl; i++)
         if (r->cl[i].c)
             n += httpc_stats(r->cl[i].c)->responses + httpc_stats(r->cl[i].c)->conns_opened;
@@ -706,11 +794,28 @@ static void stop_ev(void *ctx, void *arg) {
 }
 
 static bool tiles_done(const struct chip_run *r) {
-    for (unsigned t = 0; t < r->ntiles; t++)
-        if ((r->rtc[t] && !r->rtc[t]->done) || (r->net[t] && !r->net[t]->done) ||
-            (r->app[t] && !r->app[t]->done))
-            return false;
+    for (unsigned i = 0; i < r->nsides; i++) {
+        const struct chip_side *sd = &r->s[i];
+        for (unsigned t = 0; t < r->ntiles; t++)
+            if ((sd->rtc[t] && !sd->rtc[t]->done) || (sd->net[t] && !sd->net[t]->done) ||
+                (sd->app[t] && !sd->app[t]->done))
+                return false;
+    }
     return true;
+}
+
+static bool any_faults(const struct chip_run *r) {
+    const struct tile_fault *faults;
+    for (unsigned i = 0; i < r->nsides; i++)
+        if (chip_faults(r->s[i].chip, &faults)) return true;
+    return false;
+}
+
+/* direct: the peer's NetPIPE client may connect (at its next poll). */
+static void go_ev(void *ctx, void *arg) {
+    struct chip_run *r = ctx;
+    (void)arg;
+    if (r->go) *r->go = 1;
 }
 
 /* Every microsecond until the tile programs' set-up is over; then the
@@ -720,9 +825,8 @@ static void setup_check(void *ctx, void *arg) {
     struct chip_run *r = ctx;
     (void)arg;
     struct sim_engine *e = r->run->engine;
-    const struct tile_fault *faults;
     if (!tiles_done(r)) {
-        if (chip_faults(r->chip, &faults) || sim_engine_now(e) >= SETUP_MAX_PS)
+        if (any_faults(r) || sim_engine_now(e) >= SETUP_MAX_PS)
             sim_engine_stop(e); /* a main that faulted never returns: run_failure says why */
         else
             sim_engine_schedule_in(e, SETUP_CHECK_PS, setup_check, r, NULL);
@@ -739,6 +843,7 @@ static void setup_check(void *ctx, void *arg) {
         if (r->cl[i].c) client_host_at(r->cl[i].h, r->start, client_start, &r->cl[i]);
         if (r->cl[i].np) client_host_at(r->cl[i].h, r->start, np_start, &r->cl[i]);
     }
+    if (r->go) sim_engine_schedule_at(e, r->start, go_ev, r, NULL);
     uint64_t dur = r->cfg->duration_ns;
     if (dur) {
         sim_engine_schedule_at(e, r->start + SIM_NS(dur), stop_ev, r, NULL);
@@ -760,39 +865,74 @@ static void on_deadlock(void *ctx, const struct noc_deadlock_report *rep) {
     sim_engine_stop(r->run->engine);
 }
 
+/* Chip i of the run: its mesh, tiles and NIC (port names chip<i>.p<n>). */
+static int build_side(struct chip_run *r, unsigned i) {
+    const struct chip_cfg *cfg = r->cfg;
+    struct sim_engine *e = r->run->engine;
+    struct chip_side *sd = &r->s[i];
+    sd->idx = i;
+    sd->ip = CHIP_IP + i;
+    memcpy(sd->mac, chip_mac, 6);
+    sd->mac[5] = (uint8_t)(chip_mac[5] + i);
+    sd->rtc = calloc(r->ntiles, sizeof *sd->rtc);
+    sd->net = calloc(r->ntiles, sizeof *sd->net);
+    sd->app = calloc(r->ntiles, sizeof *sd->app);
+    if (!sd->rtc || !sd->net || !sd->app) return -1;
+    sd->cm = chip_mesh_create(e, &cfg->chip, &cfg->noc, r->err, sizeof r->err);
+    if (!sd->cm) return -1;
+    sd->chip = chip_mesh_chip(sd->cm);
+    noc_mesh_set_deadlock_hook(udn_mesh(chip_mesh_udn(sd->cm)), on_deadlock, r);
+    char name[16];
+    snprintf(name, sizeof name, "chip%u", i);
+    sd->cn = chip_nic_create(sd->chip, e, &cfg->nic, name, r->err, sizeof r->err);
+    if (!sd->cn) return -1;
+    sd->m = chip_nic_mpipe(sd->cn);
+    return 0;
+}
+
 static int build(struct chip_run *r) {
     const struct chip_cfg *cfg = r->cfg;
     struct sim_engine *e = r->run->engine;
+    bool direct = cfg->nic.topology == NIC_TOPO_DIRECT;
     r->ntiles = r->lay->width * r->lay->height;
     r->nstack = layout_count(r->lay, LAYOUT_NET) + layout_count(r->lay, LAYOUT_RTC);
-    r->rtc = calloc(r->ntiles, sizeof *r->rtc);
-    r->net = calloc(r->ntiles, sizeof *r->net);
-    r->app = calloc(r->ntiles, sizeof *r->app);
+    r->nsides = direct ? 2 : 1;
     r->hist_ok = stat_hist_init(&r->lat, STAT_HIST_DEFAULT_SUB_BITS);
     r->acks_ok = ack_track_init(&r->acks, 4 * cfg->cl.hosts * cfg->cl.connections);
-    if (!r->rtc || !r->net || !r->app || !r->hist_ok || !r->acks_ok || build_files(r)) return -1;
-    r->cm = chip_mesh_create(e, &cfg->chip, &cfg->noc, r->err, sizeof r->err);
-    if (!r->cm) return -1;
-    r->chip = chip_mesh_chip(r->cm);
-    noc_mesh_set_deadlock_hook(udn_mesh(chip_mesh_udn(r->cm)), on_deadlock, r);
-    r->cn = chip_nic_create(r->chip, e, &cfg->nic, "chip0", r->err, sizeof r->err);
-    if (!r->cn) return -1;
-    r->m = chip_nic_mpipe(r->cn);
-    r->topo = switch_topology_build(e, &cfg->nic, &r->m, 1, (unsigned)cfg->cl.hosts, r->err,
-                                    sizeof r->err);
-    if (!r->topo || build_clients(r) || start_tiles(r)) return -1;
+    if (!r->hist_ok || !r->acks_ok || build_files(r)) return -1;
+    for (unsigned i = 0; i < r->nsides; i++)
+        if (build_side(r, i)) return -1;
+    struct mpipe *ms[2] = {r->s[0].m, direct ? r->s[1].m : NULL};
+    r->topo = switch_topology_build(e, &cfg->nic, ms, r->nsides,
+                                    direct ? 0 : (unsigned)cfg->cl.hosts, r->err, sizeof r->err);
+    if (!r->topo) return -1;
+    if (direct) { /* the peer's start signal, in its shared memory */
+        r->go = mem_alloc(chip_shared_region(r->s[1].chip), sizeof *r->go);
+        if (!r->go) return snprintf(r->err, sizeof r->err, "peer: shared memory exhausted"), -1;
+        *r->go = 0;
+    } else if (build_clients(r)) {
+        return -1;
+    }
+    for (unsigned i = 0; i < r->nsides; i++)
+        if (start_tiles(r, &r->s[i])) return -1;
     r->nports = port_count(cfg);
-    for (unsigned i = 0; i < r->nports; i++)
-        r->port[i] =
-            i < r->m->nports ? mpipe_port(r->m, i) : client_host_port(r->cl[i - r->m->nports].h);
+    for (unsigned i = 0; i < r->nports; i++) {
+        unsigned p0 = r->s[0].m->nports;
+        r->port[i] = i < p0   ? mpipe_port(r->s[0].m, i)
+                     : direct ? mpipe_port(r->s[1].m, i - p0)
+                              : client_host_port(r->cl[i - p0].h);
+    }
     if (capture_ports_open(r->port, r->nports, cfg->nic.pcap_ports, r->run->out_dir, r->pcap,
                            r->err, sizeof r->err) < 0)
         return -1;
-    if (eth_impair_applies(&cfg->nic.impair, false)) /* cables: all: the chip's too */
+    if (direct && eth_impair_applies(&cfg->nic.impair, false)) { /* the cable between the chips */
+        eth_cable_impair(mpipe_port(r->s[0].m, 0), &cfg->nic.impair, cfg->seed);
+        eth_cable_impair(mpipe_port(r->s[1].m, 0), &cfg->nic.impair, cfg->seed);
+    } else if (eth_impair_applies(&cfg->nic.impair, false)) /* cables: all: the chip's too */
         for (unsigned p = 0; p < r->topo->client_base; p++) {
             eth_cable_impair(switch_port(r->topo->sw, p), &cfg->nic.impair, cfg->seed);
-            if (p < r->m->nports)
-                eth_cable_impair(mpipe_port(r->m, p), &cfg->nic.impair, cfg->seed);
+            if (p < r->s[0].m->nports)
+                eth_cable_impair(mpipe_port(r->s[0].m, p), &cfg->nic.impair, cfg->seed);
         }
     return 0;
 }
@@ -802,7 +942,7 @@ static sim_time_t simulate(struct chip_run *r) {
     sim_engine_schedule_in(e, 0, setup_check, r, NULL);
     sim_engine_run_until(e, SIM_TIME_MAX);
     sim_time_t end = sim_engine_now(e);
-    chip_finish(r->chip, end);
+    chip_finish(r->s[0].chip, end);
     return end;
 }
 
@@ -823,7 +963,7 @@ static void add_client_stats(struct httpc_stats *a, const struct httpc_stats *b)
 }
 
 static const struct stk_tile *stack_tile(const struct chip_run *r, unsigned t) {
-    return r->rtc[t] ? &r->rtc[t]->st : r->net[t] ? &r->net[t]->st : NULL;
+    return r->s[0].rtc[t] ? &r->s[0].rtc[t]->st : r->s[0].net[t] ? &r->s[0].net[t]->st : NULL;
 }
 
 static void count(const struct chip_run *r, struct totals *o) {
@@ -833,23 +973,23 @@ static void count(const struct chip_run *r, struct totals *o) {
         if (tile_client(r, t)) add_client_stats(&o->c, httpc_stats(tile_client(r, t)));
     for (unsigned t = 0; t < r->ntiles; t++) {
         const struct dmsg_port *p = NULL;
-        if (r->net[t]) {
-            const struct net_tile_stats *s = &r->net[t]->ns;
+        if (r->s[0].net[t]) {
+            const struct net_tile_stats *s = &r->s[0].net[t]->ns;
             o->commands += s->commands;
             o->not_owner += s->not_owner;
             o->bad_pointer += s->bad_pointer;
             o->rx_credit_drops += s->rx_credit_drops;
             o->cmd_errors += s->cmd_errors;
-            o->stack_failed += r->net[t]->failed;
-            p = &r->net[t]->port;
+            o->stack_failed += r->s[0].net[t]->failed;
+            p = &r->s[0].net[t]->port;
         }
-        if (r->app[t]) {
-            o->events += r->app[t]->as.events;
-            o->bad_pointer += r->app[t]->as.bad_pointer;
-            o->app_failed += r->app[t]->failed;
-            p = &r->app[t]->port;
+        if (r->s[0].app[t]) {
+            o->events += r->s[0].app[t]->as.events;
+            o->bad_pointer += r->s[0].app[t]->as.bad_pointer;
+            o->app_failed += r->s[0].app[t]->failed;
+            p = &r->s[0].app[t]->port;
         }
-        if (r->rtc[t]) o->app_failed += r->rtc[t]->failed;
+        if (r->s[0].rtc[t]) o->app_failed += r->s[0].rtc[t]->failed;
         const struct stk_tile *st = stack_tile(r, t);
         if (st && st->d) {
             o->drv_rx_no_desc += st->d->st.rx_no_desc;
@@ -940,9 +1080,9 @@ static void write_udn(const struct chip_run *r, const struct totals *o, struct j
     if (!f) return;
     fprintf(f, "src,dst,messages,words\n");
     for (unsigned t = 0; t < r->ntiles; t++) {
-        const struct dmsg_port *p = r->net[t]   ? &r->net[t]->port
-                                    : r->app[t] ? &r->app[t]->port
-                                                : NULL;
+        const struct dmsg_port *p = r->s[0].net[t]   ? &r->s[0].net[t]->port
+                                    : r->s[0].app[t] ? &r->s[0].app[t]->port
+                                                     : NULL;
         if (!p || !p->to_msgs) continue;
         for (unsigned d = 0; d < r->ntiles; d++)
             if (p->to_msgs[d])
@@ -955,7 +1095,7 @@ static void write_links(const struct chip_run *r, sim_time_t end) {
     FILE *f = exp_open_csv(r->run, "links.csv");
     if (!f) return;
     double cycles = (double)end / (1e12 / (double)r->cfg->noc.freq_hz);
-    noc_mesh_write_links_csv(udn_mesh(chip_mesh_udn(r->cm)), f, NULL, cycles);
+    noc_mesh_write_links_csv(udn_mesh(chip_mesh_udn(r->s[0].cm)), f, NULL, cycles);
     fclose(f);
 }
 
@@ -990,7 +1130,9 @@ static struct rate window_rate(const struct chip_run *r, const struct totals *o,
 static struct netpipe_stats np_server_stats(const struct chip_run *r) {
     struct netpipe_stats s = {0};
     for (unsigned t = 0; t < r->ntiles; t++) {
-        const void *inst = r->app[t] ? r->app[t]->inst : r->rtc[t] ? r->rtc[t]->inst : NULL;
+        const void *inst = r->s[0].app[t]   ? r->s[0].app[t]->inst
+                           : r->s[0].rtc[t] ? r->s[0].rtc[t]->inst
+                                            : NULL;
         if (!inst) continue;
         const struct netpipe_stats *x = netpipe_stats(inst);
         s.conns += x->conns;
@@ -1011,7 +1153,7 @@ static double np_mbps(const struct np_row *x) {
 /* netpipe: netpipe.csv (NPtcp's -o columns: bytes, Mb/s, one-way time) and
  * the stats' "netpipe" object. */
 static void write_netpipe(struct chip_run *r, struct json_writer *w) {
-    const struct netpipe_client_stats *c = netpipe_client_stats(r->cl[0].np);
+    const struct netpipe_client_stats *c = np_client_stats(r);
     struct netpipe_stats s = np_server_stats(r);
     FILE *f = exp_open_csv(r->run, "netpipe.csv");
     if (f) {
@@ -1074,11 +1216,11 @@ static void write_stats(struct chip_run *r, const struct totals *o, sim_time_t e
     write_udn(r, o, w);
     write_tiles(r, w);
     json_key(w, "chip_nic");
-    chip_nic_write_stats(r->cn, w);
+    chip_nic_write_stats(r->s[0].cn, w);
     json_key(w, "switch");
     switch_topology_write_stats(r->topo, w);
     json_key(w, "chip");
-    chip_write_stats(r->chip, w);
+    chip_write_stats(r->s[0].chip, w);
     write_links(r, end);
     capture_write_json(r->port, r->nports, r->pcap_rec, w);
     json_kv_bool(w, "deadlocked", r->deadlocked);
@@ -1088,16 +1230,17 @@ static void write_stats(struct chip_run *r, const struct totals *o, sim_time_t e
     }
     char path[4096];
     snprintf(path, sizeof path, "%s/tile_profile.csv", r->run->out_dir);
-    chip_write_profile_csv(r->chip, path);
+    chip_write_profile_csv(r->s[0].chip, path);
 }
 
 /* Mean share of the time since the clients started that the chip's ports
  * spent sending (their wire time; the set-up sends nothing). */
 static double ports_busy(const struct chip_run *r, sim_time_t end) {
-    if (end <= r->start || !r->m->nports) return 0.0;
+    if (end <= r->start || !r->s[0].m->nports) return 0.0;
     double busy = 0;
-    for (unsigned p = 0; p < r->m->nports; p++) busy += (double)mpipe_port(r->m, p)->st.tx_busy_ps;
-    return 100.0 * busy / r->m->nports / (double)(end - r->start);
+    for (unsigned p = 0; p < r->s[0].m->nports; p++)
+        busy += (double)mpipe_port(r->s[0].m, p)->st.tx_busy_ps;
+    return 100.0 * busy / r->s[0].m->nports / (double)(end - r->start);
 }
 
 static void write_summary(struct chip_run *r, const struct totals *o, sim_time_t end) {
@@ -1137,7 +1280,7 @@ static void write_summary(struct chip_run *r, const struct totals *o, sim_time_t
         (unsigned long long)o->words, (unsigned long long)o->queued,
         (unsigned long long)o->rx_credit_drops);
     if (r->cfg->wl.app == WORKLOAD_NETPIPE) {
-        const struct netpipe_client_stats *c = netpipe_client_stats(r->cl[0].np);
+        const struct netpipe_client_stats *c = np_client_stats(r);
         size_t len = strlen(r->run->summary);
         char *p = r->run->summary + len;
         size_t room = sizeof r->run->summary - len;
@@ -1151,9 +1294,11 @@ static void write_summary(struct chip_run *r, const struct totals *o, sim_time_t
         for (size_t i = 1; i < r->np_n; i++)
             if (np_mbps(&r->np_rows[i]) > np_mbps(&r->np_rows[peak])) peak = i;
         snprintf(p, room,
-                 "\nNetPIPE (%s): %llu sizes%s; one way %.2f us at %llu B; peak %.0f Mb/s at "
-                 "%llu B; mismatched bytes %llu (netpipe.csv)",
-                 netpipe_mode_names[r->cfg->wl.netpipe_mode], (unsigned long long)c->sizes_done,
+                 "\nNetPIPE (%s, from %s): %llu sizes%s; one way %.2f us at %llu B; peak %.0f "
+                 "Mb/s at %llu B; mismatched bytes %llu (netpipe.csv)",
+                 netpipe_mode_names[r->cfg->wl.netpipe_mode],
+                 r->nsides == 2 ? "the peer chip, cabled" : "client host 0",
+                 (unsigned long long)c->sizes_done,
                  c->completed ? ", completed" : " (not completed)",
                  (double)r->np_rows[0].one_way_ps / 1e6, (unsigned long long)r->np_rows[0].bytes,
                  np_mbps(&r->np_rows[peak]), (unsigned long long)r->np_rows[peak].bytes,
@@ -1164,7 +1309,7 @@ static void write_summary(struct chip_run *r, const struct totals *o, sim_time_t
 /* Why a finished run failed, or NULL. */
 static const char *run_failure(struct chip_run *r, const struct totals *o) {
     const struct tile_fault *faults;
-    size_t nf = chip_faults(r->chip, &faults);
+    size_t nf = chip_faults(r->s[0].chip, &faults);
     if (nf) {
         snprintf(r->err, sizeof r->err, "tile %u: %s fault: %s at %s", faults[0].tile,
                  tile_fault_kind_names[faults[0].kind], faults[0].what, faults[0].where);
@@ -1172,8 +1317,9 @@ static const char *run_failure(struct chip_run *r, const struct totals *o) {
     }
     for (unsigned t = 0; t < r->ntiles; t++) {
         const struct stk_tile *st = stack_tile(r, t);
-        bool failed = (r->rtc[t] && r->rtc[t]->failed) || (r->net[t] && r->net[t]->failed) ||
-                      (r->app[t] && r->app[t]->failed);
+        bool failed = (r->s[0].rtc[t] && r->s[0].rtc[t]->failed) ||
+                      (r->s[0].net[t] && r->s[0].net[t]->failed) ||
+                      (r->s[0].app[t] && r->s[0].app[t]->failed);
         if (!failed) continue;
         snprintf(r->err, sizeof r->err,
                  "tile %u (%s): its program failed to start: %s (chip.tile.private_bytes, "
@@ -1189,7 +1335,7 @@ static const char *run_failure(struct chip_run *r, const struct totals *o) {
                "errors and the stack counters";
     if (o->c.body_mismatch) return "a response body differed from the file served";
     if (r->cfg->wl.app == WORKLOAD_NETPIPE) {
-        const struct netpipe_client_stats *c = netpipe_client_stats(r->cl[0].np);
+        const struct netpipe_client_stats *c = np_client_stats(r);
         if (c->mismatched_bytes) return "NetPIPE: echoed bytes differed from those sent";
         if (!r->cfg->duration_ns && !c->completed)
             return "NetPIPE did not complete (see netpipe in the stats: connect, close, send "
@@ -1214,15 +1360,17 @@ static void run_free(struct chip_run *r) {
     free(r->np_rows);
     free(r->cl);
     switch_topology_destroy(r->topo);
-    chip_nic_destroy(r->cn);
-    chip_mesh_destroy(r->cm);
+    for (unsigned i = 0; i < 2; i++) { /* (a side build stopped early: its NULLs are fine) */
+        chip_nic_destroy(r->s[i].cn);
+        chip_mesh_destroy(r->s[i].cm);
+        free(r->s[i].rtc);
+        free(r->s[i].net);
+        free(r->s[i].app);
+    }
     for (unsigned i = 0; r->data && i < r->nfiles; i++) free(r->data[i]);
     free(r->data);
     free(r->paths);
     free(r->files);
-    free(r->rtc);
-    free(r->net);
-    free(r->app);
     free(r->dl.nodes);
     if (r->hist_ok) stat_hist_fini(&r->lat);
     if (r->acks_ok) ack_track_fini(&r->acks);
