@@ -95,7 +95,12 @@ int mcd_start(struct mcd *m, struct sock *k, uint64_t lid, uint16_t port, unsign
     return sock_listen(k, lid, port, backlog);
 }
 
-const struct mcd_stats *mcd_stats(const struct mcd *m) { return &m->st; }
+const struct mcd_stats *mcd_stats(struct mcd *m) {
+    struct mcd_store_stats ss;
+    mcd_store_stats(m->store, &ss);
+    m->st.evictions = ss.evictions;
+    return &m->st;
+}
 
 void mcd_set_time(struct mcd *m, uint32_t now) {
     if (!m->started) {
@@ -166,10 +171,13 @@ static void out_str(struct mcd *m, struct mconn *c, const char *s) {
     if (!c->noreply) out_text(m, c, s, strlen(s));
 }
 
-/* A value, zero-touch: "value\r\n" straight from slab memory, held. */
+/* A value, zero-touch: "value\r\n" straight from slab memory; the
+ * caller's tx hold on the item goes with it. */
 static void out_value(struct mcd *m, struct mconn *c, struct mcd_item *it) {
-    if (c->closed) return;
-    mcd_item_hold_tx(m->store, it);
+    if (c->closed) {
+        mcd_item_release_tx(m->store, it);
+        return;
+    }
     if (!q_push(m, c, (struct outent){mcd_item_value(it), it->nbytes + 2, 0, it})) {
         mcd_item_release_tx(m->store, it);
         close_conn(m, c);
@@ -460,7 +468,7 @@ static int cmd_get(struct mcd *m, struct mconn *c, const char *p, size_t n, bool
             m->st.backpressure_stalls++;
             return CMD_PAUSED;
         }
-        struct mcd_item *it = mcd_item_get(m->store, p + i, j - i, touch, exptime);
+        struct mcd_item *it = mcd_item_get_tx(m->store, p + i, j - i, touch, exptime);
         if (it) {
             m->st.get_hits++;
             if (touch) m->st.touch_hits++;
@@ -478,7 +486,6 @@ static int cmd_get(struct mcd *m, struct mconn *c, const char *p, size_t n, bool
             tb_cstr(&h, "\r\n");
             out_tb(m, c, &h);
             out_value(m, c, it);
-            mcd_item_release(m->store, it);
         } else {
             m->st.get_misses++;
             if (touch) m->st.touch_misses++;

@@ -55,7 +55,8 @@ struct mcd_stats {
     uint64_t errors, client_errors, server_errors, bad_data_chunks, lines_too_long;
     uint64_t parse_inplace, parse_copied;
     uint64_t bytes_read, bytes_written, values_zero_touch;
-    uint64_t backpressure_stalls;
+    uint64_t backpressure_stalls; /* times a connection was left unread (output bound) */
+    uint64_t evictions;           /* the store's (mcd_stats copies them) */
 };
 
 struct mcd;
@@ -64,7 +65,8 @@ struct mcd *mcd_create(struct mcd_store *store, const struct stk_alloc *alloc);
 void mcd_destroy(struct mcd *m);
 struct sock_events mcd_events(void);
 int mcd_start(struct mcd *m, struct sock *k, uint64_t listen_id, uint16_t port, unsigned backlog);
-const struct mcd_stats *mcd_stats(const struct mcd *m);
+/* The counters, evictions copied from the store at the call. */
+const struct mcd_stats *mcd_stats(struct mcd *m);
 /* The store's clock: unix seconds (the server has none of its own); the
  * first call also sets the server's start ("STAT uptime"). */
 void mcd_set_time(struct mcd *m, uint32_t now);

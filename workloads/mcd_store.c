@@ -417,12 +417,15 @@ static uint32_t realtime(const struct mcd_store *s, int64_t exptime) {
 }
 
 static NOINLINE struct mcd_item *item_get(struct mcd_store *s, const char *key, size_t nkey,
-                                          bool touch, int64_t exptime) {
+                                          bool touch, int64_t exptime, bool tx) {
     uint32_t hv = mcd_hash(key, nkey);
     item_lock(s, hv);
     struct mcd_item *it = find_live(s, key, nkey, hv);
     if (it) {
-        it->refcount++;
+        if (tx)
+            it->txholds++;
+        else
+            it->refcount++;
         it->iflags |= IT_FETCHED | IT_ACTIVE;
         if (touch) it->exptime = realtime(s, exptime);
     }
@@ -432,7 +435,12 @@ static NOINLINE struct mcd_item *item_get(struct mcd_store *s, const char *key, 
 
 struct mcd_item *mcd_item_get(struct mcd_store *s, const char *key, size_t nkey, bool touch,
                               int64_t exptime) {
-    return item_get(s, key, nkey, touch, exptime);
+    return item_get(s, key, nkey, touch, exptime, false);
+}
+
+struct mcd_item *mcd_item_get_tx(struct mcd_store *s, const char *key, size_t nkey, bool touch,
+                                 int64_t exptime) {
+    return item_get(s, key, nkey, touch, exptime, true);
 }
 
 static NOINLINE void item_remove(struct mcd_store *s, struct mcd_item *it) {

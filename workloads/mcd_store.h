@@ -130,6 +130,10 @@ uint32_t mcd_hash(const void *key, size_t len);
 struct mcd_item *mcd_item_get(struct mcd_store *s, const char *key, size_t nkey, bool touch,
                               int64_t exptime);
 void mcd_item_release(struct mcd_store *s, struct mcd_item *it);
+/* The same, but the item comes with a tx hold instead of a reference (the
+ * server's get: one lock pair now, one at data_acked). */
+struct mcd_item *mcd_item_get_tx(struct mcd_store *s, const char *key, size_t nkey, bool touch,
+                                 int64_t exptime);
 /* A tx hold on an item the caller holds a reference to (or a hold on), and
  * its release (which frees an unlinked item's chunk with the last hold). */
 void mcd_item_hold_tx(struct mcd_store *s, struct mcd_item *it);
