@@ -40,7 +40,7 @@
 
 #define MCD_LINE_MAX 2048            /* without "\n" in sight: close */
 #define MCD_GET_LINE_MAX (64 * 1024) /* the same for get/gets/gat/gats lines */
-#define MCD_TX_RING (64 * 1024)      /* reply text per connection */
+#define MCD_TX_RING (16 * 1024)      /* reply text per connection */
 #define MCD_OUT_MAX (256 * 1024)     /* unacknowledged reply bytes per connection */
 #define MCD_VERSION "1.6.18"
 

@@ -757,3 +757,107 @@ Test(mcd, hog_stays_bounded) {
     free(chunk);
     env_fini(&e);
 }
+
+/* Every command, sent at once and then in random pieces of 1 to 9 bytes
+ * (each its own segment) to a fresh server: the replies are the same bytes. */
+static const char SCRIPT_HEAD[] =
+    "set a 0 0 1\r\nx\r\nset b 5 0 3\r\nabc\r\nget a b c\r\ngets a b\r\n"
+    "add a 0 0 1\r\nq\r\nreplace n 0 0 1\r\nq\r\nappend a 0 0 2\r\nAB\r\nprepend b 0 0 1\r\nP\r\n"
+    "cas a 0 0 1 1\r\nz\r\ncas a 0 0 1 3\r\nz\r\nset n 0 0 2\r\n10\r\nincr n 5\r\ndecr n 100\r\n"
+    "incr n abc\r\ntouch a 10\r\ngat 0 a b\r\ngats 0 a\r\ndelete b\r\ndelete b\r\n"
+    "set a 0 0 1\r\nxy\r\nset a 0 0 1 noreply\r\nx\r\nget a\r\nbogus\r\n\r\nversion\r\n"
+    "verbosity 1\r\nflush_all\r\nget a n\r\nset big 0 0 3000\r\n";
+static const char SCRIPT_TAIL[] = "\r\nget big\r\nstats reset\r\nquit\r\n";
+
+/* The script: SCRIPT_HEAD, a 3000-byte value, SCRIPT_TAIL. */
+static char *script(size_t *len) {
+    size_t h = sizeof SCRIPT_HEAD - 1, t = sizeof SCRIPT_TAIL - 1;
+    char *s = malloc(h + 3000 + t);
+    memcpy(s, SCRIPT_HEAD, h);
+    for (size_t i = 0; i < 3000; i++) s[h + i] = (char)('0' + i % 10);
+    memcpy(s + h + 3000, SCRIPT_TAIL, t);
+    *len = h + 3000 + t;
+    return s;
+}
+
+static char *run_script(const char *const *pieces, const size_t *lens, size_t n, size_t *outlen) {
+    struct env e;
+    env_init(&e);
+    struct cli *c = connect_cli(&e, 0);
+    for (size_t i = 0; i < n; i++) {
+        send_bytes(&e, c, pieces[i], lens[i]);
+        run(&e, 1 * STK_MS);
+    }
+    run(&e, 100 * STK_MS);
+    cr_assert(c->rclosed, "quit closed the connection: [%s]", c->rx);
+    char *out = malloc(c->nrx + 1);
+    memcpy(out, c->rx, c->nrx);
+    *outlen = c->nrx;
+    env_fini(&e);
+    return out;
+}
+
+Test(mcd, random_splits_same_replies) {
+    size_t wl, ref_n;
+    char *sc = script(&wl);
+    const char *whole[1] = {sc};
+    char *ref = run_script(whole, &wl, 1, &ref_n);
+    cr_assert(strstr(ref, "STORED\r\nSTORED\r\nVALUE a 0 1\r\nx\r\nVALUE b 5 3\r\nabc\r\nEND\r\n"));
+    cr_assert(strstr(ref, "OK\r\nOK\r\nEND\r\nSTORED\r\nVALUE big 0 3000\r\n0123"));
+    cr_assert(ref_n > 5 && !memcmp(ref + ref_n - 7, "RESET\r\n", 7));
+    uint32_t seed = 12345;
+    for (int round = 0; round < 3; round++) {
+        const char *pieces[4000];
+        size_t lens[4000], n = 0;
+        for (size_t off = 0; off < wl; n++) {
+            seed = seed * 1664525u + 1013904223u;
+            size_t k = 1 + (seed >> 24) % 9;
+            if (k > wl - off) k = wl - off;
+            pieces[n] = sc + off;
+            lens[n] = k;
+            off += k;
+        }
+        size_t got_n;
+        char *got = run_script(pieces, lens, n, &got_n);
+        cr_assert_eq(got_n, ref_n, "round %d: %zu bytes, want %zu", round, got_n, ref_n);
+        cr_assert_arr_eq(got, ref, ref_n, "round %d", round);
+        free(got);
+    }
+    free(ref);
+    free(sc);
+}
+
+/* A multi-get whose reply text outgrows the Tx ring pauses between keys
+ * (the client reads slowly) and resumes: every key answered once, in order. */
+Test(mcd, multiget_pauses_and_resumes) {
+    struct env e;
+    env_init(&e);
+    struct cli *c = connect_cli(&e, 0);
+    char key[300];
+    memset(key, 'q', 240);
+    key[240] = 0;
+    char line[400];
+    snprintf(line, sizeof line, "set %s 0 0 1\r\nv\r\n", key);
+    expect(&e, c, line, "STORED\r\n");
+    /* 200 keys of 240 bytes: 50 KB of VALUE lines, over three rings */
+    size_t cap = 200 * 242 + 16, len = 0;
+    char *req = malloc(cap);
+    len += (size_t)sprintf(req, "get");
+    for (int i = 0; i < 200; i++) len += (size_t)sprintf(req + len, " %s", key);
+    len += (size_t)sprintf(req + len, "\r\n");
+    c->no_read = true;
+    send_bytes(&e, c, req, len);
+    run(&e, 100 * STK_MS);
+    cr_assert_gt(mcd_stats(e.m)->backpressure_stalls, 0, "paused");
+    c->no_read = false;
+    stk_tcp_recv_done(e.p.s[0], c->id, c->held);
+    run(&e, 1 * STK_SEC);
+    char one[300];
+    int ol = snprintf(one, sizeof one, "VALUE %s 0 1\r\nv\r\n", key);
+    cr_assert_eq(c->nrx, 200 * (size_t)ol + 5);
+    for (int i = 0; i < 200; i++) cr_assert_arr_eq(c->rx + i * ol, one, (size_t)ol, "key %d", i);
+    cr_assert_arr_eq(c->rx + 200 * ol, "END\r\n", 5);
+    cr_assert_eq(mcd_stats(e.m)->get_hits, 200);
+    free(req);
+    env_fini(&e);
+}
