@@ -8,7 +8,9 @@
 #               store preloaded with 100,000 USR records answers their keys),
 #         diff (the same command script to Debian's memcached in the
 #               namespace and to ours: identical replies, stats and version
-#               values left out)
+#               values left out),
+#         hog (a client pipelines 500,000 gets and never reads: the server
+#              stops reading it, and a second client is served meanwhile)
 # Every case also checks the pcap of the run with tshark. Exit 77 (CTest
 # SKIP_RETURN_CODE) when the machine cannot create a namespace or TAP device
 # or a client is missing; the reason is printed. Never touches addresses
@@ -38,6 +40,7 @@ case $CASE in
 capable) need memccapable ;;
 slap) need memcaslap; [ -x /usr/bin/python3 ] || skip "/usr/bin/python3 missing" ;;
 diff) need memcached; [ -x /usr/bin/python3 ] || skip "/usr/bin/python3 missing" ;;
+hog) [ -x /usr/bin/python3 ] || skip "/usr/bin/python3 missing" ;;
 *) echo "unknown case $CASE"; exit 2 ;;
 esac
 
@@ -129,6 +132,45 @@ PY
     X /usr/bin/python3 "$WORK/pre.py" || fail "preloaded records"
     stop_host
     grep -q "preloaded 100000 of 100000" "$WORK/host.log" || fail "preload"
+    ;;
+hog)
+    start_host
+    cat >"$WORK/hog.py" <<'PY'
+import socket, sys, threading, time
+def cmd(s, req, want):
+    s.sendall(req)
+    got = b""
+    while len(got) < len(want):
+        b = s.recv(4096)
+        if not b: break
+        got += b
+    if got != want: sys.exit("got %r want %r" % (got, want))
+o = socket.create_connection(("10.0.0.2", 11211), timeout=5)
+cmd(o, b"set k 0 0 100\r\n" + b"v" * 100 + b"\r\n", b"STORED\r\n")
+h = socket.socket()
+h.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+h.connect(("10.0.0.2", 11211))
+reqs = b"get k\r\n" * 500000
+def hog():
+    try: h.sendall(reqs)
+    except OSError: pass
+threading.Thread(target=hog, daemon=True).start()
+time.sleep(2)
+worst = 0
+for i in range(5):
+    t0 = time.time()
+    cmd(o, b"set x%d 0 0 1\r\n1\r\n" % i, b"STORED\r\n")
+    cmd(o, b"get x%d\r\n" % i, b"VALUE x%d 0 1\r\n1\r\nEND\r\n" % i)
+    worst = max(worst, time.time() - t0)
+print("second client: 5 set+get served while the hog runs, worst %.3f s" % worst)
+h.close()
+PY
+    X /usr/bin/python3 "$WORK/hog.py" || fail "hog"
+    stop_host
+    get=$(sed -n 's/^mcd.conns [0-9]* get \([0-9]*\).*/\1/p' "$WORK/host.log")
+    [ "${get:-0}" -lt 250000 ] || fail "the server read $get of the hog's gets: no backpressure"
+    grep -q "stk.tcp_send_no_seg" "$WORK/host.log" && fail "the segment pool ran out"
+    echo "the server read $get of the hog's 500000 gets"
     ;;
 diff)
     start_host
