@@ -11,7 +11,6 @@
 
 #define IT_LINKED 1u  /* in the table and an LRU */
 #define IT_FETCHED 2u /* fetched since stored */
-#define IT_ACTIVE 4u  /* fetched since the LRU last looked at it */
 #define MAX_CLASSES 64
 #define HDR (offsetof(struct mcd_item, data))
 #define EVICT_TRIES 64
@@ -30,9 +29,10 @@ struct mcd_store {
     struct mcd_item **table;
     uint32_t hashmask;
     unsigned hashpower;
-    uint32_t *item_locks;
+    char *lockmem; /* 2^lock_power item locks, then the LRU lock (slabs,
+                    * LRUs, counters, CAS ids, flush state) */
+    size_t lock_stride;
     uint32_t lockmask;
-    uint32_t cache_lock; /* slabs, LRUs, counters, CAS ids, flush state */
     char *mem;
     bool own_mem;
     size_t mem_bytes, page_size, pages_total, pages_used, item_max;
@@ -88,20 +88,19 @@ uint32_t mcd_hash(const void *key, size_t len) {
 
 /* ---- locks ---- */
 
+static void *lock_at(struct mcd_store *s, size_t i) { return s->lockmem + i * s->lock_stride; }
+
 static NOINLINE void item_lock(struct mcd_store *s, uint32_t hv) {
-    if (s->locking) s->locks.lock(s->locks.ctx, &s->item_locks[hv & s->lockmask]);
+    if (s->locking) s->locks.lock(s->locks.ctx, lock_at(s, hv & s->lockmask));
 }
 static NOINLINE void item_unlock(struct mcd_store *s, uint32_t hv) {
-    if (s->locking) s->locks.unlock(s->locks.ctx, &s->item_locks[hv & s->lockmask]);
-}
-static bool item_trylock(struct mcd_store *s, uint32_t hv) {
-    return !s->locking || s->locks.trylock(s->locks.ctx, &s->item_locks[hv & s->lockmask]);
+    if (s->locking) s->locks.unlock(s->locks.ctx, lock_at(s, hv & s->lockmask));
 }
 static void cache_lock(struct mcd_store *s) {
-    if (s->locking) s->locks.lock(s->locks.ctx, &s->cache_lock);
+    if (s->locking) s->locks.lock(s->locks.ctx, lock_at(s, (size_t)s->lockmask + 1));
 }
 static void cache_unlock(struct mcd_store *s) {
-    if (s->locking) s->locks.unlock(s->locks.ctx, &s->cache_lock);
+    if (s->locking) s->locks.unlock(s->locks.ctx, lock_at(s, (size_t)s->lockmask + 1));
 }
 
 /* ---- creation ---- */
@@ -122,8 +121,7 @@ struct mcd_store *mcd_store_create(const struct mcd_store_config *cfg,
     if (!c.factor_pct) c.factor_pct = 125;
     if (c.hashpower > 30 || c.lock_power > c.hashpower || c.page_size % 8 ||
         c.item_max > c.page_size || c.factor_pct <= 100 || c.mem_bytes < c.page_size ||
-        align8(HDR + c.chunk_min) > c.item_max ||
-        (c.locks && (!c.locks->lock || !c.locks->unlock || !c.locks->trylock)))
+        align8(HDR + c.chunk_min) > c.item_max || (c.locks && (!c.locks->lock || !c.locks->unlock)))
         return NULL;
     struct mcd_store *s = stk_mem_alloc(&a, sizeof *s);
     if (!s) return NULL;
@@ -136,13 +134,15 @@ struct mcd_store *mcd_store_create(const struct mcd_store_config *cfg,
     s->hashmask = (uint32_t)((1ull << c.hashpower) - 1);
     s->lockmask = (uint32_t)((1ull << c.lock_power) - 1);
     s->table = stk_mem_array(&a, (size_t)1 << c.hashpower, sizeof *s->table);
-    s->item_locks = stk_mem_array(&a, (size_t)1 << c.lock_power, sizeof *s->item_locks);
+    s->lock_stride = align8(c.locks && c.locks->size ? c.locks->size : sizeof(uint32_t));
+    size_t nlocks = ((size_t)1 << c.lock_power) + 1;
+    s->lockmem = stk_mem_array(&a, nlocks, s->lock_stride);
     s->mem = c.mem;
     if (!s->mem) {
         s->mem = stk_mem_alloc(&a, c.mem_bytes);
         s->own_mem = true;
     }
-    if (!s->table || !s->item_locks || !s->mem) {
+    if (!s->table || !s->lockmem || !s->mem) {
         mcd_store_destroy(s);
         return NULL;
     }
@@ -164,6 +164,8 @@ struct mcd_store *mcd_store_create(const struct mcd_store_config *cfg,
     s->nclasses = i + 1;
     s->cas_next = 1;
     s->st.pages_total = s->pages_total;
+    if (s->locking && s->locks.init)
+        for (size_t k = 0; k < nlocks; k++) s->locks.init(s->locks.ctx, lock_at(s, k));
     return s;
 }
 
@@ -172,7 +174,7 @@ void mcd_store_destroy(struct mcd_store *s) {
     struct stk_alloc a = s->alloc;
     if (s->own_mem) stk_mem_free(&a, s->mem);
     stk_mem_free(&a, s->table);
-    stk_mem_free(&a, s->item_locks);
+    stk_mem_free(&a, s->lockmem);
     stk_mem_free(&a, s);
 }
 
@@ -288,45 +290,64 @@ static void unlink_counted(struct mcd_store *s, struct mcd_item *it) {
 }
 
 /* The least recently used item of class id that nobody holds, unlinked,
- * as a free chunk; NULL when none of the last EVICT_TRIES will do. */
+ * as a free chunk (or a chunk freed meanwhile); NULL when none will do.
+ * Called with no lock held: a victim is picked under the LRU lock (an item
+ * fetched since the last look gets a second chance: back to the head), the
+ * lock is let go, then the victim's item lock and the LRU lock are taken
+ * and the victim checked again (the chunk may have changed hands; slab
+ * memory is never returned, so reading it stays safe). */
 static NOINLINE struct mcd_item *lru_evict(struct mcd_store *s, int id) {
-    /* Held items count towards the limit; second chances do not (each
-     * clears a flag that a get set, so they cost O(1) amortised). */
-    struct mcd_item *it = s->cls[id].tail;
-    for (int tries = 0; it && tries < EVICT_TRIES;) {
-        struct mcd_item *prev = it->prev;
-        if (it->refcount || it->txholds || !item_trylock(s, it->hv)) {
-            it = prev;
-            tries++;
-            continue;
+    for (int attempt = 0; attempt < EVICT_TRIES; attempt++) {
+        cache_lock(s);
+        struct mcd_item *v = slabs_alloc(s, id);
+        if (v) {
+            cache_unlock(s);
+            return v;
         }
-        if (it->refcount || it->txholds) { /* (read again under its lock) */
-            item_unlock(s, it->hv);
-            it = prev;
-            tries++;
-            continue;
+        int skipped = 0;
+        for (struct mcd_item *it = s->cls[id].tail; it && skipped < EVICT_TRIES;) {
+            struct mcd_item *prev = it->prev;
+            if (it->refcount || it->txholds) {
+                skipped++;
+                it = prev;
+                continue;
+            }
+            if (it->active && !is_expired(s, it) && !is_flushed(s, it)) {
+                it->active = 0; /* second chance: O(1) amortised, one per get */
+                lru_unlink(s, it);
+                lru_link(s, it);
+                it = prev ? prev : s->cls[id].tail;
+                continue;
+            }
+            v = it;
+            break;
         }
-        bool dead = is_expired(s, it) || is_flushed(s, it);
-        if (!dead && (it->iflags & IT_ACTIVE)) { /* second chance */
-            it->iflags &= (uint8_t)~IT_ACTIVE;
-            lru_unlink(s, it);
-            lru_link(s, it);
-            item_unlock(s, it->hv);
-            it = prev ? prev : s->cls[id].tail;
-            continue;
+        if (!v) {
+            cache_unlock(s);
+            return NULL;
         }
-        if (dead) {
-            s->st.reclaimed++;
-            if (!(it->iflags & IT_FETCHED)) s->st.expired_unfetched++;
-        } else {
-            s->st.evictions++;
-            if (!(it->iflags & IT_FETCHED)) s->st.evicted_unfetched++;
+        uint32_t hv = v->hv;
+        cache_unlock(s);
+        item_lock(s, hv);
+        cache_lock(s);
+        if ((v->iflags & IT_LINKED) && ((v->hv ^ hv) & s->lockmask) == 0 && !v->refcount &&
+            !v->txholds) {
+            if (is_expired(s, v) || is_flushed(s, v)) {
+                s->st.reclaimed++;
+                if (!(v->iflags & IT_FETCHED)) s->st.expired_unfetched++;
+            } else {
+                s->st.evictions++;
+                if (!(v->iflags & IT_FETCHED)) s->st.evicted_unfetched++;
+            }
+            assoc_delete(s, v);
+            unlink_counted(s, v);
+            v->iflags = 0;
+            cache_unlock(s);
+            item_unlock(s, hv);
+            return v;
         }
-        assoc_delete(s, it);
-        unlink_counted(s, it);
-        it->iflags = 0;
-        item_unlock(s, it->hv);
-        return it;
+        cache_unlock(s);
+        item_unlock(s, hv);
     }
     return NULL;
 }
@@ -344,10 +365,12 @@ static NOINLINE struct mcd_item *item_alloc(struct mcd_store *s, const char *key
     }
     cache_lock(s);
     struct mcd_item *it = slabs_alloc(s, id);
-    if (!it && evict) it = lru_evict(s, id);
-    if (!it) s->st.alloc_failures++;
     cache_unlock(s);
+    if (!it && evict) it = lru_evict(s, id); /* (no lock held: see there) */
     if (!it) {
+        cache_lock(s);
+        s->st.alloc_failures++;
+        cache_unlock(s);
         *err = MCD_ALLOC_NOMEM;
         return NULL;
     }
@@ -426,7 +449,8 @@ static NOINLINE struct mcd_item *item_get(struct mcd_store *s, const char *key, 
             it->txholds++;
         else
             it->refcount++;
-        it->iflags |= IT_FETCHED | IT_ACTIVE;
+        it->iflags |= IT_FETCHED;
+        it->active = 1;
         if (touch) it->exptime = realtime(s, exptime);
     }
     item_unlock(s, hv);
@@ -484,7 +508,7 @@ static NOINLINE enum mcd_store_res do_store_item(struct mcd_store *s, struct mcd
     case MCD_SET: item_replace(s, old, it); return MCD_STORED;
     case MCD_ADD:
         if (old) {
-            old->iflags |= IT_ACTIVE;
+            old->active = 1;
             return MCD_NOT_STORED;
         }
         item_replace(s, NULL, it);
@@ -499,17 +523,37 @@ static NOINLINE enum mcd_store_res do_store_item(struct mcd_store *s, struct mcd
         item_replace(s, old, it);
         return MCD_STORED;
     case MCD_APPEND:
-    case MCD_PREPEND: {
-        if (!old) return MCD_NOT_STORED;
+    case MCD_PREPEND: break; /* (store_concat) */
+    }
+    return MCD_NOT_STORED;
+}
+
+/* Drops a reference taken on an item, under its lock (held). */
+static void unref_locked(struct mcd_store *s, struct mcd_item *it) {
+    it->refcount--;
+    item_free_if_done(s, it);
+}
+
+/* append/prepend: a new item of both values takes the old one's place,
+ * allocated with no lock held; if the old one changed meanwhile, again. */
+static enum mcd_store_res store_concat(struct mcd_store *s, struct mcd_item *it, enum mcd_op op) {
+    for (;;) {
+        item_lock(s, it->hv);
+        struct mcd_item *old = find_live(s, it->data, it->nkey, it->hv);
+        if (!old) {
+            item_unlock(s, it->hv);
+            return MCD_NOT_STORED;
+        }
+        old->refcount++; /* its value stays as it is while we copy */
+        item_unlock(s, it->hv);
         uint64_t n = (uint64_t)old->nbytes + it->nbytes;
-        if (n > UINT32_MAX) return MCD_NO_MEMORY;
         enum mcd_alloc_err err;
-        old->refcount++; /* not to be evicted for its own successor */
-        struct mcd_item *nit = item_alloc(s, old->data, old->nkey, old->hv, old->flags,
-                                          old->exptime, (uint32_t)n, true, &err);
-        old->refcount--;
+        struct mcd_item *nit = n > UINT32_MAX
+                                   ? NULL
+                                   : item_alloc(s, old->data, old->nkey, old->hv, old->flags,
+                                                old->exptime, (uint32_t)n, true, &err);
         if (!nit) {
-            item_free_if_done(s, old);
+            item_remove(s, old);
             return MCD_NO_MEMORY;
         }
         char *v = mcd_item_value(nit);
@@ -518,16 +562,19 @@ static NOINLINE enum mcd_store_res do_store_item(struct mcd_store *s, struct mcd
         memcpy(v, first->data + first->nkey, first->nbytes);
         memcpy(v + first->nbytes, second->data + second->nkey, second->nbytes);
         memcpy(v + n, "\r\n", 2);
-        item_replace(s, old, nit);
-        nit->refcount--;
-        return MCD_STORED;
+        item_lock(s, it->hv);
+        bool same = find_live(s, it->data, it->nkey, it->hv) == old;
+        if (same) item_replace(s, old, nit);
+        unref_locked(s, old);
+        unref_locked(s, nit);
+        item_unlock(s, it->hv);
+        if (same) return MCD_STORED;
     }
-    }
-    return MCD_NOT_STORED;
 }
 
 enum mcd_store_res mcd_item_store(struct mcd_store *s, struct mcd_item *it, enum mcd_op op,
                                   uint64_t cas) {
+    if (op == MCD_APPEND || op == MCD_PREPEND) return store_concat(s, it, op);
     item_lock(s, it->hv);
     enum mcd_store_res r = do_store_item(s, it, op, cas);
     item_unlock(s, it->hv);
@@ -549,7 +596,8 @@ bool mcd_item_touch(struct mcd_store *s, const char *key, size_t nkey, int64_t e
     struct mcd_item *it = find_live(s, key, nkey, hv);
     if (it) {
         it->exptime = realtime(s, exptime);
-        it->iflags |= IT_FETCHED | IT_ACTIVE;
+        it->iflags |= IT_FETCHED;
+        it->active = 1;
     }
     item_unlock(s, hv);
     return it != NULL;
@@ -594,20 +642,19 @@ static size_t u64_to_dec(char *buf, uint64_t v) {
 enum mcd_delta_res mcd_item_delta(struct mcd_store *s, const char *key, size_t nkey, bool incr,
                                   uint64_t delta, uint64_t *out) {
     uint32_t hv = mcd_hash(key, nkey);
-    item_lock(s, hv);
-    enum mcd_delta_res r = MCD_DELTA_OK;
-    struct mcd_item *it = find_live(s, key, nkey, hv);
-    uint64_t v;
-    if (!it) {
-        r = MCD_DELTA_NOT_FOUND;
-    } else if (!value_to_u64(mcd_item_value(it), it->nbytes, &v)) {
-        r = MCD_DELTA_NON_NUMERIC;
-    } else {
+    for (;;) {
+        item_lock(s, hv);
+        struct mcd_item *it = find_live(s, key, nkey, hv);
+        uint64_t v;
+        if (!it || !value_to_u64(mcd_item_value(it), it->nbytes, &v)) {
+            item_unlock(s, hv);
+            return it ? MCD_DELTA_NON_NUMERIC : MCD_DELTA_NOT_FOUND;
+        }
         v = incr ? v + delta : v < delta ? 0 : v - delta;
-        *out = v;
         char buf[24];
         size_t len = u64_to_dec(buf, v);
-        it->iflags |= IT_FETCHED | IT_ACTIVE;
+        it->iflags |= IT_FETCHED;
+        it->active = 1;
         if (len <= it->nbytes && !it->refcount && !it->txholds) {
             /* in place, space-padded, as memcached does */
             memcpy(mcd_item_value(it), buf, len);
@@ -615,25 +662,33 @@ enum mcd_delta_res mcd_item_delta(struct mcd_store *s, const char *key, size_t n
             cache_lock(s);
             it->cas = s->cas_next++;
             cache_unlock(s);
-        } else {
-            enum mcd_alloc_err err;
-            it->refcount++;
-            struct mcd_item *nit =
-                item_alloc(s, key, nkey, hv, it->flags, it->exptime, (uint32_t)len, true, &err);
-            it->refcount--;
-            if (!nit) {
-                item_free_if_done(s, it);
-                r = MCD_DELTA_NOMEM;
-            } else {
-                memcpy(mcd_item_value(nit), buf, len);
-                memcpy(mcd_item_value(nit) + len, "\r\n", 2);
-                item_replace(s, it, nit);
-                nit->refcount--;
-            }
+            item_unlock(s, hv);
+            *out = v;
+            return MCD_DELTA_OK;
+        }
+        /* a new item, allocated with no lock held; again if it changed */
+        it->refcount++;
+        item_unlock(s, hv);
+        enum mcd_alloc_err err;
+        struct mcd_item *nit =
+            item_alloc(s, key, nkey, hv, it->flags, it->exptime, (uint32_t)len, true, &err);
+        if (!nit) {
+            item_remove(s, it);
+            return MCD_DELTA_NOMEM;
+        }
+        memcpy(mcd_item_value(nit), buf, len);
+        memcpy(mcd_item_value(nit) + len, "\r\n", 2);
+        item_lock(s, hv);
+        bool same = find_live(s, key, nkey, hv) == it;
+        if (same) item_replace(s, it, nit);
+        unref_locked(s, it);
+        unref_locked(s, nit);
+        item_unlock(s, hv);
+        if (same) {
+            *out = v;
+            return MCD_DELTA_OK;
         }
     }
-    item_unlock(s, hv);
-    return r;
 }
 
 void mcd_store_flush(struct mcd_store *s, int64_t delay) {

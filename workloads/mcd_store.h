@@ -5,21 +5,25 @@
  * Hash table: 2^hashpower buckets of chained items (config, default 16; the
  * paper uses 20), no resizing; the bucket and the lock stripe come from one
  * 32-bit hash of the key, MurmurHash3 x86_32 with seed 0 (our own code,
- * mcd_hash). Locks: 2^lock_power item lock words (lock_power <= hashpower),
+ * mcd_hash). Locks: 2^lock_power item locks (lock_power <= hashpower),
  * chosen by the key's hash, guard the buckets and the items in them
- * (links, refcounts, tx holds, value updates); one more word guards the slab
- * allocator, the LRUs and the store's counters (taken inside an item lock,
- * never the other way round; eviction takes the victim's item lock with
- * trylock). The words are taken through the caller's lock operations, so
+ * (links, refcounts, tx holds, in-place updates); one more lock guards the
+ * slab allocator, the LRUs, the CAS counter and the store's counters. Order:
+ * an item lock, then that one; at most one item lock at a time, and never
+ * while allocating (eviction picks a victim under the LRU lock, lets it go,
+ * then takes the victim's item lock and the LRU lock and checks again), so
+ * plain blocking locks suffice. The locks are objects of the caller's size
+ * in the store's memory, taken through the caller's lock operations, so
  * that several application tiles can share one store through the
- * simulator's spin locks; NULL operations: no locking (one thread).
+ * simulator's spin locks (struct tile_lock); NULL operations: no locking
+ * (one thread).
  *
  * Memory: one contiguous slab region of mem_bytes (given by the caller, or
  * taken from the allocator at creation), cut into pages of page_size
  * (default 1 MiB) that go, on demand and for good, to slab classes: chunk
  * sizes grow from header + chunk_min (-n, 48) by factor_pct/100 (-f 1.25),
  * 8-byte aligned, and the last class is item_max (-I, 1 MiB, at most a page).
- * An item is one chunk: a 61-byte header, the key, the value and "\r\n" (so
+ * An item is one chunk: a 62-byte header, the key, the value and "\r\n" (so
  * the server sends value and line end as one zero-touch reference). Each
  * class has a free list and an LRU; an allocation takes a free chunk, else a
  * new page, else the least recently used item of its class that nobody
@@ -40,10 +44,12 @@
  * else absolute. flush_all [delay] invalidates items stored before its time.
  *
  * Cost: a lookup is one hash, one lock pair and a bucket walk (expected
- * items/2^hashpower); an allocation O(1) (eviction looks at most 64 items).
+ * items/2^hashpower); an allocation O(1) amortised (eviction skips at most
+ * 64 held items per look and tries at most 64 victims; second chances cost
+ * one LRU move per get that set them).
  * Memory of N records: N chunks of the class that fits header + key + value
  * + 2, rounded up to whole pages, plus 8 bytes per bucket; 1 M mutilate USR
- * records (19-byte keys, 2-byte values: 87 bytes, class 112) take 107 pages
+ * records (19-byte keys, 2-byte values: 85 bytes, class 112) take 107 pages
  * (107 MiB of slab) and 8 MiB of table at hashpower 20
  * (mcd_store_preload_bytes, test mcd_store::preload_memory).
  */
@@ -59,12 +65,14 @@
 #define MCD_KEY_MAX 250
 #define MCD_REALTIME_MAXDELTA (60 * 60 * 24 * 30) /* exptime above: absolute */
 
-/* Lock operations on 32-bit lock words (zero = free). trylock returns true
- * when it took the word. */
+/* Lock operations on lock objects of `size` bytes (0: a 32-bit word) that
+ * the store keeps in its own memory (from its allocator, zeroed; init, if
+ * given, runs on each at creation), 8-byte aligned. */
 struct mcd_lock_ops {
-    void (*lock)(void *ctx, uint32_t *word);
-    void (*unlock)(void *ctx, uint32_t *word);
-    bool (*trylock)(void *ctx, uint32_t *word);
+    void (*lock)(void *ctx, void *lk);
+    void (*unlock)(void *ctx, void *lk);
+    void (*init)(void *ctx, void *lk); /* optional */
+    size_t size;
     void *ctx;
 };
 
@@ -99,7 +107,9 @@ struct mcd_item {
     uint32_t txholds;
     uint16_t refcount;
     uint8_t nkey, clsid, iflags;
-    char data[]; /* key, value, "\r\n" (at offset 61) */
+    uint8_t active; /* fetched since the LRU last looked (a byte of its own:
+                     * set under the item lock, cleared under the LRU lock) */
+    char data[];    /* key, value, "\r\n" (at offset 62) */
 };
 
 static inline const char *mcd_item_key(const struct mcd_item *it) { return it->data; }

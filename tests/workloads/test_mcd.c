@@ -238,49 +238,73 @@ Test(mcd_store, cas_expiry_flush_delta) {
     mcd_store_destroy(s);
 }
 
+/* Lock objects of 40 bytes (as struct tile_lock): taking one twice (a
+ * self-deadlock on a real spin lock) or holding two item locks at once
+ * fails the test. */
 struct lockcount {
-    unsigned locks, unlocks, trylocks;
+    unsigned locks, unlocks, inits, held, max_held;
+    char *cache_lock;
 };
-static void lk(void *ctx, uint32_t *w) {
+struct lk40 {
+    uint64_t word, pad[4];
+};
+static void lk(void *ctx, void *p) {
     struct lockcount *c = ctx;
-    cr_assert_eq(*w, 0, "a lock word taken twice");
-    *w = 1;
+    struct lk40 *l = p;
+    cr_assert_eq(l->word, 0, "a lock taken twice");
+    l->word = 1;
     c->locks++;
+    if ((char *)p != c->cache_lock && ++c->held > c->max_held) c->max_held = c->held;
 }
-static void ulk(void *ctx, uint32_t *w) {
+static void ulk(void *ctx, void *p) {
     struct lockcount *c = ctx;
-    cr_assert_eq(*w, 1);
-    *w = 0;
+    struct lk40 *l = p;
+    cr_assert_eq(l->word, 1);
+    l->word = 0;
     c->unlocks++;
+    if ((char *)p != c->cache_lock) c->held--;
 }
-static bool tlk(void *ctx, uint32_t *w) {
+static void ilk(void *ctx, void *p) {
     struct lockcount *c = ctx;
-    c->trylocks++;
-    if (*w) return false;
-    *w = 1;
-    c->locks++;
-    return true;
+    c->inits++;
+    c->cache_lock = p; /* the last one initialised is the LRU lock */
 }
 
 Test(mcd_store, lock_ops_balanced) {
     struct lockcount lc = {0};
-    struct mcd_lock_ops ops = {lk, ulk, tlk, &lc};
+    struct mcd_lock_ops ops = {lk, ulk, ilk, sizeof(struct lk40), &lc};
     struct mcd_store_config c = {
-        .hashpower = 8, .lock_power = 4, .mem_bytes = 65536, .page_size = 65536, .locks = &ops};
+        .hashpower = 8, .lock_power = 4, .mem_bytes = 4 * 65536, .page_size = 65536, .locks = &ops};
     struct mcd_store *s = mcd_store_create(&c, NULL);
     cr_assert(s);
+    cr_assert_eq(lc.inits, 17, "16 item locks and the LRU lock");
     mcd_store_set_time(s, 1000);
     char key[32], val[100];
     memset(val, 'v', sizeof val - 1);
     val[sizeof val - 1] = 0;
+    uint64_t v;
     for (int i = 0; i < 1500; i++) {
         snprintf(key, sizeof key, "key%d", i);
         set(s, key, val, 0);
         has(s, key, NULL);
+        /* the paths that allocate a second item for a key */
+        enum mcd_alloc_err err;
+        struct mcd_item *it = mcd_item_alloc(s, key, strlen(key), 0, 0, 1, &err);
+        cr_assert(it);
+        memcpy(mcd_item_value(it), "1\r\n", 3);
+        cr_assert_eq(mcd_item_store(s, it, MCD_APPEND, 0), MCD_STORED);
+        mcd_item_release(s, it);
+        snprintf(key, sizeof key, "n%d", i);
+        set(s, key, "9", 0);
+        cr_assert_eq(mcd_item_delta(s, key, strlen(key), true, 1, &v), MCD_DELTA_OK);
+        cr_assert_eq(v, 10);
     }
-    cr_assert_gt(lc.trylocks, 0, "eviction takes the victim's lock with trylock");
+    struct mcd_store_stats st;
+    mcd_store_stats(s, &st);
+    cr_assert_gt(st.evictions, 500);
     cr_assert_eq(lc.locks, lc.unlocks);
-    cr_assert_gt(lc.locks, 3000);
+    cr_assert_eq(lc.held, 0);
+    cr_assert_eq(lc.max_held, 1, "one item lock at a time");
     mcd_store_destroy(s);
 }
 
@@ -491,7 +515,7 @@ Test(mcd, too_large_is_swallowed) {
     c->nrx = 0;
     /* the largest value that fits: 1 MiB item less header, key, "\r\n" */
     size_t vmax = mcd_store_value_max(e.store, 1);
-    cr_assert_eq(vmax, 1048576 - 61 - 1 - 2);
+    cr_assert_eq(vmax, 1048576 - 62 - 1 - 2);
     h = sprintf(big, "set b 0 0 %zu\r\n", vmax);
     memset(big + h, 'y', vmax);
     memcpy(big + h + vmax, "\r\n", 2);
@@ -589,7 +613,7 @@ Test(mcd, stats_counters) {
     cr_assert(strstr(r, "STAT delete_misses 1\r\n"));
     cr_assert(strstr(r, "STAT curr_items 1\r\n"));
     cr_assert(strstr(r, "STAT total_items 1\r\n"));
-    cr_assert(strstr(r, "STAT bytes 65\r\n")); /* 61 + key 1 + value 1 + 2 */
+    cr_assert(strstr(r, "STAT bytes 66\r\n")); /* 62 + key 1 + value 1 + 2 */
     cr_assert(strstr(r, "STAT evictions 0\r\n"));
     cr_assert(strstr(r, "STAT limit_maxbytes 8388608\r\n"));
     cr_assert(strstr(r, "STAT hash_power_level 10\r\n"));
