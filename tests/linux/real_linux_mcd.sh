@@ -100,6 +100,7 @@ slap)
     cat "$WORK/slap.out"
     [ $rc = 0 ] || fail "memcaslap exited $rc"
     grep -q "Run time" "$WORK/slap.out" || fail "memcaslap did not finish"
+    grep -q "^get_misses: 0$" "$WORK/slap.out" || fail "memcaslap missed keys it had set"
     # no failed gets/sets: memcaslap prints "get_misses" only for misses of
     # keys it never set; errors show as "failed" or "error" lines
     grep -qiE "^ *(set|get)_failed|[1-9][0-9]* errors|Error" "$WORK/slap.out" && fail "memcaslap reported errors"
