@@ -885,3 +885,49 @@ Test(mcd, multiget_pauses_and_resumes) {
     free(req);
     env_fini(&e);
 }
+
+/* A connection freed with a value in flight (never acknowledged: the
+ * client does not read) releases the tx hold (conn_free, as at cleanup), so
+ * the chunk is free again: the next item of its class needs no eviction. */
+Test(mcd, holds_released_with_the_connection) {
+    struct mcd_store_config sc = {.hashpower = 8, .mem_bytes = 2 << 20, .page_size = 1 << 20};
+    struct mcd_store *s = mcd_store_create(&sc, NULL);
+    cr_assert(s);
+    struct env e;
+    env_init_store(&e, s);
+    struct cli *a = connect_cli(&e, 0), *b = connect_cli(&e, 1);
+    size_t n = 600000;
+    char *big = malloc(n + 64);
+    int h = sprintf(big, "set big 0 0 %zu\r\n", n);
+    memset(big + h, 'b', n);
+    memcpy(big + h + n, "\r\n", 2);
+    send_bytes(&e, b, big, (size_t)h + n + 2);
+    run(&e, 1 * STK_SEC);
+    a->no_read = true;
+    send_str(&e, a, "get big\r\n");
+    run(&e, 100 * STK_MS);
+    cr_assert_lt(a->nrx, n);
+    b->nrx = 0;
+    expect(&e, b, "delete big\r\n", "DELETED\r\n");
+    h = sprintf(big, "set other1 0 0 %zu\r\n", n);
+    memset(big + h, 'o', n);
+    memcpy(big + h + n, "\r\n", 2);
+    send_bytes(&e, b, big, (size_t)h + n + 2);
+    run(&e, 1 * STK_SEC);
+    cr_assert_str_eq(b->rx, "STORED\r\n");
+    /* both pages in use: the deleted value (held) and other1 */
+    struct mcd_store_stats ss;
+    mcd_store_stats(s, &ss);
+    cr_assert_eq(ss.pages_used, 2);
+    wire_pair_fini(&e.p);
+    mcd_destroy(e.m); /* frees the connections as cleanup does */
+    memset(big, 'p', n);
+    big[n] = 0;
+    set(s, "other2", big, 0);
+    mcd_store_stats(s, &ss);
+    cr_assert_eq(ss.evictions, 0, "the released chunk was reused, nothing evicted");
+    cr_assert(has(s, "other1", NULL) && has(s, "other2", big));
+    mcd_store_destroy(s);
+    for (int i = 0; i < NCLI; i++) free(e.cli[i].rx);
+    free(big);
+}
