@@ -23,8 +23,12 @@ struct mconn {
     struct sock_id id;
     /* received bytes not read yet: references into the stack's buffers */
     struct sock_buf *held;
-    unsigned nheld, held_cap;
-    size_t held_off; /* bytes of held[0] already read */
+    unsigned hh, ht, held_cap; /* unread: held[hh..ht) */
+    size_t held_off;           /* bytes of held[hh] already read */
+    /* find_line's progress: the first scan_len unread bytes (up to
+     * held[scan_seg] + scan_pos) hold no "\n" (0: nothing scanned yet) */
+    unsigned scan_seg;
+    size_t scan_pos, scan_len;
     size_t consumed; /* read, not yet returned with recv_done */
     char *line;      /* a command line that spans segments, copied */
     size_t line_cap;
@@ -135,6 +139,7 @@ static bool q_push(struct mcd *m, struct mconn *c, struct outent e) {
     c->q[(c->qhead + c->qn) % c->qcap] = e;
     c->qn++;
     c->out_bytes += e.len;
+    m->st.bytes_written += e.len; /* (when queued: replies count the same however sent) */
     return true;
 }
 
@@ -160,6 +165,7 @@ static void out_text(struct mcd *m, struct mconn *c, const char *s, size_t n) {
             e->len += (uint32_t)n;
             e->ring += (uint32_t)n;
             c->out_bytes += n;
+            m->st.bytes_written += n;
             return;
         }
     }
@@ -195,7 +201,6 @@ static bool send_out(struct mcd *m, struct mconn *c) {
         while (n < SEND_BATCH && c->nsent + n < c->qn) {
             const struct outent *e = &c->q[(c->qhead + c->nsent + n) % c->qcap];
             v[n] = (struct sock_sendbuf){e->ptr, e->len, 0};
-            m->st.bytes_written += e->len;
             n++;
         }
         if (sock_send(m->k, c->id, v, n) != 0) return false;
@@ -244,7 +249,7 @@ static void out_tb(struct mcd *m, struct mconn *c, const struct tb *t) {
 
 static size_t held_bytes(const struct mconn *c) {
     size_t n = 0;
-    for (unsigned i = 0; i < c->nheld; i++) n += c->held[i].len;
+    for (unsigned i = c->hh; i < c->ht; i++) n += c->held[i].len;
     return n - c->held_off;
 }
 
@@ -252,23 +257,23 @@ static size_t held_bytes(const struct mconn *c) {
 static void consume(struct mcd *m, struct mconn *c, size_t n) {
     c->consumed += n;
     m->st.bytes_read += n;
+    c->scan_len = 0;
     while (n) {
-        size_t k = c->held[0].len - c->held_off;
+        size_t k = c->held[c->hh].len - c->held_off;
         if (n < k) {
             c->held_off += n;
             return;
         }
         n -= k;
-        memmove(c->held, c->held + 1, (c->nheld - 1) * sizeof *c->held);
-        c->nheld--;
         c->held_off = 0;
+        if (++c->hh == c->ht) c->hh = c->ht = 0;
     }
 }
 
 /* Copies up to n held bytes from the read position into dst (not read). */
 static size_t peek(const struct mconn *c, char *dst, size_t n) {
     size_t got = 0, off = c->held_off;
-    for (unsigned i = 0; i < c->nheld && got < n; i++, off = 0) {
+    for (unsigned i = c->hh; i < c->ht && got < n; i++, off = 0) {
         size_t k = c->held[i].len - off;
         if (k > n - got) k = n - got;
         memcpy(dst + got, (const char *)c->held[i].ptr + off, k);
@@ -286,8 +291,10 @@ static bool is_get_line(const char *p, size_t n) {
  * 0 (incomplete), -1 (too long: close). In place when it lies in one
  * received segment, else copied into c->line. */
 static int find_line(struct mcd *m, struct mconn *c, const char **p, size_t *len, size_t *total) {
-    size_t scanned = 0, off = c->held_off;
-    for (unsigned i = 0; i < c->nheld; i++, off = 0) {
+    /* resume where the last call stopped (bytes arrive one at a time at worst) */
+    size_t scanned = c->scan_len, off = scanned ? c->scan_pos : c->held_off;
+    unsigned i = scanned ? c->scan_seg : c->hh;
+    for (; i < c->ht; i++, off = 0) {
         const char *b = (const char *)c->held[i].ptr + off;
         size_t n = c->held[i].len - off;
         const char *nl = memchr(b, '\n', n);
@@ -297,7 +304,7 @@ static int find_line(struct mcd *m, struct mconn *c, const char **p, size_t *len
         }
         *total = scanned + (size_t)(nl - b) + 1;
         if (*total > MCD_GET_LINE_MAX) return -1;
-        if (i == 0) {
+        if (i == c->hh) {
             *p = b;
             m->st.parse_inplace++;
         } else {
@@ -317,6 +324,9 @@ static int find_line(struct mcd *m, struct mconn *c, const char **p, size_t *len
         *len = *total - 1;
         return 1;
     }
+    c->scan_seg = c->ht;
+    c->scan_pos = 0;
+    c->scan_len = scanned;
     if (scanned > MCD_LINE_MAX) {
         char head[5];
         size_t h = peek(c, head, sizeof head);
@@ -873,10 +883,10 @@ static void process(struct mcd *m, struct mconn *c) {
     while (!c->closed) {
         if (c->st == ST_DATA) {
             char *dst = mcd_item_value(c->nit);
-            while (c->left && c->nheld) {
-                size_t k = c->held[0].len - c->held_off;
+            while (c->left && c->hh < c->ht) {
+                size_t k = c->held[c->hh].len - c->held_off;
                 if (k > c->left) k = (size_t)c->left;
-                memcpy(dst + c->got, (const char *)c->held[0].ptr + c->held_off, k);
+                memcpy(dst + c->got, (const char *)c->held[c->hh].ptr + c->held_off, k);
                 c->got += k;
                 c->left -= k;
                 consume(m, c, k);
@@ -895,7 +905,7 @@ static void process(struct mcd *m, struct mconn *c) {
             c->noreply = false;
             continue;
         }
-        if (!c->nheld) return;
+        if (c->hh == c->ht) return;
         if (blocked(c)) {
             m->st.backpressure_stalls++;
             return;
@@ -961,9 +971,15 @@ static void on_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, 
     struct mcd *m = ctx;
     struct mconn *c = connmap_get(&m->conns, id);
     if (!c || c->closed) return;
-    if (c->nheld + n > c->held_cap) {
+    if (c->ht + n > c->held_cap && c->hh) { /* move the unread ones down */
+        memmove(c->held, c->held + c->hh, (c->ht - c->hh) * sizeof *c->held);
+        if (c->scan_len) c->scan_seg -= c->hh;
+        c->ht -= c->hh;
+        c->hh = 0;
+    }
+    if (c->ht + n > c->held_cap) {
         unsigned cap = c->held_cap ? c->held_cap : 8;
-        while (cap < c->nheld + n) cap *= 2;
+        while (cap < c->ht + n) cap *= 2;
         struct sock_buf *nb =
             stk_mem_grow(&m->alloc, c->held, c->held_cap * sizeof *nb, cap * sizeof *nb);
         if (!nb) {
@@ -974,7 +990,7 @@ static void on_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, 
         c->held_cap = cap;
     }
     for (unsigned i = 0; i < n; i++)
-        if (b[i].len) c->held[c->nheld++] = b[i];
+        if (b[i].len) c->held[c->ht++] = b[i];
     pump(m, c);
 }
 
@@ -993,7 +1009,7 @@ static void on_data_acked(void *ctx, struct sock_id id, uint64_t count) {
         c->qn--;
         c->nsent--;
     }
-    if (!c->closed && (c->nheld || c->get_resume || c->rclosed)) pump(m, c);
+    if (!c->closed && (c->hh < c->ht || c->get_resume || c->rclosed)) pump(m, c);
 }
 
 static void on_remote_closed(void *ctx, struct sock_id id) {
