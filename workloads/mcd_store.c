@@ -666,18 +666,22 @@ enum mcd_delta_res mcd_item_delta(struct mcd_store *s, const char *key, size_t n
             *out = v;
             return MCD_DELTA_OK;
         }
-        /* a new item, allocated with no lock held; again if it changed */
+        /* a new item, allocated with no lock held; again if it changed. A
+         * shorter result is padded as in place, so the value does not
+         * depend on whether the old one was still being sent. */
+        uint32_t nlen = len < it->nbytes ? it->nbytes : (uint32_t)len;
         it->refcount++;
         item_unlock(s, hv);
         enum mcd_alloc_err err;
         struct mcd_item *nit =
-            item_alloc(s, key, nkey, hv, it->flags, it->exptime, (uint32_t)len, true, &err);
+            item_alloc(s, key, nkey, hv, it->flags, it->exptime, nlen, true, &err);
         if (!nit) {
             item_remove(s, it);
             return MCD_DELTA_NOMEM;
         }
         memcpy(mcd_item_value(nit), buf, len);
-        memcpy(mcd_item_value(nit) + len, "\r\n", 2);
+        memset(mcd_item_value(nit) + len, ' ', nlen - len);
+        memcpy(mcd_item_value(nit) + nlen, "\r\n", 2);
         item_lock(s, hv);
         bool same = find_live(s, key, nkey, hv) == it;
         if (same) item_replace(s, it, nit);

@@ -226,6 +226,13 @@ Test(mcd_store, cas_expiry_flush_delta) {
     set(s, "n", "99", 0);
     cr_assert_eq(mcd_item_delta(s, "n", 1, true, 1, &v), MCD_DELTA_OK);
     cr_assert(has(s, "n", "100"), "longer: a new item");
+    /* shorter while the old value is being sent: a new item, padded the same */
+    set(s, "n", "100", 0);
+    struct mcd_item *sent = mcd_item_get_tx(s, "n", 1, false, 0);
+    cr_assert_eq(mcd_item_delta(s, "n", 1, false, 1, &v), MCD_DELTA_OK);
+    cr_assert(has(s, "n", "99 "));
+    cr_assert_arr_eq(mcd_item_value(sent), "100\r\n", 5, "the bytes in flight untouched");
+    mcd_item_release_tx(s, sent);
     set(s, "t", "12a", 0);
     cr_assert_eq(mcd_item_delta(s, "t", 1, true, 1, &v), MCD_DELTA_NON_NUMERIC);
     cr_assert_eq(mcd_item_delta(s, "zz", 2, true, 1, &v), MCD_DELTA_NOT_FOUND);
