@@ -9,7 +9,9 @@
  * does not), "STAT" lines aside (counters such as total_items depend on
  * whether an incr could write in place, i.e. on when replies were
  * acknowledged), unless a line grew past the limit without an end (then
- * the cut matters, as in memcached); the server must never send after closing,
+ * the cut matters, as in memcached) or the store evicted or ran out of
+ * memory (items being sent are held until acknowledged, so what can be
+ * evicted depends on when replies were acknowledged); the server must never send after closing,
  * and every send reference must be non-empty. Leaks, bad frees and
  * out-of-bounds accesses are reported by the sanitizers.
  * Run: fuzz_mcd -max_total_time=600 tests/workloads/corpus_mcd */
@@ -76,8 +78,10 @@ static int f_close(void *t, struct sock_id id) {
 static const struct sock_ops fake_ops = {f_listen, f_accept,   f_connect, f_recv_done,
                                          f_send,   f_shutdown, f_close};
 
-/* One run; returns the bytes sent (*n), and whether a line ran too long. */
-static uint8_t *server_run(const uint8_t *d, size_t n, size_t piece, size_t *nout, bool *toolong) {
+/* One run; returns the bytes sent (*n), and whether a line ran too long
+ * or the store was short of memory (*timing: the replies may depend on
+ * when they were acknowledged). */
+static uint8_t *server_run(const uint8_t *d, size_t n, size_t piece, size_t *nout, bool *timing) {
     struct mcd_store_config sc = {.hashpower = 6, .mem_bytes = 3 * 8192, .page_size = 8192};
     struct mcd_store *s = mcd_store_create(&sc, NULL);
     check(s != NULL);
@@ -111,7 +115,9 @@ static uint8_t *server_run(const uint8_t *d, size_t n, size_t piece, size_t *nou
         ev.data_acked(m, id, a);
     }
     ev.cleanup(m, id);
-    *toolong = mcd_stats(m)->lines_too_long != 0;
+    struct mcd_store_stats ss;
+    mcd_store_stats(s, &ss);
+    *timing = mcd_stats(m)->lines_too_long || ss.evictions || ss.alloc_failures;
     mcd_destroy(m);
     mcd_store_destroy(s);
     *nout = f.nout;
