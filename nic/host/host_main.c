@@ -1,10 +1,17 @@
 /* nic/host/host_main.c: tessera-host, one stack instance as a real host on a TAP
- * device, serving HTTP from a directory, echo, or NetPIPE.
+ * device, serving HTTP from a directory, echo, NetPIPE or memcached.
  *
  *   tessera-host --tap tap0 --ip 10.0.0.2 [--mac 02:00:00:00:00:02]
- *                (--http DIR | --echo | --netpipe) [--port N] [--pcap FILE]
- *                [--pcap-limit BYTES] [--seconds S] [--idle-timeout S]
+ *                (--http DIR | --echo | --netpipe | --memcached) [--port N]
+ *                [--pcap FILE] [--pcap-limit BYTES] [--seconds S] [--idle-timeout S]
  *                [--keepalive IDLE,INTVL,PROBES | --keepalive off]
+ *                [--mcd-memory MB] [--mcd-hashpower N] [--mcd-preload N]
+ *
+ * --memcached: the ASCII memcached server (workloads/mcd.h, port 11211) over
+ * a store of --mcd-memory MB of slab memory (default 64) with 2^hashpower
+ * buckets (default 16); --mcd-preload N writes records 0..N-1 first
+ * (19-digit keys, 2-byte values: mutilate's USR). The store's clock is the
+ * host's wall clock (CLOCK_REALTIME seconds), as memcached's.
  *
  * --idle-timeout: the HTTP server closes a connection that has not completed
  * a request for S seconds (default 60, 0 = never). --keepalive: TCP
@@ -21,6 +28,7 @@
 #include "stack/stk.h"
 #include "workloads/echo.h"
 #include "workloads/httpd.h"
+#include "workloads/mcd.h"
 #include "workloads/netpipe.h"
 
 #include <arpa/inet.h>
@@ -101,15 +109,16 @@ static int load_dir(const char *dir, struct httpd_file **out, unsigned *n) {
 }
 
 static int usage(void) {
-    fprintf(
-        stderr,
-        "usage: tessera-host --tap IF --ip A.B.C.D [--mac M] (--http DIR | --echo | --netpipe)\n"
-        "                    [--port N] [--pcap FILE] [--pcap-limit BYTES] [--seconds S]\n"
-        "                    [--idle-timeout S] [--keepalive IDLE,INTVL,PROBES | off]\n");
+    fprintf(stderr,
+            "usage: tessera-host --tap IF --ip A.B.C.D [--mac M]\n"
+            "                    (--http DIR | --echo | --netpipe | --memcached)\n"
+            "                    [--port N] [--pcap FILE] [--pcap-limit BYTES] [--seconds S]\n"
+            "                    [--idle-timeout S] [--keepalive IDLE,INTVL,PROBES | off]\n"
+            "                    [--mcd-memory MB] [--mcd-hashpower N] [--mcd-preload N]\n");
     return 2;
 }
 
-enum host_mode { NONE, HTTP, ECHO, NETPIPE };
+enum host_mode { NONE, HTTP, ECHO, NETPIPE, MEMCACHED };
 
 struct host_opts {
     const char *tapname, *ip, *mac, *dir, *pcap;
@@ -121,6 +130,8 @@ struct host_opts {
     bool keepalive;
     double ka_idle, ka_intvl;
     unsigned ka_probes;
+    unsigned long long mcd_memory_mb, mcd_preload;
+    unsigned mcd_hashpower;
 };
 
 /* Step: the command line into o. Returns 0, or the exit code (2). */
@@ -132,7 +143,9 @@ static int parse_options(int argc, char **argv, struct host_opts *o) {
                             .keepalive = true,
                             .ka_idle = 120,
                             .ka_intvl = 10,
-                            .ka_probes = 5};
+                            .ka_probes = 5,
+                            .mcd_memory_mb = 64,
+                            .mcd_hashpower = 16};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -149,6 +162,14 @@ static int parse_options(int argc, char **argv, struct host_opts *o) {
             o->mode = ECHO;
         else if (!strcmp(a, "--netpipe"))
             o->mode = NETPIPE;
+        else if (!strcmp(a, "--memcached"))
+            o->mode = MEMCACHED;
+        else if (!strcmp(a, "--mcd-memory") && v)
+            o->mcd_memory_mb = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(a, "--mcd-hashpower") && v)
+            o->mcd_hashpower = (unsigned)atoi(argv[++i]);
+        else if (!strcmp(a, "--mcd-preload") && v)
+            o->mcd_preload = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(a, "--port") && v)
             o->port = atoi(argv[++i]);
         else if (!strcmp(a, "--pcap") && v)
@@ -172,7 +193,12 @@ static int parse_options(int argc, char **argv, struct host_opts *o) {
             return usage();
     }
     if (!o->tapname || !o->ip || o->mode == NONE) return usage();
-    if (o->port < 0) o->port = o->mode == HTTP ? 80 : o->mode == ECHO ? 7 : 5002;
+    if (o->port < 0)
+        o->port = o->mode == HTTP ? 80 : o->mode == ECHO ? 7 : o->mode == MEMCACHED ? 11211 : 5002;
+    if (o->mcd_memory_mb < 1 || o->mcd_hashpower < 1 || o->mcd_hashpower > 30) {
+        fprintf(stderr, "tessera-host: --mcd-memory >= 1 MB and --mcd-hashpower 1..30 expected\n");
+        return 2;
+    }
     if (o->port < 1 || o->port > 65535) {
         fprintf(stderr, "tessera-host: --port %d: expected 1..65535\n", o->port);
         return 2;
@@ -249,7 +275,39 @@ struct host_app {
     struct httpd_file *files;
     unsigned nfiles;
     struct sock_rtc *rtc;
+    struct mcd_store *store; /* memcached */
 };
+
+static uint32_t unix_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint32_t)ts.tv_sec;
+}
+
+/* The memcached store (and its preload) and server. Returns 0 or 1. */
+static int start_mcd(const struct host_opts *o, struct host_app *a) {
+    struct mcd_store_config sc = {.hashpower = o->mcd_hashpower,
+                                  .mem_bytes = (size_t)o->mcd_memory_mb << 20};
+    a->store = mcd_store_create(&sc, NULL);
+    if (!a->store) {
+        fprintf(stderr, "tessera-host: cannot create a memcached store of %llu MB\n",
+                o->mcd_memory_mb);
+        return 1;
+    }
+    mcd_store_set_time(a->store, unix_now());
+    if (o->mcd_preload) {
+        uint64_t n = mcd_store_preload(a->store, o->mcd_preload, 19, 2);
+        struct mcd_store_stats ss;
+        mcd_store_stats(a->store, &ss);
+        fprintf(stderr, "tessera-host: preloaded %llu of %llu records (%llu of %llu slab pages)\n",
+                (unsigned long long)n, o->mcd_preload, (unsigned long long)ss.pages_used,
+                (unsigned long long)ss.pages_total);
+    }
+    a->app = mcd_create(a->store, NULL);
+    a->ev = mcd_events();
+    if (a->app) mcd_set_time(a->app, unix_now());
+    return 0;
+}
 
 /* Step: create the server and listen on o->port. Returns 0 or 1. */
 static int start_app(const struct host_opts *o, struct stk **s, struct host_app *a) {
@@ -262,6 +320,8 @@ static int start_app(const struct host_opts *o, struct stk **s, struct host_app 
     } else if (o->mode == ECHO) {
         a->app = echo_create(NULL);
         a->ev = echo_events();
+    } else if (o->mode == MEMCACHED) {
+        if (start_mcd(o, a) != 0) return 1;
     } else {
         struct netpipe_config nc = {.start = 0};
         a->app = netpipe_create(&nc, NULL);
@@ -270,9 +330,10 @@ static int start_app(const struct host_opts *o, struct stk **s, struct host_app 
     a->rtc = sock_rtc_create(s, 1, &a->ev, a->app, NULL);
     struct sock *k = sock_rtc_sock(a->rtc);
     uint16_t port = (uint16_t)o->port;
-    int rc = o->mode == HTTP   ? httpd_start(a->app, k, 1, port, 1024)
-             : o->mode == ECHO ? echo_start(a->app, k, 1, port, 1024)
-                               : netpipe_start(a->app, k, 1, port, 1024);
+    int rc = o->mode == HTTP        ? httpd_start(a->app, k, 1, port, 1024)
+             : o->mode == ECHO      ? echo_start(a->app, k, 1, port, 1024)
+             : o->mode == MEMCACHED ? mcd_start(a->app, k, 1, port, 1024)
+                                    : netpipe_start(a->app, k, 1, port, 1024);
     if (rc) {
         fprintf(stderr, "tessera-host: listen on %d: %s\n", o->port, strerror(-rc));
         return 1;
@@ -305,6 +366,7 @@ static void run_loop(struct stk *s, struct tap *t, double seconds, const struct 
         }
         stk_poll(s, now);
         if (a->mode == HTTP) httpd_poll(a->app, now);
+        if (a->mode == MEMCACHED) mcd_set_time(a->app, unix_now());
     }
 }
 
@@ -327,6 +389,25 @@ static void print_counters(struct stk *s, const struct host_app *a) {
         fprintf(stderr, "netpipe.completed %llu sizes %llu errors %llu\n",
                 (unsigned long long)np->completed, (unsigned long long)np->sizes_done,
                 (unsigned long long)np->protocol_errors);
+    } else if (a->mode == MEMCACHED) {
+        const struct mcd_stats *ms = mcd_stats(a->app);
+        struct mcd_store_stats ss;
+        mcd_store_stats(a->store, &ss);
+        fprintf(stderr,
+                "mcd.conns %llu get %llu gets %llu set %llu hits %llu misses %llu "
+                "errors %llu client_errors %llu server_errors %llu\n"
+                "mcd.parse_inplace %llu parse_copied %llu zero_touch_values %llu "
+                "backpressure_stalls %llu\n"
+                "mcd.store curr_items %llu total_items %llu evictions %llu pages %llu/%llu\n",
+                (unsigned long long)ms->conns, (unsigned long long)ms->cmd_get,
+                (unsigned long long)ms->cmd_gets, (unsigned long long)ms->cmd_set,
+                (unsigned long long)ms->get_hits, (unsigned long long)ms->get_misses,
+                (unsigned long long)ms->errors, (unsigned long long)ms->client_errors,
+                (unsigned long long)ms->server_errors, (unsigned long long)ms->parse_inplace,
+                (unsigned long long)ms->parse_copied, (unsigned long long)ms->values_zero_touch,
+                (unsigned long long)ms->backpressure_stalls, (unsigned long long)ss.curr_items,
+                (unsigned long long)ss.total_items, (unsigned long long)ss.evictions,
+                (unsigned long long)ss.pages_used, (unsigned long long)ss.pages_total);
     } else {
         fprintf(stderr, "echo.bytes %llu\n", (unsigned long long)echo_stats(a->app)->bytes);
     }
@@ -338,12 +419,16 @@ static void stop_app(struct host_app *a) {
         httpd_destroy(a->app);
     else if (a->mode == ECHO)
         echo_destroy(a->app);
+    else if (a->mode == MEMCACHED)
+        mcd_destroy(a->app);
     else
         netpipe_destroy(a->app);
 }
 
-/* (after the stack is gone, as it may hold the served files' bytes) */
+/* (after the stack is gone, as it may hold the served files' bytes or
+ * the memcached store's) */
 static void free_files(struct host_app *a) {
+    mcd_store_destroy(a->store);
     for (unsigned i = 0; i < a->nfiles; i++) {
         free((void *)a->files[i].path);
         free((void *)a->files[i].data);
