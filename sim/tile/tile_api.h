@@ -187,6 +187,10 @@ uint64_t tile_now(struct tile *t);            /* ps */
 uint64_t tile_now_cycles(struct tile *t);     /* core cycles since time 0 */
 uint64_t tile_handler_cycles(struct tile *t); /* cycles consumed by the running handler */
 unsigned tile_id(const struct tile *t);
+/* The tile whose handler is running (NULL outside handlers): for code that
+ * is handed no tile, such as the lock operations of a structure several
+ * tiles share. */
+struct tile *tile_current(void);
 unsigned tile_count(const struct tile *t);
 enum tile_role tile_role(const struct tile *t);
 unsigned tile_process(const struct tile *t);

@@ -30,6 +30,9 @@ uint64_t tile_now(struct tile *t) {
 sim_time_t tile_time_now_of(void *tile) { return tile_now(tile); }
 
 unsigned tile_id(const struct tile *t) { return t->id; }
+struct tile *tile_current(void) {
+    return cov_cur ? cov_cur->owner : NULL;
+}
 unsigned tile_count(const struct tile *t) { return t->chip->ntiles; }
 enum tile_role tile_role(const struct tile *t) { return t->role; }
 unsigned tile_process(const struct tile *t) { return t->process; }

@@ -3,7 +3,7 @@
 
 Usage: chip_e2e.py TESSERA ROOT CASE
   (CASE: files, determinism, refusals, c15, c16, protection, isolation, client,
-   netpipe)
+   netpipe, memcached)
 
 files:        a client fetches files of 1 B, 1 KB, 64 KB and 1 MB from the
               HTTP server on the application tiles of d12-all (DLibOS over
@@ -56,6 +56,16 @@ netpipe:      NetPIPE (workload.app netpipe): client host 0's NPtcp-like
               on d12-all and nocopy on rtc, with the same checks, a capture
               of the peer's port that tshark reads without a warning, and
               direct refused with another workload.
+memcached:    memcached (workload.app memcached, chip-memcached.yaml made
+              small: 50,000 records, 2 hosts x 16 connections, 200,000
+              requests/s offered) on d12-all and rtc: the rate achieved is
+              within 5% of the offered one, no protocol or server error,
+              no miss (every key was preloaded), the servers answered what
+              the clients counted, the store still holds every record, the
+              application tiles spent cycles in spin locks (the shared
+              store's item locks) and every command line was parsed in
+              place; a run whose duration is not past its warm-up and a
+              store too small for its records are refused.
 Standard library only."""
 import json
 import os
@@ -333,8 +343,58 @@ def netpipe_case(tmp):
         sys.exit(f"direct with http: {p.stderr}")
 
 
+def memcached_case(tmp):
+    exp = os.path.join(ROOT, "configs/experiments/chip-memcached.yaml")
+
+    def mc_run(out, *sets, expect=0):
+        args = [TESSERA, "run", exp, "-o", out]
+        for x in sets:
+            args += ["--set", x]
+        p = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
+        if p.returncode != expect:
+            sys.exit(f"exit {p.returncode}, expected {expect}: {' '.join(args)}\n{p.stdout}\n"
+                     f"{p.stderr}")
+        return p
+
+    small = ["workload.mcd_records=50000", "workload.mcd_memory_mb=16",
+             "chip.tile.heap_bytes=67108864", "clients.hosts=2", "clients.connections=16",
+             "clients.mc_observer_conns=4", "clients.mc_qps=200000",
+             "experiment.duration_ns=1500000", "experiment.warmup_ns=500000"]
+    for layout, rings, erings in [("d12-all", 12, 12), ("rtc", 36, 24)]:
+        out = os.path.join(tmp, layout)
+        mc_run(out, *small, f"dlibos.layout={layout}", f"nic.mpipe.rings={rings}",
+               f"nic.mpipe.edma_rings={erings}")
+        st = stats(out)
+        m, c, srv = st["memcached"], st["memcached"]["clients"], st["memcached"]["servers"]
+        role = "app" if layout != "rtc" else "rtc"
+        lock = sum(t["cycles"]["lock"] for t in st["chip"]["tiles"] if t["role"] == role)
+        problems = []
+        if not 0.95 * m["offered_qps"] <= m["qps"] <= 1.05 * m["offered_qps"]:
+            problems.append(f"achieved {m['qps']} of {m['offered_qps']}")
+        if c["protocol_errors"] or c["server_errors"] or c["misses"] or c["connect_failed"]:
+            problems.append(f"client counters {c}")
+        if not c["hits"] or abs(srv["get_hits"] - c["hits"]) > 64 or srv["get_misses"]:
+            problems.append(f"servers {srv} against clients {c}")
+        if st["memcached"]["store"]["curr_items"] != 50000:
+            problems.append(f"store {st['memcached']['store']}")
+        if not lock or srv["parse_copied"] or not srv["parse_inplace"]:
+            problems.append(f"lock cycles {lock}, parses {srv}")
+        if problems:
+            sys.exit(f"{layout}: " + "; ".join(problems))
+        print(f"{layout}: {m['qps']:.0f} of {m['offered_qps']:.0f} requests/s, p99 "
+              f"{m['latency_ns']['p99'] / 1000:.1f} us, {c['hits']} hits, {lock} lock cycles")
+    p = mc_run(os.path.join(tmp, "short"), *small, "experiment.duration_ns=500000", expect=2)
+    if "expected more than experiment.warmup_ns" not in p.stderr:
+        sys.exit(f"duration not past the warm-up: {p.stderr}")
+    p = mc_run(os.path.join(tmp, "full"), *small, "workload.mcd_memory_mb=2", expect=3)
+    if "workload.mcd_records" not in p.stderr:
+        sys.exit(f"records that do not fit: {p.stderr}")
+    print("refused: a duration not past the warm-up; records that do not fit the store")
+
+
 CASES = {"files": files_case, "determinism": determinism_case, "refusals": refusals_case,
          "c15": c15_case, "c16": c16_case, "protection": protection_case,
-         "isolation": isolation_case, "client": client_case, "netpipe": netpipe_case}
+         "isolation": isolation_case, "client": client_case, "netpipe": netpipe_case,
+         "memcached": memcached_case}
 with tempfile.TemporaryDirectory() as tmp:
     CASES[CASE](tmp)

@@ -50,6 +50,30 @@ static int netpipe_app_start(void *inst, const void *params, struct sock *k) {
 const struct chip_app chip_app_netpipe = {
     "netpipe", netpipe_app_create, netpipe_events, netpipe_app_start, NULL, NULL};
 
+/* ---- memcached ---- */
+
+static uint32_t mcd_clock(uint64_t now_ps) {
+    return CHIP_APP_UNIX_EPOCH + (uint32_t)(now_ps / 1000000000000ull);
+}
+static void *mcd_app_create(struct tile *t, const void *params, const struct stk_alloc *alloc) {
+    const struct chip_app_memcached *p = params;
+    struct mcd *m = mcd_create(p->store, alloc);
+    if (m) mcd_set_time(m, mcd_clock(tile_now(t)));
+    return m;
+}
+static int mcd_app_start(void *inst, const void *params, struct sock *k) {
+    const struct chip_app_memcached *p = params;
+    return mcd_start(inst, k, 1, p->port, p->backlog);
+}
+static void mcd_app_poll(void *inst, uint64_t now) { mcd_set_time(inst, mcd_clock(now)); }
+static uint64_t mcd_app_poll_every(const void *params) {
+    (void)params;
+    return 1000000000000ull; /* 1 s: the store's clock counts seconds */
+}
+
+const struct chip_app chip_app_memcached = {"memcached",   mcd_app_create, mcd_events,
+                                            mcd_app_start, mcd_app_poll,   mcd_app_poll_every};
+
 /* ---- NetPIPE's transmitter ---- */
 
 static uint64_t npc_now(void *ctx) {

@@ -8,7 +8,7 @@
  * runs today: chip_app_httpd (workloads/httpd.h), chip_app_echo
  * (workloads/echo.h), chip_app_netpipe (workloads/netpipe.h: NetPIPE's
  * receiver), chip_app_netpipe_client (workloads/netpipe_client.h: its
- * transmitter) and chip_app_httpc (workloads/httpc.h: the chip as the client,
+ * transmitter), chip_app_memcached (workloads/mcd.h) and chip_app_httpc (workloads/httpc.h: the chip as the client,
  * its connections active opens).
  *
  * Memory: the instance comes from the allocator given to create (the
@@ -25,6 +25,7 @@
 #include "stack/sock.h"
 #include "workloads/httpc.h"
 #include "workloads/httpd.h"
+#include "workloads/mcd.h"
 #include "workloads/netpipe.h"
 #include "workloads/netpipe_client.h"
 
@@ -84,6 +85,17 @@ struct chip_app_netpipe_client_inst {
     bool started;
     int connect_rc;
 };
+/* Parameters of chip_app_memcached: the memcached server (workloads/mcd.h)
+ * over a store that every application tile of the process shares (built
+ * and preloaded by the experiment in the process's heap, its lock
+ * operations the tiles' spin locks). The server's clock is
+ * CHIP_APP_UNIX_EPOCH plus the simulated seconds. */
+struct chip_app_memcached {
+    struct mcd_store *store;
+    uint16_t port;
+    unsigned backlog;
+};
+#define CHIP_APP_UNIX_EPOCH 1765000000u /* the simulated boot's unix time [A] */
 /* Parameters of chip_app_echo. */
 struct chip_app_echo {
     uint16_t port;
@@ -99,6 +111,7 @@ extern const struct chip_app chip_app_httpd;
 extern const struct chip_app chip_app_echo;
 extern const struct chip_app chip_app_netpipe;
 extern const struct chip_app chip_app_netpipe_client;
+extern const struct chip_app chip_app_memcached;
 extern const struct chip_app chip_app_httpc;
 
 #endif

@@ -27,6 +27,8 @@
 #include "sim/tile/tile.h"
 #include "stack/sock.h"
 #include "workloads/httpc.h"
+#include "workloads/mcd_store.h"
+#include "workloads/mcload.h"
 #include "workloads/netpipe_client.h"
 #include "workloads/tile/app_tile.h"
 #include "workloads/tile/net_tile.h"
@@ -65,6 +67,8 @@ struct client {
     struct httpc *c;           /* workload.app http: the host's client */
     struct httpd *d;           /* http-client: the host's server */
     struct netpipe_client *np; /* netpipe: host 0's client */
+    struct mcload *mc;         /* memcached: the host's mutilate-like client */
+    uint64_t mc_armed;         /* the time of its pending poll (UINT64_MAX: none) */
 };
 
 /* netpipe: one measured size (NPtcp's output line) */
@@ -117,8 +121,9 @@ struct chip_run {
     struct capture_record pcap_rec[CHIP_MAX_PORTS]; /* what each capture wrote */
     uint64_t win_responses, win_bytes;
     uint32_t *go; /* direct: set when the chip under test has set up (in the peer's memory) */
-    sim_time_t setup_end; /* every tile program's main has returned */
-    sim_time_t start;     /* the clients' start: setup_end + clients.start_us */
+    struct mcd_store *store[LAYOUT_MAX_TILES]; /* memcached: each process's */
+    sim_time_t setup_end;                      /* every tile program's main has returned */
+    sim_time_t start; /* the clients' start: setup_end + clients.start_us */
     sim_time_t warmup, first_in_window, last_in_window;
     /* netpipe: the sizes measured */
     struct np_row *np_rows;
@@ -245,6 +250,17 @@ static bool check_config(const struct chip_cfg *c, struct layout **out, char *er
                  c->dl.layout, (long long)c->dl.inject_rx_write_tile);
     else if (c->stack.max_conns > 65535)
         snprintf(err, len, "stack.max_conns: at most 65535 on the chip");
+    else if (c->wl.app == WORKLOAD_MEMCACHED && c->duration_ns <= c->warmup_ns)
+        snprintf(err, len,
+                 "experiment.duration_ns: expected more than experiment.warmup_ns (%llu) with "
+                 "workload.app memcached (an open-loop load has no end of its own, and the "
+                 "window is what follows the warm-up), found %llu",
+                 (unsigned long long)c->warmup_ns, (unsigned long long)c->duration_ns);
+    else if (c->wl.app == WORKLOAD_MEMCACHED && c->wl.mcd_lock_power > c->wl.mcd_hashpower)
+        snprintf(
+            err, len,
+            "workload.mcd_lock_power: expected at most workload.mcd_hashpower (%llu), found %llu",
+            (unsigned long long)c->wl.mcd_hashpower, (unsigned long long)c->wl.mcd_lock_power);
     else if (c->nic.topology == NIC_TOPO_DIRECT && c->wl.app != WORKLOAD_NETPIPE)
         snprintf(err, len,
                  "nic.topology: direct cables a second chip to this one for NetPIPE; expected "
@@ -351,6 +367,92 @@ static int build_np_client(struct chip_run *r, struct client *c) {
     return 0;
 }
 
+/* ---- memcached clients: mcload on a client host ---- */
+
+/* The host polls its client at the earliest intended send (a work item on
+ * the host, as any command); armed again after each poll and after every
+ * event of the client, whose sends may move it earlier. */
+static void mc_poll_ev(void *ctx, struct client_host *h);
+static void mc_arm(struct client *c) {
+    uint64_t due = mcload_next_due(c->mc);
+    if (due == UINT64_MAX || due >= c->mc_armed) return;
+    sim_time_t now = sim_engine_now(c->r->run->engine);
+    c->mc_armed = due;
+    client_host_at(c->h, due > now ? due : now, mc_poll_ev, c);
+}
+static void mc_poll_ev(void *ctx, struct client_host *h) {
+    struct client *c = ctx;
+    (void)h;
+    if (c->mc_armed <= sim_engine_now(c->r->run->engine)) c->mc_armed = UINT64_MAX;
+    mcload_poll(c->mc);
+    mc_arm(c);
+}
+static void mc_new_conn(void *ctx, struct sock_id id, uint64_t lid, bool active, int status) {
+    struct client *c = ctx;
+    mcload_events().new_conn(c->mc, id, lid, active, status);
+    mc_arm(c);
+}
+static void mc_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, unsigned n) {
+    struct client *c = ctx;
+    mcload_events().new_data(c->mc, id, b, n);
+    mc_arm(c);
+}
+static void mc_data_acked(void *ctx, struct sock_id id, uint64_t count) {
+    mcload_events().data_acked(((struct client *)ctx)->mc, id, count);
+}
+static void mc_remote_closed(void *ctx, struct sock_id id) {
+    struct client *c = ctx;
+    mcload_events().remote_closed(c->mc, id);
+    mc_arm(c);
+}
+static void mc_cleanup(void *ctx, struct sock_id id) {
+    mcload_events().cleanup(((struct client *)ctx)->mc, id);
+}
+static void mc_start(void *ctx, struct client_host *h) {
+    struct client *c = ctx;
+    (void)h;
+    mcload_start(c->mc, sock_rtc_sock(c->rtc));
+    mc_arm(c);
+}
+
+/* Host i's client: clients.connections load connections offering its share
+ * of clients.mc_qps; host 0 also runs the observer group. */
+static int build_mc_client(struct chip_run *r, struct client *c, unsigned i) {
+    const struct chip_cfg *cfg = r->cfg;
+    const struct clients_config *cl = &cfg->cl;
+    struct mcload_server srv = {CHIP_IP, (uint16_t)cfg->wl.port};
+    struct mcload_config mc = {.servers = &srv,
+                               .nservers = 1,
+                               .conns = (unsigned)cl->connections,
+                               .depth = (unsigned)cl->mc_depth,
+                               .qps = cl->mc_qps / (double)cl->hosts,
+                               .obs_conns = i == 0 ? (unsigned)cl->mc_observer_conns : 0,
+                               .obs_qps = cl->mc_observer_qps,
+                               .ia = (enum mcload_ia)cl->mc_ia,
+                               .dist = (enum mcload_dist)cl->mc_dist,
+                               .records = cfg->wl.mcd_records ? cfg->wl.mcd_records : 1,
+                               .update = 1.0 - cl->mc_get_frac,
+                               .key_size = (unsigned)cfg->wl.mcd_key_size,
+                               .value_size = (uint32_t)cfg->wl.mcd_value_size,
+                               .preload = false, /* the stores are preloaded */
+                               .seed = cfg->seed * 1000003u + i,
+                               /* the window: from the warm-up's end to the run's */
+                               .warmup = SIM_NS(cfg->warmup_ns),
+                               .duration = SIM_NS(cfg->duration_ns - cfg->warmup_ns),
+                               .now = client_now,
+                               .ctx = c};
+    c->mc = mcload_create(&mc, NULL);
+    c->mc_armed = UINT64_MAX;
+    struct sock_events ev = {mc_new_conn, mc_new_data, mc_data_acked, mc_remote_closed, mc_cleanup};
+    struct stk *s = client_host_stack(c->h);
+    if (c->mc) c->rtc = sock_rtc_create(&s, 1, &ev, c, NULL);
+    if (!c->rtc) {
+        snprintf(r->err, sizeof r->err, "client %u: cannot create its memcached client", i);
+        return -1;
+    }
+    return 0;
+}
+
 static int build_clients(struct chip_run *r) {
     const struct chip_cfg *cfg = r->cfg;
     r->ncl = (unsigned)cfg->cl.hosts;
@@ -369,6 +471,7 @@ static int build_clients(struct chip_run *r) {
             conns = (layout_count(r->lay, LAYOUT_APP) + layout_count(r->lay, LAYOUT_RTC)) *
                         cfg->cl.connections / cfg->cl.hosts +
                     cfg->cl.connections;
+        if (cfg->wl.app == WORKLOAD_MEMCACHED) conns += cfg->cl.mc_observer_conns;
         if (sc.max_conns < 2 * conns + 16)
             sc.max_conns = (uint32_t)(2 * conns + 16 > 65535 ? 65535 : 2 * conns + 16);
         struct client_host_params prm = {(unsigned)cfg->cl.cores, 4096, 4096,
@@ -399,6 +502,10 @@ static int build_clients(struct chip_run *r) {
         }
         if (cfg->wl.app == WORKLOAD_NETPIPE) { /* host 0 runs NetPIPE; the others idle */
             if (i == 0 && build_np_client(r, c)) return -1;
+            continue;
+        }
+        if (cfg->wl.app == WORKLOAD_MEMCACHED) {
+            if (build_mc_client(r, c, i)) return -1;
             continue;
         }
         struct httpc_config hc = {.server_ip = CHIP_IP,
@@ -456,6 +563,67 @@ static void *region_copy(struct mem_region *reg, const void *p, size_t n) {
     return q;
 }
 
+/* memcached: the store's memory comes from the process heap (zeroed, as a
+ * struct stk_alloc promises); the experiment builds it natively before the
+ * tiles run (its cost is not simulated). */
+static void *heap_zalloc(void *ctx, size_t n) {
+    bool fresh;
+    void *p = mem_alloc_fresh(ctx, n, &fresh);
+    if (p && !fresh) memset(p, 0, n);
+    return p;
+}
+static void heap_free(void *ctx, void *p) { mem_free(ctx, p); }
+
+/* The tiles' spin locks as the store's lock operations: the tile whose
+ * handler runs takes it (none runs while the experiment preloads). */
+static void store_lock(void *ctx, void *lk) {
+    (void)ctx;
+    struct tile *t = tile_current();
+    if (t) tile_lock_acquire(t, lk);
+}
+static void store_unlock(void *ctx, void *lk) {
+    (void)ctx;
+    struct tile *t = tile_current();
+    if (t) tile_lock_release(t, lk);
+}
+
+/* memcached: process proc's store in its heap, preloaded with
+ * workload.mcd_records records (mutilate's USR keys and values). */
+static struct mcd_store *build_store(struct chip_run *r, struct chip_side *sd,
+                                     struct mem_region *heap, unsigned proc) {
+    const struct workload_config *w = &r->cfg->wl;
+    if (sd->idx == 0 && r->store[proc]) return r->store[proc];
+    static const struct mcd_lock_ops locks = {store_lock, store_unlock, NULL,
+                                              sizeof(struct tile_lock), NULL};
+    struct stk_alloc a = {heap_zalloc, heap_free, heap};
+    struct mcd_store_config sc = {.hashpower = (unsigned)w->mcd_hashpower,
+                                  .lock_power = (unsigned)w->mcd_lock_power,
+                                  .mem_bytes = (size_t)w->mcd_memory_mb << 20,
+                                  .locks = &locks};
+    struct mcd_store *st = mcd_store_create(&sc, &a);
+    if (!st) {
+        snprintf(r->err, sizeof r->err,
+                 "process %u: the memcached store does not fit its heap (workload.mcd_memory_mb "
+                 "%llu and 2^%llu buckets; chip.tile.heap_bytes %llu)",
+                 proc, (unsigned long long)w->mcd_memory_mb, (unsigned long long)w->mcd_hashpower,
+                 (unsigned long long)r->cfg->chip.tile.heap_bytes);
+        return NULL;
+    }
+    mcd_store_set_time(st, CHIP_APP_UNIX_EPOCH);
+    uint64_t n = mcd_store_preload(st, w->mcd_records, (unsigned)w->mcd_key_size,
+                                   (unsigned)w->mcd_value_size);
+    if (n < w->mcd_records) {
+        snprintf(r->err, sizeof r->err,
+                 "process %u: workload.mcd_records %llu do not fit workload.mcd_memory_mb %llu "
+                 "(%llu written)",
+                 proc, (unsigned long long)w->mcd_records, (unsigned long long)w->mcd_memory_mb,
+                 (unsigned long long)n);
+        return NULL;
+    }
+    if (sd->idx == 0) r->store[proc] = st;
+    return st;
+}
+
 /* The server's parameters in process p's heap, the files preloaded there
  * (http-client: the expected bodies of the tiles' clients, client_params). */
 static const void *app_params(struct chip_run *r, struct chip_side *sd, unsigned proc,
@@ -464,7 +632,12 @@ static const void *app_params(struct chip_run *r, struct chip_side *sd, unsigned
     struct mem_region *heap = chip_proc_heap(sd->chip, proc);
     if (!heap) return NULL;
     const struct workload_config *w = &r->cfg->wl;
-    if (w->app == WORKLOAD_NETPIPE) {
+    if (w->app == WORKLOAD_MEMCACHED) {
+        struct mcd_store *st = build_store(r, sd, heap, proc);
+        if (!st) return NULL;
+        struct chip_app_memcached mp = {st, (uint16_t)w->port, (unsigned)w->backlog};
+        cached[proc] = region_copy(heap, &mp, sizeof mp);
+    } else if (w->app == WORKLOAD_NETPIPE) {
         struct chip_app_netpipe np = {(uint16_t)w->port, (unsigned)w->backlog,
                                       (enum netpipe_mode)w->netpipe_mode};
         cached[proc] = region_copy(heap, &np, sizeof np);
@@ -592,15 +765,19 @@ static int start_tiles(struct chip_run *r, struct chip_side *sd) {
     for (unsigned t = 0; t < r->ntiles; t++) {
         if (l->tile[t].role != LAYOUT_APP && l->tile[t].role != LAYOUT_RTC) continue;
         unsigned proc = l->tile[t].process;
-        if (!app_params(r, sd, proc, params))
-            return snprintf(r->err, sizeof r->err, "process %u: heap exhausted (files)", proc), -1;
+        if (!app_params(r, sd, proc, params)) {
+            if (!r->err[0]) /* (the store's build says why itself) */
+                snprintf(r->err, sizeof r->err, "process %u: heap exhausted (files)", proc);
+            return -1;
+        }
         struct mem_region *heap = chip_proc_heap(sd->chip, proc);
         mem[t] = (struct dl_mem){heap->host, heap->size};
     }
     bool client = cfg->wl.app == WORKLOAD_HTTP_CLIENT;
-    const struct chip_app *app = client                            ? &chip_app_httpc
-                                 : cfg->wl.app == WORKLOAD_NETPIPE ? &chip_app_netpipe
-                                                                   : &chip_app_httpd;
+    const struct chip_app *app = client                              ? &chip_app_httpc
+                                 : cfg->wl.app == WORKLOAD_NETPIPE   ? &chip_app_netpipe
+                                 : cfg->wl.app == WORKLOAD_MEMCACHED ? &chip_app_memcached
+                                                                     : &chip_app_httpd;
     unsigned idx = 0, net_seen = 0, nnet = layout_count(l, LAYOUT_NET), rank = 0;
     for (unsigned t = 0; t < r->ntiles; t++) {
         struct mem_region *priv = chip_private_region(sd->chip, t);
@@ -842,6 +1019,7 @@ static void setup_check(void *ctx, void *arg) {
     for (unsigned i = 0; i < r->ncl; i++) { /* (http-client: the hosts serve) */
         if (r->cl[i].c) client_host_at(r->cl[i].h, r->start, client_start, &r->cl[i]);
         if (r->cl[i].np) client_host_at(r->cl[i].h, r->start, np_start, &r->cl[i]);
+        if (r->cl[i].mc) client_host_at(r->cl[i].h, r->start, mc_start, &r->cl[i]);
     }
     if (r->go) sim_engine_schedule_at(e, r->start, go_ev, r, NULL);
     uint64_t dur = r->cfg->duration_ns;
@@ -1192,6 +1370,146 @@ static void write_netpipe(struct chip_run *r, struct json_writer *w) {
     json_object_end(w);
 }
 
+/* memcached: the hosts' load results merged (their histograms added), the
+ * observer's (host 0), the clients' counters summed, and the servers'. */
+struct mc_totals {
+    bool ok; /* the merged histograms could be made */
+    struct lathist lat, svc;
+    double qps, offered;
+    uint64_t measured, incomplete;
+    struct mcload_stats st; /* load and observer groups, all hosts */
+    struct mcload_result obs;
+    struct mcd_stats srv;
+    struct mcd_store_stats store;
+};
+
+static void mc_add_stats(struct mcload_stats *a, const struct mcload_stats *b) {
+    const uint64_t *x = (const uint64_t *)b;
+    uint64_t *y = (uint64_t *)a;
+    for (size_t i = 0; i < sizeof *a / sizeof(uint64_t); i++) y[i] += x[i];
+}
+
+static void mc_count(struct chip_run *r, struct mc_totals *m) {
+    memset(m, 0, sizeof *m);
+    m->ok = lathist_init(&m->lat, LATHIST_SUB_BITS, NULL);
+    m->ok = lathist_init(&m->svc, LATHIST_SUB_BITS, NULL) && m->ok;
+    for (unsigned i = 0; i < r->ncl; i++) {
+        const struct mcload *c = r->cl[i].mc;
+        if (!c) continue;
+        struct mcload_result x;
+        mcload_result(c, MCLOAD_LOAD, &x);
+        m->qps += x.qps;
+        m->offered += x.offered_qps;
+        m->measured += x.measured;
+        m->incomplete += x.incomplete;
+        if (m->ok) {
+            lathist_merge(&m->lat, mcload_hist(c, MCLOAD_LOAD, false));
+            lathist_merge(&m->svc, mcload_hist(c, MCLOAD_LOAD, true));
+        }
+        mc_add_stats(&m->st, mcload_stats(c, MCLOAD_LOAD));
+        mc_add_stats(&m->st, mcload_stats(c, MCLOAD_OBS));
+        if (i == 0) mcload_result(c, MCLOAD_OBS, &m->obs);
+    }
+    for (unsigned t = 0; t < r->ntiles; t++) {
+        void *inst = r->s[0].app[t]   ? r->s[0].app[t]->inst
+                     : r->s[0].rtc[t] ? r->s[0].rtc[t]->inst
+                                      : NULL;
+        if (!inst) continue;
+        const uint64_t *x = (const uint64_t *)mcd_stats(inst);
+        uint64_t *y = (uint64_t *)&m->srv;
+        for (size_t i = 0; i < sizeof m->srv / sizeof(uint64_t); i++) y[i] += x[i];
+    }
+    for (unsigned p = 0; p < LAYOUT_MAX_TILES; p++) {
+        if (!r->store[p]) continue;
+        struct mcd_store_stats x;
+        mcd_store_stats(r->store[p], &x);
+        const uint64_t *a = (const uint64_t *)&x;
+        uint64_t *b = (uint64_t *)&m->store;
+        for (size_t i = 0; i < sizeof x / sizeof(uint64_t); i++) b[i] += a[i];
+    }
+}
+
+static void mc_free(struct mc_totals *m) {
+    if (!m->ok) return;
+    lathist_fini(&m->lat);
+    lathist_fini(&m->svc);
+}
+
+/* A latency object: count and quantiles in ns (null when empty). */
+static void write_lat(struct json_writer *w, const char *key, const struct lathist *h) {
+    json_key(w, key);
+    json_object_begin(w);
+    json_kv_uint(w, "count", h->count);
+    double none = h->count ? 1.0 : NAN;
+    json_kv_double(w, "p50", none * (double)lathist_quantile(h, 0.50) / 1e3);
+    json_kv_double(w, "p90", none * (double)lathist_quantile(h, 0.90) / 1e3);
+    json_kv_double(w, "p99", none * (double)lathist_quantile(h, 0.99) / 1e3);
+    json_kv_double(w, "p999", none * (double)lathist_quantile(h, 0.999) / 1e3);
+    json_kv_double(w, "max", none * (double)h->max / 1e3);
+    json_kv_double(w, "mean", none * lathist_mean(h) / 1e3);
+    json_object_end(w);
+}
+
+static void write_memcached(struct chip_run *r, struct json_writer *w) {
+    struct mc_totals m;
+    mc_count(r, &m);
+    json_key(w, "memcached");
+    json_object_begin(w);
+    json_kv_double(w, "qps", m.qps);
+    json_kv_double(w, "offered_qps", m.offered);
+    json_kv_uint(w, "measured", m.measured);
+    json_kv_uint(w, "incomplete", m.incomplete);
+    if (m.ok) {
+        write_lat(w, "latency_ns", &m.lat); /* intended send to reply */
+        write_lat(w, "service_ns", &m.svc); /* actual send to reply */
+    }
+    json_key(w, "observer");
+    json_object_begin(w);
+    double none = m.obs.measured ? 1.0 : NAN;
+    json_kv_uint(w, "measured", m.obs.measured);
+    json_kv_double(w, "qps", m.obs.qps);
+    json_kv_double(w, "p50_ns", none * (double)m.obs.p50 / 1e3);
+    json_kv_double(w, "p99_ns", none * (double)m.obs.p99 / 1e3);
+    json_kv_double(w, "p999_ns", none * (double)m.obs.p999 / 1e3);
+    json_object_end(w);
+    json_key(w, "clients");
+    json_object_begin(w);
+    json_kv_uint(w, "gets", m.st.gets);
+    json_kv_uint(w, "sets", m.st.sets);
+    json_kv_uint(w, "hits", m.st.hits);
+    json_kv_uint(w, "misses", m.st.misses);
+    json_kv_uint(w, "stored", m.st.stored);
+    json_kv_uint(w, "not_stored", m.st.not_stored);
+    json_kv_uint(w, "server_errors", m.st.server_errors);
+    json_kv_uint(w, "protocol_errors", m.st.protocol_errors);
+    json_kv_uint(w, "waited", m.st.waited);
+    json_kv_uint(w, "connect_failed", m.st.connect_failed);
+    json_kv_uint(w, "closed_by_server", m.st.closed_by_server);
+    json_kv_uint(w, "send_failed", m.st.send_failed);
+    json_object_end(w);
+    json_key(w, "servers");
+    json_object_begin(w);
+    json_kv_uint(w, "conns", m.srv.conns);
+    json_kv_uint(w, "cmd_get", m.srv.cmd_get);
+    json_kv_uint(w, "cmd_set", m.srv.cmd_set);
+    json_kv_uint(w, "get_hits", m.srv.get_hits);
+    json_kv_uint(w, "get_misses", m.srv.get_misses);
+    json_kv_uint(w, "parse_inplace", m.srv.parse_inplace);
+    json_kv_uint(w, "parse_copied", m.srv.parse_copied);
+    json_kv_uint(w, "values_zero_touch", m.srv.values_zero_touch);
+    json_kv_uint(w, "backpressure_stalls", m.srv.backpressure_stalls);
+    json_kv_uint(w, "errors", m.srv.errors + m.srv.client_errors + m.srv.server_errors);
+    json_object_end(w);
+    json_key(w, "store");
+    json_object_begin(w);
+    json_kv_uint(w, "curr_items", m.store.curr_items);
+    json_kv_uint(w, "evictions", m.store.evictions);
+    json_kv_uint(w, "pages_used", m.store.pages_used);
+    json_object_end(w);
+    json_object_end(w);
+    mc_free(&m);
+}
+
 static void write_stats(struct chip_run *r, const struct totals *o, sim_time_t end) {
     struct json_writer *w = r->run->stats;
     struct rate rt = window_rate(r, o, end);
@@ -1213,6 +1531,7 @@ static void write_stats(struct chip_run *r, const struct totals *o, sim_time_t e
     json_kv_uint(w, "ack_retransmitted", r->acks.retransmitted);
     write_clients(o, w);
     if (r->cfg->wl.app == WORKLOAD_NETPIPE) write_netpipe(r, w);
+    if (r->cfg->wl.app == WORKLOAD_MEMCACHED) write_memcached(r, w);
     write_udn(r, o, w);
     write_tiles(r, w);
     json_key(w, "chip_nic");
@@ -1279,6 +1598,25 @@ static void write_summary(struct chip_run *r, const struct totals *o, sim_time_t
         (unsigned long long)o->c.body_mismatch, (unsigned long long)o->msgs,
         (unsigned long long)o->words, (unsigned long long)o->queued,
         (unsigned long long)o->rx_credit_drops);
+    if (r->cfg->wl.app == WORKLOAD_MEMCACHED) {
+        struct mc_totals m;
+        mc_count(r, &m);
+        size_t len = strlen(r->run->summary);
+        char lat[128] = "latency none (no request measured)", obs[128] = "";
+        if (m.ok && m.lat.count)
+            snprintf(lat, sizeof lat, "latency p50 %.1f us, p99 %.1f us",
+                     (double)lathist_quantile(&m.lat, 0.5) / 1e6,
+                     (double)lathist_quantile(&m.lat, 0.99) / 1e6);
+        if (m.obs.measured)
+            snprintf(obs, sizeof obs, "; observer p99 %.1f us", (double)m.obs.p99 / 1e6);
+        snprintf(r->run->summary + len, sizeof r->run->summary - len,
+                 "\nmemcached: %.0f requests/s of %.0f offered; %s%s; hits %llu, misses %llu, "
+                 "errors %llu (server) %llu (protocol)",
+                 m.qps, m.offered, lat, obs, (unsigned long long)m.st.hits,
+                 (unsigned long long)m.st.misses, (unsigned long long)m.st.server_errors,
+                 (unsigned long long)m.st.protocol_errors);
+        mc_free(&m);
+    }
     if (r->cfg->wl.app == WORKLOAD_NETPIPE) {
         const struct netpipe_client_stats *c = np_client_stats(r);
         size_t len = strlen(r->run->summary);
@@ -1334,6 +1672,21 @@ static const char *run_failure(struct chip_run *r, const struct totals *o) {
                "(experiment.duration_ns 0 runs until the clients are done); see the clients' "
                "errors and the stack counters";
     if (o->c.body_mismatch) return "a response body differed from the file served";
+    if (r->cfg->wl.app == WORKLOAD_MEMCACHED) {
+        struct mc_totals m;
+        mc_count(r, &m);
+        mc_free(&m);
+        if (m.st.protocol_errors || m.st.server_errors || m.st.connect_failed ||
+            m.st.closed_by_server) {
+            snprintf(
+                r->err, sizeof r->err,
+                "memcached: %llu protocol errors, %llu server errors, %llu failed connects, "
+                "%llu connections closed by the server (stats.memcached)",
+                (unsigned long long)m.st.protocol_errors, (unsigned long long)m.st.server_errors,
+                (unsigned long long)m.st.connect_failed, (unsigned long long)m.st.closed_by_server);
+            return r->err;
+        }
+    }
     if (r->cfg->wl.app == WORKLOAD_NETPIPE) {
         const struct netpipe_client_stats *c = np_client_stats(r);
         if (c->mismatched_bytes) return "NetPIPE: echoed bytes differed from those sent";
@@ -1356,6 +1709,7 @@ static void run_free(struct chip_run *r) {
         httpc_destroy(r->cl[i].c);
         httpd_destroy(r->cl[i].d);
         netpipe_client_destroy(r->cl[i].np);
+        mcload_destroy(r->cl[i].mc);
     }
     free(r->np_rows);
     free(r->cl);

@@ -49,7 +49,9 @@ CFG_SECTION_DEF(dlibos_config_section, "dlibos",
                 "The DLibOS system on the chip: layout and UDN transport (docs/chip.md).",
                 dlibos_keys);
 
-const char *const workload_app_names[] = {"http", "http-client", "netpipe", NULL};
+const char *const workload_app_names[] = {"http", "http-client", "netpipe", "memcached", NULL};
+const char *const mc_dist_names[] = {"usr", "etc", NULL};
+const char *const mc_ia_names[] = {"exp", "gpareto", NULL};
 static const struct cfg_key workload_keys[] = {
     CFG_ENUM_KEY(struct workload_config, app, "http", workload_app_names,
                  "What the application (or RTC) tiles run: http = the HTTP server "
@@ -60,7 +62,10 @@ static const struct cfg_key workload_keys[] = {
                  "netpipe = NetPIPE's receiver (workloads/netpipe.c, workload.netpipe_mode) "
                  "and on client host 0 NetPIPE's transmitter (workloads/netpipe_client.c, "
                  "clients.netpipe_*): one connection, ping-pong over NetPIPE's message sizes "
-                 "(DLibOS Figure 5; the other hosts stay idle)."),
+                 "(DLibOS Figure 5; the other hosts stay idle); memcached = the "
+                 "memcached server (workloads/mcd.c) over one store per process that its "
+                 "application tiles share (workload.mcd_*, preloaded), and on the client hosts "
+                 "the mutilate-like open-loop client (workloads/mcload.c, clients.mc_*)."),
     CFG_STRING_KEY(struct workload_config, files, "1024",
                    "http: sizes of the files served, bytes, comma-separated (file i is "
                    "/f<i>.bin, contents a fixed pattern; in all at most half of "
@@ -83,6 +88,22 @@ static const struct cfg_key workload_keys[] = {
                  "of each size (\"nocopy mod\"); zerocopy = the received bytes sent back by "
                  "reference as they arrive (cut through, not NPtcp's receiver: large messages' "
                  "one-way times fall below the wire's)."),
+    CFG_UINT_KEY(struct workload_config, mcd_hashpower, "16", 4, 26, "",
+                 "memcached: the store's hash table has 2^this buckets (memcached's default 16; "
+                 "the paper also runs 20)."),
+    CFG_UINT_KEY(struct workload_config, mcd_lock_power, "12", 0, 26, "",
+                 "memcached: 2^this striped item locks (spin locks in the process heap, at most "
+                 "2^mcd_hashpower; memcached's default 12 when hashpower >= 12) [A]."),
+    CFG_UINT_KEY(struct workload_config, mcd_memory_mb, "128", 1, 1e6, "MiB",
+                 "memcached: slab memory of each process's store (memcached -m), in its heap "
+                 "(chip.tile.heap_bytes must hold it, its table and the servers' state)."),
+    CFG_UINT_KEY(struct workload_config, mcd_records, "1000000", 0, 1e9, "records",
+                 "memcached: records preloaded into each store at start, written directly (not "
+                 "through the protocol), keys the zero-padded record index (the paper: 1 M)."),
+    CFG_UINT_KEY(struct workload_config, mcd_key_size, "19", 1, 250, "B",
+                 "memcached: the preloaded keys' width (mutilate's USR: 19)."),
+    CFG_UINT_KEY(struct workload_config, mcd_value_size, "2", 0, 1000000, "B",
+                 "memcached: the preloaded values' size (USR: 2)."),
 };
 CFG_SECTION_DEF(workload_config_section, "workload", "The server the chip runs (docs/chip.md).",
                 workload_keys);
@@ -111,6 +132,26 @@ static const struct cfg_key clients_keys[] = {
     CFG_UINT_KEY(struct clients_config, netpipe_repeats, "10", 1, 1e6, "round trips",
                  "netpipe: ping-pongs per trial of each size (NPtcp -n; NPtcp picks it from "
                  "host time when not given, a simulation cannot)."),
+    CFG_DOUBLE_KEY(struct clients_config, mc_qps, "200000", 1, 1e9, "requests/s",
+                   "memcached: requests per second offered by all hosts' load connections "
+                   "together (open loop: mutilate's --qps), split evenly over the hosts."),
+    CFG_UINT_KEY(struct clients_config, mc_depth, "4", 1, 1024, "requests",
+                 "memcached: requests outstanding per load connection (mutilate -d; the paper: "
+                 "4)."),
+    CFG_DOUBLE_KEY(struct clients_config, mc_get_frac, "0.99", 0, 1, "",
+                   "memcached: the fraction of GETs (the rest SETs; the paper's USR: 99%)."),
+    CFG_ENUM_KEY(struct clients_config, mc_dist, "usr", mc_dist_names,
+                 "memcached: keys and values: usr = uniform over workload.mcd_records keys of "
+                 "workload.mcd_key_size, values of workload.mcd_value_size; etc = mutilate's "
+                 "ETC (GEV key widths, the value table and its Pareto tail: docs/loadgen.md)."),
+    CFG_ENUM_KEY(struct clients_config, mc_ia, "exp", mc_ia_names,
+                 "memcached: inter-arrival times per connection: exp(onential) or gpareto (ETC's "
+                 "generalized Pareto), rescaled to the offered rate."),
+    CFG_UINT_KEY(struct clients_config, mc_observer_conns, "32", 0, 4096, "connections",
+                 "memcached: a separate low-load group on host 0 whose latency is reported apart "
+                 "(mutilate's latency connections; the paper: 32); 0: none."),
+    CFG_DOUBLE_KEY(struct clients_config, mc_observer_qps, "10000", 1, 1e9, "requests/s",
+                   "memcached: requests per second of the observer group in all (depth 1) [A]."),
     CFG_BOOL_KEY(struct clients_config, netpipe_integrity, "false",
                  "netpipe: NPtcp -i: sizes from 5 without perturbation, one trial per size, a "
                  "counting payload (every echoed byte is compared in either mode); false: "

@@ -28,7 +28,7 @@ struct dlibos_config {
     int64_t inject_rx_write_tile; /* an app tile that writes Rx memory (-1: none) */
 };
 
-enum workload_app { WORKLOAD_HTTP, WORKLOAD_HTTP_CLIENT, WORKLOAD_NETPIPE };
+enum workload_app { WORKLOAD_HTTP, WORKLOAD_HTTP_CLIENT, WORKLOAD_NETPIPE, WORKLOAD_MEMCACHED };
 extern const char *const workload_app_names[];
 
 struct workload_config {
@@ -39,6 +39,9 @@ struct workload_config {
     uint64_t idle_timeout_ms;
     uint64_t busy_ns; /* computation per received data event */
     int netpipe_mode; /* enum netpipe_mode (workloads/netpipe.h) */
+    /* memcached: each process's store */
+    uint64_t mcd_hashpower, mcd_lock_power, mcd_memory_mb, mcd_records, mcd_key_size,
+        mcd_value_size;
 };
 
 struct clients_config {
@@ -52,7 +55,13 @@ struct clients_config {
     /* workload.app netpipe: client host 0's NetPIPE client */
     uint64_t netpipe_max_bytes, netpipe_repeats;
     bool netpipe_integrity;
+    /* workload.app memcached: the hosts' mutilate-like clients */
+    double mc_qps, mc_get_frac, mc_observer_qps;
+    uint64_t mc_depth, mc_observer_conns;
+    int mc_dist, mc_ia; /* enum mcload_dist, enum mcload_ia */
 };
+extern const char *const mc_dist_names[];
+extern const char *const mc_ia_names[];
 
 extern const struct cfg_section dlibos_config_section;
 extern const struct cfg_section workload_config_section;
