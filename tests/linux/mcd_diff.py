@@ -43,8 +43,8 @@ SCRIPTS = [
     # (not "set n 0 0 20\r\n18446744073709551615\r\nincr n 2": for a stored
     # value of 2^63 or more, memcached 1.6.18 answers "1" or "CLIENT_ERROR
     # cannot increment or decrement non-numeric value" depending on its
-    # history (two instances given the same commands disagreed; it seems to
-    # look for a '-' past the value's end). test_mcd.c checks ours: 1. Here
+    # history (two instances given the same commands disagreed; cause not
+    # investigated). test_mcd.c checks ours: 1. Here
     # values stay below 2^63; wrapping is reached through the delta.)
     b"set n 0 0 2\r\n15\r\nincr n 18446744073709551615\r\n",
     b"set n 0 0 3\r\n100\r\ndecr n 1\r\nget n\r\n",
