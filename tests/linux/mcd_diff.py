@@ -5,7 +5,10 @@ Debian's memcached (REF_HOST) and to ours (OUR_HOST), one connection per
 script, in the same order (so both stores see the same history); every reply
 must be byte-identical except CAS ids (VALUE lines' fifth field, and a cas
 command's id comes from the server's own gets), stats values and the
-version string. Exits 1 listing the scripts whose replies differ."""
+version string. Then three sessions of about 1,400 random commands over 24
+keys (storage, retrieval, cas with the server's own ids, incr/decr, touch,
+delete, the odd flush_all), each reply read before the next command: the
+same replies. Exits 1 listing what differs."""
 import re
 import socket
 import sys
@@ -37,7 +40,13 @@ SCRIPTS = [
     b"incr nokey 1\r\n",
     b"set n 0 0 2\r\n10\r\nincr n 5\r\ndecr n 100\r\nincr n 18446744073709551615\r\nincr n abc\r\nincr n -1\r\n",
     b"set s 0 0 2\r\nab\r\nincr s 1\r\n",
-    b"set n 0 0 20\r\n18446744073709551615\r\nincr n 2\r\n",
+    # (not "set n 0 0 20\r\n18446744073709551615\r\nincr n 2": for a stored
+    # value of 2^63 or more, memcached 1.6.18 answers "1" or "CLIENT_ERROR
+    # cannot increment or decrement non-numeric value" depending on its
+    # history (two instances given the same commands disagreed; cause not
+    # investigated). test_mcd.c checks ours: 1. Here
+    # values stay below 2^63; wrapping is reached through the delta.)
+    b"set n 0 0 2\r\n15\r\nincr n 18446744073709551615\r\n",
     b"set n 0 0 3\r\n100\r\ndecr n 1\r\nget n\r\n",
     b"set n 0 0 2\r\n 1\r\nincr n 1\r\n",
     b"incr n 18446744073709551616\r\n",
@@ -116,12 +125,93 @@ def normal(r):
     return r
 
 
+def read_reply(s, cmd):
+    """One reply to cmd: through "END\\r\\n" for retrievals, else one line."""
+    multi = cmd.split(b" ", 1)[0] in (b"get", b"gets", b"gat", b"gats")
+    buf = b""
+    while True:
+        if multi:
+            if buf.endswith(b"END\r\n") or buf.startswith(b"CLIENT_ERROR") and buf.endswith(b"\r\n"):
+                return buf
+        elif buf.endswith(b"\r\n"):
+            return buf
+        b = s.recv(65536)
+        if not b:
+            return buf + b"<closed>"
+        buf += b
+
+
+def session(host, seed, n):
+    """n random commands over 24 keys, one at a time (each reply read before
+    the next command): the transcript, CAS ids from the server's own gets."""
+    import random
+    rnd = random.Random(seed)
+    keys = [b"k%d" % i for i in range(20)] + [b"n0", b"n1", b"n2", b"n3"]
+    last_cas = {}
+    s = socket.create_connection((host, PORT), timeout=5)
+    out = []
+
+    def value():
+        r = rnd.random()
+        if r < 0.3:
+            return b"%d" % rnd.choice([0, 1, 9, 10, 99, 100, 12345, 2**62, 2**62 + 12345])
+        return bytes(rnd.choice(b"abcdefghijklmnopqrstuvwxyz0123456789 -+") for _ in range(rnd.randrange(0, 24)))
+
+    for _ in range(n):
+        k = rnd.choice(keys)
+        op = rnd.choice(["set", "set", "add", "replace", "append", "prepend", "cas", "get",
+                         "get", "gets", "gat", "delete", "incr", "decr", "touch", "flush_all"])
+        if op in ("set", "add", "replace", "append", "prepend", "cas"):
+            v = value()
+            line = b"%s %s %d %d %d" % (op.encode(), k, rnd.choice([0, 1, 4294967295]),
+                                        rnd.choice([0, 0, 1000]), len(v))
+            if op == "cas":
+                line += b" %d" % (last_cas.get(k, 1) if rnd.random() < 0.7 else 424242)
+            cmd = line + b"\r\n" + v + b"\r\n"
+        elif op in ("get", "gets"):
+            cmd = op.encode() + b" " + b" ".join(rnd.sample(keys, rnd.randrange(1, 5))) + b"\r\n"
+        elif op == "gat":
+            cmd = b"gats %d %s\r\n" % (rnd.choice([0, 1000]), k)
+        elif op in ("incr", "decr"):
+            cmd = b"%s %s %d\r\n" % (op.encode(), k, rnd.choice([0, 1, 7, 100, 2**40]))
+        elif op == "touch":
+            cmd = b"touch %s %d\r\n" % (k, rnd.choice([0, 1000]))
+        elif op == "delete":
+            cmd = b"delete %s\r\n" % k
+        else:
+            if rnd.random() > 0.05:
+                continue
+            cmd = b"flush_all\r\n"
+        s.sendall(cmd)
+        r = read_reply(s, cmd)
+        for m in re.finditer(rb"VALUE (\S+) \d+ \d+ (\d+)\r\n", r):
+            last_cas[m.group(1)] = int(m.group(2))
+        out.append((cmd, r))
+    s.close()
+    return out
+
+
 bad = 0
+for seed in (1, 2, 3):
+    a = session(REF, seed, 1500)
+    b = session(OURS, seed, 1500)
+    diffs = [(x, y) for x, y in zip(a, b) if normal(x[1]) != normal(y[1])]
+    if len(a) != len(b) or diffs:
+        bad += 1
+        print("random session %d: %d of %d commands differ; first:" % (seed, len(diffs), len(a)))
+        for x, y in diffs[:3]:
+            print("  %r\n  memcached: %r\n  ours:      %r" % (x[0][:200], x[1][:300], y[1][:300]))
+    else:
+        print("random session %d: %d commands, identical replies" % (seed, len(a)))
+    # the next session starts from empty stores
+    exchange(REF, b"flush_all\r\n")
+    exchange(OURS, b"flush_all\r\n")
+
 for i, sc in enumerate(SCRIPTS):
     a = exchange(REF, sc)
     b = exchange(OURS, sc)
     if normal(a) != normal(b):
         bad += 1
         print("script %d %r:\n  memcached: %r\n  ours:      %r" % (i, sc[:120], a[:400], b[:400]))
-print("%d scripts, %d differ" % (len(SCRIPTS), bad))
+print("%d scripts and 3 random sessions, %d differ" % (len(SCRIPTS), bad))
 sys.exit(1 if bad else 0)
