@@ -343,19 +343,25 @@ static void np_start(void *ctx, struct client_host *h) {
 }
 
 /* netpipe: client host 0 runs NetPIPE's transmitter against the chip. */
-static int build_np_client(struct chip_run *r, struct client *c) {
+/* NetPIPE's transmitter against the chip under test, as clients.netpipe_*
+ * set it (its clock and record calls are the caller's to fill). */
+static struct netpipe_client_config np_config(const struct chip_run *r) {
     const struct clients_config *cl = &r->cfg->cl;
-    struct netpipe_client_config nc = {.server_ip = CHIP_IP,
-                                       .port = (uint16_t)r->cfg->wl.port,
-                                       .start = 1,
-                                       .perturbation = 3, /* NPtcp's (integrity: 0) */
-                                       .max_bytes = cl->netpipe_max_bytes,
-                                       .repeats = (unsigned)cl->netpipe_repeats,
-                                       .trials = 3, /* NPtcp's (integrity: 1) */
-                                       .integrity = cl->netpipe_integrity,
-                                       .now = client_now,
-                                       .record = np_host_record,
-                                       .ctx = c};
+    return (struct netpipe_client_config){.server_ip = CHIP_IP,
+                                          .port = (uint16_t)r->cfg->wl.port,
+                                          .start = 1,
+                                          .perturbation = 3, /* NPtcp's (integrity: 0) */
+                                          .max_bytes = cl->netpipe_max_bytes,
+                                          .repeats = (unsigned)cl->netpipe_repeats,
+                                          .trials = 3, /* NPtcp's (integrity: 1) */
+                                          .integrity = cl->netpipe_integrity};
+}
+
+static int build_np_client(struct chip_run *r, struct client *c) {
+    struct netpipe_client_config nc = np_config(r);
+    nc.now = client_now;
+    nc.record = np_host_record;
+    nc.ctx = c;
     c->np = netpipe_client_create(&nc, NULL);
     struct sock_events ev = netpipe_client_events();
     struct stk *s = client_host_stack(c->h);
@@ -681,18 +687,8 @@ static const void *client_params(struct chip_run *r, struct chip_side *sd, unsig
  * runs NetPIPE's transmitter against the chip under test, from its
  * process's heap; it connects once r->go is set (setup_check). */
 static const void *np_client_params(struct chip_run *r, struct chip_side *sd, unsigned proc) {
-    const struct clients_config *cl = &r->cfg->cl;
-    struct chip_app_netpipe_client p = {.cfg = {.server_ip = r->s[0].ip,
-                                                .port = (uint16_t)r->cfg->wl.port,
-                                                .start = 1,
-                                                .perturbation = 3,
-                                                .max_bytes = cl->netpipe_max_bytes,
-                                                .repeats = (unsigned)cl->netpipe_repeats,
-                                                .trials = 3,
-                                                .integrity = cl->netpipe_integrity},
-                                        .record = np_record,
-                                        .record_ctx = r,
-                                        .go = r->go};
+    struct chip_app_netpipe_client p = {
+        .cfg = np_config(r), .record = np_record, .record_ctx = r, .go = r->go};
     return region_copy(chip_proc_heap(sd->chip, proc), &p, sizeof p);
 }
 
