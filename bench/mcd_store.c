@@ -93,8 +93,8 @@ int main(int argc, char **argv) {
         }
         double t = cpu_s() - t0;
         rate[r] = (double)requests / t;
-        printf("rep %d: %.0f requests per host second (%llu hits, %llu stored)\n", r,
-               rate[r], (unsigned long long)hits, (unsigned long long)stored);
+        printf("rep %d: %.0f requests per host second (%llu hits, %llu stored)\n", r, rate[r],
+               (unsigned long long)hits, (unsigned long long)stored);
         if (r && (hits != hits0 || stored != stored0)) {
             fprintf(stderr, "bench_mcd_store: rep %d's counts differ from rep 0's\n", r);
             return 1;
