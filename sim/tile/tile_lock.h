@@ -25,8 +25,10 @@
 #include "sim/tile/tile_api.h"
 #include "sim/tile/tile_state.h"
 
-/* Tiles still waiting for a lock (at the end of a run): each is recorded as
- * a lock fault naming the lock and its holder. Returns how many. */
+/* Tiles still waiting (at the end of a run) for a lock whose holder kept
+ * it past its handler: each is recorded as a lock fault naming the lock and
+ * its holder. A wait for a holder still in its handler (the run ended in
+ * the middle) is not. Returns how many were recorded. */
 unsigned tile_lock_report_waiters(struct chip *c);
 
 #endif
