@@ -553,8 +553,10 @@ steps are 0.5 M). The paper: C8, DLibOS 2.4 M with default hashpower and
 RTC 1.8 M; C9, DLibOS 3.1 M with hashpower 20.
 
 **Caveats.** Not calibrated. The sweep's steps bound the figures to 0.5 M.
-"Offered" is what the hosts issued in the window; past about 3 M they
-cannot issue more (each host's client runs on its modelled core 0). The
+"Offered" is what the clients issued in the window: once the chip
+saturates, connections wait at their depth and their intended sends count
+only when issued, so "offered" falls below the target (the hosts alone
+offer 3.97 M of 4 M against a null responder: docs/workloads.md). The
 store does not grow its table: hashpower 16 keeps chains of about 15
 items for 1 M records (memcached would expand it). RTC beating DLibOS here
 where the paper has the opposite is a finding for the reproduction to

@@ -18,6 +18,7 @@
 #include "sim/chip/chip_udn.h"
 #include "sim/chip/exp/ack_track.h"
 #include "sim/chip/exp/chip_exp_config.h"
+#include "sim/chip/exp/mcload_host.h"
 #include "sim/chip/layout.h"
 #include "sim/chip/stack_config.h"
 #include "sim/kernel/json.h"
@@ -67,8 +68,7 @@ struct client {
     struct httpc *c;           /* workload.app http: the host's client */
     struct httpd *d;           /* http-client: the host's server */
     struct netpipe_client *np; /* netpipe: host 0's client */
-    struct mcload *mc;         /* memcached: the host's mutilate-like client */
-    uint64_t mc_armed;         /* the time of its pending poll (UINT64_MAX: none) */
+    struct mcload_host *mc;    /* memcached: the host's mutilate-like client */
 };
 
 /* netpipe: one measured size (NPtcp's output line) */
@@ -373,53 +373,7 @@ static int build_np_client(struct chip_run *r, struct client *c) {
     return 0;
 }
 
-/* ---- memcached clients: mcload on a client host ---- */
-
-/* The host polls its client at the earliest intended send (a work item on
- * the host, as any command); armed again after each poll and after every
- * event of the client, whose sends may move it earlier. */
-static void mc_poll_ev(void *ctx, struct client_host *h);
-static void mc_arm(struct client *c) {
-    uint64_t due = mcload_next_due(c->mc);
-    if (due == UINT64_MAX || due >= c->mc_armed) return;
-    sim_time_t now = sim_engine_now(c->r->run->engine);
-    c->mc_armed = due;
-    client_host_at(c->h, due > now ? due : now, mc_poll_ev, c);
-}
-static void mc_poll_ev(void *ctx, struct client_host *h) {
-    struct client *c = ctx;
-    (void)h;
-    if (c->mc_armed <= sim_engine_now(c->r->run->engine)) c->mc_armed = UINT64_MAX;
-    mcload_poll(c->mc);
-    mc_arm(c);
-}
-static void mc_new_conn(void *ctx, struct sock_id id, uint64_t lid, bool active, int status) {
-    struct client *c = ctx;
-    mcload_events().new_conn(c->mc, id, lid, active, status);
-    mc_arm(c);
-}
-static void mc_new_data(void *ctx, struct sock_id id, const struct sock_buf *b, unsigned n) {
-    struct client *c = ctx;
-    mcload_events().new_data(c->mc, id, b, n);
-    mc_arm(c);
-}
-static void mc_data_acked(void *ctx, struct sock_id id, uint64_t count) {
-    mcload_events().data_acked(((struct client *)ctx)->mc, id, count);
-}
-static void mc_remote_closed(void *ctx, struct sock_id id) {
-    struct client *c = ctx;
-    mcload_events().remote_closed(c->mc, id);
-    mc_arm(c);
-}
-static void mc_cleanup(void *ctx, struct sock_id id) {
-    mcload_events().cleanup(((struct client *)ctx)->mc, id);
-}
-static void mc_start(void *ctx, struct client_host *h) {
-    struct client *c = ctx;
-    (void)h;
-    mcload_start(c->mc, sock_rtc_sock(c->rtc));
-    mc_arm(c);
-}
+/* ---- memcached clients (sim/chip/exp/mcload_host.h) ---- */
 
 /* Host i's client: clients.connections load connections offering its share
  * of clients.mc_qps; host 0 also runs the observer group. */
@@ -444,16 +398,11 @@ static int build_mc_client(struct chip_run *r, struct client *c, unsigned i) {
                                .seed = cfg->seed * 1000003u + i,
                                /* the window: from the warm-up's end to the run's */
                                .warmup = SIM_NS(cfg->warmup_ns),
-                               .duration = SIM_NS(cfg->duration_ns - cfg->warmup_ns),
-                               .now = client_now,
-                               .ctx = c};
-    c->mc = mcload_create(&mc, NULL);
-    c->mc_armed = UINT64_MAX;
-    struct sock_events ev = {mc_new_conn, mc_new_data, mc_data_acked, mc_remote_closed, mc_cleanup};
-    struct stk *s = client_host_stack(c->h);
-    if (c->mc) c->rtc = sock_rtc_create(&s, 1, &ev, c, NULL);
-    if (!c->rtc) {
-        snprintf(r->err, sizeof r->err, "client %u: cannot create its memcached client", i);
+                               .duration = SIM_NS(cfg->duration_ns - cfg->warmup_ns)};
+    char err[160];
+    c->mc = mcload_host_create(r->run->engine, c->h, &mc, err, sizeof err);
+    if (!c->mc) {
+        snprintf(r->err, sizeof r->err, "client %u: %s", i, err);
         return -1;
     }
     return 0;
@@ -1015,7 +964,7 @@ static void setup_check(void *ctx, void *arg) {
     for (unsigned i = 0; i < r->ncl; i++) { /* (http-client: the hosts serve) */
         if (r->cl[i].c) client_host_at(r->cl[i].h, r->start, client_start, &r->cl[i]);
         if (r->cl[i].np) client_host_at(r->cl[i].h, r->start, np_start, &r->cl[i]);
-        if (r->cl[i].mc) client_host_at(r->cl[i].h, r->start, mc_start, &r->cl[i]);
+        if (r->cl[i].mc) mcload_host_start_at(r->cl[i].mc, r->start);
     }
     if (r->go) sim_engine_schedule_at(e, r->start, go_ev, r, NULL);
     uint64_t dur = r->cfg->duration_ns;
@@ -1390,8 +1339,8 @@ static void mc_count(struct chip_run *r, struct mc_totals *m) {
     m->ok = lathist_init(&m->lat, LATHIST_SUB_BITS, NULL);
     m->ok = lathist_init(&m->svc, LATHIST_SUB_BITS, NULL) && m->ok;
     for (unsigned i = 0; i < r->ncl; i++) {
-        const struct mcload *c = r->cl[i].mc;
-        if (!c) continue;
+        if (!r->cl[i].mc) continue;
+        const struct mcload *c = mcload_host_client(r->cl[i].mc);
         struct mcload_result x;
         mcload_result(c, MCLOAD_LOAD, &x);
         m->qps += x.qps;
@@ -1699,13 +1648,14 @@ static void run_free(struct chip_run *r) {
     capture_ports_close(r->port, r->nports, r->pcap, NULL, err, sizeof err);
     for (unsigned i = 0; r->cl && i < r->ncl; i++) {
         sock_rtc_destroy(r->cl[i].rtc);
+        mcload_host_unbind(r->cl[i].mc);
     }
     for (unsigned i = 0; r->cl && i < r->ncl; i++) {
         client_host_destroy(r->cl[i].h);
         httpc_destroy(r->cl[i].c);
         httpd_destroy(r->cl[i].d);
         netpipe_client_destroy(r->cl[i].np);
-        mcload_destroy(r->cl[i].mc);
+        mcload_host_destroy(r->cl[i].mc);
     }
     free(r->np_rows);
     free(r->cl);
