@@ -192,6 +192,8 @@ static void next_size(struct netpipe_srv *n, struct np_conn *c) {
     expect_sync(c, AFTER_SIZE_SYNC);
 }
 
+static void txbuf_fly(struct np_conn *c, struct np_txbuf *b);
+
 /* A complete token (sync, quit or count) arrived. */
 static void token_done(struct netpipe_srv *n, struct sock_id id, struct np_conn *c) {
     switch (c->st) {
@@ -211,6 +213,10 @@ static void token_done(struct netpipe_srv *n, struct sock_id id, struct np_conn 
             return;
         case AFTER_SYNC1:
             if (!c->start) return proto_error(n, id, c);
+            /* nocopy: the pings' buffer is not the measured messages' (the
+             * pings carry other bytes: NPtcp -i checks them) */
+            if (c->fixed) txbuf_fly(c, c->fixed);
+            c->fixed = NULL;
             netpipe_sizes_init(&c->sizes, c->start, c->pert);
             next_size(n, c);
             return;

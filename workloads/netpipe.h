@@ -25,10 +25,11 @@
  *    the whole message, then send). A buffer is freed once TCP has
  *    acknowledged all of it.
  *  - nocopy (the paper's "nocopy mod"): the first message of each size is
- *    copied into a Tx buffer once; every message of that size is answered
- *    from it, when the whole message is in (receive buffers go back at
- *    once). The contents match what NPtcp sends (the same bytes for every
- *    message of a size), so -i's integrity check passes.
+ *    copied into a Tx buffer once (the pings get their own: their bytes
+ *    differ); every message of that size is answered from it, when the
+ *    whole message is in (receive buffers go back at once). The contents
+ *    match what NPtcp sends (the same bytes for every measured message of a
+ *    size), so -i's integrity check passes (stack_linux_netpipe).
  * Memory: the instance (which holds the sync and quit replies it sends:
  * a transport may send only from memory it can reach, such as the
  * allocator's), per connection a 16-byte token buffer and the ledger marks; copy

@@ -6,6 +6,11 @@
  *                [--pcap FILE] [--pcap-limit BYTES] [--seconds S] [--idle-timeout S]
  *                [--keepalive IDLE,INTVL,PROBES | --keepalive off]
  *                [--mcd-memory MB] [--mcd-hashpower N] [--mcd-preload N]
+ *                [--netpipe-mode zerocopy|copy|nocopy]
+ *
+ * --netpipe-mode: how the NetPIPE server echoes (workloads/netpipe.h):
+ * zerocopy (default: received bytes sent back by reference as they
+ * arrive), copy or nocopy (the DLibOS paper's modes).
  *
  * --memcached: the ASCII memcached server (workloads/mcd.h, port 11211) over
  * a store of --mcd-memory MB of slab memory (default 64) with 2^hashpower
@@ -114,7 +119,8 @@ static int usage(void) {
             "                    (--http DIR | --echo | --netpipe | --memcached)\n"
             "                    [--port N] [--pcap FILE] [--pcap-limit BYTES] [--seconds S]\n"
             "                    [--idle-timeout S] [--keepalive IDLE,INTVL,PROBES | off]\n"
-            "                    [--mcd-memory MB] [--mcd-hashpower N] [--mcd-preload N]\n");
+            "                    [--mcd-memory MB] [--mcd-hashpower N] [--mcd-preload N]\n"
+            "                    [--netpipe-mode zerocopy|copy|nocopy]\n");
     return 2;
 }
 
@@ -132,6 +138,7 @@ struct host_opts {
     unsigned ka_probes;
     unsigned long long mcd_memory_mb, mcd_preload;
     unsigned mcd_hashpower;
+    enum netpipe_mode np_mode;
 };
 
 /* Step: the command line into o. Returns 0, or the exit code (2). */
@@ -162,7 +169,19 @@ static int parse_options(int argc, char **argv, struct host_opts *o) {
             o->mode = ECHO;
         else if (!strcmp(a, "--netpipe"))
             o->mode = NETPIPE;
-        else if (!strcmp(a, "--memcached"))
+        else if (!strcmp(a, "--netpipe-mode") && v) {
+            const char *m = argv[++i];
+            unsigned k = 0;
+            while (netpipe_mode_names[k] && strcmp(netpipe_mode_names[k], m)) k++;
+            if (!netpipe_mode_names[k]) {
+                fprintf(stderr,
+                        "tessera-host: --netpipe-mode %s: expected zerocopy, copy or "
+                        "nocopy\n",
+                        m);
+                return 2;
+            }
+            o->np_mode = (enum netpipe_mode)k;
+        } else if (!strcmp(a, "--memcached"))
             o->mode = MEMCACHED;
         else if (!strcmp(a, "--mcd-memory") && v)
             o->mcd_memory_mb = strtoull(argv[++i], NULL, 10);
@@ -323,7 +342,7 @@ static int start_app(const struct host_opts *o, struct stk **s, struct host_app 
     } else if (o->mode == MEMCACHED) {
         if (start_mcd(o, a) != 0) return 1;
     } else {
-        struct netpipe_config nc = {.start = 0};
+        struct netpipe_config nc = {.start = 0, .mode = o->np_mode};
         a->app = netpipe_create(&nc, NULL);
         a->ev = netpipe_events();
     }

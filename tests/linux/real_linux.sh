@@ -254,6 +254,18 @@ netpipe)
     grep -q "Integrity check passed" "$WORK/npi.log" || { tail -5 "$WORK/npi.log"; fail "NPtcp -i integrity"; }
     echo "NPtcp: full sweep to $last bytes; -i: Integrity check passed"
     stop_host
+    # the paper's two modes: the server echoes whole messages from a copy
+    # (copy) or from a buffer filled by the first message of each size
+    # (nocopy); NPtcp -i checks every byte it gets back
+    for mode in copy nocopy; do
+        start_host --netpipe --netpipe-mode "$mode"
+        (cd "$WORK" && X NPtcp -h 10.0.0.2 -i -u 65536 -n 10 -o "$WORK/np-$mode.out") \
+            >"$WORK/np-$mode.log" 2>&1 || { tail -5 "$WORK/np-$mode.log"; fail "NPtcp -i ($mode)"; }
+        grep -q "Integrity check passed" "$WORK/np-$mode.log" \
+            || { tail -5 "$WORK/np-$mode.log"; fail "NPtcp -i integrity ($mode)"; }
+        echo "NPtcp -i against --netpipe-mode $mode: Integrity check passed"
+        stop_host
+    done
     ;;
 echo)
     start_host --echo
