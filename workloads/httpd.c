@@ -56,6 +56,10 @@ struct httpd {
     const struct httpd_file *files;
     unsigned nfiles;
     struct prebuilt *pre; /* per file */
+    /* the bodies of 400, 404, 431 and 501, sent from here: the allocator's
+     * memory, which a transport may send from (the UDN one refuses the
+     * program image: on the chip these responses were lost) */
+    char small[4][40];
     struct sock *k;
     uint64_t lid;
     struct connmap conns;
@@ -86,6 +90,9 @@ struct httpd *httpd_create(const struct httpd_file *files, unsigned n,
     h->files = files;
     h->nfiles = n;
     h->idle_timeout = 60000000000000ull; /* 60 s */
+    static const char *const small[4] = {"Bad Request\n", "Not Found\n",
+                                         "Request Header Fields Too Large\n", "Not Implemented\n"};
+    for (unsigned i = 0; i < 4; i++) memcpy(h->small[i], small[i], strlen(small[i]) + 1);
     connmap_init(&h->conns, &a);
     if (n && !(h->pre = stk_mem_array(&a, n, sizeof *h->pre))) {
         httpd_destroy(h);
@@ -175,12 +182,10 @@ static void respond(struct httpd *h, struct sock_id id, struct hconn *c, int cod
         close_conn(h, id, c);
         return;
     }
-    static const char *const body_of[] = {"Bad Request\n", "Not Found\n",
-                                          "Request Header Fields Too Large\n", "Not Implemented\n"};
-    const char *small = code == 400   ? body_of[0]
-                        : code == 404 ? body_of[1]
-                        : code == 431 ? body_of[2]
-                        : code == 501 ? body_of[3]
+    const char *small = code == 400   ? h->small[0]
+                        : code == 404 ? h->small[1]
+                        : code == 431 ? h->small[2]
+                        : code == 501 ? h->small[3]
                                       : NULL;
     size_t blen = f ? f->len : strlen(small);
     int hl = pre ? (int)pre->len[keep] : format_head(r->head, 256, code, reason, f, blen, keep);

@@ -19,6 +19,7 @@
 #include "sim/chip/exp/ack_track.h"
 #include "sim/chip/exp/chip_exp_config.h"
 #include "sim/chip/exp/mcload_host.h"
+#include "sim/chip/exp/tap_bridge.h"
 #include "sim/chip/layout.h"
 #include "sim/chip/stack_config.h"
 #include "sim/kernel/json.h"
@@ -102,6 +103,7 @@ struct chip_run {
     struct chip_side s[2];
     unsigned nsides;
     struct switch_topology *topo;
+    struct tap_bridge *bridge; /* clients.tap: real clients on port 0 (no hosts, no switch) */
     struct client *cl;
     unsigned ncl;
     /* files (host copies for the clients' checks; the tiles' are in heaps) */
@@ -150,6 +152,7 @@ static void fail(struct chip_run *r, const char *fmt, const char *a, const char 
 /* Port i of the run: the chip's ports chip0.p0.., then the clients'. */
 static unsigned port_count(const struct chip_cfg *c) {
     if (c->nic.topology == NIC_TOPO_DIRECT) return (unsigned)(2 * c->nic.mpipe.ports);
+    if (c->cl.tap[0]) return (unsigned)c->nic.mpipe.ports;
     return (unsigned)(c->nic.mpipe.ports + c->cl.hosts);
 }
 static void port_name(const struct chip_cfg *c, unsigned i, char name[NIC_PORT_NAME_MAX]) {
@@ -261,6 +264,14 @@ static bool check_config(const struct chip_cfg *c, struct layout **out, char *er
             err, len,
             "workload.mcd_lock_power: expected at most workload.mcd_hashpower (%llu), found %llu",
             (unsigned long long)c->wl.mcd_hashpower, (unsigned long long)c->wl.mcd_lock_power);
+    else if (c->cl.tap[0] && (c->nic.topology == NIC_TOPO_DIRECT || c->wl.app == WORKLOAD_NETPIPE ||
+                              c->wl.app == WORKLOAD_HTTP_CLIENT || !c->duration_ns))
+        snprintf(err, len,
+                 "clients.tap: real clients reach the chip's port 0 in real time: expected "
+                 "nic.topology switch, workload.app http or memcached and experiment.duration_ns "
+                 "above 0 (a real-time run has no end of its own)");
+    else if (c->cl.tap[0] && !clients_tap_peer(&c->cl, &(uint32_t){0}, (uint8_t[6]){0}, err, len))
+        ;
     else if (c->nic.topology == NIC_TOPO_DIRECT && c->wl.app != WORKLOAD_NETPIPE)
         snprintf(err, len,
                  "nic.topology: direct cables a second chip to this one for NetPIPE; expected "
@@ -652,7 +663,7 @@ static void stack_params(struct chip_run *r, struct chip_side *sd, struct stk_ti
     st->cfg.ip = sd->ip;
     st->cfg.netmask = 0xffffff00u;
     /* static neighbours: the client hosts, or the other chip */
-    unsigned nn = r->ncl + (r->nsides - 1);
+    unsigned nn = r->ncl + (r->nsides - 1) + (r->bridge ? 1 : 0);
     struct stk_tile_neigh *nb = mem_alloc(priv, (nn ? nn : 1) * sizeof *nb);
     for (unsigned i = 0; nb && i < r->ncl; i++) {
         nb[i].ip = CLIENT_IP(i);
@@ -662,6 +673,10 @@ static void stack_params(struct chip_run *r, struct chip_side *sd, struct stk_ti
         const struct chip_side *other = &r->s[1 - sd->idx];
         nb[r->ncl].ip = other->ip;
         memcpy(nb[r->ncl].mac, other->mac, 6);
+    }
+    if (nb && r->bridge) { /* the TAP device's side */
+        char err[160];
+        clients_tap_peer(&cfg->cl, &nb[nn - 1].ip, nb[nn - 1].mac, err, sizeof err);
     }
     st->neigh = nb;
     st->nneigh = nb ? nn : 0;
@@ -690,7 +705,8 @@ static int start_tiles(struct chip_run *r, struct chip_side *sd) {
     const struct chip_cfg *cfg = r->cfg;
     const struct layout *l = r->lay;
     /* direct: only port 0 is cabled, so every eDMA ring sends on it */
-    bool direct = r->nsides == 2, peer = sd->idx == 1;
+    /* direct or tap: only port 0 is cabled, so every eDMA ring sends on it */
+    bool direct = r->nsides == 2 || r->bridge, peer = sd->idx == 1;
     unsigned erings = (unsigned)cfg->nic.mpipe.edma_rings;
     bool shared = r->nstack > erings;
     struct tile_lock *locks = NULL;
@@ -967,6 +983,7 @@ static void setup_check(void *ctx, void *arg) {
         if (r->cl[i].mc) mcload_host_start_at(r->cl[i].mc, r->start);
     }
     if (r->go) sim_engine_schedule_at(e, r->start, go_ev, r, NULL);
+    if (r->bridge) tap_bridge_start(r->bridge, r->start);
     uint64_t dur = r->cfg->duration_ns;
     if (dur) {
         sim_engine_schedule_at(e, r->start + SIM_NS(dur), stop_ev, r, NULL);
@@ -1025,11 +1042,22 @@ static int build(struct chip_run *r) {
     if (!r->hist_ok || !r->acks_ok || build_files(r)) return -1;
     for (unsigned i = 0; i < r->nsides; i++)
         if (build_side(r, i)) return -1;
-    struct mpipe *ms[2] = {r->s[0].m, direct ? r->s[1].m : NULL};
-    r->topo = switch_topology_build(e, &cfg->nic, ms, r->nsides,
-                                    direct ? 0 : (unsigned)cfg->cl.hosts, r->err, sizeof r->err);
-    if (!r->topo) return -1;
-    if (direct) { /* the peer's start signal, in its shared memory */
+    bool tap = cfg->cl.tap[0] != 0;
+    if (tap) { /* real clients on port 0, no switch */
+        r->bridge = tap_bridge_create(e, &cfg->nic.eth, cfg->cl.tap, SIM_US(cfg->cl.tap_pace_us),
+                                      r->err, sizeof r->err);
+        if (!r->bridge) return -1;
+        eth_cable_connect(mpipe_port(r->s[0].m, 0), tap_bridge_port(r->bridge));
+    } else {
+        struct mpipe *ms[2] = {r->s[0].m, direct ? r->s[1].m : NULL};
+        r->topo =
+            switch_topology_build(e, &cfg->nic, ms, r->nsides, direct ? 0 : (unsigned)cfg->cl.hosts,
+                                  r->err, sizeof r->err);
+        if (!r->topo) return -1;
+    }
+    if (tap) {
+        r->ncl = 0;
+    } else if (direct) { /* the peer's start signal, in its shared memory */
         r->go = mem_alloc(chip_shared_region(r->s[1].chip), sizeof *r->go);
         if (!r->go) return snprintf(r->err, sizeof r->err, "peer: shared memory exhausted"), -1;
         *r->go = 0;
@@ -1051,7 +1079,7 @@ static int build(struct chip_run *r) {
     if (direct && eth_impair_applies(&cfg->nic.impair, false)) { /* the cable between the chips */
         eth_cable_impair(mpipe_port(r->s[0].m, 0), &cfg->nic.impair, cfg->seed);
         eth_cable_impair(mpipe_port(r->s[1].m, 0), &cfg->nic.impair, cfg->seed);
-    } else if (eth_impair_applies(&cfg->nic.impair, false)) /* cables: all: the chip's too */
+    } else if (r->topo && eth_impair_applies(&cfg->nic.impair, false)) /* all: the chip's too */
         for (unsigned p = 0; p < r->topo->client_base; p++) {
             eth_cable_impair(switch_port(r->topo->sw, p), &cfg->nic.impair, cfg->seed);
             if (p < r->s[0].m->nports)
@@ -1482,7 +1510,24 @@ static void write_stats(struct chip_run *r, const struct totals *o, sim_time_t e
     json_key(w, "chip_nic");
     chip_nic_write_stats(r->s[0].cn, w);
     json_key(w, "switch");
-    switch_topology_write_stats(r->topo, w);
+    if (r->topo)
+        switch_topology_write_stats(r->topo, w);
+    else
+        json_null(w);
+    if (r->bridge) {
+        const struct tap_bridge_stats *b = tap_bridge_stats(r->bridge);
+        json_key(w, "tap"); /* real time: not deterministic */
+        json_object_begin(w);
+        json_kv_string(w, "device", r->cfg->cl.tap);
+        json_kv_uint(w, "rx_frames", b->rx_frames);
+        json_kv_uint(w, "tx_frames", b->tx_frames);
+        json_kv_uint(w, "rx_refused", b->rx_refused);
+        json_kv_uint(w, "tx_errors", b->tx_errors);
+        json_kv_uint(w, "paces", b->paces);
+        json_kv_uint(w, "late_paces", b->late_paces);
+        json_kv_double(w, "max_lag_us", (double)b->max_lag_ps / 1e6);
+        json_object_end(w);
+    }
     json_key(w, "chip");
     chip_write_stats(r->s[0].chip, w);
     write_links(r, end);
@@ -1543,6 +1588,17 @@ static void write_summary(struct chip_run *r, const struct totals *o, sim_time_t
         (unsigned long long)o->c.body_mismatch, (unsigned long long)o->msgs,
         (unsigned long long)o->words, (unsigned long long)o->queued,
         (unsigned long long)o->rx_credit_drops);
+    if (r->bridge) {
+        const struct tap_bridge_stats *b = tap_bridge_stats(r->bridge);
+        size_t len = strlen(r->run->summary);
+        snprintf(r->run->summary + len, sizeof r->run->summary - len,
+                 "\nreal time (TAP %s, not deterministic): %llu frames in, %llu out; the "
+                 "simulation fell behind the wall clock at %llu of %llu pacing points, by at "
+                 "most %.1f ms",
+                 r->cfg->cl.tap, (unsigned long long)b->rx_frames, (unsigned long long)b->tx_frames,
+                 (unsigned long long)b->late_paces, (unsigned long long)b->paces,
+                 (double)b->max_lag_ps / 1e9);
+    }
     if (r->cfg->wl.app == WORKLOAD_MEMCACHED) {
         struct mc_totals m;
         mc_count(r, &m);
@@ -1660,6 +1716,7 @@ static void run_free(struct chip_run *r) {
     free(r->np_rows);
     free(r->cl);
     switch_topology_destroy(r->topo);
+    tap_bridge_destroy(r->bridge);
     for (unsigned i = 0; i < 2; i++) { /* (a side build stopped early: its NULLs are fine) */
         chip_nic_destroy(r->s[i].cn);
         chip_mesh_destroy(r->s[i].cm);

@@ -17,7 +17,9 @@
  * receiver on the tiles, its transmitter on client host 0 or, with
  * nic.topology direct, on a second chip cabled to port 0, built like the
  * first, whose first application or RTC tile runs it as tile code; the
- * run's chips are `struct chip_side`s). The clients start
+ * run's chips are `struct chip_side`s; with clients.tap, no client hosts
+ * and no switch: port 0 is bridged to a Linux TAP device and the run is
+ * paced to the wall clock, sim/chip/exp/tap_bridge.h). The clients start
  * clients.start_us after every tile program's set-up; warm-up and duration
  * count from there (duration 0: until the clients are done, failing after
  * 10 s simulated without progress). The mesh's deadlock detector stops a

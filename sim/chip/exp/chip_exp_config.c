@@ -152,6 +152,20 @@ static const struct cfg_key clients_keys[] = {
                  "(mutilate's latency connections; the paper: 32); 0: none."),
     CFG_DOUBLE_KEY(struct clients_config, mc_observer_qps, "10000", 1, 1e9, "requests/s",
                    "memcached: requests per second of the observer group in all (depth 1) [A]."),
+    CFG_STRING_KEY(struct clients_config, tap, "",
+                   "A Linux TAP device (e.g. tap0, made by the caller in its network namespace) "
+                   "cabled to the chip's port 0 instead of the client hosts: real clients talk to "
+                   "the simulated chip, which is paced to the wall clock (docs/chip.md, \"Real "
+                   "clients\"; not deterministic); empty: none."),
+    CFG_STRING_KEY(struct clients_config, tap_peer_ip, "10.0.0.11",
+                   "With clients.tap: the Linux side's IPv4 address (a static neighbour of the "
+                   "chip's stacks)."),
+    CFG_STRING_KEY(struct clients_config, tap_peer_mac, "",
+                   "With clients.tap: the Linux side's MAC address (aa:bb:cc:dd:ee:ff; the TAP "
+                   "device's own), a static neighbour of the chip's stacks."),
+    CFG_UINT_KEY(struct clients_config, tap_pace_us, "10", 1, 1000000, "us",
+                 "With clients.tap: the pacing period: the simulation waits for the wall clock "
+                 "and reads the device every this much simulated time [A]."),
     CFG_BOOL_KEY(struct clients_config, netpipe_integrity, "false",
                  "netpipe: NPtcp -i: sizes from 5 without perturbation, one trial per size, a "
                  "counting payload (every echoed byte is compared in either mode); false: "
@@ -205,4 +219,35 @@ bool dlibos_config_check(const void *cfg, char *err, size_t errlen) {
 bool workload_config_check(const void *cfg, char *err, size_t errlen) {
     uint64_t sizes[WORKLOAD_FILES_MAX];
     return workload_file_sizes(cfg, sizes, err, errlen) > 0;
+}
+
+bool clients_tap_peer(const struct clients_config *c, uint32_t *ip, uint8_t mac[6], char *err,
+                      size_t errlen) {
+    unsigned a, b, d, e;
+    char tail;
+    if (sscanf(c->tap_peer_ip, "%u.%u.%u.%u%c", &a, &b, &d, &e, &tail) != 4 || a > 255 || b > 255 ||
+        d > 255 || e > 255) {
+        snprintf(err, errlen, "clients.tap_peer_ip: expected a dotted IPv4 address, found \"%s\"",
+                 c->tap_peer_ip);
+        return false;
+    }
+    *ip = a << 24 | b << 16 | d << 8 | e;
+    unsigned m[6];
+    if (sscanf(c->tap_peer_mac, "%x:%x:%x:%x:%x:%x%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
+               &tail) != 6) {
+        snprintf(err, errlen,
+                 "clients.tap_peer_mac: expected six hex bytes aa:bb:cc:dd:ee:ff (the TAP "
+                 "device's MAC), found \"%s\"",
+                 c->tap_peer_mac);
+        return false;
+    }
+    for (int i = 0; i < 6; i++) {
+        if (m[i] > 255) {
+            snprintf(err, errlen, "clients.tap_peer_mac: a byte over ff in \"%s\"",
+                     c->tap_peer_mac);
+            return false;
+        }
+        mac[i] = (uint8_t)m[i];
+    }
+    return true;
 }

@@ -59,7 +59,13 @@ struct clients_config {
     double mc_qps, mc_get_frac, mc_observer_qps;
     uint64_t mc_depth, mc_observer_conns;
     int mc_dist, mc_ia; /* enum mcload_dist, enum mcload_ia */
+    /* a TAP device bridged to the chip's port 0, real time (empty: none) */
+    char *tap, *tap_peer_ip, *tap_peer_mac;
+    uint64_t tap_pace_us;
 };
+/* clients.tap_peer_ip and _mac parsed; false with a message naming the key. */
+bool clients_tap_peer(const struct clients_config *c, uint32_t *ip, uint8_t mac[6], char *err,
+                      size_t errlen);
 extern const char *const mc_dist_names[];
 extern const char *const mc_ia_names[];
 
