@@ -17,8 +17,10 @@ determinism:  the same config and seed twice: summary.json identical but
               for the host section; another seed differs.
 refusals:     a layout whose stack tiles do not match nic.mpipe.rings, a
               layout file that does not exist and a pcap port the kind does
-              not have, and files that do not fit a process heap are refused
-              before the run (exit 2) naming the key.
+              not have, files that do not fit a process heap, and keys the
+              chosen workload or mode would ignore (memcached's, NetPIPE's,
+              the TAP bridge's, the files with NetPIPE) are refused before
+              the run (exit 2) naming the key.
 (files also captures client0's port: nic.pcap_ports writes client0.pcap.)
 c15:          ACKs while the application is busy (workload.busy_ns 1 ms,
               stack.delack_us 0): under DLibOS (d12-all) the network tile
@@ -157,7 +159,18 @@ def refusals_case(tmp):
     p = run(os.path.join(tmp, "d"), "workload.files=1073741824,1073741824", expect=2)
     if "workload.files: expected the files to take at most half of a process heap" not in p.stderr:
         sys.exit("files larger than the heap: not refused:\n" + p.stderr)
-    print("refused: rings mismatch, missing layout, unknown pcap port, files over the heap")
+    # keys the chosen workload or mode would ignore
+    for i, (key, applies) in enumerate([("clients.mc_qps=5", "workload.app memcached"),
+                                        ("workload.netpipe_mode=nocopy", "workload.app netpipe"),
+                                        ("clients.tap_pace_us=50", "clients.tap set")]):
+        p = run(os.path.join(tmp, f"e{i}"), key, expect=2)
+        if f"{key.split('=')[0]}: applies only with {applies}" not in p.stderr:
+            sys.exit(f"{key} on the http workload: not refused:\n" + p.stderr)
+    p = run(os.path.join(tmp, "f"), "workload.app=netpipe", "workload.files=64", expect=2)
+    if "workload.files: applies only with workload.app http or http-client" not in p.stderr:
+        sys.exit("workload.files with netpipe: not refused:\n" + p.stderr)
+    print("refused: rings mismatch, missing layout, unknown pcap port, files over the heap, keys "
+          "the workload or mode would ignore")
 
 
 def stats(out):

@@ -198,6 +198,7 @@ static bool check_config(const struct chip_cfg *c, struct layout **out, char *er
     if (!nic_config_check(&c->nic, err, len) || !check_pcap(c, err, len) ||
         !eth_impair_check(&c->nic.impair, err, len) || !stack_config_check(&c->stack, err, len) ||
         !dlibos_config_check(&c->dl, err, len) || !workload_config_check(&c->wl, err, len) ||
+        !chip_keys_apply(&c->wl, &c->cl, err, len) ||
         !cache_mesh_check(c->noc.width, c->noc.height, err, len))
         return false;
     struct cfg_errors e = {0};

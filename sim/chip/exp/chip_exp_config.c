@@ -251,3 +251,66 @@ bool clients_tap_peer(const struct clients_config *c, uint32_t *ip, uint8_t mac[
     }
     return true;
 }
+
+/* The first key of ks[0..n) whose value differs from its default. */
+struct key_diff {
+    const char *key;
+    bool differs;
+};
+static const char *first_set(const struct key_diff *ks, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (ks[i].differs) return ks[i].key;
+    return NULL;
+}
+
+bool chip_keys_apply(const struct workload_config *w, const struct clients_config *cl, char *err,
+                     size_t errlen) {
+    struct workload_config dw;
+    struct clients_config dc;
+    memset(&dw, 0, sizeof dw);
+    memset(&dc, 0, sizeof dc);
+    cfg_defaults(&workload_config_section, &dw);
+    cfg_defaults(&clients_config_section, &dc);
+    const struct key_diff mc[] = {
+        {"workload.mcd_hashpower", w->mcd_hashpower != dw.mcd_hashpower},
+        {"workload.mcd_lock_power", w->mcd_lock_power != dw.mcd_lock_power},
+        {"workload.mcd_memory_mb", w->mcd_memory_mb != dw.mcd_memory_mb},
+        {"workload.mcd_records", w->mcd_records != dw.mcd_records},
+        {"workload.mcd_key_size", w->mcd_key_size != dw.mcd_key_size},
+        {"workload.mcd_value_size", w->mcd_value_size != dw.mcd_value_size},
+        {"clients.mc_qps", cl->mc_qps != dc.mc_qps},
+        {"clients.mc_depth", cl->mc_depth != dc.mc_depth},
+        {"clients.mc_get_frac", cl->mc_get_frac != dc.mc_get_frac},
+        {"clients.mc_dist", cl->mc_dist != dc.mc_dist},
+        {"clients.mc_ia", cl->mc_ia != dc.mc_ia},
+        {"clients.mc_observer_conns", cl->mc_observer_conns != dc.mc_observer_conns},
+        {"clients.mc_observer_qps", cl->mc_observer_qps != dc.mc_observer_qps}};
+    const struct key_diff np[] = {
+        {"workload.netpipe_mode", w->netpipe_mode != dw.netpipe_mode},
+        {"clients.netpipe_max_bytes", cl->netpipe_max_bytes != dc.netpipe_max_bytes},
+        {"clients.netpipe_repeats", cl->netpipe_repeats != dc.netpipe_repeats},
+        {"clients.netpipe_integrity", cl->netpipe_integrity != dc.netpipe_integrity}};
+    const struct key_diff tap[] = {
+        {"clients.tap_peer_ip", strcmp(cl->tap_peer_ip, dc.tap_peer_ip) != 0},
+        {"clients.tap_peer_mac", strcmp(cl->tap_peer_mac, dc.tap_peer_mac) != 0},
+        {"clients.tap_pace_us", cl->tap_pace_us != dc.tap_pace_us}};
+    const struct key_diff http[] = {{"workload.files", strcmp(w->files, dw.files) != 0}};
+    const char *k = NULL, *what = NULL;
+    if (w->app != WORKLOAD_MEMCACHED && (k = first_set(mc, sizeof mc / sizeof mc[0])))
+        what = "workload.app memcached";
+    else if (w->app != WORKLOAD_NETPIPE && (k = first_set(np, sizeof np / sizeof np[0])))
+        what = "workload.app netpipe";
+    else if (!cl->tap[0] && (k = first_set(tap, sizeof tap / sizeof tap[0])))
+        what = "clients.tap set";
+    else if ((w->app == WORKLOAD_NETPIPE || w->app == WORKLOAD_MEMCACHED) &&
+             (k = first_set(http, sizeof http / sizeof http[0])))
+        what = "workload.app http or http-client";
+    if (k && !strcmp(what, "clients.tap set"))
+        snprintf(err, errlen, "%s: applies only with clients.tap set: remove it", k);
+    else if (k)
+        snprintf(err, errlen, "%s: applies only with %s (workload.app is %s): remove it", k, what,
+                 workload_app_names[w->app]);
+    cfg_release(&workload_config_section, &dw);
+    cfg_release(&clients_config_section, &dc);
+    return k == NULL;
+}

@@ -63,6 +63,11 @@ struct clients_config {
     char *tap, *tap_peer_ip, *tap_peer_mac;
     uint64_t tap_pace_us;
 };
+/* Keys set (to other than their defaults) that the chosen workload.app or
+ * mode would ignore: false with a message naming the first one and what it
+ * applies to (a key a user sets takes effect or is refused). */
+bool chip_keys_apply(const struct workload_config *w, const struct clients_config *cl, char *err,
+                     size_t errlen);
 /* clients.tap_peer_ip and _mac parsed; false with a message naming the key. */
 bool clients_tap_peer(const struct clients_config *c, uint32_t *ip, uint8_t mac[6], char *err,
                       size_t errlen);
