@@ -104,6 +104,8 @@ struct chip_run {
     unsigned nsides;
     struct switch_topology *topo;
     struct tap_bridge *bridge; /* clients.tap: real clients on port 0 (no hosts, no switch) */
+    uint32_t tap_ip;           /* ... and the Linux side's address (clients.tap_peer_*) */
+    uint8_t tap_mac[6];
     struct client *cl;
     unsigned ncl;
     /* files (host copies for the clients' checks; the tiles' are in heaps) */
@@ -676,8 +678,8 @@ static void stack_params(struct chip_run *r, struct chip_side *sd, struct stk_ti
         memcpy(nb[r->ncl].mac, other->mac, 6);
     }
     if (nb && r->bridge) { /* the TAP device's side */
-        char err[160];
-        clients_tap_peer(&cfg->cl, &nb[nn - 1].ip, nb[nn - 1].mac, err, sizeof err);
+        nb[nn - 1].ip = r->tap_ip;
+        memcpy(nb[nn - 1].mac, r->tap_mac, 6);
     }
     st->neigh = nb;
     st->nneigh = nb ? nn : 0;
@@ -832,6 +834,12 @@ static int start_tiles(struct chip_run *r, struct chip_side *sd) {
 
 /* ---- run ---- */
 
+/* The application instance of tile t of chip sd (an application or RTC
+ * tile's; NULL for other tiles). */
+static void *app_inst(const struct chip_side *sd, unsigned t) {
+    return sd->app[t] ? sd->app[t]->inst : sd->rtc[t] ? sd->rtc[t]->inst : NULL;
+}
+
 /* netpipe: the NetPIPE client, on client host 0 or (nic.topology direct)
  * on the peer chip's first application (or RTC) tile; NULL if none. */
 static const struct netpipe_client *np_client(const struct chip_run *r) {
@@ -842,7 +850,7 @@ static const struct netpipe_client *np_client(const struct chip_run *r) {
         const struct chip_app *a = sd->app[t]   ? sd->app[t]->app
                                    : sd->rtc[t] ? sd->rtc[t]->app
                                                 : NULL;
-        const void *inst = sd->app[t] ? sd->app[t]->inst : sd->rtc[t] ? sd->rtc[t]->inst : NULL;
+        const void *inst = app_inst(sd, t);
         if (a == &chip_app_netpipe_client && inst)
             return ((const struct chip_app_netpipe_client_inst *)inst)->c;
     }
@@ -859,7 +867,7 @@ static const struct netpipe_client_stats *np_client_stats(const struct chip_run 
 /* The client of tile t (workload.app http-client), or NULL. */
 static const struct httpc *tile_client(const struct chip_run *r, unsigned t) {
     if (r->cfg->wl.app != WORKLOAD_HTTP_CLIENT) return NULL;
-    return r->s[0].app[t] ? r->s[0].app[t]->inst : r->s[0].rtc[t] ? r->s[0].rtc[t]->inst : NULL;
+    return app_inst(&r->s[0], t);
 }
 
 static bool clients_quiet(const struct chip_run *r) {
@@ -1047,7 +1055,9 @@ static int build(struct chip_run *r) {
     if (tap) { /* real clients on port 0, no switch */
         r->bridge = tap_bridge_create(e, &cfg->nic.eth, cfg->cl.tap, SIM_US(cfg->cl.tap_pace_us),
                                       r->err, sizeof r->err);
-        if (!r->bridge) return -1;
+        if (!r->bridge ||
+            !clients_tap_peer(&cfg->cl, &r->tap_ip, r->tap_mac, r->err, sizeof r->err))
+            return -1;
         eth_cable_connect(mpipe_port(r->s[0].m, 0), tap_bridge_port(r->bridge));
     } else {
         struct mpipe *ms[2] = {r->s[0].m, direct ? r->s[1].m : NULL};
@@ -1100,29 +1110,85 @@ static sim_time_t simulate(struct chip_run *r) {
 
 /* ---- results ---- */
 
+/* dst += src, counter by counter, for counter structs made only of
+ * uint64_t fields (httpc_stats, mcload_stats, mcd_stats, netpipe_stats,
+ * mcd_store_stats). */
+static void add_counters(void *dst, const void *src, size_t bytes) {
+    uint64_t *d = dst;
+    const uint64_t *x = src;
+    for (size_t i = 0; i < bytes / sizeof(uint64_t); i++) d[i] += x[i];
+}
+
+/* memcached: the hosts' load results merged (their histograms added), the
+ * observer's (host 0), the clients' counters summed, and the servers'. */
+struct mc_totals {
+    bool ok; /* the merged histograms could be made */
+    struct lathist lat, svc;
+    double qps, offered;
+    uint64_t measured, incomplete;
+    struct mcload_stats st; /* load and observer groups, all hosts */
+    struct mcload_result obs;
+    struct mcd_stats srv;
+    struct mcd_store_stats store;
+};
+
+static void mc_count(const struct chip_run *r, struct mc_totals *m) {
+    memset(m, 0, sizeof *m);
+    m->ok = lathist_init(&m->lat, LATHIST_SUB_BITS, NULL);
+    m->ok = lathist_init(&m->svc, LATHIST_SUB_BITS, NULL) && m->ok;
+    for (unsigned i = 0; i < r->ncl; i++) {
+        if (!r->cl[i].mc) continue;
+        const struct mcload *c = mcload_host_client(r->cl[i].mc);
+        struct mcload_result x;
+        mcload_result(c, MCLOAD_LOAD, &x);
+        m->qps += x.qps;
+        m->offered += x.offered_qps;
+        m->measured += x.measured;
+        m->incomplete += x.incomplete;
+        if (m->ok) {
+            lathist_merge(&m->lat, mcload_hist(c, MCLOAD_LOAD, false));
+            lathist_merge(&m->svc, mcload_hist(c, MCLOAD_LOAD, true));
+        }
+        add_counters(&m->st, mcload_stats(c, MCLOAD_LOAD), sizeof m->st);
+        add_counters(&m->st, mcload_stats(c, MCLOAD_OBS), sizeof m->st);
+        if (i == 0) mcload_result(c, MCLOAD_OBS, &m->obs);
+    }
+    for (unsigned t = 0; t < r->ntiles; t++)
+        if (app_inst(&r->s[0], t))
+            add_counters(&m->srv, mcd_stats(app_inst(&r->s[0], t)), sizeof m->srv);
+    for (unsigned p = 0; p < LAYOUT_MAX_TILES; p++) {
+        if (!r->store[p]) continue;
+        struct mcd_store_stats x;
+        mcd_store_stats(r->store[p], &x);
+        add_counters(&m->store, &x, sizeof x);
+    }
+}
+
+static void mc_free(struct mc_totals *m) {
+    if (!m->ok) return;
+    lathist_fini(&m->lat);
+    lathist_fini(&m->svc);
+}
+
 struct totals {
     struct httpc_stats c;
+    struct mc_totals mc; /* workload.app memcached (counted once, freed by totals_free) */
     uint64_t events, commands, not_owner, bad_pointer, rx_credit_drops, cmd_errors;
     uint64_t msgs, words, queued, lost, app_failed, stack_failed;
     uint64_t waiting; /* destinations with messages still queued for credits at the end */
     uint64_t drv_rx_no_desc, drv_tx_drops;
 };
 
-static void add_client_stats(struct httpc_stats *a, const struct httpc_stats *b) {
-    const uint64_t *s = (const uint64_t *)b;
-    uint64_t *d = (uint64_t *)a;
-    for (size_t i = 0; i < sizeof *a / sizeof(uint64_t); i++) d[i] += s[i];
-}
-
 static const struct stk_tile *stack_tile(const struct chip_run *r, unsigned t) {
     return r->s[0].rtc[t] ? &r->s[0].rtc[t]->st : r->s[0].net[t] ? &r->s[0].net[t]->st : NULL;
 }
 
 static void count(const struct chip_run *r, struct totals *o) {
+    if (r->cfg->wl.app == WORKLOAD_MEMCACHED) mc_count(r, &o->mc);
     for (unsigned i = 0; i < r->ncl; i++)
-        if (r->cl[i].c) add_client_stats(&o->c, httpc_stats(r->cl[i].c));
+        if (r->cl[i].c) add_counters(&o->c, httpc_stats(r->cl[i].c), sizeof o->c);
     for (unsigned t = 0; t < r->ntiles; t++)
-        if (tile_client(r, t)) add_client_stats(&o->c, httpc_stats(tile_client(r, t)));
+        if (tile_client(r, t)) add_counters(&o->c, httpc_stats(tile_client(r, t)), sizeof o->c);
     for (unsigned t = 0; t < r->ntiles; t++) {
         const struct dmsg_port *p = NULL;
         if (r->s[0].net[t]) {
@@ -1281,25 +1347,21 @@ static struct rate window_rate(const struct chip_run *r, const struct totals *o,
 /* netpipe: the server instances' counters, summed over the tiles. */
 static struct netpipe_stats np_server_stats(const struct chip_run *r) {
     struct netpipe_stats s = {0};
-    for (unsigned t = 0; t < r->ntiles; t++) {
-        const void *inst = r->s[0].app[t]   ? r->s[0].app[t]->inst
-                           : r->s[0].rtc[t] ? r->s[0].rtc[t]->inst
-                                            : NULL;
-        if (!inst) continue;
-        const struct netpipe_stats *x = netpipe_stats(inst);
-        s.conns += x->conns;
-        s.sizes_done += x->sizes_done;
-        s.bytes_echoed += x->bytes_echoed;
-        s.bytes_copied += x->bytes_copied;
-        s.protocol_errors += x->protocol_errors;
-        s.no_memory += x->no_memory;
-        s.completed += x->completed;
-    }
+    for (unsigned t = 0; t < r->ntiles; t++)
+        if (app_inst(&r->s[0], t)) add_counters(&s, netpipe_stats(app_inst(&r->s[0], t)), sizeof s);
     return s;
 }
 
 static double np_mbps(const struct np_row *x) {
     return x->one_way_ps ? (double)x->bytes * 8.0 / ((double)x->one_way_ps / 1e12) / 1e6 : 0.0;
+}
+
+/* The row of the highest rate (0 when there is none). */
+static size_t np_peak(const struct chip_run *r) {
+    size_t peak = 0;
+    for (size_t i = 1; i < r->np_n; i++)
+        if (np_mbps(&r->np_rows[i]) > np_mbps(&r->np_rows[peak])) peak = i;
+    return peak;
 }
 
 /* netpipe: netpipe.csv (NPtcp's -o columns: bytes, Mb/s, one-way time) and
@@ -1329,9 +1391,7 @@ static void write_netpipe(struct chip_run *r, struct json_writer *w) {
     json_kv_uint(w, "server_bytes_echoed", s.bytes_echoed);
     json_kv_uint(w, "server_bytes_copied", s.bytes_copied);
     json_kv_uint(w, "server_no_memory", s.no_memory);
-    size_t peak = 0;
-    for (size_t i = 1; i < r->np_n; i++)
-        if (np_mbps(&r->np_rows[i]) > np_mbps(&r->np_rows[peak])) peak = i;
+    size_t peak = np_peak(r);
     if (r->np_n) {
         json_kv_uint(w, "first_size_bytes", r->np_rows[0].bytes);
         json_kv_double(w, "first_size_one_way_ns", (double)r->np_rows[0].one_way_ps / 1e3);
@@ -1342,71 +1402,6 @@ static void write_netpipe(struct chip_run *r, struct json_writer *w) {
         json_kv_double(w, "peak_mbps", NAN);
     }
     json_object_end(w);
-}
-
-/* memcached: the hosts' load results merged (their histograms added), the
- * observer's (host 0), the clients' counters summed, and the servers'. */
-struct mc_totals {
-    bool ok; /* the merged histograms could be made */
-    struct lathist lat, svc;
-    double qps, offered;
-    uint64_t measured, incomplete;
-    struct mcload_stats st; /* load and observer groups, all hosts */
-    struct mcload_result obs;
-    struct mcd_stats srv;
-    struct mcd_store_stats store;
-};
-
-static void mc_add_stats(struct mcload_stats *a, const struct mcload_stats *b) {
-    const uint64_t *x = (const uint64_t *)b;
-    uint64_t *y = (uint64_t *)a;
-    for (size_t i = 0; i < sizeof *a / sizeof(uint64_t); i++) y[i] += x[i];
-}
-
-static void mc_count(struct chip_run *r, struct mc_totals *m) {
-    memset(m, 0, sizeof *m);
-    m->ok = lathist_init(&m->lat, LATHIST_SUB_BITS, NULL);
-    m->ok = lathist_init(&m->svc, LATHIST_SUB_BITS, NULL) && m->ok;
-    for (unsigned i = 0; i < r->ncl; i++) {
-        if (!r->cl[i].mc) continue;
-        const struct mcload *c = mcload_host_client(r->cl[i].mc);
-        struct mcload_result x;
-        mcload_result(c, MCLOAD_LOAD, &x);
-        m->qps += x.qps;
-        m->offered += x.offered_qps;
-        m->measured += x.measured;
-        m->incomplete += x.incomplete;
-        if (m->ok) {
-            lathist_merge(&m->lat, mcload_hist(c, MCLOAD_LOAD, false));
-            lathist_merge(&m->svc, mcload_hist(c, MCLOAD_LOAD, true));
-        }
-        mc_add_stats(&m->st, mcload_stats(c, MCLOAD_LOAD));
-        mc_add_stats(&m->st, mcload_stats(c, MCLOAD_OBS));
-        if (i == 0) mcload_result(c, MCLOAD_OBS, &m->obs);
-    }
-    for (unsigned t = 0; t < r->ntiles; t++) {
-        void *inst = r->s[0].app[t]   ? r->s[0].app[t]->inst
-                     : r->s[0].rtc[t] ? r->s[0].rtc[t]->inst
-                                      : NULL;
-        if (!inst) continue;
-        const uint64_t *x = (const uint64_t *)mcd_stats(inst);
-        uint64_t *y = (uint64_t *)&m->srv;
-        for (size_t i = 0; i < sizeof m->srv / sizeof(uint64_t); i++) y[i] += x[i];
-    }
-    for (unsigned p = 0; p < LAYOUT_MAX_TILES; p++) {
-        if (!r->store[p]) continue;
-        struct mcd_store_stats x;
-        mcd_store_stats(r->store[p], &x);
-        const uint64_t *a = (const uint64_t *)&x;
-        uint64_t *b = (uint64_t *)&m->store;
-        for (size_t i = 0; i < sizeof x / sizeof(uint64_t); i++) b[i] += a[i];
-    }
-}
-
-static void mc_free(struct mc_totals *m) {
-    if (!m->ok) return;
-    lathist_fini(&m->lat);
-    lathist_fini(&m->svc);
 }
 
 /* A latency object: count and quantiles in ns (null when empty). */
@@ -1424,9 +1419,8 @@ static void write_lat(struct json_writer *w, const char *key, const struct lathi
     json_object_end(w);
 }
 
-static void write_memcached(struct chip_run *r, struct json_writer *w) {
-    struct mc_totals m;
-    mc_count(r, &m);
+static void write_memcached(const struct mc_totals *mt, struct json_writer *w) {
+    const struct mc_totals m = *mt;
     json_key(w, "memcached");
     json_object_begin(w);
     json_kv_double(w, "qps", m.qps);
@@ -1481,7 +1475,6 @@ static void write_memcached(struct chip_run *r, struct json_writer *w) {
     json_kv_uint(w, "pages_used", m.store.pages_used);
     json_object_end(w);
     json_object_end(w);
-    mc_free(&m);
 }
 
 static void write_stats(struct chip_run *r, const struct totals *o, sim_time_t end) {
@@ -1505,7 +1498,7 @@ static void write_stats(struct chip_run *r, const struct totals *o, sim_time_t e
     json_kv_uint(w, "ack_retransmitted", r->acks.retransmitted);
     write_clients(o, w);
     if (r->cfg->wl.app == WORKLOAD_NETPIPE) write_netpipe(r, w);
-    if (r->cfg->wl.app == WORKLOAD_MEMCACHED) write_memcached(r, w);
+    if (r->cfg->wl.app == WORKLOAD_MEMCACHED) write_memcached(&o->mc, w);
     write_udn(r, o, w);
     write_tiles(r, w);
     json_key(w, "chip_nic");
@@ -1601,8 +1594,7 @@ static void write_summary(struct chip_run *r, const struct totals *o, sim_time_t
                  (double)b->max_lag_ps / 1e9);
     }
     if (r->cfg->wl.app == WORKLOAD_MEMCACHED) {
-        struct mc_totals m;
-        mc_count(r, &m);
+        const struct mc_totals m = o->mc;
         size_t len = strlen(r->run->summary);
         char lat[128] = "latency none (no request measured)", obs[128] = "";
         if (m.ok && m.lat.count)
@@ -1617,7 +1609,6 @@ static void write_summary(struct chip_run *r, const struct totals *o, sim_time_t
                  m.qps, m.offered, lat, obs, (unsigned long long)m.st.hits,
                  (unsigned long long)m.st.misses, (unsigned long long)m.st.server_errors,
                  (unsigned long long)m.st.protocol_errors);
-        mc_free(&m);
     }
     if (r->cfg->wl.app == WORKLOAD_NETPIPE) {
         const struct netpipe_client_stats *c = np_client_stats(r);
@@ -1630,9 +1621,7 @@ static void write_summary(struct chip_run *r, const struct totals *o, sim_time_t
                      (unsigned long long)c->mismatched_bytes);
             return;
         }
-        size_t peak = 0;
-        for (size_t i = 1; i < r->np_n; i++)
-            if (np_mbps(&r->np_rows[i]) > np_mbps(&r->np_rows[peak])) peak = i;
+        size_t peak = np_peak(r);
         snprintf(p, room,
                  "\nNetPIPE (%s, from %s): %llu sizes%s; one way %.2f us at %llu B; peak %.0f "
                  "Mb/s at %llu B; mismatched bytes %llu (netpipe.csv)",
@@ -1675,9 +1664,7 @@ static const char *run_failure(struct chip_run *r, const struct totals *o) {
                "errors and the stack counters";
     if (o->c.body_mismatch) return "a response body differed from the file served";
     if (r->cfg->wl.app == WORKLOAD_MEMCACHED) {
-        struct mc_totals m;
-        mc_count(r, &m);
-        mc_free(&m);
+        const struct mc_totals m = o->mc;
         if (m.st.protocol_errors || m.st.server_errors || m.st.connect_failed ||
             m.st.closed_by_server) {
             snprintf(
@@ -1788,6 +1775,7 @@ static int chip_exp_run(struct exp_run *run) {
         fail(&r, "chip: %s%s", why, "");
         rc = TSR_EXIT_RUN_FAILED;
     }
+    mc_free(&o.mc);
     run_free(&r);
     return rc;
 }
