@@ -47,7 +47,7 @@ void stk_config_default(struct stk_config *c) {
     c->rto_max = 60 * STK_SEC;    /* RFC 6298 2.5 */
     c->delack = 40 * STK_MS;      /* Linux TCP_DELACK_MIN; RFC 5681 allows <= 500 ms */
     c->time_wait = 60 * STK_SEC;  /* Linux TCP_TIMEWAIT_LEN */
-    c->time_wait_max = 4096;      /* 48 bytes each; the oldest is recycled when full */
+    c->time_wait_max = 4096;      /* 56 bytes each; the oldest is recycled when full */
     c->fin_wait2 = 60 * STK_SEC;  /* Linux tcp_fin_timeout */
     c->syn_retries = 6;
     c->keepalive = false;               /* RFC 1122 4.2.3.6: MUST default to off */
@@ -56,6 +56,8 @@ void stk_config_default(struct stk_config *c) {
     c->keepalive_probes = 9;            /* Linux tcp_keepalive_probes */
     c->data_retries = 15;
     c->init_cwnd_segs = 0;
+    c->sack = true;       /* RFC 2018; every current host stack offers it */
+    c->timestamps = true; /* RFC 7323; as Linux, FreeBSD and Windows do by default */
     c->ephemeral_lo = 32768;
     c->ephemeral_hi = 60999;
 }

@@ -38,9 +38,10 @@
  * connection's slot is recycled only after cleanup has been delivered and the
  * TCP state has reached CLOSED.
  *
- * Left out: IP options and fragment reassembly, IPv6, TCP timestamps/PAWS,
- * SACK, Nagle, urgent data (the URG bit is ignored), SYN cookies,
- * path MTU discovery, ICMP errors to TCP.
+ * Left out: IP options and fragment reassembly, IPv6, Nagle, urgent data
+ * (the URG bit is ignored), SYN cookies, path MTU discovery, ICMP errors to
+ * TCP, RACK-TLP and the SACK rescue retransmission (RFC 6675 NextSeg rules
+ * 3-4).
  *
  * Modules (a .c with its .h; a header without a .c is a module of its own),
  * top down; each includes and calls only modules below it, never up:
@@ -49,7 +50,8 @@
  *   stk                this API: instance, stk_input/stk_poll, dispatch
  *   tcp                TCP lifecycle, work-list drain and events, commands
  *   tcp_in, tcp_timer  segment arrival; timer expiry
- *   tcp_out            segment emission
+ *   tcp_out            segment emission, RFC 6675 loss recovery's sending
+ *   tcp_sack, tcp_opt  SACK scoreboard; options and the timestamp clock
  *   tcb                connection table, hash, timers arming, events
  *   ip                 Ethernet, ARP, IPv4, ICMP echo; ip_output
  *   seg, work          segment-reference pool and rx buffer refs; work list

@@ -109,6 +109,11 @@ struct stk_config {
     stk_time_t keepalive_idle, keepalive_intvl;
     unsigned keepalive_probes;
     uint32_t init_cwnd_segs; /* 0: RFC 5681 formula */
+    /* Options offered in SYNs and used when the peer offers them too:
+     * selective acknowledgments (RFC 2018) with SACK-based loss recovery
+     * (RFC 6675) and DSACK (RFC 2883); timestamps (RFC 7323: RTT
+     * measurement, PAWS) with Eifel undo of spurious retransmits (RFC 3522). */
+    bool sack, timestamps;
     uint16_t ephemeral_lo, ephemeral_hi;
     struct stk_alloc alloc; /* the instance's memory (zeroed: the default) */
 };
@@ -131,7 +136,9 @@ struct stk_config {
     X(tcp_established) X(tcp_data_segs_out) X(tcp_data_segs_in) X(tcp_acks_out) \
     X(tcp_dupacks_rx) X(tcp_send_no_seg) X(tcp_bad_id) X(tcp_time_wait_reuse) \
     X(tcp_time_wait_recycled) X(tcp_time_wait_acks) X(tcp_keepalive_probes) \
-    X(tcp_keepalive_drop) X(tcp_send_over_share)
+    X(tcp_keepalive_drop) X(tcp_send_over_share) X(tcp_sack_recovery) X(tcp_sack_blocks_rx) \
+    X(tcp_sack_reneging) X(tcp_dsack_rx) X(tcp_dsack_sent) X(tcp_paws_drop) X(tcp_ts_missing_drop) \
+    X(tcp_spurious_undo) X(tcp_reorder_seen)
 // clang-format on
 
 struct stk_counters {
@@ -163,6 +170,8 @@ struct stk_tcp_info {
     uint32_t snd_una, snd_nxt, snd_wnd, rcv_nxt, rcv_wnd;
     uint32_t cwnd, ssthresh, mss;
     uint8_t snd_wscale, rcv_wscale;
+    bool sack, timestamps; /* negotiated */
+    uint32_t dupthresh;    /* segments (raised by reordering) */
     stk_time_t srtt, rto;
     uint64_t unacked_app_bytes; /* queued by send, not yet acknowledged */
     uint64_t rx_held_bytes;     /* received, not yet returned by recv_done */

@@ -13,6 +13,8 @@
 #include "stack/stk_defs.h"
 #include "stack/twheel.h"
 
+#include <string.h>
+
 #define STK_ETH_HLEN 14
 #define STK_IP_HLEN 20
 #define STK_TCP_HLEN 20
@@ -21,26 +23,35 @@
 #define STK_MAX_LISTENERS 32
 #define STK_IOV_BATCH 64
 #define STK_NIL UINT32_MAX
+#define STK_SB_MAX 16   /* SACK scoreboard ranges per connection */
+#define STK_DUPTHRESH 3 /* RFC 5681 / RFC 6675 DupThresh, raised by reordering */
+#define STK_DUPTHRESH_MAX 64
 
 #define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
 #define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
 #define SEQ_GT(a, b) SEQ_LT(b, a)
 #define SEQ_GEQ(a, b) SEQ_LEQ(b, a)
 
-/* Network byte order. */
-static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+/* Network byte order: one load or store each (a byte-wise build of the
+ * value would be merged by the native compiler but not in instrumented
+ * tile code, whose every store is a hook). */
+static inline uint16_t rd16(const uint8_t *p) {
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return __builtin_bswap16(v);
+}
 static inline uint32_t rd32(const uint8_t *p) {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return __builtin_bswap32(v);
 }
 static inline void wr16(uint8_t *p, uint16_t v) {
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
+    v = __builtin_bswap16(v);
+    memcpy(p, &v, 2);
 }
 static inline void wr32(uint8_t *p, uint32_t v) {
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
+    v = __builtin_bswap32(v);
+    memcpy(p, &v, 4);
 }
 static inline uint32_t umin(uint32_t a, uint32_t b) { return a < b ? a : b; }
 static inline uint32_t umax(uint32_t a, uint32_t b) { return a > b ? a : b; }
@@ -115,6 +126,33 @@ struct stk_tcb {
     stk_time_t last_rx;         /* last segment from the peer (keep-alive) */
     unsigned keep_probes;       /* unanswered keep-alive probes */
 
+    /* options (tcp_opt.c): negotiated from cfg.sack / cfg.timestamps and
+     * the peer's SYN */
+    bool sack_ok, ts_ok;
+    uint32_t ts_recent;      /* RFC 7323 TS.Recent */
+    stk_time_t ts_recent_at; /* when TS.Recent was set (24-day rule) */
+    uint32_t last_ack_sent;  /* RFC 7323 Last.ACK.sent */
+    uint32_t ts_off;         /* our TSval offset for this 4-tuple */
+    /* receiver side of SACK: the latest out-of-order arrival (first block,
+     * RFC 2018 4) and a pending duplicate report (RFC 2883) */
+    uint32_t ooo_last;
+    bool dsack_pending;
+    uint32_t dsack_l, dsack_r;
+    /* sender side (tcp_sack.c): the scoreboard, sorted and disjoint, every
+     * range above SND.UNA; RFC 6675 HighRxt and DupThresh */
+    uint8_t sb_n;
+    bool rto_recovery; /* in_recovery after an RTO: every unSACKed byte is lost */
+    bool sack_kick;    /* the episode's first retransmission goes regardless of cwnd */
+    struct stk_sack_range {
+        uint32_t l, r;
+    } sb[STK_SB_MAX];
+    uint32_t high_rxt, dupthresh;
+    uint32_t lt_bytes; /* sent by Limited Transmit since the last new ACK */
+    /* Eifel undo (RFC 3522, response of RFC 4015): the TSval of the first
+     * retransmission of an episode and the window before it */
+    bool undo_armed;
+    uint32_t undo_tsval, undo_cwnd, undo_ssthresh;
+
     uint8_t ev;
     bool on_work;
     uint32_t work_next;
@@ -128,6 +166,8 @@ struct stk_tw {
     uint32_t snd_nxt, rcv_nxt;
     uint16_t wnd; /* window field of our ACKs */
     uint8_t rcv_wscale;
+    bool ts_ok;            /* timestamps were in use: our ACKs carry them */
+    uint32_t ts_recent;    /* the peer's last TSval (RFC 6191 reuse) */
     uint32_t hnext;        /* hash chain or free list: index or STK_NIL */
     uint32_t older, newer; /* age list (also expiry order) */
     stk_time_t expires;
@@ -169,6 +209,7 @@ struct stk {
     struct stk_listener listeners[STK_MAX_LISTENERS];
     uint16_t next_port;
     bool draining;
+    uint32_t ts_secret; /* tcp_opt.c: keys the per-4-tuple TSval offset */
 
     /* seg.c */
     struct stk_seg *segs;

@@ -151,6 +151,7 @@ struct stk_tcb *tcb_alloc(struct stk *s) {
     twheel_entry_init(&c->t_keep);
     c->rto = s->cfg.rto_initial;
     c->ssthresh = 0x7fffffff;
+    c->dupthresh = STK_DUPTHRESH;
     return c;
 }
 
@@ -324,6 +325,8 @@ void tw_from_tcb(struct stk *s, struct stk_tcb *c) {
     w->snd_nxt = c->snd_max;
     w->rcv_nxt = c->rcv_nxt;
     w->rcv_wscale = c->rcv_wscale;
+    w->ts_ok = c->ts_ok;
+    w->ts_recent = c->ts_recent;
     uint32_t wnd = SEQ_GT(c->rcv_adv, c->rcv_nxt) ? (c->rcv_adv - c->rcv_nxt) >> c->rcv_wscale : 0;
     w->wnd = (uint16_t)umin(wnd, 65535);
     w->expires = s->now + s->cfg.time_wait;
@@ -338,4 +341,12 @@ void tw_expire(struct stk *s) {
     while (s->tw_oldest != STK_NIL && s->tws[s->tw_oldest].expires <= s->now)
         tw_drop(s, &s->tws[s->tw_oldest]);
     tw_arm(s);
+}
+
+uint32_t tcb_dupthresh(const struct stk_tcb *c) {
+    uint32_t out = c->snd_max - c->snd_una;
+    uint32_t oseg = (out + c->mss - 1) / c->mss;
+    uint32_t end = tcb_data_end(c) + (c->fin_pending && !c->fin_sent ? 1u : 0u);
+    if (oseg >= 4 || SEQ_LT(c->snd_max, end) || oseg < 2) return c->dupthresh;
+    return umin(c->dupthresh, oseg - 1); /* RFC 5827 Early Retransmit */
 }

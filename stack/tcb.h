@@ -64,6 +64,10 @@ void tw_expire(struct stk *s);
 
 /* Sequence number after the last queued byte (synchronized states). */
 uint32_t tcb_data_end(const struct stk_tcb *c);
+/* DupThresh now: c->dupthresh, lowered to the outstanding segments less
+ * one when fewer than 4 are outstanding and nothing new waits (RFC 5827
+ * Early Retransmit, byte-based). */
+uint32_t tcb_dupthresh(const struct stk_tcb *c);
 /* Free receive buffer space, bytes. */
 uint32_t tcb_rcv_space(const struct stk *s, const struct stk_tcb *c);
 

@@ -2,6 +2,7 @@
 #include "stack/tcp.h"
 #include "stack/seg.h"
 #include "stack/tcb.h"
+#include "stack/tcp_opt.h"
 #include "stack/tcp_out.h"
 #include "stack/twheel.h"
 #include "stack/work.h"
@@ -10,6 +11,7 @@
 
 bool tcp_init(struct stk *s) {
     if (!tcb_table_init(s)) return false;
+    tcp_opt_init(s);
     s->next_port = (uint16_t)(s->cfg.ephemeral_lo +
                               s->drv.random(s->drv.ctx) %
                                   ((uint32_t)s->cfg.ephemeral_hi - s->cfg.ephemeral_lo + 1));
@@ -142,6 +144,7 @@ int tcp_connect(struct stk *s, uint32_t dst_ip, uint16_t dst_port, uint64_t cook
     c->recover = c->iss;
     c->rcv_wscale = tcb_our_wscale(s);
     c->mss = s->cfg.mtu - 40u;
+    c->ts_off = tcp_opt_ts_offset(s, c->rip, c->rport, c->lport);
     c->state = STK_SYN_SENT;
     tcb_hash(s, c);
     s->ctr.tcp_active_opens++;
@@ -321,6 +324,9 @@ int tcp_info(const struct stk *s, uint32_t id, struct stk_tcp_info *o) {
     o->mss = c->mss;
     o->snd_wscale = c->snd_wscale;
     o->rcv_wscale = c->rcv_wscale;
+    o->sack = c->sack_ok;
+    o->timestamps = c->ts_ok;
+    o->dupthresh = c->dupthresh;
     o->srtt = c->srtt;
     o->rto = c->rto;
     o->unacked_app_bytes = c->tx_queued;

@@ -3,13 +3,25 @@
 #include "stack/cksum.h"
 #include "stack/seg.h"
 #include "stack/tcb.h"
+#include "stack/tcp_opt.h"
 #include "stack/tcp_out.h"
+#include "stack/tcp_sack.h"
 #include "stack/twheel.h"
 #include "stack/work.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <string.h>
+
+/* An arriving segment's header fields and options. */
+struct seg_in {
+    uint32_t seq, ack, plen;
+    uint16_t sport, dport, wnd;
+    uint8_t flags;
+    struct tcp_opts o;
+    const uint8_t *payload;
+    const uint8_t *smac;
+};
 
 static void rx_append(struct stk_tcb *c, struct stk_seg *g) {
     g->next = NULL;
@@ -22,10 +34,19 @@ static void rx_append(struct stk_tcb *c, struct stk_seg *g) {
     c->rx_held += g->len;
 }
 
+/* A duplicate [l, r) arrived: report it in the next ACK (RFC 2883). */
+static void note_dsack(struct stk_tcb *c, uint32_t l, uint32_t r) {
+    if (!c->sack_ok) return;
+    c->dsack_pending = true;
+    c->dsack_l = l;
+    c->dsack_r = r;
+}
+
 /* Holds an out-of-order segment by reference, trimmed against its
  * neighbours so stored ranges never overlap. */
 static void ooo_insert(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, const uint8_t *p,
                        uint32_t seq, uint32_t len) {
+    c->ooo_last = seq;
     struct stk_seg **pp = &c->ooo;
     while (*pp && SEQ_LEQ((*pp)->seq + (*pp)->len, seq)) pp = &(*pp)->next;
     /* *pp is the first stored segment ending after seq. */
@@ -33,6 +54,7 @@ static void ooo_insert(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
         uint32_t cut = (*pp)->seq + (*pp)->len - seq;
         if (cut >= len) {
             s->ctr.tcp_dup_data++;
+            note_dsack(c, seq, seq + len);
             return;
         }
         p += cut;
@@ -169,8 +191,72 @@ static void tx_drop_acked(struct stk *s, struct stk_tcb *c, uint32_t bytes) {
     }
 }
 
+/* Arms the Eifel test for an episode whose first retransmission goes out
+ * now: the window before the reduction and the TSval the retransmission
+ * carries. */
+static void undo_arm(struct stk *s, struct stk_tcb *c) {
+    c->undo_armed = c->ts_ok;
+    c->undo_cwnd = c->cwnd;
+    c->undo_ssthresh = c->ssthresh;
+    if (c->ts_ok) c->undo_tsval = tcp_opt_tsval(s, c);
+}
+
+/* Eifel detection (RFC 3522) on the first ACK that covers the retransmitted
+ * data: if it echoes a TSval older than the retransmission's, the original
+ * got through and the retransmission was spurious. Response (RFC 4015 in
+ * its simplest form): restore cwnd and ssthresh; a fast retransmit that
+ * reordering caused raises DupThresh to the reordering seen (segments that
+ * overtook the original, as Linux's tp->reordering), at most
+ * STK_DUPTHRESH_MAX. Recovery ends and sending goes on from SND.MAX; the
+ * reduction being undone, a new episode may start at once (RFC 6582's
+ * recovery point moves to SND.UNA) for what the scoreboard, with the new
+ * DupThresh, still shows lost. Called before SND.UNA moves. */
+static bool eifel_undo(struct stk *s, struct stk_tcb *c, const struct seg_in *g) {
+    if (!c->undo_armed) return false;
+    c->undo_armed = false;
+    if (!g->o.ts || !SEQ_LT(g->o.tsecr, c->undo_tsval)) return false;
+    s->ctr.tcp_spurious_undo++;
+    if (!c->rto_recovery && c->in_recovery) {
+        uint32_t degree = 1 + (c->sack_ok ? sack_above(c, c->snd_una) / c->mss : c->dupacks);
+        if (degree > c->dupthresh) {
+            c->dupthresh = umin(degree, STK_DUPTHRESH_MAX);
+            s->ctr.tcp_reorder_seen++;
+        }
+    }
+    c->cwnd = umax(c->cwnd, c->undo_cwnd);
+    c->ssthresh = umax(c->ssthresh, c->undo_ssthresh);
+    c->in_recovery = c->rto_recovery = c->sack_kick = false;
+    c->recover = c->snd_una;
+    c->snd_nxt = c->snd_max;
+    return true;
+}
+
+/* Window growth on a new ACK outside fast recovery (RFC 5681 3.1). */
+static void cwnd_grow(struct stk_tcb *c, uint32_t acked) {
+    if (c->cwnd < c->ssthresh) {
+        c->cwnd += umin(acked, c->mss); /* slow start */
+    } else {
+        uint32_t inc = (uint32_t)((uint64_t)c->mss * c->mss / c->cwnd);
+        c->cwnd += inc ? inc : 1; /* congestion avoidance */
+    }
+}
+
+/* RTT from the echoed timestamp (RFC 7323 4.1: valid for retransmitted
+ * data too), else from the timed segment (Karn). */
+static void ack_rtt(struct stk *s, struct stk_tcb *c, const struct seg_in *g) {
+    if (c->ts_ok && g->o.ts && g->o.tsecr) {
+        uint32_t d = tcp_opt_tsval(s, c) - g->o.tsecr;
+        if (d < 0x80000000u) rtt_sample(s, c, (stk_time_t)d * STK_US);
+        c->rtt_timing = false;
+    } else if (c->rtt_timing && SEQ_GT(g->ack, c->rtt_seq)) {
+        c->rtt_timing = false;
+        rtt_sample(s, c, s->now - c->rtt_start);
+    }
+}
+
 /* A new cumulative ACK (SND.UNA < ack <= SND.MAX). */
-static void ack_new(struct stk *s, struct stk_tcb *c, uint32_t ack) {
+static void ack_new(struct stk *s, struct stk_tcb *c, const struct seg_in *g) {
+    uint32_t ack = g->ack;
     uint32_t acked = ack - c->snd_una;
     uint32_t data_acked = acked;
     if (c->fin_sent && SEQ_GT(ack, c->fin_seq)) data_acked--;
@@ -180,15 +266,27 @@ static void ack_new(struct stk *s, struct stk_tcb *c, uint32_t ack) {
         tx_drop_acked(s, c, data_acked);
         tcb_ev_set(s, c, EV_ACKED);
     }
-    if (c->rtt_timing && SEQ_GT(ack, c->rtt_seq)) {
-        c->rtt_timing = false;
-        rtt_sample(s, c, s->now - c->rtt_start);
-    }
+    ack_rtt(s, c, g);
+    bool undone = eifel_undo(s, c, g);
     c->snd_una = ack;
     if (SEQ_LT(c->snd_nxt, c->snd_una)) c->snd_nxt = c->snd_una;
+    if (c->sack_ok) sack_trim(c);
     c->retries = 0;
     c->dupacks = 0;
-    if (c->in_recovery) {
+    c->lt_bytes = 0;
+    if (undone) {
+        /* back to where the episode began */
+    } else if (c->in_recovery && c->sack_ok) {
+        if (SEQ_GT(ack, c->recover)) {
+            /* RFC 6675 5: the episode ends; after fast recovery cwnd is
+             * ssthresh (RFC 5681 3.2 step 6). */
+            if (!c->rto_recovery) c->cwnd = c->ssthresh;
+            c->in_recovery = c->rto_recovery = c->sack_kick = false;
+            c->snd_nxt = c->snd_max;
+        } else if (c->rto_recovery) {
+            cwnd_grow(c, acked); /* slow start after the timeout */
+        }
+    } else if (c->in_recovery) {
         if (SEQ_GT(ack, c->recover)) {
             /* Full ACK (RFC 6582 3.2 step 3). */
             uint32_t flight = c->snd_max - c->snd_una;
@@ -204,11 +302,8 @@ static void ack_new(struct stk *s, struct stk_tcb *c, uint32_t ack) {
             if (c->partial_seen) restart = false;
             c->partial_seen = true;
         }
-    } else if (c->cwnd < c->ssthresh) {
-        c->cwnd += umin(acked, c->mss); /* slow start */
     } else {
-        uint32_t inc = (uint32_t)((uint64_t)c->mss * c->mss / c->cwnd);
-        c->cwnd += inc ? inc : 1; /* congestion avoidance */
+        cwnd_grow(c, acked);
     }
     if (SEQ_GEQ(c->snd_una, c->snd_max)) {
         twheel_cancel(&s->wheel, &c->t_rto);
@@ -226,46 +321,31 @@ static void enter_established(struct stk *s, struct stk_tcb *c) {
     if (c->fin_pending) c->state = STK_FIN_WAIT_1;
 }
 
-static bool parse_opts(const uint8_t *o, size_t n, uint16_t *mss, int *ws) {
-    *mss = 0;
-    *ws = -1;
-    while (n) {
-        uint8_t kind = o[0];
-        if (kind == 0) break;
-        if (kind == 1) {
-            o++;
-            n--;
-            continue;
-        }
-        if (n < 2 || o[1] < 2 || o[1] > n) return false;
-        uint8_t l = o[1];
-        if (kind == 2 && l == 4)
-            *mss = rd16(o + 2);
-        else if (kind == 3 && l == 3)
-            *ws = o[2] > 14 ? 14 : o[2];
-        o += l;
-        n -= l;
-    }
-    return true;
-}
-
-struct seg_in {
-    uint32_t seq, ack, plen;
-    uint16_t sport, dport, wnd, mss;
-    uint8_t flags;
-    int ws;
-    const uint8_t *payload;
-    const uint8_t *smac;
-};
-
 static uint32_t init_cwnd(const struct stk *s, uint32_t mss) {
     if (s->cfg.init_cwnd_segs) return s->cfg.init_cwnd_segs * mss;
     return umin(4 * mss, umax(2 * mss, 4380)); /* RFC 5681 3.1 */
 }
 
-static void set_mss(struct stk *s, struct stk_tcb *c, uint16_t peer_mss) {
-    uint32_t m = peer_mss ? peer_mss : 536;
+/* The options of the peer's SYN: what both sides use from now on, and the
+ * MSS (less the timestamps' 12 bytes when they are on, as Linux does). */
+static void negotiate(struct stk *s, struct stk_tcb *c, const struct seg_in *g) {
+    if (g->o.ws >= 0) {
+        c->ws_ok = true;
+        c->snd_wscale = (uint8_t)g->o.ws;
+        c->rcv_wscale = tcb_our_wscale(s);
+    } else {
+        c->ws_ok = false;
+        c->snd_wscale = c->rcv_wscale = 0;
+    }
+    c->sack_ok = s->cfg.sack && g->o.sack_perm;
+    c->ts_ok = s->cfg.timestamps && g->o.ts;
+    if (c->ts_ok) {
+        c->ts_recent = g->o.tsval;
+        c->ts_recent_at = s->now;
+    }
+    uint32_t m = g->o.mss ? g->o.mss : 536;
     c->mss = umin(m, s->cfg.mtu - 40u);
+    if (c->ts_ok) c->mss -= TCP_OPT_TS_LEN;
     if (c->mss < 64) c->mss = 64;
     c->cwnd = init_cwnd(s, c->mss);
 }
@@ -309,12 +389,8 @@ static void listen_input(struct stk *s, struct stk_listener *l, uint32_t src, ui
     c->max_snd_wnd = c->snd_wnd;
     c->snd_wl1 = g->seq;
     c->snd_wl2 = c->iss;
-    if (g->ws >= 0) {
-        c->ws_ok = true;
-        c->snd_wscale = (uint8_t)g->ws;
-        c->rcv_wscale = tcb_our_wscale(s);
-    }
-    set_mss(s, c, g->mss);
+    c->ts_off = tcp_opt_ts_offset(s, c->rip, c->rport, c->lport);
+    negotiate(s, c, g);
     c->state = STK_SYN_RECEIVED;
     tcb_hash(s, c);
     s->ctr.tcp_passive_opens++;
@@ -342,15 +418,7 @@ static void syn_sent_input(struct stk *s, struct stk_tcb *c, const struct seg_in
     c->irs = g->seq;
     c->rcv_nxt = g->seq + 1;
     c->rcv_adv = c->rcv_nxt + umin(s->cfg.rcv_buf, 65535); /* what our SYN offered */
-    if (g->ws >= 0) {
-        c->ws_ok = true;
-        c->snd_wscale = (uint8_t)g->ws;
-        c->rcv_wscale = tcb_our_wscale(s);
-    } else {
-        c->ws_ok = false;
-        c->snd_wscale = c->rcv_wscale = 0;
-    }
-    set_mss(s, c, g->mss);
+    negotiate(s, c, g);
     c->snd_wnd = g->wnd;
     c->max_snd_wnd = c->snd_wnd;
     c->snd_wl1 = g->seq;
@@ -443,6 +511,7 @@ static void seg_trim(struct stk *s, struct stk_tcb *c, struct seg_in *g, uint32_
             g->seq++;
         }
         uint32_t dd = umin(d, g->plen);
+        if (dd) note_dsack(c, g->seq, g->seq + dd);
         g->payload += dd;
         g->plen -= dd;
         g->seq += dd;
@@ -472,15 +541,44 @@ static bool syn_received_ack(struct stk *s, struct stk_tcb *c, const struct seg_
     return true;
 }
 
-/* A duplicate ACK (RFC 5681 2): counts, and on the third enters fast
- * recovery (RFC 6582 3.2 step 2); in recovery, inflates. */
+/* Loss detection with SACK (RFC 6675 5): DupThresh duplicate ACKs, or
+ * more than (DupThresh - 1) * SMSS SACKed above SND.UNA (IsLost), once per
+ * window (SND.UNA above the last recovery point, as RFC 6582 asks). Enters
+ * recovery: ssthresh = cwnd = FlightSize / 2, HighRxt = SND.UNA, and the
+ * first hole goes out at the next output regardless of the window. */
+static void sack_check_loss(struct stk *s, struct stk_tcb *c) {
+    if (c->in_recovery || !SEQ_GT(c->snd_una, c->recover) || !SEQ_GT(c->snd_max, c->snd_una))
+        return;
+    uint32_t thresh = tcb_dupthresh(c);
+    if (c->dupacks < thresh && sack_above(c, c->snd_una) <= (thresh - 1) * c->mss) return;
+    undo_arm(s, c);
+    /* RFC 5681 3.2 step 2: Limited Transmit's segments are not counted. */
+    uint32_t flight = c->snd_max - c->snd_una - c->lt_bytes;
+    c->ssthresh = umax(flight / 2, 2 * c->mss);
+    c->cwnd = c->ssthresh;
+    c->recover = c->snd_max - 1;
+    c->in_recovery = c->sack_kick = true;
+    c->rto_recovery = false;
+    c->high_rxt = c->snd_una;
+    c->snd_nxt = c->snd_max;
+    s->ctr.tcp_fast_retransmits++;
+    s->ctr.tcp_sack_recovery++;
+    work_add(s, c);
+}
+
+/* A duplicate ACK (RFC 5681 2; with SACK also an ACK that SACKs new data,
+ * RFC 6675 2): counts, and on the DupThresh-th enters fast recovery (RFC
+ * 6582 3.2 step 2, or RFC 6675 with SACK); in NewReno recovery, inflates. */
 static void dupack_input(struct stk *s, struct stk_tcb *c, uint32_t ack) {
     s->ctr.tcp_dupacks_rx++;
     c->dupacks++;
-    if (c->in_recovery) {
+    if (c->sack_ok) {
+        sack_check_loss(s, c);
+    } else if (c->in_recovery) {
         c->cwnd += c->mss;
-    } else if (c->dupacks == 3 && SEQ_GT(ack, c->recover)) {
-        uint32_t flight = c->snd_max - c->snd_una;
+    } else if (c->dupacks == tcb_dupthresh(c) && SEQ_GT(ack, c->recover)) {
+        undo_arm(s, c);
+        uint32_t flight = c->snd_max - c->snd_una - c->lt_bytes; /* RFC 5681 3.2 step 2 */
         c->ssthresh = umax(flight / 2, 2 * c->mss);
         c->recover = c->snd_max - 1;
         c->in_recovery = true;
@@ -557,11 +655,14 @@ static bool ack_input(struct stk *s, struct stk_tcb *c, const struct seg_in *g) 
         return false;
     }
     uint32_t wnd = (uint32_t)g->wnd << c->snd_wscale;
-    if (SEQ_GT(g->ack, c->snd_una))
-        ack_new(s, c, g->ack);
-    else if (g->ack == c->snd_una && g->plen == 0 && !(g->flags & TH_FIN) && wnd == c->snd_wnd &&
-             SEQ_GT(c->snd_max, c->snd_una) && !c->persist)
+    uint32_t newly_sacked = c->sack_ok && g->o.nsack ? sack_update(s, c, &g->o, g->ack) : 0;
+    if (SEQ_GT(g->ack, c->snd_una)) {
+        ack_new(s, c, g);
+        if (c->sack_ok) sack_check_loss(s, c); /* IsLost(SND.UNA) on a partial advance */
+    } else if (g->ack == c->snd_una && SEQ_GT(c->snd_max, c->snd_una) && !c->persist &&
+               (newly_sacked || (g->plen == 0 && !(g->flags & TH_FIN) && wnd == c->snd_wnd))) {
         dupack_input(s, c, g->ack);
+    }
     snd_wnd_update(s, c, g, wnd);
     return ack_closing_states(s, c, g);
 }
@@ -636,6 +737,28 @@ static void fin_input(struct stk *s, struct stk_tcb *c, const struct seg_in *g) 
     }
 }
 
+/* RFC 7323 5.3 R1 (PAWS) with timestamps on: a segment whose TSval is older
+ * than TS.Recent is an old duplicate (ACKed and dropped) unless TS.Recent
+ * is over 24 days old; a segment without the option is dropped (RFC 7323
+ * 3.2's SHOULD). RSTs pass. Returns false when the segment is done with. */
+static bool paws_ok(struct stk *s, struct stk_tcb *c, const struct seg_in *g) {
+    if (g->flags & TH_RST) return true;
+    if (!g->o.ts) {
+        s->ctr.tcp_ts_missing_drop++;
+        return false;
+    }
+    if (!SEQ_LT(g->o.tsval, c->ts_recent)) return true;
+    if (s->now - c->ts_recent_at > 24 * 86400 * STK_SEC) {
+        c->ts_recent = g->o.tsval;
+        c->ts_recent_at = s->now;
+        return true;
+    }
+    s->ctr.tcp_paws_drop++;
+    c->ack_now = true;
+    work_add(s, c);
+    return false;
+}
+
 /* SEGMENT ARRIVES in a synchronized state (and SYN-RECEIVED), RFC 9293
  * 3.10.7.4, step by step. */
 static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, struct seg_in *g) {
@@ -643,19 +766,28 @@ static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
     uint32_t rwnd = SEQ_GT(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 
     if (!syn_received_pre(s, c, g, &seglen)) return;
+    if (c->ts_ok && !paws_ok(s, c, g)) return;
     bool ok = seq_acceptable(c, g, seglen, rwnd);
     if (g->flags & TH_RST) {
         rst_input(s, c, g, ok);
         return;
     }
     if (!ok) {
-        if (g->plen)
+        if (g->plen) {
             s->ctr.tcp_dup_data++;
-        else
+            if (SEQ_LEQ(g->seq + g->plen, c->rcv_nxt)) note_dsack(c, g->seq, g->seq + g->plen);
+        } else {
             s->ctr.tcp_unacceptable++;
+        }
         c->ack_now = true;
         work_add(s, c);
         return;
+    }
+    /* RFC 7323 4.3: TS.Recent follows segments at the left edge. */
+    if (c->ts_ok && g->o.ts && SEQ_LEQ(g->seq, c->last_ack_sent) &&
+        SEQ_GEQ(g->o.tsval, c->ts_recent)) {
+        c->ts_recent = g->o.tsval;
+        c->ts_recent_at = s->now;
     }
     seg_trim(s, c, g, rwnd);
     /* Step 4: SYN in a synchronized state: challenge ACK (RFC 5961 4.2). */
@@ -673,7 +805,8 @@ static void sync_input(struct stk *s, struct stk_tcb *c, struct stk_rxbuf *buf, 
 /* A segment for a 4-tuple in the TIME-WAIT table (RFC 9293 3.10.7.4 in
  * TIME-WAIT, RFC 5961 for RST and SYN). Returns false when the segment is a
  * SYN that may open a new incarnation (the entry is gone; RFC 9293 3.6.1:
- * its sequence number is above the old connection's). */
+ * its sequence number is above the old connection's, or RFC 6191: its
+ * timestamp is newer). */
 static bool time_wait_input(struct stk *s, struct stk_tw *w, uint32_t src, const struct seg_in *g) {
     uint32_t rwnd = (uint32_t)w->wnd << w->rcv_wscale;
     if (g->flags & TH_RST) {
@@ -688,7 +821,11 @@ static bool time_wait_input(struct stk *s, struct stk_tw *w, uint32_t src, const
             s->ctr.tcp_rst_bad_seq++;
             return true;
         }
-    } else if ((g->flags & (TH_SYN | TH_ACK)) == TH_SYN && SEQ_GT(g->seq, w->rcv_nxt)) {
+    } else if ((g->flags & (TH_SYN | TH_ACK)) == TH_SYN &&
+               (w->ts_ok && g->o.ts ? SEQ_GT(g->o.tsval, w->ts_recent)
+                                    : SEQ_GT(g->seq, w->rcv_nxt))) {
+        /* RFC 6191: with timestamps a newer TSval, else a higher sequence
+         * number (RFC 9293 3.6.1). */
         s->ctr.tcp_time_wait_reuse++;
         tw_remove(s, w);
         return false;
@@ -702,7 +839,8 @@ static bool time_wait_input(struct stk *s, struct stk_tw *w, uint32_t src, const
         s->ctr.tcp_challenge_ack++;
     }
     s->ctr.tcp_time_wait_acks++;
-    tcp_send_ack_raw(s, g->smac, src, w->lport, w->rport, w->snd_nxt, w->rcv_nxt, w->wnd);
+    tcp_send_ack_raw(s, g->smac, src, w->lport, w->rport, w->snd_nxt, w->rcv_nxt, w->wnd, w->ts_ok,
+                     w->ts_recent);
     return true;
 }
 
@@ -741,7 +879,7 @@ void tcp_input(struct stk *s, struct stk_rxbuf *buf, uint32_t src, uint32_t dst,
     g.payload = th + off;
     g.plen = (uint32_t)(tlen - off);
     g.smac = buf->data + 6;
-    if (!parse_opts(th + STK_TCP_HLEN, off - STK_TCP_HLEN, &g.mss, &g.ws)) {
+    if (!tcp_opt_parse(th + STK_TCP_HLEN, off - STK_TCP_HLEN, &g.o)) {
         s->ctr.tcp_bad_options++;
         return;
     }

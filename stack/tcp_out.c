@@ -2,6 +2,8 @@
 #include "stack/tcp_out.h"
 #include "stack/ip.h"
 #include "stack/tcb.h"
+#include "stack/tcp_opt.h"
+#include "stack/tcp_sack.h"
 #include "stack/twheel.h"
 
 /* The TCP header in the instance's frame scratch. */
@@ -49,6 +51,7 @@ static uint32_t gather(struct stk *s, struct stk_tcb *c, uint32_t seq, uint32_t 
 }
 
 static void ack_sent(struct stk *s, struct stk_tcb *c) {
+    c->last_ack_sent = c->rcv_nxt;
     c->ack_now = c->ack_delayed = false;
     c->unacked_segs = 0;
     twheel_cancel(&s->wheel, &c->t_delack);
@@ -57,26 +60,18 @@ static void ack_sent(struct stk *s, struct stk_tcb *c) {
 /* Builds and sends one segment; returns the payload bytes sent. */
 uint32_t tcp_emit(struct stk *s, struct stk_tcb *c, uint32_t seq, uint8_t flags, uint32_t len) {
     uint8_t *th = TH(s);
+    size_t sack_len;
+    size_t hl = STK_TCP_HLEN + tcp_opt_build(s, c, flags, th + STK_TCP_HLEN, &sack_len);
+    /* SACK blocks take their room from the payload (c->mss already leaves
+     * room for the timestamps). */
+    if (sack_len && len > c->mss - sack_len) len = c->mss - (uint32_t)sack_len;
     unsigned n = 0;
     len = gather(s, c, seq, len, &n);
-    size_t hl = STK_TCP_HLEN;
     wr16(th, c->lport);
     wr16(th + 2, c->rport);
     wr32(th + 4, seq);
     wr32(th + 8, (flags & TH_ACK) ? c->rcv_nxt : 0);
     if (flags & TH_SYN) {
-        uint8_t *o = th + 20;
-        o[0] = 2;
-        o[1] = 4;
-        wr16(o + 2, (uint16_t)(s->cfg.mtu - 40));
-        hl += 4;
-        if (c->active ? c->state == STK_SYN_SENT || c->ws_ok : c->ws_ok) {
-            o[4] = 1;
-            o[5] = 3;
-            o[6] = 3;
-            o[7] = tcb_our_wscale(s);
-            hl += 4;
-        }
         wr16(th + 14, (uint16_t)umin(s->cfg.rcv_buf, 65535));
         if (SEQ_GT(c->rcv_nxt + umin(s->cfg.rcv_buf, 65535), c->rcv_adv))
             c->rcv_adv = c->rcv_nxt + umin(s->cfg.rcv_buf, 65535);
@@ -130,18 +125,24 @@ void tcp_send_rst(struct stk *s, const uint8_t *smac, uint32_t src, uint16_t spo
 }
 
 void tcp_send_ack_raw(struct stk *s, const uint8_t *dmac, uint32_t rip, uint16_t lport,
-                      uint16_t rport, uint32_t seq, uint32_t ack, uint16_t wnd) {
+                      uint16_t rport, uint32_t seq, uint32_t ack, uint16_t wnd, bool ts,
+                      uint32_t tsecr) {
     uint8_t *th = TH(s);
+    size_t hl = STK_TCP_HLEN;
+    if (ts) {
+        uint32_t tsval = (uint32_t)(s->now / STK_US) + tcp_opt_ts_offset(s, rip, rport, lport);
+        hl += tcp_opt_build_ts(th + STK_TCP_HLEN, tsval, tsecr);
+    }
     wr16(th, lport);
     wr16(th + 2, rport);
     wr32(th + 4, seq);
     wr32(th + 8, ack);
-    th[12] = 5 << 4;
+    th[12] = (uint8_t)(hl / 4) << 4;
     th[13] = TH_ACK;
     wr16(th + 14, wnd);
     wr16(th + 18, 0);
     s->ctr.tcp_acks_out++;
-    ip_output(s, 6, rip, dmac, STK_TCP_HLEN, 0);
+    ip_output(s, 6, rip, dmac, hl, 0);
 }
 
 void tcp_retransmit_head(struct stk *s, struct stk_tcb *c) {
@@ -167,48 +168,118 @@ static bool can_send_data(const struct stk_tcb *c) {
     }
 }
 
+/* Sends the next segment from SND.NXT within `usable` bytes of window:
+ * returns 1 when more may follow, 0 when it sent the last it could, -1 when
+ * it sent nothing. */
+static int send_next(struct stk *s, struct stk_tcb *c, uint32_t usable, uint32_t flight) {
+    uint32_t end = tcb_data_end(c);
+    uint32_t avail = SEQ_LT(c->snd_nxt, end) ? end - c->snd_nxt : 0;
+    bool fin_now = c->fin_pending && c->snd_nxt + avail == c->fin_seq;
+    if (avail == 0 && !fin_now) return -1;
+    uint32_t len = umin(avail, umin(usable, c->mss));
+    if (avail > 0 && len == 0) return -1;
+    /* Sender SWS avoidance (RFC 1122 4.2.3.4). */
+    if (len < avail && len < c->mss && flight > 0 && len < c->max_snd_wnd / 2) return -1;
+    uint8_t fl = TH_ACK;
+    uint32_t seq = c->snd_nxt;
+    bool new_data = SEQ_GEQ(seq, c->snd_max);
+    bool with_fin = fin_now && len == avail;
+    if (with_fin) fl |= TH_FIN;
+    if (len && seq + len == end) fl |= TH_PSH;
+    uint32_t got = tcp_emit(s, c, seq, fl, len);
+    if (got < len && with_fin) {
+        /* The gather batch (or SACK blocks) cut it: FIN goes with a later segment. */
+        with_fin = false;
+    }
+    if (!new_data && got) s->ctr.tcp_retransmits++;
+    uint32_t nxt = seq + got + (with_fin ? 1 : 0);
+    if (with_fin) c->fin_sent = true;
+    if (new_data && !c->rtt_timing && got) {
+        c->rtt_timing = true;
+        c->rtt_seq = seq;
+        c->rtt_start = s->now;
+    }
+    c->snd_nxt = nxt;
+    if (SEQ_GT(nxt, c->snd_max)) c->snd_max = nxt;
+    if (!twheel_armed(&c->t_rto) || c->persist) {
+        c->persist = false;
+        tcb_arm(s, &c->t_rto, c->rto);
+    }
+    return with_fin || got == 0 ? 0 : 1;
+}
+
+/* Retransmits [seq, end) of a hole, at most one MSS (with the FIN if the
+ * hole ends at it); returns the sequence space sent. */
+static uint32_t send_hole(struct stk *s, struct stk_tcb *c, uint32_t seq, uint32_t end) {
+    uint32_t data_end = tcb_data_end(c);
+    uint32_t stop = SEQ_LT(end, data_end) ? end : data_end;
+    uint32_t len = SEQ_LT(seq, stop) ? umin(stop - seq, c->mss) : 0;
+    uint8_t fl = TH_ACK;
+    bool fin = c->fin_sent && seq + len == c->fin_seq && SEQ_LT(c->fin_seq, end);
+    if (fin) fl |= TH_FIN;
+    if (!len && !fin) return 0;
+    if (len) fl |= TH_PSH;
+    uint32_t got = tcp_emit(s, c, seq, fl, len);
+    if (got < len) fin = false;
+    s->ctr.tcp_retransmits++;
+    c->rtt_timing = false; /* Karn */
+    /* Resending SND.UNA restarts the timer (as Linux does): the timer that
+     * ran since the last new ACK would otherwise expire while this
+     * retransmission is still on its way. */
+    if (seq == c->snd_una || !twheel_armed(&c->t_rto)) tcb_arm(s, &c->t_rto, c->rto);
+    return got + (fin ? 1u : 0u);
+}
+
+/* Loss recovery with SACK (RFC 6675 5, steps 4.3-4.4 and 5): while the
+ * window has room over the pipe, retransmit the next lost hole (NextSeg
+ * rule 1), else send new data; the first retransmission of an episode goes
+ * regardless of the window (c->sack_kick, set on entry). */
+__attribute__((noinline)) static bool sack_output(struct stk *s, struct stk_tcb *c) {
+    bool sent = false;
+    for (;;) {
+        uint32_t edge = sack_lost_edge(c);
+        uint32_t pipe = sack_pipe(c, edge);
+        if (!c->sack_kick && pipe + c->mss > c->cwnd) break;
+        uint32_t seq, end;
+        if (sack_next_hole(c, edge, &seq, &end)) {
+            uint32_t n = send_hole(s, c, seq, end);
+            if (!n) break;
+            c->sack_kick = false;
+            c->high_rxt = seq + n;
+            sent = true;
+            continue;
+        }
+        uint32_t flight = c->snd_max - c->snd_una;
+        uint32_t room = c->cwnd > pipe ? c->cwnd - pipe : 0;
+        uint32_t rwnd = c->snd_wnd > flight ? c->snd_wnd - flight : 0;
+        c->snd_nxt = c->snd_max;
+        int r = send_next(s, c, umin(room, rwnd), flight);
+        if (r >= 0) sent = true;
+        if (r <= 0) break;
+    }
+    return sent;
+}
+
 void tcp_output(struct stk *s, struct stk_tcb *c) {
     bool sent = false;
     if (can_send_data(c)) {
-        for (;;) {
-            uint32_t end = tcb_data_end(c);
-            uint32_t flight = c->snd_nxt - c->snd_una;
-            uint32_t wnd = umin(c->snd_wnd, c->cwnd);
-            uint32_t avail = SEQ_LT(c->snd_nxt, end) ? end - c->snd_nxt : 0;
-            bool fin_now = c->fin_pending && c->snd_nxt + avail == c->fin_seq;
-            if (avail == 0 && !fin_now) break;
-            uint32_t usable = wnd > flight ? wnd - flight : 0;
-            uint32_t len = umin(avail, umin(usable, c->mss));
-            if (avail > 0 && len == 0) break;
-            /* Sender SWS avoidance (RFC 1122 4.2.3.4). */
-            if (len < avail && len < c->mss && flight > 0 && len < c->max_snd_wnd / 2) break;
-            uint8_t fl = TH_ACK;
-            uint32_t seq = c->snd_nxt;
-            bool new_data = SEQ_GEQ(seq, c->snd_max);
-            bool with_fin = fin_now && len == avail;
-            if (with_fin) fl |= TH_FIN;
-            if (len && seq + len == end) fl |= TH_PSH;
-            uint32_t got = tcp_emit(s, c, seq, fl, len);
-            if (got < len && with_fin) {
-                /* The gather batch filled: FIN goes with a later segment. */
-                with_fin = false;
+        if (c->in_recovery && c->sack_ok) {
+            sent = sack_output(s, c);
+        } else {
+            for (;;) {
+                uint32_t flight = c->snd_nxt - c->snd_una;
+                /* Limited Transmit (RFC 3042): a new segment for each of
+                 * the first two duplicate ACKs. */
+                uint32_t lt = c->in_recovery ? 0 : umin(c->dupacks, 2) * c->mss;
+                uint32_t wnd = umin(c->snd_wnd, c->cwnd + lt);
+                uint32_t usable = wnd > flight ? wnd - flight : 0;
+                uint32_t before = c->snd_max;
+                int r = send_next(s, c, usable, flight);
+                if (lt && flight + c->mss > c->cwnd && SEQ_GT(c->snd_max, before))
+                    c->lt_bytes += c->snd_max - before;
+                if (r >= 0) sent = true;
+                if (r <= 0) break;
             }
-            if (!new_data && got) s->ctr.tcp_retransmits++;
-            uint32_t nxt = seq + got + (with_fin ? 1 : 0);
-            if (with_fin) c->fin_sent = true;
-            if (new_data && !c->rtt_timing && got) {
-                c->rtt_timing = true;
-                c->rtt_seq = seq;
-                c->rtt_start = s->now;
-            }
-            c->snd_nxt = nxt;
-            if (SEQ_GT(nxt, c->snd_max)) c->snd_max = nxt;
-            if (!twheel_armed(&c->t_rto) || c->persist) {
-                c->persist = false;
-                tcb_arm(s, &c->t_rto, c->rto);
-            }
-            sent = true;
-            if (with_fin || got == 0) break;
         }
         /* Zero window with data waiting and nothing outstanding: probe. */
         uint32_t end = tcb_data_end(c);

@@ -27,9 +27,11 @@ void tcp_send_syn(struct stk *s, struct stk_tcb *c);
 /* RST for a segment without a connection (RFC 9293 3.10.7.1); none for a RST. */
 void tcp_send_rst(struct stk *s, const uint8_t *smac, uint32_t src, uint16_t sport, uint16_t dport,
                   uint32_t seq, uint32_t ack, uint8_t flags, uint32_t seglen);
-/* A bare ACK for a 4-tuple without a tcb (TIME-WAIT table). */
+/* A bare ACK for a 4-tuple without a tcb (TIME-WAIT table), with the
+ * timestamp option (echoing tsecr) when `ts`. */
 void tcp_send_ack_raw(struct stk *s, const uint8_t *dmac, uint32_t rip, uint16_t lport,
-                      uint16_t rport, uint32_t seq, uint32_t ack, uint16_t wnd);
+                      uint16_t rport, uint32_t seq, uint32_t ack, uint16_t wnd, bool ts,
+                      uint32_t tsecr);
 /* Resends one MSS (or the FIN) from SND.UNA; stops RTT timing (Karn). */
 void tcp_retransmit_head(struct stk *s, struct stk_tcb *c);
 

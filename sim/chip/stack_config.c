@@ -63,8 +63,8 @@ static const struct cfg_key stack_keys[] = {
                  "TIME-WAIT length (0: none): 60 s as Linux (TCP_TIMEWAIT_LEN) [S Linux]; "
                  "the top is RFC 9293's 2 x MSL of 2 minutes."),
     CFG_UINT_KEY(T, time_wait_max, "4096", 0, 1048576, "entries",
-                 "Entries of the TIME-WAIT table, 48 B each with its hash (0: no TIME-WAIT); "
-                 "when full the oldest is recycled. 4096 and the top (2^20, 48 MiB; the stack "
+                 "Entries of the TIME-WAIT table, 56 B each with its hash (0: no TIME-WAIT); "
+                 "when full the oldest is recycled. 4096 and the top (2^20, 56 MiB; the stack "
                  "takes 2^24) are assumed [A]."),
     CFG_UINT_KEY(T, fin_wait2_us, "60000000", 0, 3600000000, "us",
                  "How long an orphaned connection (closed by the application) waits in "
@@ -95,6 +95,20 @@ static const struct cfg_key stack_keys[] = {
                  "Initial congestion window in segments; 0: RFC 5681 3.1's min(4 MSS, max(2 "
                  "MSS, 4380 B)) [S RFC 5681]. RFC 6928 proposes 10; the top (1024) is "
                  "assumed."),
+    CFG_BOOL_KEY(T, sack, "false",
+                 "Offer and use selective acknowledgments (RFC 2018) with SACK-based loss "
+                 "recovery (RFC 6675) and DSACK (RFC 2883). Off on the chip [A]: its links "
+                 "(NIC, switch, client hosts) neither reorder nor lose frames except by "
+                 "counted overload drops, and the DLibOS paper does not say its stack has "
+                 "SACK; on, it costs a 2-byte SYN option and nothing until a loss. tessera-host, "
+                 "tessera-load and the stack library default to on."),
+    CFG_BOOL_KEY(T, timestamps, "false",
+                 "Offer and use TCP timestamps (RFC 7323: RTT measurement and PAWS) with Eifel "
+                 "undo of spurious retransmits (RFC 3522). Off on the chip [A]: the option adds "
+                 "12 bytes to every segment, and the paper's memcached segments are "
+                 "minimum-size (DLibOS paper section 5.3), so it would change the packet rates "
+                 "the figures measure. tessera-host, tessera-load and the stack library default "
+                 "to on."),
     CFG_UINT_KEY(T, ephemeral_lo, "32768", 1, 65535, "port",
                  "First local port of active opens: 32768 as Linux (ip_local_port_range) "
                  "[S Linux]. At most ephemeral_hi."),
@@ -147,6 +161,8 @@ void stack_config_to_stk(const struct stack_config *y, struct stk_config *out) {
     out->keepalive_intvl = y->keepalive_intvl_us * STK_US;
     out->keepalive_probes = (unsigned)y->keepalive_probes;
     out->init_cwnd_segs = (uint32_t)y->init_cwnd_segs;
+    out->sack = y->sack;
+    out->timestamps = y->timestamps;
     out->ephemeral_lo = (uint16_t)y->ephemeral_lo;
     out->ephemeral_hi = (uint16_t)y->ephemeral_hi;
 }

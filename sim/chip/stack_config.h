@@ -58,6 +58,8 @@ struct stack_config {
     uint64_t keepalive_intvl_us;
     uint64_t keepalive_probes;
     uint64_t init_cwnd_segs;
+    bool sack;
+    bool timestamps;
     uint64_t ephemeral_lo;
     uint64_t ephemeral_hi;
 };

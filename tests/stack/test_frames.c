@@ -466,12 +466,17 @@ Test(frames, fast_retransmit_newreno) {
     for (int k = 0; k < 3; k++)
         inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK, 1000, NULL, 0, NULL, 0));
     cr_assert_eq(stk_counters(t->s)->tcp_fast_retransmits, 1);
-    struct seg g = parse(&t->out[0]);
+    /* Limited Transmit (RFC 3042): one new segment on each of the first two
+     * duplicate ACKs, then the retransmission. */
+    cr_assert_eq(t->nout, 3);
+    cr_assert_eq(parse(&t->out[0]).seq, OISN + 1 + 3 * 1460);
+    cr_assert_eq(parse(&t->out[1]).seq, OISN + 1 + 4 * 1460);
+    struct seg g = parse(&t->out[2]);
     cr_assert_eq(g.seq, OISN + 1);
     cr_assert_eq(g.plen, 1460);
     struct stk_tcp_info in;
     cr_assert_eq(stk_tcp_info(t->s, id, &in), 0);
-    cr_assert_eq(in.ssthresh, 2 * 1460);
+    cr_assert_eq(in.ssthresh, 2 * 1460, "the Limited Transmit segments are not counted");
     cr_assert_eq(in.cwnd, 5 * 1460);
     teardown(t);
 }
@@ -889,5 +894,370 @@ Test(frames, segment_pool_fair_share) {
     cr_assert_lt(queued, 256, "the hog was refused before the pool ran out (%u queued)", queued);
     cr_assert_eq(stk_tcp_send(t->s, other, &v, 1), 0, "another connection can still send");
     cr_assert_eq(stk_tcp_send(t->s, other, &v, 1), 0);
+    teardown(t);
+}
+
+/* ---- Issue 18 item 4: timestamps (RFC 7323), SACK (RFC 2018, 2883, 6675),
+ * Eifel undo (RFC 3522) ---- */
+
+#define TS_PEER0 7000u /* the peer's first TSval */
+
+/* Options: timestamps (tsval, tsecr), then up to 3 SACK blocks. */
+static size_t peer_opts(uint8_t *o, uint32_t tsval, uint32_t tsecr, const uint32_t *blocks,
+                        unsigned nb) {
+    size_t n = 0;
+    o[n++] = 1;
+    o[n++] = 1;
+    o[n++] = 8;
+    o[n++] = 10;
+    p32(o + n, tsval);
+    p32(o + n + 4, tsecr);
+    n += 8;
+    if (nb) {
+        o[n++] = 1;
+        o[n++] = 1;
+        o[n++] = 5;
+        o[n++] = (uint8_t)(2 + 8 * nb);
+        for (unsigned i = 0; i < 2 * nb; i++, n += 4) p32(o + n, blocks[i]);
+    }
+    return n;
+}
+
+/* Our timestamps and SACK blocks in an emitted segment. */
+struct seg_opts {
+    bool ts, sack_perm;
+    uint32_t tsval, tsecr;
+    unsigned nb;
+    uint32_t b[8];
+};
+static struct seg_opts seg_opts(const struct seg *g) {
+    struct seg_opts r = {0};
+    for (size_t i = 0; i < g->optlen;) {
+        uint8_t k = g->opt[i];
+        if (k == 0) break;
+        if (k == 1) {
+            i++;
+            continue;
+        }
+        uint8_t l = g->opt[i + 1];
+        cr_assert(l >= 2 && i + l <= g->optlen, "option %u overruns the header", k);
+        if (k == 8) {
+            cr_assert_eq(l, 10);
+            r.ts = true;
+            r.tsval = g32(g->opt + i + 2);
+            r.tsecr = g32(g->opt + i + 6);
+        } else if (k == 4) {
+            r.sack_perm = true;
+        } else if (k == 5) {
+            r.nb = (l - 2u) / 8;
+            for (unsigned j = 0; j < 2 * r.nb; j++) r.b[j] = g32(g->opt + i + 2 + 4 * j);
+        }
+        i += l;
+    }
+    return r;
+}
+
+/* SYN: MSS 1460, SACK-permitted, timestamps, window scale 7. */
+static size_t syn_opts_ts(uint8_t *o) {
+    static const uint8_t head[] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10};
+    memcpy(o, head, sizeof head);
+    p32(o + 8, TS_PEER0);
+    p32(o + 12, 0);
+    o[16] = 1;
+    o[17] = 3;
+    o[18] = 3;
+    o[19] = 7;
+    return 20;
+}
+
+/* Handshake with SACK and timestamps from peer port 4000; *our_ts gets the
+ * TSval of our SYN-ACK. */
+static uint32_t establish_ts(struct t *t, uint32_t *our_ts) {
+    uint8_t o[40];
+    cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
+    inject(t, mk_tcp(4000, 80, PISN, 0, SYN, 65535, o, syn_opts_ts(o), NULL, 0));
+    cr_assert_eq(t->nout, 1);
+    struct seg g = parse(&t->out[0]);
+    struct seg_opts so = seg_opts(&g);
+    cr_assert(so.ts && so.sack_perm, "SYN-ACK echoes SACK-permitted and timestamps");
+    cr_assert_eq(so.tsecr, TS_PEER0);
+    if (our_ts) *our_ts = so.tsval;
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK, 1000, o,
+                     peer_opts(o, TS_PEER0 + 1, so.tsval, NULL, 0), NULL, 0));
+    cr_assert_eq(t->new_conn, 1);
+    t->nout = 0;
+    return t->last_id;
+}
+
+Test(frames, options_negotiated_only_when_both_sides_offer) {
+    struct t *t = setup(NULL);
+    uint32_t our_ts;
+    uint32_t id = establish_ts(t, &our_ts);
+    struct stk_tcp_info in;
+    cr_assert_eq(stk_tcp_info(t->s, id, &in), 0);
+    cr_assert(in.sack && in.timestamps);
+    cr_assert_eq(in.mss, 1448, "the timestamps' 12 bytes come off the MSS");
+    /* Our TSval is the microsecond clock plus a per-4-tuple offset. */
+    t->now += 5 * STK_MS;
+    stk_poll(t->s, t->now);
+    static const char msg[] = "hello";
+    struct stk_sendv v = {msg, 5, 0};
+    cr_assert_eq(stk_tcp_send(t->s, id, &v, 1), 0);
+    struct seg g = parse(&t->out[0]);
+    struct seg_opts so = seg_opts(&g);
+    cr_assert(so.ts);
+    cr_assert_eq(so.tsval - our_ts, 5000u, "1 us per tick");
+    cr_assert_eq(so.tsecr, TS_PEER0 + 1);
+    teardown(t);
+}
+
+static void opts_off(struct stk_config *c) { c->sack = c->timestamps = false; }
+
+Test(frames, options_off_are_not_echoed) {
+    struct t *t = setup(opts_off);
+    uint8_t o[40];
+    cr_assert_eq(stk_tcp_listen(t->s, 80, 8, 99), 0);
+    inject(t, mk_tcp(4000, 80, PISN, 0, SYN, 65535, o, syn_opts_ts(o), NULL, 0));
+    struct seg g = parse(&t->out[0]);
+    static const uint8_t want[] = {2, 4, 0x05, 0xb4, 1, 3, 3, 3};
+    cr_assert_eq(g.optlen, sizeof want);
+    cr_assert_arr_eq(g.opt, want, sizeof want);
+    /* The handshake ACK without timestamps is fine: none were agreed. */
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK, 1000, NULL, 0, NULL, 0));
+    struct stk_tcp_info in;
+    cr_assert_eq(stk_tcp_info(t->s, t->last_id, &in), 0);
+    cr_assert(!in.sack && !in.timestamps);
+    cr_assert_eq(in.mss, 1460);
+    teardown(t);
+}
+
+Test(frames, paws_drops_an_old_timestamp_and_a_missing_one) {
+    struct t *t = setup(NULL);
+    uint32_t our_ts;
+    uint32_t id = establish_ts(t, &our_ts);
+    uint8_t o[40];
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK | PSH, 1000, o,
+                     peer_opts(o, TS_PEER0 + 10, our_ts, NULL, 0), "abc", 3));
+    cr_assert_eq(t->ndata, 3);
+    /* Next in sequence but with an older TSval: an old duplicate. */
+    t->nout = 0;
+    inject(t, mk_tcp(4000, 80, PISN + 4, OISN + 1, ACK | PSH, 1000, o,
+                     peer_opts(o, TS_PEER0 + 5, our_ts, NULL, 0), "def", 3));
+    cr_assert_eq(t->ndata, 3, "PAWS: not delivered");
+    cr_assert_eq(stk_counters(t->s)->tcp_paws_drop, 1);
+    cr_assert_eq(t->nout, 1, "answered with an ACK");
+    struct seg g = parse(&t->out[0]);
+    cr_assert_eq(g.ack, PISN + 4);
+    cr_assert_eq(seg_opts(&g).tsecr, TS_PEER0 + 10, "TS.Recent unchanged");
+    /* Without the option once agreed: dropped (RFC 7323 3.2). */
+    inject(t, mk_tcp(4000, 80, PISN + 4, OISN + 1, ACK | PSH, 1000, NULL, 0, "def", 3));
+    cr_assert_eq(t->ndata, 3);
+    cr_assert_eq(stk_counters(t->s)->tcp_ts_missing_drop, 1);
+    /* The right TSval gets it in. */
+    inject(t, mk_tcp(4000, 80, PISN + 4, OISN + 1, ACK | PSH, 1000, o,
+                     peer_opts(o, TS_PEER0 + 11, our_ts, NULL, 0), "def", 3));
+    cr_assert_eq(t->ndata, 6);
+    (void)id;
+    teardown(t);
+}
+
+Test(frames, sack_blocks_latest_first_and_dsack) {
+    struct t *t = setup(NULL);
+    uint32_t our_ts;
+    establish_ts(t, &our_ts);
+    uint8_t o[40];
+    static const char x[100] = {0};
+    uint32_t ts = TS_PEER0 + 2;
+    /* Two holes: [+100, +200) and [+300, +400) arrive, the latter last. */
+    inject(t, mk_tcp(4000, 80, PISN + 101, OISN + 1, ACK, 1000, o,
+                     peer_opts(o, ts, our_ts, NULL, 0), x, 100));
+    inject(t, mk_tcp(4000, 80, PISN + 301, OISN + 1, ACK, 1000, o,
+                     peer_opts(o, ts, our_ts, NULL, 0), x, 100));
+    struct seg g = parse(&t->out[t->nout - 1]);
+    struct seg_opts so = seg_opts(&g);
+    cr_assert_eq(g.ack, PISN + 1);
+    cr_assert_eq(so.nb, 2);
+    cr_assert_eq(so.b[0], PISN + 301, "the block of the latest arrival first (RFC 2018 4)");
+    cr_assert_eq(so.b[1], PISN + 401);
+    cr_assert_eq(so.b[2], PISN + 101);
+    cr_assert_eq(so.b[3], PISN + 201);
+    /* A duplicate of the second block: D-SACK first, then the blocks. */
+    inject(t, mk_tcp(4000, 80, PISN + 301, OISN + 1, ACK, 1000, o,
+                     peer_opts(o, ts, our_ts, NULL, 0), x, 100));
+    g = parse(&t->out[t->nout - 1]);
+    so = seg_opts(&g);
+    cr_assert_eq(so.nb, 3);
+    cr_assert_eq(so.b[0], PISN + 301);
+    cr_assert_eq(so.b[1], PISN + 401);
+    cr_assert_eq(stk_counters(t->s)->tcp_dsack_sent, 1);
+    /* Fill the first hole: the ACK moves to +201, one block left. */
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK, 1000, o, peer_opts(o, ts, our_ts, NULL, 0),
+                     x, 100));
+    g = parse(&t->out[t->nout - 1]);
+    so = seg_opts(&g);
+    cr_assert_eq(g.ack, PISN + 201);
+    cr_assert_eq(so.nb, 1);
+    cr_assert_eq(so.b[0], PISN + 301);
+    /* A duplicate below RCV.NXT: reported as D-SACK below the ACK. */
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 1, ACK, 1000, o, peer_opts(o, ts, our_ts, NULL, 0),
+                     x, 100));
+    g = parse(&t->out[t->nout - 1]);
+    so = seg_opts(&g);
+    cr_assert_eq(so.b[0], PISN + 1);
+    cr_assert_eq(so.b[1], PISN + 101);
+    cr_assert_eq(stk_counters(t->s)->tcp_dsack_sent, 2);
+    teardown(t);
+}
+
+static void ten_segs(struct stk_config *c) {
+    c->init_cwnd_segs = 10;
+    c->rto_initial = 100 * STK_MS;
+    c->rto_min = 100 * STK_MS;
+}
+#define S(k) (OISN + 1 + (uint32_t)(k)*1448u)
+
+/* Ten segments out at t0 (their TSval in *ts0), then the peer reports [s1,
+ * s2) and [s3, s5) received: segments 0 and 2 are missing. */
+static uint32_t ten_out_two_lost(struct t *t, uint32_t *ts0, uint32_t *our_ts) {
+    uint32_t id = establish_ts(t, our_ts);
+    static uint8_t buf[30000];
+    struct stk_sendv v = {buf, sizeof buf, 0};
+    cr_assert_eq(stk_tcp_send(t->s, id, &v, 1), 0);
+    cr_assert_eq(t->nout, 10);
+    struct seg g = parse(&t->out[0]);
+    cr_assert_eq(g.seq, S(0));
+    cr_assert_eq(g.plen, 1448);
+    *ts0 = seg_opts(&g).tsval;
+    t->now += 2 * STK_MS;
+    t->nout = 0;
+    uint8_t o[40];
+    uint32_t b1[] = {S(1), S(2)};
+    inject(t, mk_tcp(4000, 80, PISN + 1, S(0), ACK, 1000, o,
+                     peer_opts(o, TS_PEER0 + 2, *ts0, b1, 1), NULL, 0));
+    cr_assert_eq(t->nout, 1, "one SACKed segment is not a loss yet: Limited Transmit");
+    cr_assert_eq(parse(&t->out[0]).seq, S(10));
+    t->nout = 0;
+    uint32_t b2[] = {S(3), S(5), S(1), S(2)};
+    inject(t, mk_tcp(4000, 80, PISN + 1, S(0), ACK, 1000, o,
+                     peer_opts(o, TS_PEER0 + 2, *ts0, b2, 2), NULL, 0));
+    return id;
+}
+
+Test(frames, sack_recovery_retransmits_only_the_holes) {
+    struct t *t = setup(ten_segs);
+    uint32_t ts0, our_ts;
+    uint32_t id = ten_out_two_lost(t, &ts0, &our_ts);
+    /* Three segments SACKed above segment 0: more than (DupThresh - 1) * SMSS. */
+    cr_assert_eq(stk_counters(t->s)->tcp_sack_recovery, 1);
+    cr_assert_eq(t->nout, 1, "the first hole goes out at once, the pipe holds the rest");
+    struct seg g = parse(&t->out[0]);
+    cr_assert_eq(g.seq, S(0));
+    cr_assert_eq(g.plen, 1448);
+    uint32_t ts_rxt = seg_opts(&g).tsval;
+    struct stk_tcp_info in;
+    cr_assert_eq(stk_tcp_info(t->s, id, &in), 0);
+    cr_assert_eq(in.ssthresh, 5 * 1448, "half of the flight before Limited Transmit");
+    cr_assert_eq(in.cwnd, 5 * 1448);
+    /* Everything but segment 2 has arrived: segment 2 next, then new data;
+     * nothing the peer holds is sent again. */
+    t->nout = 0;
+    uint8_t o[40];
+    uint32_t b3[] = {S(3), S(11), S(1), S(2)};
+    inject(t, mk_tcp(4000, 80, PISN + 1, S(0), ACK, 1000, o, peer_opts(o, TS_PEER0 + 3, ts0, b3, 2),
+                     NULL, 0));
+    cr_assert_geq(t->nout, 2);
+    g = parse(&t->out[0]);
+    cr_assert_eq(g.seq, S(2));
+    for (unsigned k = 1; k < t->nout; k++) {
+        g = parse(&t->out[k]);
+        cr_assert_geq(g.seq, S(11), "frame %u: new data only", k);
+    }
+    /* The retransmissions arrive: a full ACK echoing the retransmission's
+     * TSval is a real loss (no undo); cwnd = ssthresh. */
+    uint32_t high = S(11) + (uint32_t)(t->nout - 1) * 1448u;
+    inject(t, mk_tcp(4000, 80, PISN + 1, high, ACK, 1000, o,
+                     peer_opts(o, TS_PEER0 + 4, ts_rxt, NULL, 0), NULL, 0));
+    cr_assert_eq(stk_counters(t->s)->tcp_spurious_undo, 0);
+    cr_assert_eq(stk_tcp_info(t->s, id, &in), 0);
+    cr_assert_eq(in.cwnd, 5 * 1448);
+    cr_assert_eq(stk_counters(t->s)->tcp_retransmits, 2);
+    teardown(t);
+}
+
+Test(frames, eifel_undoes_a_spurious_fast_retransmit) {
+    struct t *t = setup(ten_segs);
+    uint32_t ts0, our_ts;
+    uint32_t id = ten_out_two_lost(t, &ts0, &our_ts);
+    cr_assert_eq(t->nout, 1);
+    /* The "lost" segments were only late: the ACK for all ten echoes the
+     * original's TSval, older than the retransmission's. */
+    uint8_t o[40];
+    inject(t, mk_tcp(4000, 80, PISN + 1, S(11), ACK, 1000, o,
+                     peer_opts(o, TS_PEER0 + 3, ts0, NULL, 0), NULL, 0));
+    cr_assert_eq(stk_counters(t->s)->tcp_spurious_undo, 1);
+    cr_assert_eq(stk_counters(t->s)->tcp_reorder_seen, 1);
+    struct stk_tcp_info in;
+    cr_assert_eq(stk_tcp_info(t->s, id, &in), 0);
+    cr_assert_geq(in.cwnd, 10 * 1448, "cwnd restored (and grown by the ACK)");
+    cr_assert_eq(in.ssthresh, 0x7fffffff);
+    cr_assert_eq(in.dupthresh, 4, "three segments overtook the original: DupThresh 4");
+    teardown(t);
+}
+
+Test(frames, rto_with_sack_resends_only_what_the_peer_lacks) {
+    struct t *t = setup(ten_segs);
+    uint32_t ts0, our_ts;
+    uint32_t id = ten_out_two_lost(t, &ts0, &our_ts);
+    t->nout = 0;
+    t->now = stk_poll_at(t->s);
+    stk_poll(t->s, t->now);
+    cr_assert_eq(stk_counters(t->s)->tcp_rto_fired, 1);
+    cr_assert_eq(t->nout, 1, "cwnd is one segment after the timeout");
+    cr_assert_eq(parse(&t->out[0]).seq, S(0));
+    /* Segment 0 arrives: two more go out, skipping the SACKed 1, 3 and 4. */
+    t->nout = 0;
+    uint8_t o[40];
+    uint32_t b[] = {S(3), S(5)};
+    inject(t, mk_tcp(4000, 80, PISN + 1, S(2), ACK, 1000, o,
+                     peer_opts(o, TS_PEER0 + 3, our_ts + 1000000, b, 1), NULL, 0));
+    cr_assert_eq(t->nout, 2);
+    cr_assert_eq(parse(&t->out[0]).seq, S(2));
+    cr_assert_eq(parse(&t->out[1]).seq, S(5));
+    (void)id;
+    teardown(t);
+}
+
+Test(frames, time_wait_reuse_by_newer_timestamp_rfc_6191) {
+    struct t *t = setup(NULL);
+    uint32_t our_ts;
+    uint32_t id = establish_ts(t, &our_ts);
+    uint8_t o[40];
+    cr_assert_eq(stk_tcp_close(t->s, id), 0);
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 2, FIN | ACK, 1000, o,
+                     peer_opts(o, TS_PEER0 + 50, our_ts, NULL, 0), NULL, 0));
+    cr_assert_eq(stk_tcp_time_waits(t->s), 1);
+    /* TIME-WAIT's ACKs carry timestamps too. */
+    t->nout = 0;
+    inject(t, mk_tcp(4000, 80, PISN + 1, OISN + 2, FIN | ACK, 1000, o,
+                     peer_opts(o, TS_PEER0 + 51, our_ts, NULL, 0), NULL, 0));
+    cr_assert_eq(t->nout, 1);
+    struct seg g = parse(&t->out[0]);
+    cr_assert(seg_opts(&g).ts);
+    cr_assert_eq(seg_opts(&g).tsecr, TS_PEER0 + 50);
+    /* A SYN with a higher sequence number but an older TSval: refused. */
+    t->nout = 0;
+    uint8_t so[40];
+    size_t n = syn_opts_ts(so);
+    p32(so + 8, TS_PEER0 + 10);
+    inject(t, mk_tcp(4000, 80, PISN + 100000, 0, SYN, 65535, so, n, NULL, 0));
+    cr_assert_eq(stk_counters(t->s)->tcp_time_wait_reuse, 0);
+    /* A lower sequence number but a newer TSval: a new incarnation. */
+    p32(so + 8, TS_PEER0 + 100);
+    t->nout = 0;
+    inject(t, mk_tcp(4000, 80, PISN - 100000, 0, SYN, 65535, so, n, NULL, 0));
+    cr_assert_eq(stk_counters(t->s)->tcp_time_wait_reuse, 1);
+    g = parse(&t->out[0]);
+    cr_assert_eq(g.flags, SYN | ACK);
+    cr_assert_eq(g.ack, PISN - 100000 + 1);
     teardown(t);
 }

@@ -278,9 +278,10 @@ static void room_object(const char *path, void *arg) {
  * libraries, the NoC's, the NIC's and the simulator's are not instrumented. */
 Test(tile_cov, stack_and_servers_instrumented_native_builds_not) {
     static const char *const stack_src[] = {
-        "cksum.c.o", "twheel.c.o",  "seg.c.o",    "work.c.o",          "ip.c.o",
-        "tcb.c.o",   "tcp_out.c.o", "tcp_in.c.o", "tcp_timer.c.o",     "tcp.c.o",
-        "stk.c.o",   "sock.c.o",    "rss.c.o",    "stk_alloc_tile.c.o"};
+        "cksum.c.o",   "twheel.c.o", "seg.c.o",       "work.c.o",
+        "ip.c.o",      "tcb.c.o",    "tcp_opt.c.o",   "tcp_sack.c.o",
+        "tcp_out.c.o", "tcp_in.c.o", "tcp_timer.c.o", "tcp.c.o",
+        "stk.c.o",     "sock.c.o",   "rss.c.o",       "stk_alloc_tile.c.o"};
     static const char *const wl_src[] = {"httpd.c.o",   "httpc.c.o",          "echo.c.o",
                                          "netpipe.c.o", "netpipe_client.c.o", "connmap.c.o",
                                          "ledger.c.o"};

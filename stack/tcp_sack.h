@@ -1,0 +1,40 @@
+/* stack/tcp_sack.h: the sender's SACK scoreboard and RFC 6675's
+ * bookkeeping over it.
+ *
+ * What it does: keeps the ranges the peer has selectively acknowledged
+ * (c->sb: sorted, disjoint, above SND.UNA, at most STK_SB_MAX; when full, the
+ * highest range is forgotten, which can only make the sender retransmit
+ * more), tells D-SACK blocks (RFC 2883 4) from new information, and answers
+ * RFC 6675's questions: how many bytes are SACKed above a sequence number,
+ * below which point every unSACKed byte counts as lost (IsLost by bytes:
+ * more than (DupThresh - 1) * SMSS SACKed above; after an RTO every unSACKed
+ * byte), the pipe (SetPipe), and the next hole to retransmit (NextSeg rule
+ * 1). The sending itself is tcp_out.c's.
+ *
+ * Memory: the scoreboard lives in the tcb (STK_SB_MAX ranges). Cost: O(ranges)
+ * per call.
+ */
+#ifndef TESSERA_STACK_TCP_SACK_H
+#define TESSERA_STACK_TCP_SACK_H
+
+#include "stack/stk_types.h"
+
+struct tcp_opts;
+
+/* Adds the ACK's SACK blocks (cumulative ACK `ack`) to c's scoreboard;
+ * returns the bytes newly SACKed. D-SACK blocks are counted, not stored. */
+uint32_t sack_update(struct stk *s, struct stk_tcb *c, const struct tcp_opts *o, uint32_t ack);
+/* Forgets what SND.UNA has passed. */
+void sack_trim(struct stk_tcb *c);
+void sack_clear(struct stk_tcb *c);
+/* Bytes SACKed above `seq`. */
+uint32_t sack_above(const struct stk_tcb *c, uint32_t seq);
+/* Every unSACKed byte below this sequence number is lost (IsLost). */
+uint32_t sack_lost_edge(const struct stk_tcb *c);
+/* RFC 6675 SetPipe: bytes outstanding in the network. */
+uint32_t sack_pipe(const struct stk_tcb *c, uint32_t lost_edge);
+/* NextSeg rule 1: the first lost, unSACKed byte at or above HighRxt and the
+ * end of its hole (capped at lost_edge); false when there is none. */
+bool sack_next_hole(const struct stk_tcb *c, uint32_t lost_edge, uint32_t *seq, uint32_t *end);
+
+#endif
