@@ -90,6 +90,7 @@ struct stk_tcb {
     uint32_t mss; /* effective send MSS */
     uint8_t snd_wscale, rcv_wscale;
     bool ws_ok;
+    bool sack_ok, ts_ok; /* options in use (tcp_opt.c) */
     uint32_t cwnd, ssthresh, recover, dupacks;
     bool in_recovery, partial_seen;
     stk_time_t srtt, rttvar, rto, rtt_start;
@@ -126,12 +127,16 @@ struct stk_tcb {
     stk_time_t last_rx;         /* last segment from the peer (keep-alive) */
     unsigned keep_probes;       /* unanswered keep-alive probes */
 
-    /* options (tcp_opt.c): negotiated from cfg.sack / cfg.timestamps and
-     * the peer's SYN */
-    bool sack_ok, ts_ok;
+    uint8_t ev;
+    bool on_work;
+    uint32_t work_next;
+
+    /* Options and SACK recovery last, so that the fields every segment
+     * touches keep their cache lines (the tile model) when the options are
+     * off; sack_ok and ts_ok, read on every segment, sit by ws_ok. */
     uint32_t ts_recent;      /* RFC 7323 TS.Recent */
     stk_time_t ts_recent_at; /* when TS.Recent was set (24-day rule) */
-    uint32_t last_ack_sent;  /* RFC 7323 Last.ACK.sent */
+    uint32_t last_ack_sent;  /* RFC 7323 Last.ACK.sent (kept with timestamps) */
     uint32_t ts_off;         /* our TSval offset for this 4-tuple */
     /* receiver side of SACK: the latest out-of-order arrival (first block,
      * RFC 2018 4) and a pending duplicate report (RFC 2883) */
@@ -152,10 +157,6 @@ struct stk_tcb {
      * retransmission of an episode and the window before it */
     bool undo_armed;
     uint32_t undo_tsval, undo_cwnd, undo_ssthresh;
-
-    uint8_t ev;
-    bool on_work;
-    uint32_t work_next;
 };
 
 /* A connection in TIME-WAIT, kept without its tcb (tcb.c): what it takes to

@@ -272,8 +272,10 @@ static void ack_new(struct stk *s, struct stk_tcb *c, const struct seg_in *g) {
     if (SEQ_LT(c->snd_nxt, c->snd_una)) c->snd_nxt = c->snd_una;
     if (c->sack_ok) sack_trim(c);
     c->retries = 0;
-    c->dupacks = 0;
-    c->lt_bytes = 0;
+    if (c->dupacks) {
+        c->dupacks = 0;
+        c->lt_bytes = 0; /* Limited Transmit sends only after duplicate ACKs */
+    }
     if (undone) {
         /* back to where the episode began */
     } else if (c->in_recovery && c->sack_ok) {

@@ -51,7 +51,7 @@ static uint32_t gather(struct stk *s, struct stk_tcb *c, uint32_t seq, uint32_t 
 }
 
 static void ack_sent(struct stk *s, struct stk_tcb *c) {
-    c->last_ack_sent = c->rcv_nxt;
+    if (c->ts_ok) c->last_ack_sent = c->rcv_nxt;
     c->ack_now = c->ack_delayed = false;
     c->unacked_segs = 0;
     twheel_cancel(&s->wheel, &c->t_delack);
@@ -60,8 +60,10 @@ static void ack_sent(struct stk *s, struct stk_tcb *c) {
 /* Builds and sends one segment; returns the payload bytes sent. */
 uint32_t tcp_emit(struct stk *s, struct stk_tcb *c, uint32_t seq, uint8_t flags, uint32_t len) {
     uint8_t *th = TH(s);
-    size_t sack_len;
-    size_t hl = STK_TCP_HLEN + tcp_opt_build(s, c, flags, th + STK_TCP_HLEN, &sack_len);
+    size_t sack_len = 0, hl = STK_TCP_HLEN;
+    /* Options: on SYNs, and on every segment of a connection that uses them. */
+    if ((flags & TH_SYN) || c->ts_ok || c->sack_ok)
+        hl += tcp_opt_build(s, c, flags, th + STK_TCP_HLEN, &sack_len);
     /* SACK blocks take their room from the payload (c->mss already leaves
      * room for the timestamps). */
     if (sack_len && len > c->mss - sack_len) len = c->mss - (uint32_t)sack_len;

@@ -117,6 +117,7 @@ void tcp_timer_fire(void *ctx, struct twheel_entry *e) {
     c->cwnd = c->mss;
     c->recover = c->snd_max - 1;
     c->dupacks = 0;
+    c->lt_bytes = 0;
     if (c->sack_ok) {
         /* RFC 6675 5.1: every unSACKed byte is lost; retransmit those, not
          * what the peer holds. A peer that SACKed SND.UNA without ACKing it
