@@ -344,3 +344,57 @@ void impair_format(const struct impair_spec *sp, char *buf, size_t len) {
     snprintf(buf, len, "loss=%g,delay=%s,jitter=%s,reorder=%g,reorder_delay=%s,dup=%g,limit=%u",
              sp->loss, d, j, sp->reorder, r, sp->dup, sp->limit ? sp->limit : IMPAIR_DEFAULT_LIMIT);
 }
+
+/* ---- the programs' flags ---- */
+
+void impair_opts_init(struct impair_opts *o) { *o = (struct impair_opts){.seed = 1}; }
+
+struct impair_spec impair_opts_spec(const struct impair_opts *o, int k) {
+    return o->has_dir[k] ? o->dir[k] : o->both;
+}
+
+int impair_option(int argc, char **argv, int *i, const char *const n[2], struct impair_opts *o,
+                  char *err, size_t errlen) {
+    const char *a = argv[*i];
+    if (strncmp(a, "--impair", 8)) return 0;
+    int which; /* 0, 1: a direction; 2: both; 3: the seed */
+    if (!strcmp(a, "--impair"))
+        which = 2;
+    else if (!strcmp(a, "--impair-seed"))
+        which = 3;
+    else if (!strncmp(a, "--impair-", 9) && !strcmp(a + 9, n[0]))
+        which = 0;
+    else if (!strncmp(a, "--impair-", 9) && !strcmp(a + 9, n[1]))
+        which = 1;
+    else
+        return 0;
+    if (*i + 1 >= argc) {
+        snprintf(err, errlen, "%s: expected a value", a);
+        return -1;
+    }
+    const char *v = argv[++*i];
+    if (which == 3) {
+        char *end;
+        unsigned long long s = strtoull(v, &end, 0);
+        if (end == v || *end || *v == '-') {
+            snprintf(err, errlen, "%s %s: expected a whole number", a, v);
+            return -1;
+        }
+        o->seed = s;
+        return 1;
+    }
+    struct impair_spec sp;
+    char e[200];
+    if (!impair_parse(v, &sp, e, sizeof e)) {
+        snprintf(err, errlen, "%s: %s", a, e);
+        return -1;
+    }
+    if (which == 2) {
+        o->both = sp;
+        o->has_both = true;
+    } else {
+        o->dir[which] = sp;
+        o->has_dir[which] = true;
+    }
+    return 1;
+}

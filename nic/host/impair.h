@@ -93,4 +93,22 @@ const struct impair_counters *impair_counters(const struct impair *q);
 /* One line a counter, "PREFIX.name value", zeros included. */
 void impair_print_counters(const struct impair *q, FILE *f, const char *prefix);
 
+/* A program's flags for two directions named n[0] and n[1] ("out", "in";
+ * "a2b", "b2a"): --impair-N0 SPEC, --impair-N1 SPEC, --impair SPEC (both
+ * directions, whatever the order: a direction's own flag wins) and
+ * --impair-seed N (default 1). */
+struct impair_opts {
+    struct impair_spec both, dir[2];
+    bool has_both, has_dir[2];
+    uint64_t seed;
+};
+void impair_opts_init(struct impair_opts *o);
+/* Whether argv[*i] is one of those flags: 1 (taken with its value, *i
+ * advanced past it), 0 (not one of them), -1 (a missing or bad value: the
+ * message, naming the flag, in err). */
+int impair_option(int argc, char **argv, int *i, const char *const n[2], struct impair_opts *o,
+                  char *err, size_t errlen);
+/* Direction k's spec after all flags. */
+struct impair_spec impair_opts_spec(const struct impair_opts *o, int k);
+
 #endif
