@@ -1,5 +1,7 @@
 #include "nic/host/impair.h"
 
+#include "sim/kernel/rng.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,7 @@ struct held {
 
 struct impair {
     struct impair_spec sp;
-    uint64_t s[4];        /* xoshiro256** state */
+    struct sim_rng rng;
     uint64_t last_due;    /* release time of the last frame not held back */
     uint64_t next_order;  /* of the next queued copy */
     uint64_t next_seq;    /* of the next submission */
@@ -26,30 +28,8 @@ struct impair {
     struct impair_counters ctr;
 };
 
-/* ---- the generator ---- */
-
-static uint64_t splitmix64(uint64_t *x) {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static uint64_t next(struct impair *q) {
-    uint64_t *s = q->s;
-    uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return r;
-}
-
-/* True with probability p (p <= 0: never; p >= 1: always). */
+/* True with probability p (p <= 0: never; p >= 1: always), from one draw r
+ * (as sim_rng_bernoulli). */
 static bool chance(uint64_t r, double p) { return (double)(r >> 11) * 0x1.0p-53 < p; }
 
 /* ---- the queue: a binary min-heap on (due, order) ---- */
@@ -90,8 +70,7 @@ struct impair *impair_create(const struct impair_spec *sp, uint64_t seed, uint64
     q->sp = *sp;
     if (!q->sp.limit) q->sp.limit = IMPAIR_DEFAULT_LIMIT;
     if (!q->sp.reorder_delay_ns) q->sp.reorder_delay_ns = sp->delay_ns > MS ? sp->delay_ns : MS;
-    uint64_t x = seed ^ (stream * 0xd1b54a32d192ed03ull);
-    for (int i = 0; i < 4; i++) q->s[i] = splitmix64(&x);
+    sim_rng_init(&q->rng, seed, stream);
     return q;
 }
 
@@ -131,8 +110,11 @@ static bool hold(struct impair *q, uint64_t due, uint64_t seq, const struct iove
 }
 
 void impair_submitv(struct impair *q, uint64_t now, const struct iovec *iov, int n, size_t len) {
-    /* Four draws per frame, always, in this order. */
-    uint64_t r_loss = next(q), r_jit = next(q), r_reo = next(q), r_dup = next(q);
+    /* Four draws per frame, always, in this order (the jitter's by modulo,
+     * not sim_rng_below, whose rejections would draw more). */
+    struct sim_rng *g = &q->rng;
+    uint64_t r_loss = sim_rng_u64(g), r_jit = sim_rng_u64(g), r_reo = sim_rng_u64(g),
+             r_dup = sim_rng_u64(g);
     uint64_t seq = q->next_seq++;
     q->ctr.submitted++;
     if (chance(r_loss, q->sp.loss)) {

@@ -4,10 +4,10 @@
  * without netem (docs/impairments.md).
  *
  * What it does: impair_submit decides a frame's fate from the queue's own
- * seeded generator (xoshiro256** seeded by splitmix64; four draws per
- * submitted frame whatever the parameters, so a seed gives the same
- * decisions for the same frame sequence, and changing one probability does
- * not move the others' decisions) and queues a copy with its release time:
+ * seeded stream (sim/kernel/rng.h: xoshiro256**; four draws per submitted
+ * frame whatever the parameters, so a seed gives the same decisions for the
+ * same frame sequence, and changing one probability does not move the
+ * others' decisions) and queues a copy with its release time:
  *   - lost with probability `loss` (never queued);
  *   - otherwise due at now + delay + U[-jitter, +jitter] (clamped at now),
  *     but never before the previous frame that was not held back: jitter

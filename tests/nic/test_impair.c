@@ -395,3 +395,45 @@ Test(impair, parse_refuses_bad_specs) {
         cr_assert_float_eq(sp.loss, 0.5, 0, "%s: the output was changed", cases[i][0]);
     }
 }
+
+/* The programs' flags: --impair for both directions, a direction's own flag
+ * winning whatever the order, the seed, and refusals naming the flag. */
+Test(impair, program_flags) {
+    static const char *const dirs[2] = {"out", "in"};
+    char *argv[] = {"prog", "--impair-in", "dup=0.5", "--impair",     "loss=0.25", "--impair-seed",
+                    "0x10", "--tap",       "tap0",    "--impair-a2b", "loss=1"};
+    int argc = (int)(sizeof argv / sizeof argv[0]);
+    struct impair_opts o;
+    impair_opts_init(&o);
+    cr_assert_eq(o.seed, 1);
+    char err[256];
+    int taken = 0, others = 0;
+    for (int i = 1; i < argc; i++) {
+        int r = impair_option(argc, argv, &i, dirs, &o, err, sizeof err);
+        cr_assert(r >= 0, "%s: %s", argv[i], err);
+        if (r)
+            taken++;
+        else
+            others++;
+    }
+    cr_assert_eq(taken, 3);
+    cr_assert_eq(others, 4, "--tap tap0 --impair-a2b loss=1 are not this program's");
+    cr_assert_eq(o.seed, 16);
+    struct impair_spec out = impair_opts_spec(&o, 0), in = impair_opts_spec(&o, 1);
+    cr_assert_float_eq(out.loss, 0.25, 1e-12);
+    cr_assert_float_eq(in.loss, 0, 1e-12, "--impair-in replaces --impair for in");
+    cr_assert_float_eq(in.dup, 0.5, 1e-12);
+
+    const char *bad[][3] = {{"--impair-out", "loss=2", "--impair-out: impair: \"loss=2\""},
+                            {"--impair-seed", "-3", "--impair-seed -3: expected a whole number"},
+                            {"--impair-seed", "x", "--impair-seed x: expected a whole number"},
+                            {"--impair", NULL, "--impair: expected a value"}};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        char *av[] = {"prog", (char *)bad[k][0], (char *)bad[k][1]};
+        int i = 1;
+        err[0] = 0;
+        cr_assert_eq(impair_option(bad[k][1] ? 3 : 2, av, &i, dirs, &o, err, sizeof err), -1,
+                     "%s accepted", bad[k][0]);
+        cr_assert(strstr(err, bad[k][2]), "message \"%s\" lacks \"%s\"", err, bad[k][2]);
+    }
+}
