@@ -4,8 +4,11 @@
 # (nic/host/impair.h; docs/impairments.md). Run as root; builds nothing.
 #
 #   scripts/impair-table.sh [--host BIN] [--relay BIN] [--cases a,b,...]
-#       [--size BYTES] [--cap S] [--seed N] [--runs N] [--stack-flags "..."]
+#       [--case NAME=SPEC]... [--size BYTES] [--cap S] [--seed N] [--runs N]
+#       [--stack-flags "..."]
 #
+# Cases: loss1, rtt20, dup5, reorder25, mix, loss10 (all by default); --case
+# adds one of its own (then only those named with --case or --cases run).
 # Per case and run, a file of SIZE bytes is downloaded with curl
 #   - from tessera-host (--http DIR, --impair SPEC, both directions) on a TAP
 #     device in namespace T (curl on the Linux side, 10.0.0.1 -> 10.0.0.2);
@@ -18,6 +21,8 @@
 # it got. Prints a Markdown table to stdout (median and min..max over the
 # runs), and one line per run to stderr: where the time went (connect, first
 # byte, total), the stack's recovery counters and the impairments' counts.
+# Exit 0 when every download was intact or capped, 1 when one came back
+# short or corrupted (or the set-up failed), 2 for a bad command line.
 # Talks only to addresses inside the namespaces it makes; deletes them, its
 # temp dir and its processes on exit.
 set -u
@@ -25,7 +30,9 @@ cd "$(dirname "$0")/.." || exit 1
 
 HOST_BIN=build/release/nic/host/tessera-host
 RELAY_BIN=build/release/nic/host/tessera-relay
-CASES=loss1,rtt20,dup5,reorder25,mix,loss10
+CASES=
+declare -A CUSTOM=()
+CUSTOM_LIST=
 SIZE=67108864
 CAP=120
 SEED=1
@@ -45,6 +52,11 @@ while [ $# -gt 0 ]; do
     --host) HOST_BIN=${2:?--host: expected a path}; shift ;;
     --relay) RELAY_BIN=${2:?--relay: expected a path}; shift ;;
     --cases) CASES=${2:?--cases: expected a,b,...}; shift ;;
+    --case)
+        [[ ${2:-} =~ ^([A-Za-z0-9_-]+)=(.*)$ ]] || { echo "impair-table: --case ${2:-}: expected NAME=SPEC" >&2; exit 2; }
+        CUSTOM[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
+        CUSTOM_LIST+=${CUSTOM_LIST:+,}${BASH_REMATCH[1]}
+        shift ;;
     --size) num --size "${2:-}" 1; SIZE=$2; shift ;;
     --cap) num --cap "${2:-}" 1; CAP=$2; shift ;;
     --seed) num --seed "${2:-}"; SEED=$2; shift ;;
@@ -58,6 +70,7 @@ while [ $# -gt 0 ]; do
 done
 
 spec_of() {
+    [ -n "${CUSTOM[$1]+x}" ] && { echo "${CUSTOM[$1]}"; return 0; }
     case $1 in
     loss1) echo "loss=0.01" ;;
     rtt20) echo "delay=10ms" ;;
@@ -68,9 +81,17 @@ spec_of() {
     *) return 1 ;;
     esac
 }
+if [ -z "$CASES" ]; then
+    CASES=${CUSTOM_LIST:-loss1,rtt20,dup5,reorder25,mix,loss10}
+elif [ -n "$CUSTOM_LIST" ]; then
+    CASES+=,$CUSTOM_LIST
+fi
 IFS=, read -ra CASE_LIST <<<"$CASES"
 for c in "${CASE_LIST[@]}"; do
-    spec_of "$c" >/dev/null || die "--cases: unknown case \"$c\" (expected loss1, rtt20, dup5, reorder25, mix, loss10)"
+    spec_of "$c" >/dev/null || {
+        echo "impair-table: --cases: unknown case \"$c\" (expected loss1, rtt20, dup5, reorder25, mix, loss10 or a NAME given with --case)" >&2
+        exit 2
+    }
 done
 read -ra SFLAGS <<<"$STACK_FLAGS"
 
@@ -204,9 +225,11 @@ run_tessera() { # case spec seed run
     local imp=""
     for d in out in; do
         imp+=" $d: lost $(counter "$log" "impair\.$d\.lost") dup $(counter "$log" "impair\.$d\.duplicated")"
-        imp+=" reord $(counter "$log" "impair\.$d\.reordered") of $(counter "$log" "impair\.$d\.submitted");"
+        imp+=" reord $(counter "$log" "impair\.$d\.reordered") overtaken $(counter "$log" "impair\.$d\.overtaken")"
+        imp+=" of $(counter "$log" "impair\.$d\.submitted");"
     done
     echo "$1 tessera $4 $SECS $GOT$ctrs" >>"$WORK/results"
+    case $OK in intact | capped) ;; *) BAD=1 ;; esac
     echo "[$1 run $4] tessera: $OK, $GOT bytes, $TIMES, total $SECS s;$ctrs; impair$imp" >&2
 }
 
@@ -246,12 +269,15 @@ run_linux() { # case spec seed run
     local imp=""
     for d in a2b b2a; do
         imp+=" $d: lost $(counter "$log" "impair\.$d\.lost") dup $(counter "$log" "impair\.$d\.duplicated")"
-        imp+=" reord $(counter "$log" "impair\.$d\.reordered") of $(counter "$log" "impair\.$d\.submitted");"
+        imp+=" reord $(counter "$log" "impair\.$d\.reordered") overtaken $(counter "$log" "impair\.$d\.overtaken")"
+        imp+=" of $(counter "$log" "impair\.$d\.submitted");"
     done
     echo "$1 linux $4 $SECS $GOT$ctrs" >>"$WORK/results"
+    case $OK in intact | capped) ;; *) BAD=1 ;; esac
     echo "[$1 run $4] linux: $OK, $GOT bytes, $TIMES, total $SECS s;$ctrs; relay$imp" >&2
 }
 
+BAD=0
 echo "impair-table: $SIZE bytes, cap $CAP s, seed $SEED, $RUNS run(s), cases ${CASE_LIST[*]}${STACK_FLAGS:+, stack flags: $STACK_FLAGS}" >&2
 for c in "${CASE_LIST[@]}"; do
     spec=$(spec_of "$c")
@@ -306,3 +332,4 @@ END {
         printf "| %s | %s | %s | %s | %s |\n", c[i], cell(t), cell(l), ctrs(t), ctrs(l)
     }
 }' "$WORK/results"
+exit $BAD
