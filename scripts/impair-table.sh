@@ -203,6 +203,25 @@ download() {
 # "name value" lines of counters in log $1 whose names match $2 (regex).
 counter() { sed -n "s/^$2 \([0-9]*\)$/\1/p" "$1" | head -1; }
 
+# What the impairment of each direction $2... did, from the counters in log $1.
+impair_summary() {
+    local log=$1 d
+    shift
+    for d in "$@"; do
+        printf ' %s: lost %s dup %s reord %s overtaken %s of %s;' "$d" \
+            "$(counter "$log" "impair\.$d\.lost")" "$(counter "$log" "impair\.$d\.duplicated")" \
+            "$(counter "$log" "impair\.$d\.reordered")" "$(counter "$log" "impair\.$d\.overtaken")" \
+            "$(counter "$log" "impair\.$d\.submitted")"
+    done
+}
+# Records the run of the last download: case $1, stack $2, run $3, counters
+# $4 (" name=value..."), the impairment's summary $5; a line to stderr.
+record() {
+    echo "$1 $2 $3 $SECS $GOT$4" >>"$WORK/results"
+    case $OK in intact | capped) ;; *) BAD=1 ;; esac
+    echo "[$1 run $3] $2: $OK, $GOT bytes, $TIMES, total $SECS s;$4; $5" >&2
+}
+
 # Results: one line a run in $WORK/results:
 #   case stack run seconds bytes counters...   (counters as name=value)
 : >"$WORK/results"
@@ -222,15 +241,7 @@ run_tessera() { # case spec seed run
         ctrs+=" $n=${v:-0}"
     done
     while read -r n v; do ctrs+=" ${n#stk.}=$v"; done < <(grep -E '^stk\.tcp_(sack|undo|dsack)' "$log")
-    local imp=""
-    for d in out in; do
-        imp+=" $d: lost $(counter "$log" "impair\.$d\.lost") dup $(counter "$log" "impair\.$d\.duplicated")"
-        imp+=" reord $(counter "$log" "impair\.$d\.reordered") overtaken $(counter "$log" "impair\.$d\.overtaken")"
-        imp+=" of $(counter "$log" "impair\.$d\.submitted");"
-    done
-    echo "$1 tessera $4 $SECS $GOT$ctrs" >>"$WORK/results"
-    case $OK in intact | capped) ;; *) BAD=1 ;; esac
-    echo "[$1 run $4] tessera: $OK, $GOT bytes, $TIMES, total $SECS s;$ctrs; impair$imp" >&2
+    record "$1" tessera "$4" "$ctrs" "impair$(impair_summary "$log" out in)"
 }
 
 run_linux() { # case spec seed run
@@ -266,15 +277,7 @@ run_linux() { # case spec seed run
         a=$(awk -v n="$n" '$1 == n {print $2}' <<<"$after")
         [ -n "$a" ] && ctrs+=" $n=$((a - ${b:-0}))"
     done
-    local imp=""
-    for d in a2b b2a; do
-        imp+=" $d: lost $(counter "$log" "impair\.$d\.lost") dup $(counter "$log" "impair\.$d\.duplicated")"
-        imp+=" reord $(counter "$log" "impair\.$d\.reordered") overtaken $(counter "$log" "impair\.$d\.overtaken")"
-        imp+=" of $(counter "$log" "impair\.$d\.submitted");"
-    done
-    echo "$1 linux $4 $SECS $GOT$ctrs" >>"$WORK/results"
-    case $OK in intact | capped) ;; *) BAD=1 ;; esac
-    echo "[$1 run $4] linux: $OK, $GOT bytes, $TIMES, total $SECS s;$ctrs; relay$imp" >&2
+    record "$1" linux "$4" "$ctrs" "relay$(impair_summary "$log" a2b b2a)"
 }
 
 BAD=0
