@@ -7,6 +7,12 @@
  *                [--keepalive IDLE,INTVL,PROBES | --keepalive off]
  *                [--mcd-memory MB] [--mcd-hashpower N] [--mcd-preload N]
  *                [--netpipe-mode zerocopy|copy|nocopy]
+ *                [--impair SPEC] [--impair-out SPEC] [--impair-in SPEC] [--impair-seed N]
+ *
+ * --impair*: loss, delay, jitter, reordering and duplication of the frames
+ * the stack sends (out) and of those it gets (in), through the TAP driver
+ * (nic/host/impair.h, docs/impairments.md); --impair sets both directions,
+ * a direction's own flag wins. Counters impair.out.* and impair.in.* at exit.
  *
  * --netpipe-mode: how the NetPIPE server echoes (workloads/netpipe.h):
  * zerocopy (default: received bytes sent back by reference as they
@@ -44,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -120,7 +127,9 @@ static int usage(void) {
             "                    [--port N] [--pcap FILE] [--pcap-limit BYTES] [--seconds S]\n"
             "                    [--idle-timeout S] [--keepalive IDLE,INTVL,PROBES | off]\n"
             "                    [--mcd-memory MB] [--mcd-hashpower N] [--mcd-preload N]\n"
-            "                    [--netpipe-mode zerocopy|copy|nocopy]\n");
+            "                    [--netpipe-mode zerocopy|copy|nocopy]\n"
+            "                    [--impair SPEC] [--impair-out SPEC] [--impair-in SPEC]\n"
+            "                    [--impair-seed N]   (SPEC: docs/impairments.md)\n");
     return 2;
 }
 
@@ -139,6 +148,7 @@ struct host_opts {
     unsigned long long mcd_memory_mb, mcd_preload;
     unsigned mcd_hashpower;
     enum netpipe_mode np_mode;
+    struct impair_opts impair;
 };
 
 /* Step: the command line into o. Returns 0, or the exit code (2). */
@@ -153,9 +163,18 @@ static int parse_options(int argc, char **argv, struct host_opts *o) {
                             .ka_probes = 5,
                             .mcd_memory_mb = 64,
                             .mcd_hashpower = 16};
+    impair_opts_init(&o->impair);
+    static const char *const dirs[2] = {"out", "in"};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        char err[256];
+        int took = impair_option(argc, argv, &i, dirs, &o->impair, err, sizeof err);
+        if (took < 0) {
+            fprintf(stderr, "tessera-host: %s\n", err);
+            return 2;
+        }
+        if (took) continue;
         if (!strcmp(a, "--tap") && v)
             o->tapname = argv[++i];
         else if (!strcmp(a, "--ip") && v)
@@ -263,6 +282,15 @@ static int open_tap_and_stack(const struct host_opts *o, struct stk_config *cfg,
         return 1;
     }
     *tp = t;
+    char desc[600];
+    if (tap_set_impair_opts(t, &o->impair, desc, sizeof desc) != 0) {
+        fprintf(stderr, "tessera-host: out of memory for the impairment queues\n");
+        return 1;
+    }
+    if (desc[0]) {
+        fprintf(stderr, "tessera-host: impairment %s\n", desc);
+        prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL); /* releases on time (default: 50 us late) */
+    }
     /* The stack's MTU (and so the MSS it offers) follows the device's. */
     unsigned mtu = tap_mtu(t);
     cfg->mtu = (uint16_t)(mtu < 576 ? 576 : mtu > 9000 ? 9000 : mtu);
@@ -361,20 +389,25 @@ static int start_app(const struct host_opts *o, struct stk **s, struct host_app 
 }
 
 /* Step: poll the TAP device and the stack's timers until a signal or the
- * end of `seconds`. */
+ * end of `seconds`; wake for the next impaired frame's release too (to the
+ * nanosecond: ppoll). */
 static void run_loop(struct stk *s, struct tap *t, double seconds, const struct host_app *a) {
     stk_time_t end = seconds > 0 ? now_ps() + (stk_time_t)(seconds * 1e12) : STK_NEVER;
     while (!stop_flag) {
         stk_time_t now = now_ps();
         if (now >= end) break;
         stk_time_t due = stk_poll_at(s);
-        int timeout = 100;
+        stk_time_t wait = 100 * STK_MS;
         if (due != STK_NEVER) {
             stk_time_t ms = due > now ? (due - now + STK_MS - 1) / STK_MS : 0;
-            if (ms < (stk_time_t)timeout) timeout = (int)ms;
+            if (ms * STK_MS < wait) wait = ms * STK_MS;
         }
+        stk_time_t idue = tap_impair_next_due(t);
+        if (idue != STK_NEVER && (idue > now ? idue - now : 0) < wait)
+            wait = idue > now ? idue - now : 0;
+        struct timespec ts = {(time_t)(wait / STK_SEC), (long)(wait % STK_SEC / STK_NS)};
         struct pollfd p = {tap_fd(t), POLLIN, 0};
-        int n = poll(&p, 1, timeout);
+        int n = ppoll(&p, 1, &ts, NULL);
         now = now_ps();
         if (n > 0) {
             int r = tap_poll_rx(t, now);
@@ -383,16 +416,22 @@ static void run_loop(struct stk *s, struct tap *t, double seconds, const struct 
                 break;
             }
         }
+        tap_impair_poll(t, now);
         stk_poll(s, now);
         if (a->mode == HTTP) httpd_poll(a->app, now);
         if (a->mode == MEMCACHED) mcd_set_time(a->app, unix_now());
     }
 }
 
-/* Step: the stack's and the server's counters to stderr. */
-static void print_counters(struct stk *s, const struct host_app *a) {
+/* Step: the stack's, the driver's and the server's counters to stderr. */
+static void print_counters(struct stk *s, const struct tap *t, const struct host_app *a) {
     fprintf(stderr, "tessera-host: %u connections, %u in TIME-WAIT\n", stk_tcp_conns(s),
             stk_tcp_time_waits(s));
+    const struct tap_counters *tc = tap_counters(t);
+    fprintf(stderr, "tap.rx_frames %llu tx_frames %llu tx_errors %llu rx_dropped %llu\n",
+            (unsigned long long)tc->rx_frames, (unsigned long long)tc->tx_frames,
+            (unsigned long long)tc->tx_errors, (unsigned long long)tc->rx_dropped);
+    tap_print_impair(t, stderr);
     for (unsigned i = 0; stk_counter_name(i); i++)
         if (stk_counter_value(s, i))
             fprintf(stderr, "stk.%s %llu\n", stk_counter_name(i),
@@ -472,7 +511,7 @@ int main(int argc, char **argv) {
     signal(SIGTERM, on_signal);
     fprintf(stderr, "tessera-host: %s on %s port %d\n", o.ip, o.tapname, o.port);
     run_loop(s, t, o.seconds, &a);
-    print_counters(s, &a);
+    print_counters(s, t, &a);
     if (pf) fclose(pf);
     stop_app(&a);
     stk_destroy(s);

@@ -13,6 +13,10 @@
  *       [--sla-p99 US --qps-lo Q --qps-hi Q [--sla-runs N]]
  *     --http HOST:PORT/path [--conns C] [--warmup S] [--seconds S]
  *     --netpipe HOST:PORT [--np-max BYTES] [--np-repeats N] [--np-integrity]
+ *   [--impair SPEC] [--impair-out SPEC] [--impair-in SPEC] [--impair-seed N]
+ *
+ * --impair*: the TAP driver's impairments (nic/host/impair.h,
+ * docs/impairments.md), as in tessera-host; counters impair.* at exit.
  *
  * --static-arp: the servers' addresses are entered as static neighbours at
  * the TAP device's own (kernel-side) MAC address, so that the first SYNs
@@ -102,6 +106,7 @@ struct opts {
     unsigned long long np_max;
     unsigned np_repeats;
     bool np_integrity;
+    struct impair_opts impair;
 };
 
 static int usage(void) {
@@ -112,7 +117,8 @@ static int usage(void) {
                     "    [--latency-qps Q] [--warmup S] [--seconds S] [--drain S] [--seed N]\n"
                     "    [--sla-p99 US --qps-lo Q --qps-hi Q [--sla-runs N]]\n"
                     "  --http HOST:PORT/path [--conns C] [--warmup S] [--seconds S]\n"
-                    "  --netpipe HOST:PORT [--np-max BYTES] [--np-repeats N] [--np-integrity]\n");
+                    "  --netpipe HOST:PORT [--np-max BYTES] [--np-repeats N] [--np-integrity]\n"
+                    "  [--impair SPEC] [--impair-out SPEC] [--impair-in SPEC] [--impair-seed N]\n");
     return 2;
 }
 
@@ -176,7 +182,16 @@ static int parse_options(int argc, char **argv, struct opts *o) {
                        .sla_runs = 12,
                        .np_max = 131072,
                        .np_repeats = 10};
+    impair_opts_init(&o->impair);
+    static const char *const dirs[2] = {"out", "in"};
     for (int i = 1; i < argc; i++) {
+        char err[256];
+        int took = impair_option(argc, argv, &i, dirs, &o->impair, err, sizeof err);
+        if (took < 0) {
+            fprintf(stderr, "tessera-load: %s\n", err);
+            return 2;
+        }
+        if (took) continue;
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         bool has = v != NULL;
@@ -359,6 +374,12 @@ static int open_host(const struct opts *o, struct stk_config *cfg, struct host *
         fprintf(stderr, "tessera-load: %s\n", err);
         return 1;
     }
+    char desc[600];
+    if (tap_set_impair_opts(h->t, &o->impair, desc, sizeof desc) != 0) {
+        fprintf(stderr, "tessera-load: out of memory for the impairment queues\n");
+        return 1;
+    }
+    if (desc[0]) fprintf(stderr, "tessera-load: impairment %s\n", desc);
     unsigned mtu = tap_mtu(h->t);
     cfg->mtu = (uint16_t)(mtu < 576 ? 576 : mtu > 9000 ? 9000 : mtu);
     if (o->pcap) {
@@ -403,8 +424,9 @@ static int open_host(const struct opts *o, struct stk_config *cfg, struct host *
  * 1 ns, set in main), read the device, run the stack's timers. False on a
  * device error. */
 static bool turn(struct host *h, stk_time_t due) {
-    stk_time_t now = now_ps(), sd = stk_poll_at(h->s);
+    stk_time_t now = now_ps(), sd = stk_poll_at(h->s), id = tap_impair_next_due(h->t);
     if (sd < due) due = sd;
+    if (id < due) due = id;
     stk_time_t left = due == STK_NEVER ? 50 * STK_MS : due > now ? due - now : 0;
     if (left > 50 * STK_MS) left = 50 * STK_MS;
     if (h->spin) left = 0;
@@ -419,6 +441,7 @@ static bool turn(struct host *h, stk_time_t due) {
             return false;
         }
     }
+    tap_impair_poll(h->t, now);
     stk_poll(h->s, now);
     return true;
 }
@@ -692,9 +715,10 @@ static int run_netpipe(const struct opts *o, struct host *h) {
     return rc;
 }
 
-static void print_counters(struct stk *s) {
+static void print_counters(struct stk *s, const struct tap *t) {
     fprintf(stderr, "tessera-load: %u connections, %u in TIME-WAIT\n", stk_tcp_conns(s),
             stk_tcp_time_waits(s));
+    tap_print_impair(t, stderr);
     for (unsigned i = 0; stk_counter_name(i); i++)
         if (stk_counter_value(s, i))
             fprintf(stderr, "stk.%s %llu\n", stk_counter_name(i),
@@ -717,7 +741,7 @@ int main(int argc, char **argv) {
     rc = o.mode == MEMCACHED ? run_memcached(&o, &h)
          : o.mode == NETPIPE ? run_netpipe(&o, &h)
                              : run_http(&o, &h);
-    print_counters(h.s);
+    print_counters(h.s, h.t);
     stk_destroy(h.s);
     for (unsigned i = 0; i < h.nmc_kept; i++) mcload_destroy(h.mc_kept[i]);
     for (unsigned i = 0; i < h.nrtc_kept; i++) sock_rtc_destroy(h.rtc_kept[i]);

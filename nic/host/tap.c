@@ -34,6 +34,8 @@ struct tap {
     struct tap_counters ctr;
     uint32_t (*random_fn)(void *);
     void *random_ctx;
+    struct impair *imp_out, *imp_in; /* NULL: not impaired */
+    stk_time_t now;                  /* of the last tap_poll_rx / tap_impair_poll */
 };
 
 struct tap *tap_open(const char *ifname, char *err, size_t errlen) {
@@ -82,6 +84,8 @@ void tap_close(struct tap *t) {
         t->free = b->next;
         free(b);
     }
+    impair_destroy(t->imp_out);
+    impair_destroy(t->imp_in);
     close(t->fd);
     free(t);
 }
@@ -123,6 +127,10 @@ static void output(void *ctx, const struct stk_iov *iov, unsigned n, size_t tota
         v[i].iov_len = iov[i].len;
     }
     if (t->pcap) pcap_write(t, v, (int)n, total);
+    if (t->imp_out) {
+        impair_submitv(t->imp_out, t->now / STK_NS, v, (int)n, total);
+        return;
+    }
     ssize_t w = writev(t->fd, v, (int)n);
     if (w != (ssize_t)total)
         t->ctr.tx_errors++;
@@ -155,23 +163,109 @@ void tap_driver(struct tap *t, struct stk_driver *d, uint32_t (*random_fn)(void 
 
 void tap_bind(struct tap *t, struct stk *s) { t->s = s; }
 
+/* A receive buffer from the free list, or a new one (NULL: no memory). */
+static struct rxb *rxb_get(struct tap *t) {
+    struct rxb *r = t->free;
+    if (r) {
+        t->free = r->next;
+    } else {
+        r = malloc(sizeof *r + t->frame_max);
+        if (r) t->ctr.rx_bufs_allocated++;
+    }
+    return r;
+}
+
+/* An impaired in-frame that is due: into a receive buffer, into the stack. */
+static void deliver_in(void *ctx, const uint8_t *frame, size_t len) {
+    struct tap *t = ctx;
+    struct rxb *r = rxb_get(t);
+    if (!r) {
+        t->ctr.rx_dropped++;
+        return;
+    }
+    memcpy(r->data, frame, len);
+    r->b.data = r->data;
+    r->b.len = (uint32_t)len;
+    r->b.refs = 0;
+    if (t->pcap) {
+        struct iovec v = {r->data, len};
+        pcap_write(t, &v, 1, len);
+    }
+    stk_input(t->s, t->now, &r->b);
+}
+
+/* An impaired out-frame that is due: to the device. */
+static void deliver_out(void *ctx, const uint8_t *frame, size_t len) {
+    struct tap *t = ctx;
+    if (write(t->fd, frame, len) != (ssize_t)len)
+        t->ctr.tx_errors++;
+    else
+        t->ctr.tx_frames++;
+}
+
+int tap_set_impair(struct tap *t, const struct impair_spec *out, const struct impair_spec *in,
+                   uint64_t seed) {
+    if (out && impair_active(out) && !(t->imp_out = impair_create(out, seed, 1))) return -ENOMEM;
+    if (in && impair_active(in) && !(t->imp_in = impair_create(in, seed, 2))) return -ENOMEM;
+    return 0;
+}
+
+int tap_set_impair_opts(struct tap *t, const struct impair_opts *o, char *desc, size_t desclen) {
+    struct impair_spec out = impair_opts_spec(o, 0), in = impair_opts_spec(o, 1);
+    desc[0] = 0;
+    if (impair_active(&out) || impair_active(&in)) {
+        char fo[256], fi[256];
+        impair_format(&out, fo, sizeof fo);
+        impair_format(&in, fi, sizeof fi);
+        snprintf(desc, desclen, "seed %llu out: %s; in: %s", (unsigned long long)o->seed, fo, fi);
+    }
+    return tap_set_impair(t, &out, &in, o->seed);
+}
+
+int tap_impair_poll(struct tap *t, stk_time_t now) {
+    t->now = now;
+    uint64_t ns = now / STK_NS;
+    int got = 0;
+    /* out, in (whose replies may be due at once), out again */
+    if (t->imp_out) got += (int)impair_pop_due(t->imp_out, ns, deliver_out, t);
+    if (t->imp_in) got += (int)impair_pop_due(t->imp_in, ns, deliver_in, t);
+    if (t->imp_out) got += (int)impair_pop_due(t->imp_out, ns, deliver_out, t);
+    return got;
+}
+
+stk_time_t tap_impair_next_due(const struct tap *t) {
+    uint64_t d = IMPAIR_NEVER;
+    if (t->imp_out) d = impair_next_due(t->imp_out);
+    if (t->imp_in && impair_next_due(t->imp_in) < d) d = impair_next_due(t->imp_in);
+    return d == IMPAIR_NEVER ? STK_NEVER : d * STK_NS;
+}
+
+void tap_print_impair(const struct tap *t, FILE *f) {
+    if (t->imp_out) impair_print_counters(t->imp_out, f, "impair.out");
+    if (t->imp_in) impair_print_counters(t->imp_in, f, "impair.in");
+}
+
 int tap_poll_rx(struct tap *t, stk_time_t now) {
     int got = 0;
+    t->now = now;
     for (;;) {
-        struct rxb *r = t->free;
-        if (r) {
-            t->free = r->next;
-        } else {
-            r = malloc(sizeof *r + t->frame_max);
-            if (!r) return got ? got : -ENOMEM;
-            t->ctr.rx_bufs_allocated++;
-        }
+        struct rxb *r = rxb_get(t);
+        if (!r) return got ? got : -ENOMEM;
         ssize_t n = read(t->fd, r->data, t->frame_max);
         if (n <= 0) {
             r->next = t->free;
             t->free = r;
             if (n < 0 && errno != EAGAIN && errno != EINTR) return -errno;
+            if (t->imp_in) impair_pop_due(t->imp_in, now / STK_NS, deliver_in, t);
             return got;
+        }
+        if (t->imp_in) { /* the copy waits in the queue; the buffer is free again */
+            t->ctr.rx_frames++;
+            impair_submit(t->imp_in, now / STK_NS, r->data, (size_t)n);
+            r->next = t->free;
+            t->free = r;
+            got++;
+            continue;
         }
         r->b.data = r->data;
         r->b.len = (uint32_t)n;
