@@ -152,10 +152,21 @@ struct stk_tcb {
         uint32_t l, r;
     } sb[STK_SB_MAX];
     uint32_t high_rxt, dupthresh;
+    /* RACK-like time rule (RFC 8985 6, simplified to ranges): since when
+     * the peer has SACKed data above SND.UNA, the least RTT seen, and the
+     * reordering window's multiplier (raised by undone reordering) */
+    stk_time_t sack_since, min_rtt, reo_raised_at;
+    uint8_t reo_mult;
+    uint32_t rxt_mark; /* SND.MAX when SND.UNA was last retransmitted */
     uint32_t lt_bytes; /* sent by Limited Transmit since the last new ACK */
+    /* tail loss probe (RFC 8985 7): t_rto fires as a probe timeout; one
+     * probe out until SND.UNA passes tlp_high */
+    bool tlp_armed, tlp_out;
+    uint32_t tlp_high;
     /* Eifel undo (RFC 3522, response of RFC 4015): the TSval of the first
      * retransmission of an episode and the window before it */
     bool undo_armed;
+    bool rxt_guard; /* until the episode ends: no RTT from TSvals before undo_tsval */
     uint32_t undo_tsval, undo_cwnd, undo_ssthresh;
 };
 

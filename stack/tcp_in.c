@@ -151,6 +151,7 @@ static void process_fin(struct stk *s, struct stk_tcb *c) {
 }
 
 static void rtt_sample(struct stk *s, struct stk_tcb *c, stk_time_t r) {
+    if (!c->min_rtt || r < c->min_rtt) c->min_rtt = r ? r : 1;
     if (!c->have_rtt) {
         c->srtt = r;
         c->rttvar = r / 2;
@@ -195,7 +196,7 @@ static void tx_drop_acked(struct stk *s, struct stk_tcb *c, uint32_t bytes) {
  * now: the window before the reduction and the TSval the retransmission
  * carries. */
 static void undo_arm(struct stk *s, struct stk_tcb *c) {
-    c->undo_armed = c->ts_ok;
+    c->undo_armed = c->rxt_guard = c->ts_ok;
     c->undo_cwnd = c->cwnd;
     c->undo_ssthresh = c->ssthresh;
     if (c->ts_ok) c->undo_tsval = tcp_opt_tsval(s, c);
@@ -222,10 +223,11 @@ static bool eifel_undo(struct stk *s, struct stk_tcb *c, const struct seg_in *g)
             c->dupthresh = umin(degree, STK_DUPTHRESH_MAX);
             s->ctr.tcp_reorder_seen++;
         }
+        if (c->reo_mult < 16) c->reo_mult = (uint8_t)(c->reo_mult ? c->reo_mult + 1 : 2);
     }
     c->cwnd = umax(c->cwnd, c->undo_cwnd);
     c->ssthresh = umax(c->ssthresh, c->undo_ssthresh);
-    c->in_recovery = c->rto_recovery = c->sack_kick = false;
+    c->in_recovery = c->rto_recovery = c->sack_kick = c->rxt_guard = false;
     c->recover = c->snd_una;
     c->snd_nxt = c->snd_max;
     return true;
@@ -242,11 +244,18 @@ static void cwnd_grow(struct stk_tcb *c, uint32_t acked) {
 }
 
 /* RTT from the echoed timestamp (RFC 7323 4.1: valid for retransmitted
- * data too), else from the timed segment (Karn). */
+ * data too), else from the timed segment (Karn). Not, during a recovery
+ * episode, from an ACK echoing a TSval from before the episode's first
+ * retransmission: an original got through and its ACKs were lost (or the
+ * peer echoed the original for a duplicate), so the time since the
+ * original's send measures the losses and the backed-off timeouts, not the
+ * path (on a 10 ms path with 10% loss such samples were 0.2 to 2.8 s and
+ * pushed the RTO to 3.5 s). */
 static void ack_rtt(struct stk *s, struct stk_tcb *c, const struct seg_in *g) {
     if (c->ts_ok && g->o.ts && g->o.tsecr) {
         uint32_t d = tcp_opt_tsval(s, c) - g->o.tsecr;
-        if (d < 0x80000000u) rtt_sample(s, c, (stk_time_t)d * STK_US);
+        bool before_rxt = c->rxt_guard && SEQ_LT(g->o.tsecr, c->undo_tsval);
+        if (d < 0x80000000u && !before_rxt) rtt_sample(s, c, (stk_time_t)d * STK_US);
         c->rtt_timing = false;
     } else if (c->rtt_timing && SEQ_GT(g->ack, c->rtt_seq)) {
         c->rtt_timing = false;
@@ -268,6 +277,8 @@ static void ack_new(struct stk *s, struct stk_tcb *c, const struct seg_in *g) {
     }
     ack_rtt(s, c, g);
     bool undone = eifel_undo(s, c, g);
+    if (SEQ_GT(ack, c->recover)) c->rxt_guard = false; /* the episode is over */
+    if (c->tlp_out && SEQ_GT(ack, c->tlp_high)) c->tlp_out = false;
     c->snd_una = ack;
     if (SEQ_LT(c->snd_nxt, c->snd_una)) c->snd_nxt = c->snd_una;
     if (c->sack_ok) sack_trim(c);
@@ -285,8 +296,11 @@ static void ack_new(struct stk *s, struct stk_tcb *c, const struct seg_in *g) {
             if (!c->rto_recovery) c->cwnd = c->ssthresh;
             c->in_recovery = c->rto_recovery = c->sack_kick = false;
             c->snd_nxt = c->snd_max;
-        } else if (c->rto_recovery) {
-            cwnd_grow(c, acked); /* slow start after the timeout */
+        } else {
+            /* A partial ACK: the next hole's retransmission is judged by
+             * what is sent from now on. */
+            c->rxt_mark = c->snd_max;
+            if (c->rto_recovery) cwnd_grow(c, acked); /* slow start after the timeout */
         }
     } else if (c->in_recovery) {
         if (SEQ_GT(ack, c->recover)) {
@@ -311,7 +325,7 @@ static void ack_new(struct stk *s, struct stk_tcb *c, const struct seg_in *g) {
         twheel_cancel(&s->wheel, &c->t_rto);
         c->persist = false;
     } else if (restart && !c->persist) {
-        tcb_arm(s, &c->t_rto, c->rto); /* RFC 6298 5.3 */
+        tcp_arm_rto(s, c); /* RFC 6298 5.3 (or the probe timer) */
     }
 }
 
@@ -552,7 +566,9 @@ static void sack_check_loss(struct stk *s, struct stk_tcb *c) {
     if (c->in_recovery || !SEQ_GT(c->snd_una, c->recover) || !SEQ_GT(c->snd_max, c->snd_una))
         return;
     uint32_t thresh = tcb_dupthresh(c);
-    if (c->dupacks < thresh && sack_above(c, c->snd_una) <= (thresh - 1) * c->mss) return;
+    if (c->dupacks < thresh && sack_above(c, c->snd_una) <= (thresh - 1) * c->mss &&
+        !sack_timed_out(c, s->now))
+        return;
     undo_arm(s, c);
     /* RFC 5681 3.2 step 2: Limited Transmit's segments are not counted. */
     uint32_t flight = c->snd_max - c->snd_una - c->lt_bytes;
@@ -565,6 +581,19 @@ static void sack_check_loss(struct stk *s, struct stk_tcb *c) {
     c->snd_nxt = c->snd_max;
     s->ctr.tcp_fast_retransmits++;
     s->ctr.tcp_sack_recovery++;
+    work_add(s, c);
+}
+
+/* A lost retransmission (as Linux marks them): data sent after SND.UNA's
+ * last retransmission has been SACKed beyond DupThresh while SND.UNA is
+ * still missing, so that retransmission is lost too: the holes are resent
+ * from SND.UNA (HighRxt goes back) instead of waiting for the RTO. */
+static void sack_lost_retransmit(struct stk *s, struct stk_tcb *c) {
+    if (!c->in_recovery || !SEQ_GT(c->high_rxt, c->snd_una) || !c->sb_n) return;
+    if (sack_above(c, c->rxt_mark) <= (tcb_dupthresh(c) - 1) * c->mss) return;
+    s->ctr.tcp_lost_retransmit++;
+    c->high_rxt = c->snd_una;
+    c->rxt_mark = c->snd_max;
     work_add(s, c);
 }
 
@@ -665,6 +694,7 @@ static bool ack_input(struct stk *s, struct stk_tcb *c, const struct seg_in *g) 
                (newly_sacked || (g->plen == 0 && !(g->flags & TH_FIN) && wnd == c->snd_wnd))) {
         dupack_input(s, c, g->ack);
     }
+    if (newly_sacked) sack_lost_retransmit(s, c);
     snd_wnd_update(s, c, g, wnd);
     return ack_closing_states(s, c, g);
 }

@@ -170,6 +170,27 @@ static bool can_send_data(const struct stk_tcb *c) {
     }
 }
 
+#define TLP_DELACK (200 * STK_MS) /* RFC 8985 7.2 WCDelAckT */
+#define TLP_MIN (10 * STK_MS)     /* Linux's floor for the probe timeout */
+
+/* The probe timeout when a tail loss probe may be armed now and comes
+ * before the RTO, else 0. */
+static stk_time_t tlp_pto(const struct stk_tcb *c) {
+    if (!c->sack_ok || c->in_recovery || !c->have_rtt || c->persist || c->tlp_out ||
+        !can_send_data(c))
+        return 0;
+    stk_time_t pto = 2 * c->srtt;
+    if (pto < TLP_MIN) pto = TLP_MIN;
+    if (c->snd_max - c->snd_una <= c->mss) pto += TLP_DELACK;
+    return pto < c->rto ? pto : 0;
+}
+
+void tcp_arm_rto(struct stk *s, struct stk_tcb *c) {
+    stk_time_t pto = tlp_pto(c);
+    c->tlp_armed = pto != 0;
+    tcb_arm(s, &c->t_rto, pto ? pto : c->rto);
+}
+
 /* Sends the next segment from SND.NXT within `usable` bytes of window:
  * returns 1 when more may follow, 0 when it sent the last it could, -1 when
  * it sent nothing. */
@@ -203,9 +224,9 @@ static int send_next(struct stk *s, struct stk_tcb *c, uint32_t usable, uint32_t
     }
     c->snd_nxt = nxt;
     if (SEQ_GT(nxt, c->snd_max)) c->snd_max = nxt;
-    if (!twheel_armed(&c->t_rto) || c->persist) {
+    if (!twheel_armed(&c->t_rto) || c->persist || c->tlp_armed || (new_data && tlp_pto(c))) {
         c->persist = false;
-        tcb_arm(s, &c->t_rto, c->rto);
+        tcp_arm_rto(s, c); /* RFC 8985 7.2: new data (re)starts the probe timer */
     }
     return with_fin || got == 0 ? 0 : 1;
 }
@@ -223,12 +244,13 @@ static uint32_t send_hole(struct stk *s, struct stk_tcb *c, uint32_t seq, uint32
     if (len) fl |= TH_PSH;
     uint32_t got = tcp_emit(s, c, seq, fl, len);
     if (got < len) fin = false;
+    if (seq == c->snd_una) c->rxt_mark = c->snd_max;
     s->ctr.tcp_retransmits++;
     c->rtt_timing = false; /* Karn */
     /* Resending SND.UNA restarts the timer (as Linux does): the timer that
      * ran since the last new ACK would otherwise expire while this
      * retransmission is still on its way. */
-    if (seq == c->snd_una || !twheel_armed(&c->t_rto)) tcb_arm(s, &c->t_rto, c->rto);
+    if (seq == c->snd_una || !twheel_armed(&c->t_rto)) tcp_arm_rto(s, c);
     return got + (fin ? 1u : 0u);
 }
 
@@ -239,7 +261,7 @@ static uint32_t send_hole(struct stk *s, struct stk_tcb *c, uint32_t seq, uint32
 __attribute__((noinline)) static bool sack_output(struct stk *s, struct stk_tcb *c) {
     bool sent = false;
     for (;;) {
-        uint32_t edge = sack_lost_edge(c);
+        uint32_t edge = sack_lost_edge(c, s->now);
         uint32_t pipe = sack_pipe(c, edge);
         if (!c->sack_kick && pipe + c->mss > c->cwnd) break;
         uint32_t seq, end;
@@ -260,6 +282,18 @@ __attribute__((noinline)) static bool sack_output(struct stk *s, struct stk_tcb 
         if (r <= 0) break;
     }
     return sent;
+}
+
+void tcp_send_tlp(struct stk *s, struct stk_tcb *c) {
+    uint32_t flight = c->snd_nxt - c->snd_una;
+    uint32_t room = c->snd_wnd > flight ? c->snd_wnd - flight : 0;
+    if (send_next(s, c, umin(room, c->mss), flight) >= 0) return;
+    /* The last segment sent: segments are cut at MSS from SND.UNA on, so
+     * its length is what is out modulo the MSS (the FIN rides with it). */
+    uint32_t end = c->fin_sent ? c->fin_seq : c->snd_max;
+    uint32_t out = end - c->snd_una;
+    uint32_t len = out % c->mss ? out % c->mss : umin(out, c->mss);
+    send_hole(s, c, end - len, c->snd_max);
 }
 
 void tcp_output(struct stk *s, struct stk_tcb *c) {
@@ -288,6 +322,7 @@ void tcp_output(struct stk *s, struct stk_tcb *c) {
         if (c->snd_wnd == 0 && c->snd_nxt == c->snd_una && SEQ_LT(c->snd_nxt, end) &&
             !twheel_armed(&c->t_rto)) {
             c->persist = true;
+            c->tlp_armed = false;
             tcb_arm(s, &c->t_rto, c->rto);
         }
     }

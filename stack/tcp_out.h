@@ -32,6 +32,14 @@ void tcp_send_rst(struct stk *s, const uint8_t *smac, uint32_t src, uint16_t spo
 void tcp_send_ack_raw(struct stk *s, const uint8_t *dmac, uint32_t rip, uint16_t lport,
                       uint16_t rport, uint32_t seq, uint32_t ack, uint16_t wnd, bool ts,
                       uint32_t tsecr);
+/* (Re)arms the retransmission timer: at the RTO, or with SACK, outside
+ * recovery and with an RTT estimate, as a tail loss probe (RFC 8985 7.2)
+ * at 2 SRTT, at least 10 ms as Linux (plus 200 ms, the peer's worst
+ * delayed ACK, when one segment is out), when that comes first. */
+void tcp_arm_rto(struct stk *s, struct stk_tcb *c);
+/* The probe (RFC 8985 7.3): one new segment if the peer's window allows,
+ * else the last segment sent again. */
+void tcp_send_tlp(struct stk *s, struct stk_tcb *c);
 /* Resends one MSS (or the FIN) from SND.UNA; stops RTT timing (Karn). */
 void tcp_retransmit_head(struct stk *s, struct stk_tcb *c);
 

@@ -54,6 +54,13 @@ uint32_t sack_update(struct stk *s, struct stk_tcb *c, const struct tcp_opts *o,
         if (i == 0 && (SEQ_LEQ(r, ack) ||
                        (o->nsack > 1 && SEQ_GEQ(l, o->sack[1].l) && SEQ_LEQ(r, o->sack[1].r)))) {
             s->ctr.tcp_dsack_rx++;
+            /* RFC 8985 6.2: a D-SACK shows reordering (or a spurious
+             * retransmission): widen the reordering window, once per
+             * round trip. */
+            if (c->reo_mult < 16 && s->now - c->reo_raised_at > c->srtt) {
+                c->reo_mult = (uint8_t)(c->reo_mult ? c->reo_mult + 1 : 2);
+                c->reo_raised_at = s->now;
+            }
             continue;
         }
         if (!SEQ_LT(l, r)) continue;
@@ -63,6 +70,7 @@ uint32_t sack_update(struct stk *s, struct stk_tcb *c, const struct tcp_opts *o,
         if (SEQ_LT(l, r)) sb_insert(c, l, r);
     }
     uint32_t after = covered(c, c->snd_una, c->snd_max);
+    if (c->sb_n && !c->sack_since) c->sack_since = s->now;
     return after > before ? after - before : 0;
 }
 
@@ -75,14 +83,29 @@ void sack_trim(struct stk_tcb *c) {
         k++;
     }
     c->sb_n = (uint8_t)k;
+    if (!k) c->sack_since = 0;
 }
 
-void sack_clear(struct stk_tcb *c) { c->sb_n = 0; }
+void sack_clear(struct stk_tcb *c) {
+    c->sb_n = 0;
+    c->sack_since = 0;
+}
 
 uint32_t sack_above(const struct stk_tcb *c, uint32_t seq) { return covered(c, seq, c->snd_max); }
 
-uint32_t sack_lost_edge(const struct stk_tcb *c) {
+stk_time_t sack_reo_wnd(const struct stk_tcb *c) {
+    if (!c->min_rtt) return 0;
+    stk_time_t w = c->min_rtt / 4 * (c->reo_mult ? c->reo_mult : 1);
+    return w < c->srtt ? w : c->srtt;
+}
+
+bool sack_timed_out(const struct stk_tcb *c, stk_time_t now) {
+    return c->sb_n && c->sack_since && c->min_rtt && now - c->sack_since > sack_reo_wnd(c);
+}
+
+uint32_t sack_lost_edge(const struct stk_tcb *c, stk_time_t now) {
     if (c->rto_recovery) return c->snd_max;
+    if (sack_timed_out(c, now)) return c->sb[c->sb_n - 1].l;
     uint32_t need = (tcb_dupthresh(c) - 1) * c->mss, acc = 0;
     for (unsigned i = c->sb_n; i-- > 0;) {
         acc += c->sb[i].r - c->sb[i].l;

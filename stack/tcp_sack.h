@@ -29,8 +29,15 @@ void sack_trim(struct stk_tcb *c);
 void sack_clear(struct stk_tcb *c);
 /* Bytes SACKed above `seq`. */
 uint32_t sack_above(const struct stk_tcb *c, uint32_t seq);
-/* Every unSACKed byte below this sequence number is lost (IsLost). */
-uint32_t sack_lost_edge(const struct stk_tcb *c);
+/* The reordering window: a quarter of the least RTT times the
+ * connection's multiplier, at most SRTT (RFC 8985 6.2); 0 without an RTT. */
+stk_time_t sack_reo_wnd(const struct stk_tcb *c);
+/* Has SACKed data sat above SND.UNA for longer than the reordering window
+ * (RFC 8985's time rule: what was sent before it is lost)? */
+bool sack_timed_out(const struct stk_tcb *c, stk_time_t now);
+/* Every unSACKed byte below this sequence number is lost: IsLost by bytes,
+ * or, when sack_timed_out, every hole below the highest SACKed range. */
+uint32_t sack_lost_edge(const struct stk_tcb *c, stk_time_t now);
 /* RFC 6675 SetPipe: bytes outstanding in the network. */
 uint32_t sack_pipe(const struct stk_tcb *c, uint32_t lost_edge);
 /* NextSeg rule 1: the first lost, unSACKed byte at or above HighRxt and the

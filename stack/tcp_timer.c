@@ -83,7 +83,20 @@ void tcp_timer_fire(void *ctx, struct twheel_entry *e) {
         tcb_arm(s, &c->t_rto, c->rto);
         return;
     }
+    if (c->tlp_armed) {
+        /* Tail loss probe (RFC 8985 7.3): no ACK for 2 SRTT; a probe makes
+         * the peer report what it holds, so a lost tail is repaired by fast
+         * recovery instead of waiting for the RTO. */
+        c->tlp_armed = false;
+        c->tlp_out = true;
+        c->tlp_high = c->snd_max;
+        s->ctr.tcp_tlp_probes++;
+        tcp_send_tlp(s, c);
+        tcb_arm(s, &c->t_rto, c->rto);
+        return;
+    }
     s->ctr.tcp_rto_fired++;
+    c->tlp_out = false;
     c->rto = c->rto * 2 > s->cfg.rto_max ? s->cfg.rto_max : c->rto * 2;
     c->rtt_timing = false;
     if (c->state == STK_SYN_SENT || c->state == STK_SYN_RECEIVED) {
@@ -105,7 +118,7 @@ void tcp_timer_fire(void *ctx, struct twheel_entry *e) {
     /* RFC 5681 3.1 eq. 4, RFC 6298 5.5-5.6. The first timeout of an episode
      * arms the Eifel test (a spurious timeout is undone by the first ACK). */
     if (c->retries == 1) {
-        c->undo_armed = c->ts_ok;
+        c->undo_armed = c->rxt_guard = c->ts_ok;
         c->undo_cwnd = c->cwnd;
         c->undo_ssthresh = c->ssthresh;
         c->undo_tsval = c->ts_ok ? tcp_opt_tsval(s, c) : 0;

@@ -1261,3 +1261,44 @@ Test(frames, time_wait_reuse_by_newer_timestamp_rfc_6191) {
     cr_assert_eq(g.ack, PISN - 100000 + 1);
     teardown(t);
 }
+
+Test(frames, tail_loss_probe_then_early_retransmit) {
+    struct t *t = setup(ten_segs);
+    uint32_t our_ts;
+    uint32_t id = establish_ts(t, &our_ts);
+    static uint8_t buf[3000];
+    struct stk_sendv v = {buf, sizeof buf, 0};
+    cr_assert_eq(stk_tcp_send(t->s, id, &v, 1), 0);
+    cr_assert_eq(t->nout, 3);
+    struct seg g = parse(&t->out[0]);
+    uint32_t ts_first = seg_opts(&g).tsval;
+    /* The first segment is ACKed 20 ms later (SRTT 20 ms); the other two
+     * are lost, so no duplicate ACK will ever come. */
+    t->now += 20 * STK_MS;
+    uint8_t o[40];
+    inject(t, mk_tcp(4000, 80, PISN + 1, S(1), ACK, 1000, o,
+                     peer_opts(o, TS_PEER0 + 2, ts_first, NULL, 0), NULL, 0));
+    t->nout = 0;
+    stk_time_t at = stk_poll_at(t->s);
+    cr_assert_eq(at, t->now + 40 * STK_MS, "the probe at 2 SRTT, before the 200 ms RTO");
+    t->now = at;
+    stk_poll(t->s, t->now);
+    cr_assert_eq(stk_counters(t->s)->tcp_tlp_probes, 1);
+    cr_assert_eq(stk_counters(t->s)->tcp_rto_fired, 0);
+    cr_assert_eq(t->nout, 1);
+    g = parse(&t->out[0]);
+    cr_assert_eq(g.seq, S(2), "nothing new to send: the last segment again");
+    cr_assert_eq(g.plen, 3000 - 2 * 1448);
+    uint32_t ts_probe = seg_opts(&g).tsval;
+    /* The peer SACKs the probe: two segments out, nothing new waits, so
+     * Early Retransmit lowers DupThresh to 1 and segment 1 goes at once. */
+    t->nout = 0;
+    uint32_t b[] = {S(2), S(2) + 3000 - 2 * 1448};
+    inject(t, mk_tcp(4000, 80, PISN + 1, S(1), ACK, 1000, o,
+                     peer_opts(o, TS_PEER0 + 3, ts_probe, b, 1), NULL, 0));
+    cr_assert_eq(stk_counters(t->s)->tcp_sack_recovery, 1);
+    cr_assert_eq(t->nout, 1);
+    cr_assert_eq(parse(&t->out[0]).seq, S(1));
+    cr_assert_eq(stk_counters(t->s)->tcp_rto_fired, 0);
+    teardown(t);
+}
