@@ -138,7 +138,7 @@ struct stk_config {
     X(tcp_time_wait_recycled) X(tcp_time_wait_acks) X(tcp_keepalive_probes) \
     X(tcp_keepalive_drop) X(tcp_send_over_share) X(tcp_sack_recovery) X(tcp_sack_blocks_rx) \
     X(tcp_sack_reneging) X(tcp_dsack_rx) X(tcp_dsack_sent) X(tcp_paws_drop) X(tcp_ts_missing_drop) \
-    X(tcp_spurious_undo) X(tcp_reorder_seen) X(tcp_tlp_probes) X(tcp_lost_retransmit)
+    X(tcp_spurious_undo) X(tcp_reorder_seen) X(tcp_tlp_probes) X(tcp_lost_retransmit) X(tcp_reo_timeouts)
 // clang-format on
 
 struct stk_counters {

@@ -158,10 +158,12 @@ struct stk_tcb {
     stk_time_t sack_since, min_rtt, reo_raised_at;
     uint8_t reo_mult;
     uint32_t rxt_mark; /* SND.MAX when SND.UNA was last retransmitted */
+    stk_time_t rxt_at; /* and when */
     uint32_t lt_bytes; /* sent by Limited Transmit since the last new ACK */
     /* tail loss probe (RFC 8985 7): t_rto fires as a probe timeout; one
      * probe out until SND.UNA passes tlp_high */
     bool tlp_armed, tlp_out;
+    bool reo_armed; /* t_rto fires as RACK's reorder timer (RFC 8985 6.3) */
     uint32_t tlp_high;
     /* Eifel undo (RFC 3522, response of RFC 4015): the TSval of the first
      * retransmission of an episode and the window before it */

@@ -192,16 +192,6 @@ static void tx_drop_acked(struct stk *s, struct stk_tcb *c, uint32_t bytes) {
     }
 }
 
-/* Arms the Eifel test for an episode whose first retransmission goes out
- * now: the window before the reduction and the TSval the retransmission
- * carries. */
-static void undo_arm(struct stk *s, struct stk_tcb *c) {
-    c->undo_armed = c->rxt_guard = c->ts_ok;
-    c->undo_cwnd = c->cwnd;
-    c->undo_ssthresh = c->ssthresh;
-    if (c->ts_ok) c->undo_tsval = tcp_opt_tsval(s, c);
-}
-
 /* Eifel detection (RFC 3522) on the first ACK that covers the retransmitted
  * data: if it echoes a TSval older than the retransmission's, the original
  * got through and the retransmission was spurious. Response (RFC 4015 in
@@ -255,7 +245,7 @@ static void ack_rtt(struct stk *s, struct stk_tcb *c, const struct seg_in *g) {
     if (c->ts_ok && g->o.ts && g->o.tsecr) {
         uint32_t d = tcp_opt_tsval(s, c) - g->o.tsecr;
         bool before_rxt = c->rxt_guard && SEQ_LT(g->o.tsecr, c->undo_tsval);
-        if (d < 0x80000000u && !before_rxt) rtt_sample(s, c, (stk_time_t)d * STK_US);
+        if (d < 0x80000000u && !before_rxt) rtt_sample(s, c, (stk_time_t)d * TCP_OPT_TS_TICK);
         c->rtt_timing = false;
     } else if (c->rtt_timing && SEQ_GT(g->ack, c->rtt_seq)) {
         c->rtt_timing = false;
@@ -569,32 +559,7 @@ static void sack_check_loss(struct stk *s, struct stk_tcb *c) {
     if (c->dupacks < thresh && sack_above(c, c->snd_una) <= (thresh - 1) * c->mss &&
         !sack_timed_out(c, s->now))
         return;
-    undo_arm(s, c);
-    /* RFC 5681 3.2 step 2: Limited Transmit's segments are not counted. */
-    uint32_t flight = c->snd_max - c->snd_una - c->lt_bytes;
-    c->ssthresh = umax(flight / 2, 2 * c->mss);
-    c->cwnd = c->ssthresh;
-    c->recover = c->snd_max - 1;
-    c->in_recovery = c->sack_kick = true;
-    c->rto_recovery = false;
-    c->high_rxt = c->snd_una;
-    c->snd_nxt = c->snd_max;
-    s->ctr.tcp_fast_retransmits++;
-    s->ctr.tcp_sack_recovery++;
-    work_add(s, c);
-}
-
-/* A lost retransmission (as Linux marks them): data sent after SND.UNA's
- * last retransmission has been SACKed beyond DupThresh while SND.UNA is
- * still missing, so that retransmission is lost too: the holes are resent
- * from SND.UNA (HighRxt goes back) instead of waiting for the RTO. */
-static void sack_lost_retransmit(struct stk *s, struct stk_tcb *c) {
-    if (!c->in_recovery || !SEQ_GT(c->high_rxt, c->snd_una) || !c->sb_n) return;
-    if (sack_above(c, c->rxt_mark) <= (tcb_dupthresh(c) - 1) * c->mss) return;
-    s->ctr.tcp_lost_retransmit++;
-    c->high_rxt = c->snd_una;
-    c->rxt_mark = c->snd_max;
-    work_add(s, c);
+    tcp_sack_enter_recovery(s, c);
 }
 
 /* A duplicate ACK (RFC 5681 2; with SACK also an ACK that SACKs new data,
@@ -608,7 +573,7 @@ static void dupack_input(struct stk *s, struct stk_tcb *c, uint32_t ack) {
     } else if (c->in_recovery) {
         c->cwnd += c->mss;
     } else if (c->dupacks == tcb_dupthresh(c) && SEQ_GT(ack, c->recover)) {
-        undo_arm(s, c);
+        tcp_undo_arm(s, c);
         uint32_t flight = c->snd_max - c->snd_una - c->lt_bytes; /* RFC 5681 3.2 step 2 */
         c->ssthresh = umax(flight / 2, 2 * c->mss);
         c->recover = c->snd_max - 1;
@@ -694,7 +659,10 @@ static bool ack_input(struct stk *s, struct stk_tcb *c, const struct seg_in *g) 
                (newly_sacked || (g->plen == 0 && !(g->flags & TH_FIN) && wnd == c->snd_wnd))) {
         dupack_input(s, c, g->ack);
     }
-    if (newly_sacked) sack_lost_retransmit(s, c);
+    if (newly_sacked) {
+        if (sack_retransmit_lost(s, c)) work_add(s, c);
+        tcp_arm_reo(s, c);
+    }
     snd_wnd_update(s, c, g, wnd);
     return ack_closing_states(s, c, g);
 }

@@ -5,6 +5,7 @@
 #include "stack/tcp_opt.h"
 #include "stack/tcp_sack.h"
 #include "stack/twheel.h"
+#include "stack/work.h"
 
 /* The TCP header in the instance's frame scratch. */
 #define TH(s) ((s)->hdr + STK_ETH_HLEN + STK_IP_HLEN)
@@ -132,7 +133,8 @@ void tcp_send_ack_raw(struct stk *s, const uint8_t *dmac, uint32_t rip, uint16_t
     uint8_t *th = TH(s);
     size_t hl = STK_TCP_HLEN;
     if (ts) {
-        uint32_t tsval = (uint32_t)(s->now / STK_US) + tcp_opt_ts_offset(s, rip, rport, lport);
+        uint32_t tsval =
+            (uint32_t)(s->now / TCP_OPT_TS_TICK) + tcp_opt_ts_offset(s, rip, rport, lport);
         hl += tcp_opt_build_ts(th + STK_TCP_HLEN, tsval, tsecr);
     }
     wr16(th, lport);
@@ -186,6 +188,7 @@ static stk_time_t tlp_pto(const struct stk_tcb *c) {
 }
 
 void tcp_arm_rto(struct stk *s, struct stk_tcb *c) {
+    c->reo_armed = false;
     stk_time_t pto = tlp_pto(c);
     c->tlp_armed = pto != 0;
     tcb_arm(s, &c->t_rto, pto ? pto : c->rto);
@@ -244,7 +247,10 @@ static uint32_t send_hole(struct stk *s, struct stk_tcb *c, uint32_t seq, uint32
     if (len) fl |= TH_PSH;
     uint32_t got = tcp_emit(s, c, seq, fl, len);
     if (got < len) fin = false;
-    if (seq == c->snd_una) c->rxt_mark = c->snd_max;
+    if (seq == c->snd_una) {
+        c->rxt_mark = c->snd_max;
+        c->rxt_at = s->now;
+    }
     s->ctr.tcp_retransmits++;
     c->rtt_timing = false; /* Karn */
     /* Resending SND.UNA restarts the timer (as Linux does): the timer that
@@ -282,6 +288,44 @@ __attribute__((noinline)) static bool sack_output(struct stk *s, struct stk_tcb 
         if (r <= 0) break;
     }
     return sent;
+}
+
+void tcp_undo_arm(struct stk *s, struct stk_tcb *c) {
+    c->undo_armed = c->rxt_guard = c->ts_ok;
+    c->undo_cwnd = c->cwnd;
+    c->undo_ssthresh = c->ssthresh;
+    if (c->ts_ok) c->undo_tsval = tcp_opt_tsval(s, c);
+}
+
+void tcp_sack_enter_recovery(struct stk *s, struct stk_tcb *c) {
+    tcp_undo_arm(s, c);
+    uint32_t flight = c->snd_max - c->snd_una - c->lt_bytes;
+    c->ssthresh = umax(flight / 2, 2 * c->mss);
+    c->cwnd = c->ssthresh;
+    c->recover = c->snd_max - 1;
+    c->in_recovery = c->sack_kick = true;
+    c->rto_recovery = false;
+    c->high_rxt = c->snd_una;
+    c->snd_nxt = c->snd_max;
+    s->ctr.tcp_fast_retransmits++;
+    s->ctr.tcp_sack_recovery++;
+    work_add(s, c);
+}
+
+void tcp_arm_reo(struct stk *s, struct stk_tcb *c) {
+    if (!c->sack_ok || !c->sb_n || !c->min_rtt) return;
+    stk_time_t tick = s->cfg.timer_tick;
+    stk_time_t due;
+    if (c->in_recovery)
+        due = sack_retransmit_due(c); /* a lost retransmission, by time */
+    else
+        due = c->sack_since ? c->sack_since + sack_reo_wnd(c) : 0;
+    if (!due) return;
+    due += tick;
+    if (twheel_armed(&c->t_rto) && c->t_rto.expiry * tick <= due) return;
+    c->tlp_armed = false;
+    c->reo_armed = true;
+    tcb_arm(s, &c->t_rto, due > s->now ? due - s->now : tick);
 }
 
 void tcp_send_tlp(struct stk *s, struct stk_tcb *c) {

@@ -37,6 +37,19 @@ void tcp_send_ack_raw(struct stk *s, const uint8_t *dmac, uint32_t rip, uint16_t
  * at 2 SRTT, at least 10 ms as Linux (plus 200 ms, the peer's worst
  * delayed ACK, when one segment is out), when that comes first. */
 void tcp_arm_rto(struct stk *s, struct stk_tcb *c);
+/* Arms the Eifel test (RFC 3522) for an episode whose first
+ * retransmission goes out now: the window before the reduction and the
+ * TSval the retransmission carries. */
+void tcp_undo_arm(struct stk *s, struct stk_tcb *c);
+/* Enters SACK loss recovery (RFC 6675 5): ssthresh = cwnd = FlightSize / 2
+ * without Limited Transmit's segments (RFC 5681 3.2), HighRxt = SND.UNA,
+ * the first hole out at the next output regardless of the window. */
+void tcp_sack_enter_recovery(struct stk *s, struct stk_tcb *c);
+/* RACK's reorder timer (RFC 8985 6.3): when SACKed data sits above SND.UNA
+ * outside recovery, fire when the time rule (tcp_sack.h) will call the hole
+ * lost; in recovery, when it will call SND.UNA's retransmission lost; if
+ * that comes before the timer's current expiry. */
+void tcp_arm_reo(struct stk *s, struct stk_tcb *c);
 /* The probe (RFC 8985 7.3): one new segment if the peer's window allows,
  * else the last segment sent again. */
 void tcp_send_tlp(struct stk *s, struct stk_tcb *c);

@@ -118,6 +118,27 @@ uint32_t sack_lost_edge(const struct stk_tcb *c, stk_time_t now) {
     return c->snd_una;
 }
 
+static bool rxt_pending(const struct stk_tcb *c) {
+    return c->in_recovery && SEQ_GT(c->high_rxt, c->snd_una) && c->sb_n && c->min_rtt &&
+           SEQ_GT(c->sb[c->sb_n - 1].r, c->rxt_mark);
+}
+
+stk_time_t sack_retransmit_due(const struct stk_tcb *c) {
+    return rxt_pending(c) ? c->rxt_at + c->min_rtt + sack_reo_wnd(c) : 0;
+}
+
+bool sack_retransmit_lost(struct stk *s, struct stk_tcb *c) {
+    if (!rxt_pending(c)) return false;
+    if (sack_above(c, c->rxt_mark) <= (tcb_dupthresh(c) - 1) * c->mss &&
+        s->now < sack_retransmit_due(c))
+        return false;
+    s->ctr.tcp_lost_retransmit++;
+    c->high_rxt = c->snd_una;
+    c->rxt_mark = c->snd_max;
+    c->rxt_at = s->now;
+    return true;
+}
+
 uint32_t sack_pipe(const struct stk_tcb *c, uint32_t lost_edge) {
     uint32_t from = SEQ_GT(lost_edge, c->snd_una) ? lost_edge : c->snd_una;
     uint32_t pipe = 0;

@@ -38,6 +38,15 @@ bool sack_timed_out(const struct stk_tcb *c, stk_time_t now);
 /* Every unSACKed byte below this sequence number is lost: IsLost by bytes,
  * or, when sack_timed_out, every hole below the highest SACKed range. */
 uint32_t sack_lost_edge(const struct stk_tcb *c, stk_time_t now);
+/* In recovery: is SND.UNA's last retransmission lost? Data sent after it
+ * has been SACKed while SND.UNA is still missing, beyond DupThresh or for
+ * longer than the least RTT plus the reordering window since the
+ * retransmission (RACK's rule, RFC 8985 6.2, for that one segment). If so,
+ * HighRxt goes back to SND.UNA so that the holes are sent again (counted
+ * in tcp_lost_retransmit) and true is returned. */
+bool sack_retransmit_lost(struct stk *s, struct stk_tcb *c);
+/* When sack_retransmit_lost's time rule will hold (0: not pending). */
+stk_time_t sack_retransmit_due(const struct stk_tcb *c);
 /* RFC 6675 SetPipe: bytes outstanding in the network. */
 uint32_t sack_pipe(const struct stk_tcb *c, uint32_t lost_edge);
 /* NextSeg rule 1: the first lost, unSACKed byte at or above HighRxt and the

@@ -83,6 +83,20 @@ void tcp_timer_fire(void *ctx, struct twheel_entry *e) {
         tcb_arm(s, &c->t_rto, c->rto);
         return;
     }
+    if (c->reo_armed) {
+        /* The reorder timer: the time rule now calls the hole lost (fast
+         * recovery), else the usual timer goes on. */
+        c->reo_armed = false;
+        if (c->sack_ok && !c->in_recovery && sack_timed_out(c, s->now)) {
+            s->ctr.tcp_reo_timeouts++;
+            tcp_sack_enter_recovery(s, c);
+        } else if (c->sack_ok && sack_retransmit_lost(s, c)) {
+            s->ctr.tcp_reo_timeouts++;
+            work_add(s, c);
+        }
+        if (!twheel_armed(&c->t_rto) && SEQ_LT(c->snd_una, c->snd_max)) tcp_arm_rto(s, c);
+        return;
+    }
     if (c->tlp_armed) {
         /* Tail loss probe (RFC 8985 7.3): no ACK for 2 SRTT; a probe makes
          * the peer report what it holds, so a lost tail is repaired by fast

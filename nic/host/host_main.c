@@ -8,6 +8,11 @@
  *                [--mcd-memory MB] [--mcd-hashpower N] [--mcd-preload N]
  *                [--netpipe-mode zerocopy|copy|nocopy]
  *                [--impair SPEC] [--impair-out SPEC] [--impair-in SPEC] [--impair-seed N]
+ *                [--sack on|off] [--timestamps on|off]
+ *
+ * --sack, --timestamps: offer SACK (with RFC 6675 recovery) and TCP
+ * timestamps (RTTM, PAWS, Eifel undo) in SYNs; both on by default
+ * (docs/stack.md, "SACK, timestamps and recovery from loss and reordering").
  *
  * --impair*: loss, delay, jitter, reordering and duplication of the frames
  * the stack sends (out) and of those it gets (in), through the TAP driver
@@ -129,7 +134,8 @@ static int usage(void) {
             "                    [--mcd-memory MB] [--mcd-hashpower N] [--mcd-preload N]\n"
             "                    [--netpipe-mode zerocopy|copy|nocopy]\n"
             "                    [--impair SPEC] [--impair-out SPEC] [--impair-in SPEC]\n"
-            "                    [--impair-seed N]   (SPEC: docs/impairments.md)\n");
+            "                    [--impair-seed N]   (SPEC: docs/impairments.md)\n"
+            "                    [--sack on|off] [--timestamps on|off]\n");
     return 2;
 }
 
@@ -143,6 +149,7 @@ struct host_opts {
     unsigned long long pcap_limit;
     double idle_timeout;
     bool keepalive;
+    bool sack, timestamps;
     double ka_idle, ka_intvl;
     unsigned ka_probes;
     unsigned long long mcd_memory_mb, mcd_preload;
@@ -158,6 +165,8 @@ static int parse_options(int argc, char **argv, struct host_opts *o) {
                             .port = -1,
                             .idle_timeout = 60,
                             .keepalive = true,
+                            .sack = true,
+                            .timestamps = true,
                             .ka_idle = 120,
                             .ka_intvl = 10,
                             .ka_probes = 5,
@@ -227,6 +236,15 @@ static int parse_options(int argc, char **argv, struct host_opts *o) {
                 fprintf(stderr, "tessera-host: --keepalive %s: expected IDLE,INTVL,PROBES\n", v);
                 return 2;
             }
+        } else if ((!strcmp(a, "--sack") || !strcmp(a, "--timestamps")) && v) {
+            i++;
+            bool *flag = !strcmp(a, "--sack") ? &o->sack : &o->timestamps;
+            if (!strcmp(v, "on") || !strcmp(v, "off")) {
+                *flag = !strcmp(v, "on");
+            } else {
+                fprintf(stderr, "tessera-host: %s %s: expected on or off\n", a, v);
+                return 2;
+            }
         } else
             return usage();
     }
@@ -265,6 +283,8 @@ static int stack_config(const struct host_opts *o, struct stk_config *cfg) {
     cfg->max_rx_segs = 4096;
     cfg->rcv_buf = 1u << 20;
     cfg->keepalive = o->keepalive;
+    cfg->sack = o->sack;
+    cfg->timestamps = o->timestamps;
     cfg->keepalive_idle = (stk_time_t)(o->ka_idle * 1e12);
     cfg->keepalive_intvl = (stk_time_t)(o->ka_intvl * 1e12);
     cfg->keepalive_probes = o->ka_probes;

@@ -997,7 +997,7 @@ Test(frames, options_negotiated_only_when_both_sides_offer) {
     cr_assert_eq(stk_tcp_info(t->s, id, &in), 0);
     cr_assert(in.sack && in.timestamps);
     cr_assert_eq(in.mss, 1448, "the timestamps' 12 bytes come off the MSS");
-    /* Our TSval is the microsecond clock plus a per-4-tuple offset. */
+    /* Our TSval is a 10 us clock plus a per-4-tuple offset. */
     t->now += 5 * STK_MS;
     stk_poll(t->s, t->now);
     static const char msg[] = "hello";
@@ -1006,7 +1006,7 @@ Test(frames, options_negotiated_only_when_both_sides_offer) {
     struct seg g = parse(&t->out[0]);
     struct seg_opts so = seg_opts(&g);
     cr_assert(so.ts);
-    cr_assert_eq(so.tsval - our_ts, 5000u, "1 us per tick");
+    cr_assert_eq(so.tsval - our_ts, 500u, "10 us per tick");
     cr_assert_eq(so.tsecr, TS_PEER0 + 1);
     teardown(t);
 }
