@@ -240,7 +240,7 @@ run_tessera() { # case spec seed run
         v=$(counter "$log" "stk\.$n")
         ctrs+=" $n=${v:-0}"
     done
-    while read -r n v; do ctrs+=" ${n#stk.}=$v"; done < <(grep -E '^stk\.tcp_(sack_recovery|spurious_undo|tlp_probes|lost_retransmit|dsack_rx|paws|ts_missing|delacks|acks_out|data_segs|zwp|dupacks|reo_)' "$log")
+    while read -r n v; do ctrs+=" ${n#stk.}=$v"; done < <(grep -E '^stk\.tcp_(sack_recovery|spurious_undo|tlp_probes|lost_retransmit|reo_timeouts|dsack_rx|paws_drop)' "$log")
     record "$1" tessera "$4" "$ctrs" "impair$(impair_summary "$log" out in)"
 }
 

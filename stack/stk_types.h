@@ -92,6 +92,7 @@ struct stk_tcb {
     bool ws_ok;
     bool sack_ok, ts_ok; /* options in use (tcp_opt.c) */
     uint32_t cwnd, ssthresh, recover, dupacks;
+    uint32_t ca_bytes; /* ACKed in congestion avoidance toward the next SMSS */
     bool in_recovery, partial_seen;
     stk_time_t srtt, rttvar, rto, rtt_start;
     bool have_rtt, rtt_timing;

@@ -1057,6 +1057,11 @@ Test(frames, paws_drops_an_old_timestamp_and_a_missing_one) {
     inject(t, mk_tcp(4000, 80, PISN + 4, OISN + 1, ACK | PSH, 1000, o,
                      peer_opts(o, TS_PEER0 + 11, our_ts, NULL, 0), "def", 3));
     cr_assert_eq(t->ndata, 6);
+    /* A pure ACK overtaken by a later one (older TSval) is not dropped:
+     * PAWS guards data, and the ACK may carry SACK blocks. */
+    inject(t, mk_tcp(4000, 80, PISN + 7, OISN + 1, ACK, 1000, o,
+                     peer_opts(o, TS_PEER0 + 2, our_ts, NULL, 0), NULL, 0));
+    cr_assert_eq(stk_counters(t->s)->tcp_paws_drop, 1);
     (void)id;
     teardown(t);
 }
@@ -1214,15 +1219,17 @@ Test(frames, rto_with_sack_resends_only_what_the_peer_lacks) {
     cr_assert_eq(stk_counters(t->s)->tcp_rto_fired, 1);
     cr_assert_eq(t->nout, 1, "cwnd is one segment after the timeout");
     cr_assert_eq(parse(&t->out[0]).seq, S(0));
-    /* Segment 0 arrives: two more go out, skipping the SACKed 1, 3 and 4. */
+    /* Segments 0 and 1 are ACKed: cwnd grows by both (byte counting) to
+     * three, which go out skipping the SACKed 3 and 4. */
     t->nout = 0;
     uint8_t o[40];
     uint32_t b[] = {S(3), S(5)};
     inject(t, mk_tcp(4000, 80, PISN + 1, S(2), ACK, 1000, o,
                      peer_opts(o, TS_PEER0 + 3, our_ts + 1000000, b, 1), NULL, 0));
-    cr_assert_eq(t->nout, 2);
+    cr_assert_eq(t->nout, 3);
     cr_assert_eq(parse(&t->out[0]).seq, S(2));
     cr_assert_eq(parse(&t->out[1]).seq, S(5));
+    cr_assert_eq(parse(&t->out[2]).seq, S(6));
     (void)id;
     teardown(t);
 }
