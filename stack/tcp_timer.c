@@ -1,7 +1,6 @@
 /* stack/tcp_timer.c: TCP timer expiry (tcp_timer.h). */
 #include "stack/tcp_timer.h"
 #include "stack/tcb.h"
-#include "stack/tcp_opt.h"
 #include "stack/tcp_out.h"
 #include "stack/tcp_sack.h"
 #include "stack/twheel.h"
@@ -131,14 +130,10 @@ void tcp_timer_fire(void *ctx, struct twheel_entry *e) {
     }
     /* RFC 5681 3.1 eq. 4, RFC 6298 5.5-5.6. The first timeout of an episode
      * arms the Eifel test (a spurious timeout is undone by the first ACK). */
-    if (c->retries == 1) {
-        c->undo_armed = c->rxt_guard = c->ts_ok;
-        c->undo_cwnd = c->cwnd;
-        c->undo_ssthresh = c->ssthresh;
-        c->undo_tsval = c->ts_ok ? tcp_opt_tsval(s, c) : 0;
-    } else {
+    if (c->retries == 1)
+        tcp_undo_arm(s, c);
+    else
         c->undo_armed = false;
-    }
     uint32_t flight = c->snd_max - c->snd_una;
     c->ssthresh = umax(flight / 2, 2 * c->mss);
     c->cwnd = c->mss;
@@ -148,8 +143,8 @@ void tcp_timer_fire(void *ctx, struct twheel_entry *e) {
     if (c->sack_ok) {
         /* RFC 6675 5.1: every unSACKed byte is lost; retransmit those, not
          * what the peer holds. A peer that SACKed SND.UNA without ACKing it
-         * has reneged, and after the second timeout in a row the board is
-         * not trusted either (RFC 2018 8): forget it. */
+         * has reneged, and from the third timeout in a row the board is not
+         * trusted either (RFC 2018 8): forget it. */
         if (c->sb_n && c->sb[0].l == c->snd_una) s->ctr.tcp_sack_reneging++;
         if ((c->sb_n && c->sb[0].l == c->snd_una) || c->retries > 2) sack_clear(c);
         c->in_recovery = c->rto_recovery = true;
