@@ -10,6 +10,12 @@
 #                   pattern, and /nope answers 404 "Not Found"
 #         memcached memccapable -a passes against the memcached store on
 #                   the application tiles of d12-all
+#         ab        a measurement, not a test (scripts/chip-realtime-limit.sh):
+#                   ab -k -c $AB_C (default 1) -t $AB_T (default 6) fetches
+#                   /f0.bin from d12-all for AB_T s; prints ab's requests/s
+#                   and failures and the chip's real-time line
+#         rate      likewise, open loop: tests/linux/http_rate.py sends $RATE
+#                   requests/s (pipelined over 4 connections) for $AB_T s
 # Then the run must end by itself (its duration) with exit 0 and report its
 # real-time pacing. Real-time runs are not deterministic; the rates here are
 # far below what the simulation keeps up with. Release build only (exit 77,
@@ -40,6 +46,8 @@ trap cleanup EXIT
 case $CASE in
 http) command -v curl >/dev/null 2>&1 || skip "curl not installed" ;;
 memcached) command -v memccapable >/dev/null 2>&1 || skip "memccapable not installed (libmemcached-tools, scripts/packages/stack.txt)" ;;
+ab) command -v ab >/dev/null 2>&1 || skip "ab not installed (apache2-utils)" ;;
+rate) [ -x /usr/bin/python3 ] || skip "/usr/bin/python3 missing" ;;
 *) echo "unknown case $CASE"; exit 2 ;;
 esac
 
@@ -110,6 +118,31 @@ memcached)
     X timeout 60 memccapable -h 10.0.0.1 -p 11211 -a >"$WORK/capable.out" 2>&1
     tail -3 "$WORK/capable.out"
     grep -q "All tests passed" "$WORK/capable.out" || fail "memccapable -a against the chip"
+    finish_chip
+    ;;
+ab | rate)
+    c=${AB_C:-1}
+    t=${AB_T:-6}
+    # simulated time: the run's start-up, the wait for the server, ab's t
+    # seconds and a margin (the run must outlast ab even when behind)
+    start_chip chip-http.yaml experiment.duration_ns=$(((t + 15) * 1000000000))
+    up=0
+    for _ in $(seq 40); do
+        code=$(X curl -s -m 1 -o /dev/null -w '%{http_code}' http://10.0.0.1/f0.bin)
+        [ "$code" = 200 ] && { up=1; break; }
+        sleep 0.25
+    done
+    [ "$up" = 1 ] || fail "the chip's HTTP server did not answer"
+    if [ "$CASE" = ab ]; then
+        X ab -k -c "$c" -t "$t" -s 5 http://10.0.0.1/f0.bin >"$WORK/ab.out" 2>&1 || fail "ab: $(tail -2 "$WORK/ab.out")"
+        echo "ab -c $c -t $t: $(grep -E '^Requests per second' "$WORK/ab.out" | awk '{print $4}') requests/s," \
+            "$(grep -E '^Complete requests' "$WORK/ab.out" | awk '{print $3}') complete," \
+            "$(grep -E '^Failed requests' "$WORK/ab.out" | awk '{print $3}') failed"
+    else
+        X timeout $((t + 30)) /usr/bin/python3 "$ROOT/tests/linux/http_rate.py" 10.0.0.1 80 /f0.bin \
+            "${RATE:-1000}" "$t" || fail "http_rate.py"
+    fi
+    for _ in $(seq 200); do kill -0 "$TPID" 2>/dev/null || break; sleep 0.25; done
     finish_chip
     ;;
 esac

@@ -43,7 +43,15 @@ static bool on_receive(void *ctx, struct eth_port *p, struct eth_frame *f) {
     return true;
 }
 
-static const struct eth_client_ops ops = {on_receive, NULL};
+static void read_device(struct tap_bridge *b);
+
+/* Room in the port's FIFO again: take more of what the device holds. */
+static void on_tx_space(void *ctx, struct eth_port *p) {
+    (void)p;
+    read_device(ctx);
+}
+
+static const struct eth_client_ops ops = {on_receive, on_tx_space};
 
 struct tap_bridge *tap_bridge_create(struct sim_engine *e, const struct nic_eth_config *eth,
                                      const char *ifname, sim_time_t pace_ps, char *err,
@@ -77,9 +85,17 @@ struct eth_port *tap_bridge_port(struct tap_bridge *b) {
 }
 const struct tap_bridge_stats *tap_bridge_stats(const struct tap_bridge *b) { return &b->st; }
 
-/* Frames the device holds, sent into the port now. */
+/* Frames the device holds, sent into the port now, as many as its FIFO
+ * takes: the rest wait in the device's own queue (the kernel's, as a NIC's
+ * ring would hold them) until the port has room again (tx_space). Reading
+ * them all at once had lost Linux's bursts (544 of 45,000 frames at 14,000
+ * pipelined requests/s) to the 4-frame FIFO. */
 static void read_device(struct tap_bridge *b) {
     for (;;) {
+        if (!eth_port_can_send(&b->port)) {
+            eth_port_want_space(&b->port);
+            return;
+        }
         ssize_t n = read(tap_fd(b->tap), b->buf, sizeof b->buf);
         if (n <= 0) return;
         struct eth_frame *f = eth_frame_copy(b->buf, (size_t)n);

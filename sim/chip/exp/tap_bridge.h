@@ -4,7 +4,9 @@
  *
  * What it does: frames the port receives from its cable are written to the
  * TAP device at once; frames the device delivers are read at pacing events
- * every pace_ps of simulated time and sent into the port at that time. A
+ * every pace_ps of simulated time and sent into the port at that time, as
+ * many as the port's FIFO takes (the rest wait in the device's queue until
+ * it has room). A
  * pacing event first waits (in ppoll on the device, so arriving frames cut
  * the wait short) until the wall clock has reached its simulated time
  * (measured from the first pacing event): the simulation never runs ahead
@@ -29,7 +31,8 @@ struct json_writer;
 
 struct tap_bridge_stats {
     uint64_t rx_frames, tx_frames; /* read from / written to the device */
-    uint64_t rx_refused, tx_errors, paces, late_paces;
+    uint64_t rx_refused;           /* read but not sent: no memory for a copy */
+    uint64_t tx_errors, paces, late_paces;
     sim_time_t max_lag_ps; /* the most the simulation was behind the wall clock */
 };
 
