@@ -43,6 +43,17 @@ trap cleanup EXIT
 [ "$BUILD" = Release ] || skip "real-time runs need the Release build (this is $BUILD)"
 [ "$(id -u)" = 0 ] || skip "needs root to create a network namespace"
 [ -c /dev/net/tun ] || skip "/dev/net/tun missing"
+# Waits (up to about 10 s) for the chip's HTTP server to answer.
+wait_http_up() {
+    local code
+    for _ in $(seq 40); do
+        code=$(X curl -s -m 1 -o /dev/null -w '%{http_code}' http://10.0.0.1/f0.bin)
+        [ "$code" = 200 ] && return 0
+        sleep 0.25
+    done
+    fail "the chip's HTTP server did not answer"
+}
+
 case $CASE in
 http) command -v curl >/dev/null 2>&1 || skip "curl not installed" ;;
 memcached) command -v memccapable >/dev/null 2>&1 || skip "memccapable not installed (libmemcached-tools, scripts/packages/stack.txt)" ;;
@@ -86,13 +97,7 @@ finish_chip() {
 case $CASE in
 http)
     start_chip chip-http.yaml
-    up=0
-    for _ in $(seq 40); do
-        code=$(X curl -s -m 1 -o /dev/null -w '%{http_code}' http://10.0.0.1/f0.bin)
-        [ "$code" = 200 ] && { up=1; break; }
-        sleep 0.25
-    done
-    [ "$up" = 1 ] || fail "the chip's HTTP server did not answer"
+    wait_http_up
     X curl -sv -m 5 -o "$WORK/a.bin" http://10.0.0.1/f0.bin -o "$WORK/b.bin" \
         http://10.0.0.1/f0.bin 2>"$WORK/curl.err" || fail "curl"
     grep -q "Re-using existing connection" "$WORK/curl.err" || fail "the second fetch opened a new connection"
@@ -126,13 +131,7 @@ ab | rate)
     # simulated time: the run's start-up, the wait for the server, ab's t
     # seconds and a margin (the run must outlast ab even when behind)
     start_chip chip-http.yaml experiment.duration_ns=$(((t + 15) * 1000000000))
-    up=0
-    for _ in $(seq 40); do
-        code=$(X curl -s -m 1 -o /dev/null -w '%{http_code}' http://10.0.0.1/f0.bin)
-        [ "$code" = 200 ] && { up=1; break; }
-        sleep 0.25
-    done
-    [ "$up" = 1 ] || fail "the chip's HTTP server did not answer"
+    wait_http_up
     if [ "$CASE" = ab ]; then
         X ab -k -c "$c" -t "$t" -s 5 http://10.0.0.1/f0.bin >"$WORK/ab.out" 2>&1 || fail "ab: $(tail -2 "$WORK/ab.out")"
         echo "ab -c $c -t $t: $(grep -E '^Requests per second' "$WORK/ab.out" | awk '{print $4}') requests/s," \
