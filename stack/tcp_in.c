@@ -665,7 +665,12 @@ static bool ack_input(struct stk *s, struct stk_tcb *c, const struct seg_in *g) 
         ack_new(s, c, g);
         if (c->sack_ok) sack_check_loss(s, c); /* IsLost(SND.UNA) on a partial advance */
     } else if (g->ack == c->snd_una && SEQ_GT(c->snd_max, c->snd_una) && !c->persist &&
-               (newly_sacked || (g->plen == 0 && !(g->flags & TH_FIN) && wnd == c->snd_wnd))) {
+               (c->sack_ok ? newly_sacked != 0
+                           : g->plen == 0 && !(g->flags & TH_FIN) && wnd == c->snd_wnd)) {
+        /* With SACK only an ACK that SACKs new data is a duplicate ACK (RFC
+         * 6675 2): a D-SACK, or an ACK the network duplicated, says nothing
+         * was lost (at 50% duplication they had started ~1,000 spurious
+         * recoveries per 8 MiB). */
         dupack_input(s, c, g->ack);
     }
     if (newly_sacked) {

@@ -1309,3 +1309,30 @@ Test(frames, tail_loss_probe_then_early_retransmit) {
     cr_assert_eq(stk_counters(t->s)->tcp_rto_fired, 0);
     teardown(t);
 }
+
+Test(frames, sack_duplicate_acks_need_new_sack_information) {
+    struct t *t = setup(ten_segs);
+    uint32_t our_ts;
+    uint32_t id = establish_ts(t, &our_ts);
+    static uint8_t buf[30000];
+    struct stk_sendv v = {buf, sizeof buf, 0};
+    cr_assert_eq(stk_tcp_send(t->s, id, &v, 1), 0);
+    cr_assert_eq(t->nout, 10);
+    t->nout = 0;
+    uint8_t o[40];
+    /* An ACK the network duplicated five times, then D-SACKs of the first
+     * segment: none SACKs new data, so none is a duplicate ACK (RFC 6675
+     * 2): no Limited Transmit, no recovery. */
+    for (int k = 0; k < 5; k++)
+        inject(t, mk_tcp(4000, 80, PISN + 1, S(0), ACK, 1000, o,
+                         peer_opts(o, TS_PEER0 + 2, our_ts, NULL, 0), NULL, 0));
+    uint32_t d[] = {S(0) - 1448, S(0)};
+    for (int k = 0; k < 3; k++)
+        inject(t, mk_tcp(4000, 80, PISN + 1, S(0), ACK, 1000, o,
+                         peer_opts(o, TS_PEER0 + 2, our_ts, d, 1), NULL, 0));
+    cr_assert_eq(stk_counters(t->s)->tcp_dsack_rx, 3);
+    cr_assert_eq(stk_counters(t->s)->tcp_dupacks_rx, 0);
+    cr_assert_eq(stk_counters(t->s)->tcp_sack_recovery, 0);
+    cr_assert_eq(t->nout, 0);
+    teardown(t);
+}
