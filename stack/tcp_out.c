@@ -187,12 +187,15 @@ static stk_time_t tlp_pto(const struct stk_tcb *c) {
     return pto < c->rto ? pto : 0;
 }
 
-void tcp_arm_rto(struct stk *s, struct stk_tcb *c) {
+/* Arms t_rto as the probe timer when pto (tlp_pto's answer) is not 0, else
+ * at the RTO. */
+static void arm_rto_or_probe(struct stk *s, struct stk_tcb *c, stk_time_t pto) {
     c->reo_armed = false;
-    stk_time_t pto = tlp_pto(c);
     c->tlp_armed = pto != 0;
     tcb_arm(s, &c->t_rto, pto ? pto : c->rto);
 }
+
+void tcp_arm_rto(struct stk *s, struct stk_tcb *c) { arm_rto_or_probe(s, c, tlp_pto(c)); }
 
 /* Sends the next segment from SND.NXT within `usable` bytes of window:
  * returns 1 when more may follow, 0 when it sent the last it could, -1 when
@@ -227,10 +230,12 @@ static int send_next(struct stk *s, struct stk_tcb *c, uint32_t usable, uint32_t
     }
     c->snd_nxt = nxt;
     if (SEQ_GT(nxt, c->snd_max)) c->snd_max = nxt;
-    if (!twheel_armed(&c->t_rto) || c->persist || c->tlp_armed || (new_data && tlp_pto(c))) {
-        c->persist = false;
-        tcp_arm_rto(s, c); /* RFC 8985 7.2: new data (re)starts the probe timer */
-    }
+    /* RFC 8985 7.2: new data (re)starts the probe timer. The persist flag
+     * goes first: tlp_pto is 0 while it is set. */
+    bool rearm = !twheel_armed(&c->t_rto) || c->persist || c->tlp_armed;
+    c->persist = false;
+    stk_time_t pto = rearm || new_data ? tlp_pto(c) : 0;
+    if (rearm || pto) arm_rto_or_probe(s, c, pto);
     return with_fin || got == 0 ? 0 : 1;
 }
 

@@ -1121,14 +1121,22 @@ static void ten_segs(struct stk_config *c) {
 }
 #define S(k) (OISN + 1 + (uint32_t)(k)*1448u)
 
+/* A connection with SACK and timestamps (establish_ts) that has sent `len`
+ * bytes of zeros: `nout` segments must have gone out. Returns its id. */
+static uint32_t establish_ts_send(struct t *t, size_t len, unsigned nout, uint32_t *our_ts) {
+    static uint8_t buf[30000];
+    cr_assert_leq(len, sizeof buf);
+    uint32_t id = establish_ts(t, our_ts);
+    struct stk_sendv v = {buf, len, 0};
+    cr_assert_eq(stk_tcp_send(t->s, id, &v, 1), 0);
+    cr_assert_eq(t->nout, nout);
+    return id;
+}
+
 /* Ten segments out at t0 (their TSval in *ts0), then the peer reports [s1,
  * s2) and [s3, s5) received: segments 0 and 2 are missing. */
 static uint32_t ten_out_two_lost(struct t *t, uint32_t *ts0, uint32_t *our_ts) {
-    uint32_t id = establish_ts(t, our_ts);
-    static uint8_t buf[30000];
-    struct stk_sendv v = {buf, sizeof buf, 0};
-    cr_assert_eq(stk_tcp_send(t->s, id, &v, 1), 0);
-    cr_assert_eq(t->nout, 10);
+    uint32_t id = establish_ts_send(t, 30000, 10, our_ts);
     struct seg g = parse(&t->out[0]);
     cr_assert_eq(g.seq, S(0));
     cr_assert_eq(g.plen, 1448);
@@ -1272,11 +1280,7 @@ Test(frames, time_wait_reuse_by_newer_timestamp_rfc_6191) {
 Test(frames, tail_loss_probe_then_early_retransmit) {
     struct t *t = setup(ten_segs);
     uint32_t our_ts;
-    uint32_t id = establish_ts(t, &our_ts);
-    static uint8_t buf[3000];
-    struct stk_sendv v = {buf, sizeof buf, 0};
-    cr_assert_eq(stk_tcp_send(t->s, id, &v, 1), 0);
-    cr_assert_eq(t->nout, 3);
+    establish_ts_send(t, 3000, 3, &our_ts);
     struct seg g = parse(&t->out[0]);
     uint32_t ts_first = seg_opts(&g).tsval;
     /* The first segment is ACKed 20 ms later (SRTT 20 ms); the other two
@@ -1313,11 +1317,7 @@ Test(frames, tail_loss_probe_then_early_retransmit) {
 Test(frames, sack_duplicate_acks_need_new_sack_information) {
     struct t *t = setup(ten_segs);
     uint32_t our_ts;
-    uint32_t id = establish_ts(t, &our_ts);
-    static uint8_t buf[30000];
-    struct stk_sendv v = {buf, sizeof buf, 0};
-    cr_assert_eq(stk_tcp_send(t->s, id, &v, 1), 0);
-    cr_assert_eq(t->nout, 10);
+    establish_ts_send(t, 30000, 10, &our_ts);
     t->nout = 0;
     uint8_t o[40];
     /* An ACK the network duplicated five times, then D-SACKs of the first
