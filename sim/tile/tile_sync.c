@@ -79,9 +79,13 @@ void tile_sync_quantum_arm(struct tile *t) {
         uint64_t global = sim_clock_cycle_at_or_after(&c->clock, sim_engine_now(c->engine));
         uint64_t local = tile_now_cycles(t);
         uint64_t room = global + q > local ? global + q - local : 0;
-        t->quantum_instr =
-            t->cov.instr +
-            (uint64_t)(((unsigned __int128)room << (16 + COV_INSTR_SHIFT)) / c->cpi_q16) + 1;
+        const unsigned sh = 16 + COV_INSTR_SHIFT;
+        /* (a 64-bit division while room << sh fits, as it does for any
+         * realistic quantum: the 128-bit one is a runtime call) */
+        const uint64_t units = room < (UINT64_C(1) << (64 - sh))
+                                   ? (room << sh) / c->cpi_q16
+                                   : (uint64_t)(((unsigned __int128)room << sh) / c->cpi_q16);
+        t->quantum_instr = t->cov.instr + units + 1;
         t->quantum_stall = t->cov.stall + room + 1;
         t->cov.stall_limit = t->quantum_stall;
     }
