@@ -690,12 +690,9 @@ static void ni_eject_eval(struct noc_mesh *m, uint32_t t, uint64_t c) {
 
 static void detect_deadlock(struct noc_mesh *m, uint64_t c);
 
-static void tick(void *ctx, void *arg) {
-    struct noc_mesh *m = ctx;
-    (void)arg;
-    uint64_t c = m->next_tick;
-    m->tick_ev = 0;
-    m->next_tick = UINT64_MAX;
+/* One mesh cycle c; returns the next cycle that needs a tick (UINT64_MAX:
+ * none until someone outside acts). */
+static uint64_t tick_cycle(struct noc_mesh *m, uint64_t c) {
     m->cycle = c;
     m->in_tick = true;
     m->moved = false;
@@ -731,7 +728,7 @@ static void tick(void *ctx, void *arg) {
     } else if (m->detect && c - m->last_progress >= m->window) {
         detect_deadlock(m, c);
     }
-    if (m->deadlocked) return;
+    if (m->deadlocked) return UINT64_MAX;
     uint64_t want = m->hook && m->hook_next != UINT64_MAX
                         ? (m->hook_next > c ? m->hook_next : c + 1)
                         : UINT64_MAX;
@@ -747,7 +744,27 @@ static void tick(void *ctx, void *arg) {
             if (at < want) want = at;
         }
     }
-    if (want != UINT64_MAX) schedule_tick(m, want);
+    return want;
+}
+
+/* The tick event: runs cycles while the next one would be the engine's next
+ * event anyway (nothing else due before it: the mesh is often the only
+ * thing happening between tiles' steps), then schedules the next. */
+static void tick(void *ctx, void *arg) {
+    struct noc_mesh *m = ctx;
+    (void)arg;
+    uint64_t c = m->next_tick;
+    m->tick_ev = 0;
+    m->next_tick = UINT64_MAX;
+    for (;;) {
+        uint64_t want = tick_cycle(m, c);
+        if (want == UINT64_MAX) return;
+        if (!sim_engine_advance_to(m->engine, cycle_ps(m, want))) {
+            schedule_tick(m, want);
+            return;
+        }
+        c = want;
+    }
 }
 
 void noc_mesh_wake(struct noc_mesh *m) {

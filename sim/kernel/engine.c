@@ -87,6 +87,8 @@ struct sim_engine {
     sim_time_t now;
     uint64_t events_run;
     bool stop;
+    bool running;         /* inside sim_engine_run_until() */
+    sim_time_t run_limit; /* ... and its limit */
     uint64_t tick_every, tick_left;
     sim_engine_tick_fn tick_fn;
     void *tick_ctx;
@@ -246,7 +248,8 @@ bool sim_engine_cancel(struct sim_engine *e, sim_event_id id) {
 
 /* Find the smallest live key; cancelled keys met on the way are dropped.
  * Returns false when nothing live is queued; else sets *b and *i. */
-static bool find_min(struct sim_engine *e, unsigned *b_out, uint32_t *i_out) {
+static inline __attribute__((always_inline)) bool find_min(struct sim_engine *e, unsigned *b_out,
+                                                           uint32_t *i_out) {
     while (e->queued) {
         unsigned b = lowest_bucket(e);
         struct bucket *bk = &e->bucket[b];
@@ -270,7 +273,8 @@ static bool find_min(struct sim_engine *e, unsigned *b_out, uint32_t *i_out) {
 }
 
 /* Extract the smallest live key if its time is <= limit. */
-static bool queue_pop(struct sim_engine *e, sim_time_t limit, sim_time_t *t, uint32_t *slot_out) {
+static inline __attribute__((always_inline)) bool queue_pop(struct sim_engine *e, sim_time_t limit,
+                                                            sim_time_t *t, uint32_t *slot_out) {
     unsigned b;
     uint32_t i;
     if (!find_min(e, &b, &i)) return false;
@@ -304,6 +308,10 @@ uint64_t sim_engine_run_until(struct sim_engine *e, sim_time_t limit) {
     sim_time_t t;
     uint32_t slot;
     e->stop = false;
+    const bool outer = e->running;
+    const sim_time_t outer_limit = e->run_limit;
+    e->running = true;
+    e->run_limit = limit;
     while (!e->stop && queue_pop(e, limit, &t, &slot)) {
         run_record(e, t, slot);
         ran++;
@@ -312,6 +320,8 @@ uint64_t sim_engine_run_until(struct sim_engine *e, sim_time_t limit) {
             e->tick_fn(e->tick_ctx, e);
         }
     }
+    e->running = outer;
+    e->run_limit = outer_limit;
     return ran;
 }
 
@@ -319,7 +329,22 @@ bool sim_engine_step(struct sim_engine *e) {
     sim_time_t t;
     uint32_t slot;
     if (!queue_pop(e, SIM_TIME_MAX, &t, &slot)) return false;
+    const bool outer = e->running;
+    e->running = false; /* (one event: nothing runs as the next) */
     run_record(e, t, slot);
+    e->running = outer;
+    return true;
+}
+
+bool sim_engine_advance_to(struct sim_engine *e, sim_time_t t) {
+    assert(t >= e->now && "advanced into the past");
+    if (!e->running || e->stop || t > e->run_limit) return false;
+    unsigned b;
+    uint32_t i;
+    /* an event at t already queued was scheduled earlier: it runs first */
+    if (find_min(e, &b, &i) && key_time(e->bucket[b].v[i]) <= t) return false;
+    e->now = t;
+    e->events_run++;
     return true;
 }
 

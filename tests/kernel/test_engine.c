@@ -216,6 +216,118 @@ Test(engine, schedule_after_limit_peek) {
     sim_engine_destroy(t.e);
 }
 
+/* sim_engine_advance_to: goes on only where the event would run next. */
+struct adv {
+    struct sim_engine *e;
+    sim_time_t to;
+    bool got;
+    sim_time_t now_after;
+};
+static void advance_ev(void *ctx, void *arg) {
+    struct adv *a = ctx;
+    (void)arg;
+    a->got = sim_engine_advance_to(a->e, a->to);
+    a->now_after = sim_engine_now(a->e);
+}
+static void advance_and_stop_ev(void *ctx, void *arg) {
+    struct adv *a = ctx;
+    sim_engine_stop(a->e);
+    advance_ev(ctx, arg);
+}
+
+Test(engine, advance_to_only_where_the_event_would_run_next) {
+    struct adv a = {.e = sim_engine_create()};
+    struct trace t = {.e = a.e};
+    /* nothing due before 15: goes on, and the run counts it */
+    sim_engine_schedule_at(a.e, 10, advance_ev, &a, NULL);
+    sim_engine_schedule_at(a.e, 20, record_ev, &t, (void *)(intptr_t)20);
+    a.to = 15;
+    cr_assert_eq(sim_engine_run_until(a.e, 15), 1);
+    cr_assert(a.got);
+    cr_assert_eq(a.now_after, 15);
+    cr_assert_eq(sim_engine_events_run(a.e), 2, "the event gone on as counts as run");
+    /* an event already due at the same time was scheduled earlier: it runs first */
+    sim_engine_schedule_at(a.e, 16, advance_ev, &a, NULL);
+    a.to = 20;
+    sim_engine_run_until(a.e, 16);
+    cr_assert_not(a.got);
+    cr_assert_eq(a.now_after, 16, "time unchanged when refused");
+    /* beyond the run's limit */
+    sim_engine_schedule_at(a.e, 17, advance_ev, &a, NULL);
+    a.to = 19;
+    sim_engine_run_until(a.e, 18);
+    cr_assert_not(a.got, "past the limit of the run");
+    /* after a stop, and in a single step */
+    sim_engine_schedule_at(a.e, 18, advance_and_stop_ev, &a, NULL);
+    sim_engine_run_until(a.e, SIM_TIME_MAX);
+    cr_assert_not(a.got, "after sim_engine_stop()");
+    sim_engine_schedule_at(a.e, 19, advance_ev, &a, NULL);
+    cr_assert(sim_engine_step(a.e));
+    cr_assert_not(a.got, "inside sim_engine_step()");
+    /* outside any run */
+    cr_assert_not(sim_engine_advance_to(a.e, 19));
+    cr_assert_eq(sim_engine_now(a.e), 19);
+    sim_engine_run_until(a.e, SIM_TIME_MAX);
+    cr_assert_eq(t.n, 1);
+    cr_assert_eq(t.times[0], 20);
+    sim_engine_destroy(a.e);
+}
+
+/* A self-rescheduling event (as the mesh's tick) that goes on with
+ * sim_engine_advance_to where it can gives the same run as one that always
+ * schedules: every event at the same time, in the same order. */
+struct advance_chain {
+    struct sim_engine *e;
+    struct trace *t;
+    bool advance;
+    int left;
+    sim_time_t step[7];
+    struct sim_rng rng;
+};
+static void chain_ev(void *ctx, void *arg) {
+    struct advance_chain *ch = ctx;
+    (void)arg;
+    for (;;) {
+        record_ev(ch->t, (void *)(intptr_t)-1);
+        /* now and then, other work at a time near the chain's */
+        if (sim_rng_u64(&ch->rng) % 3 == 0)
+            sim_engine_schedule_in(ch->e, sim_rng_u64(&ch->rng) % 4, record_ev, ch->t,
+                                   (void *)(intptr_t)ch->t->n);
+        if (--ch->left == 0) return;
+        sim_time_t next = sim_engine_now(ch->e) + ch->step[ch->left % 7];
+        if (!ch->advance || !sim_engine_advance_to(ch->e, next)) {
+            sim_engine_schedule_at(ch->e, next, chain_ev, ch, NULL);
+            return;
+        }
+    }
+}
+static void run_chain(bool advance, struct trace *t) {
+    struct advance_chain ch = {.e = sim_engine_create(),
+                               .t = t,
+                               .advance = advance,
+                               .left = 1000,
+                               .step = {1, 2, 1, 3, 1, 1, 2}};
+    t->e = ch.e;
+    sim_rng_init(&ch.rng, 7, 0);
+    for (int i = 0; i < 300; i++)
+        sim_engine_schedule_at(ch.e, (sim_time_t)(sim_rng_u64(&ch.rng) % 2000), record_ev, t,
+                               (void *)(intptr_t)(10000 + i));
+    sim_engine_schedule_at(ch.e, 0, chain_ev, &ch, NULL);
+    sim_engine_run_until(ch.e, SIM_TIME_MAX);
+    sim_engine_destroy(ch.e);
+}
+Test(engine, advance_to_runs_the_same_as_scheduling) {
+    static struct trace a, b;
+    run_chain(false, &a);
+    run_chain(true, &b);
+    cr_assert_gt(a.n, 1300);
+    cr_assert_eq(a.n, b.n);
+    for (int i = 0; i < a.n; i++) {
+        cr_assert_eq(a.ids[i], b.ids[i], "event %d", i);
+        cr_assert_eq(a.times[i], b.times[i], "event %d", i);
+    }
+}
+
 static void count_tick(void *ctx, struct sim_engine *e) {
     (void)e;
     (*(int *)ctx)++;
