@@ -54,14 +54,30 @@ enum eth_parse_status eth_parse(const uint8_t *f, size_t len, struct eth_parsed 
     return csum_ok ? ETH_PARSE_OK : ETH_PARSE_BAD_IP_CSUM;
 }
 
+/* The one's complement sum does not depend on the order of the bytes in
+ * its words (RFC 1071 2(B)): the data is summed as the host's little-endian
+ * 64-bit words, 32 bits at a time into a 64-bit accumulator (the NIC sums
+ * every frame it sends: two bytes at a time cost 2% of the host's time per
+ * simulated request), folded to 16 bits and swapped to network order. The
+ * result is congruent to the big-endian word sum modulo 0xffff, and zero
+ * only when it is: every fold to 16 bits gives the same checksum. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "eth_csum_add sums little-endian words");
+
 uint32_t eth_csum_add(uint32_t sum, const void *data, size_t len) {
     const uint8_t *b = data;
-    uint64_t s = sum;
+    uint64_t s = 0;
     size_t i = 0;
-    for (; i + 1 < len; i += 2) s += (uint32_t)(b[i] << 8 | b[i + 1]);
-    if (i < len) s += (uint32_t)b[i] << 8;
-    while (s >> 32) s = (s & 0xffffffffu) + (s >> 32);
-    return (uint32_t)s;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, b + i, sizeof w);
+        s += (w & 0xffffffffu) + (w >> 32);
+    }
+    for (; i + 1 < len; i += 2) s += (uint32_t)(b[i] | b[i + 1] << 8);
+    if (i < len) s += b[i]; /* the odd byte: the high byte of a network-order word */
+    while (s >> 16) s = (s & 0xffffu) + (s >> 16);
+    uint64_t t = (uint64_t)sum + __builtin_bswap16((uint16_t)s);
+    while (t >> 32) t = (t & 0xffffffffu) + (t >> 32);
+    return (uint32_t)t;
 }
 
 static uint16_t fold(uint32_t sum) {
