@@ -75,7 +75,6 @@ static inline __attribute__((always_inline)) bool l1_hit(struct cov_ctx *c, uint
     cache_ages_touch_w(set, i, ways);
     c->last_line = line;
     c->last_excl = ex;
-    c->l1_fast_hits++;
     return true;
 }
 
@@ -100,6 +99,7 @@ static inline __attribute__((always_inline)) void dep_check(struct cov_ctx *c, u
  * (hits) needs no saved registers. */
 static __attribute__((noinline)) void miss(struct cov_ctx *c, uint64_t pa, unsigned kind, int home,
                                            uintptr_t a, bool dep) {
+    c->slow_accesses++;
     const uint64_t r =
         c->port->access(c->port, pa, kind | CACHE_L1_MISSED, home, c->now, c->now_ctx);
     c->stall += r >> 1;
@@ -129,7 +129,6 @@ static inline __attribute__((always_inline)) void
 access_line(struct cov_ctx *c, uint64_t pa, unsigned kind, int home, uintptr_t a, bool dep) {
     const uint64_t line = pa >> c->line_shift;
     if (LIKELY(line == c->last_line && (kind == COV_READ || c->last_excl))) {
-        c->l1_fast_hits++;
         if (dep) dep_check(c, a);
         return;
     }
@@ -149,6 +148,7 @@ access_line(struct cov_ctx *c, uint64_t pa, unsigned kind, int home, uintptr_t a
  * (dep_check once the access is allowed). */
 static __attribute__((noinline)) void untranslated(struct cov_ctx *c, uintptr_t a, unsigned size,
                                                    unsigned kind, uintptr_t pc, bool dep) {
+    c->slow_accesses++;
     c->slow(c, a, size, kind, pc);
     /* (a fault that stops the handler does not come back here) */
     if (dep) dep_check(cov_cur, a);

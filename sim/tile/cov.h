@@ -113,13 +113,16 @@ struct cov_ctx {
     struct cache_port *port;
     cache_now_fn now;
     void *now_ctx;
-    uint64_t mem_cycles;   /* cycles beyond L1 hits of the misses the hook ran (also in stall) */
-    uint64_t l1_fast_hits; /* L1 hits the hook handled, repeats of the last line
-                               included (added to the cache stats) */
-    bool last_excl;        /* ... and held exclusively (stores hit) */
-    bool dep_on;           /* load-use stall modelling */
-    uint64_t dep_hits;     /* loads that depend on the previous 8-byte load */
-    uintptr_t last_val;    /* value of the previous 8-byte load */
+    uint64_t mem_cycles; /* cycles beyond L1 hits of the misses the hook ran (also in stall) */
+    /* accesses the hooks sent to miss() or the slow path; every other
+     * counted access was an L1 hit the hook handled (cov_take_l1_fast_hits:
+     * derived, so that the hits' path adds to no counter of its own) */
+    uint64_t slow_accesses;
+    uint64_t fast_taken; /* L1 hits handed over to the cache stats */
+    bool last_excl;      /* ... and held exclusively (stores hit) */
+    bool dep_on;         /* load-use stall modelling */
+    uint64_t dep_hits;   /* loads that depend on the previous 8-byte load */
+    uintptr_t last_val;  /* value of the previous 8-byte load */
     cov_slow_fn slow;
     cov_limit_fn on_limit;
     /* an access that takes stall to stall_limit or beyond (UINT64_MAX:
@@ -148,6 +151,17 @@ static inline struct cov_xlat *cov_xlat_of(struct cov_ctx *c, uintptr_t a) {
 
 /* Whole instructions counted by c so far. */
 static inline uint64_t cov_instr(const struct cov_ctx *c) { return c->instr >> COV_INSTR_SHIFT; }
+
+/* L1 hits the hooks handled (repeats of the last line included) not yet
+ * handed over to the cache stats; cov_take_l1_fast_hits hands them over. */
+static inline uint64_t cov_l1_fast_hits(const struct cov_ctx *c) {
+    return c->loads + c->stores - c->slow_accesses - c->fast_taken;
+}
+static inline uint64_t cov_take_l1_fast_hits(struct cov_ctx *c) {
+    const uint64_t n = cov_l1_fast_hits(c);
+    c->fast_taken += n;
+    return n;
+}
 
 /* The context that counts hook calls made while no tile runs. */
 struct cov_ctx *cov_null_ctx(void);

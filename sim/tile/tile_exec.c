@@ -94,8 +94,7 @@ static uint64_t handler_end(struct tile *t, uint64_t loads0, uint64_t stores0) {
     t->prof.handlers++;
     t->instr_units += cc->instr;
     t->prof.instr = t->instr_units >> COV_INSTR_SHIFT;
-    c->caches.st[t->id].l1_hits += cc->l1_fast_hits;
-    cc->l1_fast_hits = 0;
+    c->caches.st[t->id].l1_hits += cov_take_l1_fast_hits(cc);
     t->prof.mem_cycles += cc->mem_cycles;
     cc->mem_cycles = 0;
     t->prof.loads += cc->loads - loads0;

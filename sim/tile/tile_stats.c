@@ -99,7 +99,7 @@ void chip_write_stats(const struct chip *c, struct json_writer *w) {
     json_array_end(w);
     json_key(w, "caches");
     uint64_t pending_l1 = 0;
-    for (unsigned i = 0; i < c->ntiles; i++) pending_l1 += c->tiles[i].cov.l1_fast_hits;
+    for (unsigned i = 0; i < c->ntiles; i++) pending_l1 += cov_l1_fast_hits(&c->tiles[i].cov);
     cache_write_stats(&c->caches, pending_l1, w);
     json_key(w, "faults");
     write_faults(c, w);
