@@ -17,14 +17,18 @@ static void suspend(struct tile *t) {
     t->suspended = false;
 }
 
+static void quantum_arm_at(struct tile *t, uint64_t global);
+
 void tile_sync(struct tile *t) {
     if (!t->in_handler) return;
     struct sim_engine *e = t->chip->engine;
-    sim_time_t local = tile_now(t);
+    const uint64_t cycle = tile_now_cycles(t);
+    sim_time_t local = sim_clock_cycles_to_ps(&t->chip->clock, cycle); /* (tile_now) */
     if (local <= sim_engine_now(e)) return;
     sim_engine_schedule_at(e, local, t->chip->resume, t, NULL);
     suspend(t);
-    tile_sync_quantum_arm(t);
+    /* resumed at local: global time's cycle is the handler's (no division) */
+    quantum_arm_at(t, cycle);
 }
 
 void tile_sync_wait(struct tile *t, enum tile_label label) {
@@ -68,6 +72,14 @@ void tile_sync_set_limit(struct tile *t) {
 
 void tile_sync_quantum_arm(struct tile *t) {
     const struct chip *c = t->chip;
+    quantum_arm_at(t, c->cfg.tile.sync_quantum_cycles && t->in_handler
+                          ? sim_clock_cycle_at_or_after(&c->clock, sim_engine_now(c->engine))
+                          : 0);
+}
+
+/* tile_sync_quantum_arm with global time's cycle given (global). */
+static void quantum_arm_at(struct tile *t, uint64_t global) {
+    const struct chip *c = t->chip;
     uint64_t q = c->cfg.tile.sync_quantum_cycles;
     if (!q || !t->in_handler) {
         t->quantum_instr = t->quantum_stall = UINT64_MAX;
@@ -76,7 +88,6 @@ void tile_sync_quantum_arm(struct tile *t) {
         /* the handler's cycles grow by at least cpi per instruction and by
          * the memory stalls: neither can take it past global + q before its
          * threshold is reached */
-        uint64_t global = sim_clock_cycle_at_or_after(&c->clock, sim_engine_now(c->engine));
         uint64_t local = tile_now_cycles(t);
         uint64_t room = global + q > local ? global + q - local : 0;
         const unsigned sh = 16 + COV_INSTR_SHIFT;
