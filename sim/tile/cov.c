@@ -210,8 +210,40 @@ static struct {
     bool correct;         /* guards hold `charged` (else `weight`) */
     uintptr_t *fn_pcs;    /* function entries, sorted */
     size_t nfn;
+    /* the function of each 64-byte chunk of code from the first entry's
+     * chunk to the last's: its index, or CHUNK_MIXED when an entry lies
+     * inside the chunk (tile code's functions are 64-byte aligned: none
+     * is); cov_function_of's answer without a search */
+    uint32_t *chunk_fn;
+    uintptr_t chunk_lo;
+    size_t nchunks;
     struct cov_stats st;
 } tab;
+
+#define CHUNK_SHIFT 6
+#define CHUNK_MIXED UINT32_MAX
+#define CHUNK_SPAN_MAX ((uintptr_t)64 << 20) /* beyond: searches only */
+
+/* Fills tab.chunk_fn from tab.fn_pcs (left NULL when the code spans more
+ * than CHUNK_SPAN_MAX). */
+static void chunks_build(void) {
+    if (!tab.nfn || tab.fn_pcs[tab.nfn - 1] - tab.fn_pcs[0] > CHUNK_SPAN_MAX) return;
+    const uintptr_t lo = tab.fn_pcs[0] & ~(((uintptr_t)1 << CHUNK_SHIFT) - 1);
+    const size_t n = ((tab.fn_pcs[tab.nfn - 1] - lo) >> CHUNK_SHIFT) + 1;
+    uint32_t *c = calloc(n, sizeof *c);
+    if (!c) return;
+    size_t j = 0; /* the last entry at or before the chunk's start */
+    for (size_t k = 0; k < n; k++) {
+        const uintptr_t start = lo + (k << CHUNK_SHIFT);
+        while (j + 1 < tab.nfn && tab.fn_pcs[j + 1] <= start) j++;
+        const bool mixed = tab.fn_pcs[j] > start ||
+                           (j + 1 < tab.nfn && tab.fn_pcs[j + 1] < start + (1u << CHUNK_SHIFT));
+        c[k] = mixed ? CHUNK_MIXED : (uint32_t)j;
+    }
+    tab.chunk_fn = c;
+    tab.chunk_lo = lo;
+    tab.nchunks = n;
+}
 
 void __sanitizer_cov_trace_pc_guard_init(uint32_t *start, uint32_t *stop) {
     /* Every instrumented object's constructor calls this with the whole
@@ -606,6 +638,7 @@ static void weights_compute_now(void) {
     free(raw), free(scaled);
     tab.st.blocks = n;
     tab.st.functions = tab.nfn;
+    chunks_build();
     tab.st.weight_total = weight_total >> COV_INSTR_SHIFT;
     tab.st.charged_total = charged_total >> COV_INSTR_SHIFT;
     tab.correct = true;
@@ -652,12 +685,17 @@ bool cov_function_of(uintptr_t pc, size_t *fn_index, uintptr_t *fn_pc) {
     weights_compute_now();
     if (!tab.nfn || pc < tab.fn_pcs[0]) return false;
     size_t lo = 0, hi = tab.nfn; /* last entry <= pc */
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (tab.fn_pcs[mid] <= pc)
-            lo = mid;
-        else
-            hi = mid;
+    const size_t k = (pc - tab.chunk_lo) >> CHUNK_SHIFT;
+    if (tab.chunk_fn && k < tab.nchunks && tab.chunk_fn[k] != CHUNK_MIXED) {
+        lo = tab.chunk_fn[k];
+    } else {
+        while (hi - lo > 1) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (tab.fn_pcs[mid] <= pc)
+                lo = mid;
+            else
+                hi = mid;
+        }
     }
     if (pc - tab.fn_pcs[lo] > (1u << 20)) return false;
     *fn_index = lo;

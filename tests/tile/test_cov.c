@@ -93,6 +93,50 @@ Test(tile_cov, function_weights_match_objdump) {
     }
 }
 
+/* cov_function_of answers from a table of 64-byte chunks where it can:
+ * the same as the definition (the last function entry at or before the
+ * pc, within 1 MB) for every block's pc and the bytes around it. */
+Test(tile_cov, function_of_matches_the_last_entry_before) {
+    size_t nfn = 0;
+    uintptr_t e;
+    while (cov_function_pc(nfn, &e)) nfn++;
+    cr_assert_gt(nfn, 2);
+    uintptr_t pc;
+    uint32_t w;
+    bool entry;
+    size_t checked = 0;
+    for (size_t i = 0; cov_block(i, &pc, &w, &entry); i++) {
+        for (int d = -70; d <= 70; d += 7) {
+            const uintptr_t x = pc + (uintptr_t)(intptr_t)d;
+            size_t lo = 0, hi = nfn; /* the definition, by bisection */
+            uintptr_t first;
+            cov_function_pc(0, &first);
+            bool want = x >= first;
+            while (want && hi - lo > 1) {
+                size_t mid = lo + (hi - lo) / 2;
+                uintptr_t m;
+                cov_function_pc(mid, &m);
+                if (m <= x)
+                    lo = mid;
+                else
+                    hi = mid;
+            }
+            uintptr_t want_pc = 0;
+            if (want) cov_function_pc(lo, &want_pc);
+            if (want && x - want_pc > (1u << 20)) want = false;
+            size_t fi;
+            uintptr_t fpc;
+            const bool got = cov_function_of(x, &fi, &fpc);
+            cr_assert_eq(got, want, "pc %#lx", (unsigned long)x);
+            if (got)
+                cr_assert(fi == lo && fpc == want_pc, "pc %#lx: function %zu, want %zu",
+                          (unsigned long)x, fi, lo);
+            checked++;
+        }
+    }
+    cr_assert_gt(checked, 1000);
+}
+
 /* A block's weight follows its code: of a diamond code generation put in
  * a block (a division by a 32-bit divisor or not), each way counts half;
  * a tail two blocks jump to counts for both. */
