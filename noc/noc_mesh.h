@@ -28,9 +28,11 @@
  *   which may refuse (a full demux queue): the flit then stays and
  *   backpressure reaches the network through the credits.
  *
- * How it runs: one engine event per mesh cycle, only while some tile holds a
+ * How it runs: one evaluation per mesh cycle, only while some tile holds a
  * flit or a queued packet (or a cycle hook wants a cycle); each cycle visits
- * only the active tiles. Every interaction between two tiles, and between a
+ * only the active tiles. A cycle is an engine event, or runs on inside the
+ * previous cycle's event when no other event is due before it
+ * (sim_engine_advance_to: the same run, without the scheduling). Every interaction between two tiles, and between a
  * router and its NI, goes through a delay line of at least one cycle, so a
  * tile evaluated at cycle c sees nothing written at c: the result does not
  * depend on the order of visits (noc_mesh_set_reverse_order() flips it, for

@@ -55,8 +55,10 @@
  * contexts are owned by their tiles. Globals: cov_cur (the current context),
  * set by the tile runtime around each handler.
  * Cost: guard hook = load, add, compare (7 instructions with call and
- * return); load/store hook = 20 to 35 instructions on a last-line or L1 hit
- * (with the load-use check of 8-byte loads), plus cache_access() on a miss.
+ * return); load/store hook = about 24 instructions on a repeat of the last
+ * line, about 50 on an L1 hit after the set look-up (8-byte loads a few more:
+ * the load-use check), plus the rest of the cache model on a miss
+ * (bench/chip_http_cost.sh counts them per simulated request).
  * Left out: exact x86 -> TILE-Gx instruction mapping (x86 instructions are the
  * proxy, scaled by chip.cpi); accesses straddling two lines count as one.
  */
