@@ -23,7 +23,8 @@ LINE = re.compile(r"\s*([\d,]+) \(\s*[\d.]+%\)\s+(\S+):(\S+)")
 
 # (component, test on (source file relative to the tree, function))
 COMPONENTS = [
-    ("hooks: basic blocks (guard)", lambda f, fn: fn.startswith("__sanitizer_cov_trace_pc_guard")),
+    ("hooks: basic blocks (guard)",
+     lambda f, fn: fn.startswith("__sanitizer_cov_trace_pc_guard")),
     ("hooks: loads and stores (with the L1 model)", lambda f, fn: fn.startswith("__sanitizer_cov_")),
     ("cache model beyond the L1", lambda f, fn: f.startswith("sim/tile/cache")),
     ("tile runtime: sync, time, handlers, slow path", lambda f, fn: f.startswith("sim/tile/")

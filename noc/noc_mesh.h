@@ -32,11 +32,12 @@
  * flit or a queued packet (or a cycle hook wants a cycle); each cycle visits
  * only the active tiles. A cycle is an engine event, or runs on inside the
  * previous cycle's event when no other event is due before it
- * (sim_engine_advance_to: the same run, without the scheduling). Every interaction between two tiles, and between a
- * router and its NI, goes through a delay line of at least one cycle, so a
- * tile evaluated at cycle c sees nothing written at c: the result does not
- * depend on the order of visits (noc_mesh_set_reverse_order() flips it, for
- * the test that proves it). TESSERA_CHECKS builds assert, for every link,
+ * (sim_engine_advance_to: the same run, without the scheduling). Every
+ * interaction between two tiles, and between a router and its NI, goes
+ * through a delay line of at least one cycle, so a tile evaluated at cycle c
+ * sees nothing written at c: the result does not depend on the order of
+ * visits (noc_mesh_set_reverse_order() flips it, for the test that proves
+ * it). TESSERA_CHECKS builds assert, for every link,
  * credits + credits in flight + flits in flight or buffered == depth.
  *
  * Deadlock: when flits wait and none has moved for deadlock.window_cycles,
