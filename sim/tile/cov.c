@@ -54,11 +54,17 @@ void cov_ctx_init(struct cov_ctx *c, void *owner, cov_slow_fn slow, cov_limit_fn
 
 /* ---- the hooks: fast paths ---- */
 
+/* The guard hook's limit, out of line: the context is fetched again there,
+ * so that the hook keeps it in whichever register suits its own path. */
+static __attribute__((noinline)) void limit_reached(uintptr_t pc) {
+    struct cov_ctx *c = cov_cur;
+    c->on_limit(c, pc);
+}
+
 void __sanitizer_cov_trace_pc_guard(uint32_t *guard) {
     struct cov_ctx *c = cov_cur;
     c->instr += *guard;
-    if (UNLIKELY(c->instr >= c->instr_limit))
-        c->on_limit(c, (uintptr_t)__builtin_return_address(0));
+    if (UNLIKELY(c->instr >= c->instr_limit)) limit_reached((uintptr_t)__builtin_return_address(0));
 }
 
 /* An L1 lookup of line in a set of `ways` ways: a hit (a write only to a
