@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/chip_http_cost.sh [BUILD_DIR]: where the host's work per simulated
-# HTTP request goes, counted exactly. Wall-clock times on a shared machine
-# vary by 10% or more from run to run; host instructions do not: the same
-# binary and config give the same counts (address randomisation off), so
+# HTTP request goes, counted. Wall-clock times on a shared machine vary by
+# 10% or more from run to run; host instructions do not: the same binary
+# and config give the same counts to within one instruction per request
+# (address randomisation off; only the temporary folder's name differs), so
 # a change of a few percent in the simulator's own cost shows.
 #
 # Builds the simulator into BUILD_DIR (default build/cost: Release, with
