@@ -73,6 +73,7 @@ struct record {
 };
 
 struct sim_engine {
+    struct sim_engine_clock clock; /* first: sim_engine_now() (engine.h) reads it */
     struct bucket bucket[NBUCKETS];
     uint64_t nonempty[MASK_WORDS]; /* bit b set when bucket b holds keys */
     uint64_t nonempty_words;       /* bit w set when nonempty[w] != 0 */
@@ -84,7 +85,6 @@ struct sim_engine {
     uint32_t free_len;
     uint32_t dead; /* cancelled records still queued */
     uint64_t next_seq;
-    sim_time_t now;
     uint64_t events_run;
     bool stop;
     bool running;         /* inside sim_engine_run_until() */
@@ -138,8 +138,6 @@ void sim_engine_destroy(struct sim_engine *e) {
     free(e);
 }
 
-sim_time_t sim_engine_now(const struct sim_engine *e) { return e->now; }
-
 static inline void bucket_push(struct sim_engine *e, unsigned b, ev_key k) {
     struct bucket *bk = &e->bucket[b];
     if (bk->n == bk->cap) {
@@ -186,7 +184,7 @@ static uint32_t slot_alloc(struct sim_engine *e) {
 sim_event_id sim_engine_schedule_at(struct sim_engine *e, sim_time_t t, sim_event_fn fn, void *ctx,
                                     void *arg) {
     assert(fn != NULL);
-    assert(t >= e->now && "event scheduled in the past");
+    assert(t >= e->clock.now && "event scheduled in the past");
     assert(e->next_seq < SEQ_LIMIT && "more than 2^40 events scheduled in one run");
     uint32_t slot = slot_alloc(e);
     uint64_t seq = e->next_seq++;
@@ -199,8 +197,8 @@ sim_event_id sim_engine_schedule_at(struct sim_engine *e, sim_time_t t, sim_even
 
 sim_event_id sim_engine_schedule_in(struct sim_engine *e, sim_time_t delay, sim_event_fn fn,
                                     void *ctx, void *arg) {
-    assert(delay <= SIM_TIME_MAX - e->now);
-    return sim_engine_schedule_at(e, e->now + delay, fn, ctx, arg);
+    assert(delay <= SIM_TIME_MAX - e->clock.now);
+    return sim_engine_schedule_at(e, e->clock.now + delay, fn, ctx, arg);
 }
 
 static struct record *record_of(const struct sim_engine *e, sim_event_id id) {
@@ -298,7 +296,7 @@ static inline __attribute__((always_inline)) bool queue_pop(struct sim_engine *e
 static inline void run_record(struct sim_engine *e, sim_time_t t, uint32_t slot) {
     struct record r = e->rec[slot];
     slot_free(e, slot);
-    e->now = t;
+    e->clock.now = t;
     e->events_run++;
     r.fn(r.ctx, r.arg);
 }
@@ -337,13 +335,13 @@ bool sim_engine_step(struct sim_engine *e) {
 }
 
 bool sim_engine_advance_to(struct sim_engine *e, sim_time_t t) {
-    assert(t >= e->now && "advanced into the past");
+    assert(t >= e->clock.now && "advanced into the past");
     if (!e->running || e->stop || t > e->run_limit) return false;
     unsigned b;
     uint32_t i;
     /* an event at t already queued was scheduled earlier: it runs first */
     if (find_min(e, &b, &i) && key_time(e->bucket[b].v[i]) <= t) return false;
-    e->now = t;
+    e->clock.now = t;
     e->events_run++;
     return true;
 }
