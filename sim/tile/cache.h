@@ -129,6 +129,20 @@ static inline uint32_t *cache_set_tags(uint8_t *set) { return (uint32_t *)(void 
 #define CACHE_CLOCK_OFF(ways) (CACHE_FLAG_OFF(ways) + CACHE_ROUND8(ways))
 #define CACHE_SET_BYTES(ways) (CACHE_CLOCK_OFF(ways) + (CACHE_STAMPS(ways) ? 2u : 0u))
 #define CACHE_STAMP_PAD 0xffffu
+/* log2 of the bytes a set without sharer masks takes (an L1's; its sets
+ * are laid out at this power of two, as level_geom does): a constant for
+ * constant ways. */
+static inline __attribute__((always_inline)) unsigned cache_set_shift_w(unsigned ways) {
+    unsigned s = 0;
+    while ((1u << s) < CACHE_SET_BYTES(ways)) s++;
+    return s;
+}
+/* cache_set_of for a level without sharer masks whose geometry has `ways`
+ * (a constant: the set stride folds into the code). */
+static inline __attribute__((always_inline)) uint8_t *cache_set_of_w(const struct cache_level *c,
+                                                                     uint64_t line, unsigned ways) {
+    return c->blk + ((line & c->set_mask) << cache_set_shift_w(ways));
+}
 /* An L2 set's sharer masks (uint64_t per way) follow its set in the block. */
 #define CACHE_MASK_OFF(ways) ((CACHE_SET_BYTES(ways) + 7u) & ~7u)
 /* An L2 way's flag with this bit holds the home copy of a line homed on the

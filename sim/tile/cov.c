@@ -72,7 +72,8 @@ void __sanitizer_cov_trace_pc_guard(uint32_t *guard) {
  * nothing beyond cpi) and returns true; a miss changes nothing. */
 static inline __attribute__((always_inline)) bool l1_hit(struct cov_ctx *c, uint64_t line,
                                                          unsigned kind, unsigned ways) {
-    uint8_t *set = cache_set_of(&c->l1, line);
+    uint8_t *set =
+        ways == 2 ? cache_set_of_w(&c->l1, line, 2) : cache_set_of(&c->l1, line); /* (see cov.h) */
     const int w = cache_set_find_w(set, (uint32_t)(line + 1), ways);
     if (w < 0) return false;
     const unsigned i = (unsigned)w;

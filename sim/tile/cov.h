@@ -107,7 +107,8 @@ struct cov_ctx {
     unsigned line_shift;
     uint64_t last_line; /* a line known to be in this tile's L1 (UINT64_MAX: none) */
     /* this tile's caches: with l1 set (a copy of the tile's L1 level: its
-     * sets are the cache model's; ways 0 = none), the hook handles L1 hits
+     * sets are the cache model's, without sharer masks, so that a 2-way
+     * L1's set stride is cache_set_shift_w(2); ways 0 = none), the hook handles L1 hits
      * itself and runs translated misses through port->access(port, ...,
      * now, now_ctx) (a context whose slow function fills the translation
      * entries must set all four) */

@@ -1,6 +1,7 @@
 /* sim/tile/tile_access.c: tile code's memory accesses. See tile_access.h. */
 #include "sim/tile/tile_access.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,7 @@ void tile_access_tile_init(struct tile *t) {
     t->cov.line_shift = c->caches.line_shift;
     t->cov.dep_on = c->cfg.tile.load_use_stall;
     t->cov.l1 = c->caches.l1[i];
+    assert(t->cov.l1.ways != 2 || t->cov.l1.shift == cache_set_shift_w(2));
 }
 
 /* ---- copies ---- */
