@@ -147,9 +147,13 @@ struct cov_ctx {
 
 extern struct cov_ctx *cov_cur;
 
-/* The translation cache slot of host address a. */
+/* The translation cache slot of host address a: entry (a >> page shift) mod
+ * COV_XLAT_N, its byte offset taken in one shift and one mask (entries are
+ * 32 bytes). */
+_Static_assert(sizeof(struct cov_xlat) == 32, "cov_xlat_of: entries of 32 bytes");
 static inline struct cov_xlat *cov_xlat_of(struct cov_ctx *c, uintptr_t a) {
-    return &c->xlat[(a >> COV_XLAT_PAGE_SHIFT) & (COV_XLAT_N - 1)];
+    const uintptr_t off = (a >> (COV_XLAT_PAGE_SHIFT - 5)) & ((uintptr_t)(COV_XLAT_N - 1) << 5);
+    return (struct cov_xlat *)(void *)((char *)c->xlat + off);
 }
 
 /* Whole instructions counted by c so far. */
