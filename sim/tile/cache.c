@@ -26,8 +26,7 @@ static size_t level_geom(struct cache_level *c, uint64_t size, uint64_t ways, ui
     unsigned bytes = CACHE_SET_BYTES(w);
     c->mask_off = masks ? CACHE_MASK_OFF(w) : 0;
     if (masks) bytes = c->mask_off + 8u * w;
-    c->shift = 0;
-    while ((1u << c->shift) < bytes) c->shift++;
+    c->shift = cache_set_shift_of(bytes);
     return (size_t)c->sets << c->shift;
 }
 

@@ -129,13 +129,17 @@ static inline uint32_t *cache_set_tags(uint8_t *set) { return (uint32_t *)(void 
 #define CACHE_CLOCK_OFF(ways) (CACHE_FLAG_OFF(ways) + CACHE_ROUND8(ways))
 #define CACHE_SET_BYTES(ways) (CACHE_CLOCK_OFF(ways) + (CACHE_STAMPS(ways) ? 2u : 0u))
 #define CACHE_STAMP_PAD 0xffffu
-/* log2 of the bytes a set without sharer masks takes (an L1's; its sets
- * are laid out at this power of two, as level_geom does): a constant for
+/* The stride of sets that use `bytes` bytes: log2 of the next power of
+ * two (level_geom lays sets out at it). */
+static inline __attribute__((always_inline)) unsigned cache_set_shift_of(unsigned bytes) {
+    unsigned s = 0;
+    while ((1u << s) < bytes) s++;
+    return s;
+}
+/* The stride of a set without sharer masks (an L1's): a constant for
  * constant ways. */
 static inline __attribute__((always_inline)) unsigned cache_set_shift_w(unsigned ways) {
-    unsigned s = 0;
-    while ((1u << s) < CACHE_SET_BYTES(ways)) s++;
-    return s;
+    return cache_set_shift_of(CACHE_SET_BYTES(ways));
 }
 /* cache_set_of for a level without sharer masks whose geometry has `ways`
  * (a constant: the set stride folds into the code). */

@@ -218,9 +218,9 @@ static struct {
     uintptr_t *fn_pcs;    /* function entries, sorted */
     size_t nfn;
     /* the function of each 64-byte chunk of code from the first entry's
-     * chunk to the last's: its index, or CHUNK_MIXED when an entry lies
-     * inside the chunk (tile code's functions are 64-byte aligned: none
-     * is); cov_function_of's answer without a search */
+     * chunk to the last function's end: its index, or CHUNK_MIXED when an
+     * entry lies inside the chunk (tile code's functions are 64-byte
+     * aligned: none is); cov_function_of's answer without a search */
     uint32_t *chunk_fn;
     uintptr_t chunk_lo;
     size_t nchunks;
@@ -234,9 +234,13 @@ static struct {
 /* Fills tab.chunk_fn from tab.fn_pcs (left NULL when the code spans more
  * than CHUNK_SPAN_MAX). */
 static void chunks_build(void) {
-    if (!tab.nfn || tab.fn_pcs[tab.nfn - 1] - tab.fn_pcs[0] > CHUNK_SPAN_MAX) return;
+    if (!tab.nfn) return;
+    const uintptr_t last = tab.fn_pcs[tab.nfn - 1];
+    const uint64_t last_size = cov_sym_size(last); /* (0: unknown) */
+    const uintptr_t end = last + (last_size && last_size <= (1u << 20) ? last_size - 1 : 0);
+    if (end - tab.fn_pcs[0] > CHUNK_SPAN_MAX) return;
     const uintptr_t lo = tab.fn_pcs[0] & ~(((uintptr_t)1 << CHUNK_SHIFT) - 1);
-    const size_t n = ((tab.fn_pcs[tab.nfn - 1] - lo) >> CHUNK_SHIFT) + 1;
+    const size_t n = ((end - lo) >> CHUNK_SHIFT) + 1;
     uint32_t *c = calloc(n, sizeof *c);
     if (!c) return;
     size_t j = 0; /* the last entry at or before the chunk's start */

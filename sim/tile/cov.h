@@ -203,7 +203,8 @@ uint32_t cov_block_charged(size_t i);
  * previous setting. */
 bool cov_set_native_scaling(bool on);
 /* Index of the function (PC-table function entry) holding pc, its entry pc;
- * false if pc is not in instrumented code. */
+ * false if pc is not in instrumented code. Cost: a table look-up by 64-byte
+ * chunk (a binary search for a chunk holding an entry). */
 bool cov_function_of(uintptr_t pc, size_t *fn_index, uintptr_t *fn_pc);
 /* Entry pc of function fi (index as given by cov_function_of). */
 bool cov_function_pc(size_t fi, uintptr_t *pc);

@@ -138,29 +138,12 @@ static void mem_slow(struct cov_ctx *c, uintptr_t a, unsigned size, unsigned kin
     if (c->stall >= c->stall_limit) stall_hit(c);
 }
 
-/* The index of the instrumented function holding pc (false: none), through
- * the tile's cache of the last function's range [fn_lo, fn_hi): both
- * profiles look up where the tile code is, and it stays in one function
- * between most lookups (a binary search over every function otherwise). */
-static bool function_at(struct tile *t, uintptr_t pc, size_t *fi) {
-    if (pc - t->fn_lo >= t->fn_hi - t->fn_lo) {
-        size_t i;
-        uintptr_t fpc, next;
-        if (!cov_function_of(pc, &i, &fpc)) return false;
-        t->fn_cur = i;
-        t->fn_lo = fpc;
-        t->fn_hi = cov_function_pc(i + 1, &next) ? next : fpc + 1;
-        if (pc >= t->fn_hi) t->fn_hi = pc + 1;
-    }
-    *fi = t->fn_cur;
-    return true;
-}
-
 /* Adds units to the function holding pc in the tile's per-function
  * profile (allocated on first use). */
 static void function_charge(struct tile *t, uintptr_t pc, uint64_t units) {
     size_t fi;
-    if (!function_at(t, pc, &fi)) return;
+    uintptr_t fpc;
+    if (!cov_function_of(pc, &fi, &fpc)) return; /* (a table look-up: cov.h) */
     if (!t->fn_instr) t->fn_instr = calloc(cov_stats().functions, sizeof *t->fn_instr);
     if (t->fn_instr) t->fn_instr[fi] += units;
 }

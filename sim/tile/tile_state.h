@@ -100,11 +100,8 @@ struct tile {
     uint64_t *fn_instr;
     uint64_t *rights_seen; /* bitmap by region id: rights evaluated (tile_access.c) */
     size_t rights_seen_words;
-    /* exact profile: instructions counted up to the last block attributed;
-     * both profiles: the function range the last look-up fell in */
+    /* exact profile: instructions counted up to the last block attributed */
     uint64_t exact_mark;
-    uintptr_t fn_lo, fn_hi;
-    size_t fn_cur;
 };
 
 struct chip {

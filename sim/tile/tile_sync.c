@@ -57,8 +57,10 @@ void tile_sync_quantum(struct tile *t) {
     if (!q || !t->in_handler) return;
     struct chip *c = t->chip;
     uint64_t global = sim_clock_cycle_at_or_after(&c->clock, sim_engine_now(c->engine));
-    if (tile_now_cycles(t) > global + q) tile_sync(t);
-    tile_sync_quantum_arm(t);
+    if (tile_now_cycles(t) > global + q)
+        tile_sync(t); /* (which re-arms the quantum once resumed) */
+    else
+        tile_sync_quantum_arm(t);
 }
 
 void tile_sync_set_limit(struct tile *t) {
