@@ -3,7 +3,8 @@
 # and build. Idempotent: a second run installs nothing and rebuilds only what
 # changed.
 #   Packages: the union of scripts/packages/*.txt (Debian packages, via apt).
-#   release -> build/release (optimised, the program users run)
+#   release -> build/release (optimised, the program users run; LTO and a
+#              profile of the simulator's own code, scripts/pgo.sh)
 #   asan    -> build/asan    (AddressSanitizer + UBSan, where tests run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,15 +27,25 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
-build() { # dir type
-  if [ ! -f "$1/build.ninja" ]; then
-    cmake -S . -B "$1" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE="$2" >/dev/null
+build() { # dir type [cmake options...]
+  local dir=$1 type=$2
+  shift 2
+  if [ ! -f "$dir/build.ninja" ] || [ $# -gt 0 ]; then
+    cmake -S . -B "$dir" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE="$type" "$@" >/dev/null
   fi
-  ninja -C "$1" -j "$jobs" >/dev/null || ninja -C "$1" -j 1
+  ninja -C "$dir" -j "$jobs" >/dev/null || ninja -C "$dir" -j 1
+}
+# The Release build: link-time and profile-guided optimisation of the
+# simulator's own code, never of tile code (docs/performance.md, "Build").
+# The profile is made once (scripts/pgo.sh); results do not depend on it.
+release() {
+  local profile=$PWD/build/pgo/tessera.profdata
+  [ -f "$profile" ] || scripts/pgo.sh "$profile"
+  build build/release Release -DTESSERA_HOST_LTO=ON -DTESSERA_HOST_PGO="$profile"
 }
 case "$what" in
-  release) build build/release Release ;;
+  release) release ;;
   asan) build build/asan Asan ;;
-  all) build build/release Release; build build/asan Asan ;;
+  all) release; build build/asan Asan ;;
   *) echo "usage: scripts/setup.sh [release|asan|all]" >&2; exit 1 ;;
 esac

@@ -7,7 +7,7 @@ backquotes under one of the tree's folders (sim/, noc/, nic/, stack/,
 workloads/, configs/, scripts/, docs/, tests/, bench/, results/) that does
 not exist (`a.[ch]` and `a.{h,c}` are expanded; names with * or <...> are
 patterns and skipped); a build folder other than build/release and
-build/asan; a reference to ../shared (the project's design notes are not in
+build/asan (and build/cost, build/pgo: a benchmark's and the profile's); a reference to ../shared (the project's design notes are not in
 a user's clone: cite sources by name). Standard library only."""
 import os
 import re
@@ -57,11 +57,12 @@ def main():
                     for tok in w.split():
                         tok = tok.strip(",;:()'\"")
                         bm = re.match(r"build/([^/\s]+)", tok)
-                        # (build/cost: bench/chip_http_cost.sh's own build)
-                        if bm and bm.group(1) not in ("release", "asan", "cost", "<type>"):
+                        # (build/cost: bench/chip_http_cost.sh's own build;
+                        # build/pgo: scripts/pgo.sh's profile and its build)
+                        if bm and bm.group(1) not in ("release", "asan", "cost", "pgo", "<type>"):
                             errors.append(f"{doc}:{n}: {tok}: the build folders are build/release "
                                           "and build/asan (and bench/chip_http_cost.sh's "
-                                          "build/cost)")
+                                          "build/cost, scripts/pgo.sh's build/pgo)")
                         if "/" not in tok or tok.split("/")[0] not in ROOTS:
                             continue
                         if re.search(r"[*<>]|\.\.\.|XXX|NNN", tok):
