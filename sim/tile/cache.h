@@ -178,8 +178,14 @@ unsigned cache_set_victim_built(uint8_t *set, unsigned ways);
 static inline __attribute__((always_inline)) int cache_set_find_w(const uint8_t *set, uint32_t tag,
                                                                   unsigned ways) {
     const uint32_t *tags = (const uint32_t *)(const void *)set;
-    if (ways == 2) return tags[0] == tag ? 0 : tags[1] == tag ? 1 : -1;
 #if defined(__SSE2__)
+    if (ways == 2) { /* both ways at once: no branch on which way hit (the host cannot predict it) */
+        const __m128i v = _mm_loadl_epi64((const __m128i *)(const void *)set);
+        const unsigned m = (unsigned)_mm_movemask_ps(
+                               _mm_castsi128_ps(_mm_cmpeq_epi32(v, _mm_set1_epi32((int)tag)))) &
+                           3u;
+        return m ? (int)(m >> 1) : -1;
+    }
     if (ways <= 8) {
         const __m128i t = _mm_set1_epi32((int)tag);
         const __m128i *v = (const __m128i *)(const void *)set;

@@ -80,8 +80,10 @@ static inline __attribute__((always_inline)) bool l1_hit(struct cov_ctx *c, uint
     const bool ex = set[CACHE_FLAG_OFF(ways) + i] & 1;
     if (kind == COV_WRITE && !ex) return false;
     cache_ages_touch_w(set, i, ways);
-    c->last_line = line;
-    c->last_excl = ex;
+    if (ways != 2) { /* (a 2-way L1 is always looked up: access_line) */
+        c->last_line = line;
+        c->last_excl = ex;
+    }
     return true;
 }
 
@@ -129,22 +131,26 @@ static __attribute__((noinline)) void access_any(struct cov_ctx *c, uint64_t pa,
 }
 
 /* An allowed access to simulated address pa (host a; dep: an 8-byte load):
- * a repeat of the last line (as an L1 hit: the line is the most recently
- * used, a store needs it held exclusively), an L1 hit, else the rest of the
- * model. Calls come last. */
+ * an L1 hit, else the rest of the model. Calls come last. A 2-way L1 (the
+ * shipped one) is always looked up: a repeat of the last line is a hit
+ * there too (the line is its set's most recently used), and the set look-up
+ * has no branch the host cannot predict, where the test for a repeat had one
+ * (with the repeat test first, chip-http took 3% more host time for 7% fewer
+ * instructions). Other geometries test for a repeat of the last line first
+ * (as an L1 hit: a store needs it held exclusively). */
 static inline __attribute__((always_inline)) void
 access_line(struct cov_ctx *c, uint64_t pa, unsigned kind, int home, uintptr_t a, bool dep) {
     const uint64_t line = pa >> c->line_shift;
-    if (LIKELY(line == c->last_line && (kind == COV_READ || c->last_excl))) {
-        if (dep) dep_check(c, a);
-        return;
-    }
     if (LIKELY(c->l1.ways == 2)) {
         if (LIKELY(l1_hit(c, line, kind, 2))) {
             if (dep) dep_check(c, a);
             return;
         }
         miss(c, pa, kind, home, a, dep);
+        return;
+    }
+    if (LIKELY(line == c->last_line && (kind == COV_READ || c->last_excl))) {
+        if (dep) dep_check(c, a);
         return;
     }
     access_any(c, pa, kind, home, a, dep);

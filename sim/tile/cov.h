@@ -105,7 +105,8 @@ struct cov_ctx {
     uint64_t blocks;        /* block hits: counted by the null context only */
     uint64_t loads, stores; /* counted by the hooks on entry, whatever path follows */
     unsigned line_shift;
-    uint64_t last_line; /* a line known to be in this tile's L1 (UINT64_MAX: none) */
+    uint64_t last_line; /* a line known to be in this tile's L1 (UINT64_MAX: none; kept
+                           and used for L1s of other than 2 ways: access_line) */
     /* this tile's caches: with l1 set (a copy of the tile's L1 level: its
      * sets are the cache model's, without sharer masks, so that a 2-way
      * L1's set stride is cache_set_shift_w(2); ways 0 = none), the hook handles L1 hits
