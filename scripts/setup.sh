@@ -41,7 +41,17 @@ build() { # dir type [cmake options...]
 release() {
   local profile=$PWD/build/pgo/tessera.profdata
   [ -f "$profile" ] || scripts/pgo.sh "$profile"
-  build build/release Release -DTESSERA_HOST_LTO=ON -DTESSERA_HOST_PGO="$profile"
+  # The build uses a copy named by the profile's content: a new profile is a
+  # new command line, so ninja rebuilds every object with it (the link
+  # refuses objects optimised with two different profiles).
+  local sum
+  sum=$(sha256sum "$profile" | cut -c1-16)
+  local used=$PWD/build/pgo/used-$sum.profdata
+  if [ ! -f "$used" ]; then
+    rm -f "$PWD"/build/pgo/used-*.profdata
+    cp "$profile" "$used"
+  fi
+  build build/release Release -DTESSERA_HOST_LTO=ON -DTESSERA_HOST_PGO="$used"
 }
 case "$what" in
   release) release ;;
