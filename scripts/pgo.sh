@@ -18,7 +18,7 @@ profile=${1:-build/pgo/tessera.profdata}
 gen=build/pgo/gen
 mkdir -p "$(dirname "$profile")"
 cmake -S . -B "$gen" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Release \
-  -DTESSERA_HOST_PGO=generate -DTESSERA_HOST_LTO=OFF > /dev/null
+  -DTESSERA_HOST_PGO=generate -DTESSERA_HOST_LTO=OFF -DTESSERA_HOST_V3=ON > /dev/null
 ninja -C "$gen" -j "$(nproc 2>/dev/null || echo 2)" tessera > /dev/null
 raw=$(mktemp -d)
 trap 'rm -rf "$raw"' EXIT

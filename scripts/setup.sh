@@ -51,7 +51,7 @@ release() {
     rm -f "$PWD"/build/pgo/used-*.profdata
     cp "$profile" "$used"
   fi
-  build build/release Release -DTESSERA_HOST_LTO=ON -DTESSERA_HOST_PGO="$used"
+  build build/release Release -DTESSERA_HOST_V3=ON -DTESSERA_HOST_LTO=ON -DTESSERA_HOST_PGO="$used"
 }
 case "$what" in
   release) release ;;
