@@ -6,12 +6,11 @@
 # `scripts/setup.sh release` rebuilds with the new profile.
 #
 # How: builds `tessera` with counters in (build/pgo/gen, TESSERA_HOST_PGO=
-# generate), runs every shipped experiment once (about 10 s on 2 cores: the
-# default kinds' code is where the counts come from), and merges the counts
-# with llvm-profdata. Only the simulator's own code uses the profile: tile
+# generate), runs every shipped experiment once (with the build, about 20 s
+# on 2 cores), and merges the counts with llvm-profdata. Only the simulator's own code uses the profile: tile
 # code is never built with it (its machine code is what the simulation
 # charges), so results are byte-identical with or without it; only host
-# time changes (docs/performance.md, "Build").
+# time changes (docs/architecture.md, "Builds").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=${1:-build/pgo/tessera.profdata}

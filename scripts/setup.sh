@@ -3,8 +3,9 @@
 # and build. Idempotent: a second run installs nothing and rebuilds only what
 # changed.
 #   Packages: the union of scripts/packages/*.txt (Debian packages, via apt).
-#   release -> build/release (optimised, the program users run; LTO and a
-#              profile of the simulator's own code, scripts/pgo.sh)
+#   release -> build/release (optimised, the program users run; the host's
+#              instruction set, LTO and a profile for the simulator's own
+#              code, scripts/pgo.sh)
 #   asan    -> build/asan    (AddressSanitizer + UBSan, where tests run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,8 +36,9 @@ build() { # dir type [cmake options...]
   fi
   ninja -C "$dir" -j "$jobs" >/dev/null || ninja -C "$dir" -j 1
 }
-# The Release build: link-time and profile-guided optimisation of the
-# simulator's own code, never of tile code (docs/performance.md, "Build").
+# The Release build: the host's instruction set, link-time and profile-guided
+# optimisation for the simulator's own code, never for tile code
+# (docs/architecture.md, "Builds").
 # The profile is made once (scripts/pgo.sh); results do not depend on it.
 release() {
   local profile=$PWD/build/pgo/tessera.profdata
