@@ -44,7 +44,9 @@ struct cring { /* FIFO of credit arrival cycles */
 
 struct inport {
     struct fring q;
-    uint8_t out; /* output held by the packet at the head, or NONE_PORT */
+    struct cring *up; /* where a freed slot's credit goes: the upstream output's
+                         (or, local input, the NI's) credits in flight */
+    uint8_t out;      /* output held by the packet at the head, or NONE_PORT */
 };
 
 struct outport {
@@ -248,6 +250,10 @@ struct noc_mesh *noc_mesh_create(struct sim_engine *e, const struct noc_config *
         struct ni *ni = &m->ni[t];
         ni->credits = m->depth;
         ni->cr.t = m->credit_store + ((size_t)t * (NOC_PORTS + 1) + NOC_PORTS) * (mask + 1);
+        r->in[NOC_PORT_LOCAL].up = &ni->cr;
+        for (unsigned p = 0; p < NOC_PORTS; p++)
+            if (p != NOC_PORT_LOCAL && r->out[p].exists)
+                r->in[p].up = &m->r[neighbour(m, t, p)].out[noc_port_opposite(p)].cr;
         ni->cr.mask = mask;
         ni->pq_cap = 4;
         ni->pq = xcalloc(ni->pq_cap, sizeof *ni->pq);
@@ -610,11 +616,7 @@ static void router_eval(struct noc_mesh *m, uint32_t t, uint64_t c) {
         m->load[dn]++;
         activate(m, dn);
         /* the freed slot's credit goes back upstream */
-        if (p == NOC_PORT_LOCAL)
-            credit_send(m, &m->ni[t].cr, c + m->credit_delay);
-        else
-            credit_send(m, &m->r[neighbour(m, t, p)].out[noc_port_opposite(p)].cr,
-                        c + m->credit_delay);
+        credit_send(m, in->up, c + m->credit_delay);
         m->load[t]--;
         op->flits++;
         m->ctr.flit_hops++;
