@@ -135,7 +135,7 @@ static __attribute__((noinline)) void access_any(struct cov_ctx *c, uint64_t pa,
  * shipped one) is always looked up: a repeat of the last line is a hit
  * there too (the line is its set's most recently used), and the set look-up
  * has no branch the host cannot predict, where the test for a repeat had one
- * (with the repeat test first, chip-http took 3% more host time for 7% fewer
+ * (with the repeat test first, chip-http took 3% more host time for 4% fewer
  * instructions). Other geometries test for a repeat of the last line first
  * (as an L1 hit: a store needs it held exclusively). */
 static inline __attribute__((always_inline)) void
