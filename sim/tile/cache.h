@@ -179,8 +179,9 @@ static inline __attribute__((always_inline)) int cache_set_find_w(const uint8_t 
                                                                   unsigned ways) {
     const uint32_t *tags = (const uint32_t *)(const void *)set;
 #if defined(__SSE2__)
-    if (ways ==
-        2) { /* both ways at once: no branch on which way hit (the host cannot predict it) */
+    /* 2 ways: both at once, without a branch on which way hit (which the
+     * host cannot predict) */
+    if (ways == 2) {
         const __m128i v = _mm_loadl_epi64((const __m128i *)(const void *)set);
         const unsigned m = (unsigned)_mm_movemask_ps(
                                _mm_castsi128_ps(_mm_cmpeq_epi32(v, _mm_set1_epi32((int)tag)))) &
