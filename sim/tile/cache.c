@@ -255,11 +255,6 @@ void cache_sys_fini(struct cache_sys *s) {
     memset(s, 0, sizeof *s);
 }
 
-void cache_sys_set_lost(struct cache_sys *s, cache_lost_fn fn, void *ctx) {
-    s->lost = fn;
-    s->lost_ctx = ctx;
-}
-
 unsigned cache_hops(const struct cache_sys *s, unsigned a, unsigned b) {
     return s->hops[a * s->ntiles + b];
 }
@@ -268,7 +263,6 @@ static void lose(struct cache_sys *s, unsigned tile, uint64_t line) {
     __builtin_prefetch(cache_set_of(&s->l2[tile], line), 1); /* fetched while L1 is searched */
     level_drop(&s->l1[tile], line);
     level_drop(&s->l2[tile], line);
-    if (s->lost) s->lost(s->lost_ctx, tile, line);
 }
 
 /* A home copy of line leaves its home's L2: every sharer in mask sh loses
@@ -387,7 +381,6 @@ invalidate_others(struct cache_sys *s, unsigned tile, unsigned h, uint64_t line,
 static __attribute__((noinline)) void downgrade(struct cache_sys *s, unsigned o, uint64_t line) {
     level_unexcl(&s->l1[o], line);
     level_unexcl(&s->l2[o], line);
-    if (s->lost) s->lost(s->lost_ctx, o, line);
 }
 
 /* The directory at the home copy (flag *owner, sharer mask *sh) serves an

@@ -306,10 +306,6 @@ struct cache_port {
     struct cache_sys *s;
 };
 
-/* Called when a tile loses a line or its exclusivity (the tile runtime drops
- * its "last line" shortcut). */
-typedef void (*cache_lost_fn)(void *ctx, unsigned tile, uint64_t line);
-
 struct cache_sys {
     struct chip_config cfg;
     unsigned width, height, ntiles;
@@ -336,8 +332,6 @@ struct cache_sys {
     struct sim_clock clock;
     struct cache_tile_stats *st;
     uint64_t dma_lines;
-    cache_lost_fn lost;
-    void *lost_ctx;
 };
 
 /* Whether the cache directory can hold a width x height mesh (1..64
@@ -350,7 +344,6 @@ bool cache_mesh_check(uint64_t width, uint64_t height, char *err, size_t errlen)
 bool cache_sys_init(struct cache_sys *s, const struct chip_config *cfg, unsigned width,
                     unsigned height, char *err, size_t errlen);
 void cache_sys_fini(struct cache_sys *s);
-void cache_sys_set_lost(struct cache_sys *s, cache_lost_fn fn, void *ctx);
 
 /* The hash of hash-for-home: an index into the home map modulo its entries. */
 static inline uint64_t cache_home_hash(uint64_t line) {

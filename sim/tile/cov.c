@@ -25,7 +25,6 @@ static void null_limit(struct cov_ctx *c, uintptr_t pc) {
 static struct cov_ctx null_ctx = {
     .instr_limit = 0,
     .stall_limit = UINT64_MAX,
-    .last_line = UINT64_MAX,
     .slow = null_slow,
     .on_limit = null_limit,
 };
@@ -45,7 +44,6 @@ void cov_ctx_init(struct cov_ctx *c, void *owner, cov_slow_fn slow, cov_limit_fn
     memset(c, 0, sizeof *c);
     c->instr_limit = UINT64_MAX;
     c->stall_limit = UINT64_MAX;
-    c->last_line = UINT64_MAX;
     c->line_shift = 6;
     c->slow = slow;
     c->on_limit = on_limit;
@@ -80,10 +78,6 @@ static inline __attribute__((always_inline)) bool l1_hit(struct cov_ctx *c, uint
     const bool ex = set[CACHE_FLAG_OFF(ways) + i] & 1;
     if (kind == COV_WRITE && !ex) return false;
     cache_ages_touch_w(set, i, ways);
-    if (ways != 2) { /* (a 2-way L1 is always looked up: access_line) */
-        c->last_line = line;
-        c->last_excl = ex;
-    }
     return true;
 }
 
@@ -103,7 +97,7 @@ static inline __attribute__((always_inline)) void dep_check(struct cov_ctx *c, u
 }
 
 /* A translated access (host address a, simulated pa; dep: an 8-byte load)
- * that is not a last-line or L1 hit (the L1 was looked up): the rest of the
+ * that is not an L1 hit (the L1 was looked up): the rest of the
  * cache model. Out of line and called last, so that the hooks' own path
  * (hits) needs no saved registers. */
 static __attribute__((noinline)) void miss(struct cov_ctx *c, uint64_t pa, unsigned kind, int home,
@@ -112,15 +106,13 @@ static __attribute__((noinline)) void miss(struct cov_ctx *c, uint64_t pa, unsig
     const uint64_t r =
         c->port->access(c->port, pa, kind | CACHE_L1_MISSED, home, c->now, c->now_ctx);
     c->stall += r >> 1;
-    c->mem_cycles += r >> 1;
-    c->last_line = pa >> c->line_shift;
-    c->last_excl = r & 1;
+    c->mem_cycles += r >> 1; /* (r & 1: the line is now held exclusively) */
     if (dep) dep_check(c, a);
     if (UNLIKELY(c->stall >= c->stall_limit)) c->on_stall(c);
 }
 
-/* access_line() for an L1 of any geometry (out of line: the shipped one
- * has 2 ways; a context without an L1 of its own has 0). */
+/* access_line() for an L1 of any other geometry (out of line: the shipped
+ * one has 2 ways; a context without an L1 of its own has 0). */
 static __attribute__((noinline)) void access_any(struct cov_ctx *c, uint64_t pa, unsigned kind,
                                                  int home, uintptr_t a, bool dep) {
     if (c->l1.ways && l1_hit(c, pa >> c->line_shift, kind, c->l1.ways)) {
@@ -131,26 +123,20 @@ static __attribute__((noinline)) void access_any(struct cov_ctx *c, uint64_t pa,
 }
 
 /* An allowed access to simulated address pa (host a; dep: an 8-byte load):
- * an L1 hit, else the rest of the model. Calls come last. A 2-way L1 (the
- * shipped one) is always looked up: a repeat of the last line is a hit
- * there too (the line is its set's most recently used), and the set look-up
- * has no branch the host cannot predict, where the test for a repeat had one
- * (with the repeat test first, chip-http took 3% more host time for 4% fewer
- * instructions). Other geometries test for a repeat of the last line first
- * (as an L1 hit: a store needs it held exclusively). */
+ * an L1 hit, else the rest of the model. Calls come last. Every access looks
+ * the L1 up, a repeat of the last line too (it is a hit that touches its
+ * set's most recently used way): a test for repeats first saved 4% of the
+ * instructions on chip-http but took 3% more host time, its branch being one
+ * the host could not predict, and it needed the cache model to report every
+ * line a tile lost. */
 static inline __attribute__((always_inline)) void
 access_line(struct cov_ctx *c, uint64_t pa, unsigned kind, int home, uintptr_t a, bool dep) {
-    const uint64_t line = pa >> c->line_shift;
     if (LIKELY(c->l1.ways == 2)) {
-        if (LIKELY(l1_hit(c, line, kind, 2))) {
+        if (LIKELY(l1_hit(c, pa >> c->line_shift, kind, 2))) {
             if (dep) dep_check(c, a);
             return;
         }
         miss(c, pa, kind, home, a, dep);
-        return;
-    }
-    if (LIKELY(line == c->last_line && (kind == COV_READ || c->last_excl))) {
-        if (dep) dep_check(c, a);
         return;
     }
     access_any(c, pa, kind, home, a, dep);

@@ -38,14 +38,13 @@
  *    (1/COV_INSTR_ONE instructions; cov_instr() gives whole ones).
  *    Each load and store goes to the current context's memory model: a
  *    translation cache direct mapped by host page (region bounds, rights
- *    and fixed home; the slow path fills it) gives the simulated address; a repeat of the
- *    last line or an L1 set lookup (sim/cache.h layout) is the fast path, and
+ *    and fixed home; the slow path fills it) gives the simulated address; an
+ *    L1 set lookup (sim/cache.h layout) is the fast path, and
  *    a translated access that is not an L1 hit goes straight to
  *    cache_access() from the hook. Only a translation miss calls the
  *    context's `slow` function (the tile's region lookup and protection
  *    check, then the cache model). Every access is counted at exactly one
- *    level (L1 hits include the last-line repeats), so the levels' counts
- *    add up to loads + stores.
+ *    level, so the levels' counts add up to loads + stores.
  *  - When no tile runs, the current context is a null context that only
  *    counts calls (an engine-only run must leave its counters at zero): its
  *    instruction limit is 0, so every block lands in its limit function,
@@ -55,10 +54,10 @@
  * contexts are owned by their tiles. Globals: cov_cur (the current context),
  * set by the tile runtime around each handler.
  * Cost: guard hook = load, add, compare (7 instructions with call and
- * return); load/store hook = about 24 instructions on a repeat of the last
- * line, about 50 on an L1 hit after the set look-up (8-byte loads a few more:
- * the load-use check), plus the rest of the cache model on a miss
- * (bench/chip_http_cost.sh counts them per simulated request).
+ * return); load/store hook = about 40 instructions on an L1 hit, the
+ * translation included (8-byte loads a few more: the load-use check), plus
+ * the rest of the cache model on a miss (bench/chip_http_cost.sh counts
+ * them per simulated request).
  * Left out: exact x86 -> TILE-Gx instruction mapping (x86 instructions are the
  * proxy, scaled by chip.cpi); accesses straddling two lines count as one.
  */
@@ -105,8 +104,6 @@ struct cov_ctx {
     uint64_t blocks;        /* block hits: counted by the null context only */
     uint64_t loads, stores; /* counted by the hooks on entry, whatever path follows */
     unsigned line_shift;
-    uint64_t last_line; /* a line known to be in this tile's L1 (UINT64_MAX: none; kept
-                           and used for L1s of other than 2 ways: access_line) */
     /* this tile's caches: with l1 set (a copy of the tile's L1 level: its
      * sets are the cache model's, without sharer masks, so that a 2-way
      * L1's set stride is cache_set_shift_w(2); ways 0 = none), the hook handles L1 hits
@@ -123,7 +120,6 @@ struct cov_ctx {
      * derived, so that the hits' path adds to no counter of its own) */
     uint64_t slow_accesses;
     uint64_t fast_taken; /* L1 hits handed over to the cache stats */
-    bool last_excl;      /* ... and held exclusively (stores hit) */
     bool dep_on;         /* load-use stall modelling */
     uint64_t dep_hits;   /* loads that depend on the previous 8-byte load */
     uintptr_t last_val;  /* value of the previous 8-byte load */
@@ -160,7 +156,7 @@ static inline struct cov_xlat *cov_xlat_of(struct cov_ctx *c, uintptr_t a) {
 /* Whole instructions counted by c so far. */
 static inline uint64_t cov_instr(const struct cov_ctx *c) { return c->instr >> COV_INSTR_SHIFT; }
 
-/* L1 hits the hooks handled (repeats of the last line included) not yet
+/* L1 hits the hooks handled not yet
  * handed over to the cache stats; cov_take_l1_fast_hits hands them over. */
 static inline uint64_t cov_l1_fast_hits(const struct cov_ctx *c) {
     return c->loads + c->stores - c->slow_accesses - c->fast_taken;

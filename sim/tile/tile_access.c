@@ -10,12 +10,6 @@
 #include "sim/tile/tile_sync.h"
 #include "sim/tile/tile_time.h"
 
-static void lost_line(void *ctx, unsigned tile, uint64_t line) {
-    struct chip *c = ctx;
-    struct cov_ctx *cc = &c->tiles[tile].cov;
-    if (cc->last_line == line) cc->last_line = UINT64_MAX;
-}
-
 /* Translate host address a for tile t: region and simulated address. NULL if
  * outside every region. */
 static struct mem_region *translate(struct tile *t, uintptr_t a, uint64_t *pa, uintptr_t *host_base,
@@ -115,13 +109,11 @@ void tile_access_one(struct tile *t, uintptr_t a, unsigned kind, uintptr_t pc, b
         }
         home = r->home;
     }
-    bool excl = false;
+    bool excl; /* (whether the line is now held exclusively: not needed here) */
     uint64_t extra = cache_access(&c->caches, t->id, pa, kind, home, tile_time_now_of, t, &excl);
     if (extra_atomic) extra += c->cfg.l3.atomic_cycles;
     cc->stall += extra;
     t->prof.mem_cycles += extra;
-    cc->last_line = pa >> c->caches.line_shift;
-    cc->last_excl = excl;
 }
 
 /* The quantum's memory threshold, reached by an access (tile code's: the
@@ -187,8 +179,6 @@ static void budget_hit(struct cov_ctx *c, uintptr_t pc) {
     tile_fault_record(t, TILE_FAULT_BUDGET, 0, NULL, 0, pc, what);
     tile_fault_cut_short(t);
 }
-
-void tile_access_chip_init(struct chip *c) { cache_sys_set_lost(&c->caches, lost_line, c); }
 
 void tile_access_tile_init(struct tile *t) {
     struct chip *c = t->chip;

@@ -10,8 +10,7 @@
  * timed by the cache model (cache_access); the cycles beyond an L1 hit stall
  * the tile. The same hook takes the handler budget and the profile samples
  * (per-function instruction counts). Also: tile_copy and the arenas of
- * tile_api.h (with the process heaps, chip_proc_heap), chip_dma_write, and the cache model's lost-line callback (the
- * load-use check forgets a line the tile's L1 lost).
+ * tile_api.h (with the process heaps, chip_proc_heap) and chip_dma_write.
  *
  * The hot path (slow hook -> translation -> one access -> cache_access) stays
  * inside tile_access.c so that the compiler can inline it: keep it there.
@@ -29,8 +28,6 @@
 
 #include "sim/tile/tile_state.h"
 
-/* Install the lost-line callback in the chip's caches (chip_create). */
-void tile_access_chip_init(struct chip *c);
 /* Set up tile t's coverage context: its hooks, cache port and L1. */
 void tile_access_tile_init(struct tile *t);
 /* One access by tile code (or the runtime on its behalf) of host address a;

@@ -109,7 +109,6 @@ struct chip *chip_create(const struct chip_config *cfg, const struct chip_geom *
         free(c);
         return NULL;
     }
-    tile_access_chip_init(c);
     sim_clock_init(&c->clock, cfg->core_freq_hz);
     c->cpi_q16 = (uint64_t)(cfg->cpi * 65536.0 + 0.5);
     if (!c->cpi_q16) c->cpi_q16 = 1;

@@ -70,7 +70,6 @@ static void handler_begin(struct tile *t, sim_time_t now) {
     cc->instr = 0;
     cc->stall = 0;
     cc->dep_hits = 0;
-    cc->last_line = UINT64_MAX;
     cc->last_val = 0;
     t->exact_mark = 0; /* (the exact profile counts from here) */
     uint64_t budget = c->cfg.tile.handler_budget_cycles;
