@@ -16,5 +16,9 @@ struct tt_big {
 void tt_copy_main(struct tile *t, void *arg);
 /* The same with two struct tt_big and a struct assignment. */
 void tt_copy_struct_main(struct tile *t, void *arg);
+/* Fills n bytes of the tile's memory with 'a', then finds the byte after
+ * them with memchr and with strlen (n as above); a wrong answer faults (a
+ * store outside every region). */
+void tt_search_main(struct tile *t, void *arg);
 
 #endif

@@ -13,11 +13,18 @@
  * tests/tile/check_tile_calls.py checks. Native builds of the same sources
  * keep the host's libc.
  *
- * Cost: the code below, as a simple in-order core's library would run it.
- * Copies and fills move 8-byte words (one load and one store per word, bytes
- * for the unaligned tail); searches and comparisons go byte by byte. No
- * vector instructions (the TILE-Gx has none wider than 8 bytes): the object
- * is built without the vectorisers.
+ * Cost: the code below, as the TILE-Gx's own library runs it. Copies and
+ * fills move 8-byte words (one load and one store per word, bytes for the
+ * unaligned tail). memchr and strlen read aligned 8-byte words, as glibc's
+ * TILE-Gx port does (sysdeps/tile/tilegx/memchr.c, strlen.c: the first word
+ * with the bytes before the start masked off, then one word per 8 bytes; the
+ * TILE-Gx compares 8 bytes in one v1cmpeq instruction, emulated here with a
+ * subtraction and two masks). An aligned word never crosses a cache line or
+ * a page, so it reads nothing the byte loop's lines would not. memcmp,
+ * strcmp and friends go byte by byte (glibc's generic memcmp does for fewer
+ * than 16 bytes; docs/tiles.md says which compares are longer). No vector
+ * instructions (the TILE-Gx has none wider than 8 bytes): the object is
+ * built without the vectorisers.
  *
  * tile_snprintf formats a subset of printf: flags '-' and '0', a decimal
  * width, length modifiers hh, h, l, ll, z, t, j, and the conversions d i u x
@@ -45,8 +52,9 @@ int tile_strncasecmp(const char *a, const char *b, size_t n);
 int tile_vsnprintf(char *restrict out, size_t len, const char *restrict fmt, va_list ap);
 int tile_snprintf(char *restrict out, size_t len, const char *restrict fmt, ...);
 
-/* An 8-byte word at any alignment. */
+/* An 8-byte word at any alignment; an aligned one. */
 typedef uint64_t __attribute__((aligned(1), may_alias)) word_u;
+typedef uint64_t __attribute__((may_alias)) word_a;
 
 void *tile_memcpy(void *restrict dst, const void *restrict src, size_t n) {
     unsigned char *d = dst;
@@ -90,17 +98,47 @@ int tile_memcmp(const void *a, const void *b, size_t n) {
 
 int tile_bcmp(const void *a, const void *b, size_t n) { return tile_memcmp(a, b, n); }
 
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* The TILE-Gx's v1cmpeq, for the lowest matching byte: a word whose lowest
+ * set bit is the top bit of the first byte of v equal to goal's (bytes above
+ * the first match may be set wrongly; they are never used). */
+static inline uint64_t bytes_equal(uint64_t v, uint64_t goal) {
+    const uint64_t x = v ^ goal;
+    return (x - ONES) & ~x & HIGHS;
+}
+
+/* The aligned word holding the byte at a, the bytes before a (in the word)
+ * changed so that they do not match goal. */
+static inline uint64_t first_word(uintptr_t a, uint64_t goal) {
+    const uint64_t w = *(const word_a *)(a & ~(uintptr_t)7);
+    const uint64_t before = (UINT64_C(1) << ((a & 7) * 8)) - 1; /* (little-endian) */
+    return (w | before) ^ (goal & before);
+}
+
 void *tile_memchr(const void *s, int c, size_t n) {
-    const unsigned char *p = s;
-    for (; n; n--, p++)
-        if (*p == (unsigned char)c) return (void *)(uintptr_t)p;
-    return NULL;
+    if (!n) return NULL;
+    const uintptr_t a = (uintptr_t)s;
+    const uintptr_t last = n - 1 > UINTPTR_MAX - a ? UINTPTR_MAX : a + n - 1;
+    const uint64_t goal = (unsigned char)c * ONES;
+    const word_a *p = (const word_a *)(a & ~(uintptr_t)7);
+    const word_a *const end = (const word_a *)(last & ~(uintptr_t)7);
+    uint64_t bits = bytes_equal(first_word(a, goal), goal);
+    while (!bits) {
+        if (p == end) return NULL;
+        bits = bytes_equal(*++p, goal);
+    }
+    const uintptr_t hit = (uintptr_t)p + ((unsigned)__builtin_ctzll(bits) >> 3);
+    return hit <= last ? (void *)hit : NULL;
 }
 
 size_t tile_strlen(const char *s) {
-    const char *p = s;
-    while (*p) p++;
-    return (size_t)(p - s);
+    const uintptr_t a = (uintptr_t)s;
+    const word_a *p = (const word_a *)(a & ~(uintptr_t)7);
+    uint64_t bits = bytes_equal(first_word(a, 0), 0);
+    while (!bits) bits = bytes_equal(*++p, 0);
+    return (uintptr_t)p + ((unsigned)__builtin_ctzll(bits) >> 3) - a;
 }
 
 int tile_strcmp(const char *a, const char *b) {
