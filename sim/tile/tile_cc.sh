@@ -3,7 +3,8 @@
 # of tile code (sim/tile/CMakeLists.txt). Compiles, then moves every data section of the
 # object into one of four sections the tile runtime maps onto the simulated
 # program image (sim/tile/tile_chip.c, TILE_IMAGE_PARTS):
-#   .rodata*       -> tile_rodata   (constants, strings, jump tables)
+#   .rodata*       -> tile_rodata   (constants, strings, jump tables; never
+#                                    merged by the linker, see below)
 #   .data.rel.ro*  -> tile_relro    (constant tables of pointers)
 #   .data*         -> tile_data
 #   .bss*          -> tile_bss
@@ -93,8 +94,15 @@ if [ "$rename" = 1 ]; then
   # shellcheck disable=SC2086 # one word per option
   "$objcopy" $syms "$out"
 fi
+# Mergeable constants and strings (.rodata.str*, .rodata.cst*) lose their
+# SHF_MERGE flag: linkers merge and order such sections each their own way
+# (GNU ld and lld placed a string 24 bytes apart), which would make the
+# simulated addresses, and so the results, depend on the linker; without it
+# tile_rodata is the plain concatenation of its pieces in link order.
 renames=$("$objdump" -h "$out" | awk '
   $2 ~ /^\.data\.rel\.ro/ { print "--rename-section " $2 "=tile_relro"; next }
+  $2 ~ /^\.rodata\.(str|cst)/ {
+    print "--rename-section " $2 "=tile_rodata,alloc,load,readonly,data,contents"; next }
   $2 ~ /^\.rodata/        { print "--rename-section " $2 "=tile_rodata"; next }
   $2 ~ /^\.data/          { print "--rename-section " $2 "=tile_data"; next }
   $2 ~ /^\.bss/           { print "--rename-section " $2 "=tile_bss"; next }')
